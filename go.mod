@@ -1,0 +1,3 @@
+module github.com/cohortcrm/cohort
+
+go 1.26

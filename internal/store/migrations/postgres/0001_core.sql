@@ -21,7 +21,7 @@ CREATE TABLE departments (
     name       TEXT    NOT NULL,
     parent_id  BIGINT,
     manager_id BIGINT,
-    path       TEXT    NOT NULL,
+    path       TEXT    COLLATE "C" NOT NULL,
     depth      BIGINT  NOT NULL,
     sort_order BIGINT  NOT NULL DEFAULT 0,
     version    BIGINT  NOT NULL DEFAULT 1,

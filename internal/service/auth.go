@@ -220,11 +220,13 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*cohor
 	if err != nil {
 		return nil, err
 	}
+	if s.opt.SessionIdleTTL > 0 && now.Sub(sess.LastSeen) > s.opt.SessionIdleTTL {
+		return nil, cohort.Errorf(cohort.EUNAUTHORIZED, "the session has ended after a time without use; please log in again")
+	}
 	p.SessionID = strconv.FormatInt(int64(sess.ID), 10)
+	// Recording use costs a write, so it is done at most once a minute.
 	if now.Sub(sess.LastSeen) > time.Minute {
-		_ = s.db.WriteTx(ctx, func(tx *store.Tx) error {
-			return store.TouchSession(ctx, tx, tid, sess.ID, now, now.Add(s.opt.SessionTTL))
-		})
+		_ = s.db.WriteTx(ctx, func(tx *store.Tx) error { return store.TouchSession(ctx, tx, tid, sess.ID, now) })
 	}
 	return p, nil
 }

@@ -45,3 +45,7 @@ func checkPassword(hash, pw string) bool {
 // dummyHash is checked against when a login names no user, so that a missing
 // account takes as long as a wrong password.
 func (s *Service) dummyHash() string { return s.hashPassword("no such user") }
+
+// HashPassword hashes pw with the service's cost (for bulk loaders that set
+// one password for many users).
+func (s *Service) HashPassword(pw string) string { return s.hashPassword(pw) }

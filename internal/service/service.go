@@ -23,7 +23,10 @@ type Notifier interface {
 
 // Options tune the service.
 type Options struct {
+	// SessionTTL is a session's longest life; SessionIdleTTL ends it sooner
+	// when unused for that long (0: no idle limit).
 	SessionTTL       time.Duration
+	SessionIdleTTL   time.Duration
 	LoginMaxFailures int
 	LoginWindow      time.Duration
 	LoginLockout     time.Duration

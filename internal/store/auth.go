@@ -38,10 +38,9 @@ func FindSession(ctx context.Context, q Queryer, tenantID cohort.ID, tokenHash s
 	return s, err
 }
 
-// TouchSession moves a session's last-seen time and expiry.
-func TouchSession(ctx context.Context, tx *Tx, tenantID, id cohort.ID, now, expires time.Time) error {
-	_, err := tx.ExecContext(ctx, "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE tenant_id = ? AND id = ?",
-		ms(now), ms(expires), int64(tenantID), int64(id))
+// TouchSession records a session's last use.
+func TouchSession(ctx context.Context, tx *Tx, tenantID, id cohort.ID, now time.Time) error {
+	_, err := tx.ExecContext(ctx, "UPDATE sessions SET last_seen_at = ? WHERE tenant_id = ? AND id = ?", ms(now), int64(tenantID), int64(id))
 	return err
 }
 

@@ -183,7 +183,9 @@ type bar struct {
 	shown int
 }
 
-func newBar(w io.Writer, label string, total int) *bar { return &bar{w: w, label: label, total: total, shown: -1} }
+func newBar(w io.Writer, label string, total int) *bar {
+	return &bar{w: w, label: label, total: total, shown: -1}
+}
 
 func (b *bar) Add(n int) {
 	b.n += n

@@ -310,9 +310,18 @@ func actorName(p *cohort.Principal) string {
 // SetUserPassword sets another user's password (user:administer) and ends all
 // their sessions.
 func (s *Service) SetUserPassword(ctx context.Context, id cohort.ID, password string) error {
-	p, err := require(ctx, cohort.ObjUser, cohort.ActAdminister)
+	a, err := s.Access(ctx, cohort.ObjUser, cohort.ActAdminister)
 	if err != nil {
 		return err
+	}
+	p := cohort.PrincipalFrom(ctx)
+	// Existence first: an id outside the tenant or scope is not found,
+	// whatever the body says.
+	if ok, err := store.UserVisible(ctx, s.db.Read(), a.TenantID, id, a); err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		return cohort.Errorf(cohort.ENOTFOUND, "user not found")
 	}
 	if err := cohort.ValidatePassword(password); err != nil {
 		return err

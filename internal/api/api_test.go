@@ -23,7 +23,7 @@ import (
 
 // env is one running server on a fresh database with one tenant.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	svc    *service.Service
 	srv    *httptest.Server
@@ -34,7 +34,7 @@ type env struct {
 
 const adminPassword = "correct horse battery"
 
-func newEnv(t *testing.T, db *store.DB) *env {
+func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := service.New(db, cohort.SystemClock{}, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1, LoginMaxFailures: 5})
@@ -79,14 +79,14 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
 	}
 }
 
-func (r response) problem(t *testing.T) api.Problem {
+func (r response) problem(t testing.TB) api.Problem {
 	t.Helper()
 	var p api.Problem
 	r.json(t, &p)

@@ -36,14 +36,20 @@ const adminPassword = "correct horse battery"
 
 func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
+	e := newEnvEmpty(t, db)
+	e.tenant, e.admin = e.newTenant("acme", "admin@acme.test")
+	return e
+}
+
+// newEnvEmpty is a server on db with no tenant.
+func newEnvEmpty(t testing.TB, db *store.DB) *env {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(db, cohort.SystemClock{}, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1, LoginMaxFailures: 5})
+	svc := service.New(db, cohort.SystemClock{}, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1})
 	a := api.New(svc, nil, log, obs.NewRegistry(), api.Options{})
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, db: db, svc: svc, srv: srv, api: a}
-	e.tenant, e.admin = e.newTenant("acme", "admin@acme.test")
-	return e
+	return &env{t: t, db: db, svc: svc, srv: srv, api: a}
 }
 
 func (e *env) newTenant(slug, email string) (*cohort.Tenant, *cohort.User) {

@@ -38,10 +38,10 @@ type Options struct {
 // Service implements cohort.OrgService, cohort.AuthService and
 // cohort.AuditService.
 type Service struct {
-	db       *store.DB
-	clock    cohort.Clock
-	log      *slog.Logger
-	opt      Options
+	db        *store.DB
+	clock     cohort.Clock
+	log       *slog.Logger
+	opt       Options
 	notifier  Notifier
 	reminders Reminders
 	auth      authCache

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -182,7 +183,7 @@ func (r *Runner) claim(ctx context.Context, n int) ([]Job, error) {
 		if c := a.RunAt.Compare(b.RunAt); c != 0 {
 			return c
 		}
-		return int(a.ID - b.ID)
+		return cmp.Compare(a.ID, b.ID)
 	})
 	return jobs, nil
 }

@@ -521,3 +521,32 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestStopTimeoutRequeues: a handler still running when the stop timeout
+// runs out is cancelled, and its job goes back to the queue without using
+// up an attempt.
+func TestStopTimeoutRequeues(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		r := jobs.New(db, jobs.Config{Log: quiet(), PollInterval: 10 * time.Millisecond, StopTimeout: 50 * time.Millisecond})
+		started := make(chan struct{})
+		r.Register("endless", func(ctx context.Context, j jobs.Job) error {
+			close(started)
+			<-ctx.Done()
+			return ctx.Err()
+		})
+		id := enqueue(t, r, db, "endless", nil, time.Time{})
+		stopped := make(chan struct{})
+		go func() { r.Run(ctx); close(stopped) }()
+		<-started
+		cancel()
+		select {
+		case <-stopped:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Run did not return after the stop timeout")
+		}
+		if got := readJob(t, db, id); got.Status != jobs.StatusQueued || got.Attempts != 0 || got.Owner != nil {
+			t.Fatalf("interrupted job: %+v", got)
+		}
+	})
+}

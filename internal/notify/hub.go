@@ -12,11 +12,10 @@ import (
 // subscriber that does not keep up loses messages (counted, so its stream can
 // tell the client to reload the inbox) rather than slowing the publisher.
 //
-// A hub sees only what this server publishes, that is what this server's
-// outbox deliverer delivers. With several servers, a user whose stream is
-// held by one server gets live events only for notifications delivered there;
-// the inbox itself is complete either way. Cross-server fan-out (PostgreSQL
-// LISTEN/NOTIFY feeding every server's hub) is a follow-up.
+// A hub sees only what is published in its own process, that is what this
+// server's outbox deliverer delivers. With several servers on PostgreSQL, run
+// Service.RunFanout on each: deliveries are announced with NOTIFY, and every
+// other server's hub publishes them to the streams it holds.
 type Hub struct {
 	buffer int
 
@@ -88,6 +87,13 @@ func (h *Hub) Publish(n cohort.Notification) {
 			s.dropped.Add(1)
 		}
 	}
+}
+
+// HasSubscribers reports whether any stream of user userID is open here.
+func (h *Hub) HasSubscribers(tenantID, userID cohort.ID) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs[subKey{tenantID, userID}]) > 0
 }
 
 // Subscribers returns the number of open subscriptions (for metrics).

@@ -50,6 +50,9 @@ type Service struct {
 	clock     cohort.Clock
 	log       *slog.Logger
 	heartbeat time.Duration
+	// origin marks this service's fan-out announcements, so that it skips
+	// its own (already published locally) when they come back.
+	origin string
 }
 
 // New returns a Service on db and registers its delivery handler for Topic
@@ -68,7 +71,7 @@ func New(db *store.DB, ob *outbox.Outbox, opt Options) *Service {
 		opt.Heartbeat = 25 * time.Second
 	}
 	s := &Service{db: db, outbox: ob, hub: opt.Hub, clock: opt.Clock,
-		log: opt.Log.With("component", "notify"), heartbeat: opt.Heartbeat}
+		log: opt.Log.With("component", "notify"), heartbeat: opt.Heartbeat, origin: jobs.OwnerName()}
 	ob.Handle(Topic, s.deliver)
 	return s
 }
@@ -152,10 +155,12 @@ func (s *Service) deliver(ctx context.Context, m outbox.Message) error {
 		}
 		if k, err := res.RowsAffected(); err != nil {
 			return err
-		} else if k == 1 {
-			tx.AfterCommit(func() { s.hub.Publish(n) })
+		} else if k == 0 {
+			return nil // delivered before
 		}
-		return nil
+		tx.AfterCommit(func() { s.hub.Publish(n) })
+		// Other servers' hubs learn of it at commit (PostgreSQL only).
+		return tx.Notify(ctx, fanoutChannel, fmt.Sprintf("%s %d %d %d", s.origin, n.TenantID, n.UserID, n.ID))
 	})
 	if err != nil {
 		return fmt.Errorf("store notification: %w", err)

@@ -68,10 +68,10 @@ func deliver(t *testing.T, ob *outbox.Outbox, want int) {
 	}
 }
 
-// stream is a client of the event stream.
+// stream is a client of the event stream; a goroutine parses its blocks
+// into events.
 type stream struct {
-	r      *bufio.Reader
-	cancel context.CancelFunc
+	events chan map[string]string
 }
 
 func openStream(t *testing.T, url string, header http.Header) *stream {
@@ -90,34 +90,21 @@ func openStream(t *testing.T, url string, header http.Header) *stream {
 	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || ct != "text/event-stream" {
 		t.Fatalf("stream: %d %s", resp.StatusCode, ct)
 	}
-	s := &stream{r: bufio.NewReader(resp.Body), cancel: cancel}
-	// The opening comment proves the subscription is in place.
-	if ev := s.next(t, true); ev["comment"] != "connected" {
-		t.Fatalf("stream opened with %v", ev)
-	}
-	return s
-}
-
-// next reads the next block; heartbeats are skipped unless comments is set.
-func (s *stream) next(t *testing.T, comments bool) map[string]string {
-	t.Helper()
-	done := make(chan map[string]string, 1)
+	s := &stream{events: make(chan map[string]string, 100)}
 	go func() {
+		defer close(s.events)
+		r := bufio.NewReader(resp.Body)
 		ev := map[string]string{}
 		for {
-			line, err := s.r.ReadString('\n')
+			line, err := r.ReadString('\n')
 			if err != nil {
-				done <- map[string]string{"error": err.Error()}
 				return
 			}
 			line = strings.TrimSuffix(line, "\n")
 			if line == "" {
-				if ev["comment"] == "ping" && !comments {
-					ev = map[string]string{}
-					continue
-				}
-				done <- ev
-				return
+				s.events <- ev
+				ev = map[string]string{}
+				continue
 			}
 			if c, ok := strings.CutPrefix(line, ":"); ok {
 				ev["comment"] = strings.TrimSpace(c)
@@ -127,12 +114,31 @@ func (s *stream) next(t *testing.T, comments bool) map[string]string {
 			ev[k] = v
 		}
 	}()
-	select {
-	case ev := <-done:
-		return ev
-	case <-time.After(5 * time.Second):
-		t.Fatal("no event on the stream in 5 s")
-		return nil
+	// The opening comment proves the subscription is in place.
+	if ev := s.next(t, true, 5*time.Second); ev["comment"] != "connected" {
+		t.Fatalf("stream opened with %v", ev)
+	}
+	return s
+}
+
+// next returns the next event within timeout, or nil; heartbeats are
+// skipped unless comments is set.
+func (s *stream) next(t *testing.T, comments bool, timeout time.Duration) map[string]string {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				t.Fatal("stream ended")
+			}
+			if ev["comment"] == "ping" && !comments {
+				continue
+			}
+			return ev
+		case <-deadline:
+			return nil
+		}
 	}
 }
 
@@ -170,7 +176,7 @@ func TestNotifyToInboxAndStream(t *testing.T) {
 		deliver(t, ob, 1)
 
 		// The stream gets it, rendered in the stream's locale.
-		ev := live.next(t, false)
+		ev := live.next(t, false, 5*time.Second)
 		if ev["event"] != "notification" || ev["id"] != id.String() {
 			t.Fatalf("stream event %v", ev)
 		}
@@ -182,7 +188,7 @@ func TestNotifyToInboxAndStream(t *testing.T) {
 			t.Fatalf("streamed %+v", got)
 		}
 		// Heartbeats keep the idle stream alive.
-		if hb := live.next(t, true); hb["comment"] != "ping" {
+		if hb := live.next(t, true, 5*time.Second); hb["comment"] != "ping" {
 			t.Fatalf("expected a heartbeat, got %v", hb)
 		}
 
@@ -301,7 +307,7 @@ func TestStreamReplaysMissed(t *testing.T) {
 		}))
 		t.Cleanup(srv.Close) // after the streams' cleanups, which end their requests
 		st := openStream(t, srv.URL, http.Header{"Last-Event-Id": {first.String()}})
-		ev := st.next(t, false)
+		ev := st.next(t, false, 5*time.Second)
 		var got cohort.Notification
 		json.Unmarshal([]byte(ev["data"]), &got)
 		if ev["id"] != second.String() || got.Title != "Welcome to Acme" || got.Body != "Hi Alice, your account is ready." {
@@ -322,5 +328,53 @@ func TestNotifyValidates(t *testing.T) {
 		if !errors.As(err, &e) || e.Code != cohort.EINVALID || len(e.Fields) != 3 {
 			t.Fatalf("Notify with no user, no kind and list params: %v", err)
 		}
+	})
+}
+
+// TestFanoutAcrossServers: a notification delivered by one server reaches a
+// stream held by another, once (PostgreSQL only).
+func TestFanoutAcrossServers(t *testing.T) {
+	storetest.EnginesShared(t, 2, func(t *testing.T, dbs []*store.DB) {
+		if dbs[0].Engine != store.Postgres {
+			t.Skip("fan-out needs PostgreSQL LISTEN/NOTIFY")
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		obA, a := setup(t, dbs[0])
+		b := notify.New(dbs[1], outbox.New(dbs[1], outbox.Config{Log: quiet()}), notify.Options{Log: quiet(), Heartbeat: time.Hour})
+		done := make(chan struct{})
+		go func() { b.RunFanout(ctx); close(done) }()
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b.ServeSSE(w, r, tenant, alice, "en")
+		}))
+		t.Cleanup(srv.Close)
+		st := openStream(t, srv.URL, nil)
+
+		// The listener connects in the background: send until one arrives.
+		sent := map[string]bool{}
+		var ev map[string]string
+		for i := 0; i < 50 && ev == nil; i++ {
+			sent[send(t, dbs[0], a, alice, notify.KindTest, nil).String()] = true
+			deliver(t, obA, 1)
+			ev = st.next(t, false, 100*time.Millisecond)
+		}
+		if ev == nil || !sent[ev["id"]] {
+			t.Fatalf("no fanned-out event: %v", ev)
+		}
+		// Drain stragglers from the start-up, then one notification must
+		// arrive once.
+		for st.next(t, false, 200*time.Millisecond) != nil {
+		}
+		id := send(t, dbs[0], a, alice, notify.KindPasswordReset, nil)
+		deliver(t, obA, 1)
+		ev = st.next(t, false, 5*time.Second)
+		if ev == nil || ev["id"] != id.String() || !strings.Contains(ev["data"], "Your password was reset") {
+			t.Fatalf("fanned-out event %v, want %s", ev, id)
+		}
+		if extra := st.next(t, false, 300*time.Millisecond); extra != nil {
+			t.Fatalf("duplicate event %v", extra)
+		}
+		cancel()
+		<-done
 	})
 }

@@ -13,6 +13,7 @@ var GlobalTables = map[string]bool{
 	"login_failures":    true,
 	"schema_migrations": true,
 	"jobs":              true,
+	"periodic_jobs":     true,
 }
 
 // Key is a primary, unique or foreign key of a table.

@@ -93,3 +93,43 @@ func FreshSchema(t testing.TB) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// EnginesShared runs f once per configured engine as a subtest named after it,
+// with n handles opened on one fresh, migrated database, the way n servers
+// share it: the same file for SQLite, the same schema for PostgreSQL.
+func EnginesShared(t *testing.T, n int, f func(t *testing.T, dbs []*store.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { f(t, OpenShared(t, store.SQLite, n)) })
+	t.Run("postgres", func(t *testing.T) {
+		if PostgresDSN(t) == "" {
+			t.Skip("COHORT_TEST_POSTGRES not set: PostgreSQL suite skipped")
+		}
+		f(t, OpenShared(t, store.Postgres, n))
+	})
+}
+
+// OpenShared opens n handles on one fresh database of engine e, migrated once.
+func OpenShared(t testing.TB, e store.Engine, n int) []*store.DB {
+	t.Helper()
+	ctx := context.Background()
+	var dsn string
+	switch e {
+	case store.SQLite:
+		dsn = filepath.Join(t.TempDir(), "cohort.db")
+	case store.Postgres:
+		dsn = FreshSchema(t)
+	}
+	dbs := make([]*store.DB, n)
+	for i := range dbs {
+		db, err := store.Open(ctx, dsn, store.Options{Synchronous: "NORMAL"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	if _, err := dbs[0].Migrate(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	return dbs
+}

@@ -1,0 +1,176 @@
+package notify
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Notification kinds and the params each one reads. Every param is optional;
+// the text reads sensibly without it.
+const (
+	// KindPermRolesChanged: actor (name), roles (list of role names).
+	KindPermRolesChanged = "perm_roles_changed"
+	// KindOrgChanged: actor, department (new department name), manager (new
+	// manager name); either or both of the last two.
+	KindOrgChanged = "org_changed"
+	// KindPasswordReset: actor.
+	KindPasswordReset = "password_reset"
+	// KindWelcome: name (the new user), tenant (company name).
+	KindWelcome = "welcome"
+	// KindTest: message.
+	KindTest = "test"
+)
+
+// Locales the catalogue speaks.
+const (
+	LocaleZH = "zh-CN"
+	LocaleEN = "en"
+)
+
+// Locale maps a user's locale to one the catalogue speaks: any Chinese
+// locale, or none, to zh-CN (Cohort speaks Chinese first); anything else to
+// English.
+func Locale(locale string) string {
+	l := strings.ToLower(strings.TrimSpace(locale))
+	if l == "" || strings.HasPrefix(l, "zh") {
+		return LocaleZH
+	}
+	return LocaleEN
+}
+
+// params is a notification's decoded params.
+type params map[string]any
+
+// str returns param key as text; a list is joined the way the language
+// lists things.
+func (p params) str(key string, zh bool) string {
+	switch v := p[key].(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case []any:
+		parts := make([]string, 0, len(v))
+		for _, x := range v {
+			parts = append(parts, fmt.Sprint(x))
+		}
+		if zh {
+			return strings.Join(parts, "、")
+		}
+		return strings.Join(parts, ", ")
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// actor names who made the change, or a stand-in when the params do not say.
+func (p params) actor(zh bool) string {
+	if a := p.str("actor", zh); a != "" {
+		return a
+	}
+	if zh {
+		return "管理员"
+	}
+	return "An administrator"
+}
+
+// renderers turn params into a title and body, in Chinese when zh is set. The
+// map is filled here and only read afterwards.
+var renderers = map[string]func(p params, zh bool) (title, body string){
+	KindPermRolesChanged: func(p params, zh bool) (string, string) {
+		roles := p.str("roles", zh)
+		if zh {
+			if roles == "" {
+				return "权限角色已变更", p.actor(zh) + "移除了你的全部权限角色。"
+			}
+			return "权限角色已变更", p.actor(zh) + "将你的权限角色调整为：" + roles + "。"
+		}
+		if roles == "" {
+			return "Your permission roles changed", p.actor(zh) + " removed all your permission roles."
+		}
+		return "Your permission roles changed", p.actor(zh) + " set your permission roles to: " + roles + "."
+	},
+	KindOrgChanged: func(p params, zh bool) (string, string) {
+		dept, mgr := p.str("department", zh), p.str("manager", zh)
+		var parts []string
+		if zh {
+			if dept != "" {
+				parts = append(parts, "部门调整为「"+dept+"」")
+			}
+			if mgr != "" {
+				parts = append(parts, "直属上级变更为「"+mgr+"」")
+			}
+			if len(parts) == 0 {
+				return "组织信息已变更", p.actor(zh) + "更新了你的部门或直属上级。"
+			}
+			return "组织信息已变更", p.actor(zh) + "更新了你的组织信息：" + strings.Join(parts, "；") + "。"
+		}
+		if dept != "" {
+			parts = append(parts, "your department is now "+dept)
+		}
+		if mgr != "" {
+			parts = append(parts, "your manager is now "+mgr)
+		}
+		if len(parts) == 0 {
+			return "Your department or manager changed", p.actor(zh) + " changed your department or manager."
+		}
+		return "Your department or manager changed", p.actor(zh) + " updated your organisation: " + strings.Join(parts, "; ") + "."
+	},
+	KindPasswordReset: func(p params, zh bool) (string, string) {
+		if zh {
+			return "密码已被重置", p.actor(zh) + "重置了你的密码，你在其他设备上的登录已退出。"
+		}
+		return "Your password was reset", p.actor(zh) + " reset your password; you were signed out on other devices."
+	},
+	KindWelcome: func(p params, zh bool) (string, string) {
+		name, tenant := p.str("name", zh), p.str("tenant", zh)
+		if zh {
+			title := "欢迎使用 Cohort"
+			if tenant != "" {
+				title = "欢迎加入" + tenant
+			}
+			if name != "" {
+				return title, name + "，你好！你的账号已开通，可以开始工作了。"
+			}
+			return title, "你的账号已开通，可以开始工作了。"
+		}
+		title := "Welcome to Cohort"
+		if tenant != "" {
+			title = "Welcome to " + tenant
+		}
+		if name != "" {
+			return title, "Hi " + name + ", your account is ready."
+		}
+		return title, "Your account is ready."
+	},
+	KindTest: func(p params, zh bool) (string, string) {
+		msg := p.str("message", zh)
+		if zh {
+			if msg == "" {
+				msg = "这是一条测试通知。"
+			}
+			return "测试通知", msg
+		}
+		if msg == "" {
+			msg = "This is a test notification."
+		}
+		return "Test notification", msg
+	},
+}
+
+// Render turns a notification's kind and params into its title and body in
+// locale (see Locale). An unknown kind renders as its own name with an empty
+// body, so that a notification from a newer server still shows something.
+func Render(kind string, rawParams json.RawMessage, locale string) (title, body string) {
+	r, ok := renderers[kind]
+	if !ok {
+		return kind, ""
+	}
+	var p params
+	if len(rawParams) > 0 {
+		// Params that are not an object render like missing ones.
+		_ = json.Unmarshal(rawParams, &p)
+	}
+	return r(p, Locale(locale) == LocaleZH)
+}

@@ -1,0 +1,74 @@
+package notify_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/notify"
+)
+
+func TestRender(t *testing.T) {
+	cases := []struct {
+		kind, params, locale, title, body string
+	}{
+		{notify.KindPermRolesChanged, `{"actor":"王经理","roles":["销售"]}`, "zh-CN",
+			"权限角色已变更", "王经理将你的权限角色调整为：销售。"},
+		{notify.KindPermRolesChanged, `{"roles":[]}`, "en-US",
+			"Your permission roles changed", "An administrator removed all your permission roles."},
+		{notify.KindOrgChanged, `{"actor":"王经理","department":"华东销售部","manager":"李四"}`, "zh",
+			"组织信息已变更", "王经理更新了你的组织信息：部门调整为「华东销售部」；直属上级变更为「李四」。"},
+		{notify.KindOrgChanged, `{"manager":"Li Si"}`, "en",
+			"Your department or manager changed", "An administrator updated your organisation: your manager is now Li Si."},
+		{notify.KindPasswordReset, `{}`, "",
+			"密码已被重置", "管理员重置了你的密码，你在其他设备上的登录已退出。"},
+		{notify.KindPasswordReset, `{"actor":"Ann"}`, "en",
+			"Your password was reset", "Ann reset your password; you were signed out on other devices."},
+		{notify.KindWelcome, `{"name":"张三","tenant":"示例科技"}`, "zh-CN",
+			"欢迎加入示例科技", "张三，你好！你的账号已开通，可以开始工作了。"},
+		{notify.KindWelcome, `null`, "en", "Welcome to Cohort", "Your account is ready."},
+		{notify.KindTest, `{"message":"hello"}`, "en", "Test notification", "hello"},
+		{notify.KindTest, `[1,2]`, "zh-CN", "测试通知", "这是一条测试通知。"},
+		{"deal_won", `{"amount":1}`, "zh-CN", "deal_won", ""},
+	}
+	for _, c := range cases {
+		title, body := notify.Render(c.kind, json.RawMessage(c.params), c.locale)
+		if title != c.title || body != c.body {
+			t.Errorf("Render(%s, %s, %q) = %q, %q; want %q, %q", c.kind, c.params, c.locale, title, body, c.title, c.body)
+		}
+	}
+}
+
+func TestHubNeverBlocks(t *testing.T) {
+	h := notify.NewHub(2)
+	a := h.Subscribe(1, 10)
+	other := h.Subscribe(1, 11)
+	elsewhere := h.Subscribe(2, 10)
+	done := make(chan struct{})
+	go func() {
+		for i := 1; i <= 5; i++ {
+			h.Publish(cohort.Notification{ID: cohort.ID(i), TenantID: 1, UserID: 10})
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Fatal("Publish blocked on a slow subscriber")
+	}
+	if len(a.C) != 2 || a.TakeDropped() != 3 || a.TakeDropped() != 0 {
+		t.Fatalf("slow subscriber holds %d", len(a.C))
+	}
+	if n := <-a.C; n.ID != 1 {
+		t.Fatalf("first kept notification %d, want 1", n.ID)
+	}
+	if len(other.C) != 0 || len(elsewhere.C) != 0 {
+		t.Fatal("another user's (or tenant's) subscriber got the notification")
+	}
+	a.Close()
+	a.Close()
+	if h.Subscribers() != 2 {
+		t.Fatalf("subscribers after close = %d", h.Subscribers())
+	}
+}

@@ -15,7 +15,10 @@ import (
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/api"
 	"github.com/cohortcrm/cohort/internal/config"
+	"github.com/cohortcrm/cohort/internal/jobs"
+	"github.com/cohortcrm/cohort/internal/notify"
 	"github.com/cohortcrm/cohort/internal/obs"
+	"github.com/cohortcrm/cohort/internal/outbox"
 	"github.com/cohortcrm/cohort/internal/service"
 	"github.com/cohortcrm/cohort/internal/store"
 	"github.com/cohortcrm/cohort/web"
@@ -32,6 +35,9 @@ type App struct {
 	Service *service.Service
 	API     *api.Server
 	Metrics *obs.Registry
+	Jobs    *jobs.Runner
+	Outbox  *outbox.Outbox
+	Inbox   *notify.Service
 
 	http     *http.Server
 	listener net.Listener

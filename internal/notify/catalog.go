@@ -20,6 +20,14 @@ const (
 	KindWelcome = "welcome"
 	// KindTest: message.
 	KindTest = "test"
+	// KindCustomerAssigned: a customer became yours (params: customer).
+	KindCustomerAssigned = "customer_assigned"
+	// KindPoolReturned: a customer of yours went back to a pool (params: customer, pool, reason).
+	KindPoolReturned = "pool_returned"
+	// KindPoolWarning: a customer of yours will go back to the pool (params: customer, date).
+	KindPoolWarning = "pool_warning"
+	// KindNextActionDue: a next action's window opens (params: customer, plan).
+	KindNextActionDue = "next_action_due"
 )
 
 // Locales the catalogue speaks.
@@ -144,6 +152,34 @@ var renderers = map[string]func(p params, zh bool) (title, body string){
 		}
 		return title, "Your account is ready."
 	},
+	KindCustomerAssigned: func(p params, zh bool) (string, string) {
+		c := p.str("customer", zh)
+		if zh {
+			return "新客户分配给你", "客户「" + c + "」现在由你负责。"
+		}
+		return "A customer is now yours", "You now own the customer " + c + "."
+	},
+	KindPoolReturned: func(p params, zh bool) (string, string) {
+		c, pool, reason := p.str("customer", zh), p.str("pool", zh), p.str("reason", zh)
+		if zh {
+			return "客户已退回公海", "客户「" + c + "」已退回公海「" + pool + "」：" + reason + "。"
+		}
+		return "A customer went back to the pool", c + " went back to the pool " + pool + ": " + reason + "."
+	},
+	KindPoolWarning: func(p params, zh bool) (string, string) {
+		c, date := p.str("customer", zh), p.str("date", zh)
+		if zh {
+			return "客户即将退回公海", "客户「" + c + "」长期未跟进，将于 " + date + " 退回公海，请尽快跟进。"
+		}
+		return "A customer will go back to the pool", c + " has not been followed up and goes back to the pool on " + date + "; follow it up soon."
+	},
+	KindNextActionDue: func(p params, zh bool) (string, string) {
+		c, plan := p.str("customer", zh), planLabel(p.str("plan", zh), zh)
+		if zh {
+			return "下步事务提醒", "该跟进客户「" + c + "」了：" + plan + "。"
+		}
+		return "Next action due", "Time to follow up " + c + ": " + plan + "."
+	},
 	KindTest: func(p params, zh bool) (string, string) {
 		msg := p.str("message", zh)
 		if zh {
@@ -173,4 +209,26 @@ func Render(kind string, rawParams json.RawMessage, locale string) (title, body 
 		_ = json.Unmarshal(rawParams, &p)
 	}
 	return r(p, Locale(locale) == LocaleZH)
+}
+
+// planLabels names the plan types of next actions in both languages.
+var planLabels = map[string][2]string{
+	"keep_in_touch":       {"保持联系", "keep in touch"},
+	"deepen_relationship": {"加深关系", "deepen the relationship"},
+	"cultivate_need":      {"培育需求", "cultivate the need"},
+	"explore_opportunity": {"挖掘商机", "explore an opportunity"},
+	"counter_competitor":  {"应对竞争", "counter the competitor"},
+	"sign_and_collect":    {"签约回款", "sign and collect"},
+	"greeting":            {"节日问候", "send greetings"},
+}
+
+func planLabel(key string, zh bool) string {
+	l, ok := planLabels[key]
+	if !ok {
+		return key
+	}
+	if zh {
+		return l[0]
+	}
+	return l[1]
 }

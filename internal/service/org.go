@@ -240,12 +240,12 @@ func (s *Service) UpdateUser(ctx context.Context, id cohort.ID, upd cohort.UserU
 			if err := store.SetUserPermRoles(ctx, tx, u.TenantID, u.ID, u.PermRoleIDs); err != nil {
 				return err
 			}
-			if err := s.notify(ctx, tx, u.TenantID, u.ID, "perm_roles_changed", map[string]any{"by": actorName(p)}, "/profile"); err != nil {
+			if err := s.notify(ctx, tx, u.TenantID, u.ID, "perm_roles_changed", map[string]any{"actor": actorName(p)}, "/profile"); err != nil {
 				return err
 			}
 		}
 		if u.DepartmentID != prev.DepartmentID || u.ManagerID != prev.ManagerID {
-			if err := s.notify(ctx, tx, u.TenantID, u.ID, "org_changed", map[string]any{"by": actorName(p)}, "/profile"); err != nil {
+			if err := s.notify(ctx, tx, u.TenantID, u.ID, "org_changed", map[string]any{"actor": actorName(p)}, "/profile"); err != nil {
 				return err
 			}
 		}
@@ -338,7 +338,7 @@ func (s *Service) SetUserPassword(ctx context.Context, id cohort.ID, password st
 		if err := s.audit(ctx, tx, "reset_password", cohort.ObjUser, u.ID, nil); err != nil {
 			return err
 		}
-		return s.notify(ctx, tx, u.TenantID, u.ID, "password_reset", map[string]any{"by": actorName(p)}, "/profile")
+		return s.notify(ctx, tx, u.TenantID, u.ID, "password_reset", map[string]any{"actor": actorName(p)}, "/profile")
 	})
 }
 

@@ -67,6 +67,7 @@ export const useNotifications = defineStore('notifications', () => {
       message: notificationTitle(n),
       type: 'info',
       position: 'top-right',
+      offset: 56, // below the header, so the bell stays clickable
       duration: 6000,
       customClass: 'cohort-toast',
     })

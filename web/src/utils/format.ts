@@ -15,6 +15,17 @@ export function formatDateTime(v?: string | null): string {
   }).format(d)
 }
 
+export function formatDate(v?: string | null): string {
+  if (!v) return ''
+  const d = new Date(v)
+  if (isNaN(d.getTime())) return String(v)
+  return new Intl.DateTimeFormat(currentLocale() === 'en' ? 'en-GB' : 'zh-CN', {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(d)
+}
+
 /** "3 minutes ago" style, for the notification list. */
 export function formatRelative(v?: string | null): string {
   if (!v) return ''

@@ -1,11 +1,20 @@
-// Package web holds the built single-page application (see web/README.md).
-// The files under dist are produced by `npm run build` and committed, so a Go
-// build needs no Node toolchain.
+// Package web holds the built web UI (web/dist), embedded into the binary so
+// that go build and go install need no Node.
 package web
 
-import "embed"
+import (
+	"embed"
+	"io/fs"
+)
 
-// Dist is the built UI: index.html at the root, hashed assets under assets/.
-//
 //go:embed all:dist
-var Dist embed.FS
+var dist embed.FS
+
+// Dist returns the built UI.
+func Dist() fs.FS {
+	sub, err := fs.Sub(dist, "dist")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}

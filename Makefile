@@ -1,0 +1,64 @@
+# Cohort's everyday commands. `make test` runs every test there is; CI runs
+# .ci/run, which calls it.
+
+SHELL := /bin/bash
+GO    ?= go
+DB    ?= ./cohort-data/cohort.db
+# Logs of the last `make test`, read by .ci/run.
+OUT   := .ci/out
+
+.PHONY: run build test lint vet fmt-check test-go test-web test-e2e bench web
+
+run:
+	$(GO) run ./cmd/cohort serve --demo --db $(DB)
+
+build:
+	CGO_ENABLED=0 $(GO) build -o bin/cohort ./cmd/cohort
+
+# Every test. Keep going past a failure with `make -k test` to see them all.
+test: lint test-go test-web test-e2e
+
+lint: fmt-check vet
+
+fmt-check:
+	@files=$$(find . -name '*.go' -not -path '*/node_modules/*' -not -path './.git/*' -print0 | xargs -0 -r gofmt -l); \
+	if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+# The full -v log goes to $(OUT)/go-test.log; the terminal shows it without
+# the RUN/PASS/SKIP chatter, then a count.
+test-go:
+	@mkdir -p $(OUT)
+	@if [ -n "$$COHORT_TEST_POSTGRES" ]; then echo "go test -count=1 ./...  (SQLite and PostgreSQL)"; \
+	else echo "go test -count=1 ./...  (SQLite only; set COHORT_TEST_POSTGRES to a DSN for PostgreSQL too)"; fi
+	@set -o pipefail; status=0; \
+	$(GO) test -count=1 -v ./... 2>&1 | tee $(OUT)/go-test.log \
+	  | awk '!/^[ \t]*(=== (RUN|PAUSE|CONT|NAME) |--- (PASS|SKIP): )/ && !/^PASS$$/ { print; fflush() }' || status=$$?; \
+	pass=$$(grep -cE '^[[:space:]]*--- PASS: ' $(OUT)/go-test.log || true); \
+	fail=$$(grep -cE '^[[:space:]]*--- FAIL: |^FAIL[[:space:]].*\[(build|setup) failed\]' $(OUT)/go-test.log || true); \
+	skip=$$(grep -cE '^[[:space:]]*--- SKIP: ' $(OUT)/go-test.log || true); \
+	echo "go test: $$pass passed, $$fail failed, $$skip skipped (log: $(OUT)/go-test.log)"; \
+	exit $$status
+
+# The built web UI must match its sources (web/dist is committed).
+test-web:
+	@if [ -f web/scripts/check-dist.mjs ]; then \
+	  echo "node web/scripts/check-dist.mjs"; node web/scripts/check-dist.mjs; \
+	else echo "test-web: web/scripts/check-dist.mjs not present; skipped"; fi
+
+# Browser tests; their log goes to $(OUT)/e2e.log.
+test-e2e:
+	@mkdir -p $(OUT)
+	@if [ -f scripts/e2e.sh ]; then \
+	  set -o pipefail; echo "scripts/e2e.sh"; bash scripts/e2e.sh 2>&1 | tee $(OUT)/e2e.log; \
+	else echo "test-e2e: scripts/e2e.sh not present; skipped" | tee $(OUT)/e2e.log; fi
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+	@if [ -f scripts/loadtest.sh ]; then bash scripts/loadtest.sh; \
+	else echo "bench: scripts/loadtest.sh not present; load test skipped"; fi
+
+web:
+	cd web && npm ci && npm run build

@@ -1,0 +1,55 @@
+package cohort
+
+import (
+	"context"
+	"time"
+)
+
+// APIToken authenticates an integration. The secret is shown once at creation
+// and stored only as a hash.
+type APIToken struct {
+	ID         ID         `json:"id"`
+	TenantID   ID         `json:"tenant_id"`
+	UserID     ID         `json:"user_id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	PermRoleID ID         `json:"perm_role_id"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	CreatedAt  time.Time  `json:"created_at"`
+	// Secret is set only in the response that creates the token.
+	Secret string `json:"secret,omitempty"`
+}
+
+// AuthService authenticates people and integrations.
+//
+// Errors: EUNAUTHORIZED for wrong credentials, disabled users and expired or
+// revoked sessions (never saying which); ERATELIMIT after too many failures.
+type AuthService interface {
+	// Login checks credentials and starts a session; it returns the secret
+	// session token for the cookie.
+	Login(ctx context.Context, email, password, tenantSlug string) (token string, p *Principal, err error)
+	Logout(ctx context.Context) error
+	// Authenticate turns a session token or an API token into a Principal.
+	AuthenticateSession(ctx context.Context, token string) (*Principal, error)
+	AuthenticateToken(ctx context.Context, token string) (*Principal, error)
+	ChangePassword(ctx context.Context, current, next string) error
+	CreateToken(ctx context.Context, t *APIToken, ttl time.Duration) error
+	ListTokens(ctx context.Context) ([]*APIToken, error)
+	RevokeToken(ctx context.Context, id ID) error
+}
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 8
+
+// ValidatePassword checks a new password.
+func ValidatePassword(pw string) error {
+	var v Validation
+	if len([]rune(pw)) < MinPasswordLength {
+		v.Add("password", "must be at least %d characters", MinPasswordLength)
+	}
+	if len(pw) > 256 {
+		v.Add("password", "must be at most 256 bytes")
+	}
+	return v.Err()
+}

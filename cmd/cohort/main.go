@@ -1,0 +1,304 @@
+// Command cohort is the Cohort server and its operator commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/app"
+	"github.com/cohortcrm/cohort/internal/config"
+	"github.com/cohortcrm/cohort/internal/demo"
+	"github.com/cohortcrm/cohort/internal/obs"
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+const usage = `cohort — a sales-performance CRM
+
+Usage:
+  cohort serve    [flags]            run the server (migrates first)
+  cohort migrate  [flags]            apply database migrations and exit
+  cohort demo     [flags] [--seed N] create the demo tenant
+  cohort user create --tenant SLUG --email E --name N [--password-file F]
+  cohort user reset-password --tenant SLUG --email E [--password-file F]
+  cohort user list --tenant SLUG
+  cohort backup   [flags] FILE       online copy of the SQLite database
+  cohort config   [flags]            print the configuration (secrets masked)
+  cohort version
+
+Passwords are read from --password-file, or from the COHORT_USER_PASSWORD
+environment variable, never from the command line.
+
+Flags and environment variables of every command:
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "cohort:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		config.Usage(stdout)
+		return nil
+	}
+	cmd, rest := args[0], args[1:]
+	if cmd == "version" {
+		fmt.Fprintln(stdout, "cohort", app.Version)
+		return nil
+	}
+	if cmd == "user" {
+		return userCmd(ctx, rest, stdout, stderr)
+	}
+	var extra *flag.FlagSet
+	var seed *uint64
+	if cmd == "demo" {
+		extra = flag.NewFlagSet("demo", flag.ContinueOnError)
+		seed = extra.Uint64("seed", 1, "seed of the demo data")
+		rest = splitFlags(extra, rest, "seed")
+	}
+	cfg, err := config.Load(rest, nil)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usage)
+		config.Usage(stdout)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	log := obs.NewLogger(stderr, cfg.LogFormat, cfg.SlogLevel())
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, stdout, stderr)
+	case "config":
+		return cfg.Dump(stdout)
+	case "migrate":
+		db, err := store.Open(ctx, cfg.DB, store.Options{Synchronous: cfg.SQLiteSync})
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		n, err := db.Migrate(ctx, log)
+		if err == nil {
+			fmt.Fprintf(stdout, "%d migrations applied to %s\n", n, db.Display)
+		}
+		return err
+	case "demo":
+		a, err := app.Open(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer a.DB.Close()
+		res, err := demo.Create(ctx, a.Service, demo.Options{Seed: *seed, AdminEmail: cfg.AdminEmail, AdminPassword: cfg.AdminPassword, Progress: stderr})
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		printLogin(stdout, "", res)
+		return nil
+	case "backup":
+		if len(cfg.Args) != 1 {
+			return errors.New("backup: name one destination file, e.g. cohort backup cohort-backup.db")
+		}
+		db, err := store.Open(ctx, cfg.DB, store.Options{})
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := db.Backup(ctx, cfg.Args[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "backed up %s to %s\n", db.Display, cfg.Args[0])
+		return nil
+	}
+	return fmt.Errorf("unknown command %q; run 'cohort help'", cmd)
+}
+
+// splitFlags takes the named command-specific flags out of args, parses them
+// into fs and returns the rest for the shared configuration.
+func splitFlags(fs *flag.FlagSet, args []string, names ...string) []string {
+	var mine, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name := strings.TrimLeft(a, "-")
+		name, _, hasValue := strings.Cut(name, "=")
+		own := false
+		for _, n := range names {
+			own = own || (strings.HasPrefix(a, "-") && name == n)
+		}
+		if !own {
+			rest = append(rest, a)
+			continue
+		}
+		mine = append(mine, a)
+		if !hasValue && i+1 < len(args) {
+			mine = append(mine, args[i+1])
+			i++
+		}
+	}
+	fs.SetOutput(io.Discard)
+	_ = fs.Parse(mine)
+	return rest
+}
+
+func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) error {
+	start := time.Now()
+	log := obs.NewLogger(stderr, cfg.LogFormat, cfg.SlogLevel())
+	log.Info("starting cohort", "version", app.Version, "db", config.MaskDSN(cfg.DB), "addr", cfg.Addr)
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := a.FirstRun(ctx); err != nil {
+		a.DB.Close()
+		return err
+	}
+	var demoRes *demo.Result
+	if cfg.Demo {
+		n, err := a.Service.CountTenants(ctx)
+		if err != nil {
+			a.DB.Close()
+			return err
+		}
+		if n == 0 {
+			demoRes, err = demo.Create(ctx, a.Service, demo.Options{Seed: 1, AdminEmail: cfg.AdminEmail, AdminPassword: cfg.AdminPassword, Progress: stderr})
+			if err != nil {
+				a.DB.Close()
+				return fmt.Errorf("demo: %w", err)
+			}
+		}
+	}
+	if err := a.Start(ctx); err != nil {
+		a.DB.Close()
+		return err
+	}
+	log.Info("ready", "url", a.URL(), "took", time.Since(start).Round(time.Millisecond))
+	if demoRes != nil {
+		printLogin(stdout, a.URL(), demoRes)
+	} else if cfg.Demo {
+		fmt.Fprintf(stdout, "\nCohort is running at %s (the database had data already, so no demo tenant was made; the demo login is %s / %s if it was made before)\n\n",
+			a.URL(), orDefault(cfg.AdminEmail, demo.DefaultAdminEmail), orDefault(cfg.AdminPassword, demo.DefaultPassword))
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	return a.Shutdown(context.Background())
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func printLogin(w io.Writer, url string, r *demo.Result) {
+	fmt.Fprintln(w)
+	if url != "" {
+		fmt.Fprintf(w, "  Cohort is running at %s\n", url)
+	}
+	fmt.Fprintf(w, "  Demo company: %s (%d people)\n", r.Tenant.Name, r.Users)
+	fmt.Fprintf(w, "  Log in as:    %s\n  Password:     %s\n\n", r.AdminEmail, r.Password)
+}
+
+func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("user: say create, reset-password or list")
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("user", flag.ContinueOnError)
+	tenant := fs.String("tenant", "", "tenant slug")
+	email := fs.String("email", "", "email")
+	name := fs.String("name", "", "name")
+	pwFile := fs.String("password-file", "", "file holding the password")
+	rest := splitFlags(fs, args[1:], "tenant", "email", "name", "password-file")
+	cfg, err := config.Load(rest, nil)
+	if err != nil {
+		return err
+	}
+	log := obs.NewLogger(stderr, cfg.LogFormat, cfg.SlogLevel())
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.DB.Close()
+	if *tenant == "" {
+		return errors.New("user: --tenant SLUG is required")
+	}
+	t, err := store.FindTenantBySlug(ctx, a.DB.Read(), *tenant)
+	if err != nil {
+		return fmt.Errorf("user: tenant %q: %w", *tenant, err)
+	}
+	sctx, err := a.Service.SystemContext(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	password := func() (string, error) {
+		if *pwFile != "" {
+			b, err := os.ReadFile(filepath.Clean(*pwFile))
+			return strings.TrimSpace(string(b)), err
+		}
+		if p := os.Getenv("COHORT_USER_PASSWORD"); p != "" {
+			return p, nil
+		}
+		return "", errors.New("user: give the password with --password-file or COHORT_USER_PASSWORD")
+	}
+	switch sub {
+	case "list":
+		users, _, err := a.Service.ListUsers(sctx, cohort.ListQuery{Limit: cohort.MaxLimit, Sort: []cohort.SortKey{{Field: "name"}}})
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tSTATUS")
+		for _, u := range users {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.ID, u.Name, u.Email, u.Status)
+		}
+		return tw.Flush()
+	case "create":
+		pw, err := password()
+		if err != nil {
+			return err
+		}
+		u := &cohort.User{Name: *name, Email: *email}
+		if err := a.Service.CreateUser(sctx, u, pw); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created user %s (%s)\n", u.Email, u.ID)
+		return nil
+	case "reset-password":
+		pw, err := password()
+		if err != nil {
+			return err
+		}
+		e, _ := cohort.NormalizeEmail(*email)
+		users, _, err := a.Service.ListUsers(sctx, cohort.ListQuery{Filters: []cohort.Filter{{Field: "email", Op: "eq", Values: []string{e}}}})
+		if err != nil {
+			return err
+		}
+		if len(users) != 1 {
+			return fmt.Errorf("user: no user %s in tenant %s", *email, *tenant)
+		}
+		if err := a.Service.SetUserPassword(sctx, users[0].ID, pw); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "password of %s reset; their sessions are ended\n", users[0].Email)
+		return nil
+	}
+	return fmt.Errorf("user: unknown subcommand %q", sub)
+}

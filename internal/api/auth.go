@@ -1,0 +1,132 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/service"
+)
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Tenant   string `json:"tenant,omitempty"`
+}
+
+type meResponse struct {
+	User        *cohort.User       `json:"user"`
+	Tenant      *cohort.Tenant     `json:"tenant"`
+	Permissions cohort.Permissions `json:"permissions"`
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Email == "" || req.Password == "" {
+		s.writeError(w, r, cohort.Errorf(cohort.EINVALID, "email and password are required"))
+		return
+	}
+	ctx := cohort.NewContext(r.Context(), &cohort.Principal{Meta: s.meta(r)})
+	token, p, err := s.svc.Login(ctx, req.Email, req.Password, req.Tenant)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// A fresh token on every login: a session id planted before login is
+	// never the one that is authenticated.
+	s.setCookie(w, token)
+	respond(w, http.StatusOK, meResponse{User: p.User, Tenant: p.Tenant, Permissions: p.Permissions})
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.Logout(r.Context()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.clearCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	p := cohort.PrincipalFrom(r.Context())
+	respond(w, http.StatusOK, meResponse{User: p.User, Tenant: p.Tenant, Permissions: p.Permissions})
+}
+
+func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) {
+	var upd service.MeUpdate
+	if err := decode(r, &upd); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.svc.UpdateMe(r.Context(), upd)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respondVersioned(w, http.StatusOK, u, u.Version)
+}
+
+type passwordChange struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
+	var req passwordChange
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.svc.ChangePassword(r.Context(), req.CurrentPassword, req.NewPassword); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type tokenRequest struct {
+	Name       string    `json:"name"`
+	PermRoleID cohort.ID `json:"perm_role_id"`
+	// TTLDays is how long the token lives; 0 means until revoked.
+	TTLDays int `json:"ttl_days"`
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
+	var req tokenRequest
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t := &cohort.APIToken{Name: req.Name, PermRoleID: req.PermRoleID}
+	if err := s.svc.CreateToken(r.Context(), t, time.Duration(req.TTLDays)*24*time.Hour); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	respond(w, http.StatusCreated, t)
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
+	ts, err := s.svc.ListTokens(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, cohort.Page[*cohort.APIToken]{Items: ts})
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = s.svc.RevokeToken(r.Context(), id)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,78 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/cohortcrm/cohort"
+)
+
+// Problem is an RFC 9457 problem details body.
+type Problem struct {
+	Type      string              `json:"type"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Code      string              `json:"code"`
+	Detail    string              `json:"detail"`
+	RequestID string              `json:"request_id"`
+	Errors    []cohort.FieldError `json:"errors,omitempty"`
+}
+
+// codes maps each error code to its HTTP status and its problem title and
+// stable code in the body. This is the one place that does so.
+var codes = map[string]struct {
+	status int
+	code   string
+	title  string
+}{
+	cohort.EINVALID:         {http.StatusUnprocessableEntity, "validation", "Validation failed"},
+	cohort.EBADREQUEST:      {http.StatusBadRequest, "bad_request", "Bad request"},
+	"invalid_json":          {http.StatusBadRequest, "invalid_json", "Malformed JSON"},
+	cohort.EUNAUTHORIZED:    {http.StatusUnauthorized, "unauthorized", "Authentication required"},
+	cohort.EFORBIDDEN:       {http.StatusForbidden, "forbidden", "Forbidden"},
+	cohort.ENOTFOUND:        {http.StatusNotFound, "not_found", "Not found"},
+	"method_not_allowed":    {http.StatusMethodNotAllowed, "method_not_allowed", "Method not allowed"},
+	cohort.ECONFLICT:        {http.StatusConflict, "conflict", "Conflict"},
+	cohort.EPRECONDITION:    {http.StatusPreconditionFailed, "precondition_failed", "Precondition failed"},
+	cohort.ETOOLARGE:        {http.StatusRequestEntityTooLarge, "too_large", "Request body too large"},
+	cohort.EUNSUPPORTEDTYPE: {http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type"},
+	cohort.ERATELIMIT:       {http.StatusTooManyRequests, "rate_limited", "Too many requests"},
+	cohort.EINTERNAL:        {http.StatusInternalServerError, "internal", "Internal error"},
+}
+
+// writeError answers with the problem for err. Errors without a code are
+// logged with the request id and shown only as "Internal error".
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := cohort.ErrorCode(err)
+	c, ok := codes[code]
+	if !ok {
+		c = codes[cohort.EINTERNAL]
+	}
+	p := Problem{
+		Type: "https://cohort.dev/problems/" + c.code, Title: c.title, Status: c.status, Code: c.code,
+		Detail: cohort.ErrorMessage(err), RequestID: requestID(r.Context()),
+	}
+	var e *cohort.Error
+	if errors.As(err, &e) {
+		p.Errors = e.Fields
+	}
+	if c.status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", r.URL.Path)
+	} else {
+		s.log.DebugContext(r.Context(), "request refused", "code", c.code, "detail", p.Detail)
+	}
+	if c.status == http.StatusUnauthorized && r.Header.Get("Authorization") != "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="cohort"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(c.status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// errorf builds an error with one of the HTTP-only codes.
+func errorf(code, msg string) error { return &cohort.Error{Code: code, Message: msg} }
+
+var _ = slog.Default

@@ -1,0 +1,85 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/service"
+)
+
+// Route is one entry of the route table. Req and Resp are zero values of the
+// request and response bodies; the OpenAPI document is generated from them.
+type Route struct {
+	Method  string
+	Path    string
+	Summary string
+	// Perm names the permission the service checks ("user:view"), for the
+	// document and the reader; "" means any authenticated user.
+	Perm       string
+	Public     bool
+	Idempotent bool
+	// List marks keyset-paged lists that take filter, sort, cursor and limit.
+	List    bool
+	Req     any
+	Resp    any
+	Status  int
+	Handler http.HandlerFunc
+}
+
+// routeTable lists every route of the API with its permission.
+func (s *Server) routeTable() []Route {
+	return []Route{
+		{Method: "GET", Path: "/healthz", Summary: "Liveness", Public: true, Resp: map[string]string{}, Handler: s.healthz},
+		{Method: "GET", Path: "/readyz", Summary: "Readiness: the database answers and is migrated", Public: true, Resp: map[string]string{}, Handler: s.readyz},
+		{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics", Public: true, Handler: s.metricsHandler},
+		{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This API's OpenAPI 3.1 document", Public: true, Resp: map[string]any{}, Handler: s.openapi},
+
+		{Method: "POST", Path: "/api/v1/auth/login", Summary: "Log in and start a session", Public: true, Req: loginRequest{}, Resp: meResponse{}, Handler: s.login},
+		{Method: "POST", Path: "/api/v1/auth/logout", Summary: "End this session", Status: 204, Handler: s.logout},
+
+		{Method: "GET", Path: "/api/v1/me", Summary: "Who I am, my tenant and my permissions", Resp: meResponse{}, Handler: s.me},
+		{Method: "PATCH", Path: "/api/v1/me", Summary: "Change my name, phone or language", Req: service.MeUpdate{}, Resp: cohort.User{}, Handler: s.updateMe},
+		{Method: "POST", Path: "/api/v1/me/password", Summary: "Change my password (ends my other sessions)", Req: passwordChange{}, Status: 204, Handler: s.changePassword},
+		{Method: "GET", Path: "/api/v1/me/tokens", Summary: "My API tokens", Resp: listOf[cohort.APIToken]{}, Handler: s.listTokens},
+		{Method: "POST", Path: "/api/v1/me/tokens", Summary: "Create an API token (its secret is shown once)", Idempotent: true, Req: tokenRequest{}, Resp: cohort.APIToken{}, Status: 201, Handler: s.createToken},
+		{Method: "DELETE", Path: "/api/v1/me/tokens/{id}", Summary: "Revoke an API token", Status: 204, Handler: s.revokeToken},
+
+		{Method: "GET", Path: "/api/v1/users", Summary: "List users", Perm: "user:view", List: true, Resp: listOf[cohort.User]{}, Handler: s.listUsers},
+		{Method: "POST", Path: "/api/v1/users", Summary: "Create a user", Perm: "user:create", Idempotent: true, Req: userCreate{}, Resp: cohort.User{}, Status: 201, Handler: s.createUser},
+		{Method: "GET", Path: "/api/v1/users/{id}", Summary: "One user", Perm: "user:view", Resp: cohort.User{}, Handler: s.getUser},
+		{Method: "PATCH", Path: "/api/v1/users/{id}", Summary: "Change a user (roles need role:administer)", Perm: "user:edit", Req: cohort.UserUpdate{}, Resp: cohort.User{}, Handler: s.updateUser},
+		{Method: "POST", Path: "/api/v1/users/{id}/password", Summary: "Set a user's password (ends their sessions)", Perm: "user:administer", Req: passwordSet{}, Status: 204, Handler: s.setUserPassword},
+		{Method: "GET", Path: "/api/v1/users/{id}/org-history", Summary: "A user's department and manager history", Perm: "user:view", Resp: listOf[cohort.OrgAssignment]{}, Handler: s.userOrgHistory},
+
+		{Method: "GET", Path: "/api/v1/departments", Summary: "The department tree, parents first", Perm: "department:view", Resp: listOf[cohort.Department]{}, Handler: s.listDepartments},
+		{Method: "POST", Path: "/api/v1/departments", Summary: "Create a department", Perm: "department:create", Idempotent: true, Req: departmentCreate{}, Resp: cohort.Department{}, Status: 201, Handler: s.createDepartment},
+		{Method: "PATCH", Path: "/api/v1/departments/{id}", Summary: "Rename or move a department", Perm: "department:edit", Req: cohort.DepartmentUpdate{}, Resp: cohort.Department{}, Handler: s.updateDepartment},
+		{Method: "DELETE", Path: "/api/v1/departments/{id}", Summary: "Delete an empty department", Perm: "department:delete", Status: 204, Handler: s.deleteDepartment},
+
+		{Method: "GET", Path: "/api/v1/permissions/catalog", Summary: "Object types, actions and scopes", Resp: catalog{}, Handler: s.catalog},
+		{Method: "GET", Path: "/api/v1/perm-roles", Summary: "Permission roles", Perm: "role:view", Resp: listOf[cohort.PermRole]{}, Handler: s.listPermRoles},
+		{Method: "POST", Path: "/api/v1/perm-roles", Summary: "Create a permission role", Perm: "role:administer", Idempotent: true, Req: permRoleCreate{}, Resp: cohort.PermRole{}, Status: 201, Handler: s.createPermRole},
+		{Method: "GET", Path: "/api/v1/perm-roles/{id}", Summary: "One permission role", Perm: "role:view", Resp: cohort.PermRole{}, Handler: s.getPermRole},
+		{Method: "PATCH", Path: "/api/v1/perm-roles/{id}", Summary: "Change a permission role", Perm: "role:administer", Req: cohort.PermRoleUpdate{}, Resp: cohort.PermRole{}, Handler: s.updatePermRole},
+		{Method: "DELETE", Path: "/api/v1/perm-roles/{id}", Summary: "Delete a permission role nobody holds", Perm: "role:administer", Status: 204, Handler: s.deletePermRole},
+
+		{Method: "GET", Path: "/api/v1/business-roles", Summary: "Business roles", Perm: "role:view", Resp: listOf[cohort.BusinessRole]{}, Handler: s.listBusinessRoles},
+		{Method: "POST", Path: "/api/v1/business-roles", Summary: "Add a business role", Perm: "role:administer", Idempotent: true, Req: businessRoleCreate{}, Resp: cohort.BusinessRole{}, Status: 201, Handler: s.createBusinessRole},
+		{Method: "PATCH", Path: "/api/v1/business-roles/{id}", Summary: "Change a business role", Perm: "role:administer", Req: cohort.BusinessRoleUpdate{}, Resp: cohort.BusinessRole{}, Handler: s.updateBusinessRole},
+		{Method: "DELETE", Path: "/api/v1/business-roles/{id}", Summary: "Delete a tenant-defined business role", Perm: "role:administer", Status: 204, Handler: s.deleteBusinessRole},
+
+		{Method: "GET", Path: "/api/v1/audit", Summary: "The audit log, newest first", Perm: "audit:view", List: true, Resp: listOf[cohort.AuditEntry]{}, Handler: s.listAudit},
+
+		{Method: "GET", Path: "/api/v1/notifications", Summary: "My inbox, newest first (?unread=true)", Resp: listOf[cohort.Notification]{}, Handler: s.listNotifications},
+		{Method: "GET", Path: "/api/v1/notifications/unread-count", Summary: "How many unread messages I have", Resp: countResponse{}, Handler: s.unreadCount},
+		{Method: "POST", Path: "/api/v1/notifications/{id}/read", Summary: "Mark a message read", Status: 204, Handler: s.markRead},
+		{Method: "POST", Path: "/api/v1/notifications/read-all", Summary: "Mark all my messages read", Status: 204, Handler: s.markAllRead},
+		{Method: "GET", Path: "/api/v1/events", Summary: "Server-sent events: live notifications", Handler: s.events},
+	}
+}
+
+// listOf is the shape of every list response.
+type listOf[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}

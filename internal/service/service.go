@@ -1,0 +1,199 @@
+// Package service is the only place that decides who may do what. It
+// validates input, runs every write in one transaction together with its audit
+// entry and its outbox messages, and hands the store the access filter that
+// every read must apply.
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+// Notifier puts a message in a user's inbox, in the caller's transaction.
+type Notifier interface {
+	Notify(ctx context.Context, tx *store.Tx, tenantID, userID cohort.ID, kind string, params map[string]any, link string) error
+}
+
+// Options tune the service.
+type Options struct {
+	// SessionTTL is a session's longest life; SessionIdleTTL ends it sooner
+	// when unused for that long (0: no idle limit).
+	SessionTTL       time.Duration
+	SessionIdleTTL   time.Duration
+	LoginMaxFailures int
+	LoginWindow      time.Duration
+	LoginLockout     time.Duration
+	// Argon2 cost; tests lower it.
+	PasswordMemoryKiB uint32
+	PasswordTime      uint32
+}
+
+// Service implements cohort.OrgService, cohort.AuthService and
+// cohort.AuditService.
+type Service struct {
+	db       *store.DB
+	clock    cohort.Clock
+	log      *slog.Logger
+	opt      Options
+	notifier Notifier
+}
+
+// New returns a Service over db.
+func New(db *store.DB, clock cohort.Clock, log *slog.Logger, opt Options) *Service {
+	if opt.SessionTTL == 0 {
+		opt.SessionTTL = 12 * time.Hour
+	}
+	if opt.LoginMaxFailures == 0 {
+		opt.LoginMaxFailures = 5
+	}
+	if opt.LoginWindow == 0 {
+		opt.LoginWindow = 15 * time.Minute
+	}
+	if opt.LoginLockout == 0 {
+		opt.LoginLockout = 15 * time.Minute
+	}
+	if opt.PasswordMemoryKiB == 0 {
+		opt.PasswordMemoryKiB = 19 * 1024
+	}
+	if opt.PasswordTime == 0 {
+		opt.PasswordTime = 2
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{db: db, clock: clock, log: log, opt: opt}
+}
+
+// SetNotifier wires the inbox; without one, notifications are dropped.
+func (s *Service) SetNotifier(n Notifier) { s.notifier = n }
+
+// DB returns the service's database.
+func (s *Service) DB() *store.DB { return s.db }
+
+// Clock returns the service's clock.
+func (s *Service) Clock() cohort.Clock { return s.clock }
+
+func (s *Service) now() time.Time { return s.clock.Now().UTC() }
+
+// principal returns the caller or an EUNAUTHORIZED error.
+func principal(ctx context.Context) (*cohort.Principal, error) {
+	p := cohort.PrincipalFrom(ctx)
+	if p == nil || p.Tenant == nil {
+		return nil, cohort.Errorf(cohort.EUNAUTHORIZED, "authentication required")
+	}
+	return p, nil
+}
+
+// require returns the caller when they may do act on obj.
+func require(ctx context.Context, obj cohort.ObjectType, act cohort.Action) (*cohort.Principal, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.System || p.Permissions.Can(obj, act) {
+		return p, nil
+	}
+	return nil, cohort.Errorf(cohort.EFORBIDDEN, "you may not %s %s", act, obj)
+}
+
+// Access turns (caller, object type, action) into the filter every read path
+// of that object type must apply: lists, details, search, reports, exports.
+// It fails with EFORBIDDEN when the action is not granted at all.
+func (s *Service) Access(ctx context.Context, obj cohort.ObjectType, act cohort.Action) (cohort.Access, error) {
+	p, err := require(ctx, obj, act)
+	if err != nil {
+		return cohort.Access{}, err
+	}
+	a := cohort.Access{TenantID: p.Tenant.ID, Scope: cohort.ScopeAll}
+	if p.System {
+		return a, nil
+	}
+	a.Scope = p.Permissions[obj].Scope
+	a.UserID = p.User.ID
+	a.DepartmentID = p.User.DepartmentID
+	if a.DepartmentID != 0 && a.Scope == cohort.ScopeDepartmentAndChildren {
+		d, err := store.FindDepartment(ctx, s.db.Read(), p.Tenant.ID, a.DepartmentID)
+		if err == nil {
+			a.DepartmentPath = d.Path
+		}
+	}
+	return a, nil
+}
+
+// audit appends an audit entry for the caller in tx.
+func (s *Service) audit(ctx context.Context, tx *store.Tx, action string, obj cohort.ObjectType, id cohort.ID, changes []cohort.FieldChange) error {
+	p := cohort.PrincipalFrom(ctx)
+	e := &cohort.AuditEntry{At: s.now(), Action: action, ObjectType: obj, ObjectID: id, Changes: changes}
+	if p != nil {
+		e.TenantID = p.Tenant.ID
+		if p.User != nil {
+			e.ActorID = p.User.ID
+		}
+		e.IP, e.UserAgent, e.RequestID = p.Meta.IP, p.Meta.UserAgent, p.Meta.RequestID
+	}
+	return store.InsertAudit(ctx, tx, e)
+}
+
+// notify queues an inbox message for userID in tx.
+func (s *Service) notify(ctx context.Context, tx *store.Tx, tenantID, userID cohort.ID, kind string, params map[string]any, link string) error {
+	if s.notifier == nil || userID == 0 {
+		return nil
+	}
+	return s.notifier.Notify(ctx, tx, tenantID, userID, kind, params, link)
+}
+
+// unchangedFields are left out of audit diffs.
+var unchangedFields = map[string]bool{"version": true, "updated_at": true, "created_at": true, "last_login_at": true}
+
+// diff lists the JSON fields that differ between before and after (either
+// may be nil, for creates and deletes).
+func diff(before, after any) []cohort.FieldChange {
+	toMap := func(v any) map[string]json.RawMessage {
+		m := map[string]json.RawMessage{}
+		if v == nil {
+			return m
+		}
+		b, _ := json.Marshal(v)
+		_ = json.Unmarshal(b, &m)
+		return m
+	}
+	a, b := toMap(before), toMap(after)
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	var out []cohort.FieldChange
+	for k := range keys {
+		if unchangedFields[k] || bytes.Equal(a[k], b[k]) {
+			continue
+		}
+		out = append(out, cohort.FieldChange{Field: k, Before: orNull(a[k]), After: orNull(b[k])})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out
+}
+
+func orNull(r json.RawMessage) json.RawMessage {
+	if r == nil {
+		return json.RawMessage("null")
+	}
+	return r
+}
+
+// checkVersion fails with EPRECONDITION when the client's version is stale.
+func checkVersion(ifVersion, current int, what string) error {
+	if ifVersion != 0 && ifVersion != current {
+		return cohort.Errorf(cohort.EPRECONDITION, "the %s was changed by someone else (version %d, you have %d); reload and try again", what, current, ifVersion)
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+)
+
+// InsertAudit appends an entry to the audit log.
+func InsertAudit(ctx context.Context, tx *Tx, e *cohort.AuditEntry) error {
+	e.ID = cohort.ID(tx.db.NewID())
+	if e.Changes == nil {
+		e.Changes = []cohort.FieldChange{}
+	}
+	ch, err := json.Marshal(e.Changes)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (tenant_id, id, at, actor_id, action, object_type, object_id, changes, ip, user_agent, request_id)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?)`, int64(e.TenantID), int64(e.ID), ms(e.At), nullID(e.ActorID), e.Action, string(e.ObjectType),
+		nullID(e.ObjectID), string(ch), truncate(e.IP, 64), truncate(e.UserAgent, 300), truncate(e.RequestID, 64))
+	return err
+}
+
+// AuditList is the list spec of the audit log. It is ordered by id, which is
+// time-ordered.
+var AuditList = &ListSpec{
+	IDColumn: "a.id",
+	Fields: map[string]Field{
+		"at":          {Column: "a.at", Type: TTime},
+		"actor_id":    {Column: "a.actor_id", Type: TID},
+		"action":      {Column: "a.action"},
+		"object_type": {Column: "a.object_type"},
+		"object_id":   {Column: "a.object_id", Type: TID},
+		"request_id":  {Column: "a.request_id"},
+	},
+	DefaultSort: nil,
+}
+
+// ListAudit lists a tenant's audit log, newest first.
+func ListAudit(ctx context.Context, q Queryer, tenantID cohort.ID, lq cohort.ListQuery, loc *time.Location) ([]*cohort.AuditEntry, string, error) {
+	if len(lq.Sort) == 0 {
+		lq.Sort = nil
+	}
+	spec := *AuditList
+	return List(ctx, q, &spec, lq, loc, `SELECT a.id, a.tenant_id, a.at, a.actor_id, COALESCE(u.name, ''), a.action, a.object_type, a.object_id,
+		a.changes, a.ip, a.user_agent, a.request_id FROM audit_log a LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.id = a.actor_id`,
+		Where{"a.tenant_id = ?", []any{int64(tenantID)}}, func() (*cohort.AuditEntry, []any) {
+			e := &cohort.AuditEntry{}
+			return e, []any{idScanner{&e.ID}, idScanner{&e.TenantID}, msScanner{&e.At}, idScanner{&e.ActorID}, &e.ActorName, &e.Action,
+				(*string)(&e.ObjectType), idScanner{&e.ObjectID}, jsonScanner{&e.Changes}, &e.IP, &e.UserAgent, &e.RequestID}
+		})
+}
+
+// --- idempotency keys
+
+// IdempotentResponse is a stored response to a create.
+type IdempotentResponse struct {
+	RequestHash string
+	Status      int
+	Body        []byte
+}
+
+// ClaimIdempotencyKey records that (user, key) is being handled. It returns the
+// stored response when the key was used before (Status 0 while the first
+// request is still running), or nil when this call claimed it.
+func ClaimIdempotencyKey(ctx context.Context, tx *Tx, tenantID, userID cohort.ID, key, hash string, now time.Time) (*IdempotentResponse, error) {
+	r := &IdempotentResponse{}
+	var body *string
+	err := tx.QueryRowContext(ctx, "SELECT request_hash, status, response FROM idempotency_keys WHERE tenant_id = ? AND user_id = ? AND key = ?",
+		int64(tenantID), int64(userID), key).Scan(&r.RequestHash, &r.Status, &body)
+	if err == nil {
+		if body != nil {
+			r.Body = []byte(*body)
+		}
+		return r, nil
+	}
+	_, err = tx.ExecContext(ctx, "INSERT INTO idempotency_keys (tenant_id, id, user_id, key, request_hash, status, created_at) VALUES (?,?,?,?,?,0,?)",
+		int64(tenantID), tx.db.NewID(), int64(userID), key, hash, ms(now))
+	if isUniqueViolation(err) {
+		return &IdempotentResponse{RequestHash: hash}, nil
+	}
+	return nil, err
+}
+
+// CompleteIdempotencyKey stores the response to a claimed key; a failed
+// request releases the key instead so that a retry can run.
+func CompleteIdempotencyKey(ctx context.Context, tx *Tx, tenantID, userID cohort.ID, key string, status int, body []byte) error {
+	if status >= 300 {
+		_, err := tx.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE tenant_id = ? AND user_id = ? AND key = ?", int64(tenantID), int64(userID), key)
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE idempotency_keys SET status = ?, response = ? WHERE tenant_id = ? AND user_id = ? AND key = ?",
+		status, string(body), int64(tenantID), int64(userID), key)
+	return err
+}

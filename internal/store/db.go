@@ -1,0 +1,301 @@
+// Package store persists Cohort's data in SQLite or PostgreSQL. It reads and
+// writes SQL and nothing else: it never decides who may see what (the service
+// layer does, and hands the store a cohort.Access to render). Dialect
+// differences live in dialect.go.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+
+	"github.com/cohortcrm/cohort/internal/idgen"
+)
+
+// Engine names a database engine.
+type Engine string
+
+// Engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Options tune Open.
+type Options struct {
+	// Synchronous is SQLite's synchronous pragma: FULL (default) or NORMAL.
+	Synchronous string
+	// ReadConns caps the read pool; 0 means 4 per CPU for SQLite, 20 for PostgreSQL.
+	ReadConns int
+	// Node fixes the ID generator's node number; -1 draws one.
+	Node int
+}
+
+// DB is an open database: a single-connection write pool beside a read pool
+// for SQLite, one pool for PostgreSQL.
+type DB struct {
+	Engine Engine
+	write  *sql.DB
+	read   *sql.DB
+	ids    *idgen.Generator
+	// DSN as given, for logs (PostgreSQL passwords masked).
+	Display string
+
+	rebindMu sync.RWMutex
+	rebinds  map[string]string
+}
+
+// IsPostgresDSN reports whether dsn names a PostgreSQL database.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens (and for SQLite creates) the database named by dsn: a file path
+// for SQLite or a postgres:// URL. It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
+	db := &DB{ids: idgen.New(opt.Node), rebinds: map[string]string{}}
+	if opt.Node == 0 {
+		db.ids = idgen.New(-1)
+	}
+	var err error
+	if IsPostgresDSN(dsn) {
+		db.Engine = Postgres
+		db.Display = maskDSN(dsn)
+		db.write, err = sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		n := opt.ReadConns
+		if n == 0 {
+			n = 20
+		}
+		db.write.SetMaxOpenConns(n)
+		db.write.SetMaxIdleConns(n)
+		db.write.SetConnMaxIdleTime(5 * time.Minute)
+		db.read = db.write
+	} else {
+		db.Engine = SQLite
+		db.Display = dsn
+		if dir := filepath.Dir(dsn); dir != "" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("create database folder: %w", err)
+			}
+		}
+		sync := strings.ToUpper(opt.Synchronous)
+		if sync == "" {
+			sync = "FULL"
+		}
+		if sync != "FULL" && sync != "NORMAL" {
+			return nil, fmt.Errorf("sqlite synchronous must be FULL or NORMAL, not %q", opt.Synchronous)
+		}
+		// busy_timeout first, so that the other pragmas wait for a lock too.
+		base := "file:" + dsn + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(" + sync + ")&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32000)"
+		db.write, err = sql.Open("sqlite", base+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		db.write.SetMaxOpenConns(1)
+		db.write.SetMaxIdleConns(1)
+		db.write.SetConnMaxLifetime(0)
+		db.write.SetConnMaxIdleTime(0)
+		db.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		n := opt.ReadConns
+		if n == 0 {
+			n = 4 * runtime.NumCPU()
+		}
+		db.read.SetMaxOpenConns(n)
+		db.read.SetMaxIdleConns(n)
+		db.read.SetConnMaxIdleTime(0)
+		db.read.SetConnMaxLifetime(0)
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", db.Display, err)
+	}
+	return db, nil
+}
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil && db.read != db.write {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// NewID returns a fresh ID.
+func (db *DB) NewID() int64 { return db.ids.Next() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// Checkpoint truncates SQLite's write-ahead log and refreshes planner
+// statistics; a no-op on PostgreSQL.
+func (db *DB) Checkpoint(ctx context.Context) error {
+	if db.Engine != SQLite {
+		return nil
+	}
+	if _, err := db.write.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	_, err := db.write.ExecContext(ctx, "PRAGMA optimize")
+	return err
+}
+
+// Backup writes an online, consistent copy of a SQLite database to path.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.Engine != SQLite {
+		return errors.New("backup: use pg_dump for PostgreSQL, e.g. pg_dump --format=custom --file=cohort.dump \"$COHORT_DB\"")
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup: %s exists already", path)
+	}
+	_, err := db.read.ExecContext(ctx, "VACUUM INTO ?", path)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
+func maskDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://…"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Queryer runs SQL written with '?' placeholders on either engine.
+type Queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type rebinding struct {
+	db *DB
+	q  interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	}
+}
+
+func (r rebinding) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return r.q.ExecContext(ctx, r.db.rebind(q), args...)
+}
+
+func (r rebinding) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return r.q.QueryContext(ctx, r.db.rebind(q), args...)
+}
+
+func (r rebinding) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return r.q.QueryRowContext(ctx, r.db.rebind(q), args...)
+}
+
+// Read returns a Queryer on the read pool.
+func (db *DB) Read() Queryer { return rebinding{db, db.read} }
+
+// Tx is a write transaction. Functions registered with AfterCommit run once it
+// has committed, never when it rolls back.
+type Tx struct {
+	Queryer
+	tx          *sql.Tx
+	db          *DB
+	afterCommit []func()
+}
+
+// AfterCommit registers f to run after the transaction commits.
+func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f) }
+
+// DB returns the database the transaction belongs to.
+func (tx *Tx) DB() *DB { return tx.db }
+
+// WriteTx runs f in a write transaction: committed when f returns nil, rolled
+// back otherwise. On SQLite all writers queue on one connection with BEGIN
+// IMMEDIATE, so read-then-write transactions never fail with "busy".
+func (db *DB) WriteTx(ctx context.Context, f func(tx *Tx) error) error {
+	sqltx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{Queryer: rebinding{db, sqltx}, tx: sqltx, db: db}
+	if err := f(tx); err != nil {
+		_ = sqltx.Rollback()
+		return err
+	}
+	if err := sqltx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// rebind turns '?' placeholders into PostgreSQL's $n, skipping quoted text.
+func (db *DB) rebind(q string) string {
+	if db.Engine != Postgres {
+		return q
+	}
+	db.rebindMu.RLock()
+	out, ok := db.rebinds[q]
+	db.rebindMu.RUnlock()
+	if ok {
+		return out
+	}
+	out = Rebind(q)
+	db.rebindMu.Lock()
+	if len(db.rebinds) < 10000 {
+		db.rebinds[q] = out
+	}
+	db.rebindMu.Unlock()
+	return out
+}
+
+// Rebind turns '?' placeholders into $1, $2, ... outside quoted strings.
+func Rebind(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(fmt.Sprint(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}

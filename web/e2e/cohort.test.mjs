@@ -76,7 +76,7 @@ if (problem) {
       const { page } = admin
       await navigate(page, 'nav-departments')
       await page.locator('[data-testid="dept-tree"]').waitFor()
-      await page.locator('[data-testid="dept-create-root"]').click()
+      await page.locator('[data-testid="dept-create"]').click()
       const box = page.locator('.el-message-box:visible')
       await box.locator('input').fill(dept)
       await box.locator('.el-message-box__btns .el-button--primary').click()

@@ -58,7 +58,7 @@ function addDept(name, parent_id = null) {
   departments.push(d)
   return d
 }
-const hq = addDept('总部')
+const hq = addDept('示例科技')
 const sales = addDept('销售部', hq.id)
 addDept('华东大区', sales.id)
 addDept('华南大区', sales.id)
@@ -277,6 +277,7 @@ const server = createServer(async (req, res) => {
       if (!r1 && m === 'GET') return send(res, 200, { items: departments })
       if (!r1 && m === 'POST') {
         if (!b.name) return problem(res, 422, 'validation', 'name: must not be empty', [{ field: 'name', message: 'must not be empty' }])
+        if (!b.parent_id) return problem(res, 422, 'validation', 'parent_id: is required', [{ field: 'parent_id', message: 'is required' }])
         const d = addDept(b.name, b.parent_id ?? null)
         audit(me, 'create', 'department', d.id, diff({}, d, ['name', 'parent_id']), req)
         return send(res, 201, d)

@@ -141,6 +141,7 @@ const en: MessageSchema = {
   departments: {
     title: 'Departments',
     subtitle: 'Drag a department to move it under another one',
+    create: 'New department',
     createRoot: 'New top-level department',
     createChild: 'New sub-department',
     rename: 'Rename',

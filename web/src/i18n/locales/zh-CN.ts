@@ -141,6 +141,7 @@ const zhCN = {
   departments: {
     title: '部门',
     subtitle: '拖动部门可调整上下级关系',
+    create: '新建部门',
     createRoot: '新建顶级部门',
     createChild: '新建子部门',
     rename: '重命名',

@@ -166,6 +166,51 @@ if (problem) {
       await screenshot(page, 'language-zh')
     })
 
+    test('(g) every page renders: roles, audit, profile and tokens', async () => {
+      const { page } = admin
+      await navigate(page, 'nav-business-roles')
+      await page.locator('[data-testid="business-roles-table"] .el-table__row').first().waitFor()
+      await screenshot(page, 'business-roles')
+
+      // A business role: create, then delete (built-in ones cannot be deleted).
+      const key = `e2e_${runId}`.replace(/[^a-z0-9_]/g, '_')
+      await page.locator('[data-testid="business-role-create"]').click()
+      const dialog = page.locator('.el-dialog:visible')
+      await fill(page, 'business-role-key', key)
+      await fill(page, 'business-role-name-zh', `测试角色${runId}`)
+      await fill(page, 'business-role-name-en', `Test role ${runId}`)
+      await page.locator('[data-testid="business-role-submit"]').click()
+      await dialog.waitFor({ state: 'hidden' })
+      const brow = page.locator('[data-testid="business-roles-table"] .el-table__row', { hasText: key })
+      await brow.waitFor()
+      await brow.locator('[data-testid="business-role-delete"]').click()
+      await page.locator('.el-message-box:visible .el-button--danger').click()
+      await brow.waitFor({ state: 'detached' })
+
+      await navigate(page, 'nav-audit')
+      const first = page.locator('[data-testid="audit-table"] .el-table__row').first()
+      await first.waitFor()
+      await first.locator('.el-table__expand-icon').click()
+      await page.locator('[data-testid="audit-table"] .el-table__expanded-cell').first().waitFor()
+      await screenshot(page, 'audit')
+
+      // Profile: an API token is shown once, listed, then revoked.
+      await page.locator('[data-testid="user-menu"]').click()
+      await page.locator('[data-testid="menu-profile"]:visible').click()
+      await fill(page, 'token-name', `e2e ${runId}`)
+      await page.locator('[data-testid="token-create"]').click()
+      await page.locator('[data-testid="token-secret"]').waitFor()
+      const secret = (await page.locator('[data-testid="token-secret"] code').innerText()).trim()
+      assert.ok(secret.length >= 16, 'the secret is shown')
+      const trow = page.locator('[data-testid="tokens-table"] .el-table__row', { hasText: `e2e ${runId}` })
+      await trow.waitFor()
+      await screenshot(page, 'profile')
+      await trow.locator('[data-testid="token-revoke"]').click()
+      await page.locator('.el-message-box:visible .el-button--danger').click()
+      await trow.waitFor({ state: 'detached' })
+      assert.deepEqual(admin.errors, [], 'no uncaught errors in the page')
+    })
+
     test('(f) a notification arrives live', async () => {
       const member = await openBrowser()
       try {

@@ -177,6 +177,9 @@ type Principal struct {
 	Tenant      *Tenant
 	User        *User
 	Permissions Permissions
+	// DepartmentPath is the materialised path of the user's department, for
+	// the department data scopes.
+	DepartmentPath string
 	// SessionID is set for browser sessions, TokenID for API tokens.
 	SessionID string
 	TokenID   ID

@@ -161,6 +161,12 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	start := time.Now()
 	log := obs.NewLogger(stderr, cfg.LogFormat, cfg.SlogLevel())
 	log.Info("starting cohort", "version", app.Version, "db", config.MaskDSN(cfg.DB), "addr", cfg.Addr)
+	var dump strings.Builder
+	if err := cfg.Dump(&dump); err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(dump.String()), "\n") {
+			log.Info("config " + strings.Join(strings.Fields(line), " "))
+		}
+	}
 	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -23,7 +23,7 @@ import (
 
 // env is one running server on a fresh database with one tenant.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	svc    *service.Service
 	srv    *httptest.Server
@@ -34,16 +34,22 @@ type env struct {
 
 const adminPassword = "correct horse battery"
 
-func newEnv(t *testing.T, db *store.DB) *env {
+func newEnv(t testing.TB, db *store.DB) *env {
+	t.Helper()
+	e := newEnvEmpty(t, db)
+	e.tenant, e.admin = e.newTenant("acme", "admin@acme.test")
+	return e
+}
+
+// newEnvEmpty is a server on db with no tenant.
+func newEnvEmpty(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(db, cohort.SystemClock{}, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1, LoginMaxFailures: 5})
+	svc := service.New(db, cohort.SystemClock{}, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1})
 	a := api.New(svc, nil, log, obs.NewRegistry(), api.Options{})
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, db: db, svc: svc, srv: srv, api: a}
-	e.tenant, e.admin = e.newTenant("acme", "admin@acme.test")
-	return e
+	return &env{t: t, db: db, svc: svc, srv: srv, api: a}
 }
 
 func (e *env) newTenant(slug, email string) (*cohort.Tenant, *cohort.User) {
@@ -79,14 +85,14 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
 	}
 }
 
-func (r response) problem(t *testing.T) api.Problem {
+func (r response) problem(t testing.TB) api.Problem {
 	t.Helper()
 	var p api.Problem
 	r.json(t, &p)

@@ -175,7 +175,13 @@ func (s *Service) loadPrincipal(ctx context.Context, q store.Queryer, tenantID, 
 		}
 		perms = intersect(perms, cohort.Merge(r))
 	}
-	return &cohort.Principal{Tenant: t, User: u, Permissions: perms}, nil
+	p := &cohort.Principal{Tenant: t, User: u, Permissions: perms}
+	if u.DepartmentID != 0 {
+		if d, err := store.FindDepartment(ctx, q, tenantID, u.DepartmentID); err == nil {
+			p.DepartmentPath = d.Path
+		}
+	}
+	return p, nil
 }
 
 // intersect keeps what both permission sets grant, with the narrower scope:
@@ -207,11 +213,14 @@ func intersect(a, b cohort.Permissions) cohort.Permissions {
 // AuthenticateSession turns a session cookie into a principal, sliding the
 // session's expiry at most once a minute.
 func (s *Service) AuthenticateSession(ctx context.Context, token string) (*cohort.Principal, error) {
+	now := s.now()
+	if p := s.auth.get(token, now); p != nil {
+		return p, nil
+	}
 	tid, secret, ok := splitToken(token, sessionPrefix)
 	if !ok {
 		return nil, cohort.Errorf(cohort.EUNAUTHORIZED, "the session has ended; please log in again")
 	}
-	now := s.now()
 	sess, err := store.FindSession(ctx, s.db.Read(), tid, hashSecret(secret), now)
 	if err != nil {
 		return nil, err
@@ -228,16 +237,20 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*cohor
 	if now.Sub(sess.LastSeen) > time.Minute {
 		_ = s.db.WriteTx(ctx, func(tx *store.Tx) error { return store.TouchSession(ctx, tx, tid, sess.ID, now) })
 	}
+	s.auth.put(token, p, now)
 	return p, nil
 }
 
 // AuthenticateToken turns an API token into a principal.
 func (s *Service) AuthenticateToken(ctx context.Context, token string) (*cohort.Principal, error) {
+	now := s.now()
+	if p := s.auth.get(token, now); p != nil {
+		return p, nil
+	}
 	tid, secret, ok := splitToken(token, tokenPrefix)
 	if !ok {
 		return nil, cohort.Errorf(cohort.EUNAUTHORIZED, "the API token is not valid")
 	}
-	now := s.now()
 	t, err := store.FindTokenByHash(ctx, s.db.Read(), tid, hashSecret(secret), now)
 	if err != nil {
 		return nil, err
@@ -250,6 +263,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, token string) (*cohort.
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
 		_ = s.db.WriteTx(ctx, func(tx *store.Tx) error { return store.TouchToken(ctx, tx, tid, t.ID, now) })
 	}
+	s.auth.put(token, p, now)
 	return p, nil
 }
 
@@ -317,6 +331,9 @@ func (s *Service) UpdateMe(ctx context.Context, upd MeUpdate) (*cohort.User, err
 	}
 	var out *cohort.User
 	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.LockRow(ctx, tx, "users", p.Tenant.ID, p.User.ID); err != nil {
+			return err
+		}
 		prev, err := store.FindUser(ctx, tx, p.Tenant.ID, p.User.ID)
 		if err != nil {
 			return err

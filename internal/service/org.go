@@ -179,13 +179,7 @@ func (s *Service) FindUser(ctx context.Context, id cohort.ID) (*cohort.User, err
 	if err != nil {
 		return nil, err
 	}
-	if ok, err := store.UserVisible(ctx, s.db.Read(), a.TenantID, id, a); err != nil || !ok {
-		if err != nil {
-			return nil, err
-		}
-		return nil, cohort.Errorf(cohort.ENOTFOUND, "user not found")
-	}
-	return store.FindUser(ctx, s.db.Read(), a.TenantID, id)
+	return store.FindVisibleUser(ctx, s.db.Read(), a.TenantID, id, a)
 }
 
 // ListUsers lists the users in the caller's scope.
@@ -213,6 +207,9 @@ func (s *Service) UpdateUser(ctx context.Context, id cohort.ID, upd cohort.UserU
 				return err
 			}
 			return cohort.Errorf(cohort.ENOTFOUND, "user not found")
+		}
+		if err := store.LockRow(ctx, tx, "users", p.Tenant.ID, id); err != nil {
+			return err
 		}
 		prev, err := store.FindUser(ctx, tx, p.Tenant.ID, id)
 		if err != nil {
@@ -409,6 +406,9 @@ func (s *Service) UpdateDepartment(ctx context.Context, id cohort.ID, upd cohort
 	}
 	var out *cohort.Department
 	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.LockRow(ctx, tx, "departments", p.Tenant.ID, id); err != nil {
+			return err
+		}
 		prev, err := store.FindDepartment(ctx, tx, p.Tenant.ID, id)
 		if err != nil {
 			return err
@@ -466,6 +466,9 @@ func (s *Service) DeleteDepartment(ctx context.Context, id cohort.ID, ifVersion 
 		return err
 	}
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.LockRow(ctx, tx, "departments", p.Tenant.ID, id); err != nil {
+			return err
+		}
 		prev, err := store.FindDepartment(ctx, tx, p.Tenant.ID, id)
 		if err != nil {
 			return err
@@ -530,6 +533,9 @@ func (s *Service) UpdatePermRole(ctx context.Context, id cohort.ID, upd cohort.P
 	}
 	var out *cohort.PermRole
 	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.LockRow(ctx, tx, "perm_roles", p.Tenant.ID, id); err != nil {
+			return err
+		}
 		prev, err := store.FindPermRole(ctx, tx, p.Tenant.ID, id)
 		if err != nil {
 			return err
@@ -574,6 +580,9 @@ func (s *Service) DeletePermRole(ctx context.Context, id cohort.ID, ifVersion in
 		return err
 	}
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.LockRow(ctx, tx, "perm_roles", p.Tenant.ID, id); err != nil {
+			return err
+		}
 		prev, err := store.FindPermRole(ctx, tx, p.Tenant.ID, id)
 		if err != nil {
 			return err
@@ -629,6 +638,9 @@ func (s *Service) UpdateBusinessRole(ctx context.Context, id cohort.ID, upd coho
 	}
 	var out *cohort.BusinessRole
 	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.LockRow(ctx, tx, "business_roles", p.Tenant.ID, id); err != nil {
+			return err
+		}
 		prev, err := store.FindBusinessRole(ctx, tx, p.Tenant.ID, id)
 		if err != nil {
 			return err
@@ -671,6 +683,9 @@ func (s *Service) DeleteBusinessRole(ctx context.Context, id cohort.ID, ifVersio
 		return err
 	}
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.LockRow(ctx, tx, "business_roles", p.Tenant.ID, id); err != nil {
+			return err
+		}
 		prev, err := store.FindBusinessRole(ctx, tx, p.Tenant.ID, id)
 		if err != nil {
 			return err

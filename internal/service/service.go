@@ -43,6 +43,7 @@ type Service struct {
 	log      *slog.Logger
 	opt      Options
 	notifier Notifier
+	auth     authCache
 }
 
 // New returns a Service over db.
@@ -118,12 +119,7 @@ func (s *Service) Access(ctx context.Context, obj cohort.ObjectType, act cohort.
 	a.Scope = p.Permissions[obj].Scope
 	a.UserID = p.User.ID
 	a.DepartmentID = p.User.DepartmentID
-	if a.DepartmentID != 0 && a.Scope == cohort.ScopeDepartmentAndChildren {
-		d, err := store.FindDepartment(ctx, s.db.Read(), p.Tenant.ID, a.DepartmentID)
-		if err == nil {
-			a.DepartmentPath = d.Path
-		}
-	}
+	a.DepartmentPath = p.DepartmentPath
 	return a, nil
 }
 
@@ -137,6 +133,11 @@ func (s *Service) audit(ctx context.Context, tx *store.Tx, action string, obj co
 			e.ActorID = p.User.ID
 		}
 		e.IP, e.UserAgent, e.RequestID = p.Meta.IP, p.Meta.UserAgent, p.Meta.RequestID
+	}
+	switch obj {
+	case cohort.ObjUser, cohort.ObjRole, cohort.ObjDepartment, cohort.ObjTenant, "api_token":
+		// Who may do what may have changed: cached principals are stale.
+		tx.AfterCommit(s.auth.clear)
 	}
 	return store.InsertAudit(ctx, tx, e)
 }

@@ -1,10 +1,13 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/cohortcrm/cohort"
 )
 
 // The two engines' differences in one place.
@@ -31,4 +34,16 @@ func isForeignKeyViolation(err error) bool {
 		return pg.Code == "23503"
 	}
 	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
+
+// LockRow takes the row lock of (tenantID, id) in table for the rest of the
+// transaction, so that read-modify-write updates queue instead of failing
+// their version check. SQLite needs nothing: its one writer holds the whole
+// database.
+func LockRow(ctx context.Context, tx *Tx, table string, tenantID, id cohort.ID) error {
+	if tx.db.Engine != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT 1 FROM "+table+" WHERE tenant_id = ? AND id = ? FOR UPDATE", int64(tenantID), int64(id))
+	return err
 }

@@ -50,3 +50,51 @@ func TestRebind(t *testing.T) {
 		t.Fatalf("Rebind = %q, want %q", got, want)
 	}
 }
+
+// TestConcurrentMigrate starts two "servers" on one fresh database at once;
+// both must succeed and the schema must be applied exactly once.
+func TestConcurrentMigrate(t *testing.T) {
+	for _, engine := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(engine), func(t *testing.T) {
+			var dsn string
+			if engine == store.Postgres {
+				if storetest.PostgresDSN(t) == "" {
+					t.Skip("COHORT_TEST_POSTGRES not set: PostgreSQL suite skipped")
+				}
+				dsn = storetest.FreshSchema(t)
+			} else {
+				dsn = t.TempDir() + "/c.db"
+			}
+			ctx := context.Background()
+			var dbs [2]*store.DB
+			for i := range dbs {
+				db, err := store.Open(ctx, dsn, store.Options{Synchronous: "NORMAL"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				dbs[i] = db
+			}
+			errs := make(chan error, 2)
+			counts := make(chan int, 2)
+			for _, db := range dbs {
+				go func() {
+					n, err := db.Migrate(ctx, nil)
+					errs <- err
+					counts <- n
+				}()
+			}
+			total := 0
+			for range dbs {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+				total += <-counts
+			}
+			ms, _ := store.Migrations(engine)
+			if total != len(ms) {
+				t.Fatalf("two concurrent migrations applied %d steps in all, want %d", total, len(ms))
+			}
+		})
+	}
+}

@@ -200,6 +200,23 @@ func FindUser(ctx context.Context, q Queryer, tenantID, id cohort.ID) (*cohort.U
 	return &u, nil
 }
 
+// FindVisibleUser returns the user with id when it is inside access.
+func FindVisibleUser(ctx context.Context, q Queryer, tenantID, id cohort.ID, access cohort.Access) (*cohort.User, error) {
+	w := And(Where{"u.tenant_id = ? AND u.id = ?", []any{int64(tenantID), int64(id)}}, AccessWhere(access, "u.id", "u.department_id"))
+	var u cohort.User
+	err := q.QueryRowContext(ctx, "SELECT "+userCols+" FROM users u WHERE "+w.SQL, w.Args...).Scan(userDest(&u)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("user")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find user: %w", err)
+	}
+	if err := loadPermRoleIDs(ctx, q, tenantID, []*cohort.User{&u}); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
 // UserCredentials is what login needs of a user.
 type UserCredentials struct {
 	TenantID     cohort.ID

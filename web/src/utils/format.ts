@@ -65,10 +65,12 @@ export function scopeLabel(key: string): string {
   return te(`scopes.${key}`) ? t(`scopes.${key}`) : key
 }
 
+/** The server localises titles for the recipient; known kinds have a fallback here. */
 export function notificationTitle(n: Notification): string {
+  if (n.title) return n.title
   const kind = (n.kind ?? '').replace(/[.\-]/g, '_')
   if (kind && te(`notifications.kinds.${kind}`)) return t(`notifications.kinds.${kind}`)
-  return n.title || n.body || t('notifications.newNotification')
+  return n.body || t('notifications.newNotification')
 }
 
 /** Render a before/after value of an audit change. */

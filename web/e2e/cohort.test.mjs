@@ -36,6 +36,7 @@ if (problem) {
 } else {
   describe('Cohort web UI', () => {
     const dept = `E2E部门-${runId}`
+    const subDept = `E2E小组-${runId}`
     const role = `E2E角色-${runId}`
     const user = {
       name: `测试员工${runId}`,
@@ -84,6 +85,60 @@ if (problem) {
       await node.waitFor()
       await node.click()
       await page.locator('[data-testid="dept-detail"]', { hasText: dept }).waitFor()
+
+      // A second department beside it (the header button adds under the top).
+      await page.locator('[data-testid="dept-node"]').first().click()
+      await page.locator('[data-testid="dept-create"]').click()
+      await box.locator('input').fill(subDept)
+      await box.locator('.el-message-box__btns .el-button--primary').click()
+      const sub = page.locator(`[data-testid="dept-node"][data-name="${subDept}"]`)
+      await sub.waitFor()
+      const pathOf = async (name) => {
+        await page.locator(`[data-testid="dept-node"][data-name="${name}"]`).click()
+        await page.locator('[data-testid="dept-detail"] h3', { hasText: name }).waitFor()
+        return (await page.locator('[data-testid="dept-path"]').innerText()).trim()
+      }
+      const before = await pathOf(subDept)
+      assert.ok(!before.includes(dept), `${subDept} starts beside ${dept}: ${before}`)
+
+      // Drag it into the first one while the server refuses (422): the error
+      // shows and the tree goes back. The PATCH carries If-Match.
+      let ifMatch = null
+      await page.route('**/api/v1/departments/*', async (route) => {
+        if (route.request().method() !== 'PATCH') return route.fallback()
+        ifMatch = route.request().headers()['if-match'] ?? null
+        await route.fulfill({
+          status: 422,
+          contentType: 'application/problem+json',
+          body: JSON.stringify({
+            type: 'https://cohort.dev/problems/validation',
+            title: 'Validation failed',
+            status: 422,
+            code: 'validation',
+            detail: 'parent_id: refused by the e2e test',
+            errors: [{ field: 'parent_id', message: 'refused by the e2e test' }],
+          }),
+        })
+      })
+      await sub.dragTo(node)
+      await page.locator('.el-message--error', { hasText: 'refused by the e2e test' }).waitFor()
+      await page.unroute('**/api/v1/departments/*')
+      assert.match(ifMatch ?? '', /^"v\d+"$/, 'PATCH sends If-Match: "v<version>"')
+      assert.equal(await pathOf(subDept), before, 'the tree reverted')
+      await screenshot(page, 'department-move-refused')
+
+      // Now for real.
+      await sub.dragTo(node)
+      await page.locator('.el-message--success').last().waitFor()
+      await page.waitForFunction(
+        ([d, s]) => {
+          const n = document.querySelector(`[data-testid="dept-node"][data-name="${s}"]`)
+          const parent = n?.closest('.el-tree-node__children')?.closest('.el-tree-node')
+          return parent?.querySelector(':scope > .el-tree-node__content [data-testid="dept-node"]')?.getAttribute('data-name') === d
+        },
+        [dept, subDept],
+      )
+      assert.ok((await pathOf(subDept)).includes(dept), 'moved under the first department')
       await screenshot(page, 'department-created')
     })
 

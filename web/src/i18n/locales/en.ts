@@ -150,7 +150,7 @@ const en: MessageSchema = {
     manager: 'Head of department',
     nameRequired: 'Enter a department name',
     moved: 'Moved “{name}”',
-    moveFailed: 'Cannot move the department',
+    moveFailed: 'Cannot move the department: {detail}',
     deleteNotEmpty: 'The department still has sub-departments or members',
     empty: 'No departments yet. Create a top-level department first.',
     members: 'Members',

@@ -150,7 +150,7 @@ const zhCN = {
     manager: '部门负责人',
     nameRequired: '请输入部门名称',
     moved: '已移动“{name}”',
-    moveFailed: '无法移动部门',
+    moveFailed: '无法移动部门：{detail}',
     deleteNotEmpty: '部门下还有子部门或员工，无法删除',
     empty: '还没有部门，先新建一个顶级部门吧',
     members: '成员',

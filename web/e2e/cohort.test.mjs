@@ -139,6 +139,7 @@ if (problem) {
         [dept, subDept],
       )
       assert.ok((await pathOf(subDept)).includes(dept), 'moved under the first department')
+      await page.waitForTimeout(1000)
       await screenshot(page, 'department-created')
     })
 
@@ -324,6 +325,25 @@ if (problem) {
       } finally {
         await member.close()
       }
+      assert.deepEqual(admin.errors, [], 'no uncaught errors in the page')
+    })
+
+    test('(h) an ended session goes back to the login page', async () => {
+      const { page, context } = admin
+      await navigate(page, 'nav-workbench')
+      await page.locator('[data-testid="workbench"]').waitFor()
+      await context.clearCookies()
+      await navigate(page, 'nav-departments')
+      await page.locator('[data-testid="login-submit"]').waitFor()
+      const url = new URL(page.url())
+      assert.equal(url.pathname, '/login')
+      assert.equal(url.searchParams.get('redirect'), '/org/departments')
+      await screenshot(page, 'session-ended')
+      // Logging in again returns to where the user was.
+      await fill(page, 'login-email', config.email)
+      await fill(page, 'login-password', config.password)
+      await page.locator('[data-testid="login-submit"]').click()
+      await page.locator('[data-testid="dept-tree"]').waitFor()
       assert.deepEqual(admin.errors, [], 'no uncaught errors in the page')
     })
   })

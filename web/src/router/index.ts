@@ -1,4 +1,5 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { ElMessage } from 'element-plus'
 import { onUnauthorized } from '@/api/client'
 import { useSession } from '@/stores/session'
 import { pinia } from '@/stores'
@@ -102,6 +103,7 @@ onUnauthorized(() => {
   session.clear()
   const cur = router.currentRoute.value
   if (cur.name !== 'login') {
+    ElMessage.closeAll()
     router.replace({
       name: 'login',
       query: { redirect: cur.fullPath !== '/' ? cur.fullPath : undefined, expired: wasLoggedIn ? '1' : undefined },

@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import { auth } from '@/api/endpoints'
 import { ApiError } from '@/api/client'
 import type { Grants, Tenant, User } from '@/api/types'
+import { useLookups } from './lookups'
 import { currentLocale, normaliseLocale, setLocale, storedLocale, type Locale } from '@/i18n'
 
 export const useSession = defineStore('session', () => {
@@ -44,6 +45,7 @@ export const useSession = defineStore('session', () => {
 
   async function login(email: string, password: string, tenantKey?: string) {
     await auth.login(email, password, tenantKey || undefined)
+    useLookups().reset()
     await load()
   }
 
@@ -59,6 +61,8 @@ export const useSession = defineStore('session', () => {
     user.value = null
     tenant.value = null
     permissions.value = {}
+    // Cached pickers belong to the previous user (and maybe another tenant).
+    useLookups().reset()
   }
 
   /** Switch language locally and tell the server (PATCH /me {locale}). */

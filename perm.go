@@ -20,7 +20,7 @@ const (
 )
 
 // ObjectTypes lists every object type a permission role can grant on.
-var ObjectTypes = []ObjectType{ObjTenant, ObjUser, ObjDepartment, ObjRole, ObjAudit}
+var ObjectTypes = []ObjectType{ObjTenant, ObjUser, ObjDepartment, ObjRole, ObjAudit, ObjCustomer, ObjContact, ObjFollowUp}
 
 // Action is something a user may do to an object type.
 type Action string
@@ -224,11 +224,19 @@ func BuiltinPermRoles() []PermRole {
 		}
 		return m
 	}
+	with := func(m map[ObjectType]Grant, s Scope, acts []Action, objs ...ObjectType) map[ObjectType]Grant {
+		for _, o := range objs {
+			m[o] = Grant{Actions: slices.Clone(acts), Scope: s}
+		}
+		return m
+	}
+	records := []ObjectType{ObjCustomer, ObjContact, ObjFollowUp}
 	return []PermRole{
 		{Name: "管理员 Administrator", Description: "Everything, in the whole company.", Builtin: true, Grants: all(ScopeAll)},
 		{Name: "销售经理 Sales manager", Description: "Sees the organisation; manages the records of own department and sub-departments.", Builtin: true,
-			Grants: view(ScopeAll, ObjUser, ObjDepartment, ObjRole)},
-		{Name: "销售 Salesperson", Description: "Works own records.", Builtin: true,
-			Grants: view(ScopeAll, ObjUser, ObjDepartment, ObjRole)},
+			Grants: with(view(ScopeAll, ObjUser, ObjDepartment, ObjRole), ScopeDepartmentAndChildren,
+				[]Action{ActView, ActCreate, ActEdit, ActTransfer, ActImport, ActExport}, records...)},
+		{Name: "销售 Salesperson", Description: "Works own records and those whose team they are on.", Builtin: true,
+			Grants: with(view(ScopeAll, ObjUser, ObjDepartment, ObjRole), ScopeOwn, []Action{ActView, ActCreate, ActEdit}, records...)},
 	}
 }

@@ -68,6 +68,22 @@ func (s *Server) routeTable() []Route {
 		{Method: "PATCH", Path: "/api/v1/business-roles/{id}", Summary: "Change a business role", Perm: "role:administer", Req: cohort.BusinessRoleUpdate{}, Resp: cohort.BusinessRole{}, Handler: s.updateBusinessRole},
 		{Method: "DELETE", Path: "/api/v1/business-roles/{id}", Summary: "Delete a tenant-defined business role", Perm: "role:administer", Status: 204, Handler: s.deleteBusinessRole},
 
+		{Method: "GET", Path: "/api/v1/customers", Summary: "List customers (?view=all|mine|subordinates|team)", Perm: "customer:view", List: true, Resp: listOf[cohort.Customer]{}, Handler: s.listCustomers},
+		{Method: "POST", Path: "/api/v1/customers", Summary: "Create a customer with its team", Perm: "customer:create", Idempotent: true, Req: customerInput{}, Resp: cohort.Customer{}, Status: 201, Handler: s.createCustomer},
+		{Method: "GET", Path: "/api/v1/customers/{id}", Summary: "One customer", Perm: "customer:view", Resp: cohort.Customer{}, Handler: s.getCustomer},
+		{Method: "PATCH", Path: "/api/v1/customers/{id}", Summary: "Change a customer, its value calibration or status", Perm: "customer:edit", Req: cohort.CustomerUpdate{}, Resp: cohort.Customer{}, Handler: s.updateCustomer},
+		{Method: "POST", Path: "/api/v1/customers/{id}/transfer", Summary: "Hand a customer to a new owner", Perm: "customer:transfer", Req: transferRequest{}, Resp: cohort.Customer{}, Handler: s.transferCustomer},
+		{Method: "GET", Path: "/api/v1/customers/{id}/team", Summary: "A customer's team (?history=true for every membership)", Perm: "customer:view", Resp: listOf[cohort.TeamMember]{}, Handler: s.getCustomerTeam},
+		{Method: "PUT", Path: "/api/v1/customers/{id}/team", Summary: "Replace a customer's team", Perm: "customer:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.setCustomerTeam},
+		{Method: "GET", Path: "/api/v1/customers/{id}/timeline", Summary: "A customer's follow-ups and changes, newest first", Perm: "customer:view", Resp: listOf[service.TimelineItem]{}, Handler: s.customerTimeline},
+		{Method: "GET", Path: "/api/v1/customers/{id}/contacts", Summary: "A customer's contacts", Perm: "customer:view", Resp: listOf[cohort.Contact]{}, Handler: s.customerContacts},
+		{Method: "POST", Path: "/api/v1/customers/{id}/contacts", Summary: "Add a contact", Perm: "customer:edit", Idempotent: true, Req: contactInput{}, Resp: cohort.Contact{}, Status: 201, Handler: s.createContact},
+		{Method: "PATCH", Path: "/api/v1/contacts/{id}", Summary: "Change a contact", Perm: "customer:edit", Req: cohort.ContactUpdate{}, Resp: cohort.Contact{}, Handler: s.updateContact},
+		{Method: "DELETE", Path: "/api/v1/contacts/{id}", Summary: "Delete a contact no follow-up names", Perm: "customer:edit", Status: 204, Handler: s.deleteContact},
+		{Method: "POST", Path: "/api/v1/followups", Summary: "Log a follow-up and set the next action", Perm: "followup:create", Idempotent: true, Req: followUpInput{}, Resp: followUpResult{}, Status: 201, Handler: s.logFollowUp},
+		{Method: "GET", Path: "/api/v1/followups", Summary: "Follow-ups on the customers I may see", Perm: "customer:view", List: true, Resp: listOf[cohort.FollowUp]{}, Handler: s.listFollowUps},
+		{Method: "GET", Path: "/api/v1/workbench", Summary: "My next actions for today, overdue ones and forgotten customers", Resp: service.Workbench{}, Handler: s.workbench},
+
 		{Method: "GET", Path: "/api/v1/audit", Summary: "The audit log, newest first", Perm: "audit:view", List: true, Resp: listOf[cohort.AuditEntry]{}, Handler: s.listAudit},
 
 		{Method: "GET", Path: "/api/v1/notifications", Summary: "My inbox, newest first (?unread=true)", Resp: listOf[cohort.Notification]{}, Handler: s.listNotifications},

@@ -32,7 +32,11 @@ func TestCrossTenantRouteWalk(t *testing.T) {
 		b.must(201, "POST", "/api/v1/business-roles", map[string]any{"key": "b_role", "name_zh": "乙", "name_en": "B"}, &brole)
 		var tok cohort.APIToken
 		b.must(201, "POST", "/api/v1/me/tokens", map[string]any{"name": "B token"}, &tok)
-		ids := []cohort.ID{bAdmin.ID, dept.ID, role.ID, brole.ID, tok.ID, depts.Items[0].ID}
+		var cust cohort.Customer
+		b.must(201, "POST", "/api/v1/customers", map[string]any{"name": "乙方客户有限公司"}, &cust)
+		var contact cohort.Contact
+		b.must(201, "POST", "/api/v1/customers/"+cust.ID.String()+"/contacts", map[string]any{"name": "王五", "phone": "13900000000"}, &contact)
+		ids := []cohort.ID{bAdmin.ID, dept.ID, role.ID, brole.ID, tok.ID, depts.Items[0].ID, cust.ID, contact.ID}
 		before := snapshot(t, b)
 
 		param := regexp.MustCompile(`\{[a-z_]+\}`)
@@ -66,7 +70,8 @@ func TestCrossTenantRouteWalk(t *testing.T) {
 // snapshot is everything tenant B can see of its own organisation.
 func snapshot(t *testing.T, c *client) string {
 	var parts []string
-	for _, p := range []string{"/api/v1/users", "/api/v1/departments", "/api/v1/perm-roles", "/api/v1/business-roles", "/api/v1/me/tokens"} {
+	for _, p := range []string{"/api/v1/users", "/api/v1/departments", "/api/v1/perm-roles", "/api/v1/business-roles", "/api/v1/me/tokens",
+		"/api/v1/customers", "/api/v1/followups"} {
 		res := c.do("GET", p, nil, nil)
 		var v map[string]any
 		_ = json.Unmarshal(res.body, &v)

@@ -38,13 +38,23 @@ type Options struct {
 // Service implements cohort.OrgService, cohort.AuthService and
 // cohort.AuditService.
 type Service struct {
-	db       *store.DB
-	clock    cohort.Clock
-	log      *slog.Logger
-	opt      Options
-	notifier Notifier
-	auth     authCache
+	db        *store.DB
+	clock     cohort.Clock
+	log       *slog.Logger
+	opt       Options
+	notifier  Notifier
+	reminders Reminders
+	auth      authCache
 }
+
+// Reminders schedules the reminder of a next action, in the caller's
+// transaction.
+type Reminders interface {
+	Schedule(ctx context.Context, tx *store.Tx, n *cohort.NextAction) error
+}
+
+// SetReminders wires next-action reminders.
+func (s *Service) SetReminders(r Reminders) { s.reminders = r }
 
 // New returns a Service over db.
 func New(db *store.DB, clock cohort.Clock, log *slog.Logger, opt Options) *Service {

@@ -1,0 +1,501 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+// recordScope returns the SQL filter of the records of type obj the caller
+// may act on with act: the data scope of their roles, or membership in the
+// record's team (with write access for anything but viewing).
+func (s *Service) recordScope(ctx context.Context, obj cohort.ObjectType, act cohort.Action, alias string) (store.Where, *cohort.Principal, error) {
+	a, err := s.Access(ctx, obj, act)
+	if err != nil {
+		return store.Where{}, nil, err
+	}
+	p := cohort.PrincipalFrom(ctx)
+	w := store.RecordAccessWhere(a, obj, alias, s.now())
+	if act != cohort.ActView && w.SQL != "" {
+		// Read-only team members may look, not change.
+		w.SQL = strings.Replace(w.SQL, "AND t.valid_to IS NULL", "AND t.valid_to IS NULL AND t.access = 'write'", 1)
+	}
+	return w, p, nil
+}
+
+// Views of a record list, beside the user's own filters.
+const (
+	ViewAll          = "all"
+	ViewMine         = "mine"
+	ViewSubordinates = "subordinates"
+	ViewTeam         = "team"
+)
+
+// ListCustomers lists the customers in the caller's scope, narrowed by view.
+func (s *Service) ListCustomers(ctx context.Context, view string, q cohort.ListQuery) ([]*cohort.Customer, string, error) {
+	scope, p, err := s.recordScope(ctx, cohort.ObjCustomer, cohort.ActView, "c")
+	if err != nil {
+		return nil, "", err
+	}
+	switch view {
+	case "", ViewAll:
+	case ViewMine:
+		scope = store.And(scope, store.Where{SQL: "c.owner_id = ?", Args: []any{int64(p.User.ID)}})
+	case ViewSubordinates:
+		sub := store.AccessWhere(cohort.Access{TenantID: p.Tenant.ID, Scope: cohort.ScopeOwnAndSubordinates, UserID: p.User.ID}, "c.owner_id", "")
+		scope = store.And(scope, sub, store.Where{SQL: "c.owner_id <> ?", Args: []any{int64(p.User.ID)}})
+	case ViewTeam:
+		scope = store.And(scope, store.Where{SQL: `EXISTS (SELECT 1 FROM record_team t WHERE t.tenant_id = c.tenant_id AND t.record_type = 'customer'
+			AND t.record_id = c.id AND t.user_id = ? AND t.valid_to IS NULL)`, Args: []any{int64(p.User.ID)}})
+	default:
+		return nil, "", cohort.Errorf(cohort.EBADREQUEST, "unknown view %q; use all, mine, subordinates or team", view)
+	}
+	return store.ListCustomers(ctx, s.db.Read(), p.Tenant.ID, scope, q, p.Tenant.Location())
+}
+
+// FindCustomer returns a customer the caller may see.
+func (s *Service) FindCustomer(ctx context.Context, id cohort.ID) (*cohort.Customer, error) {
+	scope, p, err := s.recordScope(ctx, cohort.ObjCustomer, cohort.ActView, "c")
+	if err != nil {
+		return nil, err
+	}
+	return store.FindCustomer(ctx, s.db.Read(), p.Tenant.ID, id, scope)
+}
+
+// CreateCustomer creates a customer owned by c.OwnerID (the caller when
+// zero), with the owner on its team at 100 % and any other members given.
+// A customer whose normalised name or credit code exists already is a
+// conflict.
+func (s *Service) CreateCustomer(ctx context.Context, c *cohort.Customer, team []cohort.TeamInput) error {
+	p, err := require(ctx, cohort.ObjCustomer, cohort.ActCreate)
+	if err != nil {
+		return err
+	}
+	c.ID, c.TenantID = 0, p.Tenant.ID
+	if c.Currency == "" {
+		c.Currency = p.Tenant.Currency
+	}
+	c.Status, c.LostAt, c.FirstSignedAt, c.LastFollowUpAt = cohort.CustomerActive, nil, nil, nil
+	if c.OwnerID == 0 && p.User != nil {
+		c.OwnerID = p.User.ID
+	}
+	if p.User != nil {
+		c.CreatedBy = p.User.ID
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	now := s.now()
+	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if dups, err := store.DuplicateCustomers(ctx, tx, c.TenantID, c.Name, c.CreditCode, 0); err != nil {
+			return err
+		} else if len(dups) > 0 {
+			return &cohort.Error{Code: cohort.ECONFLICT, Message: "a customer with this name or credit code exists already: " + dups[0].Name,
+				Fields: []cohort.FieldError{{Field: "name", Message: "duplicate of customer " + dups[0].ID.String()}}}
+		}
+		owner, err := store.FindUser(ctx, tx, c.TenantID, c.OwnerID)
+		if err != nil || owner.Status != cohort.UserActive {
+			return cohort.Errorf(cohort.EINVALID, "owner_id: no such active user")
+		}
+		c.DepartmentID = owner.DepartmentID
+		if err := store.InsertCustomer(ctx, tx, c, now); err != nil {
+			return err
+		}
+		members := append([]cohort.TeamInput{{UserID: c.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
+		if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, c.ID, members, now); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "create", cohort.ObjCustomer, c.ID, diff(nil, c))
+	})
+}
+
+// UpdateCustomer changes a customer's fields, including its value calibration
+// and status. Marking a customer lost records when.
+func (s *Service) UpdateCustomer(ctx context.Context, id cohort.ID, upd cohort.CustomerUpdate, ifVersion int) (*cohort.Customer, error) {
+	scope, p, err := s.recordScope(ctx, cohort.ObjCustomer, cohort.ActEdit, "c")
+	if err != nil {
+		return nil, err
+	}
+	var out *cohort.Customer
+	now := s.now()
+	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.LockRow(ctx, tx, "customers", p.Tenant.ID, id); err != nil {
+			return err
+		}
+		prev, err := store.FindCustomer(ctx, tx, p.Tenant.ID, id, scope)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(ifVersion, prev.Version, "customer"); err != nil {
+			return err
+		}
+		c := *prev
+		applyCustomerUpdate(&c, upd)
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if c.Status == cohort.CustomerLost && prev.Status != cohort.CustomerLost {
+			c.LostAt = &now
+		} else if c.Status == cohort.CustomerActive {
+			c.LostAt, c.LostReason = nil, ""
+		}
+		if c.Name != prev.Name || c.CreditCode != prev.CreditCode {
+			if dups, err := store.DuplicateCustomers(ctx, tx, c.TenantID, c.Name, c.CreditCode, c.ID); err != nil {
+				return err
+			} else if len(dups) > 0 {
+				return cohort.Errorf(cohort.ECONFLICT, "a customer with this name or credit code exists already: %s", dups[0].Name)
+			}
+		}
+		if err := store.UpdateCustomer(ctx, tx, &c, prev.Version, now); err != nil {
+			return err
+		}
+		out = &c
+		return s.audit(ctx, tx, "update", cohort.ObjCustomer, c.ID, diff(prev, c))
+	})
+	return out, err
+}
+
+func applyCustomerUpdate(c *cohort.Customer, u cohort.CustomerUpdate) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&c.Name, u.Name)
+	set(&c.CreditCode, u.CreditCode)
+	set(&c.Industry, u.Industry)
+	set(&c.Province, u.Province)
+	set(&c.City, u.City)
+	set(&c.Source, u.Source)
+	set(&c.Grade, u.Grade)
+	set(&c.Segment, u.Segment)
+	set(&c.ValueQuality, u.ValueQuality)
+	set(&c.DealSize, u.DealSize)
+	set(&c.ExpectedSignDate, u.ExpectedSignDate)
+	set(&c.Status, u.Status)
+	set(&c.LostReason, u.LostReason)
+	if u.ExpectedAmount != nil {
+		c.ExpectedAmount = *u.ExpectedAmount
+	}
+	if u.Milestones != nil {
+		c.Milestones = slices.Clone(*u.Milestones)
+	}
+	if u.Custom != nil {
+		c.Custom = *u.Custom
+	}
+}
+
+// --- record teams
+
+// Team returns a record's current team.
+func (s *Service) Team(ctx context.Context, obj cohort.ObjectType, id cohort.ID) ([]cohort.TeamMember, error) {
+	p, err := s.visibleRecord(ctx, obj, id, cohort.ActView)
+	if err != nil {
+		return nil, err
+	}
+	return store.CurrentTeam(ctx, s.db.Read(), p.Tenant.ID, obj, id)
+}
+
+// TeamHistory returns every membership of a record's team.
+func (s *Service) TeamHistory(ctx context.Context, obj cohort.ObjectType, id cohort.ID) ([]cohort.TeamMember, error) {
+	p, err := s.visibleRecord(ctx, obj, id, cohort.ActView)
+	if err != nil {
+		return nil, err
+	}
+	return store.TeamHistory(ctx, s.db.Read(), p.Tenant.ID, obj, id)
+}
+
+// visibleRecord checks that the caller may act on record id of type obj.
+func (s *Service) visibleRecord(ctx context.Context, obj cohort.ObjectType, id cohort.ID, act cohort.Action) (*cohort.Principal, error) {
+	switch obj {
+	case cohort.ObjCustomer:
+		scope, p, err := s.recordScope(ctx, obj, act, "c")
+		if err != nil {
+			return nil, err
+		}
+		if _, err := store.FindCustomer(ctx, s.db.Read(), p.Tenant.ID, id, scope); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+	return nil, cohort.Errorf(cohort.ENOTFOUND, "no team on %s", obj)
+}
+
+// SetTeam replaces a record's team. Exactly one owner; revenue roles' shares
+// add up to 100 %; a changed owner needs the transfer permission.
+func (s *Service) SetTeam(ctx context.Context, obj cohort.ObjectType, id cohort.ID, members []cohort.TeamInput) ([]cohort.TeamMember, error) {
+	p, err := s.visibleRecord(ctx, obj, id, cohort.ActEdit)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.LockRow(ctx, tx, "customers", p.Tenant.ID, id); err != nil {
+			return err
+		}
+		c, err := store.FindCustomer(ctx, tx, p.Tenant.ID, id, store.Where{})
+		if err != nil {
+			return err
+		}
+		var newOwner cohort.ID
+		for _, m := range members {
+			if m.Role == cohort.RoleOwner {
+				newOwner = m.UserID
+			}
+		}
+		if newOwner != c.OwnerID && newOwner != 0 {
+			if !p.System && !p.Permissions.Can(obj, cohort.ActTransfer) {
+				return cohort.Errorf(cohort.EFORBIDDEN, "changing the owner needs the transfer permission")
+			}
+		}
+		before, _ := store.CurrentTeam(ctx, tx, p.Tenant.ID, obj, id)
+		if err := s.replaceTeam(ctx, tx, obj, id, members, now); err != nil {
+			return err
+		}
+		if newOwner != c.OwnerID {
+			if err := s.moveOwner(ctx, tx, c, newOwner, now); err != nil {
+				return err
+			}
+		}
+		after, _ := store.CurrentTeam(ctx, tx, p.Tenant.ID, obj, id)
+		return s.audit(ctx, tx, "team", obj, id, diff(map[string]any{"team": teamSummary(before)}, map[string]any{"team": teamSummary(after)}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return store.CurrentTeam(ctx, s.db.Read(), p.Tenant.ID, obj, id)
+}
+
+func teamSummary(ms []cohort.TeamMember) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.UserID.String()+":"+m.Role+":"+m.Access+":"+itoa(m.ShareBP))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// replaceTeam validates members and makes them the record's current team:
+// unchanged memberships stay open, changed or removed ones are closed and
+// new ones opened, so that the history says who held what when.
+func (s *Service) replaceTeam(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID, members []cohort.TeamInput, now time.Time) error {
+	p := cohort.PrincipalFrom(ctx)
+	tenantID := p.Tenant.ID
+	roles, err := store.ListBusinessRoles(ctx, tx, tenantID)
+	if err != nil {
+		return err
+	}
+	revenue := map[string]bool{}
+	for _, r := range roles {
+		revenue[r.Key] = r.Revenue
+	}
+	var v cohort.Validation
+	owners, revenueBP := 0, 0
+	type key struct {
+		user cohort.ID
+		role string
+	}
+	seen := map[key]bool{}
+	want := make([]cohort.TeamMember, 0, len(members))
+	// Revenue roles without a share split what the others leave.
+	unshared := 0
+	for _, m := range members {
+		if revenue[m.Role] && m.ShareBP == nil {
+			unshared++
+		}
+	}
+	given := 0
+	for _, m := range members {
+		if revenue[m.Role] && m.ShareBP != nil {
+			given += *m.ShareBP
+		}
+	}
+	for i, m := range members {
+		field := "team[" + itoa(i) + "]"
+		if _, ok := revenue[m.Role]; !ok {
+			v.Add(field+".role", "no such business role %q", m.Role)
+			continue
+		}
+		if m.Access == "" {
+			m.Access = cohort.AccessWrite
+		}
+		if m.Access != cohort.AccessRead && m.Access != cohort.AccessWrite {
+			v.Add(field+".access", "must be read or write")
+		}
+		share := cohort.FullShare
+		if m.ShareBP != nil {
+			share = *m.ShareBP
+		} else if revenue[m.Role] {
+			share = max(0, cohort.FullShare-given) / max(1, unshared)
+		}
+		if share < 0 || share > cohort.FullShare {
+			v.Add(field+".share_bp", "must be 0 to 10000 (100 %%)")
+		}
+		if m.Role == cohort.RoleOwner {
+			owners++
+			m.Access = cohort.AccessWrite
+		}
+		if revenue[m.Role] {
+			revenueBP += share
+		}
+		k := key{m.UserID, m.Role}
+		if seen[k] {
+			v.Add(field, "user %s holds role %s twice", m.UserID, m.Role)
+		}
+		seen[k] = true
+		if m.ExpiresAt != nil && !m.ExpiresAt.After(now) {
+			v.Add(field+".expires_at", "must be in the future")
+		}
+		if m.Role == cohort.RoleOwner && m.ExpiresAt != nil {
+			v.Add(field+".expires_at", "the owner's membership does not expire")
+		}
+		u, err := store.FindUser(ctx, tx, tenantID, m.UserID)
+		if err != nil || u.Status != cohort.UserActive {
+			v.Add(field+".user_id", "no such active user")
+		}
+		want = append(want, cohort.TeamMember{RecordType: obj, RecordID: id, UserID: m.UserID, Role: m.Role, Access: m.Access,
+			ShareBP: share, ExpiresAt: m.ExpiresAt, AddedBy: actorID(p)})
+	}
+	if owners != 1 {
+		v.Add("team", "a record has exactly one owner (负责人), not %d", owners)
+	}
+	if revenueBP != cohort.FullShare {
+		v.Add("team", "the revenue roles' shares add up to %d.%02d %%, not 100 %%", revenueBP/100, revenueBP%100)
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	current, err := store.CurrentTeam(ctx, tx, tenantID, obj, id)
+	if err != nil {
+		return err
+	}
+	same := func(a, b cohort.TeamMember) bool {
+		return a.UserID == b.UserID && a.Role == b.Role && a.Access == b.Access && a.ShareBP == b.ShareBP &&
+			((a.ExpiresAt == nil) == (b.ExpiresAt == nil)) && (a.ExpiresAt == nil || a.ExpiresAt.Equal(*b.ExpiresAt))
+	}
+	kept := make([]bool, len(want))
+	for _, c := range current {
+		match := -1
+		for i, w := range want {
+			if !kept[i] && same(c, w) {
+				match = i
+				break
+			}
+		}
+		if match >= 0 {
+			kept[match] = true
+			continue
+		}
+		if err := store.CloseMembership(ctx, tx, tenantID, c.ID, now); err != nil {
+			return err
+		}
+	}
+	for i := range want {
+		if kept[i] {
+			continue
+		}
+		if err := store.OpenMembership(ctx, tx, tenantID, &want[i], now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func actorID(p *cohort.Principal) cohort.ID {
+	if p != nil && p.User != nil {
+		return p.User.ID
+	}
+	return 0
+}
+
+// moveOwner points a customer at its new owner and the owner's department,
+// and hands the old owner's open next actions on it to the new one.
+func (s *Service) moveOwner(ctx context.Context, tx *store.Tx, c *cohort.Customer, newOwner cohort.ID, now time.Time) error {
+	u, err := store.FindUser(ctx, tx, c.TenantID, newOwner)
+	if err != nil {
+		return err
+	}
+	prev := *c
+	c.OwnerID, c.DepartmentID = u.ID, u.DepartmentID
+	if err := store.UpdateCustomer(ctx, tx, c, prev.Version, now); err != nil {
+		return err
+	}
+	if prev.OwnerID != 0 {
+		if err := store.ReassignNextActions(ctx, tx, c.TenantID, c.ID, prev.OwnerID, u.ID); err != nil {
+			return err
+		}
+	}
+	if err := s.notify(ctx, tx, c.TenantID, u.ID, "customer_assigned", map[string]any{"customer": c.Name}, "/customers/"+c.ID.String()); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Transfer hands a customer to a new owner. keepOldAs, when set, keeps the
+// old owner on the team in that (non-owner) role with read access; the old
+// owner's open next actions on the customer move along.
+func (s *Service) Transfer(ctx context.Context, id, newOwner cohort.ID, keepOldAs string) (*cohort.Customer, error) {
+	scope, p, err := s.recordScope(ctx, cohort.ObjCustomer, cohort.ActTransfer, "c")
+	if err != nil {
+		return nil, err
+	}
+	if keepOldAs == cohort.RoleOwner {
+		return nil, cohort.Errorf(cohort.EINVALID, "keep_old_as: the old owner cannot stay owner")
+	}
+	now := s.now()
+	var out *cohort.Customer
+	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.LockRow(ctx, tx, "customers", p.Tenant.ID, id); err != nil {
+			return err
+		}
+		c, err := store.FindCustomer(ctx, tx, p.Tenant.ID, id, scope)
+		if err != nil {
+			return err
+		}
+		if newOwner == 0 {
+			return cohort.Errorf(cohort.EINVALID, "new_owner_id: is required")
+		}
+		if c.OwnerID == newOwner {
+			return cohort.Errorf(cohort.EINVALID, "new_owner_id: the customer is already theirs")
+		}
+		team, err := store.CurrentTeam(ctx, tx, p.Tenant.ID, cohort.ObjCustomer, id)
+		if err != nil {
+			return err
+		}
+		var members []cohort.TeamInput
+		oldOwner := c.OwnerID
+		for _, m := range team {
+			share := m.ShareBP
+			switch {
+			case m.Role == cohort.RoleOwner:
+				members = append(members, cohort.TeamInput{UserID: newOwner, Role: cohort.RoleOwner, Access: cohort.AccessWrite, ShareBP: &share})
+			case m.UserID == oldOwner && m.Role == keepOldAs:
+				keepOldAs = "" // already on the team in that role
+				fallthrough
+			default:
+				members = append(members, cohort.TeamInput{UserID: m.UserID, Role: m.Role, Access: m.Access, ShareBP: &share, ExpiresAt: m.ExpiresAt})
+			}
+		}
+		if keepOldAs != "" && oldOwner != 0 {
+			zero := 0
+			members = append(members, cohort.TeamInput{UserID: oldOwner, Role: keepOldAs, Access: cohort.AccessRead, ShareBP: &zero})
+		}
+		if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, id, members, now); err != nil {
+			return err
+		}
+		prev := *c
+		if err := s.moveOwner(ctx, tx, c, newOwner, now); err != nil {
+			return err
+		}
+		out = c
+		return s.audit(ctx, tx, "transfer", cohort.ObjCustomer, id, diff(map[string]any{"owner_id": prev.OwnerID}, map[string]any{"owner_id": c.OwnerID}))
+	})
+	return out, err
+}

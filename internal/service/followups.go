@@ -1,0 +1,277 @@
+package service
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+// --- contacts
+
+// Contacts lists a visible customer's contacts.
+func (s *Service) Contacts(ctx context.Context, customerID cohort.ID) ([]*cohort.Contact, error) {
+	p, err := s.visibleRecord(ctx, cohort.ObjCustomer, customerID, cohort.ActView)
+	if err != nil {
+		return nil, err
+	}
+	return store.ListContacts(ctx, s.db.Read(), p.Tenant.ID, customerID)
+}
+
+// CreateContact adds a contact to a customer the caller may edit.
+func (s *Service) CreateContact(ctx context.Context, c *cohort.Contact) error {
+	p, err := s.visibleRecord(ctx, cohort.ObjCustomer, c.CustomerID, cohort.ActEdit)
+	if err != nil {
+		return err
+	}
+	c.TenantID = p.Tenant.ID
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.InsertContact(ctx, tx, c, s.now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "create", cohort.ObjContact, c.ID, diff(nil, c))
+	})
+}
+
+// contactOfEditableCustomer finds a contact whose customer the caller may edit.
+func (s *Service) contactOfEditableCustomer(ctx context.Context, id cohort.ID) (*cohort.Principal, *cohort.Contact, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := store.FindContact(ctx, s.db.Read(), p.Tenant.ID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := s.visibleRecord(ctx, cohort.ObjCustomer, c.CustomerID, cohort.ActEdit); err != nil {
+		return nil, nil, cohort.Errorf(cohort.ENOTFOUND, "contact not found")
+	}
+	return p, c, nil
+}
+
+// UpdateContact changes a contact.
+func (s *Service) UpdateContact(ctx context.Context, id cohort.ID, upd cohort.ContactUpdate, ifVersion int) (*cohort.Contact, error) {
+	p, prev, err := s.contactOfEditableCustomer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkVersion(ifVersion, prev.Version, "contact"); err != nil {
+		return nil, err
+	}
+	c := *prev
+	for _, f := range []struct {
+		dst *string
+		src *string
+	}{{&c.Name, upd.Name}, {&c.Title, upd.Title}, {&c.Phone, upd.Phone}, {&c.Email, upd.Email}, {&c.WeChat, upd.WeChat}} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+	if upd.IsPrimary != nil {
+		c.IsPrimary = *upd.IsPrimary
+	}
+	if upd.Custom != nil {
+		c.Custom = *upd.Custom
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.UpdateContact(ctx, tx, &c, prev.Version, s.now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "update", cohort.ObjContact, c.ID, diff(prev, c))
+	})
+	_ = p
+	return &c, err
+}
+
+// DeleteContact deletes a contact no follow-up names.
+func (s *Service) DeleteContact(ctx context.Context, id cohort.ID, ifVersion int) error {
+	p, prev, err := s.contactOfEditableCustomer(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := checkVersion(ifVersion, prev.Version, "contact"); err != nil {
+		return err
+	}
+	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.DeleteContact(ctx, tx, p.Tenant.ID, id, prev.Version); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "delete", cohort.ObjContact, id, diff(prev, nil))
+	})
+}
+
+// --- follow-ups
+
+// LogFollowUp records a touch with a customer the caller may see, closes the
+// caller's open next actions on that customer and sets the next one: the
+// chain of follow-ups. A next action is required while the customer is
+// active.
+func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *cohort.NextActionInput) (*cohort.NextAction, error) {
+	p, err := require(ctx, cohort.ObjFollowUp, cohort.ActCreate)
+	if err != nil {
+		return nil, err
+	}
+	if p.User == nil {
+		return nil, cohort.Errorf(cohort.EFORBIDDEN, "follow-ups are logged by people")
+	}
+	now := s.now()
+	f.ID, f.TenantID, f.AuthorID, f.DepartmentID = 0, p.Tenant.ID, p.User.ID, p.User.DepartmentID
+	if err := f.Validate(now); err != nil {
+		return nil, err
+	}
+	if next != nil {
+		if err := next.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	scope, _, err := s.recordScope(ctx, cohort.ObjCustomer, cohort.ActView, "c")
+	if err != nil {
+		return nil, err
+	}
+	var action *cohort.NextAction
+	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		c, err := store.FindCustomer(ctx, tx, p.Tenant.ID, f.CustomerID, scope)
+		if err != nil {
+			return err
+		}
+		if next == nil && c.Status == cohort.CustomerActive {
+			return &cohort.Error{Code: cohort.EINVALID, Message: "next_action: is required: say what you will do next and roughly when",
+				Fields: []cohort.FieldError{{Field: "next_action", Message: "is required"}}}
+		}
+		if f.ContactID != 0 {
+			k, err := store.FindContact(ctx, tx, p.Tenant.ID, f.ContactID)
+			if err != nil || k.CustomerID != c.ID {
+				return cohort.Errorf(cohort.EINVALID, "contact_id: not a contact of this customer")
+			}
+		}
+		if err := store.InsertFollowUp(ctx, tx, f, now); err != nil {
+			return err
+		}
+		if _, err := store.CloseNextActions(ctx, tx, p.Tenant.ID, c.ID, p.User.ID, f.ID, now); err != nil {
+			return err
+		}
+		if next != nil {
+			from, to, err := cohort.ResolveFuzzy(next.Fuzzy, now, p.Tenant.Location())
+			if err != nil {
+				return err
+			}
+			action = &cohort.NextAction{TenantID: p.Tenant.ID, CustomerID: c.ID, CustomerName: c.Name, OwnerID: p.User.ID,
+				PlanType: next.PlanType, Fuzzy: next.Fuzzy, Note: next.Note, DueFrom: from, DueTo: to, FromFollowUp: f.ID}
+			if err := store.InsertNextAction(ctx, tx, action, now); err != nil {
+				return err
+			}
+			if s.reminders != nil {
+				if err := s.reminders.Schedule(ctx, tx, action); err != nil {
+					return err
+				}
+			}
+		}
+		f.AuthorName = p.User.Name
+		return s.audit(ctx, tx, "create", cohort.ObjFollowUp, f.ID, nil)
+	})
+	return action, err
+}
+
+// ListFollowUps lists follow-ups on the customers the caller may see.
+func (s *Service) ListFollowUps(ctx context.Context, q cohort.ListQuery) ([]*cohort.FollowUp, string, error) {
+	scope, p, err := s.recordScope(ctx, cohort.ObjCustomer, cohort.ActView, "c")
+	if err != nil {
+		return nil, "", err
+	}
+	return store.ListFollowUps(ctx, s.db.Read(), p.Tenant.ID, scope, q, p.Tenant.Location())
+}
+
+// TimelineItem is one line of a record's timeline: a follow-up or a change.
+type TimelineItem struct {
+	At       time.Time          `json:"at"`
+	Kind     string             `json:"kind"`
+	FollowUp *cohort.FollowUp   `json:"followup,omitempty"`
+	Change   *cohort.AuditEntry `json:"change,omitempty"`
+}
+
+// Timeline returns a customer's follow-ups and changes, newest first.
+func (s *Service) Timeline(ctx context.Context, customerID cohort.ID, limit int) ([]TimelineItem, error) {
+	p, err := s.visibleRecord(ctx, cohort.ObjCustomer, customerID, cohort.ActView)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > cohort.MaxLimit {
+		limit = cohort.DefaultLimit
+	}
+	loc := p.Tenant.Location()
+	fs, _, err := store.ListFollowUps(ctx, s.db.Read(), p.Tenant.ID, store.Where{}, cohort.ListQuery{Limit: limit,
+		Filters: []cohort.Filter{{Field: "customer_id", Op: "eq", Values: []string{customerID.String()}}}}, loc)
+	if err != nil {
+		return nil, err
+	}
+	changes, _, err := store.ListAudit(ctx, s.db.Read(), p.Tenant.ID, cohort.ListQuery{Limit: limit,
+		Filters: []cohort.Filter{{Field: "object_id", Op: "eq", Values: []string{customerID.String()}}}}, loc)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]TimelineItem, 0, len(fs)+len(changes))
+	for _, f := range fs {
+		items = append(items, TimelineItem{At: f.OccurredAt, Kind: "followup", FollowUp: f})
+	}
+	for _, c := range changes {
+		items = append(items, TimelineItem{At: c.At, Kind: "change", Change: c})
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].At.After(items[j].At) })
+	if len(items) > limit {
+		items = items[:limit]
+	}
+	return items, nil
+}
+
+// Workbench is a salesperson's home page: what to do now.
+type Workbench struct {
+	Today     []*cohort.NextAction `json:"today"`
+	Overdue   []*cohort.NextAction `json:"overdue"`
+	Forgotten map[string]int       `json:"forgotten"`
+	// Longest forgotten customers, at most 20.
+	ForgottenCustomers []*cohort.Customer `json:"forgotten_customers"`
+}
+
+// Workbench gathers the caller's next actions due today, the overdue ones,
+// and how many of their customers have gone 7, 15, 30 and 90 days without a
+// follow-up.
+func (s *Service) Workbench(ctx context.Context) (*Workbench, error) {
+	p, err := principal(ctx)
+	if err != nil || p.User == nil {
+		return nil, cohort.Errorf(cohort.EUNAUTHORIZED, "authentication required")
+	}
+	now := s.now()
+	loc := p.Tenant.Location()
+	t := now.In(loc)
+	endOfToday := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc).AddDate(0, 0, 1)
+	q := s.db.Read()
+	open, err := store.NextActions(ctx, q, p.Tenant.ID, p.User.ID, 0, endOfToday, 200)
+	if err != nil {
+		return nil, err
+	}
+	w := &Workbench{Today: []*cohort.NextAction{}, Overdue: []*cohort.NextAction{}, Forgotten: map[string]int{}}
+	for _, n := range open {
+		if n.DueTo.Before(now) {
+			w.Overdue = append(w.Overdue, n)
+		} else {
+			w.Today = append(w.Today, n)
+		}
+	}
+	for _, days := range []int{7, 15, 30, 90} {
+		n, err := store.CountForgotten(ctx, q, p.Tenant.ID, p.User.ID, now.AddDate(0, 0, -days))
+		if err != nil {
+			return nil, err
+		}
+		w.Forgotten[itoa(days)] = n
+	}
+	w.ForgottenCustomers, err = store.ForgottenCustomers(ctx, q, p.Tenant.ID, p.User.ID, now.AddDate(0, 0, -7), 20)
+	return w, err
+}

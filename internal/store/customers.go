@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+)
+
+const customerCols = `c.id, c.tenant_id, c.name, c.credit_code, c.industry, c.province, c.city, c.source, c.grade, c.segment,
+	c.value_quality, c.deal_size, c.expected_sign_date, c.expected_amount, c.currency, c.milestones, c.status, c.lost_reason,
+	c.lost_at, c.first_signed_at, c.owner_id, c.department_id, c.last_followup_at, c.custom, c.created_by, c.version, c.created_at, c.updated_at`
+
+func customerDest(c *cohort.Customer) []any {
+	return []any{idScanner{&c.ID}, idScanner{&c.TenantID}, &c.Name, &c.CreditCode, &c.Industry, &c.Province, &c.City, &c.Source,
+		&c.Grade, &c.Segment, &c.ValueQuality, &c.DealSize, &c.ExpectedSignDate, &c.ExpectedAmount, &c.Currency, jsonScanner{&c.Milestones},
+		&c.Status, &c.LostReason, nullMsScanner{&c.LostAt}, nullMsScanner{&c.FirstSignedAt}, idScanner{&c.OwnerID}, idScanner{&c.DepartmentID},
+		nullMsScanner{&c.LastFollowUpAt}, rawScanner{&c.Custom}, idScanner{&c.CreatedBy}, &c.Version, msScanner{&c.CreatedAt}, msScanner{&c.UpdatedAt}}
+}
+
+// rawScanner scans a JSON column as raw bytes.
+type rawScanner struct{ dst *json.RawMessage }
+
+func (s rawScanner) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*s.dst = json.RawMessage("null")
+	case string:
+		*s.dst = json.RawMessage(x)
+	case []byte:
+		*s.dst = append(json.RawMessage(nil), x...)
+	default:
+		return fmt.Errorf("json: unexpected %T", v)
+	}
+	return nil
+}
+
+// CustomerList is the list spec of customers.
+var CustomerList = &ListSpec{
+	IDColumn: "c.id",
+	Fields: map[string]Field{
+		"name":               {Column: "c.name", Sortable: true},
+		"credit_code":        {Column: "c.credit_code"},
+		"industry":           {Column: "c.industry", Sortable: true},
+		"province":           {Column: "c.province", Sortable: true},
+		"city":               {Column: "c.city", Sortable: true},
+		"source":             {Column: "c.source", Sortable: true},
+		"grade":              {Column: "c.grade", Sortable: true},
+		"segment":            {Column: "c.segment", Sortable: true},
+		"value_quality":      {Column: "c.value_quality", Sortable: true},
+		"deal_size":          {Column: "c.deal_size", Sortable: true},
+		"expected_sign_date": {Column: "c.expected_sign_date", Sortable: true},
+		"expected_amount":    {Column: "c.expected_amount", Type: TInt, Sortable: true},
+		"status":             {Column: "c.status", Sortable: true},
+		"owner_id":           {Column: "c.owner_id", Type: TID},
+		"department_id":      {Column: "c.department_id", Type: TID},
+		"last_followup_at":   {Column: "c.last_followup_at", Type: TTime},
+		"first_signed_at":    {Column: "c.first_signed_at", Type: TTime},
+		"created_at":         {Column: "c.created_at", Type: TTime, Sortable: true},
+		"updated_at":         {Column: "c.updated_at", Type: TTime, Sortable: true},
+	},
+	QColumns:    []string{"c.name", "c.credit_code"},
+	DefaultSort: []cohort.SortKey{{Field: "updated_at", Desc: true}},
+}
+
+// RecordAccessWhere is AccessWhere for a record with a team: the data scope
+// over its owner and department, or a current, unexpired membership of the
+// asker in the record's team, whatever the department.
+func RecordAccessWhere(a cohort.Access, recordType cohort.ObjectType, alias string, now time.Time) Where {
+	scope := AccessWhere(a, alias+".owner_id", alias+".department_id")
+	if scope.SQL == "" {
+		return scope
+	}
+	team := Where{`EXISTS (SELECT 1 FROM record_team t WHERE t.tenant_id = ` + alias + `.tenant_id AND t.record_type = ?
+		AND t.record_id = ` + alias + `.id AND t.user_id = ? AND t.valid_to IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?))`,
+		[]any{string(recordType), int64(a.UserID), ms(now)}}
+	return Where{"(" + scope.SQL + ") OR " + team.SQL, append(append([]any{}, scope.Args...), team.Args...)}
+}
+
+// InsertCustomer inserts c.
+func InsertCustomer(ctx context.Context, tx *Tx, c *cohort.Customer, now time.Time) error {
+	if c.ID == 0 {
+		c.ID = cohort.ID(tx.db.NewID())
+	}
+	c.Version, c.CreatedAt, c.UpdatedAt = 1, now, now
+	ms1, _ := json.Marshal(c.Milestones)
+	_, err := tx.ExecContext(ctx, `INSERT INTO customers (id, tenant_id, name, name_key, credit_code, industry, province, city, source, grade,
+		segment, value_quality, deal_size, expected_sign_date, expected_amount, currency, milestones, status, lost_reason, lost_at,
+		first_signed_at, owner_id, department_id, last_followup_at, custom, created_by, version, created_at, updated_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		int64(c.ID), int64(c.TenantID), c.Name, cohort.CompanyKey(c.Name), c.CreditCode, c.Industry, c.Province, c.City, c.Source, c.Grade,
+		c.Segment, c.ValueQuality, c.DealSize, c.ExpectedSignDate, c.ExpectedAmount, c.Currency, string(ms1), c.Status, c.LostReason,
+		nullMs(c.LostAt), nullMs(c.FirstSignedAt), nullID(c.OwnerID), nullID(c.DepartmentID), nullMs(c.LastFollowUpAt), string(c.Custom),
+		nullID(c.CreatedBy), c.Version, ms(now), ms(now))
+	if err != nil {
+		return fmt.Errorf("insert customer: %w", err)
+	}
+	return nil
+}
+
+// UpdateCustomer writes c if its version is still prevVersion.
+func UpdateCustomer(ctx context.Context, tx *Tx, c *cohort.Customer, prevVersion int, now time.Time) error {
+	ms1, _ := json.Marshal(c.Milestones)
+	res, err := tx.ExecContext(ctx, `UPDATE customers SET name = ?, name_key = ?, credit_code = ?, industry = ?, province = ?, city = ?,
+		source = ?, grade = ?, segment = ?, value_quality = ?, deal_size = ?, expected_sign_date = ?, expected_amount = ?, milestones = ?,
+		status = ?, lost_reason = ?, lost_at = ?, first_signed_at = ?, owner_id = ?, department_id = ?, last_followup_at = ?, custom = ?,
+		version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? AND version = ?`,
+		c.Name, cohort.CompanyKey(c.Name), c.CreditCode, c.Industry, c.Province, c.City, c.Source, c.Grade, c.Segment, c.ValueQuality,
+		c.DealSize, c.ExpectedSignDate, c.ExpectedAmount, string(ms1), c.Status, c.LostReason, nullMs(c.LostAt), nullMs(c.FirstSignedAt),
+		nullID(c.OwnerID), nullID(c.DepartmentID), nullMs(c.LastFollowUpAt), string(c.Custom), ms(now),
+		int64(c.TenantID), int64(c.ID), prevVersion)
+	if err := checkOne(res, err, "customer"); err != nil {
+		return err
+	}
+	c.Version, c.UpdatedAt = prevVersion+1, now
+	return nil
+}
+
+// FindCustomer returns a customer inside scope (an empty Where for none).
+func FindCustomer(ctx context.Context, q Queryer, tenantID, id cohort.ID, scope Where) (*cohort.Customer, error) {
+	w := And(Where{"c.tenant_id = ? AND c.id = ?", []any{int64(tenantID), int64(id)}}, scope)
+	c := &cohort.Customer{}
+	err := q.QueryRowContext(ctx, "SELECT "+customerCols+" FROM customers c WHERE "+w.SQL, w.Args...).Scan(customerDest(c)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("customer")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find customer: %w", err)
+	}
+	return c, nil
+}
+
+// ListCustomers lists customers inside scope.
+func ListCustomers(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Customer, string, error) {
+	base := And(Where{"c.tenant_id = ?", []any{int64(tenantID)}}, scope)
+	return List(ctx, q, CustomerList, lq, loc, "SELECT "+customerCols+" FROM customers c", base, func() (*cohort.Customer, []any) {
+		c := &cohort.Customer{}
+		return c, customerDest(c)
+	})
+}
+
+// DuplicateCustomers finds customers of a tenant whose normalised name or
+// credit code matches, other than except.
+func DuplicateCustomers(ctx context.Context, q Queryer, tenantID cohort.ID, name, creditCode string, except cohort.ID) ([]*cohort.Customer, error) {
+	w := Where{"c.tenant_id = ? AND c.id <> ? AND (c.name_key = ?", []any{int64(tenantID), int64(except), cohort.CompanyKey(name)}}
+	if creditCode != "" {
+		w.SQL += " OR c.credit_code = ?"
+		w.Args = append(w.Args, creditCode)
+	}
+	w.SQL += ")"
+	rows, err := q.QueryContext(ctx, "SELECT "+customerCols+" FROM customers c WHERE "+w.SQL+" LIMIT 10", w.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("find duplicates: %w", err)
+	}
+	defer rows.Close()
+	var out []*cohort.Customer
+	for rows.Next() {
+		c := &cohort.Customer{}
+		if err := rows.Scan(customerDest(c)...); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// --- contacts
+
+const contactCols = "k.id, k.tenant_id, k.customer_id, k.name, k.title, k.phone, k.email, k.wechat, k.is_primary, k.custom, k.version, k.created_at, k.updated_at"
+
+func contactDest(c *cohort.Contact) []any {
+	return []any{idScanner{&c.ID}, idScanner{&c.TenantID}, idScanner{&c.CustomerID}, &c.Name, &c.Title, &c.Phone, &c.Email, &c.WeChat,
+		&c.IsPrimary, rawScanner{&c.Custom}, &c.Version, msScanner{&c.CreatedAt}, msScanner{&c.UpdatedAt}}
+}
+
+// InsertContact inserts c; a primary contact makes the others non-primary.
+func InsertContact(ctx context.Context, tx *Tx, c *cohort.Contact, now time.Time) error {
+	c.ID, c.Version, c.CreatedAt, c.UpdatedAt = cohort.ID(tx.db.NewID()), 1, now, now
+	if c.IsPrimary {
+		if err := clearPrimary(ctx, tx, c.TenantID, c.CustomerID); err != nil {
+			return err
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO contacts (id, tenant_id, customer_id, name, title, phone, email, wechat, is_primary, custom,
+		version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, int64(c.ID), int64(c.TenantID), int64(c.CustomerID), c.Name,
+		c.Title, c.Phone, c.Email, c.WeChat, c.IsPrimary, string(c.Custom), c.Version, ms(now), ms(now))
+	return err
+}
+
+func clearPrimary(ctx context.Context, tx *Tx, tenantID, customerID cohort.ID) error {
+	_, err := tx.ExecContext(ctx, "UPDATE contacts SET is_primary = FALSE WHERE tenant_id = ? AND customer_id = ? AND is_primary",
+		int64(tenantID), int64(customerID))
+	return err
+}
+
+// UpdateContact writes c if its version is still prevVersion.
+func UpdateContact(ctx context.Context, tx *Tx, c *cohort.Contact, prevVersion int, now time.Time) error {
+	if c.IsPrimary {
+		if err := clearPrimary(ctx, tx, c.TenantID, c.CustomerID); err != nil {
+			return err
+		}
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE contacts SET name = ?, title = ?, phone = ?, email = ?, wechat = ?, is_primary = ?, custom = ?,
+		version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? AND version = ?`, c.Name, c.Title, c.Phone, c.Email, c.WeChat,
+		c.IsPrimary, string(c.Custom), ms(now), int64(c.TenantID), int64(c.ID), prevVersion)
+	if err := checkOne(res, err, "contact"); err != nil {
+		return err
+	}
+	c.Version, c.UpdatedAt = prevVersion+1, now
+	return nil
+}
+
+// FindContact returns one contact.
+func FindContact(ctx context.Context, q Queryer, tenantID, id cohort.ID) (*cohort.Contact, error) {
+	c := &cohort.Contact{}
+	err := q.QueryRowContext(ctx, "SELECT "+contactCols+" FROM contacts k WHERE k.tenant_id = ? AND k.id = ?", int64(tenantID), int64(id)).Scan(contactDest(c)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("contact")
+	}
+	return c, err
+}
+
+// ListContacts returns a customer's contacts, primary first.
+func ListContacts(ctx context.Context, q Queryer, tenantID, customerID cohort.ID) ([]*cohort.Contact, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+contactCols+" FROM contacts k WHERE k.tenant_id = ? AND k.customer_id = ? ORDER BY k.is_primary DESC, k.id",
+		int64(tenantID), int64(customerID))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*cohort.Contact{}
+	for rows.Next() {
+		c := &cohort.Contact{}
+		if err := rows.Scan(contactDest(c)...); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// DeleteContact deletes a contact no follow-up names.
+func DeleteContact(ctx context.Context, tx *Tx, tenantID, id cohort.ID, version int) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM followups WHERE tenant_id = ? AND contact_id = ?", int64(tenantID), int64(id)).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return cohort.Errorf(cohort.ECONFLICT, "the contact is named in %d follow-ups and is kept for them", n)
+	}
+	res, err := tx.ExecContext(ctx, "DELETE FROM contacts WHERE tenant_id = ? AND id = ? AND version = ?", int64(tenantID), int64(id), version)
+	return checkOne(res, err, "contact")
+}

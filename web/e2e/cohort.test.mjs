@@ -222,6 +222,74 @@ if (problem) {
       await screenshot(page, 'language-zh')
     })
 
+    test('(f) a notification arrives live', async () => {
+      const member = await openBrowser()
+      try {
+        const up = member.page
+        await login(up, user.email, user.password)
+        const bell = up.locator('[data-testid="bell"]')
+        await bell.waitFor()
+        const probe = await up.request.get('/api/v1/notifications/unread-count')
+        assert.equal(
+          probe.status(),
+          200,
+          `the server's notification inbox answers GET /api/v1/notifications/unread-count with ${probe.status()}: ${await probe.text()}`,
+        )
+        // Wait until the event stream is open (or polling took over).
+        await up.waitForFunction(
+          () => ['sse', 'poll'].includes(document.querySelector('[data-testid="bell"]')?.getAttribute('data-mode') ?? ''),
+          null,
+          { timeout: 15_000 },
+        )
+        await up.waitForTimeout(500)
+        const mode = await bell.getAttribute('data-mode')
+        const beforeCount = await badgeCount(up)
+        const marker = await up.evaluate(() => {
+          window.__e2eMarker = Math.random()
+          return window.__e2eMarker
+        })
+
+        // The admin changes the user's permission roles.
+        const { page } = admin
+        await navigate(page, 'nav-users')
+        await fill(page, 'users-search', user.email)
+        const row = page.locator('[data-testid="users-table"] .el-table__row', { hasText: user.email })
+        await row.waitFor()
+        await row.locator('[data-testid="user-edit"]').click()
+        const edit = page.locator('.el-dialog:visible')
+        await edit.waitFor()
+        await page.locator(`.el-select[data-testid="user-form-roles"]`).click()
+        await page.locator('.el-select-dropdown__item:visible:not(.is-selected)').first().click()
+        await edit.locator('.el-dialog__title').click()
+        await page.locator('[data-testid="user-form-submit"]').click()
+        await edit.waitFor({ state: 'hidden' })
+
+        // The user's badge goes up without a reload (SSE; polling is every 30 s).
+        await up.waitForFunction(
+          (n) => Number(document.querySelector('[data-testid="bell-badge"]')?.getAttribute('data-count') || 0) > n,
+          beforeCount,
+          { timeout: mode === 'sse' ? 15_000 : 45_000 },
+        )
+        assert.equal(await up.evaluate(() => window.__e2eMarker), marker, 'the page was not reloaded')
+        await up.locator('.el-notification:visible').first().waitFor()
+        await screenshot(up, 'notification-toast')
+
+        // The dropdown lists it; "read all" clears the badge.
+        await bell.click()
+        await up.locator('[data-testid="bell-item"]').first().waitFor()
+        await up.waitForTimeout(400) // let the popover finish its transition
+        await screenshot(up, 'notification-list')
+        await up.locator('[data-testid="bell-read-all"]').click()
+        await up.waitForFunction(
+          () => Number(document.querySelector('[data-testid="bell-badge"]')?.getAttribute('data-count') || 0) === 0,
+        )
+        assert.deepEqual(member.errors, [], 'no uncaught errors in the page')
+      } finally {
+        await member.close()
+      }
+      assert.deepEqual(admin.errors, [], 'no uncaught errors in the page')
+    })
+
     test('(g) every page renders: roles, audit, profile and tokens', async () => {
       const { page } = admin
       await navigate(page, 'nav-business-roles')
@@ -264,67 +332,6 @@ if (problem) {
       await trow.locator('[data-testid="token-revoke"]').click()
       await page.locator('.el-message-box:visible .el-button--danger').click()
       await trow.waitFor({ state: 'detached' })
-      assert.deepEqual(admin.errors, [], 'no uncaught errors in the page')
-    })
-
-    test('(f) a notification arrives live', async () => {
-      const member = await openBrowser()
-      try {
-        const up = member.page
-        await login(up, user.email, user.password)
-        const bell = up.locator('[data-testid="bell"]')
-        await bell.waitFor()
-        // Wait until the event stream is open (or polling took over).
-        await up.waitForFunction(
-          () => ['sse', 'poll'].includes(document.querySelector('[data-testid="bell"]')?.getAttribute('data-mode') ?? ''),
-          null,
-          { timeout: 15_000 },
-        )
-        await up.waitForTimeout(500)
-        const mode = await bell.getAttribute('data-mode')
-        const beforeCount = await badgeCount(up)
-        const marker = await up.evaluate(() => {
-          window.__e2eMarker = Math.random()
-          return window.__e2eMarker
-        })
-
-        // The admin changes the user's permission roles.
-        const { page } = admin
-        await fill(page, 'users-search', user.email)
-        const row = page.locator('[data-testid="users-table"] .el-table__row', { hasText: user.email })
-        await row.waitFor()
-        await row.locator('[data-testid="user-edit"]').click()
-        const edit = page.locator('.el-dialog:visible')
-        await edit.waitFor()
-        await page.locator(`.el-select[data-testid="user-form-roles"]`).click()
-        await page.locator('.el-select-dropdown__item:visible:not(.is-selected)').first().click()
-        await edit.locator('.el-dialog__title').click()
-        await page.locator('[data-testid="user-form-submit"]').click()
-        await edit.waitFor({ state: 'hidden' })
-
-        // The user's badge goes up without a reload (SSE; polling is every 30 s).
-        await up.waitForFunction(
-          (n) => Number(document.querySelector('[data-testid="bell-badge"]')?.getAttribute('data-count') || 0) > n,
-          beforeCount,
-          { timeout: mode === 'sse' ? 15_000 : 45_000 },
-        )
-        assert.equal(await up.evaluate(() => window.__e2eMarker), marker, 'the page was not reloaded')
-        await up.locator('.el-notification:visible').first().waitFor()
-        await screenshot(up, 'notification-toast')
-
-        // The dropdown lists it; "read all" clears the badge.
-        await bell.click()
-        await up.locator('[data-testid="bell-item"]').first().waitFor()
-        await up.waitForTimeout(400) // let the popover finish its transition
-        await screenshot(up, 'notification-list')
-        await up.locator('[data-testid="bell-read-all"]').click()
-        await up.waitForFunction(
-          () => Number(document.querySelector('[data-testid="bell-badge"]')?.getAttribute('data-count') || 0) === 0,
-        )
-        assert.deepEqual(member.errors, [], 'no uncaught errors in the page')
-      } finally {
-        await member.close()
-      }
       assert.deepEqual(admin.errors, [], 'no uncaught errors in the page')
     })
 

@@ -66,8 +66,8 @@ export const useNotifications = defineStore('notifications', () => {
       title: t('notifications.newNotification'),
       message: notificationTitle(n),
       type: 'info',
-      position: 'top-right',
-      offset: 56, // below the header, so the bell stays clickable
+      // Bottom right: clear of the header's bell and of its dropdown.
+      position: 'bottom-right',
       duration: 6000,
       customClass: 'cohort-toast',
     })

@@ -102,6 +102,7 @@ const en: MessageSchema = {
     placeholder: 'The workbench will show your goal progress, to-dos and sales funnel in a later release.',
     quickLinks: 'Quick links',
     tenant: 'Company',
+    allActions: 'All actions',
     yourRoles: 'My permissions',
   },
   users: {

@@ -102,6 +102,7 @@ const zhCN = {
     placeholder: '工作台将在后续版本中展示您的目标进度、待办事项和销售漏斗。',
     quickLinks: '快捷入口',
     tenant: '企业',
+    allActions: '全部操作',
     yourRoles: '我的权限',
   },
   users: {

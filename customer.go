@@ -53,6 +53,7 @@ type Customer struct {
 	FirstSignedAt  *time.Time      `json:"first_signed_at"`
 	OwnerID        ID              `json:"owner_id"`
 	DepartmentID   ID              `json:"department_id"`
+	PoolID         ID              `json:"pool_id"`
 	LastFollowUpAt *time.Time      `json:"last_followup_at"`
 	Custom         json.RawMessage `json:"custom"`
 	CreatedBy      ID              `json:"created_by"`

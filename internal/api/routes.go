@@ -84,6 +84,14 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/followups", Summary: "Follow-ups on the customers I may see", Perm: "customer:view", List: true, Resp: listOf[cohort.FollowUp]{}, Handler: s.listFollowUps},
 		{Method: "GET", Path: "/api/v1/workbench", Summary: "My next actions for today, overdue ones and forgotten customers", Resp: service.Workbench{}, Handler: s.workbench},
 
+		{Method: "GET", Path: "/api/v1/pools", Summary: "Public pools (公海)", Perm: "customer:view", Resp: listOf[cohort.Pool]{}, Handler: s.listPools},
+		{Method: "POST", Path: "/api/v1/pools", Summary: "Create a pool with its rules", Perm: "customer:administer", Idempotent: true, Req: poolInput{}, Resp: cohort.Pool{}, Status: 201, Handler: s.createPool},
+		{Method: "PATCH", Path: "/api/v1/pools/{id}", Summary: "Replace a pool's settings and rules", Perm: "customer:administer", Req: poolInput{}, Resp: cohort.Pool{}, Handler: s.updatePool},
+		{Method: "GET", Path: "/api/v1/pools/{id}/customers", Summary: "Customers waiting in a pool I belong to", Perm: "customer:view", List: true, Resp: listOf[cohort.Customer]{}, Handler: s.poolCustomers},
+		{Method: "POST", Path: "/api/v1/customers/{id}/release", Summary: "Put a customer into a pool", Perm: "customer:edit", Req: releaseRequest{}, Status: 204, Handler: s.releaseCustomer},
+		{Method: "POST", Path: "/api/v1/customers/{id}/claim", Summary: "Claim a customer from a pool", Perm: "customer:view", Resp: cohort.Customer{}, Handler: s.claimCustomer},
+		{Method: "POST", Path: "/api/v1/customers/{id}/assign", Summary: "Give a customer in a pool to someone (pool administrators)", Perm: "customer:view", Req: assignRequest{}, Resp: cohort.Customer{}, Handler: s.assignCustomer},
+
 		{Method: "GET", Path: "/api/v1/audit", Summary: "The audit log, newest first", Perm: "audit:view", List: true, Resp: listOf[cohort.AuditEntry]{}, Handler: s.listAudit},
 
 		{Method: "GET", Path: "/api/v1/notifications", Summary: "My inbox, newest first (?unread=true)", Resp: listOf[cohort.Notification]{}, Handler: s.listNotifications},

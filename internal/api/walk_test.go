@@ -36,7 +36,12 @@ func TestCrossTenantRouteWalk(t *testing.T) {
 		b.must(201, "POST", "/api/v1/customers", map[string]any{"name": "乙方客户有限公司"}, &cust)
 		var contact cohort.Contact
 		b.must(201, "POST", "/api/v1/customers/"+cust.ID.String()+"/contacts", map[string]any{"name": "王五", "phone": "13900000000"}, &contact)
-		ids := []cohort.ID{bAdmin.ID, dept.ID, role.ID, brole.ID, tok.ID, depts.Items[0].ID, cust.ID, contact.ID}
+		var pool cohort.Pool
+		b.must(201, "POST", "/api/v1/pools", map[string]any{"name": "乙方公海", "is_default": true}, &pool)
+		var pooled cohort.Customer
+		b.must(201, "POST", "/api/v1/customers", map[string]any{"name": "乙方公海客户"}, &pooled)
+		b.must(204, "POST", "/api/v1/customers/"+pooled.ID.String()+"/release", map[string]any{"reason": "test"}, nil)
+		ids := []cohort.ID{bAdmin.ID, dept.ID, role.ID, brole.ID, tok.ID, depts.Items[0].ID, cust.ID, contact.ID, pool.ID, pooled.ID}
 		before := snapshot(t, b)
 
 		param := regexp.MustCompile(`\{[a-z_]+\}`)
@@ -71,7 +76,7 @@ func TestCrossTenantRouteWalk(t *testing.T) {
 func snapshot(t *testing.T, c *client) string {
 	var parts []string
 	for _, p := range []string{"/api/v1/users", "/api/v1/departments", "/api/v1/perm-roles", "/api/v1/business-roles", "/api/v1/me/tokens",
-		"/api/v1/customers", "/api/v1/followups"} {
+		"/api/v1/customers", "/api/v1/followups", "/api/v1/pools"} {
 		res := c.do("GET", p, nil, nil)
 		var v map[string]any
 		_ = json.Unmarshal(res.body, &v)

@@ -13,13 +13,13 @@ import (
 
 const customerCols = `c.id, c.tenant_id, c.name, c.credit_code, c.industry, c.province, c.city, c.source, c.grade, c.segment,
 	c.value_quality, c.deal_size, c.expected_sign_date, c.expected_amount, c.currency, c.milestones, c.status, c.lost_reason,
-	c.lost_at, c.first_signed_at, c.owner_id, c.department_id, c.last_followup_at, c.custom, c.created_by, c.version, c.created_at, c.updated_at`
+	c.lost_at, c.first_signed_at, c.owner_id, c.department_id, c.pool_id, c.last_followup_at, c.custom, c.created_by, c.version, c.created_at, c.updated_at`
 
 func customerDest(c *cohort.Customer) []any {
 	return []any{idScanner{&c.ID}, idScanner{&c.TenantID}, &c.Name, &c.CreditCode, &c.Industry, &c.Province, &c.City, &c.Source,
 		&c.Grade, &c.Segment, &c.ValueQuality, &c.DealSize, &c.ExpectedSignDate, &c.ExpectedAmount, &c.Currency, jsonScanner{&c.Milestones},
 		&c.Status, &c.LostReason, nullMsScanner{&c.LostAt}, nullMsScanner{&c.FirstSignedAt}, idScanner{&c.OwnerID}, idScanner{&c.DepartmentID},
-		nullMsScanner{&c.LastFollowUpAt}, rawScanner{&c.Custom}, idScanner{&c.CreatedBy}, &c.Version, msScanner{&c.CreatedAt}, msScanner{&c.UpdatedAt}}
+		idScanner{&c.PoolID}, nullMsScanner{&c.LastFollowUpAt}, rawScanner{&c.Custom}, idScanner{&c.CreatedBy}, &c.Version, msScanner{&c.CreatedAt}, msScanner{&c.UpdatedAt}}
 }
 
 // rawScanner scans a JSON column as raw bytes.
@@ -58,6 +58,7 @@ var CustomerList = &ListSpec{
 		"status":             {Column: "c.status", Sortable: true},
 		"owner_id":           {Column: "c.owner_id", Type: TID},
 		"department_id":      {Column: "c.department_id", Type: TID},
+		"pool_id":            {Column: "c.pool_id", Type: TID},
 		"last_followup_at":   {Column: "c.last_followup_at", Type: TTime},
 		"first_signed_at":    {Column: "c.first_signed_at", Type: TTime},
 		"created_at":         {Column: "c.created_at", Type: TTime, Sortable: true},

@@ -1,0 +1,118 @@
+package api_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/api"
+	"github.com/cohortcrm/cohort/internal/obs"
+	"github.com/cohortcrm/cohort/internal/service"
+	"github.com/cohortcrm/cohort/internal/store"
+	"github.com/cohortcrm/cohort/internal/store/storetest"
+)
+
+func TestPoolClaimRules(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		var pool cohort.Pool
+		o.admin.must(201, "POST", "/api/v1/pools", map[string]any{"name": "华东公海", "is_default": true, "daily_claim_limit": 2,
+			"max_owned": 100, "reclaim_block_days": 7, "admin_ids": []cohort.ID{o.mgrU.ID}}, &pool)
+		if res := o.alice.do("POST", "/api/v1/pools", map[string]any{"name": "mine"}, nil); res.status != 403 {
+			t.Fatalf("salesperson creates a pool: %d", res.status)
+		}
+		ids := make([]cohort.ID, 4)
+		for i := range ids {
+			var c cohort.Customer
+			o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "公海客户" + string(rune('甲'+i))}, &c)
+			o.alice.must(204, "POST", "/api/v1/customers/"+c.ID.String()+"/release", map[string]any{"reason": "暂无需求"}, nil)
+			ids[i] = c.ID
+		}
+		var waiting cohort.Page[cohort.Customer]
+		o.bob.must(200, "GET", "/api/v1/pools/"+pool.ID.String()+"/customers", nil, &waiting)
+		if len(waiting.Items) != 4 {
+			t.Fatalf("pool holds %d, want 4", len(waiting.Items))
+		}
+		// Alice released them: she may not claim them back for 7 days.
+		if res := o.alice.do("POST", "/api/v1/customers/"+ids[0].String()+"/claim", nil, nil); res.status != 409 {
+			t.Fatalf("re-claim inside the block: %d %s", res.status, res.body)
+		}
+		// Bob may claim two a day.
+		var got cohort.Customer
+		o.bob.must(200, "POST", "/api/v1/customers/"+ids[0].String()+"/claim", nil, &got)
+		if got.OwnerID != o.bobU.ID || got.PoolID != 0 {
+			t.Fatalf("claimed %+v", got)
+		}
+		o.bob.must(200, "POST", "/api/v1/customers/"+ids[1].String()+"/claim", nil, nil)
+		if res := o.bob.do("POST", "/api/v1/customers/"+ids[2].String()+"/claim", nil, nil); res.status != 409 {
+			t.Fatalf("third claim in a day: %d", res.status)
+		}
+		// A claimed customer is no longer in the pool.
+		if res := o.pre.do("POST", "/api/v1/customers/"+ids[0].String()+"/claim", nil, nil); res.status != 404 {
+			t.Fatalf("claiming an owned customer: %d", res.status)
+		}
+		// Only pool administrators assign.
+		if res := o.bob.do("POST", "/api/v1/customers/"+ids[2].String()+"/assign", map[string]any{"user_id": o.preU.ID}, nil); res.status != 403 {
+			t.Fatalf("bob assigns: %d", res.status)
+		}
+		o.mgr.must(200, "POST", "/api/v1/customers/"+ids[2].String()+"/assign", map[string]any{"user_id": o.preU.ID}, &got)
+		var team cohort.Page[cohort.TeamMember]
+		o.pre.must(200, "GET", "/api/v1/customers/"+ids[2].String()+"/team", nil, &team)
+		if len(team.Items) != 1 || team.Items[0].Role != "owner" || team.Items[0].ShareBP != 10000 {
+			t.Fatalf("team after assign %+v", team.Items)
+		}
+	})
+}
+
+func TestPoolRulesReturnNeglectedCustomers(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		clock := &fakeClock{t: time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)}
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		svc := service.New(db, clock, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1})
+		srv := httptest.NewServer(api.New(svc, nil, log, obs.NewRegistry(), api.Options{}))
+		t.Cleanup(srv.Close)
+		e := &env{t: t, db: db, svc: svc, srv: srv}
+		e.tenant, e.admin = e.newTenant("acme", "admin@acme.test")
+		admin := e.login("admin@acme.test", adminPassword)
+		admin.must(201, "POST", "/api/v1/pools", map[string]any{"name": "公海", "is_default": true, "no_followup_days": 30,
+			"no_followup_days_by_grade": map[string]int{"A": 60}, "warn_days": 5}, nil)
+		var plain, vip cohort.Customer
+		admin.must(201, "POST", "/api/v1/customers", map[string]any{"name": "普通客户"}, &plain)
+		admin.must(201, "POST", "/api/v1/customers", map[string]any{"name": "重点客户", "grade": "A"}, &vip)
+
+		ctx := context.Background()
+		clock.Add(26 * 24 * time.Hour) // 4 days before the 30-day rule: a warning
+		run, err := svc.ApplyPoolRules(ctx, e.tenant.ID)
+		if err != nil || run.Warned != 1 || run.Returned != 0 {
+			t.Fatalf("day 26: %+v %v", run, err)
+		}
+		run, _ = svc.ApplyPoolRules(ctx, e.tenant.ID)
+		if run.Warned != 0 {
+			t.Fatalf("warned twice: %+v", run)
+		}
+		clock.Add(5 * 24 * time.Hour) // day 31
+		run, err = svc.ApplyPoolRules(ctx, e.tenant.ID)
+		if err != nil || run.Returned != 1 {
+			t.Fatalf("day 31: %+v %v", run, err)
+		}
+		admin = e.login("admin@acme.test", adminPassword) // a month has passed
+		var c cohort.Customer
+		admin.must(200, "GET", "/api/v1/customers/"+plain.ID.String(), nil, &c)
+		if c.OwnerID != 0 || c.PoolID == 0 {
+			t.Fatalf("neglected customer not in the pool: %+v", c)
+		}
+		admin.must(200, "GET", "/api/v1/customers/"+vip.ID.String(), nil, &c)
+		if c.OwnerID == 0 {
+			t.Fatal("grade A customer returned before its 60 days")
+		}
+		var audit cohort.Page[cohort.AuditEntry]
+		admin.must(200, "GET", "/api/v1/audit?object_id="+plain.ID.String()+"&action=returned", nil, &audit)
+		if len(audit.Items) != 1 || audit.Items[0].ActorID != 0 {
+			t.Fatalf("no audit trail of the return: %+v", audit.Items)
+		}
+	})
+}

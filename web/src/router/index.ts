@@ -1,0 +1,112 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { ElMessage } from 'element-plus'
+import { onUnauthorized } from '@/api/client'
+import { useSession } from '@/stores/session'
+import { pinia } from '@/stores'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Public pages need no session. */
+    public?: boolean
+    /** i18n key of the page title. */
+    title?: string
+    /** [object type, action] needed to open the page. */
+    perm?: [string, string]
+  }
+}
+
+const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/views/LoginView.vue'),
+    meta: { public: true, title: 'login.title' },
+  },
+  {
+    path: '/',
+    component: () => import('@/layouts/MainLayout.vue'),
+    children: [
+      { path: '', name: 'workbench', component: () => import('@/views/WorkbenchView.vue'), meta: { title: 'nav.workbench' } },
+      {
+        path: 'org/users',
+        name: 'users',
+        component: () => import('@/views/UsersView.vue'),
+        meta: { title: 'nav.users', perm: ['user', 'view'] },
+      },
+      {
+        path: 'org/departments',
+        name: 'departments',
+        component: () => import('@/views/DepartmentsView.vue'),
+        meta: { title: 'nav.departments', perm: ['department', 'view'] },
+      },
+      {
+        path: 'settings/perm-roles',
+        name: 'perm-roles',
+        component: () => import('@/views/PermRolesView.vue'),
+        meta: { title: 'nav.permRoles', perm: ['role', 'view'] },
+      },
+      {
+        path: 'settings/business-roles',
+        name: 'business-roles',
+        component: () => import('@/views/BusinessRolesView.vue'),
+        meta: { title: 'nav.businessRoles', perm: ['role', 'view'] },
+      },
+      {
+        path: 'audit',
+        name: 'audit',
+        component: () => import('@/views/AuditView.vue'),
+        meta: { title: 'nav.audit', perm: ['audit', 'view'] },
+      },
+      { path: 'profile', name: 'profile', component: () => import('@/views/ProfileView.vue'), meta: { title: 'nav.profile' } },
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('@/views/NotFoundView.vue'),
+        meta: { title: 'notFound.title' },
+      },
+    ],
+  },
+]
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes,
+  scrollBehavior: () => ({ top: 0 }),
+})
+
+router.beforeEach(async (to) => {
+  const session = useSession(pinia)
+  if (!session.checked) {
+    try {
+      await session.load()
+    } catch {
+      /* server unreachable: the login page will show the error on submit */
+    }
+  }
+  if (to.meta.public) {
+    if (to.name === 'login' && session.loggedIn) {
+      const r = typeof to.query.redirect === 'string' && to.query.redirect.startsWith('/') ? to.query.redirect : '/'
+      return r
+    }
+    return true
+  }
+  if (!session.loggedIn) {
+    return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  }
+  return true
+})
+
+// Any 401 from the API: the session is gone; back to the login page.
+onUnauthorized(() => {
+  const session = useSession(pinia)
+  const wasLoggedIn = session.loggedIn
+  session.clear()
+  const cur = router.currentRoute.value
+  if (cur.name !== 'login') {
+    ElMessage.closeAll()
+    router.replace({
+      name: 'login',
+      query: { redirect: cur.fullPath !== '/' ? cur.fullPath : undefined, expired: wasLoggedIn ? '1' : undefined },
+    })
+  }
+})

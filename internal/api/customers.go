@@ -127,44 +127,6 @@ type teamRequest struct {
 	Members []cohort.TeamInput `json:"members"`
 }
 
-func (s *Server) getCustomerTeam(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var team []cohort.TeamMember
-	if r.URL.Query().Get("history") == "true" {
-		team, err = s.svc.TeamHistory(r.Context(), cohort.ObjCustomer, id)
-	} else {
-		team, err = s.svc.Team(r.Context(), cohort.ObjCustomer, id)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respond(w, http.StatusOK, cohort.Page[cohort.TeamMember]{Items: team})
-}
-
-func (s *Server) setCustomerTeam(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req teamRequest
-	if err := decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	team, err := s.svc.SetTeam(r.Context(), cohort.ObjCustomer, id, req.Members)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respond(w, http.StatusOK, cohort.Page[cohort.TeamMember]{Items: team})
-}
-
 func (s *Server) customerTimeline(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -253,6 +215,8 @@ func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) {
 type followUpInput struct {
 	CustomerID cohort.ID               `json:"customer_id"`
 	ContactID  cohort.ID               `json:"contact_id"`
+	RecordType cohort.ObjectType       `json:"record_type"`
+	RecordID   cohort.ID               `json:"record_id"`
 	Type       string                  `json:"type"`
 	Direction  string                  `json:"direction"`
 	OccurredAt *cohortTime             `json:"occurred_at"`
@@ -272,7 +236,7 @@ func (s *Server) logFollowUp(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	f := &cohort.FollowUp{CustomerID: in.CustomerID, ContactID: in.ContactID, Type: in.Type, Direction: in.Direction,
+	f := &cohort.FollowUp{CustomerID: in.CustomerID, ContactID: in.ContactID, RecordType: in.RecordType, RecordID: in.RecordID, Type: in.Type, Direction: in.Direction,
 		DurationS: in.DurationS, Content: in.Content}
 	if in.OccurredAt != nil {
 		f.OccurredAt = in.OccurredAt.Time

@@ -41,7 +41,11 @@ func TestCrossTenantRouteWalk(t *testing.T) {
 		var pooled cohort.Customer
 		b.must(201, "POST", "/api/v1/customers", map[string]any{"name": "乙方公海客户"}, &pooled)
 		b.must(204, "POST", "/api/v1/customers/"+pooled.ID.String()+"/release", map[string]any{"reason": "test"}, nil)
-		ids := []cohort.ID{bAdmin.ID, dept.ID, role.ID, brole.ID, tok.ID, depts.Items[0].ID, cust.ID, contact.ID, pool.ID, pooled.ID}
+		var opp cohort.Opportunity
+		b.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": cust.ID, "name": "乙方商机"}, &opp)
+		var procs cohort.Page[cohort.SalesProcess]
+		b.must(200, "GET", "/api/v1/sales-processes", nil, &procs)
+		ids := []cohort.ID{bAdmin.ID, dept.ID, role.ID, brole.ID, tok.ID, depts.Items[0].ID, cust.ID, contact.ID, pool.ID, pooled.ID, opp.ID, procs.Items[0].ID}
 		before := snapshot(t, b)
 
 		param := regexp.MustCompile(`\{[a-z_]+\}`)
@@ -76,7 +80,7 @@ func TestCrossTenantRouteWalk(t *testing.T) {
 func snapshot(t *testing.T, c *client) string {
 	var parts []string
 	for _, p := range []string{"/api/v1/users", "/api/v1/departments", "/api/v1/perm-roles", "/api/v1/business-roles", "/api/v1/me/tokens",
-		"/api/v1/customers", "/api/v1/followups", "/api/v1/pools"} {
+		"/api/v1/customers", "/api/v1/followups", "/api/v1/pools", "/api/v1/opportunities", "/api/v1/sales-processes"} {
 		res := c.do("GET", p, nil, nil)
 		var v map[string]any
 		_ = json.Unmarshal(res.body, &v)

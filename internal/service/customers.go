@@ -222,6 +222,15 @@ func (s *Service) visibleRecord(ctx context.Context, obj cohort.ObjectType, id c
 			return nil, err
 		}
 		return p, nil
+	case cohort.ObjOpportunity:
+		scope, p, err := s.recordScope(ctx, obj, act, "o")
+		if err != nil {
+			return nil, err
+		}
+		if _, err := store.FindOpportunity(ctx, s.db.Read(), p.Tenant.ID, id, scope); err != nil {
+			return nil, err
+		}
+		return p, nil
 	}
 	return nil, cohort.Errorf(cohort.ENOTFOUND, "no team on %s", obj)
 }
@@ -235,10 +244,11 @@ func (s *Service) SetTeam(ctx context.Context, obj cohort.ObjectType, id cohort.
 	}
 	now := s.now()
 	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
-		if err := store.LockRow(ctx, tx, "customers", p.Tenant.ID, id); err != nil {
+		table, _ := store.RecordTable(obj)
+		if err := store.LockRow(ctx, tx, table, p.Tenant.ID, id); err != nil {
 			return err
 		}
-		c, err := store.FindCustomer(ctx, tx, p.Tenant.ID, id, store.Where{})
+		owner, err := store.RecordOwner(ctx, tx, obj, p.Tenant.ID, id)
 		if err != nil {
 			return err
 		}
@@ -248,7 +258,7 @@ func (s *Service) SetTeam(ctx context.Context, obj cohort.ObjectType, id cohort.
 				newOwner = m.UserID
 			}
 		}
-		if newOwner != c.OwnerID && newOwner != 0 {
+		if newOwner != owner && newOwner != 0 {
 			if !p.System && !p.Permissions.Can(obj, cohort.ActTransfer) {
 				return cohort.Errorf(cohort.EFORBIDDEN, "changing the owner needs the transfer permission")
 			}
@@ -257,9 +267,23 @@ func (s *Service) SetTeam(ctx context.Context, obj cohort.ObjectType, id cohort.
 		if err := s.replaceTeam(ctx, tx, obj, id, members, now); err != nil {
 			return err
 		}
-		if newOwner != c.OwnerID {
-			if err := s.moveOwner(ctx, tx, c, newOwner, now); err != nil {
-				return err
+		if newOwner != owner {
+			if obj == cohort.ObjCustomer {
+				c, err := store.FindCustomer(ctx, tx, p.Tenant.ID, id, store.Where{})
+				if err != nil {
+					return err
+				}
+				if err := s.moveOwner(ctx, tx, c, newOwner, now); err != nil {
+					return err
+				}
+			} else {
+				u, err := store.FindUser(ctx, tx, p.Tenant.ID, newOwner)
+				if err != nil {
+					return err
+				}
+				if err := store.SetRecordOwner(ctx, tx, obj, p.Tenant.ID, id, u.ID, u.DepartmentID, now); err != nil {
+					return err
+				}
 			}
 		}
 		after, _ := store.CurrentTeam(ctx, tx, p.Tenant.ID, obj, id)

@@ -152,6 +152,17 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 				return cohort.Errorf(cohort.EINVALID, "contact_id: not a contact of this customer")
 			}
 		}
+		switch f.RecordType {
+		case "":
+			f.RecordID = 0
+		case cohort.ObjOpportunity:
+			o, err := store.FindOpportunity(ctx, tx, p.Tenant.ID, f.RecordID, store.Where{})
+			if err != nil || o.CustomerID != c.ID {
+				return cohort.Errorf(cohort.EINVALID, "record_id: not an opportunity of this customer")
+			}
+		default:
+			return cohort.Errorf(cohort.EINVALID, "record_type: follow-ups link to opportunities only")
+		}
 		if err := store.InsertFollowUp(ctx, tx, f, now); err != nil {
 			return err
 		}

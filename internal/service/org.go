@@ -57,6 +57,12 @@ func (s *Service) CreateTenant(ctx context.Context, nt NewTenant) (*cohort.Tenan
 				adminRole = pr.ID
 			}
 		}
+		for _, sp := range cohort.BuiltinProcesses() {
+			sp.TenantID = t.ID
+			if err := store.InsertProcess(ctx, tx, &sp, now); err != nil {
+				return err
+			}
+		}
 		root := &cohort.Department{TenantID: t.ID, Name: t.Name}
 		if err := store.InsertDepartment(ctx, tx, root, now); err != nil {
 			return err

@@ -69,3 +69,37 @@ func CloseMembership(ctx context.Context, tx *Tx, tenantID, id cohort.ID, now ti
 	_, err := tx.ExecContext(ctx, "UPDATE record_team SET valid_to = ? WHERE tenant_id = ? AND id = ? AND valid_to IS NULL", ms(now), int64(tenantID), int64(id))
 	return err
 }
+
+// recordTables maps the record types that carry a team to their tables.
+var recordTables = map[cohort.ObjectType]string{cohort.ObjCustomer: "customers", cohort.ObjOpportunity: "opportunities"}
+
+// RecordTable returns the table of a record type with a team.
+func RecordTable(obj cohort.ObjectType) (string, bool) {
+	t, ok := recordTables[obj]
+	return t, ok
+}
+
+// RecordOwner returns a record's owner.
+func RecordOwner(ctx context.Context, q Queryer, obj cohort.ObjectType, tenantID, id cohort.ID) (cohort.ID, error) {
+	table, ok := recordTables[obj]
+	if !ok {
+		return 0, cohort.Errorf(cohort.ENOTFOUND, "no team on %s", obj)
+	}
+	var owner cohort.ID
+	err := q.QueryRowContext(ctx, "SELECT owner_id FROM "+table+" WHERE tenant_id = ? AND id = ?", int64(tenantID), int64(id)).Scan(idScanner{&owner})
+	if err != nil {
+		return 0, notFound(string(obj))
+	}
+	return owner, nil
+}
+
+// SetRecordOwner points a record at its owner and the owner's department.
+func SetRecordOwner(ctx context.Context, tx *Tx, obj cohort.ObjectType, tenantID, id, owner, department cohort.ID, now time.Time) error {
+	table, ok := recordTables[obj]
+	if !ok {
+		return cohort.Errorf(cohort.ENOTFOUND, "no team on %s", obj)
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE "+table+" SET owner_id = ?, department_id = ?, version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ?",
+		nullID(owner), nullID(department), ms(now), int64(tenantID), int64(id))
+	return err
+}

@@ -1,0 +1,282 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/cohortcrm/cohort"
+)
+
+type processInput struct {
+	Key    string         `json:"key"`
+	NameZh string         `json:"name_zh"`
+	NameEn string         `json:"name_en"`
+	Stages []cohort.Stage `json:"stages"`
+	Active *bool          `json:"active"`
+}
+
+func (in processInput) process(id cohort.ID) *cohort.SalesProcess {
+	active := in.Active == nil || *in.Active
+	return &cohort.SalesProcess{ID: id, Key: in.Key, NameZh: in.NameZh, NameEn: in.NameEn, Stages: in.Stages, Active: active}
+}
+
+func (s *Server) listProcesses(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.svc.ListProcesses(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, cohort.Page[*cohort.SalesProcess]{Items: ps})
+}
+
+func (s *Server) saveProcess(w http.ResponseWriter, r *http.Request) {
+	var id cohort.ID
+	var err error
+	status := http.StatusCreated
+	if r.PathValue("id") != "" {
+		if id, err = pathID(r, "id"); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		status = http.StatusOK
+	}
+	ver, err := ifMatch(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in processInput
+	if err := decode(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sp := in.process(id)
+	if err := s.svc.SaveProcess(r.Context(), sp, ver); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respondVersioned(w, status, sp, sp.Version)
+}
+
+type productInput struct {
+	Code       string    `json:"code"`
+	Name       string    `json:"name"`
+	CategoryID cohort.ID `json:"category_id"`
+	Unit       string    `json:"unit"`
+	Price      int64     `json:"price"`
+	Currency   string    `json:"currency"`
+}
+
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
+	lq, err := listQuery(r, "category_id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	items, next, err := s.svc.ListProducts(r.Context(), lq)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, cohort.Page[*cohort.Product]{Items: nonNil(items), NextCursor: next})
+}
+
+func (s *Server) createProduct(w http.ResponseWriter, r *http.Request) {
+	var in productInput
+	if err := decode(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p := &cohort.Product{Code: in.Code, Name: in.Name, CategoryID: in.CategoryID, Unit: in.Unit, Price: in.Price, Currency: in.Currency}
+	if err := s.svc.CreateProduct(r.Context(), p); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respondVersioned(w, http.StatusCreated, p, p.Version)
+}
+
+type opportunityInput struct {
+	CustomerID        cohort.ID          `json:"customer_id"`
+	ContactID         cohort.ID          `json:"contact_id"`
+	ProcessID         cohort.ID          `json:"process_id"`
+	Name              string             `json:"name"`
+	Amount            int64              `json:"amount"`
+	Currency          string             `json:"currency"`
+	ExpectedCloseDate string             `json:"expected_close_date"`
+	ForecastCategory  string             `json:"forecast_category"`
+	Competitor        string             `json:"competitor"`
+	Source            string             `json:"source"`
+	Lines             []cohort.OppLine   `json:"lines"`
+	Team              []cohort.TeamInput `json:"team"`
+}
+
+func (s *Server) listOpportunities(w http.ResponseWriter, r *http.Request) {
+	lq, err := listQuery(r, "status", "stage", "process_id", "customer_id", "owner_id", "forecast_category")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	items, next, err := s.svc.ListOpportunities(r.Context(), r.URL.Query().Get("view"), lq)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, cohort.Page[*cohort.Opportunity]{Items: nonNil(items), NextCursor: next})
+}
+
+func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request) {
+	var in opportunityInput
+	if err := decode(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	o := &cohort.Opportunity{CustomerID: in.CustomerID, ContactID: in.ContactID, ProcessID: in.ProcessID, Name: in.Name, Amount: in.Amount,
+		Currency: in.Currency, ExpectedCloseDate: in.ExpectedCloseDate, ForecastCategory: in.ForecastCategory, Competitor: in.Competitor,
+		Source: in.Source, Lines: in.Lines}
+	if err := s.svc.CreateOpportunity(r.Context(), o, in.Team); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/opportunities/"+o.ID.String())
+	respondVersioned(w, http.StatusCreated, o, o.Version)
+}
+
+func (s *Server) getOpportunity(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	o, err := s.svc.FindOpportunity(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respondVersioned(w, http.StatusOK, o, o.Version)
+}
+
+func (s *Server) updateOpportunity(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ver, err := ifMatch(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var upd cohort.OpportunityUpdate
+	if err := decode(r, &upd); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	o, err := s.svc.UpdateOpportunity(r.Context(), id, upd, ver)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respondVersioned(w, http.StatusOK, o, o.Version)
+}
+
+type stageRequest struct {
+	Stage string `json:"stage"`
+}
+
+func (s *Server) moveStage(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ver, err := ifMatch(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req stageRequest
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	o, err := s.svc.MoveStage(r.Context(), id, req.Stage, ver)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respondVersioned(w, http.StatusOK, o, o.Version)
+}
+
+type closeRequest struct {
+	// Outcome is won, lost or invalid.
+	Outcome    string `json:"outcome"`
+	LossReason string `json:"loss_reason"`
+	Competitor string `json:"competitor"`
+}
+
+func (s *Server) closeOpportunity(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ver, err := ifMatch(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req closeRequest
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	o, err := s.svc.CloseOpportunity(r.Context(), id, req.Outcome, req.LossReason, req.Competitor, ver)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respondVersioned(w, http.StatusOK, o, o.Version)
+}
+
+func (s *Server) opportunityStages(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	h, err := s.svc.StageHistory(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, cohort.Page[cohort.StageEntry]{Items: h})
+}
+
+// recordTeam serves GET and PUT of a record's team for the record type obj.
+func (s *Server) recordTeam(obj cohort.ObjectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var team []cohort.TeamMember
+		switch {
+		case r.Method == http.MethodPut:
+			var req teamRequest
+			if err := decode(r, &req); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			team, err = s.svc.SetTeam(r.Context(), obj, id, req.Members)
+		case r.URL.Query().Get("history") == "true":
+			team, err = s.svc.TeamHistory(r.Context(), obj, id)
+		default:
+			team, err = s.svc.Team(r.Context(), obj, id)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		respond(w, http.StatusOK, cohort.Page[cohort.TeamMember]{Items: team})
+	}
+}

@@ -1,0 +1,100 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/store"
+	"github.com/cohortcrm/cohort/internal/store/storetest"
+)
+
+func TestOpportunityStagesAndOutcome(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		var procs cohort.Page[cohort.SalesProcess]
+		o.alice.must(200, "GET", "/api/v1/sales-processes", nil, &procs)
+		var big cohort.SalesProcess
+		for _, p := range procs.Items {
+			if p.Key == "big_order" {
+				big = p
+			}
+		}
+		if len(procs.Items) != 4 || big.ID == 0 {
+			t.Fatalf("built-in processes %+v", procs.Items)
+		}
+		var prod cohort.Product
+		o.admin.must(201, "POST", "/api/v1/products", map[string]any{"code": "CRM-STD", "name": "CRM 标准版", "unit": "套", "price": 1980000}, &prod)
+		var c cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "成都天府软件园"}, &c)
+		var k cohort.Contact
+		o.alice.must(201, "POST", "/api/v1/customers/"+c.ID.String()+"/contacts", map[string]any{"name": "刘工"}, &k)
+
+		var opp cohort.Opportunity
+		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "process_id": big.ID, "name": "天府软件园 CRM 项目",
+			"lines": []map[string]any{{"product_id": prod.ID, "quantity": 3, "discount_bp": 1000}},
+			"team":  []map[string]any{{"user_id": o.preU.ID, "role": "presales", "share_bp": 10000}}}, &opp)
+		if opp.Stage != "qualify" || opp.Amount != 5346000 || len(opp.Lines) != 1 || opp.Lines[0].ProductName != "CRM 标准版" {
+			t.Fatalf("created %+v", opp)
+		}
+		// Presales on the team sees it from another department.
+		o.pre.must(200, "GET", "/api/v1/opportunities/"+opp.ID.String(), nil, nil)
+		if res := o.bob.do("GET", "/api/v1/opportunities/"+opp.ID.String(), nil, nil); res.status != 404 {
+			t.Fatalf("bob sees it: %d", res.status)
+		}
+
+		// "needs" requires a contact and a visit: the refusal names both.
+		res := o.alice.do("POST", "/api/v1/opportunities/"+opp.ID.String()+"/stage", map[string]any{"stage": "needs"}, nil)
+		p := res.problem(t)
+		if res.status != 422 || !strings.Contains(p.Detail, "contact_id") || !strings.Contains(p.Detail, "visit") {
+			t.Fatalf("stage without requirements: %d %s", res.status, res.body)
+		}
+		o.alice.must(200, "PATCH", "/api/v1/opportunities/"+opp.ID.String(), map[string]any{"contact_id": k.ID}, nil)
+		o.alice.must(201, "POST", "/api/v1/followups", map[string]any{"customer_id": c.ID, "record_type": "opportunity", "record_id": opp.ID,
+			"type": "visit", "content": "现场调研", "next_action": map[string]any{"fuzzy": "this_week", "plan_type": "explore_opportunity"}}, nil)
+		o.alice.must(200, "POST", "/api/v1/opportunities/"+opp.ID.String()+"/stage", map[string]any{"stage": "needs"}, &opp)
+		// Skipping ahead to negotiation needs a sent proposal and a close date.
+		res = o.alice.do("POST", "/api/v1/opportunities/"+opp.ID.String()+"/stage", map[string]any{"stage": "negotiation"}, nil)
+		if res.status != 422 || !strings.Contains(res.problem(t).Detail, "proposal_sent") {
+			t.Fatalf("negotiation without proposal: %d %s", res.status, res.body)
+		}
+		if res := o.alice.do("POST", "/api/v1/opportunities/"+opp.ID.String()+"/stage", map[string]any{"stage": "nowhere"}, nil); res.status != 422 {
+			t.Fatalf("unknown stage: %d", res.status)
+		}
+		// A stale version is refused.
+		if res := o.alice.do("POST", "/api/v1/opportunities/"+opp.ID.String()+"/stage", map[string]any{"stage": "qualify"},
+			map[string]string{"If-Match": `"v1"`}); res.status != 412 {
+			t.Fatalf("stale stage move: %d", res.status)
+		}
+		// Going back is always allowed.
+		o.alice.must(200, "POST", "/api/v1/opportunities/"+opp.ID.String()+"/stage", map[string]any{"stage": "qualify"}, nil)
+		if res := o.alice.do("POST", "/api/v1/opportunities/"+opp.ID.String()+"/close", map[string]any{"outcome": "lost"}, nil); res.status != 422 {
+			t.Fatalf("lost without reason: %d", res.status)
+		}
+		o.alice.must(200, "POST", "/api/v1/opportunities/"+opp.ID.String()+"/close", map[string]any{"outcome": "lost", "loss_reason": "价格", "competitor": "某竞品"}, &opp)
+		if opp.Status != "lost" || opp.ClosedAt == nil || opp.Competitor != "某竞品" {
+			t.Fatalf("lost %+v", opp)
+		}
+		if res := o.alice.do("PATCH", "/api/v1/opportunities/"+opp.ID.String(), map[string]any{"name": "again"}, nil); res.status != 409 {
+			t.Fatalf("closed opportunity changes: %d", res.status)
+		}
+		var hist cohort.Page[cohort.StageEntry]
+		o.alice.must(200, "GET", "/api/v1/opportunities/"+opp.ID.String()+"/stages", nil, &hist)
+		var stages []string
+		for _, h := range hist.Items {
+			stages = append(stages, h.Stage)
+		}
+		if strings.Join(stages, ",") != "qualify,needs,qualify,lost" || hist.Items[len(hist.Items)-1].LeftAt != nil || hist.Items[0].LeftAt == nil {
+			t.Fatalf("stage history %v", stages)
+		}
+		// The sales process cannot lose a stage that open opportunities use.
+		var small cohort.Opportunity
+		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "process_id": big.ID, "name": "二期"}, &small)
+		stagesLeft := big.Stages[1:]
+		if res := o.admin.do("PATCH", "/api/v1/sales-processes/"+big.ID.String(), map[string]any{"name_zh": big.NameZh, "name_en": big.NameEn, "stages": stagesLeft}, nil); res.status != 409 {
+			t.Fatalf("removing a used stage: %d %s", res.status, res.body)
+		}
+		o.alice.must(200, "POST", "/api/v1/opportunities/"+small.ID.String()+"/close", map[string]any{"outcome": "invalid"}, nil)
+		o.admin.must(200, "PATCH", "/api/v1/sales-processes/"+big.ID.String(), map[string]any{"name_zh": big.NameZh, "name_en": big.NameEn, "stages": stagesLeft}, nil)
+	})
+}

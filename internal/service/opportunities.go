@@ -1,0 +1,385 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+// --- sales processes
+
+// ListProcesses lists the tenant's sales processes.
+func (s *Service) ListProcesses(ctx context.Context) ([]*cohort.SalesProcess, error) {
+	p, err := require(ctx, cohort.ObjOpportunity, cohort.ActView)
+	if err != nil {
+		return nil, err
+	}
+	return store.ListProcesses(ctx, s.db.Read(), p.Tenant.ID)
+}
+
+// SaveProcess creates (id 0) or changes a sales process; it needs
+// opportunity:administer. A stage that open opportunities stand in cannot be
+// removed.
+func (s *Service) SaveProcess(ctx context.Context, sp *cohort.SalesProcess, ifVersion int) error {
+	p, err := require(ctx, cohort.ObjOpportunity, cohort.ActAdminister)
+	if err != nil {
+		return err
+	}
+	sp.TenantID = p.Tenant.ID
+	now := s.now()
+	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if sp.ID == 0 {
+			if err := sp.Validate(); err != nil {
+				return err
+			}
+			if err := store.InsertProcess(ctx, tx, sp, now); err != nil {
+				return err
+			}
+			return s.audit(ctx, tx, "create", "sales_process", sp.ID, diff(nil, sp))
+		}
+		if err := store.LockRow(ctx, tx, "sales_processes", p.Tenant.ID, sp.ID); err != nil {
+			return err
+		}
+		prev, err := store.FindProcess(ctx, tx, p.Tenant.ID, sp.ID)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(ifVersion, prev.Version, "sales process"); err != nil {
+			return err
+		}
+		sp.Key = prev.Key
+		if err := sp.Validate(); err != nil {
+			return err
+		}
+		var removed []string
+		for _, st := range prev.Stages {
+			if sp.StageIndex(st.Key) < 0 {
+				removed = append(removed, st.Key)
+			}
+		}
+		if n, err := store.CountOpenInStages(ctx, tx, p.Tenant.ID, sp.ID, removed); err != nil {
+			return err
+		} else if n > 0 {
+			return cohort.Errorf(cohort.ECONFLICT, "%d open opportunities stand in the stages you removed (%s); move them first", n, strings.Join(removed, ", "))
+		}
+		if err := store.UpdateProcess(ctx, tx, sp, prev.Version, now); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "update", "sales_process", sp.ID, diff(prev, sp))
+	})
+}
+
+// --- products
+
+// ListProducts lists the tenant's products (everyone who works opportunities
+// may see them).
+func (s *Service) ListProducts(ctx context.Context, q cohort.ListQuery) ([]*cohort.Product, string, error) {
+	p, err := require(ctx, cohort.ObjOpportunity, cohort.ActView)
+	if err != nil {
+		return nil, "", err
+	}
+	return store.ListProducts(ctx, s.db.Read(), p.Tenant.ID, q)
+}
+
+// CreateProduct adds a product (product:create).
+func (s *Service) CreateProduct(ctx context.Context, pr *cohort.Product) error {
+	p, err := require(ctx, cohort.ObjProduct, cohort.ActCreate)
+	if err != nil {
+		return err
+	}
+	pr.TenantID, pr.Active = p.Tenant.ID, true
+	if pr.Currency == "" {
+		pr.Currency = p.Tenant.Currency
+	}
+	if err := pr.Validate(); err != nil {
+		return err
+	}
+	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.InsertProduct(ctx, tx, pr, s.now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "create", cohort.ObjProduct, pr.ID, diff(nil, pr))
+	})
+}
+
+// --- opportunities
+
+// ListOpportunities lists the opportunities in the caller's scope.
+func (s *Service) ListOpportunities(ctx context.Context, view string, q cohort.ListQuery) ([]*cohort.Opportunity, string, error) {
+	scope, p, err := s.recordScope(ctx, cohort.ObjOpportunity, cohort.ActView, "o")
+	if err != nil {
+		return nil, "", err
+	}
+	switch view {
+	case "", ViewAll:
+	case ViewMine:
+		scope = store.And(scope, store.Where{SQL: "o.owner_id = ?", Args: []any{int64(p.User.ID)}})
+	case ViewTeam:
+		scope = store.And(scope, store.Where{SQL: `EXISTS (SELECT 1 FROM record_team t WHERE t.tenant_id = o.tenant_id AND t.record_type = 'opportunity'
+			AND t.record_id = o.id AND t.user_id = ? AND t.valid_to IS NULL)`, Args: []any{int64(p.User.ID)}})
+	default:
+		return nil, "", cohort.Errorf(cohort.EBADREQUEST, "unknown view %q; use all, mine or team", view)
+	}
+	return store.ListOpportunities(ctx, s.db.Read(), p.Tenant.ID, scope, q, p.Tenant.Location())
+}
+
+// FindOpportunity returns an opportunity the caller may see.
+func (s *Service) FindOpportunity(ctx context.Context, id cohort.ID) (*cohort.Opportunity, error) {
+	scope, p, err := s.recordScope(ctx, cohort.ObjOpportunity, cohort.ActView, "o")
+	if err != nil {
+		return nil, err
+	}
+	return store.FindOpportunity(ctx, s.db.Read(), p.Tenant.ID, id, scope)
+}
+
+// priceLines fills each line's product name, unit price (from the product
+// when zero) and amount.
+func priceLines(ctx context.Context, q store.Queryer, tenantID cohort.ID, lines []cohort.OppLine) (int64, error) {
+	var total int64
+	for i := range lines {
+		pr, err := store.FindProduct(ctx, q, tenantID, lines[i].ProductID)
+		if err != nil {
+			return 0, cohort.Errorf(cohort.EINVALID, "lines[%d].product_id: no such product", i)
+		}
+		lines[i].ProductName = pr.Name
+		if lines[i].UnitPrice == 0 {
+			lines[i].UnitPrice = pr.Price
+		}
+		lines[i].Amount = cohort.LineAmount(lines[i].Quantity, lines[i].UnitPrice, lines[i].DiscountBP)
+		total += lines[i].Amount
+	}
+	return total, nil
+}
+
+// CreateOpportunity opens an opportunity on a customer the caller may see, in
+// the first stage of its process, owned by the caller.
+func (s *Service) CreateOpportunity(ctx context.Context, o *cohort.Opportunity, team []cohort.TeamInput) error {
+	p, err := require(ctx, cohort.ObjOpportunity, cohort.ActCreate)
+	if err != nil {
+		return err
+	}
+	if p.User == nil {
+		return cohort.Errorf(cohort.EFORBIDDEN, "opportunities are opened by people")
+	}
+	o.ID, o.TenantID, o.Status, o.ClosedAt, o.LossReason = 0, p.Tenant.ID, cohort.OppOpen, nil, ""
+	o.OwnerID, o.DepartmentID, o.CreatedBy = p.User.ID, p.User.DepartmentID, p.User.ID
+	if o.Currency == "" {
+		o.Currency = p.Tenant.Currency
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	custScope, _, err := s.recordScope(ctx, cohort.ObjCustomer, cohort.ActView, "c")
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		c, err := store.FindCustomer(ctx, tx, p.Tenant.ID, o.CustomerID, custScope)
+		if err != nil {
+			return err
+		}
+		if o.ContactID != 0 {
+			if k, err := store.FindContact(ctx, tx, p.Tenant.ID, o.ContactID); err != nil || k.CustomerID != c.ID {
+				return cohort.Errorf(cohort.EINVALID, "contact_id: not a contact of this customer")
+			}
+		}
+		var proc *cohort.SalesProcess
+		if o.ProcessID == 0 {
+			procs, err := store.ListProcesses(ctx, tx, p.Tenant.ID)
+			if err != nil || len(procs) == 0 {
+				return cohort.Errorf(cohort.EINVALID, "process_id: the tenant has no sales process")
+			}
+			proc = procs[0]
+		} else if proc, err = store.FindProcess(ctx, tx, p.Tenant.ID, o.ProcessID); err != nil || !proc.Active {
+			return cohort.Errorf(cohort.EINVALID, "process_id: no such active sales process")
+		}
+		o.ProcessID, o.Stage = proc.ID, proc.Stages[0].Key
+		total, err := priceLines(ctx, tx, p.Tenant.ID, o.Lines)
+		if err != nil {
+			return err
+		}
+		if len(o.Lines) > 0 && o.Amount == 0 {
+			o.Amount = total
+		}
+		if err := store.InsertOpportunity(ctx, tx, o, now); err != nil {
+			return err
+		}
+		members := append([]cohort.TeamInput{{UserID: o.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
+		if err := s.replaceTeam(ctx, tx, cohort.ObjOpportunity, o.ID, members, now); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "create", cohort.ObjOpportunity, o.ID, diff(nil, o))
+	})
+}
+
+// editOpportunity runs f on an open opportunity the caller may edit, then
+// saves it with an audit entry of action.
+func (s *Service) editOpportunity(ctx context.Context, id cohort.ID, ifVersion int, action string,
+	f func(tx *store.Tx, o *cohort.Opportunity, proc *cohort.SalesProcess) error) (*cohort.Opportunity, error) {
+	scope, p, err := s.recordScope(ctx, cohort.ObjOpportunity, cohort.ActEdit, "o")
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out *cohort.Opportunity
+	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.LockRow(ctx, tx, "opportunities", p.Tenant.ID, id); err != nil {
+			return err
+		}
+		prev, err := store.FindOpportunity(ctx, tx, p.Tenant.ID, id, scope)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(ifVersion, prev.Version, "opportunity"); err != nil {
+			return err
+		}
+		if prev.Status != cohort.OppOpen {
+			return cohort.Errorf(cohort.ECONFLICT, "the opportunity is %s and can no longer change", prev.Status)
+		}
+		proc, err := store.FindProcess(ctx, tx, p.Tenant.ID, prev.ProcessID)
+		if err != nil {
+			return err
+		}
+		o := *prev
+		o.Lines = slices.Clone(prev.Lines)
+		if err := f(tx, &o, proc); err != nil {
+			return err
+		}
+		if err := store.UpdateOpportunity(ctx, tx, &o, prev.Version, now); err != nil {
+			return err
+		}
+		if o.Stage != prev.Stage || o.Status != prev.Status {
+			entered := o.Stage
+			if o.Status != cohort.OppOpen {
+				entered = o.Status
+			}
+			if err := store.EnterStage(ctx, tx, p.Tenant.ID, o.ID, entered, actorID(p), now); err != nil {
+				return err
+			}
+		}
+		out = &o
+		return s.audit(ctx, tx, action, cohort.ObjOpportunity, o.ID, diff(prev, o))
+	})
+	return out, err
+}
+
+// UpdateOpportunity changes an open opportunity's fields and lines.
+func (s *Service) UpdateOpportunity(ctx context.Context, id cohort.ID, upd cohort.OpportunityUpdate, ifVersion int) (*cohort.Opportunity, error) {
+	return s.editOpportunity(ctx, id, ifVersion, "update", func(tx *store.Tx, o *cohort.Opportunity, _ *cohort.SalesProcess) error {
+		set := func(dst *string, src *string) {
+			if src != nil {
+				*dst = *src
+			}
+		}
+		set(&o.Name, upd.Name)
+		set(&o.ExpectedCloseDate, upd.ExpectedCloseDate)
+		set(&o.ForecastCategory, upd.ForecastCategory)
+		set(&o.Competitor, upd.Competitor)
+		set(&o.Source, upd.Source)
+		if upd.ContactID != nil {
+			o.ContactID = *upd.ContactID
+		}
+		if upd.Amount != nil {
+			o.Amount = *upd.Amount
+		}
+		if upd.Custom != nil {
+			o.Custom = *upd.Custom
+		}
+		if upd.Lines != nil {
+			o.Lines = slices.Clone(*upd.Lines)
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		if o.ContactID != 0 {
+			if k, err := store.FindContact(ctx, tx, o.TenantID, o.ContactID); err != nil || k.CustomerID != o.CustomerID {
+				return cohort.Errorf(cohort.EINVALID, "contact_id: not a contact of this customer")
+			}
+		}
+		if upd.Lines != nil {
+			total, err := priceLines(ctx, tx, o.TenantID, o.Lines)
+			if err != nil {
+				return err
+			}
+			if upd.Amount == nil {
+				o.Amount = total
+			}
+		}
+		return nil
+	})
+}
+
+// MoveStage moves an open opportunity to another stage of its process.
+// Entering a later stage needs that stage's required fields and follow-ups;
+// a refused move is a 422 naming everything that is missing.
+func (s *Service) MoveStage(ctx context.Context, id cohort.ID, stage string, ifVersion int) (*cohort.Opportunity, error) {
+	return s.editOpportunity(ctx, id, ifVersion, "stage", func(tx *store.Tx, o *cohort.Opportunity, proc *cohort.SalesProcess) error {
+		to, from := proc.StageIndex(stage), proc.StageIndex(o.Stage)
+		if to < 0 {
+			return &cohort.Error{Code: cohort.EINVALID, Message: "stage: no stage " + stage + " in this sales process",
+				Fields: []cohort.FieldError{{Field: "stage", Message: "unknown stage"}}}
+		}
+		if to == from {
+			return cohort.Errorf(cohort.EINVALID, "stage: the opportunity is in %s already", stage)
+		}
+		if to > from {
+			logged, err := store.LoggedFollowUpTypes(ctx, tx, o.TenantID, o)
+			if err != nil {
+				return err
+			}
+			if missing := o.Missing(proc.Stages[to], logged); len(missing) > 0 {
+				return &cohort.Error{Code: cohort.EINVALID,
+					Message: "cannot enter " + proc.Stages[to].NameEn + " (" + proc.Stages[to].NameZh + "): missing " + strings.Join(missing, ", "),
+					Fields:  []cohort.FieldError{{Field: "stage", Message: "missing " + strings.Join(missing, ", ")}}}
+			}
+		}
+		o.Stage = stage
+		return nil
+	})
+}
+
+// CloseOpportunity ends an open opportunity as won, lost or invalid. A win
+// needs an amount; a loss needs a reason.
+func (s *Service) CloseOpportunity(ctx context.Context, id cohort.ID, outcome, reason, competitor string, ifVersion int) (*cohort.Opportunity, error) {
+	return s.editOpportunity(ctx, id, ifVersion, outcome, func(tx *store.Tx, o *cohort.Opportunity, _ *cohort.SalesProcess) error {
+		var v cohort.Validation
+		switch outcome {
+		case cohort.OppWon:
+			if o.Amount <= 0 {
+				v.Add("amount", "a won opportunity needs its amount")
+			}
+		case cohort.OppLost:
+			if strings.TrimSpace(reason) == "" {
+				v.Add("loss_reason", "say why it was lost")
+			}
+		case cohort.OppInvalid:
+		default:
+			v.Add("outcome", "must be won, lost or invalid")
+		}
+		if len([]rune(reason)) > 500 || len([]rune(competitor)) > 200 {
+			v.Add("loss_reason", "too long")
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		now := s.now()
+		o.Status, o.ClosedAt, o.LossReason = outcome, &now, strings.TrimSpace(reason)
+		if competitor != "" {
+			o.Competitor = competitor
+		}
+		return nil
+	})
+}
+
+// StageHistory returns the stages a visible opportunity entered.
+func (s *Service) StageHistory(ctx context.Context, id cohort.ID) ([]cohort.StageEntry, error) {
+	o, err := s.FindOpportunity(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return store.StageHistory(ctx, s.db.Read(), o.TenantID, o.ID)
+}

@@ -68,6 +68,14 @@ func (s *Server) routeTable() []Route {
 		{Method: "PATCH", Path: "/api/v1/business-roles/{id}", Summary: "Change a business role", Perm: "role:administer", Req: cohort.BusinessRoleUpdate{}, Resp: cohort.BusinessRole{}, Handler: s.updateBusinessRole},
 		{Method: "DELETE", Path: "/api/v1/business-roles/{id}", Summary: "Delete a tenant-defined business role", Perm: "role:administer", Status: 204, Handler: s.deleteBusinessRole},
 
+		{Method: "GET", Path: "/api/v1/leads", Summary: "List leads", Perm: "lead:view", List: true, Resp: listOf[cohort.Lead]{}, Handler: s.listLeads},
+		{Method: "POST", Path: "/api/v1/leads", Summary: "Record a lead", Perm: "lead:create", Idempotent: true, Req: leadInput{}, Resp: cohort.Lead{}, Status: 201, Handler: s.createLead},
+		{Method: "GET", Path: "/api/v1/leads/{id}", Summary: "One lead", Perm: "lead:view", Resp: cohort.Lead{}, Handler: s.getLead},
+		{Method: "PATCH", Path: "/api/v1/leads/{id}", Summary: "Change an unconverted lead", Perm: "lead:edit", Req: cohort.LeadUpdate{}, Resp: cohort.Lead{}, Handler: s.updateLead},
+		{Method: "POST", Path: "/api/v1/leads/{id}/convert", Summary: "Convert into customer + contact (+ opportunity) through the mapping", Perm: "lead:edit", Req: service.ConvertLead{}, Resp: cohort.Lead{}, Handler: s.convertLead},
+		{Method: "GET", Path: "/api/v1/settings/lead-mapping", Summary: "The lead conversion field mapping", Perm: "lead:view", Resp: cohort.LeadMapping{}, Handler: s.getLeadMapping},
+		{Method: "PUT", Path: "/api/v1/settings/lead-mapping", Summary: "Change the lead conversion field mapping", Perm: "lead:administer", Req: cohort.LeadMapping{}, Resp: cohort.LeadMapping{}, Handler: s.setLeadMapping},
+
 		{Method: "GET", Path: "/api/v1/customers", Summary: "List customers (?view=all|mine|subordinates|team)", Perm: "customer:view", List: true, Resp: listOf[cohort.Customer]{}, Handler: s.listCustomers},
 		{Method: "POST", Path: "/api/v1/customers", Summary: "Create a customer with its team", Perm: "customer:create", Idempotent: true, Req: customerInput{}, Resp: cohort.Customer{}, Status: 201, Handler: s.createCustomer},
 		{Method: "GET", Path: "/api/v1/customers/{id}", Summary: "One customer", Perm: "customer:view", Resp: cohort.Customer{}, Handler: s.getCustomer},

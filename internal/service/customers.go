@@ -72,10 +72,16 @@ func (s *Service) FindCustomer(ctx context.Context, id cohort.ID) (*cohort.Custo
 // A customer whose normalised name or credit code exists already is a
 // conflict.
 func (s *Service) CreateCustomer(ctx context.Context, c *cohort.Customer, team []cohort.TeamInput) error {
-	p, err := require(ctx, cohort.ObjCustomer, cohort.ActCreate)
-	if err != nil {
+	if _, err := require(ctx, cohort.ObjCustomer, cohort.ActCreate); err != nil {
 		return err
 	}
+	return s.db.WriteTx(ctx, func(tx *store.Tx) error { return s.createCustomer(ctx, tx, c, team) })
+}
+
+// createCustomer is CreateCustomer inside the caller's transaction (lead
+// conversion and import compose it).
+func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Customer, team []cohort.TeamInput) error {
+	p := cohort.PrincipalFrom(ctx)
 	c.ID, c.TenantID = 0, p.Tenant.ID
 	if c.Currency == "" {
 		c.Currency = p.Tenant.Currency
@@ -91,27 +97,25 @@ func (s *Service) CreateCustomer(ctx context.Context, c *cohort.Customer, team [
 		return err
 	}
 	now := s.now()
-	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
-		if dups, err := store.DuplicateCustomers(ctx, tx, c.TenantID, c.Name, c.CreditCode, 0); err != nil {
-			return err
-		} else if len(dups) > 0 {
-			return &cohort.Error{Code: cohort.ECONFLICT, Message: "a customer with this name or credit code exists already: " + dups[0].Name,
-				Fields: []cohort.FieldError{{Field: "name", Message: "duplicate of customer " + dups[0].ID.String()}}}
-		}
-		owner, err := store.FindUser(ctx, tx, c.TenantID, c.OwnerID)
-		if err != nil || owner.Status != cohort.UserActive {
-			return cohort.Errorf(cohort.EINVALID, "owner_id: no such active user")
-		}
-		c.DepartmentID = owner.DepartmentID
-		if err := store.InsertCustomer(ctx, tx, c, now); err != nil {
-			return err
-		}
-		members := append([]cohort.TeamInput{{UserID: c.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
-		if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, c.ID, members, now); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, "create", cohort.ObjCustomer, c.ID, diff(nil, c))
-	})
+	if dups, err := store.DuplicateCustomers(ctx, tx, c.TenantID, c.Name, c.CreditCode, 0); err != nil {
+		return err
+	} else if len(dups) > 0 {
+		return &cohort.Error{Code: cohort.ECONFLICT, Message: "a customer with this name or credit code exists already: " + dups[0].Name,
+			Fields: []cohort.FieldError{{Field: "name", Message: "duplicate of customer " + dups[0].ID.String()}}}
+	}
+	owner, err := store.FindUser(ctx, tx, c.TenantID, c.OwnerID)
+	if err != nil || owner.Status != cohort.UserActive {
+		return cohort.Errorf(cohort.EINVALID, "owner_id: no such active user")
+	}
+	c.DepartmentID = owner.DepartmentID
+	if err := store.InsertCustomer(ctx, tx, c, now); err != nil {
+		return err
+	}
+	members := append([]cohort.TeamInput{{UserID: c.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
+	if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, c.ID, members, now); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, "create", cohort.ObjCustomer, c.ID, diff(nil, c))
 }
 
 // UpdateCustomer changes a customer's fields, including its value calibration

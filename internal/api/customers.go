@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -26,6 +27,7 @@ type customerInput struct {
 	Currency         string             `json:"currency"`
 	Milestones       []cohort.Milestone `json:"milestones"`
 	OwnerID          cohort.ID          `json:"owner_id"`
+	Custom           json.RawMessage    `json:"custom,omitempty"`
 	Team             []cohort.TeamInput `json:"team"`
 }
 
@@ -51,7 +53,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &cohort.Customer{Name: in.Name, CreditCode: in.CreditCode, Industry: in.Industry, Province: in.Province, City: in.City,
 		Source: in.Source, Grade: in.Grade, Segment: in.Segment, ValueQuality: in.ValueQuality, DealSize: in.DealSize,
-		ExpectedSignDate: in.ExpectedSignDate, ExpectedAmount: in.ExpectedAmount, Currency: in.Currency, Milestones: in.Milestones, OwnerID: in.OwnerID}
+		ExpectedSignDate: in.ExpectedSignDate, ExpectedAmount: in.ExpectedAmount, Currency: in.Currency, Milestones: in.Milestones, OwnerID: in.OwnerID, Custom: in.Custom}
 	if err := s.svc.CreateCustomer(r.Context(), c, in.Team); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -157,12 +159,13 @@ func (s *Server) customerContacts(w http.ResponseWriter, r *http.Request) {
 }
 
 type contactInput struct {
-	Name      string `json:"name"`
-	Title     string `json:"title"`
-	Phone     string `json:"phone"`
-	Email     string `json:"email"`
-	WeChat    string `json:"wechat"`
-	IsPrimary bool   `json:"is_primary"`
+	Name      string          `json:"name"`
+	Title     string          `json:"title"`
+	Phone     string          `json:"phone"`
+	Email     string          `json:"email"`
+	WeChat    string          `json:"wechat"`
+	IsPrimary bool            `json:"is_primary"`
+	Custom    json.RawMessage `json:"custom,omitempty"`
 }
 
 func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
@@ -176,7 +179,7 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	c := &cohort.Contact{CustomerID: id, Name: in.Name, Title: in.Title, Phone: in.Phone, Email: in.Email, WeChat: in.WeChat, IsPrimary: in.IsPrimary}
+	c := &cohort.Contact{CustomerID: id, Name: in.Name, Title: in.Title, Phone: in.Phone, Email: in.Email, WeChat: in.WeChat, IsPrimary: in.IsPrimary, Custom: in.Custom}
 	if err := s.svc.CreateContact(r.Context(), c); err != nil {
 		s.writeError(w, r, err)
 		return

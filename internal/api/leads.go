@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/cohortcrm/cohort"
@@ -8,17 +9,18 @@ import (
 )
 
 type leadInput struct {
-	Name     string `json:"name"`
-	Company  string `json:"company"`
-	Title    string `json:"title"`
-	Phone    string `json:"phone"`
-	Email    string `json:"email"`
-	Province string `json:"province"`
-	City     string `json:"city"`
-	Industry string `json:"industry"`
-	Source   string `json:"source"`
-	Status   string `json:"status"`
-	Note     string `json:"note"`
+	Name     string          `json:"name"`
+	Company  string          `json:"company"`
+	Title    string          `json:"title"`
+	Phone    string          `json:"phone"`
+	Email    string          `json:"email"`
+	Province string          `json:"province"`
+	City     string          `json:"city"`
+	Industry string          `json:"industry"`
+	Source   string          `json:"source"`
+	Status   string          `json:"status"`
+	Note     string          `json:"note"`
+	Custom   json.RawMessage `json:"custom,omitempty"`
 }
 
 func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
@@ -42,7 +44,7 @@ func (s *Server) createLead(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := &cohort.Lead{Name: in.Name, Company: in.Company, Title: in.Title, Phone: in.Phone, Email: in.Email, Province: in.Province,
-		City: in.City, Industry: in.Industry, Source: in.Source, Status: in.Status, Note: in.Note}
+		City: in.City, Industry: in.Industry, Source: in.Source, Status: in.Status, Note: in.Note, Custom: in.Custom}
 	if err := s.svc.CreateLead(r.Context(), l); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/cohortcrm/cohort"
@@ -106,6 +107,7 @@ type opportunityInput struct {
 	Competitor        string             `json:"competitor"`
 	Source            string             `json:"source"`
 	Lines             []cohort.OppLine   `json:"lines"`
+	Custom            json.RawMessage    `json:"custom,omitempty"`
 	Team              []cohort.TeamInput `json:"team"`
 }
 
@@ -131,7 +133,7 @@ func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request) {
 	}
 	o := &cohort.Opportunity{CustomerID: in.CustomerID, ContactID: in.ContactID, ProcessID: in.ProcessID, Name: in.Name, Amount: in.Amount,
 		Currency: in.Currency, ExpectedCloseDate: in.ExpectedCloseDate, ForecastCategory: in.ForecastCategory, Competitor: in.Competitor,
-		Source: in.Source, Lines: in.Lines}
+		Source: in.Source, Lines: in.Lines, Custom: in.Custom}
 	if err := s.svc.CreateOpportunity(r.Context(), o, in.Team); err != nil {
 		s.writeError(w, r, err)
 		return

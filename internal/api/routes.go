@@ -68,6 +68,10 @@ func (s *Server) routeTable() []Route {
 		{Method: "PATCH", Path: "/api/v1/business-roles/{id}", Summary: "Change a business role", Perm: "role:administer", Req: cohort.BusinessRoleUpdate{}, Resp: cohort.BusinessRole{}, Handler: s.updateBusinessRole},
 		{Method: "DELETE", Path: "/api/v1/business-roles/{id}", Summary: "Delete a tenant-defined business role", Perm: "role:administer", Status: 204, Handler: s.deleteBusinessRole},
 
+		{Method: "GET", Path: "/api/v1/custom-fields", Summary: "Custom fields (?object_type=customer|contact|opportunity|lead)", Resp: listOf[cohort.CustomField]{}, Handler: s.listCustomFields},
+		{Method: "POST", Path: "/api/v1/custom-fields", Summary: "Declare a custom field", Perm: "<object_type>:administer", Idempotent: true, Req: customFieldInput{}, Resp: cohort.CustomField{}, Status: 201, Handler: s.createCustomField},
+		{Method: "PATCH", Path: "/api/v1/custom-fields/{id}", Summary: "Change a custom field's labels, options, order or state", Perm: "<object_type>:administer", Req: service.CustomFieldUpdate{}, Resp: cohort.CustomField{}, Handler: s.updateCustomField},
+
 		{Method: "GET", Path: "/api/v1/leads", Summary: "List leads", Perm: "lead:view", List: true, Resp: listOf[cohort.Lead]{}, Handler: s.listLeads},
 		{Method: "POST", Path: "/api/v1/leads", Summary: "Record a lead", Perm: "lead:create", Idempotent: true, Req: leadInput{}, Resp: cohort.Lead{}, Status: 201, Handler: s.createLead},
 		{Method: "GET", Path: "/api/v1/leads/{id}", Summary: "One lead", Perm: "lead:view", Resp: cohort.Lead{}, Handler: s.getLead},

@@ -55,7 +55,11 @@ func (s *Service) ListCustomers(ctx context.Context, view string, q cohort.ListQ
 	default:
 		return nil, "", cohort.Errorf(cohort.EBADREQUEST, "unknown view %q; use all, mine, subordinates or team", view)
 	}
-	return store.ListCustomers(ctx, s.db.Read(), p.Tenant.ID, scope, q, p.Tenant.Location())
+	spec, err := s.customSpec(ctx, store.CustomerList, cohort.ObjCustomer, "c")
+	if err != nil {
+		return nil, "", err
+	}
+	return store.ListCustomersSpec(ctx, s.db.Read(), spec, p.Tenant.ID, scope, q, p.Tenant.Location())
 }
 
 // FindCustomer returns a customer the caller may see.
@@ -108,6 +112,9 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 		return cohort.Errorf(cohort.EINVALID, "owner_id: no such active user")
 	}
 	c.DepartmentID = owner.DepartmentID
+	if c.Custom, err = s.checkCustom(ctx, tx, cohort.ObjCustomer, nil, c.Custom); err != nil {
+		return err
+	}
 	if err := store.InsertCustomer(ctx, tx, c, now); err != nil {
 		return err
 	}
@@ -142,6 +149,11 @@ func (s *Service) UpdateCustomer(ctx context.Context, id cohort.ID, upd cohort.C
 		applyCustomerUpdate(&c, upd)
 		if err := c.Validate(); err != nil {
 			return err
+		}
+		if upd.Custom != nil {
+			if c.Custom, err = s.checkCustom(ctx, tx, cohort.ObjCustomer, prev.Custom, *upd.Custom); err != nil {
+				return err
+			}
 		}
 		if c.Status == cohort.CustomerLost && prev.Status != cohort.CustomerLost {
 			c.LostAt = &now
@@ -188,9 +200,6 @@ func applyCustomerUpdate(c *cohort.Customer, u cohort.CustomerUpdate) {
 	}
 	if u.Milestones != nil {
 		c.Milestones = slices.Clone(*u.Milestones)
-	}
-	if u.Custom != nil {
-		c.Custom = *u.Custom
 	}
 }
 

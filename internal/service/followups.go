@@ -31,6 +31,10 @@ func (s *Service) CreateContact(ctx context.Context, c *cohort.Contact) error {
 		return err
 	}
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if c.Custom, err = s.checkCustom(ctx, tx, cohort.ObjContact, nil, c.Custom); err != nil {
+			return err
+		}
 		if err := store.InsertContact(ctx, tx, c, s.now()); err != nil {
 			return err
 		}
@@ -75,13 +79,17 @@ func (s *Service) UpdateContact(ctx context.Context, id cohort.ID, upd cohort.Co
 	if upd.IsPrimary != nil {
 		c.IsPrimary = *upd.IsPrimary
 	}
-	if upd.Custom != nil {
-		c.Custom = *upd.Custom
-	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if upd.Custom != nil {
+			custom, err := s.checkCustom(ctx, tx, cohort.ObjContact, prev.Custom, *upd.Custom)
+			if err != nil {
+				return err
+			}
+			c.Custom = custom
+		}
 		if err := store.UpdateContact(ctx, tx, &c, prev.Version, s.now()); err != nil {
 			return err
 		}

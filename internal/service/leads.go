@@ -45,6 +45,10 @@ func (s *Service) CreateLead(ctx context.Context, l *cohort.Lead) error {
 		return err
 	}
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if l.Custom, err = s.checkCustom(ctx, tx, cohort.ObjLead, nil, l.Custom); err != nil {
+			return err
+		}
 		if err := store.InsertLead(ctx, tx, l, s.now()); err != nil {
 			return err
 		}

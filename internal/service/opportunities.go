@@ -123,7 +123,11 @@ func (s *Service) ListOpportunities(ctx context.Context, view string, q cohort.L
 	default:
 		return nil, "", cohort.Errorf(cohort.EBADREQUEST, "unknown view %q; use all, mine or team", view)
 	}
-	return store.ListOpportunities(ctx, s.db.Read(), p.Tenant.ID, scope, q, p.Tenant.Location())
+	spec, err := s.customSpec(ctx, store.OpportunityList, cohort.ObjOpportunity, "o")
+	if err != nil {
+		return nil, "", err
+	}
+	return store.ListOpportunitiesSpec(ctx, s.db.Read(), spec, p.Tenant.ID, scope, q, p.Tenant.Location())
 }
 
 // FindOpportunity returns an opportunity the caller may see.
@@ -203,6 +207,9 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 		return cohort.Errorf(cohort.EINVALID, "process_id: no such active sales process")
 	}
 	o.ProcessID, o.Stage = proc.ID, proc.Stages[0].Key
+	if o.Custom, err = s.checkCustom(ctx, tx, cohort.ObjOpportunity, nil, o.Custom); err != nil {
+		return err
+	}
 	total, err := priceLines(ctx, tx, p.Tenant.ID, o.Lines)
 	if err != nil {
 		return err
@@ -291,7 +298,11 @@ func (s *Service) UpdateOpportunity(ctx context.Context, id cohort.ID, upd cohor
 			o.Amount = *upd.Amount
 		}
 		if upd.Custom != nil {
-			o.Custom = *upd.Custom
+			custom, err := s.checkCustom(ctx, tx, cohort.ObjOpportunity, o.Custom, *upd.Custom)
+			if err != nil {
+				return err
+			}
+			o.Custom = custom
 		}
 		if upd.Lines != nil {
 			o.Lines = slices.Clone(*upd.Lines)

@@ -137,8 +137,13 @@ func FindCustomer(ctx context.Context, q Queryer, tenantID, id cohort.ID, scope 
 
 // ListCustomers lists customers inside scope.
 func ListCustomers(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Customer, string, error) {
+	return ListCustomersSpec(ctx, q, CustomerList, tenantID, scope, lq, loc)
+}
+
+// ListCustomersSpec lists customers with a list spec extended by custom fields.
+func ListCustomersSpec(ctx context.Context, q Queryer, spec *ListSpec, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Customer, string, error) {
 	base := And(Where{"c.tenant_id = ?", []any{int64(tenantID)}}, scope)
-	return List(ctx, q, CustomerList, lq, loc, "SELECT "+customerCols+" FROM customers c", base, func() (*cohort.Customer, []any) {
+	return List(ctx, q, spec, lq, loc, "SELECT "+customerCols+" FROM customers c", base, func() (*cohort.Customer, []any) {
 		c := &cohort.Customer{}
 		return c, customerDest(c)
 	})

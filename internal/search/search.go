@@ -63,11 +63,15 @@ const (
 	MaxLimit     = 100
 )
 
-// Ranking weights: a match in the title counts four times one in the text.
-const (
-	sqliteRank = "bm25(search_fts, 4.0, 1.0)" // lower is better
-	titleClass = "A"                          // PostgreSQL weight of title tokens
-)
+// titleClass is the PostgreSQL weight of title tokens (1.0 against 0.1 for
+// the rest in ts_rank's default weights).
+const titleClass = "A"
+
+// rankWindow bounds the work of a common query: when more records match, the
+// hits are the best of the rankWindow most recently indexed ones that do.
+// Ranking all of them would cost about 2 µs per match on SQLite (a
+// one-character query can match a third of a tenant).
+const rankWindow = 1000
 
 // tenantKey is the fixed-width prefix of every stored token of a tenant:
 // its id in base 36, zero-padded to 13 characters (enough for any positive
@@ -194,48 +198,11 @@ func Search(ctx context.Context, q store.Queryer, engine store.Engine, tenantID 
 	if err != nil {
 		return nil, err
 	}
-	key := tenantKey(tenantID)
-	d := dialects[engine]
-	if d == nil {
-		return nil, fmt.Errorf("search: unknown engine %q", engine)
+	stmt, args, err := searchSQL(engine, tenantID, pq, types, scope, limit)
+	if err != nil {
+		return nil, err
 	}
-
-	// Arguments in the order their placeholders appear.
-	var args []any
-	first := pq.Terms[0].Text
-	sel := "SELECT d.object_type, d.object_id, d.title, " + d.pos("d.body") + ", substr(d.body, " +
-		d.greatest + "(" + d.pos("d.body") + " - 30, 1), 101)"
-	args = append(args, first, first)
-	var from, order string
-	var orderArgs []any
-	if engine == store.Postgres {
-		match := pgQuery(key, pq)
-		from = " FROM search_docs d WHERE d.tenant_id = ? AND d.tsv @@ CAST(CAST(? AS text) AS tsquery)"
-		order = " ORDER BY ts_rank(d.tsv, CAST(CAST(? AS text) AS tsquery)) DESC, d.updated_at DESC, d.id DESC"
-		args = append(args, int64(tenantID), match)
-		orderArgs = []any{match}
-	} else {
-		from = " FROM search_fts JOIN search_docs d ON d.tenant_id = ? AND d.id = search_fts.rowid WHERE search_fts MATCH ?"
-		order = " ORDER BY " + sqliteRank + ", d.updated_at DESC, d.id DESC"
-		args = append(args, int64(tenantID), ftsQuery(key, pq))
-	}
-	where := ""
-	if len(types) > 0 {
-		where += " AND d.object_type IN (" + strings.TrimSuffix(strings.Repeat("?,", len(types)), ",") + ")"
-		for _, t := range types {
-			args = append(args, t)
-		}
-	}
-	for _, t := range pq.Terms {
-		where += " AND " + d.pos("d.body") + " > 0"
-		args = append(args, t.Text)
-	}
-	if scope.SQL != "" {
-		where += " AND (" + scope.SQL + ")"
-		args = append(args, scope.Args...)
-	}
-	args = append(args, orderArgs...)
-	rows, err := q.QueryContext(ctx, sel+from+where+order+" LIMIT "+strconv.Itoa(limit), args...)
+	rows, err := q.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -256,6 +223,53 @@ func Search(ctx context.Context, q store.Queryer, engine store.Engine, tenantID 
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	return hits, nil
+}
+
+// searchSQL builds the statement of Search and its arguments.
+func searchSQL(engine store.Engine, tenantID cohort.ID, pq Query, types []string, scope store.Where, limit int) (string, []any, error) {
+	key := tenantKey(tenantID)
+	d := dialects[engine]
+	if d == nil {
+		return "", nil, fmt.Errorf("search: unknown engine %q", engine)
+	}
+
+	// The candidates are the newest rankWindow records that pass every
+	// filter, read newest first so that a common query stops early; they are
+	// ranked, and only the best limit are joined back for title and snippet.
+	// Arguments follow their placeholders in the text.
+	var args []any
+	first := pq.Terms[0].Text
+	stmt := "SELECT d.object_type, d.object_id, d.title, " + d.pos("d.body") + ", substr(d.body, " +
+		d.greatest + "(" + d.pos("d.body") + " - 30, 1), 101)" +
+		" FROM (SELECT id, score, updated_at FROM (SELECT d.id AS id, " + d.score + " AS score, d.updated_at AS updated_at"
+	args = append(args, first, first)
+	if engine == store.Postgres {
+		match := pgQuery(key, pq)
+		stmt += " FROM search_docs d WHERE d.tenant_id = ? AND d.tsv @@ CAST(CAST(? AS text) AS tsquery)"
+		args = append(args, match, int64(tenantID), match)
+	} else {
+		stmt += " FROM search_fts JOIN search_docs d ON d.tenant_id = ? AND d.id = search_fts.rowid WHERE search_fts MATCH ?"
+		args = append(args, int64(tenantID), ftsQuery(key, pq))
+	}
+	if len(types) > 0 {
+		stmt += " AND d.object_type IN (" + strings.TrimSuffix(strings.Repeat("?,", len(types)), ",") + ")"
+		for _, t := range types {
+			args = append(args, t)
+		}
+	}
+	for _, t := range pq.Terms {
+		stmt += " AND " + d.pos("d.body") + " > 0"
+		args = append(args, t.Text)
+	}
+	if scope.SQL != "" {
+		stmt += " AND (" + scope.SQL + ")"
+		args = append(args, scope.Args...)
+	}
+	stmt += " ORDER BY " + d.rowid + " DESC LIMIT " + strconv.Itoa(rankWindow) + ") w" +
+		" ORDER BY score, updated_at DESC, id DESC LIMIT " + strconv.Itoa(limit) + ") top" +
+		" JOIN search_docs d ON d.tenant_id = ? AND d.id = top.id ORDER BY top.score, top.updated_at DESC, top.id DESC"
+	args = append(args, int64(tenantID))
+	return stmt, args, nil
 }
 
 // snippet marks where the window of at most 101 characters was cut.
@@ -280,9 +294,14 @@ func snippet(window string, cutBefore bool) string {
 type dialect struct {
 	pos      func(col string) string // 1-based position of a ? argument in col, 0 if absent
 	greatest string
+	score    string // relevance of a match, lower is better
+	rowid    string // the index's row order: creation order of index rows
 }
 
 var dialects = map[store.Engine]*dialect{
-	store.SQLite:   {pos: func(col string) string { return "instr(" + col + ", ?)" }, greatest: "max"},
-	store.Postgres: {pos: func(col string) string { return "strpos(" + col + ", ?)" }, greatest: "GREATEST"},
+	store.SQLite: {pos: func(col string) string { return "instr(" + col + ", ?)" }, greatest: "max",
+		// Title matches count four times text matches.
+		score: "bm25(search_fts, 4.0, 1.0)", rowid: "search_fts.rowid"},
+	store.Postgres: {pos: func(col string) string { return "strpos(" + col + ", ?)" }, greatest: "GREATEST",
+		score: "-ts_rank(d.tsv, CAST(CAST(? AS text) AS tsquery))", rowid: "d.id"},
 }

@@ -26,18 +26,16 @@ func ftsText(key string, toks []string) string {
 	return b.String()
 }
 
-// ftsQuery is the FTS5 MATCH expression of q: every token quoted, prefix
-// tokens starred, all of them required.
+// ftsQuery is the FTS5 MATCH expression of q: every token of q.Lookup
+// quoted, prefix tokens starred, all of them required.
 func ftsQuery(key string, q Query) string {
 	var parts []string
-	for _, term := range q.Terms {
-		for _, t := range term.Tokens {
-			s := `"` + strings.ReplaceAll(key+t.Text, `"`, `""`) + `"`
-			if t.Prefix {
-				s += "*"
-			}
-			parts = append(parts, s)
+	for _, t := range q.Lookup() {
+		s := `"` + strings.ReplaceAll(key+t.Text, `"`, `""`) + `"`
+		if t.Prefix {
+			s += "*"
 		}
+		parts = append(parts, s)
 	}
 	return strings.Join(parts, " AND ")
 }
@@ -72,18 +70,16 @@ func pgVector(key string, title, body []string) string {
 	return b.String()
 }
 
-// pgQuery is the tsquery literal of q: every token quoted, prefix tokens
-// marked :*, all of them required.
+// pgQuery is the tsquery literal of q: every token of q.Lookup quoted,
+// prefix tokens marked :*, all of them required.
 func pgQuery(key string, q Query) string {
 	var parts []string
-	for _, term := range q.Terms {
-		for _, t := range term.Tokens {
-			s := pgLexeme(key + t.Text)
-			if t.Prefix {
-				s += ":*"
-			}
-			parts = append(parts, s)
+	for _, t := range q.Lookup() {
+		s := pgLexeme(key + t.Text)
+		if t.Prefix {
+			s += ":*"
 		}
+		parts = append(parts, s)
 	}
 	return strings.Join(parts, " & ")
 }

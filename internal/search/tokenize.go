@@ -216,6 +216,36 @@ type Token struct {
 	Prefix bool
 }
 
+// commonBigrams are the boilerplate of Chinese company names, held by most
+// customers and contacts of a tenant: looking them up costs much and narrows
+// little, so a query that has other tokens skips them (see Lookup).
+var commonBigrams = map[string]bool{
+	"有限": true, "限公": true, "公司": true, "股份": true, "份有": true,
+	"责任": true, "任公": true, "集团": true, "科技": true, "技有": true,
+}
+
+// Lookup returns the tokens worth looking up in the index: all of them but
+// the weak ones (company-name boilerplate, prefixes of one or two
+// characters, which match a large part of any tenant), unless nothing else
+// is left. Skipping a token never changes the answer, only the work: every
+// candidate is verified against the terms.
+func (q Query) Lookup() []Token {
+	var strong, all []Token
+	for _, term := range q.Terms {
+		for _, t := range term.Tokens {
+			all = append(all, t)
+			weak := commonBigrams[t.Text] || t.Prefix && utf8.RuneCountInString(t.Text) < 3
+			if !weak {
+				strong = append(strong, t)
+			}
+		}
+	}
+	if len(strong) == 0 {
+		return all
+	}
+	return strong
+}
+
 // ParseQuery normalises and tokenizes a query the way Tokenize treats text: a
 // single CJK character looks up its single-character token, a longer CJK run
 // all its bigrams, and a word (or part of one) is looked up as a prefix of

@@ -154,6 +154,21 @@ func TestStoredForms(t *testing.T) {
 	if got, want := pgVector(key, []string{"客"}, []string{"客", "x"}), `'`+key+`客':1A '`+key+`客':2 '`+key+`x':3`; got != want {
 		t.Errorf("pgVector = %s, want %s", got, want)
 	}
+	q, err = ParseQuery("上海恒通科技有限公司 co")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var look []string
+	for _, tk := range q.Lookup() {
+		look = append(look, tk.Text)
+	}
+	if want := []string{"上海", "海恒", "恒通", "通科"}; !slices.Equal(look, want) {
+		t.Errorf("Lookup = %q, want %q", look, want)
+	}
+	q, _ = ParseQuery("有限公司 c")
+	if got := len(q.Lookup()); got != 4 {
+		t.Errorf("Lookup of only weak tokens has %d, want all 4", got)
+	}
 	if got := pgLexeme(`it's \`); got != `'it''s \\'` {
 		t.Errorf("pgLexeme = %s", got)
 	}

@@ -114,6 +114,7 @@ func TestSearch(t *testing.T) {
 			{"华东科技有限公司 北京", nil, nil, false},
 			{"东华", nil, nil, false},
 			{"q", nil, nil, false},
+			{`li'na" c:*&|! 张伟'); --`, nil, nil, false}, // query syntax of either engine is only text
 		} {
 			got := ids(find(t, db, a, c.q, c.types, store.Where{}, 0))
 			if !c.ordered {

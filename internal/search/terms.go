@@ -84,6 +84,12 @@ func pgQuery(key string, q Query) string {
 	return strings.Join(parts, " & ")
 }
 
+// sqlString quotes s as an SQL string literal (standard_conforming_strings,
+// the default since PostgreSQL 9.1: only the quote is special).
+func sqlString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
 // nullID stores the zero ID as NULL.
 func nullID(id cohort.ID) any {
 	if id == 0 {

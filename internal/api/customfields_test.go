@@ -104,4 +104,3 @@ func TestCustomFields(t *testing.T) {
 		}
 	})
 }
-

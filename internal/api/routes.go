@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/service"
 )
 
@@ -118,6 +119,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/customers/{id}/release", Summary: "Put a customer into a pool", Perm: "customer:edit", Req: releaseRequest{}, Status: 204, Handler: s.releaseCustomer},
 		{Method: "POST", Path: "/api/v1/customers/{id}/claim", Summary: "Claim a customer from a pool", Perm: "customer:view", Resp: cohort.Customer{}, Handler: s.claimCustomer},
 		{Method: "POST", Path: "/api/v1/customers/{id}/assign", Summary: "Give a customer in a pool to someone (pool administrators)", Perm: "customer:view", Req: assignRequest{}, Resp: cohort.Customer{}, Handler: s.assignCustomer},
+
+		{Method: "GET", Path: "/api/v1/search", Summary: "Full-text search across customers, contacts, opportunities and leads I may see (?q=&types=&limit=)", Resp: listOf[search.Hit]{}, Handler: s.search},
 
 		{Method: "GET", Path: "/api/v1/audit", Summary: "The audit log, newest first", Perm: "audit:view", List: true, Resp: listOf[cohort.AuditEntry]{}, Handler: s.listAudit},
 

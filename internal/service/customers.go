@@ -122,6 +122,9 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 	if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, c.ID, members, now); err != nil {
 		return err
 	}
+	if err := s.reindexCustomer(ctx, tx, c.TenantID, c.ID); err != nil {
+		return err
+	}
 	return s.audit(ctx, tx, "create", cohort.ObjCustomer, c.ID, diff(nil, c))
 }
 
@@ -168,6 +171,9 @@ func (s *Service) UpdateCustomer(ctx context.Context, id cohort.ID, upd cohort.C
 			}
 		}
 		if err := store.UpdateCustomer(ctx, tx, &c, prev.Version, now); err != nil {
+			return err
+		}
+		if err := s.reindexCustomer(ctx, tx, c.TenantID, c.ID); err != nil {
 			return err
 		}
 		out = &c
@@ -295,6 +301,9 @@ func (s *Service) SetTeam(ctx context.Context, obj cohort.ObjectType, id cohort.
 					return err
 				}
 				if err := store.SetRecordOwner(ctx, tx, obj, p.Tenant.ID, id, u.ID, u.DepartmentID, now); err != nil {
+					return err
+				}
+				if err := s.reindexOpportunity(ctx, tx, p.Tenant.ID, id); err != nil {
 					return err
 				}
 			}
@@ -468,6 +477,9 @@ func (s *Service) moveOwner(ctx context.Context, tx *store.Tx, c *cohort.Custome
 		if err := store.ReassignNextActions(ctx, tx, c.TenantID, c.ID, prev.OwnerID, u.ID); err != nil {
 			return err
 		}
+	}
+	if err := s.reindexCustomer(ctx, tx, c.TenantID, c.ID); err != nil {
+		return err
 	}
 	if err := s.notify(ctx, tx, c.TenantID, u.ID, "customer_assigned", map[string]any{"customer": c.Name}, "/customers/"+c.ID.String()); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -36,6 +37,9 @@ func (s *Service) CreateContact(ctx context.Context, c *cohort.Contact) error {
 			return err
 		}
 		if err := store.InsertContact(ctx, tx, c, s.now()); err != nil {
+			return err
+		}
+		if err := s.reindexCustomer(ctx, tx, c.TenantID, c.CustomerID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, "create", cohort.ObjContact, c.ID, diff(nil, c))
@@ -93,6 +97,9 @@ func (s *Service) UpdateContact(ctx context.Context, id cohort.ID, upd cohort.Co
 		if err := store.UpdateContact(ctx, tx, &c, prev.Version, s.now()); err != nil {
 			return err
 		}
+		if err := s.reindexCustomer(ctx, tx, c.TenantID, c.CustomerID); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, "update", cohort.ObjContact, c.ID, diff(prev, c))
 	})
 	_ = p
@@ -110,6 +117,9 @@ func (s *Service) DeleteContact(ctx context.Context, id cohort.ID, ifVersion int
 	}
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
 		if err := store.DeleteContact(ctx, tx, p.Tenant.ID, id, prev.Version); err != nil {
+			return err
+		}
+		if err := search.Delete(ctx, tx, p.Tenant.ID, string(cohort.ObjContact), id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, "delete", cohort.ObjContact, id, diff(prev, nil))

@@ -52,6 +52,9 @@ func (s *Service) CreateLead(ctx context.Context, l *cohort.Lead) error {
 		if err := store.InsertLead(ctx, tx, l, s.now()); err != nil {
 			return err
 		}
+		if err := s.indexLead(ctx, tx, l); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, "create", cohort.ObjLead, l.ID, diff(nil, l))
 	})
 }
@@ -92,6 +95,9 @@ func (s *Service) UpdateLead(ctx context.Context, id cohort.ID, upd cohort.LeadU
 			return err
 		}
 		if err := store.UpdateLead(ctx, tx, &l, prev.Version, s.now()); err != nil {
+			return err
+		}
+		if err := s.indexLead(ctx, tx, &l); err != nil {
 			return err
 		}
 		out = &l
@@ -201,6 +207,9 @@ func (s *Service) Convert(ctx context.Context, id cohort.ID, req ConvertLead) (*
 		if err := store.InsertContact(ctx, tx, contact, now); err != nil {
 			return err
 		}
+		if err := s.reindexCustomer(ctx, tx, a.TenantID, customer.ID); err != nil {
+			return err
+		}
 		if err := s.audit(ctx, tx, "create", cohort.ObjContact, contact.ID, diff(nil, contact)); err != nil {
 			return err
 		}
@@ -221,6 +230,9 @@ func (s *Service) Convert(ctx context.Context, id cohort.ID, req ConvertLead) (*
 		}
 		l.Status, l.ConvertedAt = "converted", &now
 		if err := store.UpdateLead(ctx, tx, &l, prev.Version, now); err != nil {
+			return err
+		}
+		if err := s.indexLead(ctx, tx, &l); err != nil {
 			return err
 		}
 		out = &l

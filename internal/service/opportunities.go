@@ -224,6 +224,9 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 	if err := s.replaceTeam(ctx, tx, cohort.ObjOpportunity, o.ID, members, now); err != nil {
 		return err
 	}
+	if err := s.reindexOpportunity(ctx, tx, o.TenantID, o.ID); err != nil {
+		return err
+	}
 	return s.audit(ctx, tx, "create", cohort.ObjOpportunity, o.ID, diff(nil, o))
 }
 
@@ -261,6 +264,9 @@ func (s *Service) editOpportunity(ctx context.Context, id cohort.ID, ifVersion i
 			return err
 		}
 		if err := store.UpdateOpportunity(ctx, tx, &o, prev.Version, now); err != nil {
+			return err
+		}
+		if err := s.reindexOpportunity(ctx, tx, o.TenantID, o.ID); err != nil {
 			return err
 		}
 		if o.Stage != prev.Stage || o.Status != prev.Status {

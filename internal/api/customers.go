@@ -274,3 +274,43 @@ func (s *Server) workbench(w http.ResponseWriter, r *http.Request) {
 	}
 	respond(w, http.StatusOK, wb)
 }
+
+func (s *Server) customerDuplicates(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ds, err := s.svc.Duplicates(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, cohort.Page[service.Duplicate]{Items: ds})
+}
+
+type mergeRequest struct {
+	DuplicateID cohort.ID `json:"duplicate_id"`
+	// KeepOwnerAs keeps the duplicate's owner on the survivor's team in this
+	// (overlay) business role.
+	KeepOwnerAs string `json:"keep_owner_as"`
+}
+
+func (s *Server) mergeCustomer(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req mergeRequest
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.svc.Merge(r.Context(), id, req.DuplicateID, req.KeepOwnerAs)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, res)
+}

@@ -97,6 +97,10 @@ func (s *Server) routeTable() []Route {
 		{Method: "DELETE", Path: "/api/v1/contacts/{id}", Summary: "Delete a contact no follow-up names", Perm: "customer:edit", Status: 204, Handler: s.deleteContact},
 		{Method: "POST", Path: "/api/v1/followups", Summary: "Log a follow-up and set the next action", Perm: "followup:create", Idempotent: true, Req: followUpInput{}, Resp: followUpResult{}, Status: 201, Handler: s.logFollowUp},
 		{Method: "GET", Path: "/api/v1/followups", Summary: "Follow-ups on the customers I may see", Perm: "customer:view", List: true, Resp: listOf[cohort.FollowUp]{}, Handler: s.listFollowUps},
+		{Method: "POST", Path: "/api/v1/capture/batch", Summary: "Ingest call records, SMS and emails (raw .eml); matched ones become follow-ups", Perm: "followup:import", Req: captureBatch{}, Resp: captureResults{}, Handler: s.captureBatch},
+		{Method: "GET", Path: "/api/v1/capture/inbox", Summary: "Captured items no customer could be matched to", Resp: listOf[cohort.CommItem]{}, Handler: s.captureInbox},
+		{Method: "POST", Path: "/api/v1/capture/inbox/{id}/link", Summary: "Link a captured item to a customer by hand", Perm: "customer:view", Req: linkRequest{}, Resp: cohort.CommItem{}, Handler: s.linkCaptured},
+		{Method: "POST", Path: "/api/v1/capture/inbox/{id}/dismiss", Summary: "Dismiss a captured item", Status: 204, Handler: s.dismissCaptured},
 		{Method: "GET", Path: "/api/v1/workbench", Summary: "My next actions for today, overdue ones and forgotten customers", Resp: service.Workbench{}, Handler: s.workbench},
 
 		{Method: "GET", Path: "/api/v1/sales-processes", Summary: "Sales processes with their stages", Perm: "opportunity:view", Resp: listOf[cohort.SalesProcess]{}, Handler: s.listProcesses},

@@ -203,3 +203,23 @@ func TestFollowUpChainAndWorkbench(t *testing.T) {
 		}
 	})
 }
+
+func TestDefaultTeamJoinsNewRecords(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		if res := o.alice.do("PUT", "/api/v1/me/default-team", map[string]any{"members": []map[string]any{{"user_id": o.bobU.ID, "role": "owner"}}}, nil); res.status != 422 {
+			t.Fatalf("owner in a default team: %d", res.status)
+		}
+		o.alice.must(200, "PUT", "/api/v1/me/default-team", map[string]any{"members": []map[string]any{
+			{"user_id": o.preU.ID, "role": "presales", "access": "write", "share_bp": 5000}}}, nil)
+		var c cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "默认团队测试公司"}, &c)
+		var team cohort.Page[cohort.TeamMember]
+		o.alice.must(200, "GET", "/api/v1/customers/"+c.ID.String()+"/team", nil, &team)
+		if len(team.Items) != 2 || team.Items[1].UserID != o.preU.ID || team.Items[1].ShareBP != 5000 || team.Items[1].Access != "write" {
+			t.Fatalf("team %+v", team.Items)
+		}
+		// The presales member may edit it: write access through the team.
+		o.pre.must(200, "PATCH", "/api/v1/customers/"+c.ID.String(), map[string]any{"grade": "A"}, nil)
+	})
+}

@@ -41,6 +41,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/me", Summary: "Who I am, my tenant and my permissions", Resp: meResponse{}, Handler: s.me},
 		{Method: "PATCH", Path: "/api/v1/me", Summary: "Change my name, phone or language", Req: service.MeUpdate{}, Resp: cohort.User{}, Handler: s.updateMe},
 		{Method: "POST", Path: "/api/v1/me/password", Summary: "Change my password (ends my other sessions)", Req: passwordChange{}, Status: 204, Handler: s.changePassword},
+		{Method: "GET", Path: "/api/v1/me/default-team", Summary: "My default team: people who join every new record I own", Resp: defaultTeam{}, Handler: s.getDefaultTeam},
+		{Method: "PUT", Path: "/api/v1/me/default-team", Summary: "Replace my default team", Req: defaultTeam{}, Resp: defaultTeam{}, Handler: s.setDefaultTeam},
 		{Method: "GET", Path: "/api/v1/me/tokens", Summary: "My API tokens", Resp: listOf[cohort.APIToken]{}, Handler: s.listTokens},
 		{Method: "POST", Path: "/api/v1/me/tokens", Summary: "Create an API token (its secret is shown once)", Idempotent: true, Req: tokenRequest{}, Resp: cohort.APIToken{}, Status: 201, Handler: s.createToken},
 		{Method: "DELETE", Path: "/api/v1/me/tokens/{id}", Summary: "Revoke an API token", Status: 204, Handler: s.revokeToken},

@@ -118,6 +118,10 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 	if err := store.InsertCustomer(ctx, tx, c, now); err != nil {
 		return err
 	}
+	team, err = withDefaultTeam(ctx, tx, c.TenantID, c.OwnerID, team)
+	if err != nil {
+		return err
+	}
 	members := append([]cohort.TeamInput{{UserID: c.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
 	if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, c.ID, members, now); err != nil {
 		return err

@@ -104,6 +104,8 @@ type transferRequest struct {
 	NewOwnerID cohort.ID `json:"new_owner_id"`
 	// KeepOldAs keeps the old owner on the team in this business role.
 	KeepOldAs string `json:"keep_old_as"`
+	// Carry hands the old owner's open opportunities on the customer along.
+	Carry bool `json:"carry"`
 }
 
 func (s *Server) transferCustomer(w http.ResponseWriter, r *http.Request) {
@@ -117,7 +119,7 @@ func (s *Server) transferCustomer(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	c, err := s.svc.Transfer(r.Context(), id, req.NewOwnerID, req.KeepOldAs)
+	c, err := s.svc.Transfer(r.Context(), id, req.NewOwnerID, req.KeepOldAs, req.Carry)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

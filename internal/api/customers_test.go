@@ -103,7 +103,13 @@ func TestCustomerTeamAndScope(t *testing.T) {
 		if res := o.alice.do("POST", "/api/v1/customers/"+c.ID.String()+"/transfer", map[string]any{"new_owner_id": o.bobU.ID}, nil); res.status != 403 {
 			t.Fatalf("salesperson transfers: %d", res.status)
 		}
-		o.mgr.must(200, "POST", "/api/v1/customers/"+c.ID.String()+"/transfer", map[string]any{"new_owner_id": o.bobU.ID, "keep_old_as": "customer_success"}, nil)
+		var opp cohort.Opportunity
+		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "name": "随客户转移的商机"}, &opp)
+		o.mgr.must(200, "POST", "/api/v1/customers/"+c.ID.String()+"/transfer", map[string]any{"new_owner_id": o.bobU.ID, "keep_old_as": "customer_success", "carry": true}, nil)
+		o.bob.must(200, "GET", "/api/v1/opportunities/"+opp.ID.String(), nil, &opp)
+		if opp.OwnerID != o.bobU.ID {
+			t.Fatalf("the opportunity was not carried along: owner %s", opp.OwnerID)
+		}
 		o.bob.must(200, "GET", "/api/v1/customers/"+c.ID.String(), nil, nil)
 		o.alice.must(200, "GET", "/api/v1/customers/"+c.ID.String(), nil, nil) // still on the team, read-only
 		var hist cohort.Page[cohort.TeamMember]

@@ -97,6 +97,7 @@ func (s *Server) build() http.Handler {
 		if !rt.Public {
 			h = s.authenticate(h, csrf)
 		}
+		h = s.limitBody(h, rt.MaxBody)
 		label := rt.Method + " " + rt.Path
 		h = s.instrument(label, h)
 		mux.Handle(rt.Method+" "+rt.Path, h)
@@ -116,7 +117,7 @@ func (s *Server) build() http.Handler {
 		return pattern != "" && pattern != "/"
 	}
 	ui := s.ui()
-	mux.Handle("/", s.instrument("other", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/", s.instrument("other", s.limitBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case pathKnown(r):
 			s.writeError(w, r, errorf("method_not_allowed", "method "+r.Method+" is not allowed on "+r.URL.Path))
@@ -127,8 +128,20 @@ func (s *Server) build() http.Handler {
 		default:
 			ui.ServeHTTP(w, r)
 		}
-	})))
+	}), 0)))
 	return s.base(mux)
+}
+
+// limitBody caps the request body at max bytes, or at MaxBodyBytes when max
+// is 0: the limit is per route, so that uploads may be larger than JSON.
+func (s *Server) limitBody(next http.Handler, max int64) http.Handler {
+	if max == 0 {
+		max = s.opt.MaxBodyBytes
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // base adds the request id, secure headers, body limit and panic recovery.
@@ -149,7 +162,6 @@ func (s *Server) base(next http.Handler) http.Handler {
 		if s.opt.SecureCookies {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.opt.MaxBodyBytes)
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {

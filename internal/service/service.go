@@ -33,6 +33,8 @@ type Options struct {
 	// Argon2 cost; tests lower it.
 	PasswordMemoryKiB uint32
 	PasswordTime      uint32
+	// FilesDir is the attachments folder; imports keep their files there.
+	FilesDir string
 }
 
 // Service implements cohort.OrgService, cohort.AuthService and
@@ -44,6 +46,7 @@ type Service struct {
 	opt       Options
 	notifier  Notifier
 	reminders Reminders
+	jobs      JobQueue
 	auth      authCache
 }
 

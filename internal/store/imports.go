@@ -314,3 +314,56 @@ func UsersInScope(ctx context.Context, q Queryer, tenantID cohort.ID, access coh
 }
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
+
+// CustomerNames returns the names of customers by id.
+func CustomerNames(ctx context.Context, q Queryer, tenantID cohort.ID, ids []cohort.ID) (map[cohort.ID]string, error) {
+	out := map[cohort.ID]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{int64(tenantID)}
+	for _, id := range ids {
+		args = append(args, int64(id))
+	}
+	rows, err := q.QueryContext(ctx, "SELECT id, name FROM customers WHERE tenant_id = ? AND id IN ("+placeholders(len(ids))+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("customer names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id cohort.ID
+		var name string
+		if err := rows.Scan(idScanner{&id}, &name); err != nil {
+			return nil, err
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
+// ContactsOf returns the contacts of customers, by customer and primary
+// first.
+func ContactsOf(ctx context.Context, q Queryer, tenantID cohort.ID, customerIDs []cohort.ID) ([]*cohort.Contact, error) {
+	if len(customerIDs) == 0 {
+		return nil, nil
+	}
+	args := []any{int64(tenantID)}
+	for _, id := range customerIDs {
+		args = append(args, int64(id))
+	}
+	rows, err := q.QueryContext(ctx, "SELECT "+contactCols+" FROM contacts k WHERE k.tenant_id = ? AND k.customer_id IN ("+placeholders(len(customerIDs))+
+		") ORDER BY k.customer_id, k.is_primary DESC, k.id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("contacts: %w", err)
+	}
+	defer rows.Close()
+	var out []*cohort.Contact
+	for rows.Next() {
+		c := &cohort.Contact{}
+		if err := rows.Scan(contactDest(c)...); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

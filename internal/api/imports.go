@@ -105,7 +105,7 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request) {
 func uploadError(err error) error {
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
-		return errorf(cohort.ETOOLARGE, "the file is larger than "+strconv.Itoa(service.MaxImportBytes>>20)+" MiB")
+		return errorf(cohort.ETOOLARGE, "the upload is larger than "+strconv.FormatInt(maxErr.Limit>>20, 10)+" MiB")
 	}
 	var ce *cohort.Error
 	if !errors.As(err, &ce) && strings.Contains(err.Error(), "multipart") {

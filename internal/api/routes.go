@@ -124,7 +124,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/customers/{id}/assign", Summary: "Give a customer in a pool to someone (pool administrators)", Perm: "customer:view", Req: assignRequest{}, Resp: cohort.Customer{}, Handler: s.assignCustomer},
 
 		{Method: "GET", Path: "/api/v1/import/templates/{file}", Summary: "Import template: {object}.xlsx or {object}.csv (customer, contact, lead, followup), ?lang=zh-CN|en", Perm: "<object>:import", Handler: s.importTemplate},
-		{Method: "POST", Path: "/api/v1/imports", Summary: "Upload a file to import (multipart: object, dry_run, file); worked in the background", Perm: "<object>:import", MaxBody: service.MaxImportBytes + 1<<20, Resp: cohort.Import{}, Status: 202, Handler: s.startImport},
+		{Method: "POST", Path: "/api/v1/imports", Summary: "Upload a file to import (multipart: object, dry_run, file); worked in the background", Perm: "<object>:import", MaxBody: s.opt.MaxUploadBytes, Resp: cohort.Import{}, Status: 202, Handler: s.startImport},
 		{Method: "GET", Path: "/api/v1/imports/{id}", Summary: "An import's status and progress", Perm: "<object>:import", Resp: cohort.Import{}, Handler: s.getImport},
 		{Method: "GET", Path: "/api/v1/imports/{id}/errors.csv", Summary: "An import's refused rows with their reasons (CSV)", Perm: "<object>:import", Handler: s.importErrors(sheet.CSV)},
 		{Method: "GET", Path: "/api/v1/imports/{id}/errors.xlsx", Summary: "An import's refused rows with their reasons (xlsx)", Perm: "<object>:import", Handler: s.importErrors(sheet.XLSX)},

@@ -38,7 +38,9 @@ type Inbox interface {
 
 // Options configure the server.
 type Options struct {
-	MaxBodyBytes   int64
+	MaxBodyBytes int64
+	// MaxUploadBytes caps a file upload's request body. [MaxImportBytes + 1 MiB]
+	MaxUploadBytes int64
 	SecureCookies  bool
 	SessionTTL     time.Duration
 	TrustedProxies []netip.Prefix
@@ -67,6 +69,9 @@ func New(svc *service.Service, inbox Inbox, log *slog.Logger, reg *obs.Registry,
 	}
 	if opt.SessionTTL == 0 {
 		opt.SessionTTL = 12 * time.Hour
+	}
+	if opt.MaxUploadBytes == 0 {
+		opt.MaxUploadBytes = service.MaxImportBytes + 1<<20
 	}
 	s := &Server{svc: svc, inbox: inbox, log: log, opt: opt, metrics: reg}
 	s.routes = s.routeTable()

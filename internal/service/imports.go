@@ -52,6 +52,7 @@ const JobImport = "import.run"
 
 // Import limits.
 const (
+	// MaxImportBytes is the default largest upload (Options.MaxImportBytes).
 	MaxImportBytes = 200 << 20
 	importBatch    = 1000
 )
@@ -140,7 +141,7 @@ func (s *Service) StartImport(ctx context.Context, up Upload) (*cohort.Import, e
 			os.Remove(path)
 		}
 	}()
-	if imp.FileSize, err = saveUpload(path, up.Body); err != nil {
+	if imp.FileSize, err = saveUpload(path, up.Body, s.opt.MaxImportBytes); err != nil {
 		return nil, err
 	}
 	if imp.FileSize == 0 {
@@ -163,22 +164,19 @@ func (s *Service) StartImport(ctx context.Context, up Upload) (*cohort.Import, e
 	return imp, nil
 }
 
-// saveUpload copies body to path, refusing more than MaxImportBytes.
-func saveUpload(path string, body io.Reader) (int64, error) {
+// saveUpload copies body to path, refusing more than max bytes.
+func saveUpload(path string, body io.Reader, max int64) (int64, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
 	if err != nil {
 		return 0, fmt.Errorf("import: keep upload: %w", err)
 	}
-	n, err := io.Copy(f, io.LimitReader(body, MaxImportBytes+1))
+	n, err := io.Copy(f, io.LimitReader(body, max+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	var ce *cohort.Error
 	switch {
-	case n > MaxImportBytes:
-		return 0, cohort.Errorf(cohort.ETOOLARGE, "the file is larger than %d MiB", MaxImportBytes>>20)
-	case errors.As(err, &ce):
-		return 0, err
+	case n > max:
+		return 0, cohort.Errorf(cohort.ETOOLARGE, "the file is larger than %d MiB", max>>20)
 	case err != nil:
 		return 0, fmt.Errorf("import: keep upload: %w", err)
 	}

@@ -35,6 +35,8 @@ type Options struct {
 	PasswordTime      uint32
 	// FilesDir is the attachments folder; imports keep their files there.
 	FilesDir string
+	// MaxImportBytes caps an uploaded import file. [MaxImportBytes]
+	MaxImportBytes int64
 }
 
 // Service implements cohort.OrgService, cohort.AuthService and
@@ -75,6 +77,9 @@ func New(db *store.DB, clock cohort.Clock, log *slog.Logger, opt Options) *Servi
 	}
 	if opt.PasswordMemoryKiB == 0 {
 		opt.PasswordMemoryKiB = 19 * 1024
+	}
+	if opt.MaxImportBytes == 0 {
+		opt.MaxImportBytes = MaxImportBytes
 	}
 	if opt.PasswordTime == 0 {
 		opt.PasswordTime = 2

@@ -48,9 +48,15 @@ func newEnv(t testing.TB, db *store.DB) *env {
 // newEnvEmpty is a server on db with no tenant.
 func newEnvEmpty(t testing.TB, db *store.DB) *env {
 	t.Helper()
+	return newEnvUpload(t, db, testMaxUpload)
+}
+
+// newEnvUpload is newEnvEmpty with uploads of up to maxUpload bytes.
+func newEnvUpload(t testing.TB, db *store.DB, maxUpload int64) *env {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	files := t.TempDir()
-	svc := service.New(db, cohort.SystemClock{}, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1, FilesDir: files, MaxImportBytes: testMaxUpload})
+	svc := service.New(db, cohort.SystemClock{}, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1, FilesDir: files, MaxImportBytes: maxUpload})
 	runner := jobs.New(db, jobs.Config{Log: log, MaxAttempts: 2})
 	svc.SetJobs(runner)
 	runner.Register(service.JobImport, func(ctx context.Context, j jobs.Job) error {
@@ -60,7 +66,7 @@ func newEnvEmpty(t testing.TB, db *store.DB) *env {
 		}
 		return svc.RunImport(ctx, p, j.Attempt >= j.MaxAttempts)
 	})
-	a := api.New(svc, nil, log, obs.NewRegistry(), api.Options{MaxUploadBytes: testMaxUpload + 64<<10})
+	a := api.New(svc, nil, log, obs.NewRegistry(), api.Options{MaxUploadBytes: maxUpload + 64<<10})
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, svc: svc, srv: srv, api: a, jobs: runner, files: files}

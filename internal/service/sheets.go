@@ -316,7 +316,9 @@ func (s *sheetSpec[T]) parse(x *sheetCtx, bound []int, cells []string) (*T, []st
 			say(c, fail(msgRequired))
 		}
 	}
-	if s.custom != nil && len(reasons) == 0 {
+	if s.custom != nil && len(reasons) == 0 && len(s.fields) == 0 {
+		*s.custom(r) = json.RawMessage("{}") // nothing declared: nothing to check
+	} else if s.custom != nil && len(reasons) == 0 {
 		raw, _ := json.Marshal(x.custom)
 		checked, _, err := cohort.CheckCustom(s.fields, raw)
 		if err != nil {

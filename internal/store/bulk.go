@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 )
 
 // Bulk inserts many rows of one table with multi-row INSERT statements,
@@ -45,41 +44,16 @@ func (b *Bulk) Add(ctx context.Context, vals ...any) error {
 	return nil
 }
 
-// Flush writes the queued rows, a statement per batch.
+// Flush writes the queued rows through BulkInsert.
 func (b *Bulk) Flush(ctx context.Context) error {
-	for len(b.rows) > 0 {
-		n := min(len(b.rows), b.batch)
-		if err := b.write(ctx, b.rows[:n]); err != nil {
-			return err
-		}
-		b.Rows += n
-		b.rows = b.rows[n:]
+	if len(b.rows) == 0 {
+		return nil
 	}
+	if err := BulkInsert(ctx, b.tx, b.table, b.cols, b.rows); err != nil {
+		return err
+	}
+	b.Rows += len(b.rows)
 	b.rows = nil
-	return nil
-}
-
-func (b *Bulk) write(ctx context.Context, rows [][]any) error {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(b.cols)), ",") + ")"
-	var sb strings.Builder
-	sb.WriteString("INSERT INTO " + b.table + " (" + strings.Join(b.cols, ", ") + ") VALUES ")
-	args := make([]any, 0, len(rows)*len(b.cols))
-	for i, r := range rows {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		sb.WriteString(one)
-		args = append(args, r...)
-	}
-	// Bulk statements vary in length; rebinding them directly keeps them out
-	// of the statement cache.
-	q := sb.String()
-	if b.tx.db.Engine == Postgres {
-		q = Rebind(q)
-	}
-	if _, err := b.tx.tx.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("bulk insert into %s: %w", b.table, err)
-	}
 	return nil
 }
 

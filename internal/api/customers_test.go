@@ -229,3 +229,42 @@ func TestDefaultTeamJoinsNewRecords(t *testing.T) {
 		o.pre.must(200, "PATCH", "/api/v1/customers/"+c.ID.String(), map[string]any{"grade": "A"}, nil)
 	})
 }
+
+func TestFollowAndSavedViews(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		var a, b cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "关注甲"}, &a)
+		o.bob.must(201, "POST", "/api/v1/customers", map[string]any{"name": "关注乙"}, &b)
+		if res := o.alice.do("PUT", "/api/v1/customers/"+b.ID.String()+"/follow", nil, nil); res.status != 404 {
+			t.Fatalf("following an invisible customer: %d", res.status)
+		}
+		o.alice.must(204, "PUT", "/api/v1/customers/"+a.ID.String()+"/follow", nil, nil)
+		o.alice.must(204, "PUT", "/api/v1/customers/"+a.ID.String()+"/follow", nil, nil) // twice is fine
+		var page cohort.Page[cohort.Customer]
+		o.alice.must(200, "GET", "/api/v1/customers?view=followed", nil, &page)
+		if len(page.Items) != 1 || page.Items[0].ID != a.ID {
+			t.Fatalf("followed view %+v", page.Items)
+		}
+		o.alice.must(204, "DELETE", "/api/v1/customers/"+a.ID.String()+"/follow", nil, nil)
+		o.alice.must(200, "GET", "/api/v1/customers?view=followed", nil, &page)
+		if len(page.Items) != 0 {
+			t.Fatalf("after unfollow %+v", page.Items)
+		}
+		var v struct{ ID cohort.ID }
+		o.alice.must(201, "POST", "/api/v1/views", map[string]any{"object_type": "customer", "name": "A级上海", "query": "view=mine&filter=grade:eq:A&sort=-created_at"}, &v)
+		if res := o.alice.do("POST", "/api/v1/views", map[string]any{"object_type": "customer", "name": "坏", "query": "password=x"}, nil); res.status != 422 {
+			t.Fatalf("view with a foreign parameter: %d", res.status)
+		}
+		var views cohort.Page[map[string]any]
+		o.alice.must(200, "GET", "/api/v1/views?object_type=customer", nil, &views)
+		o.bob.must(200, "GET", "/api/v1/views?object_type=customer", nil, &page)
+		if len(views.Items) != 1 || len(page.Items) != 0 {
+			t.Fatalf("views: alice %d, bob %d", len(views.Items), len(page.Items))
+		}
+		if res := o.bob.do("DELETE", "/api/v1/views/"+v.ID.String(), nil, nil); res.status != 404 {
+			t.Fatalf("bob deletes alice's view: %d", res.status)
+		}
+		o.alice.must(204, "DELETE", "/api/v1/views/"+v.ID.String(), nil, nil)
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/service"
 	"github.com/cohortcrm/cohort/internal/sheet"
+	"github.com/cohortcrm/cohort/internal/store"
 )
 
 // Route is one entry of the route table. Req and Resp are zero values of the
@@ -138,6 +139,13 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/imports/{id}/errors.xlsx", Summary: "An import's refused rows with their reasons (xlsx)", Perm: "<object>:import", Handler: s.importErrors(sheet.XLSX)},
 		{Method: "GET", Path: "/api/v1/exports/{file}", Summary: "Export {object}.xlsx or {object}.csv in my scope (?view=&filter=&sort=&q= as the list)", Perm: "<object>:export", Handler: s.export},
 
+		{Method: "PUT", Path: "/api/v1/customers/{id}/follow", Summary: "Follow a customer (it shows in view=followed)", Perm: "customer:view", Status: 204, Handler: s.follow(cohort.ObjCustomer)},
+		{Method: "DELETE", Path: "/api/v1/customers/{id}/follow", Summary: "Stop following a customer", Perm: "customer:view", Status: 204, Handler: s.follow(cohort.ObjCustomer)},
+		{Method: "PUT", Path: "/api/v1/opportunities/{id}/follow", Summary: "Follow an opportunity", Perm: "opportunity:view", Status: 204, Handler: s.follow(cohort.ObjOpportunity)},
+		{Method: "DELETE", Path: "/api/v1/opportunities/{id}/follow", Summary: "Stop following an opportunity", Perm: "opportunity:view", Status: 204, Handler: s.follow(cohort.ObjOpportunity)},
+		{Method: "GET", Path: "/api/v1/views", Summary: "My saved list views (?object_type=customer|opportunity|lead|followup)", Resp: listOf[store.SavedView]{}, Handler: s.listViews},
+		{Method: "POST", Path: "/api/v1/views", Summary: "Save a list view (a name and the list's query string)", Req: viewInput{}, Resp: store.SavedView{}, Status: 201, Handler: s.createView},
+		{Method: "DELETE", Path: "/api/v1/views/{id}", Summary: "Delete one of my saved views", Status: 204, Handler: s.deleteView},
 		{Method: "GET", Path: "/api/v1/search", Summary: "Full-text search across customers, contacts, opportunities and leads I may see (?q=&types=&limit=)", Resp: listOf[search.Hit]{}, Handler: s.search},
 
 		{Method: "GET", Path: "/api/v1/audit", Summary: "The audit log, newest first", Perm: "audit:view", List: true, Resp: listOf[cohort.AuditEntry]{}, Handler: s.listAudit},

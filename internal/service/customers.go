@@ -34,6 +34,7 @@ const (
 	ViewMine         = "mine"
 	ViewSubordinates = "subordinates"
 	ViewTeam         = "team"
+	ViewFollowed     = "followed"
 )
 
 // ListCustomers lists the customers in the caller's scope, narrowed by view.
@@ -52,8 +53,10 @@ func (s *Service) ListCustomers(ctx context.Context, view string, q cohort.ListQ
 	case ViewTeam:
 		scope = store.And(scope, store.Where{SQL: `EXISTS (SELECT 1 FROM record_team t WHERE t.tenant_id = c.tenant_id AND t.record_type = 'customer'
 			AND t.record_id = c.id AND t.user_id = ? AND t.valid_to IS NULL)`, Args: []any{int64(p.User.ID)}})
+	case ViewFollowed:
+		scope = store.And(scope, store.FollowedWhere(cohort.ObjCustomer, "c", p.User.ID))
 	default:
-		return nil, "", cohort.Errorf(cohort.EBADREQUEST, "unknown view %q; use all, mine, subordinates or team", view)
+		return nil, "", cohort.Errorf(cohort.EBADREQUEST, "unknown view %q; use all, mine, subordinates, team or followed", view)
 	}
 	spec, err := s.customSpec(ctx, store.CustomerList, cohort.ObjCustomer, "c")
 	if err != nil {

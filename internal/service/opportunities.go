@@ -120,8 +120,10 @@ func (s *Service) ListOpportunities(ctx context.Context, view string, q cohort.L
 	case ViewTeam:
 		scope = store.And(scope, store.Where{SQL: `EXISTS (SELECT 1 FROM record_team t WHERE t.tenant_id = o.tenant_id AND t.record_type = 'opportunity'
 			AND t.record_id = o.id AND t.user_id = ? AND t.valid_to IS NULL)`, Args: []any{int64(p.User.ID)}})
+	case ViewFollowed:
+		scope = store.And(scope, store.FollowedWhere(cohort.ObjOpportunity, "o", p.User.ID))
 	default:
-		return nil, "", cohort.Errorf(cohort.EBADREQUEST, "unknown view %q; use all, mine or team", view)
+		return nil, "", cohort.Errorf(cohort.EBADREQUEST, "unknown view %q; use all, mine, team or followed", view)
 	}
 	spec, err := s.customSpec(ctx, store.OpportunityList, cohort.ObjOpportunity, "o")
 	if err != nil {

@@ -304,6 +304,9 @@ type MergeCounts struct {
 	Opportunities int64 `json:"opportunities"`
 	Leads         int64 `json:"leads"`
 	PoolEvents    int64 `json:"pool_events"`
+	Deals         int64 `json:"deals"`
+	Projects      int64 `json:"projects"`
+	Tickets       int64 `json:"tickets"`
 	TeamHistory   int64 `json:"team_history"`
 }
 
@@ -322,6 +325,9 @@ func MoveCustomerRecords(ctx context.Context, tx *Tx, tenantID, from, to cohort.
 		{&mc.Opportunities, "UPDATE opportunities SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
 		{&mc.Leads, "UPDATE leads SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
 		{&mc.PoolEvents, "UPDATE pool_events SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
+		{&mc.Deals, "UPDATE deals SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
+		{&mc.Projects, "UPDATE projects SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
+		{&mc.Tickets, "UPDATE tickets SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
 		{&mc.TeamHistory, "UPDATE record_team SET record_id = ? WHERE tenant_id = ? AND record_type = 'customer' AND record_id = ? AND valid_to IS NOT NULL"},
 	} {
 		res, err := tx.ExecContext(ctx, m.sql, int64(to), int64(tenantID), int64(from))

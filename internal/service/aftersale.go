@@ -184,10 +184,10 @@ func (s *Service) MoveProject(ctx context.Context, id cohort.ID, to string, ifVe
 
 // AddMilestone adds a milestone to a project the caller may edit.
 func (s *Service) AddMilestone(ctx context.Context, projectID cohort.ID, m *cohort.ProjectMilestone) (*cohort.Project, error) {
-	if err := m.Validate(); err != nil {
-		return nil, err
-	}
 	return s.editProject(ctx, projectID, 0, "add_milestone", func(tx *store.Tx, pj *cohort.Project) error {
+		if err := m.Validate(); err != nil {
+			return err
+		}
 		if pj.Status == cohort.ProjectCompleted || pj.Status == cohort.ProjectCancelled {
 			return cohort.Errorf(cohort.ECONFLICT, "the project is %s", pj.Status)
 		}

@@ -567,10 +567,10 @@ func (s *Service) PaymentPlans(ctx context.Context, kind cohort.ObjectType, id c
 // AddInstallment adds an installment to a contract's or order's payment
 // plan; the installments never add up to more than the total.
 func (s *Service) AddInstallment(ctx context.Context, kind cohort.ObjectType, id cohort.ID, pl *cohort.PaymentPlan) error {
-	if err := pl.Validate(); err != nil {
-		return err
-	}
 	return s.moneyDeal(ctx, kind, id, cohort.ActEdit, func(q store.Queryer, tx *store.Tx, p *cohort.Principal, d *cohort.Deal) error {
+		if err := pl.Validate(); err != nil {
+			return err
+		}
 		if d.Status == cohort.DealCancelled || d.Status == cohort.DealTerminated || d.Status == cohort.DealEnded {
 			return cohort.Errorf(cohort.ECONFLICT, "the %s is %s; its plan no longer changes", kind, d.Status)
 		}
@@ -620,14 +620,10 @@ func (s *Service) Payments(ctx context.Context, kind cohort.ObjectType, id cohor
 // payment above the receivable (total − collected) is refused; one that
 // names an installment must name one of this document's. The team is told.
 func (s *Service) RecordPayment(ctx context.Context, kind cohort.ObjectType, id cohort.ID, pay *cohort.Payment) error {
-	p, err := principal(ctx)
-	if err != nil {
-		return err
-	}
-	if err := pay.Validate(localDate(p, s.now())); err != nil {
-		return err
-	}
 	return s.moneyDeal(ctx, kind, id, cohort.ActEdit, func(q store.Queryer, tx *store.Tx, p *cohort.Principal, d *cohort.Deal) error {
+		if err := pay.Validate(localDate(p, s.now())); err != nil {
+			return err
+		}
 		if !collecting(d.Status) {
 			return cohort.Errorf(cohort.ECONFLICT, "the %s is %s; payments are received once it is signed", kind, d.Status)
 		}
@@ -668,14 +664,10 @@ func (s *Service) Invoices(ctx context.Context, kind cohort.ObjectType, id cohor
 // IssueInvoice records an invoice on a signed contract or order; the issued
 // invoices never add up to more than its total.
 func (s *Service) IssueInvoice(ctx context.Context, kind cohort.ObjectType, id cohort.ID, inv *cohort.Invoice) error {
-	p, err := principal(ctx)
-	if err != nil {
-		return err
-	}
-	if err := inv.Validate(localDate(p, s.now())); err != nil {
-		return err
-	}
 	return s.moneyDeal(ctx, kind, id, cohort.ActEdit, func(q store.Queryer, tx *store.Tx, p *cohort.Principal, d *cohort.Deal) error {
+		if err := inv.Validate(localDate(p, s.now())); err != nil {
+			return err
+		}
 		if !collecting(d.Status) {
 			return cohort.Errorf(cohort.ECONFLICT, "the %s is %s; invoices are issued once it is signed", kind, d.Status)
 		}

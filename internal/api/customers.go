@@ -62,48 +62,12 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 	respondVersioned(w, http.StatusCreated, c, c.Version)
 }
 
-func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c, err := s.svc.FindCustomer(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, c, c.Version)
-}
-
-func (s *Server) updateCustomer(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var upd cohort.CustomerUpdate
-	if err := decode(r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c, err := s.svc.UpdateCustomer(r.Context(), id, upd, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, c, c.Version)
-}
-
 type transferRequest struct {
 	NewOwnerID cohort.ID `json:"new_owner_id"`
 	// KeepOldAs keeps the old owner on the team in this business role.
 	KeepOldAs string `json:"keep_old_as"`
+	// Carry hands the old owner's open opportunities on the customer along.
+	Carry bool `json:"carry"`
 }
 
 func (s *Server) transferCustomer(w http.ResponseWriter, r *http.Request) {
@@ -117,7 +81,7 @@ func (s *Server) transferCustomer(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	c, err := s.svc.Transfer(r.Context(), id, req.NewOwnerID, req.KeepOldAs)
+	c, err := s.svc.Transfer(r.Context(), id, req.NewOwnerID, req.KeepOldAs, req.Carry)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -185,30 +149,6 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	respondVersioned(w, http.StatusCreated, c, c.Version)
-}
-
-func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var upd cohort.ContactUpdate
-	if err := decode(r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c, err := s.svc.UpdateContact(r.Context(), id, upd, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, c, c.Version)
 }
 
 func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) {

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/cohortcrm/cohort"
-	"github.com/cohortcrm/cohort/internal/service"
 )
 
 type customFieldInput struct {
@@ -47,28 +46,4 @@ func (s *Server) createCustomField(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	respondVersioned(w, http.StatusCreated, f, f.Version)
-}
-
-func (s *Server) updateCustomField(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var upd service.CustomFieldUpdate
-	if err := decode(r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	f, err := s.svc.UpdateCustomField(r.Context(), id, upd, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, f, f.Version)
 }

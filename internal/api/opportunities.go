@@ -143,44 +143,6 @@ func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request) {
 	respondVersioned(w, http.StatusCreated, o, o.Version)
 }
 
-func (s *Server) getOpportunity(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	o, err := s.svc.FindOpportunity(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, o, o.Version)
-}
-
-func (s *Server) updateOpportunity(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var upd cohort.OpportunityUpdate
-	if err := decode(r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	o, err := s.svc.UpdateOpportunity(r.Context(), id, upd, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, o, o.Version)
-}
-
 type stageRequest struct {
 	Stage string `json:"stage"`
 }

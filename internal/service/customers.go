@@ -118,6 +118,10 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 	if err := store.InsertCustomer(ctx, tx, c, now); err != nil {
 		return err
 	}
+	team, err = withDefaultTeam(ctx, tx, c.TenantID, c.OwnerID, team)
+	if err != nil {
+		return err
+	}
 	members := append([]cohort.TeamInput{{UserID: c.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
 	if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, c.ID, members, now); err != nil {
 		return err
@@ -532,7 +536,7 @@ func (s *Service) moveOwner(ctx context.Context, tx *store.Tx, c *cohort.Custome
 // Transfer hands a customer to a new owner. keepOldAs, when set, keeps the
 // old owner on the team in that (non-owner) role with read access; the old
 // owner's open next actions on the customer move along.
-func (s *Service) Transfer(ctx context.Context, id, newOwner cohort.ID, keepOldAs string) (*cohort.Customer, error) {
+func (s *Service) Transfer(ctx context.Context, id, newOwner cohort.ID, keepOldAs string, carry bool) (*cohort.Customer, error) {
 	scope, p, err := s.recordScope(ctx, cohort.ObjCustomer, cohort.ActTransfer, "c")
 	if err != nil {
 		return nil, err
@@ -585,8 +589,57 @@ func (s *Service) Transfer(ctx context.Context, id, newOwner cohort.ID, keepOldA
 		if err := s.moveOwner(ctx, tx, c, newOwner, now); err != nil {
 			return err
 		}
+		if carry {
+			if err := s.carryOpportunities(ctx, tx, c.ID, oldOwner, newOwner, now); err != nil {
+				return err
+			}
+		}
 		out = c
 		return s.audit(ctx, tx, "transfer", cohort.ObjCustomer, id, diff(map[string]any{"owner_id": prev.OwnerID}, map[string]any{"owner_id": c.OwnerID}))
 	})
 	return out, err
+}
+
+// carryOpportunities hands the old owner's open opportunities on a customer
+// to the new owner, keeping the rest of each team.
+func (s *Service) carryOpportunities(ctx context.Context, tx *store.Tx, customerID, from, to cohort.ID, now time.Time) error {
+	p := cohort.PrincipalFrom(ctx)
+	opps, _, err := store.ListOpportunities(ctx, tx, p.Tenant.ID, store.Where{SQL: "o.customer_id = ? AND o.owner_id = ? AND o.status = 'open'",
+		Args: []any{int64(customerID), int64(from)}}, cohort.ListQuery{Limit: cohort.MaxLimit}, nil)
+	if err != nil {
+		return err
+	}
+	u, err := store.FindUser(ctx, tx, p.Tenant.ID, to)
+	if err != nil {
+		return err
+	}
+	for _, o := range opps {
+		team, err := store.CurrentTeam(ctx, tx, p.Tenant.ID, cohort.ObjOpportunity, o.ID)
+		if err != nil {
+			return err
+		}
+		var members []cohort.TeamInput
+		for _, m := range team {
+			share := m.ShareBP
+			if m.Role == cohort.RoleOwner {
+				m.UserID = to
+			} else if m.UserID == to {
+				continue // the new owner leaves an overlay role they held
+			}
+			members = append(members, cohort.TeamInput{UserID: m.UserID, Role: m.Role, Access: m.Access, ShareBP: &share, ExpiresAt: m.ExpiresAt})
+		}
+		if err := s.replaceTeam(ctx, tx, cohort.ObjOpportunity, o.ID, members, now); err != nil {
+			return err
+		}
+		if err := store.SetRecordOwner(ctx, tx, cohort.ObjOpportunity, p.Tenant.ID, o.ID, u.ID, u.DepartmentID, now); err != nil {
+			return err
+		}
+		if err := s.reindexOpportunity(ctx, tx, p.Tenant.ID, o.ID); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, "transfer", cohort.ObjOpportunity, o.ID, diff(map[string]any{"owner_id": from}, map[string]any{"owner_id": to})); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -220,6 +220,10 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 	if err := store.InsertOpportunity(ctx, tx, o, now); err != nil {
 		return err
 	}
+	team, err = withDefaultTeam(ctx, tx, o.TenantID, o.OwnerID, team)
+	if err != nil {
+		return err
+	}
 	members := append([]cohort.TeamInput{{UserID: o.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
 	if err := s.replaceTeam(ctx, tx, cohort.ObjOpportunity, o.ID, members, now); err != nil {
 		return err

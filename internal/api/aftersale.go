@@ -48,44 +48,6 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 	respondVersioned(w, http.StatusCreated, p, p.Version)
 }
 
-func (s *Server) getProject(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p, err := s.svc.FindProject(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, p, p.Version)
-}
-
-func (s *Server) updateProject(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var upd cohort.ProjectUpdate
-	if err := decode(r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p, err := s.svc.UpdateProject(r.Context(), id, upd, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, p, p.Version)
-}
-
 type projectStatusRequest struct {
 	Status string `json:"status"`
 }
@@ -202,44 +164,6 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/api/v1/tickets/"+t.ID.String())
 	respondVersioned(w, http.StatusCreated, t, t.Version)
-}
-
-func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	t, err := s.svc.FindTicket(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, t, t.Version)
-}
-
-func (s *Server) updateTicket(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var upd cohort.TicketUpdate
-	if err := decode(r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	t, err := s.svc.UpdateTicket(r.Context(), id, upd, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, t, t.Version)
 }
 
 // ticketAction serves the ticket action named action.

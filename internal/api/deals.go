@@ -44,44 +44,6 @@ func (s *Server) createPriceList(w http.ResponseWriter, r *http.Request) {
 	respondVersioned(w, http.StatusCreated, l, l.Version)
 }
 
-func (s *Server) getPriceList(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	l, err := s.svc.FindPriceList(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, l, l.Version)
-}
-
-func (s *Server) updatePriceList(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var upd cohort.PriceListUpdate
-	if err := decode(r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	l, err := s.svc.UpdatePriceList(r.Context(), id, upd, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, l, l.Version)
-}
-
 // dealInput is the body that creates a quote, contract or order.
 type dealInput struct {
 	Number        string             `json:"number"`
@@ -132,48 +94,6 @@ func (s *Server) createDeal(kind cohort.ObjectType) http.HandlerFunc {
 		}
 		w.Header().Set("Location", "/api/v1/"+string(kind)+"s/"+d.ID.String())
 		respondVersioned(w, http.StatusCreated, d, d.Version)
-	}
-}
-
-func (s *Server) getDeal(kind cohort.ObjectType) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		d, err := s.svc.FindDeal(r.Context(), kind, id)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		respondVersioned(w, http.StatusOK, d, d.Version)
-	}
-}
-
-func (s *Server) updateDeal(kind cohort.ObjectType) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		ver, err := ifMatch(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		var upd cohort.DealUpdate
-		if err := decode(r, &upd); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		d, err := s.svc.UpdateDeal(r.Context(), kind, id, upd, ver)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		respondVersioned(w, http.StatusOK, d, d.Version)
 	}
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/cohortcrm/cohort"
@@ -122,13 +123,13 @@ func (s *Server) routeTable() []Route {
 
 		{Method: "GET", Path: "/api/v1/price-lists", Summary: "Price lists with their product prices", Perm: "opportunity:view", List: true, Resp: listOf[cohort.PriceList]{}, Handler: s.listPriceLists},
 		{Method: "POST", Path: "/api/v1/price-lists", Summary: "Add a price list with validity dates and product prices", Perm: "product:create", Idempotent: true, Req: priceListInput{}, Resp: cohort.PriceList{}, Status: 201, Handler: s.createPriceList},
-		{Method: "GET", Path: "/api/v1/price-lists/{id}", Summary: "One price list", Perm: "opportunity:view", Resp: cohort.PriceList{}, Handler: s.getPriceList},
-		{Method: "PATCH", Path: "/api/v1/price-lists/{id}", Summary: "Change a price list (items replace all prices)", Perm: "product:edit", Req: cohort.PriceListUpdate{}, Resp: cohort.PriceList{}, Handler: s.updatePriceList},
+		{Method: "GET", Path: "/api/v1/price-lists/{id}", Summary: "One price list", Perm: "opportunity:view", Resp: cohort.PriceList{}, Handler: getByID(s, s.svc.FindPriceList, priceListVersion)},
+		{Method: "PATCH", Path: "/api/v1/price-lists/{id}", Summary: "Change a price list (items replace all prices)", Perm: "product:edit", Req: cohort.PriceListUpdate{}, Resp: cohort.PriceList{}, Handler: patchByID(s, s.svc.UpdatePriceList, priceListVersion)},
 	}, s.dealRoutes()...), []Route{
 		{Method: "GET", Path: "/api/v1/projects", Summary: "List delivery projects (?view=all|mine|team)", Perm: "project:view", List: true, Resp: listOf[cohort.Project]{}, Handler: s.listProjects},
 		{Method: "POST", Path: "/api/v1/projects", Summary: "Open a delivery project for a signed contract/order or a customer, with its team", Perm: "project:create", Idempotent: true, Req: projectInput{}, Resp: cohort.Project{}, Status: 201, Handler: s.createProject},
-		{Method: "GET", Path: "/api/v1/projects/{id}", Summary: "One project with its milestones", Perm: "project:view", Resp: cohort.Project{}, Handler: s.getProject},
-		{Method: "PATCH", Path: "/api/v1/projects/{id}", Summary: "Change a project's name, dates or note", Perm: "project:edit", Req: cohort.ProjectUpdate{}, Resp: cohort.Project{}, Handler: s.updateProject},
+		{Method: "GET", Path: "/api/v1/projects/{id}", Summary: "One project with its milestones", Perm: "project:view", Resp: cohort.Project{}, Handler: getByID(s, s.svc.FindProject, projectVersion)},
+		{Method: "PATCH", Path: "/api/v1/projects/{id}", Summary: "Change a project's name, dates or note", Perm: "project:edit", Req: cohort.ProjectUpdate{}, Resp: cohort.Project{}, Handler: patchByID(s, s.svc.UpdateProject, projectVersion)},
 		{Method: "POST", Path: "/api/v1/projects/{id}/status", Summary: "Move a project: planned, in_progress, on_hold, completed, cancelled (422 names the allowed moves)", Perm: "project:edit", Req: projectStatusRequest{}, Resp: cohort.Project{}, Handler: s.moveProject},
 		{Method: "POST", Path: "/api/v1/projects/{id}/milestones", Summary: "Add a milestone", Perm: "project:edit", Req: milestoneInput{}, Resp: cohort.Project{}, Status: 201, Handler: s.addMilestone},
 		{Method: "POST", Path: "/api/v1/projects/{id}/milestones/{milestone_id}/done", Summary: "Mark a milestone done (now, by me)", Perm: "project:edit", Resp: cohort.Project{}, Handler: s.milestoneDone},
@@ -138,8 +139,8 @@ func (s *Server) routeTable() []Route {
 
 		{Method: "GET", Path: "/api/v1/tickets", Summary: "List service tickets (?view=all|mine|team)", Perm: "ticket:view", List: true, Resp: listOf[cohort.Ticket]{}, Handler: s.listTickets},
 		{Method: "POST", Path: "/api/v1/tickets", Summary: "Open a ticket (request, complaint or fault) assigned to owner_id", Perm: "ticket:create", Idempotent: true, Req: ticketInput{}, Resp: cohort.Ticket{}, Status: 201, Handler: s.createTicket},
-		{Method: "GET", Path: "/api/v1/tickets/{id}", Summary: "One ticket", Perm: "ticket:view", Resp: cohort.Ticket{}, Handler: s.getTicket},
-		{Method: "PATCH", Path: "/api/v1/tickets/{id}", Summary: "Change a ticket's subject, kind, priority, contact or cost", Perm: "ticket:edit", Req: cohort.TicketUpdate{}, Resp: cohort.Ticket{}, Handler: s.updateTicket},
+		{Method: "GET", Path: "/api/v1/tickets/{id}", Summary: "One ticket", Perm: "ticket:view", Resp: cohort.Ticket{}, Handler: getByID(s, s.svc.FindTicket, ticketVersion)},
+		{Method: "PATCH", Path: "/api/v1/tickets/{id}", Summary: "Change a ticket's subject, kind, priority, contact or cost", Perm: "ticket:edit", Req: cohort.TicketUpdate{}, Resp: cohort.Ticket{}, Handler: patchByID(s, s.svc.UpdateTicket, ticketVersion)},
 		{Method: "POST", Path: "/api/v1/tickets/{id}/respond", Summary: "Respond (the first response sets first_response_at)", Perm: "ticket:edit", Req: service.TicketInput{}, Resp: cohort.Ticket{}, Handler: s.ticketAction("respond")},
 		{Method: "POST", Path: "/api/v1/tickets/{id}/resolve", Summary: "Resolve with a resolution and cost", Perm: "ticket:edit", Req: service.TicketInput{}, Resp: cohort.Ticket{}, Handler: s.ticketAction("resolve")},
 		{Method: "POST", Path: "/api/v1/tickets/{id}/close", Summary: "Close a resolved ticket", Perm: "ticket:edit", Req: service.TicketInput{}, Resp: cohort.Ticket{}, Handler: s.ticketAction("close")},
@@ -179,8 +180,10 @@ func (s *Server) dealRoutes() []Route {
 		rs = append(rs,
 			Route{Method: "GET", Path: base, Summary: "List " + k + "s (?view=all|mine|team)", Perm: k + ":view", List: true, Resp: listOf[cohort.Deal]{}, Handler: s.listDeals(kind)},
 			Route{Method: "POST", Path: base, Summary: "Create a draft " + k + " with product lines (number generated when not given)", Perm: k + ":create", Idempotent: true, Req: dealInput{}, Resp: cohort.Deal{}, Status: 201, Handler: s.createDeal(kind)},
-			Route{Method: "GET", Path: base + "/{id}", Summary: "One " + k + " with its lines (and balance)", Perm: k + ":view", Resp: cohort.Deal{}, Handler: s.getDeal(kind)},
-			Route{Method: "PATCH", Path: base + "/{id}", Summary: "Change a " + k + " (number, lines and discount only as a draft)", Perm: k + ":edit", Req: cohort.DealUpdate{}, Resp: cohort.Deal{}, Handler: s.updateDeal(kind)},
+			Route{Method: "GET", Path: base + "/{id}", Summary: "One " + k + " with its lines (and balance)", Perm: k + ":view", Resp: cohort.Deal{}, Handler: getByID(s, func(ctx context.Context, id cohort.ID) (*cohort.Deal, error) { return s.svc.FindDeal(ctx, kind, id) }, dealVersion)},
+			Route{Method: "PATCH", Path: base + "/{id}", Summary: "Change a " + k + " (number, lines and discount only as a draft)", Perm: k + ":edit", Req: cohort.DealUpdate{}, Resp: cohort.Deal{}, Handler: patchByID(s, func(ctx context.Context, id cohort.ID, upd cohort.DealUpdate, ver int) (*cohort.Deal, error) {
+				return s.svc.UpdateDeal(ctx, kind, id, upd, ver)
+			}, dealVersion)},
 			Route{Method: "POST", Path: base + "/{id}/status", Summary: "Move a " + k + " to another status (422 names the allowed moves)", Perm: k + ":edit", Req: statusRequest{}, Resp: cohort.Deal{}, Handler: s.moveDeal(kind)},
 			Route{Method: "GET", Path: base + "/{id}/events", Summary: "A " + k + "'s events with time and person", Perm: k + ":view", Resp: listOf[cohort.RecordEvent]{}, Handler: s.recordEvents(kind)},
 		)

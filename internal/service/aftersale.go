@@ -96,6 +96,9 @@ func (s *Service) CreateProject(ctx context.Context, pj *cohort.Project, team []
 		if err := store.InsertProject(ctx, tx, pj, now); err != nil {
 			return err
 		}
+		if team, err = withDefaultTeam(ctx, tx, pj.TenantID, pj.OwnerID, team); err != nil {
+			return err
+		}
 		members := append([]cohort.TeamInput{{UserID: pj.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
 		if err := s.replaceTeam(ctx, tx, cohort.ObjProject, pj.ID, members, now); err != nil {
 			return err
@@ -294,6 +297,9 @@ func (s *Service) CreateTicket(ctx context.Context, t *cohort.Ticket, team []coh
 			}
 		}
 		if err := store.InsertTicket(ctx, tx, t, now); err != nil {
+			return err
+		}
+		if team, err = withDefaultTeam(ctx, tx, t.TenantID, t.OwnerID, team); err != nil {
 			return err
 		}
 		members := append([]cohort.TeamInput{{UserID: t.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)

@@ -239,6 +239,9 @@ func (s *Service) createDeal(ctx context.Context, tx *store.Tx, d *cohort.Deal, 
 		return err
 	}
 	if cohort.Signable(d.Kind) {
+		if team, err = withDefaultTeam(ctx, tx, d.TenantID, d.OwnerID, team); err != nil {
+			return err
+		}
 		members := append([]cohort.TeamInput{{UserID: d.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
 		if err := s.replaceTeam(ctx, tx, d.Kind, d.ID, members, now); err != nil {
 			return err

@@ -10,12 +10,12 @@ import (
 
 // Record types of the commercial documents and the price lists.
 const (
-	ObjQuote     ObjectType = "quote"
-	ObjContract  ObjectType = "contract"
-	ObjOrder     ObjectType = "order"
+	ObjQuote    ObjectType = "quote"
+	ObjContract ObjectType = "contract"
+	ObjOrder    ObjectType = "order"
+	// ObjPriceList names price lists in the audit log; they are governed by
+	// the product permissions.
 	ObjPriceList ObjectType = "price_list"
-	ObjPayment   ObjectType = "payment"
-	ObjInvoice   ObjectType = "invoice"
 )
 
 // DealKinds are the kinds of commercial document, each with its own

@@ -116,6 +116,15 @@ func TestDealTotalsAndTransitions(t *testing.T) {
 			t.Fatalf("bob quotes alice's customer: %d", res.status)
 		}
 
+		// Quotes have no team: Bob does not see Alice's, her manager does.
+		if res := o.bob.do("GET", "/api/v1/quotes/"+id(q.ID), nil, nil); res.status != 404 {
+			t.Fatalf("bob sees alice's quote: %d", res.status)
+		}
+		var mgrQuotes cohort.Page[cohort.Deal]
+		o.mgr.must(200, "GET", "/api/v1/quotes?filter=customer_id:eq:"+id(c.ID), nil, &mgrQuotes)
+		if len(mgrQuotes.Items) != 1 {
+			t.Fatalf("manager's quotes %d", len(mgrQuotes.Items))
+		}
 		// Quote workflow: draft → accepted is refused naming "sent", and writes nothing.
 		res := o.alice.do("POST", "/api/v1/quotes/"+id(q.ID)+"/status", map[string]any{"status": "accepted"}, nil)
 		if res.status != 422 || !strings.Contains(res.problem(t).Detail, "allowed: sent") {

@@ -83,8 +83,8 @@ CREATE TABLE deals (
     FOREIGN KEY (tenant_id, quote_id) REFERENCES deals (tenant_id, id),
     FOREIGN KEY (tenant_id, owner_id) REFERENCES users (tenant_id, id)
 );
-CREATE INDEX deals_owner ON deals (tenant_id, kind, owner_id, status, id);
-CREATE INDEX deals_department ON deals (tenant_id, kind, department_id, status, id);
+CREATE INDEX deals_owner ON deals (tenant_id, owner_id, kind, status, id);
+CREATE INDEX deals_department ON deals (tenant_id, department_id, kind, status, id);
 CREATE INDEX deals_customer ON deals (tenant_id, customer_id, kind);
 CREATE INDEX deals_signed ON deals (tenant_id, kind, signed_at);
 

@@ -111,8 +111,7 @@ func (db *DB) pgTableKeys(ctx context.Context) (map[string][]Key, error) {
 		out[t] = nil
 	}
 	// Constraints, and unique indexes that are not constraints, one row per
-	// column in key order (the ORDER BY is what keeps that order: without it
-	// a hash join over a larger schema returns the columns in any order).
+	// column in key order.
 	rows, err := db.Read().QueryContext(ctx, `
 SELECT c.relname, con.conname, con.contype, a.attname, k.ord
 FROM pg_constraint con
@@ -141,7 +140,7 @@ ORDER BY 1, 2, 5`)
 	idx := map[name]int{}
 	for rows.Next() {
 		var table, con, kind, col string
-		var ord int64
+		var ord int
 		if err := rows.Scan(&table, &con, &kind, &col, &ord); err != nil {
 			return nil, err
 		}

@@ -18,7 +18,11 @@ type salesOrg struct {
 }
 
 func newSalesOrg(t *testing.T, db *store.DB) *salesOrg {
-	e := newEnv(t, db)
+	return salesOrgOn(newEnv(t, db))
+}
+
+// salesOrgOn builds the sales organisation in e's tenant.
+func salesOrgOn(e *env) *salesOrg {
 	o := &salesOrg{env: e, admin: e.login("admin@acme.test", adminPassword)}
 	var depts cohort.Page[cohort.Department]
 	o.admin.must(200, "GET", "/api/v1/departments", nil, &depts)

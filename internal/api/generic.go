@@ -64,3 +64,7 @@ func contactVersion(c *cohort.Contact) int           { return c.Version }
 func opportunityVersion(o *cohort.Opportunity) int   { return o.Version }
 func leadVersion(l *cohort.Lead) int                 { return l.Version }
 func customFieldVersion(f *cohort.CustomField) int   { return f.Version }
+func priceListVersion(l *cohort.PriceList) int       { return l.Version }
+func dealVersion(d *cohort.Deal) int                 { return d.Version }
+func projectVersion(p *cohort.Project) int           { return p.Version }
+func ticketVersion(t *cohort.Ticket) int             { return t.Version }

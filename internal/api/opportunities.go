@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 )
@@ -234,6 +235,13 @@ func (s *Server) recordTeam(obj cohort.ObjectType) http.HandlerFunc {
 			team, err = s.svc.SetTeam(r.Context(), obj, id, req.Members)
 		case r.URL.Query().Get("history") == "true":
 			team, err = s.svc.TeamHistory(r.Context(), obj, id)
+		case r.URL.Query().Get("at") != "":
+			at, perr := time.Parse(time.RFC3339, r.URL.Query().Get("at"))
+			if perr != nil {
+				s.writeError(w, r, cohort.Errorf(cohort.EBADREQUEST, "at: must be an RFC 3339 time such as 2026-11-25T08:30:00Z"))
+				return
+			}
+			team, err = s.svc.TeamAt(r.Context(), obj, id, at.UTC())
 		default:
 			team, err = s.svc.Team(r.Context(), obj, id)
 		}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/cohortcrm/cohort"
@@ -33,7 +34,7 @@ type Route struct {
 
 // routeTable lists every route of the API with its permission.
 func (s *Server) routeTable() []Route {
-	return []Route{
+	return append(append([]Route{
 		{Method: "GET", Path: "/healthz", Summary: "Liveness", Public: true, Resp: map[string]string{}, Handler: s.healthz},
 		{Method: "GET", Path: "/readyz", Summary: "Readiness: the database answers and is migrated", Public: true, Resp: map[string]string{}, Handler: s.readyz},
 		{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics", Public: true, Handler: s.metricsHandler},
@@ -124,6 +125,35 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/opportunities/{id}/team", Summary: "An opportunity's team (?history=true)", Perm: "opportunity:view", Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjOpportunity)},
 		{Method: "PUT", Path: "/api/v1/opportunities/{id}/team", Summary: "Replace an opportunity's team", Perm: "opportunity:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjOpportunity)},
 
+		{Method: "GET", Path: "/api/v1/price-lists", Summary: "Price lists with their product prices", Perm: "opportunity:view", List: true, Resp: listOf[cohort.PriceList]{}, Handler: s.listPriceLists},
+		{Method: "POST", Path: "/api/v1/price-lists", Summary: "Add a price list with validity dates and product prices", Perm: "product:create", Idempotent: true, Req: priceListInput{}, Resp: cohort.PriceList{}, Status: 201, Handler: s.createPriceList},
+		{Method: "GET", Path: "/api/v1/price-lists/{id}", Summary: "One price list", Perm: "opportunity:view", Resp: cohort.PriceList{}, Handler: getByID(s, s.svc.FindPriceList, priceListVersion)},
+		{Method: "PATCH", Path: "/api/v1/price-lists/{id}", Summary: "Change a price list (items replace all prices)", Perm: "product:edit", Req: cohort.PriceListUpdate{}, Resp: cohort.PriceList{}, Handler: patchByID(s, s.svc.UpdatePriceList, priceListVersion)},
+	}, s.dealRoutes()...), []Route{
+		{Method: "GET", Path: "/api/v1/projects", Summary: "List delivery projects (?view=all|mine|team)", Perm: "project:view", List: true, Resp: listOf[cohort.Project]{}, Handler: s.listProjects},
+		{Method: "POST", Path: "/api/v1/projects", Summary: "Open a delivery project for a signed contract/order or a customer, with its team", Perm: "project:create", Idempotent: true, Req: projectInput{}, Resp: cohort.Project{}, Status: 201, Handler: s.createProject},
+		{Method: "GET", Path: "/api/v1/projects/{id}", Summary: "One project with its milestones", Perm: "project:view", Resp: cohort.Project{}, Handler: getByID(s, s.svc.FindProject, projectVersion)},
+		{Method: "PATCH", Path: "/api/v1/projects/{id}", Summary: "Change a project's name, dates or note", Perm: "project:edit", Req: cohort.ProjectUpdate{}, Resp: cohort.Project{}, Handler: patchByID(s, s.svc.UpdateProject, projectVersion)},
+		{Method: "POST", Path: "/api/v1/projects/{id}/status", Summary: "Move a project: planned, in_progress, on_hold, completed, cancelled (422 names the allowed moves)", Perm: "project:edit", Req: projectStatusRequest{}, Resp: cohort.Project{}, Handler: s.moveProject},
+		{Method: "POST", Path: "/api/v1/projects/{id}/milestones", Summary: "Add a milestone", Perm: "project:edit", Req: milestoneInput{}, Resp: cohort.Project{}, Status: 201, Handler: s.addMilestone},
+		{Method: "POST", Path: "/api/v1/projects/{id}/milestones/{milestone_id}/done", Summary: "Mark a milestone done (now, by me)", Perm: "project:edit", Resp: cohort.Project{}, Handler: s.milestoneDone},
+		{Method: "GET", Path: "/api/v1/projects/{id}/events", Summary: "A project's events with time and person", Perm: "project:view", Resp: listOf[cohort.RecordEvent]{}, Handler: s.recordEvents(cohort.ObjProject)},
+		{Method: "GET", Path: "/api/v1/projects/{id}/team", Summary: "A project's team (?history=true, ?at=time)", Perm: "project:view", Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjProject)},
+		{Method: "PUT", Path: "/api/v1/projects/{id}/team", Summary: "Replace a project's team", Perm: "project:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjProject)},
+
+		{Method: "GET", Path: "/api/v1/tickets", Summary: "List service tickets (?view=all|mine|team)", Perm: "ticket:view", List: true, Resp: listOf[cohort.Ticket]{}, Handler: s.listTickets},
+		{Method: "POST", Path: "/api/v1/tickets", Summary: "Open a ticket (request, complaint or fault) assigned to owner_id", Perm: "ticket:create", Idempotent: true, Req: ticketInput{}, Resp: cohort.Ticket{}, Status: 201, Handler: s.createTicket},
+		{Method: "GET", Path: "/api/v1/tickets/{id}", Summary: "One ticket", Perm: "ticket:view", Resp: cohort.Ticket{}, Handler: getByID(s, s.svc.FindTicket, ticketVersion)},
+		{Method: "PATCH", Path: "/api/v1/tickets/{id}", Summary: "Change a ticket's subject, kind, priority, contact or cost", Perm: "ticket:edit", Req: cohort.TicketUpdate{}, Resp: cohort.Ticket{}, Handler: patchByID(s, s.svc.UpdateTicket, ticketVersion)},
+		{Method: "POST", Path: "/api/v1/tickets/{id}/respond", Summary: "Respond (the first response sets first_response_at)", Perm: "ticket:edit", Req: service.TicketInput{}, Resp: cohort.Ticket{}, Handler: s.ticketAction("respond")},
+		{Method: "POST", Path: "/api/v1/tickets/{id}/resolve", Summary: "Resolve with a resolution and cost", Perm: "ticket:edit", Req: service.TicketInput{}, Resp: cohort.Ticket{}, Handler: s.ticketAction("resolve")},
+		{Method: "POST", Path: "/api/v1/tickets/{id}/close", Summary: "Close a resolved ticket", Perm: "ticket:edit", Req: service.TicketInput{}, Resp: cohort.Ticket{}, Handler: s.ticketAction("close")},
+		{Method: "POST", Path: "/api/v1/tickets/{id}/reopen", Summary: "Reopen a resolved or closed ticket", Perm: "ticket:edit", Req: service.TicketInput{}, Resp: cohort.Ticket{}, Handler: s.ticketAction("reopen")},
+		{Method: "POST", Path: "/api/v1/tickets/{id}/rate", Summary: "Record the customer's satisfaction (1–5) after resolution", Perm: "ticket:edit", Req: service.TicketInput{}, Resp: cohort.Ticket{}, Handler: s.ticketAction("rate")},
+		{Method: "GET", Path: "/api/v1/tickets/{id}/events", Summary: "A ticket's events with time and person", Perm: "ticket:view", Resp: listOf[cohort.RecordEvent]{}, Handler: s.recordEvents(cohort.ObjTicket)},
+		{Method: "GET", Path: "/api/v1/tickets/{id}/team", Summary: "A ticket's team (?history=true, ?at=time)", Perm: "ticket:view", Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjTicket)},
+		{Method: "PUT", Path: "/api/v1/tickets/{id}/team", Summary: "Replace a ticket's team (a new owner is told)", Perm: "ticket:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjTicket)},
+
 		{Method: "GET", Path: "/api/v1/pools", Summary: "Public pools (公海)", Perm: "customer:view", Resp: listOf[cohort.Pool]{}, Handler: s.listPools},
 		{Method: "POST", Path: "/api/v1/pools", Summary: "Create a pool with its rules", Perm: "customer:administer", Idempotent: true, Req: poolInput{}, Resp: cohort.Pool{}, Status: 201, Handler: s.createPool},
 		{Method: "PATCH", Path: "/api/v1/pools/{id}", Summary: "Replace a pool's settings and rules", Perm: "customer:administer", Req: poolInput{}, Resp: cohort.Pool{}, Handler: s.updatePool},
@@ -155,7 +185,43 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/notifications/{id}/read", Summary: "Mark a message read", Status: 204, Handler: s.markRead},
 		{Method: "POST", Path: "/api/v1/notifications/read-all", Summary: "Mark all my messages read", Status: 204, Handler: s.markAllRead},
 		{Method: "GET", Path: "/api/v1/events", Summary: "Server-sent events: live notifications", Handler: s.events},
+	}...)
+}
+
+// dealRoutes are the routes of quotes, contracts and orders; contracts and
+// orders also have a team and money.
+func (s *Server) dealRoutes() []Route {
+	var rs []Route
+	for _, kind := range cohort.DealKinds {
+		k := string(kind)
+		base := "/api/v1/" + k + "s"
+		rs = append(rs,
+			Route{Method: "GET", Path: base, Summary: "List " + k + "s (?view=all|mine|team)", Perm: k + ":view", List: true, Resp: listOf[cohort.Deal]{}, Handler: s.listDeals(kind)},
+			Route{Method: "POST", Path: base, Summary: "Create a draft " + k + " with product lines (number generated when not given)", Perm: k + ":create", Idempotent: true, Req: dealInput{}, Resp: cohort.Deal{}, Status: 201, Handler: s.createDeal(kind)},
+			Route{Method: "GET", Path: base + "/{id}", Summary: "One " + k + " with its lines (and balance)", Perm: k + ":view", Resp: cohort.Deal{}, Handler: getByID(s, func(ctx context.Context, id cohort.ID) (*cohort.Deal, error) { return s.svc.FindDeal(ctx, kind, id) }, dealVersion)},
+			Route{Method: "PATCH", Path: base + "/{id}", Summary: "Change a " + k + " (number, lines and discount only as a draft)", Perm: k + ":edit", Req: cohort.DealUpdate{}, Resp: cohort.Deal{}, Handler: patchByID(s, func(ctx context.Context, id cohort.ID, upd cohort.DealUpdate, ver int) (*cohort.Deal, error) {
+				return s.svc.UpdateDeal(ctx, kind, id, upd, ver)
+			}, dealVersion)},
+			Route{Method: "POST", Path: base + "/{id}/status", Summary: "Move a " + k + " to another status (422 names the allowed moves)", Perm: k + ":edit", Req: statusRequest{}, Resp: cohort.Deal{}, Handler: s.moveDeal(kind)},
+			Route{Method: "GET", Path: base + "/{id}/events", Summary: "A " + k + "'s events with time and person", Perm: k + ":view", Resp: listOf[cohort.RecordEvent]{}, Handler: s.recordEvents(kind)},
+		)
+		if !cohort.Signable(kind) {
+			continue
+		}
+		rs = append(rs,
+			Route{Method: "GET", Path: base + "/{id}/team", Summary: "A " + k + "'s team (?history=true, ?at=time for the team of that moment)", Perm: k + ":view", Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(kind)},
+			Route{Method: "PUT", Path: base + "/{id}/team", Summary: "Replace a " + k + "'s team", Perm: k + ":edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(kind)},
+			Route{Method: "GET", Path: base + "/{id}/payment-plans", Summary: "A " + k + "'s installments with what covers each, and its balance", Perm: k + ":view", Resp: planList{}, Handler: s.paymentPlans(kind)},
+			Route{Method: "POST", Path: base + "/{id}/payment-plans", Summary: "Add an installment (installments never exceed the total)", Perm: k + ":edit", Req: installmentInput{}, Resp: cohort.PaymentPlan{}, Status: 201, Handler: s.paymentPlans(kind)},
+			Route{Method: "DELETE", Path: base + "/{id}/payment-plans/{plan_id}", Summary: "Remove an installment no payment names", Perm: k + ":edit", Status: 204, Handler: s.deleteInstallment(kind)},
+			Route{Method: "GET", Path: base + "/{id}/payments", Summary: "A " + k + "'s payments", Perm: k + ":view", Resp: listOf[cohort.Payment]{}, Handler: s.payments(kind)},
+			Route{Method: "POST", Path: base + "/{id}/payments", Summary: "Record a payment (at most the receivable)", Perm: k + ":edit", Req: paymentInput{}, Resp: cohort.Payment{}, Status: 201, Handler: s.payments(kind)},
+			Route{Method: "GET", Path: base + "/{id}/invoices", Summary: "A " + k + "'s invoices", Perm: k + ":view", Resp: listOf[cohort.Invoice]{}, Handler: s.invoices(kind)},
+			Route{Method: "POST", Path: base + "/{id}/invoices", Summary: "Issue an invoice (issued invoices never exceed the total)", Perm: k + ":edit", Req: invoiceInput{}, Resp: cohort.Invoice{}, Status: 201, Handler: s.invoices(kind)},
+			Route{Method: "POST", Path: base + "/{id}/invoices/{invoice_id}/void", Summary: "Void an invoice", Perm: k + ":edit", Resp: cohort.Invoice{}, Handler: s.voidInvoice(kind)},
+		)
 	}
+	return rs
 }
 
 // listOf is the shape of every list response.

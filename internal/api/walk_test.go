@@ -47,7 +47,28 @@ func TestCrossTenantRouteWalk(t *testing.T) {
 		b.must(200, "GET", "/api/v1/sales-processes", nil, &procs)
 		var lead cohort.Lead
 		b.must(201, "POST", "/api/v1/leads", map[string]any{"name": "乙方线索", "company": "乙方线索公司"}, &lead)
-		ids := []cohort.ID{lead.ID, bAdmin.ID, dept.ID, role.ID, brole.ID, tok.ID, depts.Items[0].ID, cust.ID, contact.ID, pool.ID, pooled.ID, opp.ID, procs.Items[0].ID}
+		var prod cohort.Product
+		b.must(201, "POST", "/api/v1/products", map[string]any{"code": "B-1", "name": "乙方产品", "price": 10000}, &prod)
+		var pl cohort.PriceList
+		b.must(201, "POST", "/api/v1/price-lists", map[string]any{"name": "乙方价目表", "items": []map[string]any{{"product_id": prod.ID, "price": 9000}}}, &pl)
+		lines := []map[string]any{{"product_id": prod.ID, "quantity": 2}}
+		var quote, contract, order cohort.Deal
+		b.must(201, "POST", "/api/v1/quotes", map[string]any{"customer_id": cust.ID, "name": "乙方报价", "lines": lines}, &quote)
+		b.must(201, "POST", "/api/v1/contracts", map[string]any{"customer_id": cust.ID, "name": "乙方合同", "lines": lines}, &contract)
+		b.must(200, "POST", "/api/v1/contracts/"+contract.ID.String()+"/status", map[string]any{"status": "signed"}, nil)
+		b.must(201, "POST", "/api/v1/orders", map[string]any{"customer_id": cust.ID, "name": "乙方订单", "lines": lines}, &order)
+		var plan cohort.PaymentPlan
+		b.must(201, "POST", "/api/v1/contracts/"+contract.ID.String()+"/payment-plans", map[string]any{"due_date": "2026-01-01", "amount": 10000}, &plan)
+		b.must(201, "POST", "/api/v1/contracts/"+contract.ID.String()+"/payments", map[string]any{"amount": 5000}, nil)
+		var inv cohort.Invoice
+		b.must(201, "POST", "/api/v1/contracts/"+contract.ID.String()+"/invoices", map[string]any{"number": "B-FP-1", "amount": 5000}, &inv)
+		var project cohort.Project
+		b.must(201, "POST", "/api/v1/projects", map[string]any{"name": "乙方项目", "deal_id": contract.ID}, &project)
+		b.must(201, "POST", "/api/v1/projects/"+project.ID.String()+"/milestones", map[string]any{"name": "乙方里程碑"}, &project)
+		var ticket cohort.Ticket
+		b.must(201, "POST", "/api/v1/tickets", map[string]any{"customer_id": cust.ID, "subject": "乙方工单"}, &ticket)
+		ids := []cohort.ID{lead.ID, bAdmin.ID, dept.ID, role.ID, brole.ID, tok.ID, depts.Items[0].ID, cust.ID, contact.ID, pool.ID, pooled.ID, opp.ID, procs.Items[0].ID,
+			prod.ID, pl.ID, quote.ID, contract.ID, order.ID, plan.ID, inv.ID, project.ID, project.Milestones[0].ID, ticket.ID}
 		before := snapshot(t, b)
 
 		param := regexp.MustCompile(`\{[a-z_]+\}`)
@@ -82,7 +103,8 @@ func TestCrossTenantRouteWalk(t *testing.T) {
 func snapshot(t *testing.T, c *client) string {
 	var parts []string
 	for _, p := range []string{"/api/v1/users", "/api/v1/departments", "/api/v1/perm-roles", "/api/v1/business-roles", "/api/v1/me/tokens",
-		"/api/v1/customers", "/api/v1/followups", "/api/v1/pools", "/api/v1/opportunities", "/api/v1/sales-processes", "/api/v1/leads"} {
+		"/api/v1/customers", "/api/v1/followups", "/api/v1/pools", "/api/v1/opportunities", "/api/v1/sales-processes", "/api/v1/leads",
+		"/api/v1/price-lists", "/api/v1/quotes", "/api/v1/contracts", "/api/v1/orders", "/api/v1/projects", "/api/v1/tickets"} {
 		res := c.do("GET", p, nil, nil)
 		var v map[string]any
 		_ = json.Unmarshal(res.body, &v)

@@ -28,6 +28,15 @@ const (
 	KindPoolWarning = "pool_warning"
 	// KindNextActionDue: a next action's window opens (params: customer, plan).
 	KindNextActionDue = "next_action_due"
+	// KindDealSigned: a contract or order whose team you are on was signed
+	// (params: kind, number, customer, amount).
+	KindDealSigned = "deal_signed"
+	// KindPaymentReceived: a payment arrived on a contract or order whose team
+	// you are on (params: kind, number, customer, amount).
+	KindPaymentReceived = "payment_received"
+	// KindTicketAssigned: a service ticket is now yours (params: number,
+	// subject, customer, priority).
+	KindTicketAssigned = "ticket_assigned"
 )
 
 // Locales the catalogue speaks.
@@ -180,6 +189,27 @@ var renderers = map[string]func(p params, zh bool) (title, body string){
 		}
 		return "Next action due", "Time to follow up " + c + ": " + plan + "."
 	},
+	KindDealSigned: func(p params, zh bool) (string, string) {
+		doc, num, c, amt := docLabel(p.str("kind", zh), zh), p.str("number", zh), p.str("customer", zh), p.str("amount", zh)
+		if zh {
+			return doc + "已签约", "客户「" + c + "」的" + doc + " " + num + " 已签约，金额 " + amt + "。"
+		}
+		return strings.ToUpper(doc[:1]) + doc[1:] + " signed", "The " + doc + " " + num + " with " + c + " was signed for " + amt + "."
+	},
+	KindPaymentReceived: func(p params, zh bool) (string, string) {
+		doc, num, c, amt := docLabel(p.str("kind", zh), zh), p.str("number", zh), p.str("customer", zh), p.str("amount", zh)
+		if zh {
+			return "收到回款", "客户「" + c + "」的" + doc + " " + num + " 收到回款 " + amt + "。"
+		}
+		return "Payment received", c + " paid " + amt + " on the " + doc + " " + num + "."
+	},
+	KindTicketAssigned: func(p params, zh bool) (string, string) {
+		num, subj, c, prio := p.str("number", zh), p.str("subject", zh), p.str("customer", zh), p.str("priority", zh)
+		if zh {
+			return "新工单分配给你", "客户「" + c + "」的工单 " + num + "「" + subj + "」（优先级：" + priorityLabel(prio, zh) + "）现在由你处理。"
+		}
+		return "A ticket is now yours", "The ticket " + num + " \"" + subj + "\" from " + c + " (priority " + priorityLabel(prio, zh) + ") is now yours."
+	},
 	KindTest: func(p params, zh bool) (string, string) {
 		msg := p.str("message", zh)
 		if zh {
@@ -224,6 +254,46 @@ var planLabels = map[string][2]string{
 
 func planLabel(key string, zh bool) string {
 	l, ok := planLabels[key]
+	if !ok {
+		return key
+	}
+	if zh {
+		return l[0]
+	}
+	return l[1]
+}
+
+// docLabels name the commercial documents in both languages.
+var docLabels = map[string][2]string{
+	"quote":    {"报价单", "quote"},
+	"contract": {"合同", "contract"},
+	"order":    {"订单", "order"},
+}
+
+func docLabel(kind string, zh bool) string {
+	l, ok := docLabels[kind]
+	if !ok {
+		if zh {
+			return "单据"
+		}
+		return "document"
+	}
+	if zh {
+		return l[0]
+	}
+	return l[1]
+}
+
+// priorityLabels name the ticket priorities in both languages.
+var priorityLabels = map[string][2]string{
+	"low":    {"低", "low"},
+	"normal": {"普通", "normal"},
+	"high":   {"高", "high"},
+	"urgent": {"紧急", "urgent"},
+}
+
+func priorityLabel(key string, zh bool) string {
+	l, ok := priorityLabels[key]
 	if !ok {
 		return key
 	}

@@ -30,6 +30,14 @@ func TestRender(t *testing.T) {
 		{notify.KindWelcome, `null`, "en", "Welcome to Cohort", "Your account is ready."},
 		{notify.KindTest, `{"message":"hello"}`, "en", "Test notification", "hello"},
 		{notify.KindTest, `[1,2]`, "zh-CN", "测试通知", "这是一条测试通知。"},
+		{notify.KindDealSigned, `{"kind":"contract","number":"HT-2026-000001","customer":"星河科技","amount":"12345.67 CNY"}`, "zh-CN",
+			"合同已签约", "客户「星河科技」的合同 HT-2026-000001 已签约，金额 12345.67 CNY。"},
+		{notify.KindDealSigned, `{"kind":"order","number":"DD-2026-000002","customer":"Acme","amount":"5.00 USD"}`, "en",
+			"Order signed", "The order DD-2026-000002 with Acme was signed for 5.00 USD."},
+		{notify.KindPaymentReceived, `{"kind":"contract","number":"HT-2026-000001","customer":"星河科技","amount":"100.00 CNY"}`, "zh",
+			"收到回款", "客户「星河科技」的合同 HT-2026-000001 收到回款 100.00 CNY。"},
+		{notify.KindTicketAssigned, `{"number":"GD-2026-000003","subject":"无法登录","customer":"星河科技","priority":"urgent"}`, "zh-CN",
+			"新工单分配给你", "客户「星河科技」的工单 GD-2026-000003「无法登录」（优先级：紧急）现在由你处理。"},
 		{"deal_won", `{"amount":1}`, "zh-CN", "deal_won", ""},
 	}
 	for _, c := range cases {

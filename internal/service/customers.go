@@ -257,8 +257,45 @@ func (s *Service) visibleRecord(ctx context.Context, obj cohort.ObjectType, id c
 			return nil, err
 		}
 		return p, nil
+	case cohort.ObjContract, cohort.ObjOrder:
+		scope, p, err := s.recordScope(ctx, obj, act, "d")
+		if err != nil {
+			return nil, err
+		}
+		if _, err := store.FindDeal(ctx, s.db.Read(), p.Tenant.ID, obj, id, scope); err != nil {
+			return nil, err
+		}
+		return p, nil
+	case cohort.ObjProject:
+		scope, p, err := s.recordScope(ctx, obj, act, "j")
+		if err != nil {
+			return nil, err
+		}
+		if _, err := store.FindProject(ctx, s.db.Read(), p.Tenant.ID, id, scope); err != nil {
+			return nil, err
+		}
+		return p, nil
+	case cohort.ObjTicket:
+		scope, p, err := s.recordScope(ctx, obj, act, "k")
+		if err != nil {
+			return nil, err
+		}
+		if _, err := store.FindTicket(ctx, s.db.Read(), p.Tenant.ID, id, scope); err != nil {
+			return nil, err
+		}
+		return p, nil
 	}
 	return nil, cohort.Errorf(cohort.ENOTFOUND, "no team on %s", obj)
+}
+
+// TeamAt returns a record's team as it was at instant at: the team that
+// earns the credit of an event recorded then.
+func (s *Service) TeamAt(ctx context.Context, obj cohort.ObjectType, id cohort.ID, at time.Time) ([]cohort.TeamMember, error) {
+	p, err := s.visibleRecord(ctx, obj, id, cohort.ActView)
+	if err != nil {
+		return nil, err
+	}
+	return store.TeamAt(ctx, s.db.Read(), p.Tenant.ID, obj, id, at)
 }
 
 // SetTeam replaces a record's team. Exactly one owner; revenue roles' shares
@@ -310,8 +347,13 @@ func (s *Service) SetTeam(ctx context.Context, obj cohort.ObjectType, id cohort.
 				if err := store.SetRecordOwner(ctx, tx, obj, p.Tenant.ID, id, u.ID, u.DepartmentID, now); err != nil {
 					return err
 				}
-				if err := s.reindexOpportunity(ctx, tx, p.Tenant.ID, id); err != nil {
+				if err := s.reindexRecord(ctx, tx, obj, p.Tenant.ID, id); err != nil {
 					return err
+				}
+				if obj == cohort.ObjTicket {
+					if err := s.notifyTicketAssigned(ctx, tx, id, u.ID); err != nil {
+						return err
+					}
 				}
 			}
 		}

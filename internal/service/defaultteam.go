@@ -8,7 +8,7 @@ import (
 )
 
 // DefaultTeam returns the caller's default team: people who join every new
-// customer and opportunity the caller owns.
+// customer, opportunity, contract, order, project and ticket the caller owns.
 func (s *Service) DefaultTeam(ctx context.Context) ([]cohort.TeamInput, error) {
 	p, err := principal(ctx)
 	if err != nil || p.User == nil {

@@ -178,11 +178,21 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 			if err != nil || o.CustomerID != c.ID {
 				return cohort.Errorf(cohort.EINVALID, "record_id: not an opportunity of this customer")
 			}
+		case cohort.ObjTicket:
+			t, err := store.FindTicket(ctx, tx, p.Tenant.ID, f.RecordID, store.Where{})
+			if err != nil || t.CustomerID != c.ID {
+				return cohort.Errorf(cohort.EINVALID, "record_id: not a ticket of this customer")
+			}
 		default:
-			return cohort.Errorf(cohort.EINVALID, "record_type: follow-ups link to opportunities only")
+			return cohort.Errorf(cohort.EINVALID, "record_type: follow-ups link to opportunities and tickets only")
 		}
 		if err := store.InsertFollowUp(ctx, tx, f, now); err != nil {
 			return err
+		}
+		if f.RecordType == cohort.ObjTicket {
+			if err := s.respondByFollowUp(ctx, tx, f); err != nil {
+				return err
+			}
 		}
 		if _, err := store.CloseNextActions(ctx, tx, p.Tenant.ID, c.ID, p.User.ID, f.ID, now); err != nil {
 			return err

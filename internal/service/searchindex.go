@@ -81,6 +81,54 @@ func leadDoc(l *cohort.Lead) search.Doc {
 		DepartmentID: l.DepartmentID, Title: l.Name, Text: joinText(l.Company, l.Title, l.Phone, l.Email, l.Province, l.City, l.Source), UpdatedAt: l.UpdatedAt}
 }
 
+// reindexDeal indexes a contract or order by number, name and customer.
+func (s *Service) reindexDeal(ctx context.Context, tx *store.Tx, d *cohort.Deal) error {
+	return search.Upsert(ctx, tx, search.Doc{TenantID: d.TenantID, ObjectType: string(d.Kind), ObjectID: d.ID, OwnerID: d.OwnerID,
+		DepartmentID: d.DepartmentID, Title: d.Number + " " + d.Name, Text: joinText(d.CustomerName, d.Note), UpdatedAt: d.UpdatedAt})
+}
+
+// reindexProject indexes a delivery project by number, name and customer.
+func (s *Service) reindexProject(ctx context.Context, tx *store.Tx, p *cohort.Project) error {
+	return search.Upsert(ctx, tx, search.Doc{TenantID: p.TenantID, ObjectType: string(cohort.ObjProject), ObjectID: p.ID, OwnerID: p.OwnerID,
+		DepartmentID: p.DepartmentID, Title: p.Number + " " + p.Name, Text: joinText(p.CustomerName), UpdatedAt: p.UpdatedAt})
+}
+
+// reindexTicket indexes a ticket by number, subject and customer.
+func (s *Service) reindexTicket(ctx context.Context, tx *store.Tx, t *cohort.Ticket) error {
+	return search.Upsert(ctx, tx, search.Doc{TenantID: t.TenantID, ObjectType: string(cohort.ObjTicket), ObjectID: t.ID, OwnerID: t.OwnerID,
+		DepartmentID: t.DepartmentID, Title: t.Number + " " + t.Subject, Text: joinText(t.CustomerName, t.Kind), UpdatedAt: t.UpdatedAt})
+}
+
+// reindexRecord re-reads and indexes a record with a team after its owner
+// changed.
+func (s *Service) reindexRecord(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, tenantID, id cohort.ID) error {
+	switch obj {
+	case cohort.ObjCustomer:
+		return s.reindexCustomer(ctx, tx, tenantID, id)
+	case cohort.ObjOpportunity:
+		return s.reindexOpportunity(ctx, tx, tenantID, id)
+	case cohort.ObjContract, cohort.ObjOrder:
+		d, err := store.FindDeal(ctx, tx, tenantID, obj, id, store.Where{})
+		if err != nil {
+			return err
+		}
+		return s.reindexDeal(ctx, tx, d)
+	case cohort.ObjProject:
+		p, err := store.FindProject(ctx, tx, tenantID, id, store.Where{})
+		if err != nil {
+			return err
+		}
+		return s.reindexProject(ctx, tx, p)
+	case cohort.ObjTicket:
+		t, err := store.FindTicket(ctx, tx, tenantID, id, store.Where{})
+		if err != nil {
+			return err
+		}
+		return s.reindexTicket(ctx, tx, t)
+	}
+	return nil
+}
+
 // searchable maps each searchable type to the permission object that governs
 // it (contacts follow their customer's scope).
 var searchable = []struct {
@@ -92,6 +140,10 @@ var searchable = []struct {
 	{cohort.ObjContact, cohort.ObjCustomer, ""},
 	{cohort.ObjOpportunity, cohort.ObjOpportunity, cohort.ObjOpportunity},
 	{cohort.ObjLead, cohort.ObjLead, ""},
+	{cohort.ObjContract, cohort.ObjContract, cohort.ObjContract},
+	{cohort.ObjOrder, cohort.ObjOrder, cohort.ObjOrder},
+	{cohort.ObjProject, cohort.ObjProject, cohort.ObjProject},
+	{cohort.ObjTicket, cohort.ObjTicket, cohort.ObjTicket},
 }
 
 // Search finds records of the given types (all searchable types when

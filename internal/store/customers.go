@@ -71,7 +71,8 @@ var CustomerList = &ListSpec{
 
 // RecordAccessWhere is AccessWhere for a record with a team: the data scope
 // over its owner and department, or a current, unexpired membership of the
-// asker in the record's team, whatever the department.
+// asker in the record's team, whatever the department. A record type without
+// a team gets the data scope alone.
 //
 // It is written as "id IN (scope UNION team)" rather than "scope OR EXISTS
 // team": an OR across two tables keeps both engines from using an index and
@@ -81,7 +82,11 @@ func RecordAccessWhere(a cohort.Access, recordType cohort.ObjectType, alias stri
 	if scope.SQL == "" {
 		return scope
 	}
-	table := recordTables[recordType]
+	table, ok := recordTables[recordType]
+	if !ok {
+		// A record type without a team (quotes): the data scope alone.
+		return AccessWhere(a, alias+".owner_id", alias+".department_id")
+	}
 	args := append([]any{int64(a.TenantID)}, scope.Args...)
 	args = append(args, int64(a.TenantID), string(recordType), int64(a.UserID), ms(now))
 	return Where{alias + `.id IN (SELECT x.id FROM ` + table + ` x WHERE x.tenant_id = ? AND (` + scope.SQL + `)
@@ -310,6 +315,9 @@ type MergeCounts struct {
 	Opportunities int64 `json:"opportunities"`
 	Leads         int64 `json:"leads"`
 	PoolEvents    int64 `json:"pool_events"`
+	Deals         int64 `json:"deals"`
+	Projects      int64 `json:"projects"`
+	Tickets       int64 `json:"tickets"`
 	TeamHistory   int64 `json:"team_history"`
 }
 
@@ -328,6 +336,9 @@ func MoveCustomerRecords(ctx context.Context, tx *Tx, tenantID, from, to cohort.
 		{&mc.Opportunities, "UPDATE opportunities SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
 		{&mc.Leads, "UPDATE leads SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
 		{&mc.PoolEvents, "UPDATE pool_events SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
+		{&mc.Deals, "UPDATE deals SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
+		{&mc.Projects, "UPDATE projects SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
+		{&mc.Tickets, "UPDATE tickets SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
 		{&mc.TeamHistory, "UPDATE record_team SET record_id = ? WHERE tenant_id = ? AND record_type = 'customer' AND record_id = ? AND valid_to IS NOT NULL"},
 	} {
 		res, err := tx.ExecContext(ctx, m.sql, int64(to), int64(tenantID), int64(from))

@@ -71,7 +71,8 @@ func CloseMembership(ctx context.Context, tx *Tx, tenantID, id cohort.ID, now ti
 }
 
 // recordTables maps the record types that carry a team to their tables.
-var recordTables = map[cohort.ObjectType]string{cohort.ObjCustomer: "customers", cohort.ObjOpportunity: "opportunities"}
+var recordTables = map[cohort.ObjectType]string{cohort.ObjCustomer: "customers", cohort.ObjOpportunity: "opportunities",
+	cohort.ObjContract: "deals", cohort.ObjOrder: "deals", cohort.ObjProject: "projects", cohort.ObjTicket: "tickets"}
 
 // RecordTable returns the table of a record type with a team.
 func RecordTable(obj cohort.ObjectType) (string, bool) {

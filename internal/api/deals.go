@@ -1,0 +1,309 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+)
+
+type priceListInput struct {
+	Name      string                 `json:"name"`
+	Currency  string                 `json:"currency"`
+	ValidFrom string                 `json:"valid_from"`
+	ValidTo   string                 `json:"valid_to"`
+	Items     []cohort.PriceListItem `json:"items"`
+}
+
+func (s *Server) listPriceLists(w http.ResponseWriter, r *http.Request) {
+	lq, err := listQuery(r, "active", "currency")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	items, next, err := s.svc.ListPriceLists(r.Context(), lq)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, cohort.Page[*cohort.PriceList]{Items: nonNil(items), NextCursor: next})
+}
+
+func (s *Server) createPriceList(w http.ResponseWriter, r *http.Request) {
+	var in priceListInput
+	if err := decode(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	l := &cohort.PriceList{Name: in.Name, Currency: in.Currency, ValidFrom: in.ValidFrom, ValidTo: in.ValidTo, Items: in.Items}
+	if err := s.svc.CreatePriceList(r.Context(), l); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/price-lists/"+l.ID.String())
+	respondVersioned(w, http.StatusCreated, l, l.Version)
+}
+
+// dealInput is the body that creates a quote, contract or order.
+type dealInput struct {
+	Number        string             `json:"number"`
+	Name          string             `json:"name"`
+	CustomerID    cohort.ID          `json:"customer_id"`
+	ContactID     cohort.ID          `json:"contact_id"`
+	OpportunityID cohort.ID          `json:"opportunity_id"`
+	QuoteID       cohort.ID          `json:"quote_id"`
+	Currency      string             `json:"currency"`
+	Discount      int64              `json:"discount"`
+	ValidUntil    string             `json:"valid_until"`
+	StartDate     string             `json:"start_date"`
+	EndDate       string             `json:"end_date"`
+	Note          string             `json:"note"`
+	Lines         []cohort.DealLine  `json:"lines"`
+	Team          []cohort.TeamInput `json:"team"`
+}
+
+func (s *Server) listDeals(kind cohort.ObjectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		lq, err := listQuery(r, "status", "customer_id", "opportunity_id", "owner_id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		items, next, err := s.svc.ListDeals(r.Context(), kind, r.URL.Query().Get("view"), lq)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		respond(w, http.StatusOK, cohort.Page[*cohort.Deal]{Items: nonNil(items), NextCursor: next})
+	}
+}
+
+func (s *Server) createDeal(kind cohort.ObjectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in dealInput
+		if err := decode(r, &in); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		d := &cohort.Deal{Kind: kind, Number: in.Number, Name: in.Name, CustomerID: in.CustomerID, ContactID: in.ContactID,
+			OpportunityID: in.OpportunityID, QuoteID: in.QuoteID, Currency: in.Currency, Discount: in.Discount, ValidUntil: in.ValidUntil,
+			StartDate: in.StartDate, EndDate: in.EndDate, Note: in.Note, Lines: in.Lines}
+		if err := s.svc.CreateDeal(r.Context(), d, in.Team); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		w.Header().Set("Location", "/api/v1/"+string(kind)+"s/"+d.ID.String())
+		respondVersioned(w, http.StatusCreated, d, d.Version)
+	}
+}
+
+type statusRequest struct {
+	Status string `json:"status"`
+	// SignedAt backdates a signing (contracts and orders); default now.
+	SignedAt *cohortTime `json:"signed_at,omitempty"`
+}
+
+func (s *Server) moveDeal(kind cohort.ObjectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		ver, err := ifMatch(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var req statusRequest
+		if err := decode(r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var at *time.Time
+		if req.SignedAt != nil {
+			at = &req.SignedAt.Time
+		}
+		d, err := s.svc.MoveDeal(r.Context(), kind, id, req.Status, at, ver)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		respondVersioned(w, http.StatusOK, d, d.Version)
+	}
+}
+
+func (s *Server) recordEvents(obj cohort.ObjectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		evs, err := s.svc.Events(r.Context(), obj, id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		respond(w, http.StatusOK, cohort.Page[cohort.RecordEvent]{Items: evs})
+	}
+}
+
+// planList is a payment plan with the document's balance.
+type planList struct {
+	Items   []cohort.PaymentPlan `json:"items"`
+	Balance *cohort.Balance      `json:"balance"`
+}
+
+type installmentInput struct {
+	DueDate string `json:"due_date"`
+	Amount  int64  `json:"amount"`
+	Note    string `json:"note"`
+}
+
+func (s *Server) paymentPlans(kind cohort.ObjectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if r.Method == http.MethodPost {
+			var in installmentInput
+			if err := decode(r, &in); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			pl := &cohort.PaymentPlan{DueDate: in.DueDate, Amount: in.Amount, Note: in.Note}
+			if err := s.svc.AddInstallment(r.Context(), kind, id, pl); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			respond(w, http.StatusCreated, pl)
+			return
+		}
+		plans, bal, err := s.svc.PaymentPlans(r.Context(), kind, id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		respond(w, http.StatusOK, planList{Items: plans, Balance: bal})
+	}
+}
+
+func (s *Server) deleteInstallment(kind cohort.ObjectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		planID, err := pathID(r, "plan_id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.svc.DeleteInstallment(r.Context(), kind, id, planID); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+type paymentInput struct {
+	PlanID       cohort.ID `json:"plan_id"`
+	ReceivedDate string    `json:"received_date"`
+	Amount       int64     `json:"amount"`
+	Method       string    `json:"method"`
+	Reference    string    `json:"reference"`
+	Note         string    `json:"note"`
+}
+
+func (s *Server) payments(kind cohort.ObjectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if r.Method == http.MethodPost {
+			var in paymentInput
+			if err := decode(r, &in); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			pay := &cohort.Payment{PlanID: in.PlanID, ReceivedDate: in.ReceivedDate, Amount: in.Amount, Method: in.Method, Reference: in.Reference, Note: in.Note}
+			if err := s.svc.RecordPayment(r.Context(), kind, id, pay); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			respond(w, http.StatusCreated, pay)
+			return
+		}
+		pays, err := s.svc.Payments(r.Context(), kind, id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		respond(w, http.StatusOK, cohort.Page[cohort.Payment]{Items: pays})
+	}
+}
+
+type invoiceInput struct {
+	Number     string `json:"number"`
+	Amount     int64  `json:"amount"`
+	IssuedDate string `json:"issued_date"`
+	Note       string `json:"note"`
+}
+
+func (s *Server) invoices(kind cohort.ObjectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if r.Method == http.MethodPost {
+			var in invoiceInput
+			if err := decode(r, &in); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			inv := &cohort.Invoice{Number: in.Number, Amount: in.Amount, IssuedDate: in.IssuedDate, Note: in.Note}
+			if err := s.svc.IssueInvoice(r.Context(), kind, id, inv); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			respondVersioned(w, http.StatusCreated, inv, inv.Version)
+			return
+		}
+		invs, err := s.svc.Invoices(r.Context(), kind, id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		respond(w, http.StatusOK, cohort.Page[cohort.Invoice]{Items: invs})
+	}
+}
+
+func (s *Server) voidInvoice(kind cohort.ObjectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		invID, err := pathID(r, "invoice_id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		inv, err := s.svc.VoidInvoice(r.Context(), kind, id, invID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		respondVersioned(w, http.StatusOK, inv, inv.Version)
+	}
+}

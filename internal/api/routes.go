@@ -76,6 +76,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/customers/{id}/team", Summary: "A customer's team (?history=true for every membership)", Perm: "customer:view", Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjCustomer)},
 		{Method: "PUT", Path: "/api/v1/customers/{id}/team", Summary: "Replace a customer's team", Perm: "customer:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjCustomer)},
 		{Method: "GET", Path: "/api/v1/customers/{id}/timeline", Summary: "A customer's follow-ups and changes, newest first", Perm: "customer:view", Resp: listOf[service.TimelineItem]{}, Handler: s.customerTimeline},
+		{Method: "GET", Path: "/api/v1/customers/{id}/next-actions", Summary: "A customer's open next actions, soonest due first", Perm: "customer:view", Resp: listOf[cohort.NextAction]{}, Handler: s.customerNextActions},
 		{Method: "GET", Path: "/api/v1/customers/{id}/contacts", Summary: "A customer's contacts", Perm: "customer:view", Resp: listOf[cohort.Contact]{}, Handler: s.customerContacts},
 		{Method: "POST", Path: "/api/v1/customers/{id}/contacts", Summary: "Add a contact", Perm: "customer:edit", Idempotent: true, Req: contactInput{}, Resp: cohort.Contact{}, Status: 201, Handler: s.createContact},
 		{Method: "PATCH", Path: "/api/v1/contacts/{id}", Summary: "Change a contact", Perm: "customer:edit", Req: cohort.ContactUpdate{}, Resp: cohort.Contact{}, Handler: s.updateContact},

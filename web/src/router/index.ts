@@ -28,6 +28,24 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', name: 'workbench', component: () => import('@/views/WorkbenchView.vue'), meta: { title: 'nav.workbench' } },
       {
+        path: 'customers',
+        name: 'customers',
+        component: () => import('@/views/CustomersView.vue'),
+        meta: { title: 'nav.customers', perm: ['customer', 'view'] },
+      },
+      {
+        path: 'customers/:id',
+        name: 'customer',
+        component: () => import('@/views/CustomerView.vue'),
+        meta: { title: 'nav.customers', perm: ['customer', 'view'] },
+      },
+      {
+        path: 'pools',
+        name: 'pools',
+        component: () => import('@/views/PoolsView.vue'),
+        meta: { title: 'nav.pools', perm: ['customer', 'view'] },
+      },
+      {
         path: 'org/users',
         name: 'users',
         component: () => import('@/views/UsersView.vue'),

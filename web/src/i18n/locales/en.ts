@@ -210,7 +210,7 @@ const en: MessageSchema = {
     title: 'Customers',
     subtitle: 'Customers I own, work on, or may see',
     create: 'New customer',
-    views: { all: 'All', mine: 'Mine', subordinates: 'My team’s', team: 'I take part' },
+    views: { all: 'All', mine: 'Mine', subordinates: 'My reports', team: 'I take part' },
     searchPlaceholder: 'Search name or credit code',
     columns: 'Columns',
     columnsReset: 'Defaults',
@@ -562,6 +562,19 @@ const en: MessageSchema = {
   notFound: {
     title: 'Page not found',
     back: 'Back to workbench',
+  },
+  server: {
+    duplicate: 'A customer with this name or credit code exists already: {name}',
+    shares: "The revenue roles' shares add up to {n}%, not 100%",
+    oneOwner: 'A team has exactly one owner, not {n}',
+    dailyLimit: "You have claimed {n} customers today, the pool's daily limit",
+    maxOwned: "You own {n} customers, the pool's cap",
+    reclaimBlock: 'You lost this customer to the pool recently; you may claim it again from {at}',
+    inPool: 'The customer is in a pool already',
+    noPool: 'There is no pool yet; an administrator creates one first',
+    assignAdmins: "Only the pool's administrators assign customers",
+    needTransfer: 'Changing the owner needs the transfer permission',
+    nextRequired: 'Set the next action: the customer is active',
   },
   errors: {
     validation: 'Some fields are not valid',

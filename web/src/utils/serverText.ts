@@ -1,0 +1,40 @@
+// The server's problem details are English. For the messages a salesperson
+// meets every day (duplicates, team shares, pool limits) the Chinese UI shows
+// its own wording; anything not recognised is shown as the server wrote it.
+import { currentLocale, t } from '@/i18n'
+
+const RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Record<string, string> }[] = [
+  {
+    re: /a customer with this name or credit code exists already: (.+)$/,
+    key: 'server.duplicate',
+    args: (m) => ({ name: m[1] }),
+  },
+  {
+    re: /the revenue roles' shares add up to ([\d.]+) %, not 100 %/,
+    key: 'server.shares',
+    args: (m) => ({ n: String(Number(m[1])) }),
+  },
+  { re: /a record has exactly one owner \(负责人\), not (\d+)/, key: 'server.oneOwner', args: (m) => ({ n: m[1] }) },
+  { re: /you have claimed (\d+) customers today/, key: 'server.dailyLimit', args: (m) => ({ n: m[1] }) },
+  { re: /you own (\d+) customers, the pool's cap/, key: 'server.maxOwned', args: (m) => ({ n: m[1] }) },
+  {
+    re: /you lost this customer to the pool recently; you may claim it again from (.+)$/,
+    key: 'server.reclaimBlock',
+    args: (m) => ({ at: m[1] }),
+  },
+  { re: /the customer is in a pool already/, key: 'server.inPool', args: () => ({}) },
+  { re: /there is no pool yet/, key: 'server.noPool', args: () => ({}) },
+  { re: /only the pool's administrators assign customers/, key: 'server.assignAdmins', args: () => ({}) },
+  { re: /changing the owner needs the transfer permission/, key: 'server.needTransfer', args: () => ({}) },
+  { re: /next_action: is required/, key: 'server.nextRequired', args: () => ({}) },
+]
+
+export function localiseServerText(msg: string): string {
+  if (!msg) return msg
+  if (currentLocale() === 'en') return msg
+  for (const r of RULES) {
+    const m = msg.match(r.re)
+    if (m) return t(r.key, r.args(m))
+  }
+  return msg
+}

@@ -25,6 +25,19 @@ async function tabTo(page, testid, max = 40) {
   throw new Error(`Tab never reached ${testid}`)
 }
 
+/**
+ * HTML5 drag and drop of a card onto a drop target, with the events a browser
+ * sends (headless Chromium does not start native drags from mouse moves).
+ */
+async function dragAndDrop(page, source, target) {
+  const dataTransfer = await page.evaluateHandle(() => new DataTransfer())
+  await source.dispatchEvent('dragstart', { dataTransfer })
+  await target.dispatchEvent('dragenter', { dataTransfer })
+  await target.dispatchEvent('dragover', { dataTransfer })
+  await target.dispatchEvent('drop', { dataTransfer })
+  await source.dispatchEvent('dragend', { dataTransfer })
+}
+
 /** JSON call with the browser's session (same cookies). */
 async function apiCall(page, method, path, data) {
   const res = await page.request.fetch(path, { method, data, headers: { Accept: 'application/json' } })
@@ -247,6 +260,43 @@ if (problem) {
       await screenshot(sp, 'customers-mine')
       assert.deepEqual(admin.errors, [], 'no uncaught errors in the admin page')
       assert.deepEqual(seller.errors, [], 'no uncaught errors in the salesperson page')
+    })
+
+    test('(f) pipeline: a refused stage move shows the reason and reverts; an allowed one sticks', async () => {
+      const { page } = admin
+      const procs = await apiCall(page, 'GET', '/api/v1/sales-processes')
+      const proc = procs.items.find((p) => p.key === 'small_order') ?? procs.items[0]
+      const [first, second, third] = proc.stages.map((s) => s.key)
+      const customers = await apiCall(page, 'GET', `/api/v1/customers?q=${runId}&limit=5`)
+      const name = `E2E商机-${runId}`
+      await apiCall(page, 'POST', '/api/v1/opportunities', {
+        customer_id: customers.items[0].id,
+        process_id: proc.id,
+        name,
+        amount: 50000000,
+      })
+      await navigate(page, 'nav-opportunities')
+      await page.locator(`[data-testid="opp-process-${proc.key}"]`).click()
+      const card = page.locator(`[data-testid="kanban-card"][data-name="${name}"]`)
+      await page.locator(`[data-testid="kanban-col-${first}"] [data-testid="kanban-card"][data-name="${name}"]`).waitFor()
+
+      // The last stage needs more than an amount: refused, and the card goes back.
+      await dragAndDrop(page, card, page.locator(`[data-testid="kanban-col-${third}"]`))
+      const refused = page.locator('.stage-refused')
+      await refused.waitFor()
+      assert.ok((await refused.innerText()).length > 8, 'the refusal says what is missing')
+      await page.locator(`[data-testid="kanban-col-${first}"] [data-testid="kanban-card"][data-name="${name}"]`).waitFor()
+      await page.waitForTimeout(400) // the toast's entrance
+      await screenshot(page, 'pipeline-refused')
+
+      // The next stage only needs the amount: the move sticks, also after a reload.
+      await dragAndDrop(page, card, page.locator(`[data-testid="kanban-col-${second}"]`))
+      await page.locator(`[data-testid="kanban-col-${second}"] [data-testid="kanban-card"][data-name="${name}"]`).waitFor()
+      await page.reload()
+      await page.locator(`[data-testid="opp-process-${proc.key}"]`).click()
+      await page.locator(`[data-testid="kanban-col-${second}"] [data-testid="kanban-card"][data-name="${name}"]`).waitFor()
+      await screenshot(page, 'pipeline')
+      assert.deepEqual(admin.errors, [], 'no uncaught errors in the admin page')
     })
   })
 }

@@ -261,3 +261,60 @@ export const pools = {
   update: (id: string, body: PoolInput, version: number) => api.patch<Pool>(`${V1}/pools/${id}`, body, version),
   customers: async (id: string, q: Query) => page<Customer>(await api.get(`${V1}/pools/${id}/customers`, q)),
 }
+
+// ---- opportunities ---------------------------------------------------------
+
+export interface Stage {
+  key: string
+  name_zh: string
+  name_en: string
+  probability: number
+  required_fields: string[]
+  required_followups: string[]
+  guidance_zh?: string
+  guidance_en?: string
+}
+
+export interface SalesProcess {
+  id: string
+  key: string
+  name_zh: string
+  name_en: string
+  stages: Stage[]
+  active: boolean
+  version: number
+}
+
+export interface Opportunity {
+  id: string
+  customer_id: string
+  contact_id: string | null
+  process_id: string
+  stage: string
+  name: string
+  amount: number
+  currency: string
+  expected_close_date: string
+  forecast_category: string
+  status: 'open' | 'won' | 'lost' | 'invalid'
+  owner_id: string | null
+  version: number
+  created_at: string
+  updated_at: string
+}
+
+export interface OpportunityInput {
+  customer_id: string
+  process_id: string
+  name: string
+  amount?: number
+  expected_close_date?: string
+}
+
+export const opportunities = {
+  processes: async () => items<SalesProcess>(await api.get(`${V1}/sales-processes`)),
+  list: async (q: Query) => page<Opportunity>(await api.get(`${V1}/opportunities`, q)),
+  create: (body: OpportunityInput) => api.post<Opportunity>(`${V1}/opportunities`, body),
+  move: (id: string, stage: string, version: number) =>
+    api.post<Opportunity>(`${V1}/opportunities/${id}/stage`, { stage }, { headers: { 'If-Match': `"v${version}"` } }),
+}

@@ -40,6 +40,12 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.customers', perm: ['customer', 'view'] },
       },
       {
+        path: 'opportunities',
+        name: 'opportunities',
+        component: () => import('@/views/OpportunitiesView.vue'),
+        meta: { title: 'nav.opportunities', perm: ['opportunity', 'view'] },
+      },
+      {
         path: 'pools',
         name: 'pools',
         component: () => import('@/views/PoolsView.vue'),
@@ -111,6 +117,9 @@ router.beforeEach(async (to) => {
   if (!session.loggedIn) {
     return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
   }
+  // Pages the user has no permission for lead back to the workbench.
+  const perm = to.meta.perm
+  if (perm && !session.can(perm[0], perm[1])) return { name: 'workbench' }
   return true
 })
 

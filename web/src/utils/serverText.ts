@@ -1,7 +1,7 @@
 // The server's problem details are English. For the messages a salesperson
 // meets every day (duplicates, team shares, pool limits) the Chinese UI shows
 // its own wording; anything not recognised is shown as the server wrote it.
-import { currentLocale, t } from '@/i18n'
+import { currentLocale, i18n, t } from '@/i18n'
 
 const RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Record<string, string> }[] = [
   {
@@ -29,9 +29,25 @@ const RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Record<st
   { re: /next_action: is required/, key: 'server.nextRequired', args: () => ({}) },
 ]
 
+/** "cannot enter Quote (报价): missing field amount, a follow-up of type quote_sent" */
+function stageRefusal(msg: string): string | null {
+  const m = msg.match(/cannot enter (.+?) \((.+?)\): missing (.+)$/)
+  if (!m) return null
+  const items = m[3].split(/,\s*/).map((x) => {
+    const f = x.match(/^field (\w+)$/)
+    if (f) return i18n.global.te(`opportunities.fields.${f[1]}`) ? t(`opportunities.fields.${f[1]}`) : f[1]
+    const fu = x.match(/follow-up of type (\w+)$/)
+    if (fu) return t('server.followupOfType', { type: i18n.global.te(`crm.followupTypes.${fu[1]}`) ? t(`crm.followupTypes.${fu[1]}`) : fu[1] })
+    return x
+  })
+  return t('server.stageMissing', { stage: m[2], missing: items.join('、') })
+}
+
 export function localiseServerText(msg: string): string {
   if (!msg) return msg
   if (currentLocale() === 'en') return msg
+  const s = stageRefusal(msg)
+  if (s) return s
   for (const r of RULES) {
     const m = msg.match(r.re)
     if (m) return t(r.key, r.args(m))

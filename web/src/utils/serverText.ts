@@ -40,7 +40,7 @@ function stageRefusal(msg: string): string | null {
     if (fu) return t('server.followupOfType', { type: i18n.global.te(`crm.followupTypes.${fu[1]}`) ? t(`crm.followupTypes.${fu[1]}`) : fu[1] })
     return x
   })
-  return t('server.stageMissing', { stage: m[2], missing: items.join('、') })
+  return t('server.stageMissing', { stage: m[2], missing: items.join(t('common.listSep')) })
 }
 
 export function localiseServerText(msg: string): string {

@@ -20,7 +20,7 @@ const (
 )
 
 // ObjectTypes lists every object type a permission role can grant on.
-var ObjectTypes = []ObjectType{ObjTenant, ObjUser, ObjDepartment, ObjRole, ObjAudit, ObjCustomer, ObjContact, ObjFollowUp, ObjOpportunity, ObjProduct}
+var ObjectTypes = []ObjectType{ObjTenant, ObjUser, ObjDepartment, ObjRole, ObjAudit, ObjCustomer, ObjContact, ObjFollowUp, ObjOpportunity, ObjProduct, ObjLead}
 
 // Action is something a user may do to an object type.
 type Action string
@@ -230,7 +230,7 @@ func BuiltinPermRoles() []PermRole {
 		}
 		return m
 	}
-	records := []ObjectType{ObjCustomer, ObjContact, ObjFollowUp, ObjOpportunity}
+	records := []ObjectType{ObjCustomer, ObjContact, ObjFollowUp, ObjOpportunity, ObjLead}
 	return []PermRole{
 		{Name: "管理员 Administrator", Description: "Everything, in the whole company.", Builtin: true, Grants: all(ScopeAll)},
 		{Name: "销售经理 Sales manager", Description: "Sees the organisation; manages the records of own department and sub-departments.", Builtin: true,

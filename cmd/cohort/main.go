@@ -28,7 +28,7 @@ const usage = `cohort — a sales-performance CRM
 Usage:
   cohort serve    [flags]            run the server (migrates first)
   cohort migrate  [flags]            apply database migrations and exit
-  cohort demo     [flags] [--seed N] create the demo tenant
+  cohort demo     [flags] [--scale S|M|L] [--seed N]  create the demo tenant with history
   cohort user create --tenant SLUG --email E --name N [--password-file F]
   cohort user reset-password --tenant SLUG --email E [--password-file F]
   cohort user list --tenant SLUG
@@ -69,10 +69,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var extra *flag.FlagSet
 	var seed *uint64
+	var scale *string
 	if cmd == "demo" {
 		extra = flag.NewFlagSet("demo", flag.ContinueOnError)
 		seed = extra.Uint64("seed", 1, "seed of the demo data")
-		rest = splitFlags(extra, rest, "seed")
+		scale = extra.String("scale", "S", "S, M or L")
+		rest = splitFlags(extra, rest, "seed", "scale")
 	}
 	cfg, err := config.Load(rest, nil)
 	if errors.Is(err, flag.ErrHelp) {
@@ -106,7 +108,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer a.DB.Close()
-		res, err := demo.Create(ctx, a.Service, demo.Options{Seed: *seed, AdminEmail: cfg.AdminEmail, AdminPassword: cfg.AdminPassword, Progress: stderr})
+		res, err := demo.Create(ctx, a.Service, demo.Options{Seed: *seed, Scale: strings.ToUpper(*scale), AdminEmail: cfg.AdminEmail,
+			AdminPassword: cfg.AdminPassword, Progress: stderr})
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
@@ -183,7 +186,7 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 			return err
 		}
 		if n == 0 {
-			demoRes, err = demo.Create(ctx, a.Service, demo.Options{Seed: 1, AdminEmail: cfg.AdminEmail, AdminPassword: cfg.AdminPassword, Progress: stderr})
+			demoRes, err = demo.Create(ctx, a.Service, demo.Options{Seed: 1, Scale: "S", AdminEmail: cfg.AdminEmail, AdminPassword: cfg.AdminPassword, Progress: stderr})
 			if err != nil {
 				a.DB.Close()
 				return fmt.Errorf("demo: %w", err)
@@ -218,7 +221,7 @@ func printLogin(w io.Writer, url string, r *demo.Result) {
 	if url != "" {
 		fmt.Fprintf(w, "  Cohort is running at %s\n", url)
 	}
-	fmt.Fprintf(w, "  Demo company: %s (%d people)\n", r.Tenant.Name, r.Users)
+	fmt.Fprintf(w, "  Demo company: %s (%d people, %d rows of history)\n", r.Tenant.Name, r.Users, r.Rows)
 	fmt.Fprintf(w, "  Log in as:    %s\n  Password:     %s\n\n", r.AdminEmail, r.Password)
 }
 

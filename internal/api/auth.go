@@ -130,3 +130,30 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+type defaultTeam struct {
+	Members []cohort.TeamInput `json:"members"`
+}
+
+func (s *Server) getDefaultTeam(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.svc.DefaultTeam(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, defaultTeam{Members: ms})
+}
+
+func (s *Server) setDefaultTeam(w http.ResponseWriter, r *http.Request) {
+	var req defaultTeam
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ms, err := s.svc.SetDefaultTeam(r.Context(), req.Members)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, defaultTeam{Members: ms})
+}

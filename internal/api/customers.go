@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -26,6 +27,7 @@ type customerInput struct {
 	Currency         string             `json:"currency"`
 	Milestones       []cohort.Milestone `json:"milestones"`
 	OwnerID          cohort.ID          `json:"owner_id"`
+	Custom           json.RawMessage    `json:"custom,omitempty"`
 	Team             []cohort.TeamInput `json:"team"`
 }
 
@@ -51,7 +53,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &cohort.Customer{Name: in.Name, CreditCode: in.CreditCode, Industry: in.Industry, Province: in.Province, City: in.City,
 		Source: in.Source, Grade: in.Grade, Segment: in.Segment, ValueQuality: in.ValueQuality, DealSize: in.DealSize,
-		ExpectedSignDate: in.ExpectedSignDate, ExpectedAmount: in.ExpectedAmount, Currency: in.Currency, Milestones: in.Milestones, OwnerID: in.OwnerID}
+		ExpectedSignDate: in.ExpectedSignDate, ExpectedAmount: in.ExpectedAmount, Currency: in.Currency, Milestones: in.Milestones, OwnerID: in.OwnerID, Custom: in.Custom}
 	if err := s.svc.CreateCustomer(r.Context(), c, in.Team); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -60,48 +62,12 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 	respondVersioned(w, http.StatusCreated, c, c.Version)
 }
 
-func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c, err := s.svc.FindCustomer(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, c, c.Version)
-}
-
-func (s *Server) updateCustomer(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var upd cohort.CustomerUpdate
-	if err := decode(r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c, err := s.svc.UpdateCustomer(r.Context(), id, upd, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, c, c.Version)
-}
-
 type transferRequest struct {
 	NewOwnerID cohort.ID `json:"new_owner_id"`
 	// KeepOldAs keeps the old owner on the team in this business role.
 	KeepOldAs string `json:"keep_old_as"`
+	// Carry hands the old owner's open opportunities on the customer along.
+	Carry bool `json:"carry"`
 }
 
 func (s *Server) transferCustomer(w http.ResponseWriter, r *http.Request) {
@@ -115,7 +81,7 @@ func (s *Server) transferCustomer(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	c, err := s.svc.Transfer(r.Context(), id, req.NewOwnerID, req.KeepOldAs)
+	c, err := s.svc.Transfer(r.Context(), id, req.NewOwnerID, req.KeepOldAs, req.Carry)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -171,12 +137,13 @@ func (s *Server) customerContacts(w http.ResponseWriter, r *http.Request) {
 }
 
 type contactInput struct {
-	Name      string `json:"name"`
-	Title     string `json:"title"`
-	Phone     string `json:"phone"`
-	Email     string `json:"email"`
-	WeChat    string `json:"wechat"`
-	IsPrimary bool   `json:"is_primary"`
+	Name      string          `json:"name"`
+	Title     string          `json:"title"`
+	Phone     string          `json:"phone"`
+	Email     string          `json:"email"`
+	WeChat    string          `json:"wechat"`
+	IsPrimary bool            `json:"is_primary"`
+	Custom    json.RawMessage `json:"custom,omitempty"`
 }
 
 func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
@@ -190,36 +157,12 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	c := &cohort.Contact{CustomerID: id, Name: in.Name, Title: in.Title, Phone: in.Phone, Email: in.Email, WeChat: in.WeChat, IsPrimary: in.IsPrimary}
+	c := &cohort.Contact{CustomerID: id, Name: in.Name, Title: in.Title, Phone: in.Phone, Email: in.Email, WeChat: in.WeChat, IsPrimary: in.IsPrimary, Custom: in.Custom}
 	if err := s.svc.CreateContact(r.Context(), c); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	respondVersioned(w, http.StatusCreated, c, c.Version)
-}
-
-func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var upd cohort.ContactUpdate
-	if err := decode(r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c, err := s.svc.UpdateContact(r.Context(), id, upd, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, c, c.Version)
 }
 
 func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) {
@@ -284,4 +227,44 @@ func (s *Server) workbench(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	respond(w, http.StatusOK, wb)
+}
+
+func (s *Server) customerDuplicates(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ds, err := s.svc.Duplicates(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, cohort.Page[service.Duplicate]{Items: ds})
+}
+
+type mergeRequest struct {
+	DuplicateID cohort.ID `json:"duplicate_id"`
+	// KeepOwnerAs keeps the duplicate's owner on the survivor's team in this
+	// (overlay) business role.
+	KeepOwnerAs string `json:"keep_owner_as"`
+}
+
+func (s *Server) mergeCustomer(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req mergeRequest
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.svc.Merge(r.Context(), id, req.DuplicateID, req.KeepOwnerAs)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, res)
 }

@@ -103,7 +103,13 @@ func TestCustomerTeamAndScope(t *testing.T) {
 		if res := o.alice.do("POST", "/api/v1/customers/"+c.ID.String()+"/transfer", map[string]any{"new_owner_id": o.bobU.ID}, nil); res.status != 403 {
 			t.Fatalf("salesperson transfers: %d", res.status)
 		}
-		o.mgr.must(200, "POST", "/api/v1/customers/"+c.ID.String()+"/transfer", map[string]any{"new_owner_id": o.bobU.ID, "keep_old_as": "customer_success"}, nil)
+		var opp cohort.Opportunity
+		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "name": "随客户转移的商机"}, &opp)
+		o.mgr.must(200, "POST", "/api/v1/customers/"+c.ID.String()+"/transfer", map[string]any{"new_owner_id": o.bobU.ID, "keep_old_as": "customer_success", "carry": true}, nil)
+		o.bob.must(200, "GET", "/api/v1/opportunities/"+opp.ID.String(), nil, &opp)
+		if opp.OwnerID != o.bobU.ID {
+			t.Fatalf("the opportunity was not carried along: owner %s", opp.OwnerID)
+		}
 		o.bob.must(200, "GET", "/api/v1/customers/"+c.ID.String(), nil, nil)
 		o.alice.must(200, "GET", "/api/v1/customers/"+c.ID.String(), nil, nil) // still on the team, read-only
 		var hist cohort.Page[cohort.TeamMember]
@@ -211,5 +217,25 @@ func TestFollowUpChainAndWorkbench(t *testing.T) {
 		if cust.LastFollowUpAt == nil {
 			t.Fatal("last follow-up time not kept")
 		}
+	})
+}
+
+func TestDefaultTeamJoinsNewRecords(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		if res := o.alice.do("PUT", "/api/v1/me/default-team", map[string]any{"members": []map[string]any{{"user_id": o.bobU.ID, "role": "owner"}}}, nil); res.status != 422 {
+			t.Fatalf("owner in a default team: %d", res.status)
+		}
+		o.alice.must(200, "PUT", "/api/v1/me/default-team", map[string]any{"members": []map[string]any{
+			{"user_id": o.preU.ID, "role": "presales", "access": "write", "share_bp": 5000}}}, nil)
+		var c cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "默认团队测试公司"}, &c)
+		var team cohort.Page[cohort.TeamMember]
+		o.alice.must(200, "GET", "/api/v1/customers/"+c.ID.String()+"/team", nil, &team)
+		if len(team.Items) != 2 || team.Items[1].UserID != o.preU.ID || team.Items[1].ShareBP != 5000 || team.Items[1].Access != "write" {
+			t.Fatalf("team %+v", team.Items)
+		}
+		// The presales member may edit it: write access through the team.
+		o.pre.must(200, "PATCH", "/api/v1/customers/"+c.ID.String(), map[string]any{"grade": "A"}, nil)
 	})
 }

@@ -175,12 +175,17 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	case reflect.Interface:
 		return map[string]any{}
 	case reflect.Struct:
-		name := schemaName(t)
+		name := ""
+		if t.Name() != "" {
+			name = schemaName(t)
+		}
 		ref := map[string]any{"$ref": "#/components/schemas/" + name}
-		if _, ok := g.defs[name]; ok {
+		if _, ok := g.defs[name]; ok && name != "" {
 			return ref
 		}
-		g.defs[name] = map[string]any{} // placeholder for recursion
+		if name != "" {
+			g.defs[name] = map[string]any{} // placeholder for recursion
+		}
 		props := map[string]any{}
 		var required []string
 		for i := 0; i < t.NumField(); i++ {
@@ -205,6 +210,9 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		def := map[string]any{"type": "object", "properties": props}
 		if len(required) > 0 {
 			def["required"] = required
+		}
+		if name == "" { // an anonymous struct is described in place
+			return def
 		}
 		g.defs[name] = def
 		return ref

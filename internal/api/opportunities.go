@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/cohortcrm/cohort"
@@ -106,6 +107,7 @@ type opportunityInput struct {
 	Competitor        string             `json:"competitor"`
 	Source            string             `json:"source"`
 	Lines             []cohort.OppLine   `json:"lines"`
+	Custom            json.RawMessage    `json:"custom,omitempty"`
 	Team              []cohort.TeamInput `json:"team"`
 }
 
@@ -131,51 +133,13 @@ func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request) {
 	}
 	o := &cohort.Opportunity{CustomerID: in.CustomerID, ContactID: in.ContactID, ProcessID: in.ProcessID, Name: in.Name, Amount: in.Amount,
 		Currency: in.Currency, ExpectedCloseDate: in.ExpectedCloseDate, ForecastCategory: in.ForecastCategory, Competitor: in.Competitor,
-		Source: in.Source, Lines: in.Lines}
+		Source: in.Source, Lines: in.Lines, Custom: in.Custom}
 	if err := s.svc.CreateOpportunity(r.Context(), o, in.Team); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/opportunities/"+o.ID.String())
 	respondVersioned(w, http.StatusCreated, o, o.Version)
-}
-
-func (s *Server) getOpportunity(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	o, err := s.svc.FindOpportunity(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, o, o.Version)
-}
-
-func (s *Server) updateOpportunity(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var upd cohort.OpportunityUpdate
-	if err := decode(r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	o, err := s.svc.UpdateOpportunity(r.Context(), id, upd, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, o, o.Version)
 }
 
 type stageRequest struct {

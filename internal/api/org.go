@@ -56,44 +56,6 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	respondVersioned(w, http.StatusCreated, u, u.Version)
 }
 
-func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u, err := s.svc.FindUser(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, u, u.Version)
-}
-
-func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var upd cohort.UserUpdate
-	if err := decode(r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u, err := s.svc.UpdateUser(r.Context(), id, upd, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, u, u.Version)
-}
-
 type passwordSet struct {
 	Password string `json:"password"`
 }
@@ -165,30 +127,6 @@ func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request) {
 	respondVersioned(w, http.StatusCreated, d, d.Version)
 }
 
-func (s *Server) updateDepartment(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var upd cohort.DepartmentUpdate
-	if err := decode(r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	d, err := s.svc.UpdateDepartment(r.Context(), id, upd, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, d, d.Version)
-}
-
 func (s *Server) deleteDepartment(w http.ResponseWriter, r *http.Request) {
 	s.deleteByID(w, r, s.svc.DeleteDepartment)
 }
@@ -237,20 +175,6 @@ func (s *Server) listPermRoles(w http.ResponseWriter, r *http.Request) {
 	respond(w, http.StatusOK, cohort.Page[*cohort.PermRole]{Items: rs})
 }
 
-func (s *Server) getPermRole(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	pr, err := s.svc.FindPermRole(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, pr, pr.Version)
-}
-
 func (s *Server) createPermRole(w http.ResponseWriter, r *http.Request) {
 	var req permRoleCreate
 	if err := decode(r, &req); err != nil {
@@ -263,30 +187,6 @@ func (s *Server) createPermRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	respondVersioned(w, http.StatusCreated, pr, pr.Version)
-}
-
-func (s *Server) updatePermRole(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var upd cohort.PermRoleUpdate
-	if err := decode(r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	pr, err := s.svc.UpdatePermRole(r.Context(), id, upd, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, pr, pr.Version)
 }
 
 func (s *Server) deletePermRole(w http.ResponseWriter, r *http.Request) {
@@ -322,30 +222,6 @@ func (s *Server) createBusinessRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	respondVersioned(w, http.StatusCreated, br, br.Version)
-}
-
-func (s *Server) updateBusinessRole(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var upd cohort.BusinessRoleUpdate
-	if err := decode(r, &upd); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	br, err := s.svc.UpdateBusinessRole(r.Context(), id, upd, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, br, br.Version)
 }
 
 func (s *Server) deleteBusinessRole(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/service"
 )
 
@@ -40,49 +41,69 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/me", Summary: "Who I am, my tenant and my permissions", Resp: meResponse{}, Handler: s.me},
 		{Method: "PATCH", Path: "/api/v1/me", Summary: "Change my name, phone or language", Req: service.MeUpdate{}, Resp: cohort.User{}, Handler: s.updateMe},
 		{Method: "POST", Path: "/api/v1/me/password", Summary: "Change my password (ends my other sessions)", Req: passwordChange{}, Status: 204, Handler: s.changePassword},
+		{Method: "GET", Path: "/api/v1/me/default-team", Summary: "My default team: people who join every new record I own", Resp: defaultTeam{}, Handler: s.getDefaultTeam},
+		{Method: "PUT", Path: "/api/v1/me/default-team", Summary: "Replace my default team", Req: defaultTeam{}, Resp: defaultTeam{}, Handler: s.setDefaultTeam},
 		{Method: "GET", Path: "/api/v1/me/tokens", Summary: "My API tokens", Resp: listOf[cohort.APIToken]{}, Handler: s.listTokens},
 		{Method: "POST", Path: "/api/v1/me/tokens", Summary: "Create an API token (its secret is shown once)", Idempotent: true, Req: tokenRequest{}, Resp: cohort.APIToken{}, Status: 201, Handler: s.createToken},
 		{Method: "DELETE", Path: "/api/v1/me/tokens/{id}", Summary: "Revoke an API token", Status: 204, Handler: s.revokeToken},
 
 		{Method: "GET", Path: "/api/v1/users", Summary: "List users", Perm: "user:view", List: true, Resp: listOf[cohort.User]{}, Handler: s.listUsers},
 		{Method: "POST", Path: "/api/v1/users", Summary: "Create a user", Perm: "user:create", Idempotent: true, Req: userCreate{}, Resp: cohort.User{}, Status: 201, Handler: s.createUser},
-		{Method: "GET", Path: "/api/v1/users/{id}", Summary: "One user", Perm: "user:view", Resp: cohort.User{}, Handler: s.getUser},
-		{Method: "PATCH", Path: "/api/v1/users/{id}", Summary: "Change a user (roles need role:administer)", Perm: "user:edit", Req: cohort.UserUpdate{}, Resp: cohort.User{}, Handler: s.updateUser},
+		{Method: "GET", Path: "/api/v1/users/{id}", Summary: "One user", Perm: "user:view", Resp: cohort.User{}, Handler: getByID(s, s.svc.FindUser, userVersion)},
+		{Method: "PATCH", Path: "/api/v1/users/{id}", Summary: "Change a user (roles need role:administer)", Perm: "user:edit", Req: cohort.UserUpdate{}, Resp: cohort.User{}, Handler: patchByID(s, s.svc.UpdateUser, userVersion)},
 		{Method: "POST", Path: "/api/v1/users/{id}/password", Summary: "Set a user's password (ends their sessions)", Perm: "user:administer", Req: passwordSet{}, Status: 204, Handler: s.setUserPassword},
 		{Method: "GET", Path: "/api/v1/users/{id}/org-history", Summary: "A user's department and manager history", Perm: "user:view", Resp: listOf[cohort.OrgAssignment]{}, Handler: s.userOrgHistory},
 
 		{Method: "GET", Path: "/api/v1/departments", Summary: "The department tree, parents first", Perm: "department:view", Resp: listOf[cohort.Department]{}, Handler: s.listDepartments},
 		{Method: "POST", Path: "/api/v1/departments", Summary: "Create a department", Perm: "department:create", Idempotent: true, Req: departmentCreate{}, Resp: cohort.Department{}, Status: 201, Handler: s.createDepartment},
-		{Method: "PATCH", Path: "/api/v1/departments/{id}", Summary: "Rename or move a department", Perm: "department:edit", Req: cohort.DepartmentUpdate{}, Resp: cohort.Department{}, Handler: s.updateDepartment},
+		{Method: "PATCH", Path: "/api/v1/departments/{id}", Summary: "Rename or move a department", Perm: "department:edit", Req: cohort.DepartmentUpdate{}, Resp: cohort.Department{}, Handler: patchByID(s, s.svc.UpdateDepartment, departmentVersion)},
 		{Method: "DELETE", Path: "/api/v1/departments/{id}", Summary: "Delete an empty department", Perm: "department:delete", Status: 204, Handler: s.deleteDepartment},
 
 		{Method: "GET", Path: "/api/v1/permissions/catalog", Summary: "Object types, actions and scopes", Resp: catalog{}, Handler: s.catalog},
 		{Method: "GET", Path: "/api/v1/perm-roles", Summary: "Permission roles", Perm: "role:view", Resp: listOf[cohort.PermRole]{}, Handler: s.listPermRoles},
 		{Method: "POST", Path: "/api/v1/perm-roles", Summary: "Create a permission role", Perm: "role:administer", Idempotent: true, Req: permRoleCreate{}, Resp: cohort.PermRole{}, Status: 201, Handler: s.createPermRole},
-		{Method: "GET", Path: "/api/v1/perm-roles/{id}", Summary: "One permission role", Perm: "role:view", Resp: cohort.PermRole{}, Handler: s.getPermRole},
-		{Method: "PATCH", Path: "/api/v1/perm-roles/{id}", Summary: "Change a permission role", Perm: "role:administer", Req: cohort.PermRoleUpdate{}, Resp: cohort.PermRole{}, Handler: s.updatePermRole},
+		{Method: "GET", Path: "/api/v1/perm-roles/{id}", Summary: "One permission role", Perm: "role:view", Resp: cohort.PermRole{}, Handler: getByID(s, s.svc.FindPermRole, permRoleVersion)},
+		{Method: "PATCH", Path: "/api/v1/perm-roles/{id}", Summary: "Change a permission role", Perm: "role:administer", Req: cohort.PermRoleUpdate{}, Resp: cohort.PermRole{}, Handler: patchByID(s, s.svc.UpdatePermRole, permRoleVersion)},
 		{Method: "DELETE", Path: "/api/v1/perm-roles/{id}", Summary: "Delete a permission role nobody holds", Perm: "role:administer", Status: 204, Handler: s.deletePermRole},
 
 		{Method: "GET", Path: "/api/v1/business-roles", Summary: "Business roles", Perm: "role:view", Resp: listOf[cohort.BusinessRole]{}, Handler: s.listBusinessRoles},
 		{Method: "POST", Path: "/api/v1/business-roles", Summary: "Add a business role", Perm: "role:administer", Idempotent: true, Req: businessRoleCreate{}, Resp: cohort.BusinessRole{}, Status: 201, Handler: s.createBusinessRole},
-		{Method: "PATCH", Path: "/api/v1/business-roles/{id}", Summary: "Change a business role", Perm: "role:administer", Req: cohort.BusinessRoleUpdate{}, Resp: cohort.BusinessRole{}, Handler: s.updateBusinessRole},
+		{Method: "PATCH", Path: "/api/v1/business-roles/{id}", Summary: "Change a business role", Perm: "role:administer", Req: cohort.BusinessRoleUpdate{}, Resp: cohort.BusinessRole{}, Handler: patchByID(s, s.svc.UpdateBusinessRole, businessRoleVersion)},
 		{Method: "DELETE", Path: "/api/v1/business-roles/{id}", Summary: "Delete a tenant-defined business role", Perm: "role:administer", Status: 204, Handler: s.deleteBusinessRole},
+
+		{Method: "GET", Path: "/api/v1/custom-fields", Summary: "Custom fields (?object_type=customer|contact|opportunity|lead)", Resp: listOf[cohort.CustomField]{}, Handler: s.listCustomFields},
+		{Method: "POST", Path: "/api/v1/custom-fields", Summary: "Declare a custom field", Perm: "<object_type>:administer", Idempotent: true, Req: customFieldInput{}, Resp: cohort.CustomField{}, Status: 201, Handler: s.createCustomField},
+		{Method: "PATCH", Path: "/api/v1/custom-fields/{id}", Summary: "Change a custom field's labels, options, order or state", Perm: "<object_type>:administer", Req: service.CustomFieldUpdate{}, Resp: cohort.CustomField{}, Handler: patchByID(s, s.svc.UpdateCustomField, customFieldVersion)},
+
+		{Method: "GET", Path: "/api/v1/leads", Summary: "List leads", Perm: "lead:view", List: true, Resp: listOf[cohort.Lead]{}, Handler: s.listLeads},
+		{Method: "POST", Path: "/api/v1/leads", Summary: "Record a lead", Perm: "lead:create", Idempotent: true, Req: leadInput{}, Resp: cohort.Lead{}, Status: 201, Handler: s.createLead},
+		{Method: "GET", Path: "/api/v1/leads/{id}", Summary: "One lead", Perm: "lead:view", Resp: cohort.Lead{}, Handler: getByID(s, s.svc.FindLead, leadVersion)},
+		{Method: "PATCH", Path: "/api/v1/leads/{id}", Summary: "Change an unconverted lead", Perm: "lead:edit", Req: cohort.LeadUpdate{}, Resp: cohort.Lead{}, Handler: patchByID(s, s.svc.UpdateLead, leadVersion)},
+		{Method: "POST", Path: "/api/v1/leads/{id}/convert", Summary: "Convert into customer + contact (+ opportunity) through the mapping", Perm: "lead:edit", Req: service.ConvertLead{}, Resp: cohort.Lead{}, Handler: s.convertLead},
+		{Method: "GET", Path: "/api/v1/settings/lead-mapping", Summary: "The lead conversion field mapping", Perm: "lead:view", Resp: cohort.LeadMapping{}, Handler: s.getLeadMapping},
+		{Method: "PUT", Path: "/api/v1/settings/lead-mapping", Summary: "Change the lead conversion field mapping", Perm: "lead:administer", Req: cohort.LeadMapping{}, Resp: cohort.LeadMapping{}, Handler: s.setLeadMapping},
 
 		{Method: "GET", Path: "/api/v1/customers", Summary: "List customers (?view=all|mine|subordinates|team)", Perm: "customer:view", List: true, Resp: listOf[cohort.Customer]{}, Handler: s.listCustomers},
 		{Method: "POST", Path: "/api/v1/customers", Summary: "Create a customer with its team", Perm: "customer:create", Idempotent: true, Req: customerInput{}, Resp: cohort.Customer{}, Status: 201, Handler: s.createCustomer},
-		{Method: "GET", Path: "/api/v1/customers/{id}", Summary: "One customer", Perm: "customer:view", Resp: cohort.Customer{}, Handler: s.getCustomer},
-		{Method: "PATCH", Path: "/api/v1/customers/{id}", Summary: "Change a customer, its value calibration or status", Perm: "customer:edit", Req: cohort.CustomerUpdate{}, Resp: cohort.Customer{}, Handler: s.updateCustomer},
+		{Method: "GET", Path: "/api/v1/customers/{id}", Summary: "One customer", Perm: "customer:view", Resp: cohort.Customer{}, Handler: getByID(s, s.svc.FindCustomer, customerVersion)},
+		{Method: "PATCH", Path: "/api/v1/customers/{id}", Summary: "Change a customer, its value calibration or status", Perm: "customer:edit", Req: cohort.CustomerUpdate{}, Resp: cohort.Customer{}, Handler: patchByID(s, s.svc.UpdateCustomer, customerVersion)},
 		{Method: "POST", Path: "/api/v1/customers/{id}/transfer", Summary: "Hand a customer to a new owner", Perm: "customer:transfer", Req: transferRequest{}, Resp: cohort.Customer{}, Handler: s.transferCustomer},
 		{Method: "GET", Path: "/api/v1/customers/{id}/team", Summary: "A customer's team (?history=true for every membership)", Perm: "customer:view", Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjCustomer)},
 		{Method: "PUT", Path: "/api/v1/customers/{id}/team", Summary: "Replace a customer's team", Perm: "customer:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjCustomer)},
 		{Method: "GET", Path: "/api/v1/customers/{id}/timeline", Summary: "A customer's follow-ups and changes, newest first", Perm: "customer:view", Resp: listOf[service.TimelineItem]{}, Handler: s.customerTimeline},
 		{Method: "GET", Path: "/api/v1/customers/{id}/next-actions", Summary: "A customer's open next actions, soonest due first", Perm: "customer:view", Resp: listOf[cohort.NextAction]{}, Handler: s.customerNextActions},
+		{Method: "GET", Path: "/api/v1/customers/{id}/duplicates", Summary: "Customers matching this one by name, credit code, phone or email", Perm: "customer:view", Resp: listOf[service.Duplicate]{}, Handler: s.customerDuplicates},
+		{Method: "POST", Path: "/api/v1/customers/{id}/merge", Summary: "Merge a duplicate into this customer, moving every related record", Perm: "customer:edit", Req: mergeRequest{}, Resp: service.MergeResult{}, Handler: s.mergeCustomer},
 		{Method: "GET", Path: "/api/v1/customers/{id}/contacts", Summary: "A customer's contacts", Perm: "customer:view", Resp: listOf[cohort.Contact]{}, Handler: s.customerContacts},
 		{Method: "POST", Path: "/api/v1/customers/{id}/contacts", Summary: "Add a contact", Perm: "customer:edit", Idempotent: true, Req: contactInput{}, Resp: cohort.Contact{}, Status: 201, Handler: s.createContact},
-		{Method: "PATCH", Path: "/api/v1/contacts/{id}", Summary: "Change a contact", Perm: "customer:edit", Req: cohort.ContactUpdate{}, Resp: cohort.Contact{}, Handler: s.updateContact},
+		{Method: "PATCH", Path: "/api/v1/contacts/{id}", Summary: "Change a contact", Perm: "customer:edit", Req: cohort.ContactUpdate{}, Resp: cohort.Contact{}, Handler: patchByID(s, s.svc.UpdateContact, contactVersion)},
 		{Method: "DELETE", Path: "/api/v1/contacts/{id}", Summary: "Delete a contact no follow-up names", Perm: "customer:edit", Status: 204, Handler: s.deleteContact},
 		{Method: "POST", Path: "/api/v1/followups", Summary: "Log a follow-up and set the next action", Perm: "followup:create", Idempotent: true, Req: followUpInput{}, Resp: followUpResult{}, Status: 201, Handler: s.logFollowUp},
 		{Method: "GET", Path: "/api/v1/followups", Summary: "Follow-ups on the customers I may see", Perm: "customer:view", List: true, Resp: listOf[cohort.FollowUp]{}, Handler: s.listFollowUps},
+		{Method: "POST", Path: "/api/v1/capture/batch", Summary: "Ingest call records, SMS and emails (raw .eml); matched ones become follow-ups", Perm: "followup:import", Req: captureBatch{}, Resp: captureResults{}, Handler: s.captureBatch},
+		{Method: "GET", Path: "/api/v1/capture/inbox", Summary: "Captured items no customer could be matched to", Resp: listOf[cohort.CommItem]{}, Handler: s.captureInbox},
+		{Method: "POST", Path: "/api/v1/capture/inbox/{id}/link", Summary: "Link a captured item to a customer by hand", Perm: "customer:view", Req: linkRequest{}, Resp: cohort.CommItem{}, Handler: s.linkCaptured},
+		{Method: "POST", Path: "/api/v1/capture/inbox/{id}/dismiss", Summary: "Dismiss a captured item", Status: 204, Handler: s.dismissCaptured},
 		{Method: "GET", Path: "/api/v1/workbench", Summary: "My next actions for today, overdue ones and forgotten customers", Resp: service.Workbench{}, Handler: s.workbench},
 
 		{Method: "GET", Path: "/api/v1/sales-processes", Summary: "Sales processes with their stages", Perm: "opportunity:view", Resp: listOf[cohort.SalesProcess]{}, Handler: s.listProcesses},
@@ -92,8 +113,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/products", Summary: "Add a product", Perm: "product:create", Idempotent: true, Req: productInput{}, Resp: cohort.Product{}, Status: 201, Handler: s.createProduct},
 		{Method: "GET", Path: "/api/v1/opportunities", Summary: "List opportunities (?view=all|mine|team)", Perm: "opportunity:view", List: true, Resp: listOf[cohort.Opportunity]{}, Handler: s.listOpportunities},
 		{Method: "POST", Path: "/api/v1/opportunities", Summary: "Open an opportunity in the first stage of its process", Perm: "opportunity:create", Idempotent: true, Req: opportunityInput{}, Resp: cohort.Opportunity{}, Status: 201, Handler: s.createOpportunity},
-		{Method: "GET", Path: "/api/v1/opportunities/{id}", Summary: "One opportunity with its lines", Perm: "opportunity:view", Resp: cohort.Opportunity{}, Handler: s.getOpportunity},
-		{Method: "PATCH", Path: "/api/v1/opportunities/{id}", Summary: "Change an open opportunity", Perm: "opportunity:edit", Req: cohort.OpportunityUpdate{}, Resp: cohort.Opportunity{}, Handler: s.updateOpportunity},
+		{Method: "GET", Path: "/api/v1/opportunities/{id}", Summary: "One opportunity with its lines", Perm: "opportunity:view", Resp: cohort.Opportunity{}, Handler: getByID(s, s.svc.FindOpportunity, opportunityVersion)},
+		{Method: "PATCH", Path: "/api/v1/opportunities/{id}", Summary: "Change an open opportunity", Perm: "opportunity:edit", Req: cohort.OpportunityUpdate{}, Resp: cohort.Opportunity{}, Handler: patchByID(s, s.svc.UpdateOpportunity, opportunityVersion)},
 		{Method: "POST", Path: "/api/v1/opportunities/{id}/stage", Summary: "Move to another stage (entry requirements enforced: 422 names what is missing)", Perm: "opportunity:edit", Req: stageRequest{}, Resp: cohort.Opportunity{}, Handler: s.moveStage},
 		{Method: "POST", Path: "/api/v1/opportunities/{id}/close", Summary: "Close as won, lost (with reason and competitor) or invalid", Perm: "opportunity:edit", Req: closeRequest{}, Resp: cohort.Opportunity{}, Handler: s.closeOpportunity},
 		{Method: "GET", Path: "/api/v1/opportunities/{id}/stages", Summary: "Stage history with timestamps", Perm: "opportunity:view", Resp: listOf[cohort.StageEntry]{}, Handler: s.opportunityStages},
@@ -107,6 +128,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/customers/{id}/release", Summary: "Put a customer into a pool", Perm: "customer:edit", Req: releaseRequest{}, Status: 204, Handler: s.releaseCustomer},
 		{Method: "POST", Path: "/api/v1/customers/{id}/claim", Summary: "Claim a customer from a pool", Perm: "customer:view", Resp: cohort.Customer{}, Handler: s.claimCustomer},
 		{Method: "POST", Path: "/api/v1/customers/{id}/assign", Summary: "Give a customer in a pool to someone (pool administrators)", Perm: "customer:view", Req: assignRequest{}, Resp: cohort.Customer{}, Handler: s.assignCustomer},
+
+		{Method: "GET", Path: "/api/v1/search", Summary: "Full-text search across customers, contacts, opportunities and leads I may see (?q=&types=&limit=)", Resp: listOf[search.Hit]{}, Handler: s.search},
 
 		{Method: "GET", Path: "/api/v1/audit", Summary: "The audit log, newest first", Perm: "audit:view", List: true, Resp: listOf[cohort.AuditEntry]{}, Handler: s.listAudit},
 

@@ -45,7 +45,9 @@ func TestCrossTenantRouteWalk(t *testing.T) {
 		b.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": cust.ID, "name": "乙方商机"}, &opp)
 		var procs cohort.Page[cohort.SalesProcess]
 		b.must(200, "GET", "/api/v1/sales-processes", nil, &procs)
-		ids := []cohort.ID{bAdmin.ID, dept.ID, role.ID, brole.ID, tok.ID, depts.Items[0].ID, cust.ID, contact.ID, pool.ID, pooled.ID, opp.ID, procs.Items[0].ID}
+		var lead cohort.Lead
+		b.must(201, "POST", "/api/v1/leads", map[string]any{"name": "乙方线索", "company": "乙方线索公司"}, &lead)
+		ids := []cohort.ID{lead.ID, bAdmin.ID, dept.ID, role.ID, brole.ID, tok.ID, depts.Items[0].ID, cust.ID, contact.ID, pool.ID, pooled.ID, opp.ID, procs.Items[0].ID}
 		before := snapshot(t, b)
 
 		param := regexp.MustCompile(`\{[a-z_]+\}`)
@@ -80,7 +82,7 @@ func TestCrossTenantRouteWalk(t *testing.T) {
 func snapshot(t *testing.T, c *client) string {
 	var parts []string
 	for _, p := range []string{"/api/v1/users", "/api/v1/departments", "/api/v1/perm-roles", "/api/v1/business-roles", "/api/v1/me/tokens",
-		"/api/v1/customers", "/api/v1/followups", "/api/v1/pools", "/api/v1/opportunities", "/api/v1/sales-processes"} {
+		"/api/v1/customers", "/api/v1/followups", "/api/v1/pools", "/api/v1/opportunities", "/api/v1/sales-processes", "/api/v1/leads"} {
 		res := c.do("GET", p, nil, nil)
 		var v map[string]any
 		_ = json.Unmarshal(res.body, &v)

@@ -18,7 +18,11 @@ import (
 
 // Options choose the demo.
 type Options struct {
-	Seed          uint64
+	Seed uint64
+	// Scale is S, M or L (see Scales); empty makes the people only.
+	Scale string
+	// Custom, when set, is used instead of Scale (tests use small ones).
+	Custom        *Scale
 	AdminEmail    string
 	AdminPassword string
 	// UserPassword is every other demo user's password.
@@ -33,6 +37,8 @@ type Result struct {
 	AdminEmail string
 	Password   string
 	Users      int
+	// Rows is how many history rows were written.
+	Rows int
 }
 
 // Defaults for the demo login.
@@ -87,6 +93,13 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	if opt.UserPassword == "" {
 		opt.UserPassword = DefaultPassword
 	}
+	sc, withHistory := Scales[opt.Scale]
+	if opt.Custom != nil {
+		sc, withHistory = *opt.Custom, true
+	}
+	if opt.Scale != "" && !withHistory {
+		return nil, cohort.Errorf(cohort.EINVALID, "scale must be S, M or L")
+	}
 	rng := rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x9e3779b97f4a7c15))
 	t, admin, err := svc.CreateTenant(ctx, service.NewTenant{
 		Tenant:    cohort.Tenant{Name: "星云科技有限公司", Slug: "demo"},
@@ -95,8 +108,9 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
+	units := companyUnits(sc.People)
 	total := 0
-	for _, u := range company {
+	for _, u := range units {
 		total += u.people
 	}
 	bar := newBar(opt.Progress, "demo: people", total)
@@ -121,7 +135,7 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 		deptID := map[string]cohort.ID{"": root.ID}
 		headOf := map[string]cohort.ID{"": admin.ID}
 		usedEmail := map[string]bool{}
-		for i, u := range company {
+		for i, u := range units {
 			d := &cohort.Department{TenantID: t.ID, Name: u.name, ParentID: deptID[u.parent], SortOrder: i}
 			if err := store.InsertDepartment(ctx, tx, d, now); err != nil {
 				return err
@@ -159,7 +173,92 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Tenant: t, AdminEmail: opt.AdminEmail, Password: opt.AdminPassword, Users: users}, nil
+	res := &Result{Tenant: t, AdminEmail: opt.AdminEmail, Password: opt.AdminPassword, Users: users}
+	if !withHistory {
+		return res, nil
+	}
+	sctx, err := svc.SystemContext(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	pool := &cohort.Pool{Name: "公海", IsDefault: true, NoFollowUpDays: 90, NoFollowUpByGrade: map[string]int{"A": 180}, WarnDays: 7,
+		DailyClaimLimit: 10, MaxOwned: 2000, ReclaimBlockDays: 30}
+	if err := svc.SavePool(sctx, pool, 0); err != nil {
+		return nil, err
+	}
+	ppl, err := demoPeople(ctx, db, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	hbar := newBar(opt.Progress, "demo: customers", sc.Customers)
+	res.Rows, err = history(ctx, db, t, ppl, sc, rng, now, hbar)
+	hbar.Done()
+	return res, err
+}
+
+// companyUnits is the base company, with more sales teams under the regions
+// until it has about headCount people (and 40 departments at 500 people).
+func companyUnits(headCount int) []unit {
+	units := append([]unit(nil), company...)
+	total := 0
+	for _, u := range units {
+		total += u.people
+	}
+	regions := []string{"华东大区", "华北大区", "华南大区", "西南大区", "大客户部"}
+	for i := 0; total < headCount; i++ {
+		region := regions[i%len(regions)]
+		n := min(16, headCount-total)
+		units = append(units, unit{name: fmt.Sprintf("%s%d组", region, i/len(regions)+1), parent: region, people: n,
+			role: "销售 Salesperson", headRole: "销售经理 Sales manager"})
+		total += n
+	}
+	return units
+}
+
+// demoPeople sorts the tenant's people by what they do, by department name.
+func demoPeople(ctx context.Context, db *store.DB, tenantID cohort.ID) (people, error) {
+	depts, err := store.ListDepartments(ctx, db.Read(), tenantID)
+	if err != nil {
+		return people{}, err
+	}
+	kind := map[cohort.ID]string{}
+	for _, d := range depts {
+		switch {
+		case strings.Contains(d.Name, "售前"):
+			kind[d.ID] = "presales"
+		case strings.Contains(d.Name, "客户成功") || strings.Contains(d.Name, "交付"):
+			kind[d.ID] = "success"
+		case strings.Contains(d.Name, "大区") || strings.Contains(d.Name, "大客户") || strings.Contains(d.Name, "组"):
+			kind[d.ID] = "sales"
+		}
+	}
+	var ppl people
+	cursor := ""
+	for {
+		users, next, err := store.ListUsers(ctx, db.Read(), tenantID, cohort.Access{TenantID: tenantID, Scope: cohort.ScopeAll},
+			cohort.ListQuery{Limit: cohort.MaxLimit, Sort: []cohort.SortKey{{Field: "email"}}, Cursor: cursor}, nil)
+		if err != nil {
+			return ppl, err
+		}
+		for _, u := range users {
+			switch kind[u.DepartmentID] {
+			case "sales":
+				ppl.sales = append(ppl.sales, u)
+			case "presales":
+				ppl.presales = append(ppl.presales, u)
+			case "success":
+				ppl.success = append(ppl.success, u)
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(ppl.sales) == 0 {
+		return ppl, fmt.Errorf("demo: no salespeople")
+	}
+	return ppl, nil
 }
 
 func person(rng *rand.Rand, used map[string]bool) (string, string) {

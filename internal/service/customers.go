@@ -55,7 +55,11 @@ func (s *Service) ListCustomers(ctx context.Context, view string, q cohort.ListQ
 	default:
 		return nil, "", cohort.Errorf(cohort.EBADREQUEST, "unknown view %q; use all, mine, subordinates or team", view)
 	}
-	return store.ListCustomers(ctx, s.db.Read(), p.Tenant.ID, scope, q, p.Tenant.Location())
+	spec, err := s.customSpec(ctx, store.CustomerList, cohort.ObjCustomer, "c")
+	if err != nil {
+		return nil, "", err
+	}
+	return store.ListCustomersSpec(ctx, s.db.Read(), spec, p.Tenant.ID, scope, q, p.Tenant.Location())
 }
 
 // FindCustomer returns a customer the caller may see.
@@ -72,10 +76,16 @@ func (s *Service) FindCustomer(ctx context.Context, id cohort.ID) (*cohort.Custo
 // A customer whose normalised name or credit code exists already is a
 // conflict.
 func (s *Service) CreateCustomer(ctx context.Context, c *cohort.Customer, team []cohort.TeamInput) error {
-	p, err := require(ctx, cohort.ObjCustomer, cohort.ActCreate)
-	if err != nil {
+	if _, err := require(ctx, cohort.ObjCustomer, cohort.ActCreate); err != nil {
 		return err
 	}
+	return s.db.WriteTx(ctx, func(tx *store.Tx) error { return s.createCustomer(ctx, tx, c, team) })
+}
+
+// createCustomer is CreateCustomer inside the caller's transaction (lead
+// conversion and import compose it).
+func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Customer, team []cohort.TeamInput) error {
+	p := cohort.PrincipalFrom(ctx)
 	c.ID, c.TenantID = 0, p.Tenant.ID
 	if c.Currency == "" {
 		c.Currency = p.Tenant.Currency
@@ -91,27 +101,35 @@ func (s *Service) CreateCustomer(ctx context.Context, c *cohort.Customer, team [
 		return err
 	}
 	now := s.now()
-	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
-		if dups, err := store.DuplicateCustomers(ctx, tx, c.TenantID, c.Name, c.CreditCode, 0); err != nil {
-			return err
-		} else if len(dups) > 0 {
-			return &cohort.Error{Code: cohort.ECONFLICT, Message: "a customer with this name or credit code exists already: " + dups[0].Name,
-				Fields: []cohort.FieldError{{Field: "name", Message: "duplicate of customer " + dups[0].ID.String()}}}
-		}
-		owner, err := store.FindUser(ctx, tx, c.TenantID, c.OwnerID)
-		if err != nil || owner.Status != cohort.UserActive {
-			return cohort.Errorf(cohort.EINVALID, "owner_id: no such active user")
-		}
-		c.DepartmentID = owner.DepartmentID
-		if err := store.InsertCustomer(ctx, tx, c, now); err != nil {
-			return err
-		}
-		members := append([]cohort.TeamInput{{UserID: c.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
-		if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, c.ID, members, now); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, "create", cohort.ObjCustomer, c.ID, diff(nil, c))
-	})
+	if dups, err := store.DuplicateCustomers(ctx, tx, c.TenantID, c.Name, c.CreditCode, 0); err != nil {
+		return err
+	} else if len(dups) > 0 {
+		return &cohort.Error{Code: cohort.ECONFLICT, Message: "a customer with this name or credit code exists already: " + dups[0].Name,
+			Fields: []cohort.FieldError{{Field: "name", Message: "duplicate of customer " + dups[0].ID.String()}}}
+	}
+	owner, err := store.FindUser(ctx, tx, c.TenantID, c.OwnerID)
+	if err != nil || owner.Status != cohort.UserActive {
+		return cohort.Errorf(cohort.EINVALID, "owner_id: no such active user")
+	}
+	c.DepartmentID = owner.DepartmentID
+	if c.Custom, err = s.checkCustom(ctx, tx, cohort.ObjCustomer, nil, c.Custom); err != nil {
+		return err
+	}
+	if err := store.InsertCustomer(ctx, tx, c, now); err != nil {
+		return err
+	}
+	team, err = withDefaultTeam(ctx, tx, c.TenantID, c.OwnerID, team)
+	if err != nil {
+		return err
+	}
+	members := append([]cohort.TeamInput{{UserID: c.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
+	if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, c.ID, members, now); err != nil {
+		return err
+	}
+	if err := s.reindexCustomer(ctx, tx, c.TenantID, c.ID); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, "create", cohort.ObjCustomer, c.ID, diff(nil, c))
 }
 
 // UpdateCustomer changes a customer's fields, including its value calibration
@@ -139,6 +157,11 @@ func (s *Service) UpdateCustomer(ctx context.Context, id cohort.ID, upd cohort.C
 		if err := c.Validate(); err != nil {
 			return err
 		}
+		if upd.Custom != nil {
+			if c.Custom, err = s.checkCustom(ctx, tx, cohort.ObjCustomer, prev.Custom, *upd.Custom); err != nil {
+				return err
+			}
+		}
 		if c.Status == cohort.CustomerLost && prev.Status != cohort.CustomerLost {
 			c.LostAt = &now
 		} else if c.Status == cohort.CustomerActive {
@@ -152,6 +175,9 @@ func (s *Service) UpdateCustomer(ctx context.Context, id cohort.ID, upd cohort.C
 			}
 		}
 		if err := store.UpdateCustomer(ctx, tx, &c, prev.Version, now); err != nil {
+			return err
+		}
+		if err := s.reindexCustomer(ctx, tx, c.TenantID, c.ID); err != nil {
 			return err
 		}
 		out = &c
@@ -184,9 +210,6 @@ func applyCustomerUpdate(c *cohort.Customer, u cohort.CustomerUpdate) {
 	}
 	if u.Milestones != nil {
 		c.Milestones = slices.Clone(*u.Milestones)
-	}
-	if u.Custom != nil {
-		c.Custom = *u.Custom
 	}
 }
 
@@ -282,6 +305,9 @@ func (s *Service) SetTeam(ctx context.Context, obj cohort.ObjectType, id cohort.
 					return err
 				}
 				if err := store.SetRecordOwner(ctx, tx, obj, p.Tenant.ID, id, u.ID, u.DepartmentID, now); err != nil {
+					return err
+				}
+				if err := s.reindexOpportunity(ctx, tx, p.Tenant.ID, id); err != nil {
 					return err
 				}
 			}
@@ -456,6 +482,9 @@ func (s *Service) moveOwner(ctx context.Context, tx *store.Tx, c *cohort.Custome
 			return err
 		}
 	}
+	if err := s.reindexCustomer(ctx, tx, c.TenantID, c.ID); err != nil {
+		return err
+	}
 	if err := s.notify(ctx, tx, c.TenantID, u.ID, "customer_assigned", map[string]any{"customer": c.Name}, "/customers/"+c.ID.String()); err != nil {
 		return err
 	}
@@ -465,7 +494,7 @@ func (s *Service) moveOwner(ctx context.Context, tx *store.Tx, c *cohort.Custome
 // Transfer hands a customer to a new owner. keepOldAs, when set, keeps the
 // old owner on the team in that (non-owner) role with read access; the old
 // owner's open next actions on the customer move along.
-func (s *Service) Transfer(ctx context.Context, id, newOwner cohort.ID, keepOldAs string) (*cohort.Customer, error) {
+func (s *Service) Transfer(ctx context.Context, id, newOwner cohort.ID, keepOldAs string, carry bool) (*cohort.Customer, error) {
 	scope, p, err := s.recordScope(ctx, cohort.ObjCustomer, cohort.ActTransfer, "c")
 	if err != nil {
 		return nil, err
@@ -518,8 +547,57 @@ func (s *Service) Transfer(ctx context.Context, id, newOwner cohort.ID, keepOldA
 		if err := s.moveOwner(ctx, tx, c, newOwner, now); err != nil {
 			return err
 		}
+		if carry {
+			if err := s.carryOpportunities(ctx, tx, c.ID, oldOwner, newOwner, now); err != nil {
+				return err
+			}
+		}
 		out = c
 		return s.audit(ctx, tx, "transfer", cohort.ObjCustomer, id, diff(map[string]any{"owner_id": prev.OwnerID}, map[string]any{"owner_id": c.OwnerID}))
 	})
 	return out, err
+}
+
+// carryOpportunities hands the old owner's open opportunities on a customer
+// to the new owner, keeping the rest of each team.
+func (s *Service) carryOpportunities(ctx context.Context, tx *store.Tx, customerID, from, to cohort.ID, now time.Time) error {
+	p := cohort.PrincipalFrom(ctx)
+	opps, _, err := store.ListOpportunities(ctx, tx, p.Tenant.ID, store.Where{SQL: "o.customer_id = ? AND o.owner_id = ? AND o.status = 'open'",
+		Args: []any{int64(customerID), int64(from)}}, cohort.ListQuery{Limit: cohort.MaxLimit}, nil)
+	if err != nil {
+		return err
+	}
+	u, err := store.FindUser(ctx, tx, p.Tenant.ID, to)
+	if err != nil {
+		return err
+	}
+	for _, o := range opps {
+		team, err := store.CurrentTeam(ctx, tx, p.Tenant.ID, cohort.ObjOpportunity, o.ID)
+		if err != nil {
+			return err
+		}
+		var members []cohort.TeamInput
+		for _, m := range team {
+			share := m.ShareBP
+			if m.Role == cohort.RoleOwner {
+				m.UserID = to
+			} else if m.UserID == to {
+				continue // the new owner leaves an overlay role they held
+			}
+			members = append(members, cohort.TeamInput{UserID: m.UserID, Role: m.Role, Access: m.Access, ShareBP: &share, ExpiresAt: m.ExpiresAt})
+		}
+		if err := s.replaceTeam(ctx, tx, cohort.ObjOpportunity, o.ID, members, now); err != nil {
+			return err
+		}
+		if err := store.SetRecordOwner(ctx, tx, cohort.ObjOpportunity, p.Tenant.ID, o.ID, u.ID, u.DepartmentID, now); err != nil {
+			return err
+		}
+		if err := s.reindexOpportunity(ctx, tx, p.Tenant.ID, o.ID); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, "transfer", cohort.ObjOpportunity, o.ID, diff(map[string]any{"owner_id": from}, map[string]any{"owner_id": to})); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -31,7 +32,14 @@ func (s *Service) CreateContact(ctx context.Context, c *cohort.Contact) error {
 		return err
 	}
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if c.Custom, err = s.checkCustom(ctx, tx, cohort.ObjContact, nil, c.Custom); err != nil {
+			return err
+		}
 		if err := store.InsertContact(ctx, tx, c, s.now()); err != nil {
+			return err
+		}
+		if err := s.reindexCustomer(ctx, tx, c.TenantID, c.CustomerID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, "create", cohort.ObjContact, c.ID, diff(nil, c))
@@ -75,14 +83,21 @@ func (s *Service) UpdateContact(ctx context.Context, id cohort.ID, upd cohort.Co
 	if upd.IsPrimary != nil {
 		c.IsPrimary = *upd.IsPrimary
 	}
-	if upd.Custom != nil {
-		c.Custom = *upd.Custom
-	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if upd.Custom != nil {
+			custom, err := s.checkCustom(ctx, tx, cohort.ObjContact, prev.Custom, *upd.Custom)
+			if err != nil {
+				return err
+			}
+			c.Custom = custom
+		}
 		if err := store.UpdateContact(ctx, tx, &c, prev.Version, s.now()); err != nil {
+			return err
+		}
+		if err := s.reindexCustomer(ctx, tx, c.TenantID, c.CustomerID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, "update", cohort.ObjContact, c.ID, diff(prev, c))
@@ -102,6 +117,9 @@ func (s *Service) DeleteContact(ctx context.Context, id cohort.ID, ifVersion int
 	}
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
 		if err := store.DeleteContact(ctx, tx, p.Tenant.ID, id, prev.Version); err != nil {
+			return err
+		}
+		if err := search.Delete(ctx, tx, p.Tenant.ID, string(cohort.ObjContact), id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, "delete", cohort.ObjContact, id, diff(prev, nil))

@@ -123,7 +123,11 @@ func (s *Service) ListOpportunities(ctx context.Context, view string, q cohort.L
 	default:
 		return nil, "", cohort.Errorf(cohort.EBADREQUEST, "unknown view %q; use all, mine or team", view)
 	}
-	return store.ListOpportunities(ctx, s.db.Read(), p.Tenant.ID, scope, q, p.Tenant.Location())
+	spec, err := s.customSpec(ctx, store.OpportunityList, cohort.ObjOpportunity, "o")
+	if err != nil {
+		return nil, "", err
+	}
+	return store.ListOpportunitiesSpec(ctx, s.db.Read(), spec, p.Tenant.ID, scope, q, p.Tenant.Location())
 }
 
 // FindOpportunity returns an opportunity the caller may see.
@@ -157,10 +161,20 @@ func priceLines(ctx context.Context, q store.Queryer, tenantID cohort.ID, lines 
 // CreateOpportunity opens an opportunity on a customer the caller may see, in
 // the first stage of its process, owned by the caller.
 func (s *Service) CreateOpportunity(ctx context.Context, o *cohort.Opportunity, team []cohort.TeamInput) error {
-	p, err := require(ctx, cohort.ObjOpportunity, cohort.ActCreate)
+	if _, err := require(ctx, cohort.ObjOpportunity, cohort.ActCreate); err != nil {
+		return err
+	}
+	custScope, _, err := s.recordScope(ctx, cohort.ObjCustomer, cohort.ActView, "c")
 	if err != nil {
 		return err
 	}
+	return s.db.WriteTx(ctx, func(tx *store.Tx) error { return s.createOpportunity(ctx, tx, o, team, custScope) })
+}
+
+// createOpportunity is CreateOpportunity inside the caller's transaction;
+// custScope limits the customers it may be opened on.
+func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort.Opportunity, team []cohort.TeamInput, custScope store.Where) error {
+	p := cohort.PrincipalFrom(ctx)
 	if p.User == nil {
 		return cohort.Errorf(cohort.EFORBIDDEN, "opportunities are opened by people")
 	}
@@ -172,48 +186,52 @@ func (s *Service) CreateOpportunity(ctx context.Context, o *cohort.Opportunity, 
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	custScope, _, err := s.recordScope(ctx, cohort.ObjCustomer, cohort.ActView, "c")
+	now := s.now()
+	c, err := store.FindCustomer(ctx, tx, p.Tenant.ID, o.CustomerID, custScope)
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
-		c, err := store.FindCustomer(ctx, tx, p.Tenant.ID, o.CustomerID, custScope)
-		if err != nil {
-			return err
+	if o.ContactID != 0 {
+		if k, err := store.FindContact(ctx, tx, p.Tenant.ID, o.ContactID); err != nil || k.CustomerID != c.ID {
+			return cohort.Errorf(cohort.EINVALID, "contact_id: not a contact of this customer")
 		}
-		if o.ContactID != 0 {
-			if k, err := store.FindContact(ctx, tx, p.Tenant.ID, o.ContactID); err != nil || k.CustomerID != c.ID {
-				return cohort.Errorf(cohort.EINVALID, "contact_id: not a contact of this customer")
-			}
+	}
+	var proc *cohort.SalesProcess
+	if o.ProcessID == 0 {
+		procs, err := store.ListProcesses(ctx, tx, p.Tenant.ID)
+		if err != nil || len(procs) == 0 {
+			return cohort.Errorf(cohort.EINVALID, "process_id: the tenant has no sales process")
 		}
-		var proc *cohort.SalesProcess
-		if o.ProcessID == 0 {
-			procs, err := store.ListProcesses(ctx, tx, p.Tenant.ID)
-			if err != nil || len(procs) == 0 {
-				return cohort.Errorf(cohort.EINVALID, "process_id: the tenant has no sales process")
-			}
-			proc = procs[0]
-		} else if proc, err = store.FindProcess(ctx, tx, p.Tenant.ID, o.ProcessID); err != nil || !proc.Active {
-			return cohort.Errorf(cohort.EINVALID, "process_id: no such active sales process")
-		}
-		o.ProcessID, o.Stage = proc.ID, proc.Stages[0].Key
-		total, err := priceLines(ctx, tx, p.Tenant.ID, o.Lines)
-		if err != nil {
-			return err
-		}
-		if len(o.Lines) > 0 && o.Amount == 0 {
-			o.Amount = total
-		}
-		if err := store.InsertOpportunity(ctx, tx, o, now); err != nil {
-			return err
-		}
-		members := append([]cohort.TeamInput{{UserID: o.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
-		if err := s.replaceTeam(ctx, tx, cohort.ObjOpportunity, o.ID, members, now); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, "create", cohort.ObjOpportunity, o.ID, diff(nil, o))
-	})
+		proc = procs[0]
+	} else if proc, err = store.FindProcess(ctx, tx, p.Tenant.ID, o.ProcessID); err != nil || !proc.Active {
+		return cohort.Errorf(cohort.EINVALID, "process_id: no such active sales process")
+	}
+	o.ProcessID, o.Stage = proc.ID, proc.Stages[0].Key
+	if o.Custom, err = s.checkCustom(ctx, tx, cohort.ObjOpportunity, nil, o.Custom); err != nil {
+		return err
+	}
+	total, err := priceLines(ctx, tx, p.Tenant.ID, o.Lines)
+	if err != nil {
+		return err
+	}
+	if len(o.Lines) > 0 && o.Amount == 0 {
+		o.Amount = total
+	}
+	if err := store.InsertOpportunity(ctx, tx, o, now); err != nil {
+		return err
+	}
+	team, err = withDefaultTeam(ctx, tx, o.TenantID, o.OwnerID, team)
+	if err != nil {
+		return err
+	}
+	members := append([]cohort.TeamInput{{UserID: o.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
+	if err := s.replaceTeam(ctx, tx, cohort.ObjOpportunity, o.ID, members, now); err != nil {
+		return err
+	}
+	if err := s.reindexOpportunity(ctx, tx, o.TenantID, o.ID); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, "create", cohort.ObjOpportunity, o.ID, diff(nil, o))
 }
 
 // editOpportunity runs f on an open opportunity the caller may edit, then
@@ -252,6 +270,9 @@ func (s *Service) editOpportunity(ctx context.Context, id cohort.ID, ifVersion i
 		if err := store.UpdateOpportunity(ctx, tx, &o, prev.Version, now); err != nil {
 			return err
 		}
+		if err := s.reindexOpportunity(ctx, tx, o.TenantID, o.ID); err != nil {
+			return err
+		}
 		if o.Stage != prev.Stage || o.Status != prev.Status {
 			entered := o.Stage
 			if o.Status != cohort.OppOpen {
@@ -287,7 +308,11 @@ func (s *Service) UpdateOpportunity(ctx context.Context, id cohort.ID, upd cohor
 			o.Amount = *upd.Amount
 		}
 		if upd.Custom != nil {
-			o.Custom = *upd.Custom
+			custom, err := s.checkCustom(ctx, tx, cohort.ObjOpportunity, o.Custom, *upd.Custom)
+			if err != nil {
+				return err
+			}
+			o.Custom = custom
 		}
 		if upd.Lines != nil {
 			o.Lines = slices.Clone(*upd.Lines)

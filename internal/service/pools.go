@@ -176,6 +176,9 @@ func (s *Service) toPool(ctx context.Context, tx *store.Tx, c *cohort.Customer, 
 	if err := store.SetCustomerPool(ctx, tx, c.TenantID, c.ID, pool.ID, 0, 0, now); err != nil {
 		return err
 	}
+	if err := s.reindexCustomer(ctx, tx, c.TenantID, c.ID); err != nil {
+		return err
+	}
 	p := cohort.PrincipalFrom(ctx)
 	e := &cohort.PoolEvent{PoolID: pool.ID, CustomerID: c.ID, Kind: kind, UserID: c.OwnerID, ActorID: actorID(p), Reason: reason, At: now}
 	if err := store.InsertPoolEvent(ctx, tx, c.TenantID, e); err != nil {
@@ -247,6 +250,9 @@ func (s *Service) takeFromPool(ctx context.Context, customerID cohort.ID, to *co
 			}
 		}
 		if err := store.SetCustomerPool(ctx, tx, c.TenantID, c.ID, 0, to.ID, to.DepartmentID, now); err != nil {
+			return err
+		}
+		if err := s.reindexCustomer(ctx, tx, c.TenantID, c.ID); err != nil {
 			return err
 		}
 		full := cohort.FullShare

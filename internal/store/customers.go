@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -71,15 +72,21 @@ var CustomerList = &ListSpec{
 // RecordAccessWhere is AccessWhere for a record with a team: the data scope
 // over its owner and department, or a current, unexpired membership of the
 // asker in the record's team, whatever the department.
+//
+// It is written as "id IN (scope UNION team)" rather than "scope OR EXISTS
+// team": an OR across two tables keeps both engines from using an index and
+// turns a salesperson's list into a scan of the whole tenant.
 func RecordAccessWhere(a cohort.Access, recordType cohort.ObjectType, alias string, now time.Time) Where {
-	scope := AccessWhere(a, alias+".owner_id", alias+".department_id")
+	scope := AccessWhere(a, "x.owner_id", "x.department_id")
 	if scope.SQL == "" {
 		return scope
 	}
-	team := Where{`EXISTS (SELECT 1 FROM record_team t WHERE t.tenant_id = ` + alias + `.tenant_id AND t.record_type = ?
-		AND t.record_id = ` + alias + `.id AND t.user_id = ? AND t.valid_to IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?))`,
-		[]any{string(recordType), int64(a.UserID), ms(now)}}
-	return Where{"(" + scope.SQL + ") OR " + team.SQL, append(append([]any{}, scope.Args...), team.Args...)}
+	table := recordTables[recordType]
+	args := append([]any{int64(a.TenantID)}, scope.Args...)
+	args = append(args, int64(a.TenantID), string(recordType), int64(a.UserID), ms(now))
+	return Where{alias + `.id IN (SELECT x.id FROM ` + table + ` x WHERE x.tenant_id = ? AND (` + scope.SQL + `)
+		UNION SELECT t.record_id FROM record_team t WHERE t.tenant_id = ? AND t.record_type = ? AND t.user_id = ? AND t.valid_to IS NULL
+		AND (t.expires_at IS NULL OR t.expires_at > ?))`, args}
 }
 
 // InsertCustomer inserts c.
@@ -137,8 +144,13 @@ func FindCustomer(ctx context.Context, q Queryer, tenantID, id cohort.ID, scope 
 
 // ListCustomers lists customers inside scope.
 func ListCustomers(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Customer, string, error) {
+	return ListCustomersSpec(ctx, q, CustomerList, tenantID, scope, lq, loc)
+}
+
+// ListCustomersSpec lists customers with a list spec extended by custom fields.
+func ListCustomersSpec(ctx context.Context, q Queryer, spec *ListSpec, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Customer, string, error) {
 	base := And(Where{"c.tenant_id = ?", []any{int64(tenantID)}}, scope)
-	return List(ctx, q, CustomerList, lq, loc, "SELECT "+customerCols+" FROM customers c", base, func() (*cohort.Customer, []any) {
+	return List(ctx, q, spec, lq, loc, "SELECT "+customerCols+" FROM customers c", base, func() (*cohort.Customer, []any) {
 		c := &cohort.Customer{}
 		return c, customerDest(c)
 	})
@@ -255,4 +267,83 @@ func DeleteContact(ctx context.Context, tx *Tx, tenantID, id cohort.ID, version 
 	}
 	res, err := tx.ExecContext(ctx, "DELETE FROM contacts WHERE tenant_id = ? AND id = ? AND version = ?", int64(tenantID), int64(id), version)
 	return checkOne(res, err, "contact")
+}
+
+// CustomersByContact finds customers of a tenant with a contact whose phone
+// or email matches, other than except.
+func CustomersByContact(ctx context.Context, q Queryer, tenantID cohort.ID, phones, emails []string, except cohort.ID) ([]cohort.ID, error) {
+	if len(phones)+len(emails) == 0 {
+		return nil, nil
+	}
+	var ors []string
+	args := []any{int64(tenantID), int64(except)}
+	for _, p := range phones {
+		ors = append(ors, "k.phone = ?")
+		args = append(args, p)
+	}
+	for _, e := range emails {
+		ors = append(ors, "k.email = ?")
+		args = append(args, e)
+	}
+	rows, err := q.QueryContext(ctx, "SELECT DISTINCT k.customer_id FROM contacts k WHERE k.tenant_id = ? AND k.customer_id <> ? AND ("+
+		strings.Join(ors, " OR ")+") LIMIT 20", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []cohort.ID
+	for rows.Next() {
+		var id cohort.ID
+		if err := rows.Scan(idScanner{&id}); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// MergeCounts says how many rows a merge moved.
+type MergeCounts struct {
+	Contacts      int64 `json:"contacts"`
+	FollowUps     int64 `json:"followups"`
+	NextActions   int64 `json:"next_actions"`
+	Opportunities int64 `json:"opportunities"`
+	Leads         int64 `json:"leads"`
+	PoolEvents    int64 `json:"pool_events"`
+	TeamHistory   int64 `json:"team_history"`
+}
+
+// MoveCustomerRecords points every record of customer from at customer to.
+// Closed team memberships move too, so that credit history survives; the
+// current team is the service's to settle.
+func MoveCustomerRecords(ctx context.Context, tx *Tx, tenantID, from, to cohort.ID) (MergeCounts, error) {
+	var mc MergeCounts
+	for _, m := range []struct {
+		n   *int64
+		sql string
+	}{
+		{&mc.Contacts, "UPDATE contacts SET customer_id = ?, is_primary = FALSE WHERE tenant_id = ? AND customer_id = ?"},
+		{&mc.FollowUps, "UPDATE followups SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
+		{&mc.NextActions, "UPDATE next_actions SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
+		{&mc.Opportunities, "UPDATE opportunities SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
+		{&mc.Leads, "UPDATE leads SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
+		{&mc.PoolEvents, "UPDATE pool_events SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
+		{&mc.TeamHistory, "UPDATE record_team SET record_id = ? WHERE tenant_id = ? AND record_type = 'customer' AND record_id = ? AND valid_to IS NOT NULL"},
+	} {
+		res, err := tx.ExecContext(ctx, m.sql, int64(to), int64(tenantID), int64(from))
+		if err != nil {
+			return mc, fmt.Errorf("merge: %w", err)
+		}
+		*m.n, _ = res.RowsAffected()
+	}
+	return mc, nil
+}
+
+// DeleteCustomer deletes a customer row with no records left on it.
+func DeleteCustomer(ctx context.Context, tx *Tx, tenantID, id cohort.ID) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM record_team WHERE tenant_id = ? AND record_type = 'customer' AND record_id = ?", int64(tenantID), int64(id)); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "DELETE FROM customers WHERE tenant_id = ? AND id = ?", int64(tenantID), int64(id))
+	return err
 }

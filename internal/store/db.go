@@ -191,6 +191,8 @@ type Queryer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	// Engine says which dialect the SQL runs on.
+	Engine() Engine
 }
 
 type rebinding struct {
@@ -201,6 +203,8 @@ type rebinding struct {
 		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	}
 }
+
+func (r rebinding) Engine() Engine { return r.db.Engine }
 
 func (r rebinding) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return r.q.ExecContext(ctx, r.db.rebind(q), args...)

@@ -23,6 +23,7 @@ const (
 	TID
 	TTime // stored as Unix milliseconds
 	TBool
+	TFloat
 )
 
 // Field is one filterable or sortable field of a list.
@@ -31,6 +32,9 @@ type Field struct {
 	Column   string
 	Type     FieldType
 	Sortable bool
+	// Contains, when set, is the SQL (with one '?') that "eq" uses instead of
+	// equality: membership in a list-valued field.
+	Contains string
 }
 
 // ListSpec describes a list: its fields, its free-text columns and its default
@@ -91,7 +95,7 @@ func (s *ListSpec) plan(lq cohort.ListQuery, base Where, loc *time.Location) (*l
 	conds := []Where{base}
 	for _, f := range lq.Filters {
 		fd, ok := s.Fields[f.Field]
-		if !ok {
+		if !ok || strings.HasPrefix(f.Field, "sort:") {
 			return nil, badRequest("cannot filter on %q", f.Field)
 		}
 		w, err := filterSQL(fd, f, loc)
@@ -116,8 +120,13 @@ func (s *ListSpec) plan(lq cohort.ListQuery, base Where, loc *time.Location) (*l
 	}
 	desc := true
 	for i, k := range sort {
-		fd, ok := s.Fields[k.Field]
-		if !ok || !fd.Sortable {
+		// A field may name a separate expression to sort by ("sort:" + name).
+		fd, ok := s.Fields["sort:"+k.Field]
+		if !ok {
+			fd, ok = s.Fields[k.Field]
+			ok = ok && fd.Sortable
+		}
+		if !ok {
 			return nil, badRequest("cannot sort on %q", k.Field)
 		}
 		if i == 0 {
@@ -159,6 +168,8 @@ func parseValue(t FieldType, s string, loc *time.Location) (any, error) {
 		return int64(id), err
 	case TBool:
 		return strconv.ParseBool(s)
+	case TFloat:
+		return strconv.ParseFloat(s, 64)
 	case TTime:
 		if ts, err := time.Parse(time.RFC3339, s); err == nil {
 			return ts.UnixMilli(), nil
@@ -187,6 +198,12 @@ func filterSQL(fd Field, f cohort.Filter, loc *time.Location) (Where, error) {
 			return Where{}, badRequest("filter %s:like takes one value", f.Field)
 		}
 		return Where{"lower(" + col + ") LIKE ? ESCAPE '\\'", []any{"%" + escapeLike(strings.ToLower(f.Values[0])) + "%"}}, nil
+	}
+	if f.Op == "eq" && fd.Contains != "" {
+		if len(f.Values) != 1 {
+			return Where{}, badRequest("filter %s:eq takes one value", f.Field)
+		}
+		return Where{fd.Contains, []any{f.Values[0]}}, nil
 	}
 	ops := map[string]string{"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 	var args []any
@@ -269,6 +286,12 @@ func decodeCursor(c string, keys []sortCol) ([]any, error) {
 			out[i] = s
 		case TBool:
 			v, err := strconv.ParseBool(s)
+			if err != nil {
+				return nil, badRequest("the cursor is not valid for this list")
+			}
+			out[i] = v
+		case TFloat:
+			v, err := strconv.ParseFloat(s, 64)
 			if err != nil {
 				return nil, badRequest("the cursor is not valid for this list")
 			}

@@ -278,8 +278,13 @@ func loadLines(ctx context.Context, q Queryer, tenantID cohort.ID, opps []*cohor
 
 // ListOpportunities lists opportunities inside scope, with their lines.
 func ListOpportunities(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Opportunity, string, error) {
+	return ListOpportunitiesSpec(ctx, q, OpportunityList, tenantID, scope, lq, loc)
+}
+
+// ListOpportunitiesSpec lists opportunities with a spec extended by custom fields.
+func ListOpportunitiesSpec(ctx context.Context, q Queryer, spec *ListSpec, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Opportunity, string, error) {
 	base := And(Where{"o.tenant_id = ?", []any{int64(tenantID)}}, scope)
-	opps, next, err := List(ctx, q, OpportunityList, lq, loc, "SELECT "+oppCols+" FROM opportunities o", base, func() (*cohort.Opportunity, []any) {
+	opps, next, err := List(ctx, q, spec, lq, loc, "SELECT "+oppCols+" FROM opportunities o", base, func() (*cohort.Opportunity, []any) {
 		o := &cohort.Opportunity{}
 		return o, oppDest(o)
 	})

@@ -103,3 +103,49 @@ func SetRecordOwner(ctx context.Context, tx *Tx, obj cohort.ObjectType, tenantID
 		nullID(owner), nullID(department), ms(now), int64(tenantID), int64(id))
 	return err
 }
+
+// DefaultTeam returns the members of a user's default team.
+func DefaultTeam(ctx context.Context, q Queryer, tenantID, userID cohort.ID) ([]cohort.TeamInput, error) {
+	rows, err := q.QueryContext(ctx, "SELECT member_id, role_key, access, share_bp FROM default_team_members WHERE tenant_id = ? AND user_id = ? ORDER BY role_key, member_id",
+		int64(tenantID), int64(userID))
+	if err != nil {
+		return nil, fmt.Errorf("default team: %w", err)
+	}
+	defer rows.Close()
+	out := []cohort.TeamInput{}
+	for rows.Next() {
+		var m cohort.TeamInput
+		var share int
+		if err := rows.Scan(idScanner{&m.UserID}, &m.Role, &m.Access, &share); err != nil {
+			return nil, err
+		}
+		m.ShareBP = &share
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// SetDefaultTeam replaces a user's default team.
+func SetDefaultTeam(ctx context.Context, tx *Tx, tenantID, userID cohort.ID, members []cohort.TeamInput) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM default_team_members WHERE tenant_id = ? AND user_id = ?", int64(tenantID), int64(userID)); err != nil {
+		return err
+	}
+	for _, m := range members {
+		share := cohort.FullShare
+		if m.ShareBP != nil {
+			share = *m.ShareBP
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO default_team_members (tenant_id, user_id, member_id, role_key, access, share_bp) VALUES (?,?,?,?,?,?)",
+			int64(tenantID), int64(userID), int64(m.UserID), m.Role, m.Access, share)
+		if isForeignKeyViolation(err) {
+			return cohort.Errorf(cohort.EINVALID, "members: no such user %s or business role %q", m.UserID, m.Role)
+		}
+		if isUniqueViolation(err) {
+			return cohort.Errorf(cohort.EINVALID, "members: user %s is in role %q twice", m.UserID, m.Role)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

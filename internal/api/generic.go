@@ -1,0 +1,66 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/cohortcrm/cohort"
+)
+
+// The shapes most routes share, written once: GET /{id} and PATCH /{id}
+// with If-Match, each answering the object with its ETag.
+
+// getByID serves GET .../{id}.
+func getByID[T any](s *Server, find func(context.Context, cohort.ID) (*T, error), version func(*T) int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		v, err := find(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		respondVersioned(w, http.StatusOK, v, version(v))
+	}
+}
+
+// patchByID serves PATCH .../{id}: the If-Match version and a body of U go
+// to update.
+func patchByID[U, T any](s *Server, update func(context.Context, cohort.ID, U, int) (*T, error), version func(*T) int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		ver, err := ifMatch(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var upd U
+		if err := decode(r, &upd); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		v, err := update(r.Context(), id, upd, ver)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		respondVersioned(w, http.StatusOK, v, version(v))
+	}
+}
+
+func userVersion(u *cohort.User) int                 { return u.Version }
+func departmentVersion(d *cohort.Department) int     { return d.Version }
+func permRoleVersion(r *cohort.PermRole) int         { return r.Version }
+func businessRoleVersion(r *cohort.BusinessRole) int { return r.Version }
+func customerVersion(c *cohort.Customer) int         { return c.Version }
+func contactVersion(c *cohort.Contact) int           { return c.Version }
+func opportunityVersion(o *cohort.Opportunity) int   { return o.Version }
+func leadVersion(l *cohort.Lead) int                 { return l.Version }
+func customFieldVersion(f *cohort.CustomField) int   { return f.Version }

@@ -1,0 +1,94 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/service"
+)
+
+type leadInput struct {
+	Name     string          `json:"name"`
+	Company  string          `json:"company"`
+	Title    string          `json:"title"`
+	Phone    string          `json:"phone"`
+	Email    string          `json:"email"`
+	Province string          `json:"province"`
+	City     string          `json:"city"`
+	Industry string          `json:"industry"`
+	Source   string          `json:"source"`
+	Status   string          `json:"status"`
+	Note     string          `json:"note"`
+	Custom   json.RawMessage `json:"custom,omitempty"`
+}
+
+func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
+	lq, err := listQuery(r, "status", "source", "owner_id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	items, next, err := s.svc.ListLeads(r.Context(), lq)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, cohort.Page[*cohort.Lead]{Items: nonNil(items), NextCursor: next})
+}
+
+func (s *Server) createLead(w http.ResponseWriter, r *http.Request) {
+	var in leadInput
+	if err := decode(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	l := &cohort.Lead{Name: in.Name, Company: in.Company, Title: in.Title, Phone: in.Phone, Email: in.Email, Province: in.Province,
+		City: in.City, Industry: in.Industry, Source: in.Source, Status: in.Status, Note: in.Note, Custom: in.Custom}
+	if err := s.svc.CreateLead(r.Context(), l); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respondVersioned(w, http.StatusCreated, l, l.Version)
+}
+
+func (s *Server) convertLead(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req service.ConvertLead
+	if err := decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	l, err := s.svc.Convert(r.Context(), id, req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respondVersioned(w, http.StatusOK, l, l.Version)
+}
+
+func (s *Server) getLeadMapping(w http.ResponseWriter, r *http.Request) {
+	m, err := s.svc.LeadMapping(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, m)
+}
+
+func (s *Server) setLeadMapping(w http.ResponseWriter, r *http.Request) {
+	var m cohort.LeadMapping
+	if err := decode(r, &m); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.svc.SetLeadMapping(r.Context(), m); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, m)
+}

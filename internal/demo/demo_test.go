@@ -1,0 +1,112 @@
+package demo_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/demo"
+	"github.com/cohortcrm/cohort/internal/service"
+	"github.com/cohortcrm/cohort/internal/store"
+	"github.com/cohortcrm/cohort/internal/store/storetest"
+)
+
+func TestDemoHistoryHoldsTheInvariants(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := service.New(db, cohort.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)), service.Options{PasswordMemoryKiB: 64, PasswordTime: 1})
+		sc := demo.Scale{Name: "T", People: 80, Customers: 300, Contacts: 2, Opportunities: 1.5, FollowUps: 8}
+		res, err := demo.Create(ctx, svc, demo.Options{Seed: 7, Custom: &sc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Users < 80 || res.Rows < 3000 {
+			t.Fatalf("made %d people and %d rows", res.Users, res.Rows)
+		}
+		q := db.Read()
+		count := func(query string, args ...any) int {
+			t.Helper()
+			var n int
+			if err := q.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+				t.Fatalf("%s: %v", query, err)
+			}
+			return n
+		}
+		tid := int64(res.Tenant.ID)
+		if n := count("SELECT count(*) FROM customers WHERE tenant_id = ?", tid); n != 300 {
+			t.Fatalf("customers %d", n)
+		}
+		checks := map[string]string{
+			"owned customers with other than one current owner": `SELECT count(*) FROM customers c WHERE c.tenant_id = ? AND c.owner_id IS NOT NULL AND
+				(SELECT count(*) FROM record_team t WHERE t.tenant_id = c.tenant_id AND t.record_type = 'customer' AND t.record_id = c.id
+				AND t.valid_to IS NULL AND t.role_key = 'owner') <> 1`,
+			"pooled customers with a current team": `SELECT count(*) FROM customers c WHERE c.tenant_id = ? AND c.pool_id IS NOT NULL AND EXISTS
+				(SELECT 1 FROM record_team t WHERE t.tenant_id = c.tenant_id AND t.record_type = 'customer' AND t.record_id = c.id AND t.valid_to IS NULL)`,
+			"customers with two open next actions": `SELECT count(*) FROM (SELECT customer_id FROM next_actions WHERE tenant_id = ? AND status = 'open'
+				GROUP BY customer_id HAVING count(*) > 1) x`,
+			"follow-ups after now or before their customer": `SELECT count(*) FROM followups f JOIN customers c ON c.tenant_id = f.tenant_id AND c.id = f.customer_id
+				WHERE f.tenant_id = ? AND f.occurred_at < c.created_at`,
+			"last follow-up time out of step": `SELECT count(*) FROM customers c WHERE c.tenant_id = ? AND c.pool_id IS NULL AND c.last_followup_at <>
+				(SELECT max(occurred_at) FROM followups f WHERE f.tenant_id = c.tenant_id AND f.customer_id = c.id)`,
+			"opportunities without a stage history": `SELECT count(*) FROM opportunities o WHERE o.tenant_id = ? AND NOT EXISTS
+				(SELECT 1 FROM opportunity_stages s WHERE s.tenant_id = o.tenant_id AND s.opportunity_id = o.id)`,
+			"won opportunities without first signing": `SELECT count(*) FROM opportunities o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id
+				WHERE o.tenant_id = ? AND o.status = 'won' AND c.first_signed_at IS NULL`,
+		}
+		for what, query := range checks {
+			if n := count(query, tid); n != 0 {
+				t.Errorf("%s: %d", what, n)
+			}
+		}
+		if n := count("SELECT count(*) FROM search_docs WHERE tenant_id = ? AND object_type = 'customer'", tid); n != 300 {
+			t.Errorf("indexed customers %d", n)
+		}
+		// Months are not flat: seasonality shows in February.
+		sctx, _ := svc.SystemContext(ctx, res.Tenant.ID)
+		hits, err := svc.Search(sctx, "有限公司", []string{"customer"}, 5)
+		if err != nil || len(hits) == 0 {
+			t.Fatalf("search over demo data: %v %v", hits, err)
+		}
+		// The same seed makes the same company.
+		again, err := demo.Create(ctx, svc, demo.Options{Seed: 7, Custom: &sc})
+		if cohort.ErrorCode(err) != cohort.ECONFLICT || again != nil {
+			t.Fatalf("a second demo tenant: %v", err)
+		}
+	})
+}
+
+// TestDemoIsDeterministic: the same seed makes the same company, twice.
+func TestDemoIsDeterministic(t *testing.T) {
+	ctx := context.Background()
+	sc := demo.Scale{Name: "T", People: 60, Customers: 50, Contacts: 2, Opportunities: 1, FollowUps: 3}
+	names := func() []string {
+		db := storetest.Open(t, store.SQLite)
+		svc := service.New(db, cohort.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)), service.Options{PasswordMemoryKiB: 64, PasswordTime: 1})
+		if _, err := demo.Create(ctx, svc, demo.Options{Seed: 42, Custom: &sc}); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.Read().QueryContext(ctx, "SELECT c.name || '|' || u.email FROM customers c JOIN users u ON u.tenant_id = c.tenant_id AND u.id = c.created_by ORDER BY c.name")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			_ = rows.Scan(&s)
+			out = append(out, s)
+		}
+		return out
+	}
+	a, b := names(), names()
+	if len(a) != 50 || len(a) != len(b) {
+		t.Fatalf("%d and %d customers", len(a), len(b))
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("differ at %d: %s vs %s", i, a[i], b[i])
+		}
+	}
+}

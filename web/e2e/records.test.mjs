@@ -175,6 +175,20 @@ if (problem) {
       await page.locator('[data-testid="cal-deal-big"][aria-pressed="true"]').waitFor()
       // The change is on the timeline.
       await page.locator('[data-testid="timeline-change"]', { hasText: '有价值' }).first().waitFor()
+
+      // Someone else changed the customer meanwhile (412): reload and say so.
+      await page.route('**/api/v1/customers/*', async (route) => {
+        if (route.request().method() !== 'PATCH') return route.fallback()
+        await route.fulfill({
+          status: 412,
+          contentType: 'application/problem+json',
+          body: JSON.stringify({ status: 412, code: 'precondition_failed', title: 'Precondition failed', detail: 'version mismatch' }),
+        })
+      })
+      await page.locator('[data-testid="cal-deal-small"]').click()
+      await page.locator('.el-message--warning').waitFor()
+      await page.locator('[data-testid="cal-deal-big"][aria-pressed="true"]').waitFor()
+      await page.unroute('**/api/v1/customers/*')
     })
 
     test('(d) team: a presales member at 30 %; an owner at 60 % is refused', async () => {

@@ -219,8 +219,8 @@ export const customers = {
   get: (id: string) => api.get<Customer>(`${V1}/customers/${id}`),
   create: (body: CustomerInput) => api.post<Customer>(`${V1}/customers`, body),
   update: (id: string, body: CustomerUpdate, version: number) => api.patch<Customer>(`${V1}/customers/${id}`, body, version),
-  transfer: (id: string, new_owner_id: string, keep_old_as: string) =>
-    api.post<Customer>(`${V1}/customers/${id}/transfer`, { new_owner_id, keep_old_as }),
+  transfer: (id: string, new_owner_id: string, keep_old_as: string, carry = false) =>
+    api.post<Customer>(`${V1}/customers/${id}/transfer`, { new_owner_id, keep_old_as, carry }),
   team: async (id: string, history = false) =>
     items<TeamMember>(await api.get(`${V1}/customers/${id}/team`, history ? { history: true } : undefined)),
   setTeam: async (id: string, members: TeamInput[]) =>

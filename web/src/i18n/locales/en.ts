@@ -267,6 +267,7 @@ const en: MessageSchema = {
     transferTo: 'New owner',
     keepOldAs: 'Keep the old owner as',
     keepNone: 'Do not keep on the team',
+    transferCarry: "Hand over the old owner's open opportunities on this customer too",
     transferred: 'Transferred to {name}',
     releaseTitle: 'Release to pool',
     releasePool: 'Pool',

@@ -267,6 +267,7 @@ const zhCN = {
     transferTo: '新负责人',
     keepOldAs: '原负责人保留为',
     keepNone: '不保留在团队中',
+    transferCarry: '原负责人在该客户上未关闭的商机一并转移',
     transferred: '已转移给 {name}',
     releaseTitle: '退回公海',
     releasePool: '目标公海',

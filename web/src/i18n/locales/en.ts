@@ -254,6 +254,7 @@ const en: MessageSchema = {
     nextAction: 'Next action',
     nextActionEmpty: 'No next action planned. Log a follow-up and set the next step.',
     nextActionOverdue: 'Overdue',
+    nextBy: 'by {name}',
     tabs: { timeline: 'Timeline', contacts: 'Contacts', team: 'Team', info: 'Details' },
     timelineEmpty: 'Nothing here yet',
     minutes: '{n} min',

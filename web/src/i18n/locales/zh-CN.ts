@@ -254,6 +254,7 @@ const zhCN = {
     nextAction: '下步事务',
     nextActionEmpty: '还没有安排下步事务。写一条跟进，顺手定下下一步。',
     nextActionOverdue: '已逾期',
+    nextBy: '由 {name} 跟进',
     tabs: { timeline: '动态', contacts: '联系人', team: '相关团队', info: '资料' },
     timelineEmpty: '还没有动态',
     minutes: '{n} 分钟',

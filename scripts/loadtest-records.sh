@@ -30,11 +30,11 @@ customers=$(curl -fsS -H "Cookie: $sales" "$base/api/v1/customers?view=mine&limi
 echo "RESULT salesperson=$email customers_in_sample=$(echo "$customers" | tr ',' '\n' | wc -l)"
 run() { # run NAME CONNECTIONS URL [lua]
 	echo -n "RESULT step=$1 "
-	wrk -t2 -c"$2" -d"${secs}s" -H "Cookie: $sales" -s "${4:-scripts/wrk/report.lua}" "$3" | grep '^RESULT' | sed 's/^RESULT //'
+	wrk -t1 -c"$2" -d"${secs}s" -H "Cookie: $sales" -s "${4:-scripts/wrk/report.lua}" "$3" | grep '^RESULT' | sed 's/^RESULT //'
 }
-run opportunities_mine_open 8 "$base/api/v1/opportunities?view=mine&filter=status:eq:open&sort=-amount&limit=50"
-run opportunities_scope_stage 8 "$base/api/v1/opportunities?filter=stage:eq:negotiation&limit=50"
-run search_two_chars 8 "$base/api/v1/search?q=%E6%81%92%E9%80%9A&limit=20"
-run search_company 8 "$base/api/v1/search?q=%E4%B8%8A%E6%B5%B7&limit=20"
+run opportunities_mine_open ${CONNS:-8} "$base/api/v1/opportunities?view=mine&filter=status:eq:open&sort=-amount&limit=50"
+run opportunities_scope_stage ${CONNS:-8} "$base/api/v1/opportunities?filter=stage:eq:negotiation&limit=50"
+run search_two_chars ${CONNS:-8} "$base/api/v1/search?q=%E6%81%92%E9%80%9A&limit=20"
+run search_company ${CONNS:-8} "$base/api/v1/search?q=%E4%B8%8A%E6%B5%B7&limit=20"
 echo -n "RESULT step=log_followup_c16 "
 COOKIE=$sales CUSTOMERS=$customers wrk -t2 -c16 -d"${secs}s" -s scripts/wrk/followup.lua "$base" | grep '^RESULT' | sed 's/^RESULT //'

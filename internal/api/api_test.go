@@ -15,6 +15,7 @@ import (
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/api"
+	"github.com/cohortcrm/cohort/internal/jobs"
 	"github.com/cohortcrm/cohort/internal/obs"
 	"github.com/cohortcrm/cohort/internal/service"
 	"github.com/cohortcrm/cohort/internal/store"
@@ -30,6 +31,9 @@ type env struct {
 	api    *api.Server
 	tenant *cohort.Tenant
 	admin  *cohort.User
+	// jobs works imports when the test calls runJobs.
+	jobs  *jobs.Runner
+	files string
 }
 
 const adminPassword = "correct horse battery"
@@ -44,12 +48,45 @@ func newEnv(t testing.TB, db *store.DB) *env {
 // newEnvEmpty is a server on db with no tenant.
 func newEnvEmpty(t testing.TB, db *store.DB) *env {
 	t.Helper()
+	return newEnvUpload(t, db, testMaxUpload)
+}
+
+// newEnvUpload is newEnvEmpty with uploads of up to maxUpload bytes.
+func newEnvUpload(t testing.TB, db *store.DB, maxUpload int64) *env {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(db, cohort.SystemClock{}, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1})
-	a := api.New(svc, nil, log, obs.NewRegistry(), api.Options{})
+	files := t.TempDir()
+	svc := service.New(db, cohort.SystemClock{}, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1, FilesDir: files, MaxImportBytes: maxUpload})
+	runner := jobs.New(db, jobs.Config{Log: log, MaxAttempts: 2})
+	svc.SetJobs(runner)
+	runner.Register(service.JobImport, func(ctx context.Context, j jobs.Job) error {
+		var p service.ImportJob
+		if err := json.Unmarshal(j.Payload, &p); err != nil {
+			return err
+		}
+		return svc.RunImport(ctx, p, j.Attempt >= j.MaxAttempts)
+	})
+	a := api.New(svc, nil, log, obs.NewRegistry(), api.Options{MaxUploadBytes: maxUpload + 64<<10})
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
-	return &env{t: t, db: db, svc: svc, srv: srv, api: a}
+	return &env{t: t, db: db, svc: svc, srv: srv, api: a, jobs: runner, files: files}
+}
+
+// testMaxUpload is the tests' upload limit, small enough to exceed cheaply.
+const testMaxUpload = 4 << 20
+
+// runJobs works queued jobs until none is due.
+func (e *env) runJobs() {
+	e.t.Helper()
+	for {
+		n, err := e.jobs.RunOnce(context.Background())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
 }
 
 func (e *env) newTenant(slug, email string) (*cohort.Tenant, *cohort.User) {

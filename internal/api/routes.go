@@ -6,6 +6,7 @@ import (
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/service"
+	"github.com/cohortcrm/cohort/internal/sheet"
 )
 
 // Route is one entry of the route table. Req and Resp are zero values of the
@@ -20,7 +21,9 @@ type Route struct {
 	Public     bool
 	Idempotent bool
 	// List marks keyset-paged lists that take filter, sort, cursor and limit.
-	List    bool
+	List bool
+	// MaxBody caps the request body; 0 means Options.MaxBodyBytes.
+	MaxBody int64
 	Req     any
 	Resp    any
 	Status  int
@@ -128,6 +131,13 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/customers/{id}/release", Summary: "Put a customer into a pool", Perm: "customer:edit", Req: releaseRequest{}, Status: 204, Handler: s.releaseCustomer},
 		{Method: "POST", Path: "/api/v1/customers/{id}/claim", Summary: "Claim a customer from a pool", Perm: "customer:view", Resp: cohort.Customer{}, Handler: s.claimCustomer},
 		{Method: "POST", Path: "/api/v1/customers/{id}/assign", Summary: "Give a customer in a pool to someone (pool administrators)", Perm: "customer:view", Req: assignRequest{}, Resp: cohort.Customer{}, Handler: s.assignCustomer},
+
+		{Method: "GET", Path: "/api/v1/import/templates/{file}", Summary: "Import template: {object}.xlsx or {object}.csv (customer, contact, lead, followup), ?lang=zh-CN|en", Perm: "<object>:import", Handler: s.importTemplate},
+		{Method: "POST", Path: "/api/v1/imports", Summary: "Upload a file to import (multipart: object, dry_run, file); worked in the background", Perm: "<object>:import", MaxBody: s.opt.MaxUploadBytes, Resp: cohort.Import{}, Status: 202, Handler: s.startImport},
+		{Method: "GET", Path: "/api/v1/imports/{id}", Summary: "An import's status and progress", Perm: "<object>:import", Resp: cohort.Import{}, Handler: s.getImport},
+		{Method: "GET", Path: "/api/v1/imports/{id}/errors.csv", Summary: "An import's refused rows with their reasons (CSV)", Perm: "<object>:import", Handler: s.importErrors(sheet.CSV)},
+		{Method: "GET", Path: "/api/v1/imports/{id}/errors.xlsx", Summary: "An import's refused rows with their reasons (xlsx)", Perm: "<object>:import", Handler: s.importErrors(sheet.XLSX)},
+		{Method: "GET", Path: "/api/v1/exports/{file}", Summary: "Export {object}.xlsx or {object}.csv in my scope (?view=&filter=&sort=&q= as the list)", Perm: "<object>:export", Handler: s.export},
 
 		{Method: "GET", Path: "/api/v1/search", Summary: "Full-text search across customers, contacts, opportunities and leads I may see (?q=&types=&limit=)", Resp: listOf[search.Hit]{}, Handler: s.search},
 

@@ -38,7 +38,9 @@ type Inbox interface {
 
 // Options configure the server.
 type Options struct {
-	MaxBodyBytes   int64
+	MaxBodyBytes int64
+	// MaxUploadBytes caps a file upload's request body. [MaxImportBytes + 1 MiB]
+	MaxUploadBytes int64
 	SecureCookies  bool
 	SessionTTL     time.Duration
 	TrustedProxies []netip.Prefix
@@ -67,6 +69,9 @@ func New(svc *service.Service, inbox Inbox, log *slog.Logger, reg *obs.Registry,
 	}
 	if opt.SessionTTL == 0 {
 		opt.SessionTTL = 12 * time.Hour
+	}
+	if opt.MaxUploadBytes == 0 {
+		opt.MaxUploadBytes = service.MaxImportBytes + 1<<20
 	}
 	s := &Server{svc: svc, inbox: inbox, log: log, opt: opt, metrics: reg}
 	s.routes = s.routeTable()
@@ -97,6 +102,7 @@ func (s *Server) build() http.Handler {
 		if !rt.Public {
 			h = s.authenticate(h, csrf)
 		}
+		h = s.limitBody(h, rt.MaxBody)
 		label := rt.Method + " " + rt.Path
 		h = s.instrument(label, h)
 		mux.Handle(rt.Method+" "+rt.Path, h)
@@ -116,7 +122,7 @@ func (s *Server) build() http.Handler {
 		return pattern != "" && pattern != "/"
 	}
 	ui := s.ui()
-	mux.Handle("/", s.instrument("other", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/", s.instrument("other", s.limitBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case pathKnown(r):
 			s.writeError(w, r, errorf("method_not_allowed", "method "+r.Method+" is not allowed on "+r.URL.Path))
@@ -127,8 +133,20 @@ func (s *Server) build() http.Handler {
 		default:
 			ui.ServeHTTP(w, r)
 		}
-	})))
+	}), 0)))
 	return s.base(mux)
+}
+
+// limitBody caps the request body at max bytes, or at MaxBodyBytes when max
+// is 0: the limit is per route, so that uploads may be larger than JSON.
+func (s *Server) limitBody(next http.Handler, max int64) http.Handler {
+	if max == 0 {
+		max = s.opt.MaxBodyBytes
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // base adds the request id, secure headers, body limit and panic recovery.
@@ -149,7 +167,6 @@ func (s *Server) base(next http.Handler) http.Handler {
 		if s.opt.SecureCookies {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.opt.MaxBodyBytes)
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {

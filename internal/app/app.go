@@ -64,6 +64,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.Service = service.New(db, cohort.SystemClock{}, log, service.Options{
 		SessionTTL: cfg.SessionTTL, SessionIdleTTL: cfg.SessionIdleTTL,
 		LoginMaxFailures: cfg.LoginMaxFailures, LoginWindow: cfg.LoginLockout, LoginLockout: cfg.LoginLockout,
+		FilesDir: cfg.AttachmentsDir,
 	})
 	if err := a.wire(ctx); err != nil {
 		db.Close()

@@ -12,6 +12,7 @@ import (
 	"github.com/cohortcrm/cohort/internal/jobs"
 	"github.com/cohortcrm/cohort/internal/notify"
 	"github.com/cohortcrm/cohort/internal/outbox"
+	"github.com/cohortcrm/cohort/internal/service"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -30,6 +31,8 @@ func (a *App) wire(ctx context.Context) error {
 	a.Inbox = notify.New(a.DB, a.Outbox, notify.Options{Log: a.Log})
 	a.Service.SetNotifier(notifier{a.Inbox})
 	a.Service.SetReminders(reminders{a.Jobs})
+	a.Service.SetJobs(a.Jobs)
+	a.Jobs.Register(service.JobImport, a.runImport)
 	a.Jobs.Register(jobRemind, a.remind)
 	a.Jobs.Register(jobPoolRules, a.poolRules)
 	a.Jobs.Every(jobPoolRules, time.Hour)
@@ -139,4 +142,13 @@ func (a *App) poolRules(ctx context.Context, _ jobs.Job) error {
 		}
 	}
 	return nil
+}
+
+// runImport works an import as its uploader.
+func (a *App) runImport(ctx context.Context, j jobs.Job) error {
+	var p service.ImportJob
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Permanent(err)
+	}
+	return a.Service.RunImport(ctx, p, j.Attempt >= j.MaxAttempts)
 }

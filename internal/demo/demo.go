@@ -193,7 +193,10 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	hbar := newBar(opt.Progress, "demo: customers", sc.Customers)
 	res.Rows, err = history(ctx, db, t, ppl, sc, rng, now, hbar)
 	hbar.Done()
-	return res, err
+	if err != nil {
+		return res, err
+	}
+	return res, db.Analyze(ctx)
 }
 
 // companyUnits is the base company, with more sales teams under the regions

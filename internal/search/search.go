@@ -316,3 +316,46 @@ var dialects = map[store.Engine]*dialect{
 	store.Postgres: {pos: func(col string) string { return "strpos(" + col + ", ?)" }, greatest: "GREATEST",
 		rowid: "d.id"},
 }
+
+// IndexNew indexes documents of records created in the caller's
+// transaction, many at a time (an import's batch): one COPY or a few
+// multi-row INSERTs instead of a statement or two per record. Unlike Upsert
+// it never replaces: a record already in the index fails the batch (the
+// caller then retries its rows one by one). Each document is stored exactly
+// as Upsert would store it.
+func IndexNew(ctx context.Context, tx *store.Tx, docs []Doc) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	pg := tx.DB().Engine == store.Postgres
+	cols := []string{"tenant_id", "id", "object_type", "object_id", "owner_id", "department_id", "title", "body", "updated_at"}
+	if pg {
+		cols = append(cols, "tsv")
+	}
+	rows := make([][]any, 0, len(docs))
+	fts := make([][]any, 0, len(docs))
+	for _, doc := range docs {
+		if doc.TenantID <= 0 || doc.ObjectType == "" || doc.ObjectID <= 0 {
+			return fmt.Errorf("search: index %s %d of tenant %d: tenant, type and id are required", doc.ObjectType, doc.ObjectID, doc.TenantID)
+		}
+		body := IndexText(doc.Title + "\n" + doc.Text)
+		key := tenantKey(doc.TenantID)
+		titleToks, bodyToks := tokens(IndexText(doc.Title)), tokens(body)
+		id := tx.DB().NewID()
+		row := []any{int64(doc.TenantID), id, doc.ObjectType, int64(doc.ObjectID), nullID(doc.OwnerID), nullID(doc.DepartmentID),
+			doc.Title, body, doc.UpdatedAt.UnixMilli()}
+		if pg {
+			row = append(row, pgVector(key, titleToks, bodyToks))
+		} else {
+			fts = append(fts, []any{id, ftsText(key, titleToks), ftsText(key, bodyToks)})
+		}
+		rows = append(rows, row)
+	}
+	if err := store.BulkInsert(ctx, tx, "search_docs", cols, rows); err != nil {
+		return fmt.Errorf("search: index %d documents: %w", len(docs), err)
+	}
+	if err := store.BulkInsert(ctx, tx, "search_fts", []string{"rowid", "title", "body"}, fts); err != nil {
+		return fmt.Errorf("search: index %d documents: %w", len(docs), err)
+	}
+	return nil
+}

@@ -32,8 +32,7 @@ func (s *Service) reindexCustomer(ctx context.Context, tx *store.Tx, tenantID, i
 	if err != nil {
 		return err
 	}
-	if err := search.Upsert(ctx, tx, search.Doc{TenantID: tenantID, ObjectType: string(cohort.ObjCustomer), ObjectID: c.ID, OwnerID: c.OwnerID,
-		DepartmentID: c.DepartmentID, Title: c.Name, Text: joinText(c.CreditCode, c.Industry, c.Province, c.City, c.Source, c.Segment), UpdatedAt: c.UpdatedAt}); err != nil {
+	if err := search.Upsert(ctx, tx, customerDoc(c)); err != nil {
 		return err
 	}
 	contacts, err := store.ListContacts(ctx, tx, tenantID, id)
@@ -66,9 +65,20 @@ func (s *Service) reindexOpportunity(ctx context.Context, tx *store.Tx, tenantID
 		DepartmentID: o.DepartmentID, Title: o.Name, Text: joinText(c.Name, o.Competitor, o.Source), UpdatedAt: o.UpdatedAt})
 }
 
+// customerDoc is what the index holds of a customer (imports index it too).
+func customerDoc(c *cohort.Customer) search.Doc {
+	return search.Doc{TenantID: c.TenantID, ObjectType: string(cohort.ObjCustomer), ObjectID: c.ID, OwnerID: c.OwnerID,
+		DepartmentID: c.DepartmentID, Title: c.Name, Text: joinText(c.CreditCode, c.Industry, c.Province, c.City, c.Source, c.Segment), UpdatedAt: c.UpdatedAt}
+}
+
 func (s *Service) indexLead(ctx context.Context, tx *store.Tx, l *cohort.Lead) error {
-	return search.Upsert(ctx, tx, search.Doc{TenantID: l.TenantID, ObjectType: string(cohort.ObjLead), ObjectID: l.ID, OwnerID: l.OwnerID,
-		DepartmentID: l.DepartmentID, Title: l.Name, Text: joinText(l.Company, l.Title, l.Phone, l.Email, l.Province, l.City, l.Source), UpdatedAt: l.UpdatedAt})
+	return search.Upsert(ctx, tx, leadDoc(l))
+}
+
+// leadDoc is what the index holds of a lead.
+func leadDoc(l *cohort.Lead) search.Doc {
+	return search.Doc{TenantID: l.TenantID, ObjectType: string(cohort.ObjLead), ObjectID: l.ID, OwnerID: l.OwnerID,
+		DepartmentID: l.DepartmentID, Title: l.Name, Text: joinText(l.Company, l.Title, l.Phone, l.Email, l.Province, l.City, l.Source), UpdatedAt: l.UpdatedAt}
 }
 
 // searchable maps each searchable type to the permission object that governs

@@ -33,6 +33,10 @@ type Options struct {
 	// Argon2 cost; tests lower it.
 	PasswordMemoryKiB uint32
 	PasswordTime      uint32
+	// FilesDir is the attachments folder; imports keep their files there.
+	FilesDir string
+	// MaxImportBytes caps an uploaded import file. [MaxImportBytes]
+	MaxImportBytes int64
 }
 
 // Service implements cohort.OrgService, cohort.AuthService and
@@ -44,6 +48,7 @@ type Service struct {
 	opt       Options
 	notifier  Notifier
 	reminders Reminders
+	jobs      JobQueue
 	auth      authCache
 }
 
@@ -72,6 +77,9 @@ func New(db *store.DB, clock cohort.Clock, log *slog.Logger, opt Options) *Servi
 	}
 	if opt.PasswordMemoryKiB == 0 {
 		opt.PasswordMemoryKiB = 19 * 1024
+	}
+	if opt.MaxImportBytes == 0 {
+		opt.MaxImportBytes = MaxImportBytes
 	}
 	if opt.PasswordTime == 0 {
 		opt.PasswordTime = 2

@@ -113,7 +113,7 @@ func (db *DB) pgTableKeys(ctx context.Context) (map[string][]Key, error) {
 	// Constraints, and unique indexes that are not constraints, one row per
 	// column in key order.
 	rows, err := db.Read().QueryContext(ctx, `
-SELECT c.relname, con.conname, con.contype, a.attname
+SELECT c.relname, con.conname, con.contype, a.attname, k.ord
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -121,7 +121,7 @@ CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
 WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f')
 UNION ALL
-SELECT t.relname, i.relname, 'u', a.attname
+SELECT t.relname, i.relname, 'u', a.attname, k.ord
 FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class t ON t.oid = x.indrelid
@@ -129,7 +129,8 @@ JOIN pg_namespace n ON n.oid = t.relnamespace
 CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
 WHERE n.nspname = current_schema() AND x.indisunique AND NOT x.indisprimary
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)`)
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+ORDER BY 1, 2, 5`)
 	if err != nil {
 		return nil, fmt.Errorf("read constraints: %w", err)
 	}
@@ -139,7 +140,8 @@ WHERE n.nspname = current_schema() AND x.indisunique AND NOT x.indisprimary
 	idx := map[name]int{}
 	for rows.Next() {
 		var table, con, kind, col string
-		if err := rows.Scan(&table, &con, &kind, &col); err != nil {
+		var ord int
+		if err := rows.Scan(&table, &con, &kind, &col, &ord); err != nil {
 			return nil, err
 		}
 		k := name{table, con}

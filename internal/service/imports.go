@@ -1,0 +1,747 @@
+package service
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/sheet"
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+// Imports: an upload is checked (format, header row) while the uploader
+// waits, kept under the attachments folder, and worked by a background job
+// that acts as the uploader with no more than the permissions they held at
+// upload.
+//
+// How a row is never half-written while a million rows still load fast:
+//
+//   - A row is parsed and validated in full (cells, references, duplicates
+//     within the file) before it may join a batch; a refused row goes to the
+//     error file with its reasons and is never written.
+//   - A batch of up to importBatch rows commits in one transaction: the
+//     records, their owner's team membership, their search documents and
+//     their audit entries, written with multi-row statements (COPY on
+//     PostgreSQL), together with the import's progress and the committed
+//     length of the error file. Matching against stored records (duplicate
+//     customers, taken phones, the customer a row names) runs inside that
+//     transaction.
+//   - Should a batch fail anyway, its rows are retried one transaction each,
+//     so one bad row cannot take its good neighbours down.
+//   - A job taken over after a crash skips the rows whose outcome is
+//     committed and cuts the error file back to its committed length.
+//
+// Audit: every imported record gets an "import" entry naming the import
+// (not a field diff: the record itself is the "after", and a diff per row
+// would cost more than the row), and the import gets one summarising entry
+// (object type "import") when it ends.
+
+// JobImport is the job kind that works an import.
+const JobImport = "import.run"
+
+// Import limits.
+const (
+	// MaxImportBytes is the default largest upload (Options.MaxImportBytes).
+	MaxImportBytes = 200 << 20
+	importBatch    = 1000
+)
+
+// JobQueue enqueues background jobs in the caller's transaction.
+type JobQueue interface {
+	Enqueue(ctx context.Context, tx *store.Tx, kind string, payload any, runAt time.Time) (cohort.ID, error)
+}
+
+// SetJobs wires the job queue that imports are worked by.
+func (s *Service) SetJobs(q JobQueue) { s.jobs = q }
+
+// ImportJob is the payload of a JobImport job.
+type ImportJob struct {
+	TenantID cohort.ID `json:"tenant_id"`
+	ImportID cohort.ID `json:"import_id"`
+}
+
+// Upload is a file given to StartImport.
+type Upload struct {
+	Object   cohort.ObjectType
+	FileName string
+	DryRun   bool
+	Body     io.Reader
+}
+
+// localeZh reports whether a user reads Chinese: a Chinese locale, or none
+// (Cohort speaks Chinese first).
+func localeZh(locale string) bool {
+	l := strings.ToLower(locale)
+	return l == "" || strings.HasPrefix(l, "zh")
+}
+
+func (s *Service) callerZh(p *cohort.Principal) bool {
+	if p.User != nil && p.User.Locale != "" {
+		return localeZh(p.User.Locale)
+	}
+	return localeZh(p.Tenant.Locale)
+}
+
+func checkImportObject(obj cohort.ObjectType) error {
+	if !slices.Contains(cohort.ImportObjects, obj) {
+		return cohort.Errorf(cohort.ENOTFOUND, "%q cannot be imported or exported; use customer, contact, lead or followup", obj)
+	}
+	return nil
+}
+
+// StartImport keeps an uploaded file and queues its import. The format
+// comes from the file's extension; a file that cannot be read as that
+// format, or whose header row names unknown columns or lacks required ones,
+// is refused at once (EINVALID) and nothing is kept.
+func (s *Service) StartImport(ctx context.Context, up Upload) (*cohort.Import, error) {
+	if err := checkImportObject(up.Object); err != nil {
+		return nil, err
+	}
+	p, err := require(ctx, up.Object, cohort.ActImport)
+	if err != nil {
+		return nil, err
+	}
+	if p.User == nil {
+		return nil, cohort.Errorf(cohort.EFORBIDDEN, "imports are made by people")
+	}
+	if s.jobs == nil || s.opt.FilesDir == "" {
+		return nil, errors.New("imports are not configured: no job queue or attachments folder")
+	}
+	zh := s.callerZh(p)
+	format := sheet.FormatOf(up.FileName)
+	if format == "" {
+		return nil, cohort.Errorf(cohort.EINVALID, "%s", text{"文件必须是 .xlsx 或 .csv", "the file must be .xlsx or .csv"}.in(zh))
+	}
+	imp := &cohort.Import{ID: cohort.ID(s.db.NewID()), TenantID: p.Tenant.ID, ObjectType: up.Object, Format: format,
+		FileName: filepath.Base(up.FileName), DryRun: up.DryRun, CreatedBy: p.User.ID, Permissions: p.Permissions, Locale: "en"}
+	if zh {
+		imp.Locale = "zh-CN"
+	}
+	dir := filepath.Join("imports", p.Tenant.ID.String())
+	imp.FilePath = filepath.Join(dir, imp.ID.String()+"."+format)
+	imp.ErrorsPath = filepath.Join(dir, imp.ID.String()+".errors.csv")
+	if err := os.MkdirAll(filepath.Join(s.opt.FilesDir, dir), 0o750); err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	path := filepath.Join(s.opt.FilesDir, imp.FilePath)
+	keep := false
+	defer func() {
+		if !keep {
+			os.Remove(path)
+		}
+	}()
+	if imp.FileSize, err = saveUpload(path, up.Body, s.opt.MaxImportBytes); err != nil {
+		return nil, err
+	}
+	if imp.FileSize == 0 {
+		return nil, cohort.Errorf(cohort.EINVALID, "%s", text{"文件是空的", "the file is empty"}.in(zh))
+	}
+	if err := s.checkHeader(ctx, p, imp, path, zh); err != nil {
+		return nil, err
+	}
+	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.InsertImport(ctx, tx, imp, s.now()); err != nil {
+			return err
+		}
+		_, err := s.jobs.Enqueue(ctx, tx, JobImport, ImportJob{TenantID: imp.TenantID, ImportID: imp.ID}, time.Time{})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	keep = true
+	return imp, nil
+}
+
+// saveUpload copies body to path, refusing more than max bytes.
+func saveUpload(path string, body io.Reader, max int64) (int64, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	if err != nil {
+		return 0, fmt.Errorf("import: keep upload: %w", err)
+	}
+	n, err := io.Copy(f, io.LimitReader(body, max+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case n > max:
+		return 0, cohort.Errorf(cohort.ETOOLARGE, "the file is larger than %d MiB", max>>20)
+	case err != nil:
+		return 0, fmt.Errorf("import: keep upload: %w", err)
+	}
+	return n, nil
+}
+
+// readError turns a reader's error into what the uploader is told.
+func readError(err error, zh bool) error {
+	if errors.Is(err, sheet.ErrCorrupt) {
+		return cohort.Errorf(cohort.EINVALID, "%s", text{"文件无法读取，可能已损坏或格式与扩展名不符", "the file cannot be read: it is damaged or not in the format its name says"}.in(zh))
+	}
+	return err
+}
+
+// checkHeader reads the file's header row and binds it to the object's
+// columns.
+func (s *Service) checkHeader(ctx context.Context, p *cohort.Principal, imp *cohort.Import, path string, zh bool) error {
+	r, err := sheet.Open(path, imp.Format)
+	if err != nil {
+		return readError(err, zh)
+	}
+	defer r.Close()
+	header, ok := firstRow(r)
+	if !ok {
+		if r.Err() != nil {
+			return readError(r.Err(), zh)
+		}
+		return cohort.Errorf(cohort.EINVALID, "%s", text{"文件没有表头行", "the file has no header row"}.in(zh))
+	}
+	fields, err := store.CustomFields(ctx, s.db.Read(), p.Tenant.ID, imp.ObjectType)
+	if err != nil {
+		return err
+	}
+	switch imp.ObjectType {
+	case cohort.ObjCustomer:
+		_, err = customerSheet.withCustom(fields).bind(header, zh)
+	case cohort.ObjContact:
+		_, err = contactSheet.withCustom(fields).bind(header, zh)
+	case cohort.ObjLead:
+		_, err = leadSheet.withCustom(fields).bind(header, zh)
+	case cohort.ObjFollowUp:
+		_, err = followUpSheet.withCustom(fields).bind(header, zh)
+	}
+	return err
+}
+
+// firstRow returns a copy of the first non-empty row.
+func firstRow(r sheet.Reader) ([]string, bool) {
+	for r.Next() {
+		if !emptyRow(r.Row()) {
+			return slices.Clone(r.Row()), true
+		}
+	}
+	return nil, false
+}
+
+func emptyRow(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// FindImport returns an import of the caller's tenant that the caller made
+// (or any, for those who may administer the object type).
+func (s *Service) FindImport(ctx context.Context, id cohort.ID) (*cohort.Import, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	imp, err := store.FindImport(ctx, s.db.Read(), p.Tenant.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.System && (p.User == nil || imp.CreatedBy != p.User.ID) && !p.Permissions.Can(imp.ObjectType, cohort.ActAdminister) {
+		return nil, cohort.Errorf(cohort.ENOTFOUND, "import not found")
+	}
+	return imp, nil
+}
+
+// ImportErrors writes an import's refused rows, each with its line number
+// and reason, as format (csv or xlsx).
+func (s *Service) ImportErrors(ctx context.Context, id cohort.ID, format string, w io.Writer) error {
+	imp, err := s.FindImport(ctx, id)
+	if err != nil {
+		return err
+	}
+	zh := localeZh(imp.Locale)
+	out, err := sheet.NewWriter(w, format, text{"错误", "Errors"}.in(zh))
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(filepath.Join(s.opt.FilesDir, imp.ErrorsPath))
+	if err == nil {
+		defer f.Close()
+		// Only the committed part: a running job may be writing past it.
+		cr := csv.NewReader(io.LimitReader(f, imp.ErrorsSize))
+		cr.FieldsPerRecord = -1
+		cr.ReuseRecord = true
+		row := make([]any, 0, 32)
+		for {
+			rec, err := cr.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("read error file: %w", err)
+			}
+			row = row[:0]
+			for i, c := range rec {
+				if i == 0 {
+					if n, err := strconv.ParseInt(c, 10, 64); err == nil {
+						row = append(row, n)
+						continue
+					}
+				}
+				row = append(row, c)
+			}
+			if err := out.WriteRow(row); err != nil {
+				return err
+			}
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read error file: %w", err)
+	} else if err := out.WriteRow([]any{msgRowHeader.in(zh), msgReasonHeader.in(zh)}); err != nil {
+		return err
+	}
+	return out.Close()
+}
+
+// Template writes the import template of obj: the header row in the
+// language asked for and one example row.
+func (s *Service) Template(ctx context.Context, obj cohort.ObjectType, format, lang string, w io.Writer) error {
+	if err := checkImportObject(obj); err != nil {
+		return err
+	}
+	p, err := require(ctx, obj, cohort.ActImport)
+	if err != nil {
+		return err
+	}
+	zh := s.callerZh(p)
+	if lang != "" {
+		zh = localeZh(lang)
+	}
+	fields, err := store.CustomFields(ctx, s.db.Read(), p.Tenant.ID, obj)
+	if err != nil {
+		return err
+	}
+	var name text
+	var header, example []any
+	switch obj {
+	case cohort.ObjCustomer:
+		sp := customerSheet.withCustom(fields)
+		name, header, example = sp.name, sp.headers(zh, true), sp.example()
+	case cohort.ObjContact:
+		sp := contactSheet.withCustom(fields)
+		name, header, example = sp.name, sp.headers(zh, true), sp.example()
+	case cohort.ObjLead:
+		sp := leadSheet.withCustom(fields)
+		name, header, example = sp.name, sp.headers(zh, true), sp.example()
+	case cohort.ObjFollowUp:
+		sp := followUpSheet.withCustom(fields)
+		name, header, example = sp.name, sp.headers(zh, true), sp.example()
+	}
+	out, err := sheet.NewWriter(w, format, name.in(zh))
+	if err != nil {
+		return err
+	}
+	if err := out.WriteRow(header); err != nil {
+		return err
+	}
+	if err := out.WriteRow(example); err != nil {
+		return err
+	}
+	return out.Close()
+}
+
+// RunImport works an import as its uploader. It returns an error only for
+// what a retry may cure (the database went away); a file that turns out
+// unreadable fails the import, not the job. lastAttempt fails the import
+// on any error, so that it does not stay "running" for ever.
+func (s *Service) RunImport(ctx context.Context, job ImportJob, lastAttempt bool) error {
+	imp, err := store.FindImport(ctx, s.db.Read(), job.TenantID, job.ImportID)
+	if cohort.ErrorCode(err) == cohort.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if imp.Status == cohort.ImportDone || imp.Status == cohort.ImportFailed {
+		return nil
+	}
+	p, err := s.loadPrincipal(ctx, s.db.Read(), imp.TenantID, imp.CreatedBy, 0)
+	if err == nil {
+		p.Permissions = intersect(p.Permissions, imp.Permissions)
+		p.Meta.RequestID = "import-" + imp.ID.String()
+		ctx = cohort.NewContext(ctx, p)
+		_, err = require(ctx, imp.ObjectType, cohort.ActImport)
+	}
+	if err == nil {
+		err = s.runImport(ctx, p, imp)
+	}
+	var ce *cohort.Error
+	if err == nil || ctx.Err() != nil || (!errors.As(err, &ce) && !lastAttempt) {
+		return err
+	}
+	// The file, the uploader or their permission is at fault: say so on
+	// the import and stop.
+	if imp.Error = err.Error(); ce == nil {
+		s.log.ErrorContext(ctx, "import failed", "import", imp.ID, "err", err)
+		imp.Error = msgSaveFailed.in(localeZh(imp.Locale))
+	}
+	imp.Status = cohort.ImportFailed
+	now := s.now()
+	imp.FinishedAt = &now
+	return s.db.WriteTx(context.WithoutCancel(ctx), func(tx *store.Tx) error { return store.SaveImportProgress(ctx, tx, imp, now) })
+}
+
+func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohort.Import) error {
+	zh := localeZh(imp.Locale)
+	now := s.now()
+	if imp.StartedAt == nil {
+		imp.StartedAt = &now
+	}
+	imp.Status = cohort.ImportRunning
+	if err := s.db.WriteTx(ctx, func(tx *store.Tx) error { return store.SaveImportProgress(ctx, tx, imp, now) }); err != nil {
+		return err
+	}
+	users, err := store.TenantUsers(ctx, s.db.Read(), p.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	depts, err := store.ListDepartments(ctx, s.db.Read(), p.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	x := &sheetCtx{zh: zh, loc: p.Tenant.Location(), currency: p.Tenant.Currency, now: now, users: newUserIndex(users),
+		depts: map[cohort.ID]string{}, deptByNm: map[string][]cohort.ID{}}
+	for _, d := range depts {
+		x.depts[d.ID] = d.Name
+		x.deptByNm[d.Name] = append(x.deptByNm[d.Name], d.ID)
+	}
+	x.exists = func(obj cohort.ObjectType, id cohort.ID) bool { return s.recordExists(ctx, p.Tenant.ID, obj, id) }
+	fields, err := store.CustomFields(ctx, s.db.Read(), p.Tenant.ID, imp.ObjectType)
+	if err != nil {
+		return err
+	}
+	switch imp.ObjectType {
+	case cohort.ObjCustomer:
+		oi, err := s.customerImport(ctx, p, imp, x, fields)
+		if err != nil {
+			return err
+		}
+		err = runRows(ctx, s, imp, x, oi)
+	case cohort.ObjContact:
+		oi, err := s.contactImport(ctx, p, imp, x, fields)
+		if err != nil {
+			return err
+		}
+		err = runRows(ctx, s, imp, x, oi)
+	case cohort.ObjLead:
+		oi, err := s.leadImport(ctx, p, imp, x, fields)
+		if err != nil {
+			return err
+		}
+		err = runRows(ctx, s, imp, x, oi)
+	case cohort.ObjFollowUp:
+		oi, err := s.followUpImport(ctx, p, imp, x, fields)
+		if err != nil {
+			return err
+		}
+		err = runRows(ctx, s, imp, x, oi)
+	}
+	if err != nil {
+		return err
+	}
+	end := s.now()
+	imp.Status, imp.FinishedAt = cohort.ImportDone, &end
+	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.SaveImportProgress(ctx, tx, imp, end); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "import", "import", imp.ID, []cohort.FieldChange{
+			change("object_type", imp.ObjectType), change("file_name", imp.FileName), change("dry_run", imp.DryRun),
+			change("rows_ok", imp.RowsOK), change("rows_failed", imp.RowsFailed)})
+	})
+}
+
+func change(field string, after any) cohort.FieldChange {
+	b, _ := json.Marshal(after)
+	return cohort.FieldChange{Field: field, Before: json.RawMessage("null"), After: b}
+}
+
+// recordExists checks the record a lookup custom field names.
+func (s *Service) recordExists(ctx context.Context, tenantID cohort.ID, obj cohort.ObjectType, id cohort.ID) bool {
+	var err error
+	switch obj {
+	case cohort.ObjCustomer:
+		_, err = store.FindCustomer(ctx, s.db.Read(), tenantID, id, store.Where{})
+	case cohort.ObjOpportunity:
+		_, err = store.FindOpportunity(ctx, s.db.Read(), tenantID, id, store.Where{})
+	case cohort.ObjContact:
+		_, err = store.FindContact(ctx, s.db.Read(), tenantID, id)
+	case cohort.ObjLead:
+		_, err = store.FindLead(ctx, s.db.Read(), tenantID, id, store.Where{})
+	default:
+		return false
+	}
+	return err == nil
+}
+
+// importRow is a parsed row waiting in a batch.
+type importRow[T any] struct {
+	rec   *T
+	line  int
+	cells []string
+}
+
+// refusedRow is a row on its way to the error file.
+type refusedRow struct {
+	line    int
+	cells   []string
+	reasons []string
+}
+
+// objectImport is what differs between the object types an import writes.
+type objectImport[T any] struct {
+	spec *sheetSpec[T]
+	// check finishes and validates a parsed row with what needs no
+	// database: defaults, owners, duplicates within the file.
+	check func(r *T, line int) []string
+	// match checks a batch against stored records inside the batch's
+	// transaction (duplicates, the customer a row names); it returns the
+	// reasons of refused rows by index.
+	match func(ctx context.Context, q store.Queryer, batch []importRow[T]) (map[int][]string, error)
+	// write stores a batch with everything the one-record path writes.
+	write func(ctx context.Context, tx *store.Tx, batch []importRow[T], now time.Time) error
+}
+
+// errorFile is an import's error file: CSV of line, reason and the row's
+// cells, cut back to the committed length before each batch appends.
+type errorFile struct {
+	f    *os.File
+	w    *bufio.Writer
+	csv  *csv.Writer
+	size int64 // committed length
+}
+
+func openErrorFile(path string, committed int64) (*errorFile, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("error file: %w", err)
+	}
+	e := &errorFile{f: f, size: committed}
+	e.w = bufio.NewWriter(f)
+	e.csv = csv.NewWriter(e.w)
+	return e, e.rewind()
+}
+
+// rewind drops whatever was written past the committed length.
+func (e *errorFile) rewind() error {
+	e.w.Reset(e.f)
+	if err := e.f.Truncate(e.size); err != nil {
+		return fmt.Errorf("error file: %w", err)
+	}
+	_, err := e.f.Seek(e.size, io.SeekStart)
+	return err
+}
+
+func (e *errorFile) add(line int, reasons []string, cells []string) error {
+	rec := append([]string{strconv.Itoa(line), strings.Join(reasons, "; ")}, cells...)
+	return e.csv.Write(rec)
+}
+
+// flush writes out what was added and returns the new length, to be
+// committed with the batch.
+func (e *errorFile) flush() (int64, error) {
+	e.csv.Flush()
+	if err := e.csv.Error(); err != nil {
+		return 0, err
+	}
+	if err := e.w.Flush(); err != nil {
+		return 0, err
+	}
+	return e.f.Seek(0, io.SeekCurrent)
+}
+
+func (e *errorFile) Close() error { return e.f.Close() }
+
+// runRows reads the import's file and works its rows in batches.
+func runRows[T any](ctx context.Context, s *Service, imp *cohort.Import, x *sheetCtx, oi *objectImport[T]) error {
+	r, err := sheet.Open(filepath.Join(s.opt.FilesDir, imp.FilePath), imp.Format)
+	if err != nil {
+		return readError(err, x.zh)
+	}
+	defer r.Close()
+	header, ok := firstRow(r)
+	if !ok {
+		return readError(r.Err(), x.zh)
+	}
+	bound, err := oi.spec.bind(header, x.zh)
+	if err != nil {
+		return err
+	}
+	ef, err := openErrorFile(filepath.Join(s.opt.FilesDir, imp.ErrorsPath), imp.ErrorsSize)
+	if err != nil {
+		return err
+	}
+	defer ef.Close()
+	if imp.ErrorsSize == 0 {
+		if err := ef.csv.Write(append([]string{msgRowHeader.in(x.zh), msgReasonHeader.in(x.zh)}, header...)); err != nil {
+			return err
+		}
+		if ef.size, err = ef.flush(); err != nil {
+			return err
+		}
+		imp.ErrorsSize = ef.size
+	}
+	skip := imp.RowsRead
+	var batch []importRow[T]
+	var refused []refusedRow
+	for r.Next() {
+		cells := r.Row()
+		if emptyRow(cells) {
+			continue
+		}
+		if skip > 0 {
+			skip-- // committed by an earlier run of this job
+			continue
+		}
+		rec, reasons := oi.spec.parse(x, bound, cells)
+		if len(reasons) == 0 {
+			reasons = oi.check(rec, r.Line())
+		}
+		if len(reasons) > 0 {
+			refused = append(refused, refusedRow{r.Line(), slices.Clone(cells), reasons})
+		} else {
+			batch = append(batch, importRow[T]{rec, r.Line(), slices.Clone(cells)})
+		}
+		if len(batch)+len(refused) == importBatch {
+			if err := commitBatch(ctx, s, imp, ef, oi, batch, refused); err != nil {
+				return err
+			}
+			batch, refused = batch[:0], refused[:0]
+		}
+	}
+	if err := commitBatch(ctx, s, imp, ef, oi, batch, refused); err != nil {
+		return err
+	}
+	if r.Err() != nil {
+		return readError(r.Err(), x.zh)
+	}
+	return nil
+}
+
+// commitBatch commits a batch; should that fail, it commits the rows one
+// by one, refusing only those that fail alone.
+func commitBatch[T any](ctx context.Context, s *Service, imp *cohort.Import, ef *errorFile, oi *objectImport[T], batch []importRow[T], refused []refusedRow) error {
+	if len(batch)+len(refused) == 0 {
+		return nil
+	}
+	err := commitRows(ctx, s, imp, ef, oi, batch, refused)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	s.log.WarnContext(ctx, "import batch failed; retrying its rows one by one", "import", imp.ID, "err", err)
+	for _, row := range batch {
+		if err := commitRows(ctx, s, imp, ef, oi, []importRow[T]{row}, nil); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			s.log.ErrorContext(ctx, "import row failed", "import", imp.ID, "line", row.line, "err", err)
+			failed := []refusedRow{{row.line, row.cells, []string{msgSaveFailed.in(localeZh(imp.Locale))}}}
+			if err := commitRows[T](ctx, s, imp, ef, oi, nil, failed); err != nil {
+				return err
+			}
+		}
+	}
+	if len(refused) > 0 {
+		return commitRows[T](ctx, s, imp, ef, oi, nil, refused)
+	}
+	return nil
+}
+
+// commitRows writes rows (unless the import is a dry run) and the refused
+// rows' errors, and commits the import's progress with them.
+func commitRows[T any](ctx context.Context, s *Service, imp *cohort.Import, ef *errorFile, oi *objectImport[T], rows []importRow[T], refused []refusedRow) error {
+	next := *imp
+	now := s.now()
+	n := int64(len(rows) + len(refused))
+	err := s.db.BulkTx(ctx, func(tx *store.Tx) error {
+		if err := ef.rewind(); err != nil {
+			return err
+		}
+		bad, err := oi.match(ctx, tx, rows)
+		if err != nil {
+			return err
+		}
+		ok := make([]importRow[T], 0, len(rows))
+		for i, row := range rows {
+			if len(bad[i]) > 0 {
+				refused = append(refused, refusedRow{row.line, row.cells, bad[i]})
+			} else {
+				ok = append(ok, row)
+			}
+		}
+		slices.SortFunc(refused, func(a, b refusedRow) int { return a.line - b.line })
+		for _, r := range refused {
+			if err := ef.add(r.line, r.reasons, r.cells); err != nil {
+				return fmt.Errorf("error file: %w", err)
+			}
+		}
+		if next.ErrorsSize, err = ef.flush(); err != nil {
+			return fmt.Errorf("error file: %w", err)
+		}
+		if !imp.DryRun && len(ok) > 0 {
+			if err := oi.write(ctx, tx, ok, now); err != nil {
+				return err
+			}
+		}
+		next.RowsRead += n
+		next.RowsOK += int64(len(ok))
+		next.RowsFailed += int64(len(refused))
+		return store.SaveImportProgress(ctx, tx, &next, now)
+	})
+	if err != nil {
+		return err
+	}
+	*imp = next
+	ef.size = imp.ErrorsSize
+	return nil
+}
+
+// importAudit is the "import" audit entry of one imported record.
+func (s *Service) importAudit(p *cohort.Principal, imp *cohort.Import, obj cohort.ObjectType, id cohort.ID, now time.Time) *cohort.AuditEntry {
+	return &cohort.AuditEntry{TenantID: p.Tenant.ID, At: now, ActorID: actorID(p), Action: "import", ObjectType: obj, ObjectID: id,
+		Changes: []cohort.FieldChange{change("import_id", imp.ID.String())}, RequestID: p.Meta.RequestID}
+}
+
+// importScope is the data scope over customers (alias c) that an import of
+// obj reaches: the scope of the uploader's import grant on obj, or their
+// write membership in a customer's team.
+func (s *Service) importScope(ctx context.Context, obj cohort.ObjectType) (store.Where, cohort.Access, error) {
+	a, err := s.Access(ctx, obj, cohort.ActImport)
+	if err != nil {
+		return store.Where{}, a, err
+	}
+	w := store.RecordAccessWhere(a, cohort.ObjCustomer, "c", s.now())
+	if w.SQL != "" {
+		w.SQL = strings.Replace(w.SQL, "AND t.valid_to IS NULL", "AND t.valid_to IS NULL AND t.access = 'write'", 1)
+	}
+	return w, a, nil
+}
+
+// validationReasons turns a domain validation error into reasons.
+func validationReasons(err error, zh bool) []string {
+	var ce *cohort.Error
+	if errors.As(err, &ce) && len(ce.Fields) > 0 {
+		var out []string
+		for _, f := range ce.Fields {
+			out = append(out, f.Field+": "+fail(msgInvalid, f.Message).say(zh))
+		}
+		return out
+	}
+	return []string{fail(msgInvalid, err.Error()).say(zh)}
+}

@@ -197,6 +197,16 @@ func TestFollowUpChainAndWorkbench(t *testing.T) {
 		if len(list.Items) != 2 || list.Items[0].Type != "visit" || list.Items[1].AuthorName != "Alice" {
 			t.Fatalf("follow-ups %+v", list.Items)
 		}
+		// The record page shows the customer's open next action (one: each
+		// follow-up closes the previous ones); Bob may not see it.
+		var na cohort.Page[cohort.NextAction]
+		o.alice.must(200, "GET", "/api/v1/customers/"+c.ID.String()+"/next-actions", nil, &na)
+		if len(na.Items) != 1 || na.Items[0].Status != "open" || na.Items[0].CustomerID != c.ID {
+			t.Fatalf("next actions %+v", na.Items)
+		}
+		if res := o.bob.do("GET", "/api/v1/customers/"+c.ID.String()+"/next-actions", nil, nil); res.status != 404 {
+			t.Fatalf("bob reads alice's next actions: %d", res.status)
+		}
 		var tl cohort.Page[service.TimelineItem]
 		o.alice.must(200, "GET", "/api/v1/customers/"+c.ID.String()+"/timeline", nil, &tl)
 		kinds := map[string]int{}

@@ -96,6 +96,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/customers/{id}/team", Summary: "A customer's team (?history=true for every membership)", Perm: "customer:view", Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjCustomer)},
 		{Method: "PUT", Path: "/api/v1/customers/{id}/team", Summary: "Replace a customer's team", Perm: "customer:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjCustomer)},
 		{Method: "GET", Path: "/api/v1/customers/{id}/timeline", Summary: "A customer's follow-ups and changes, newest first", Perm: "customer:view", Resp: listOf[service.TimelineItem]{}, Handler: s.customerTimeline},
+		{Method: "GET", Path: "/api/v1/customers/{id}/next-actions", Summary: "A customer's open next actions, soonest due first", Perm: "customer:view", Resp: listOf[cohort.NextAction]{}, Handler: s.customerNextActions},
 		{Method: "GET", Path: "/api/v1/customers/{id}/duplicates", Summary: "Customers matching this one by name, credit code, phone or email", Perm: "customer:view", Resp: listOf[service.Duplicate]{}, Handler: s.customerDuplicates},
 		{Method: "POST", Path: "/api/v1/customers/{id}/merge", Summary: "Merge a duplicate into this customer, moving every related record", Perm: "customer:edit", Req: mergeRequest{}, Resp: service.MergeResult{}, Handler: s.mergeCustomer},
 		{Method: "GET", Path: "/api/v1/customers/{id}/contacts", Summary: "A customer's contacts", Perm: "customer:view", Resp: listOf[cohort.Contact]{}, Handler: s.customerContacts},

@@ -270,6 +270,16 @@ func (s *Service) Timeline(ctx context.Context, customerID cohort.ID, limit int)
 	return items, nil
 }
 
+// CustomerNextActions returns the open next actions on a customer the caller
+// may see, whoever owns them, soonest due first (the record page's banner).
+func (s *Service) CustomerNextActions(ctx context.Context, customerID cohort.ID) ([]*cohort.NextAction, error) {
+	p, err := s.visibleRecord(ctx, cohort.ObjCustomer, customerID, cohort.ActView)
+	if err != nil {
+		return nil, err
+	}
+	return store.NextActions(ctx, s.db.Read(), p.Tenant.ID, 0, customerID, time.Time{}, 50)
+}
+
 // Workbench is a salesperson's home page: what to do now.
 type Workbench struct {
 	Today     []*cohort.NextAction `json:"today"`

@@ -351,6 +351,10 @@ const server = createServer(async (req, res) => {
         return send(res, 204)
       }
     }
+    // The daily sales pages are not modelled here; empty answers keep them usable.
+    if (r0 === 'workbench') return send(res, 200, { today: [], overdue: [], forgotten: { 7: 0, 15: 0, 30: 0, 90: 0 }, forgotten_customers: [] })
+    if ((r0 === 'customers' || r0 === 'pools' || r0 === 'opportunities' || r0 === 'sales-processes') && !r1 && m === 'GET')
+      return page(res, [], q)
     if (r0 === 'events') {
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' })
       res.write(': hello\n\n')

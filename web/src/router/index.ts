@@ -28,6 +28,30 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', name: 'workbench', component: () => import('@/views/WorkbenchView.vue'), meta: { title: 'nav.workbench' } },
       {
+        path: 'customers',
+        name: 'customers',
+        component: () => import('@/views/CustomersView.vue'),
+        meta: { title: 'nav.customers', perm: ['customer', 'view'] },
+      },
+      {
+        path: 'customers/:id',
+        name: 'customer',
+        component: () => import('@/views/CustomerView.vue'),
+        meta: { title: 'nav.customers', perm: ['customer', 'view'] },
+      },
+      {
+        path: 'opportunities',
+        name: 'opportunities',
+        component: () => import('@/views/OpportunitiesView.vue'),
+        meta: { title: 'nav.opportunities', perm: ['opportunity', 'view'] },
+      },
+      {
+        path: 'pools',
+        name: 'pools',
+        component: () => import('@/views/PoolsView.vue'),
+        meta: { title: 'nav.pools', perm: ['customer', 'view'] },
+      },
+      {
         path: 'org/users',
         name: 'users',
         component: () => import('@/views/UsersView.vue'),
@@ -93,6 +117,9 @@ router.beforeEach(async (to) => {
   if (!session.loggedIn) {
     return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
   }
+  // Pages the user has no permission for lead back to the workbench.
+  const perm = to.meta.perm
+  if (perm && !session.can(perm[0], perm[1])) return { name: 'workbench' }
   return true
 })
 

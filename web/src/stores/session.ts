@@ -4,6 +4,7 @@ import { auth } from '@/api/endpoints'
 import { ApiError } from '@/api/client'
 import type { Grants, Tenant, User } from '@/api/types'
 import { useLookups } from './lookups'
+import { useBusinessRoles } from './roles'
 import { currentLocale, normaliseLocale, setLocale, storedLocale, type Locale } from '@/i18n'
 
 export const useSession = defineStore('session', () => {
@@ -46,6 +47,7 @@ export const useSession = defineStore('session', () => {
   async function login(email: string, password: string, tenantKey?: string) {
     await auth.login(email, password, tenantKey || undefined)
     useLookups().reset()
+    useBusinessRoles().reset()
     await load()
   }
 
@@ -63,6 +65,7 @@ export const useSession = defineStore('session', () => {
     permissions.value = {}
     // Cached pickers belong to the previous user (and maybe another tenant).
     useLookups().reset()
+    useBusinessRoles().reset()
   }
 
   /** Switch language locally and tell the server (PATCH /me {locale}). */

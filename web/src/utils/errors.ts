@@ -1,13 +1,14 @@
 import { ElMessage } from 'element-plus'
 import { ApiError } from '@/api/client'
 import { t } from '@/i18n'
+import { localiseServerText } from './serverText'
 
 /** The message to show for a failed call: the server's problem `detail` first. */
 export function errorMessage(e: unknown): string {
   if (e instanceof ApiError) {
     if (e.status === 0) return t('common.networkError')
     if (e.status === 412) return t('common.conflict')
-    if (e.detail) return e.detail
+    if (e.detail) return localiseServerText(e.detail)
     if (e.status === 403) return t('common.forbidden')
     if (e.status === 404) return t('common.notFound')
     return t('common.unknownError')

@@ -1,0 +1,56 @@
+// The server's problem details are English. For the messages a salesperson
+// meets every day (duplicates, team shares, pool limits) the Chinese UI shows
+// its own wording; anything not recognised is shown as the server wrote it.
+import { currentLocale, i18n, t } from '@/i18n'
+
+const RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Record<string, string> }[] = [
+  {
+    re: /a customer with this name or credit code exists already: (.+)$/,
+    key: 'server.duplicate',
+    args: (m) => ({ name: m[1] }),
+  },
+  {
+    re: /the revenue roles' shares add up to ([\d.]+) %, not 100 %/,
+    key: 'server.shares',
+    args: (m) => ({ n: String(Number(m[1])) }),
+  },
+  { re: /a record has exactly one owner \(负责人\), not (\d+)/, key: 'server.oneOwner', args: (m) => ({ n: m[1] }) },
+  { re: /you have claimed (\d+) customers today/, key: 'server.dailyLimit', args: (m) => ({ n: m[1] }) },
+  { re: /you own (\d+) customers, the pool's cap/, key: 'server.maxOwned', args: (m) => ({ n: m[1] }) },
+  {
+    re: /you lost this customer to the pool recently; you may claim it again from (.+)$/,
+    key: 'server.reclaimBlock',
+    args: (m) => ({ at: m[1] }),
+  },
+  { re: /the customer is in a pool already/, key: 'server.inPool', args: () => ({}) },
+  { re: /there is no pool yet/, key: 'server.noPool', args: () => ({}) },
+  { re: /only the pool's administrators assign customers/, key: 'server.assignAdmins', args: () => ({}) },
+  { re: /changing the owner needs the transfer permission/, key: 'server.needTransfer', args: () => ({}) },
+  { re: /next_action: is required/, key: 'server.nextRequired', args: () => ({}) },
+]
+
+/** "cannot enter Quote (报价): missing field amount, a follow-up of type quote_sent" */
+function stageRefusal(msg: string): string | null {
+  const m = msg.match(/cannot enter (.+?) \((.+?)\): missing (.+)$/)
+  if (!m) return null
+  const items = m[3].split(/,\s*/).map((x) => {
+    const f = x.match(/^field (\w+)$/)
+    if (f) return i18n.global.te(`opportunities.fields.${f[1]}`) ? t(`opportunities.fields.${f[1]}`) : f[1]
+    const fu = x.match(/follow-up of type (\w+)$/)
+    if (fu) return t('server.followupOfType', { type: i18n.global.te(`crm.followupTypes.${fu[1]}`) ? t(`crm.followupTypes.${fu[1]}`) : fu[1] })
+    return x
+  })
+  return t('server.stageMissing', { stage: m[2], missing: items.join(t('common.listSep')) })
+}
+
+export function localiseServerText(msg: string): string {
+  if (!msg) return msg
+  if (currentLocale() === 'en') return msg
+  const s = stageRefusal(msg)
+  if (s) return s
+  for (const r of RULES) {
+    const m = msg.match(r.re)
+    if (m) return t(r.key, r.args(m))
+  }
+  return msg
+}

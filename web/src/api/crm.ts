@@ -8,13 +8,13 @@ const V1 = '/api/v1'
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v)
 
-function items<T>(data: unknown): T[] {
+export function items<T>(data: unknown): T[] {
   if (Array.isArray(data)) return data as T[]
   if (isObj(data) && Array.isArray(data.items)) return data.items as T[]
   return []
 }
 
-function page<T>(data: unknown): Page<T> {
+export function page<T>(data: unknown): Page<T> {
   return {
     items: items<T>(data),
     next_cursor: isObj(data) ? ((data.next_cursor as string | null | undefined) || null) : null,
@@ -214,6 +214,14 @@ export type PoolInput = Omit<Pool, 'id' | 'version'>
 
 // ---- calls -----------------------------------------------------------------
 
+/** The team of any record with one: customers, opportunities, contracts, orders, tickets. */
+export const recordTeam = {
+  get: async (objectPath: string, id: string, history = false) =>
+    items<TeamMember>(await api.get(`${V1}/${objectPath}/${id}/team`, history ? { history: true } : undefined)),
+  set: async (objectPath: string, id: string, members: TeamInput[]) =>
+    items<TeamMember>(await api.put(`${V1}/${objectPath}/${id}/team`, { members })),
+}
+
 export const customers = {
   list: async (q: Query) => page<Customer>(await api.get(`${V1}/customers`, q)),
   get: (id: string) => api.get<Customer>(`${V1}/customers/${id}`),
@@ -221,10 +229,8 @@ export const customers = {
   update: (id: string, body: CustomerUpdate, version: number) => api.patch<Customer>(`${V1}/customers/${id}`, body, version),
   transfer: (id: string, new_owner_id: string, keep_old_as: string, carry = false) =>
     api.post<Customer>(`${V1}/customers/${id}/transfer`, { new_owner_id, keep_old_as, carry }),
-  team: async (id: string, history = false) =>
-    items<TeamMember>(await api.get(`${V1}/customers/${id}/team`, history ? { history: true } : undefined)),
-  setTeam: async (id: string, members: TeamInput[]) =>
-    items<TeamMember>(await api.put(`${V1}/customers/${id}/team`, { members })),
+  team: (id: string, history = false) => recordTeam.get('customers', id, history),
+  setTeam: (id: string, members: TeamInput[]) => recordTeam.set('customers', id, members),
   timeline: async (id: string, limit = 100) => items<TimelineItem>(await api.get(`${V1}/customers/${id}/timeline`, { limit })),
   nextActions: async (id: string) => items<NextAction>(await api.get(`${V1}/customers/${id}/next-actions`)),
   contacts: async (id: string) => items<Contact>(await api.get(`${V1}/customers/${id}/contacts`)),

@@ -1,0 +1,190 @@
+// Browser tests of the rest of the daily work: the import wizard, leads and
+// their conversion, the opportunity page, contracts with payments, and
+// service tickets. Records are set up through the API where the UI is not
+// what is tested.
+//
+//   COHORT_E2E_URL=http://127.0.0.1:8080 COHORT_E2E_EMAIL=admin@example.com \
+//   COHORT_E2E_PASSWORD=... node --test e2e/work.test.mjs
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { apiCall, config, fill, login, missingConfig, navigate, openBrowser, runId, screenshot } from './helpers.mjs'
+
+let problem = missingConfig()
+if (!problem && !existsSync(config.chromium)) problem = `Chromium not found at ${config.chromium} (set CHROMIUM)`
+
+if (problem) {
+  if (process.env.CI) {
+    test('work browser tests are configured', () => assert.fail(`${problem}. Under CI the browser tests must run.`))
+  } else {
+    test(`work browser tests skipped: ${problem}`, { skip: problem }, () => {})
+  }
+} else {
+  describe('Cohort daily work: import, leads, opportunities, contracts, tickets', () => {
+    /** @type {Awaited<ReturnType<typeof openBrowser>>} */
+    let b
+    let me
+    let customer
+
+    before(async () => {
+      b = await openBrowser()
+      await login(b.page, config.email, config.password)
+      me = await apiCall(b.page, 'GET', '/api/v1/me')
+      customer = await apiCall(b.page, 'POST', '/api/v1/customers', { name: `E2E工作台客户${runId}有限公司` })
+    })
+    after(async () => {
+      assert.deepEqual(b?.errors ?? [], [], 'no uncaught errors in the page')
+      await b?.close()
+    })
+
+    test('import: a template filled with 3 rows (one bad) gives 2 customers and an error file', async () => {
+      const { page } = b
+      const res = await page.request.get('/api/v1/import/templates/customer.csv?lang=zh-CN')
+      assert.equal(res.status(), 200)
+      const header = (await res.text()).replace(/^\uFEFF/, '').split(/\r?\n/)[0]
+      const cols = header.split(',')
+      const row = (name, amount) => cols.map((c) => (c === '客户名称' ? name : c.startsWith('预计金额') ? amount : '')).join(',')
+      const csv = [header, row(`E2E导入甲${runId}有限公司`, '12000'), row(`E2E导入乙${runId}有限公司`, '3500.50'), row(`E2E导入丙${runId}有限公司`, '不是金额')].join('\n')
+
+      await navigate(page, 'nav-import')
+      await page.locator('[data-testid="import"]').waitFor()
+      await page.locator('[data-testid="import-object-customer"]').click()
+      await page.locator('[data-testid="import-file"] input[type=file]').setInputFiles({
+        name: `customers-${runId}.csv`,
+        mimeType: 'text/csv',
+        buffer: Buffer.from('\uFEFF' + csv, 'utf8'),
+      })
+      await page.locator('[data-testid="import-chosen"]').waitFor()
+      assert.equal(await page.locator('[data-testid="import-dry-run"] input').isChecked(), false, 'dry run is off')
+      await screenshot(page, 'import-chosen')
+      await page.locator('[data-testid="import-start"]').click()
+      await page.locator('[data-testid="import-progress"][data-status="done"]').waitFor({ timeout: 20_000 })
+      assert.equal(await page.locator('[data-testid="import-ok"]').innerText(), '2')
+      assert.equal(await page.locator('[data-testid="import-failed"]').innerText(), '1')
+      const link = page.locator('[data-testid="import-errors"]')
+      await link.waitFor()
+      const href = await link.getAttribute('href')
+      assert.match(href, /\/api\/v1\/imports\/\d+\/errors\.xlsx$/)
+      assert.equal((await page.request.get(href)).status(), 200, 'the error file downloads')
+      await screenshot(page, 'import-done')
+
+      await page.locator('[data-testid="import-open-list"]').click()
+      await fill(page, 'customers-search', `E2E导入`)
+      const rows = page.locator('[data-testid="customers-table"] .el-table__row', { hasText: new RegExp(`E2E导入.${runId}`) })
+      await rows.nth(1).waitFor()
+      assert.equal(await rows.count(), 2)
+      assert.ok(await page.locator('[data-testid="customer-export"]').isVisible(), 'the list offers an export')
+    })
+
+    test('lead: create, convert with an opportunity, land on the new customer', async () => {
+      const { page } = b
+      const company = `E2E线索公司${runId}有限公司`
+      await navigate(page, 'nav-leads')
+      await page.locator('[data-testid="leads-create"]').click()
+      await fill(page, 'lead-form-name', `李经理${runId}`)
+      await fill(page, 'lead-form-company', company)
+      await fill(page, 'lead-form-phone', '13800138000')
+      await page.locator('[data-testid="lead-form-save"]').click()
+      const row = page.locator('[data-testid="leads-table"] .el-table__row', { hasText: company })
+      await row.waitFor()
+      await screenshot(page, 'leads')
+      await row.locator('[data-testid="lead-row-convert"]').click()
+      await page.locator('[data-testid="lead-convert-with-opp"]').click()
+      await fill(page, 'lead-convert-opp-name', `E2E线索商机${runId}`)
+      await fill(page, 'lead-convert-amount', '88000')
+      await screenshot(page, 'lead-convert')
+      await page.locator('[data-testid="lead-convert-submit"]').click()
+      await page.locator('[data-testid="lead-convert-result"]').waitFor()
+      assert.ok(await page.locator('[data-testid="lead-convert-opportunity"]').isVisible(), 'a link to the new opportunity')
+      await page.locator('[data-testid="lead-convert-customer"]').click()
+      await page.waitForURL(/\/customers\/\d+$/)
+      await page.locator('[data-testid="customer-name"]').waitFor()
+    })
+
+    test('opportunity page: won needs an amount; closing as lost keeps the reason', async () => {
+      const { page } = b
+      const procs = await apiCall(page, 'GET', '/api/v1/sales-processes')
+      const opp = await apiCall(page, 'POST', '/api/v1/opportunities', {
+        customer_id: customer.id,
+        process_id: procs.items[0].id,
+        name: `E2E详情商机${runId}`,
+      })
+      await page.goto(`/opportunities/${opp.id}`)
+      await page.locator('[data-testid="opp-stages"]').waitFor()
+      await screenshot(page, 'opportunity')
+      await page.locator('[data-testid="opp-close-won"]').click()
+      await page.locator('[data-testid="opp-close-submit"]').click()
+      await page.locator('[data-testid="opp-close-error"]').waitFor()
+      await screenshot(page, 'opportunity-won-refused')
+      await page.locator('[data-testid="opp-close-outcome"] label', { hasText: '输单' }).click()
+      await fill(page, 'opp-close-reason', '预算被砍，客户选择了低价方案')
+      await fill(page, 'opp-close-competitor', '某竞品')
+      await page.locator('[data-testid="opp-close-submit"]').click()
+      await page.locator('[data-testid="opp-status"][data-status="lost"]').waitFor()
+      assert.equal(await page.locator('[data-testid="opp-loss-reason"]').innerText(), '预算被砍，客户选择了低价方案')
+      await screenshot(page, 'opportunity-lost')
+    })
+
+    test('contract: sign, record a payment, receivable drops; over-payment is refused', async () => {
+      const { page } = b
+      const product = await apiCall(page, 'POST', '/api/v1/products', { code: `E2E-${runId}`, name: `E2E软件授权${runId}`, unit: '套', price: 1000000 })
+      const c = await apiCall(page, 'POST', '/api/v1/contracts', {
+        customer_id: customer.id,
+        name: `E2E年度服务合同${runId}`,
+        lines: [{ product_id: product.id, quantity: 1, unit_price: 1000000 }],
+      })
+      await page.goto(`/contracts/${c.id}`)
+      await page.locator('[data-testid="deal-status"][data-status="draft"]').waitFor()
+      await page.locator('[data-testid="deal-move-signed"]').click()
+      await page.locator('[data-testid="deal-status"][data-status="signed"]').waitFor()
+      await page.locator('[data-testid="deal-receivable"]', { hasText: '¥10,000' }).waitFor()
+
+      await page.locator('[data-testid="deal-add-payment"]').click()
+      await fill(page, 'money-amount', '3000')
+      await page.locator('[data-testid="money-save"]').click()
+      await page.locator('[data-testid="deal-receivable"]', { hasText: '¥7,000' }).waitFor()
+      await page.locator('[data-testid="deal-collected"]', { hasText: '¥3,000' }).waitFor()
+
+      await page.locator('[data-testid="deal-add-payment"]').click()
+      await fill(page, 'money-amount', '8000')
+      await page.locator('[data-testid="money-save"]').click()
+      const err = page.locator('[data-testid="money-error"]')
+      await err.waitFor()
+      assert.ok((await err.innerText()).length > 5, 'the server says why')
+      await screenshot(page, 'contract-overpayment')
+      await page.keyboard.press('Escape')
+      await page.locator('[data-testid="deal-receivable"]', { hasText: '¥7,000' }).waitFor()
+      await screenshot(page, 'contract')
+    })
+
+    test('ticket: respond, resolve, rate', async () => {
+      const { page } = b
+      const tk = await apiCall(page, 'POST', '/api/v1/tickets', {
+        customer_id: customer.id,
+        kind: 'fault',
+        priority: 'high',
+        subject: `E2E系统登录故障${runId}`,
+        description: '客户反映早上九点起无法登录。',
+        owner_id: me.user.id,
+      })
+      await page.goto(`/tickets/${tk.id}`)
+      await page.locator('[data-testid="ticket-status"][data-status="open"]').waitFor()
+      await page.locator('[data-testid="ticket-respond"]').click()
+      await fill(page, 'ticket-note', '已电话联系客户，远程排查中')
+      await page.locator('[data-testid="ticket-submit"]').click()
+      await page.locator('[data-testid="ticket-status"][data-status="in_progress"]').waitFor()
+      assert.notEqual(await page.locator('[data-testid="ticket-response-time"]').innerText(), '—')
+
+      await page.locator('[data-testid="ticket-resolve"]').click()
+      await fill(page, 'ticket-resolution-input', '重置了单点登录证书')
+      await page.locator('[data-testid="ticket-submit"]').click()
+      await page.locator('[data-testid="ticket-status"][data-status="resolved"]').waitFor()
+
+      await page.locator('[data-testid="ticket-rate"]').click()
+      await page.locator('[data-testid="ticket-rate-stars"] .el-rate__item').nth(4).click()
+      await page.locator('[data-testid="ticket-submit"]').click()
+      await page.locator('[data-testid="ticket-satisfaction"][data-value="5"]').waitFor()
+      await screenshot(page, 'ticket')
+    })
+  })
+}

@@ -13,6 +13,11 @@ import { apiCall, config, fill, login, missingConfig, navigate, openBrowser, run
 let problem = missingConfig()
 if (!problem && !existsSync(config.chromium)) problem = `Chromium not found at ${config.chromium} (set CHROMIUM)`
 
+/** Wait until no dialog is open or fading out. */
+async function dialogsClosed(page) {
+  await page.waitForFunction(() => ![...document.querySelectorAll('.el-overlay')].some((e) => getComputedStyle(e).display !== 'none'))
+}
+
 if (problem) {
   if (process.env.CI) {
     test('work browser tests are configured', () => assert.fail(`${problem}. Under CI the browser tests must run.`))
@@ -25,6 +30,8 @@ if (problem) {
     let b
     let me
     let customer
+    /** Pages visited, shown again in English at the end. */
+    const tour = {}
 
     before(async () => {
       b = await openBrowser()
@@ -109,7 +116,8 @@ if (problem) {
         process_id: procs.items[0].id,
         name: `E2E详情商机${runId}`,
       })
-      await page.goto(`/opportunities/${opp.id}`)
+      tour.opportunity = `/opportunities/${opp.id}`
+      await page.goto(tour.opportunity)
       await page.locator('[data-testid="opp-stages"]').waitFor()
       await screenshot(page, 'opportunity')
       await page.locator('[data-testid="opp-close-won"]').click()
@@ -122,6 +130,7 @@ if (problem) {
       await page.locator('[data-testid="opp-close-submit"]').click()
       await page.locator('[data-testid="opp-status"][data-status="lost"]').waitFor()
       assert.equal(await page.locator('[data-testid="opp-loss-reason"]').innerText(), '预算被砍，客户选择了低价方案')
+      await dialogsClosed(page)
       await screenshot(page, 'opportunity-lost')
     })
 
@@ -133,7 +142,8 @@ if (problem) {
         name: `E2E年度服务合同${runId}`,
         lines: [{ product_id: product.id, quantity: 1, unit_price: 1000000 }],
       })
-      await page.goto(`/contracts/${c.id}`)
+      tour.contract = `/contracts/${c.id}`
+      await page.goto(tour.contract)
       await page.locator('[data-testid="deal-status"][data-status="draft"]').waitFor()
       await page.locator('[data-testid="deal-move-signed"]').click()
       await page.locator('[data-testid="deal-status"][data-status="signed"]').waitFor()
@@ -150,10 +160,13 @@ if (problem) {
       await page.locator('[data-testid="money-save"]').click()
       const err = page.locator('[data-testid="money-error"]')
       await err.waitFor()
-      assert.ok((await err.innerText()).length > 5, 'the server says why')
+      assert.match(await err.innerText(), /¥8,000.*¥7,000/, 'the refusal names both amounts in yuan')
       await screenshot(page, 'contract-overpayment')
       await page.keyboard.press('Escape')
+      await page.locator('[data-testid="money-form"]').waitFor({ state: 'hidden' })
+      await page.evaluate(() => document.querySelector('.el-main')?.scrollTo(0, 0))
       await page.locator('[data-testid="deal-receivable"]', { hasText: '¥7,000' }).waitFor()
+      await dialogsClosed(page)
       await screenshot(page, 'contract')
     })
 
@@ -167,7 +180,8 @@ if (problem) {
         description: '客户反映早上九点起无法登录。',
         owner_id: me.user.id,
       })
-      await page.goto(`/tickets/${tk.id}`)
+      tour.ticket = `/tickets/${tk.id}`
+      await page.goto(tour.ticket)
       await page.locator('[data-testid="ticket-status"][data-status="open"]').waitFor()
       await page.locator('[data-testid="ticket-respond"]').click()
       await fill(page, 'ticket-note', '已电话联系客户，远程排查中')
@@ -184,7 +198,21 @@ if (problem) {
       await page.locator('[data-testid="ticket-rate-stars"] .el-rate__item').nth(4).click()
       await page.locator('[data-testid="ticket-submit"]').click()
       await page.locator('[data-testid="ticket-satisfaction"][data-value="5"]').waitFor()
+      await dialogsClosed(page)
       await screenshot(page, 'ticket')
+    })
+
+    test('the new pages in English', async () => {
+      const { page } = b
+      await page.evaluate(() => localStorage.setItem('cohort.locale', 'en'))
+      for (const [name, path] of Object.entries({ leads: '/leads', import: '/import', ...tour })) {
+        await page.goto(path)
+        await page.locator('.page-title').first().waitFor()
+        await page.waitForLoadState('networkidle')
+        await screenshot(page, `en-${name}`)
+      }
+      assert.equal(await page.locator('html').getAttribute('lang'), 'en')
+      await page.evaluate(() => localStorage.setItem('cohort.locale', 'zh-CN'))
     })
   })
 }

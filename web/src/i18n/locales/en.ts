@@ -747,6 +747,7 @@ const en: MessageSchema = {
     invalidHint: 'Invalid opportunities do not count in win rates or results.',
   },
   deals: {
+    kinds: { contract: 'contract', order: 'order', quote: 'quote' },
     titles: { contract: 'Contracts', order: 'Orders', quote: 'Quotes' },
     subtitles: {
       contract: 'Signing, payment plans, collections and invoices in one place',
@@ -878,6 +879,12 @@ const en: MessageSchema = {
     stars: { 1: 'Very unhappy', 2: 'Unhappy', 3: 'OK', 4: 'Happy', 5: 'Very happy' },
   },
   server: {
+    overpay: 'The payment {amount} is more than the receivable {receivable}',
+    overplan: 'The installments would add up to {amount}, above the total {total}',
+    overinvoice: 'Invoices would add up to {amount}, above the total {total}',
+    needsSigned: 'The {kind} is {status}; payments and invoices come once it is signed',
+    dealMove: 'A {kind} cannot go from {from} to {to}; allowed: {allowed}',
+    dealFinal: 'The {kind} is {from}, a final status; it cannot become {to}',
     duplicate: 'A customer with this name or credit code exists already: {name}',
     shares: "The revenue roles' shares add up to {n}%, not 100%",
     oneOwner: 'A team has exactly one owner, not {n}',

@@ -747,6 +747,7 @@ const zhCN = {
     invalidHint: '无效商机不计入赢率和业绩统计。',
   },
   deals: {
+    kinds: { contract: '合同', order: '订单', quote: '报价' },
     titles: { contract: '合同', order: '订单', quote: '报价' },
     subtitles: {
       contract: '合同签订、回款计划、收款与开票一处管理',
@@ -878,6 +879,12 @@ const zhCN = {
     stars: { 1: '很不满意', 2: '不满意', 3: '一般', 4: '满意', 5: '非常满意' },
   },
   server: {
+    overpay: '回款金额 {amount} 超过了应收余额 {receivable}',
+    overplan: '回款计划合计将达 {amount}，超过合同总额 {total}',
+    overinvoice: '开票合计将达 {amount}，超过总金额 {total}',
+    needsSigned: '{kind}当前为“{status}”，签订后才能登记回款或开票',
+    dealMove: '{kind}不能从“{from}”改为“{to}”，可改为：{allowed}',
+    dealFinal: '{kind}已是“{from}”，不能再改为“{to}”',
     duplicate: '已存在同名或信用代码相同的客户：{name}',
     shares: '计入业绩的角色比例合计为 {n}%，必须正好是 100%',
     oneOwner: '团队必须恰好有一名负责人，现在有 {n} 名',

@@ -1,6 +1,6 @@
 // A keyset-paged list: the first page on load(), more pages on loadMore();
 // a newer load() wins over a slower older one.
-import { ref, type Ref } from 'vue'
+import { onMounted, ref, watch, type Ref } from 'vue'
 import type { Page, Query } from '@/api/client'
 import { showError } from '@/utils/errors'
 
@@ -50,4 +50,31 @@ export function eqFilters(f: Record<string, string>): string[] {
   return Object.entries(f)
     .filter(([, v]) => v)
     .map(([k, v]) => `${k}:eq:${v}`)
+}
+
+/**
+ * A list page: optional view tabs, a debounced search, filters and a server-side
+ * sort, all reloading the keyset list; onSort is for el-table's sort-change.
+ */
+export function useListPage<T, F extends Record<string, string>>(
+  fetch: (q: Query) => Promise<Page<T>>,
+  filters: F,
+  opts: { view?: string } = {},
+) {
+  const view = ref(opts.view ?? '')
+  const q = ref('')
+  const sort = ref('')
+  const query = (): Query => ({ view: view.value || undefined, q: q.value.trim(), filter: eqFilters(filters), sort: sort.value, limit: 50 })
+  const list = useKeysetList(fetch, query)
+  let timer: ReturnType<typeof setTimeout> | null = null
+  watch(q, () => {
+    if (timer) clearTimeout(timer)
+    timer = setTimeout(list.load, 300)
+  })
+  watch([view, () => ({ ...filters }), sort], list.load, { deep: true })
+  onMounted(list.load)
+  function onSort({ prop, order }: { prop: string; order: 'ascending' | 'descending' | null }) {
+    sort.value = order ? `${order === 'descending' ? '-' : ''}${prop}` : ''
+  }
+  return { ...list, view, q, sort, query, onSort }
 }

@@ -606,6 +606,7 @@ const en: MessageSchema = {
     minutes: '{n} min',
   },
   io: {
+    exportFollowups: 'Export follow-ups',
     title: 'Import data',
     subtitle: 'Bring customers, contacts, leads and follow-ups in from a template; try a dry run first',
     import: 'Import',
@@ -629,7 +630,7 @@ const en: MessageSchema = {
     templateHint: 'Keep the header row; the second row is an example you may overwrite.',
     upload: 'Upload the file',
     dropHere: 'Drop the file here, or click to choose',
-    fileTypes: '.xlsx and .csv (UTF-8), up to 200,000 rows per file',
+    fileTypes: '.xlsx and .csv (UTF-8), up to 200 MB per file',
     chooseAnother: 'Choose another',
     dryRun: 'Dry run first (check only, write nothing)',
     dryRunHint: 'A dry run checks every row and gives you the error file before anything is saved.',
@@ -711,6 +712,9 @@ const en: MessageSchema = {
     },
   },
   oppDetail: {
+    amount: 'Amount',
+    competitor: 'Competitor',
+    lines: 'Product lines',
     back: 'Back to the pipeline',
     edit: 'Edit opportunity',
     won: 'Won',

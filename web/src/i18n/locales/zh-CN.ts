@@ -606,6 +606,7 @@ const zhCN = {
     minutes: '{n} 分钟',
   },
   io: {
+    exportFollowups: '导出跟进记录',
     title: '数据导入',
     subtitle: '用模板批量导入客户、联系人、线索和跟进记录，可先试导入检查',
     import: '导入',
@@ -629,7 +630,7 @@ const zhCN = {
     templateHint: '请保留表头行，第二行为填写示例，可直接覆盖。',
     upload: '上传文件',
     dropHere: '将文件拖到此处，或点击选择',
-    fileTypes: '支持 .xlsx 和 .csv（UTF-8），单个文件最多 20 万行',
+    fileTypes: '支持 .xlsx 和 .csv（UTF-8 编码），单个文件不超过 200 MB',
     chooseAnother: '重新选择',
     dryRun: '先试导入（只检查，不写入）',
     dryRunHint: '试导入会逐行检查并给出错误文件，确认无误后再正式导入。',
@@ -711,6 +712,9 @@ const zhCN = {
     },
   },
   oppDetail: {
+    amount: '金额',
+    competitor: '竞争对手',
+    lines: '产品明细',
     back: '返回商机看板',
     edit: '编辑商机',
     won: '赢单',

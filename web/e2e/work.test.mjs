@@ -105,7 +105,14 @@ if (problem) {
       assert.ok(await page.locator('[data-testid="lead-convert-opportunity"]').isVisible(), 'a link to the new opportunity')
       await page.locator('[data-testid="lead-convert-customer"]').click()
       await page.waitForURL(/\/customers\/\d+$/)
-      await page.locator('[data-testid="customer-name"]').waitFor()
+      await page.locator('[data-testid="customer-name"]', { hasText: company }).waitFor()
+
+      // Follow it: the star lights up and the customer shows under the 关注 tab.
+      await page.locator('[data-testid="follow-star"]').click()
+      await page.locator('[data-testid="follow-star"][aria-pressed="true"]').waitFor()
+      await navigate(page, 'nav-customers')
+      await page.locator('[data-testid="customers-view-followed"]').click()
+      await page.locator('[data-testid="customers-table"] .el-table__row', { hasText: company }).waitFor()
     })
 
     test('opportunity page: won needs an amount; closing as lost keeps the reason', async () => {

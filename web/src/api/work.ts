@@ -342,3 +342,36 @@ export const tickets = {
     version?: number,
   ) => api.post<Ticket>(`${V1}/tickets/${id}/${action}`, body, version ? { headers: { 'If-Match': `"v${version}"` } } : {}),
 }
+
+// ---- following and saved views ------------------------------------------------
+
+export interface SavedView {
+  id: string
+  object_type: string
+  name: string
+  /** The list's query string: view, q, filter, sort. */
+  query: string
+  created_at: string
+}
+
+export const follows = {
+  set: (objectPath: string, id: string, on: boolean) =>
+    on ? api.put<void>(`${V1}/${objectPath}/${id}/follow`, undefined) : api.del<void>(`${V1}/${objectPath}/${id}/follow`),
+  /** Whether I follow the record: looks through my followed list. */
+  isFollowed: async (objectPath: string, id: string): Promise<boolean> => {
+    let cursor: string | null | undefined
+    for (let i = 0; i < 10; i++) {
+      const p = page<{ id: string }>(await api.get(`${V1}/${objectPath}`, { view: 'followed', limit: 200, cursor: cursor ?? undefined }))
+      if (p.items.some((x) => x.id === id)) return true
+      cursor = p.next_cursor
+      if (!cursor) return false
+    }
+    return false
+  },
+}
+
+export const savedViews = {
+  list: async (objectType: string) => items<SavedView>(await api.get(`${V1}/views`, { object_type: objectType })),
+  create: (body: { object_type: string; name: string; query: string }) => api.post<SavedView>(`${V1}/views`, body),
+  remove: (id: string) => api.del<void>(`${V1}/views/${id}`),
+}

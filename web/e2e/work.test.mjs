@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { apiCall, config, fill, login, missingConfig, navigate, openBrowser, runId, screenshot } from './helpers.mjs'
+import { apiCall, config, fill, login, missingConfig, navigate, openBrowser, runId, screenshot, selectOption } from './helpers.mjs'
 
 let problem = missingConfig()
 if (!problem && !existsSync(config.chromium)) problem = `Chromium not found at ${config.chromium} (set CHROMIUM)`
@@ -207,6 +207,36 @@ if (problem) {
       await page.locator('[data-testid="ticket-satisfaction"][data-value="5"]').waitFor()
       await dialogsClosed(page)
       await screenshot(page, 'ticket')
+    })
+
+    test('custom fields: declare a choice field, fill it on a new customer, see it on the record', async () => {
+      const { page } = b
+      const key = `tier_${runId}`
+      await navigate(page, 'nav-custom-fields')
+      await page.locator('[data-testid="cf-create"]').click()
+      await fill(page, 'cf-label-zh', `客户层级${runId}`)
+      await fill(page, 'cf-label-en', `Tier ${runId}`)
+      await fill(page, 'cf-key', key)
+      await selectOption(page, 'cf-type', '单选')
+      const options = page.locator('.el-select[data-testid="cf-options"] input')
+      for (const o of ['战略客户', '重点客户', '普通客户']) {
+        await options.fill(o)
+        await options.press('Enter')
+      }
+      await page.keyboard.press('Escape') // close the options list, not the dialog
+      await page.locator('[data-testid="cf-save"]').click()
+      await page.locator('[data-testid="cf-table"] .el-table__row', { hasText: key }).waitFor()
+      await dialogsClosed(page)
+      await screenshot(page, 'custom-fields')
+      tour.customFields = '/settings/custom-fields'
+
+      await navigate(page, 'nav-customers')
+      await page.locator('[data-testid="customers-create"]').click()
+      await fill(page, 'customer-form-name', `E2E业务特征${runId}有限公司`)
+      await selectOption(page, `cf-${key}`, '重点客户')
+      await screenshot(page, 'customer-create-custom')
+      await page.locator('[data-testid="customer-form-submit"]').click()
+      await page.locator(`[data-testid="cfv-${key}"]`, { hasText: '重点客户' }).waitFor()
     })
 
     test('the new pages in English', async () => {

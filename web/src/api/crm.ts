@@ -69,6 +69,8 @@ export interface Customer {
   last_followup_at: string | null
   first_signed_at?: string | null
   created_by?: string | null
+  /** Custom field values (业务特征) by key. */
+  custom?: Record<string, unknown> | null
   version: number
   created_at: string
   updated_at: string
@@ -89,6 +91,7 @@ export interface CustomerInput {
   expected_amount?: number
   owner_id?: string
   team?: TeamInput[]
+  custom?: Record<string, unknown>
 }
 
 export type CustomerUpdate = Partial<
@@ -109,7 +112,7 @@ export type CustomerUpdate = Partial<
     | 'status'
     | 'lost_reason'
   >
->
+> & { custom?: Record<string, unknown> }
 
 export interface Contact {
   id: string

@@ -375,3 +375,31 @@ export const savedViews = {
   create: (body: { object_type: string; name: string; query: string }) => api.post<SavedView>(`${V1}/views`, body),
   remove: (id: string) => api.del<void>(`${V1}/views/${id}`),
 }
+
+// ---- custom fields (业务特征) ----------------------------------------------------
+
+export const CF_OBJECTS = ['customer', 'contact', 'opportunity', 'lead'] as const
+export const CF_TYPES = ['text', 'number', 'money', 'date', 'single', 'multi', 'user', 'department', 'boolean'] as const
+
+export interface CustomField {
+  id: string
+  object_type: string
+  key: string
+  label_zh: string
+  label_en: string
+  type: string
+  options: string[]
+  required: boolean
+  sort_order: number
+  active: boolean
+  version: number
+}
+
+export type CustomValues = Record<string, unknown>
+
+export const customFields = {
+  list: async (objectType: string) => items<CustomField>(await api.get(`${V1}/custom-fields`, { object_type: objectType })),
+  create: (body: Omit<CustomField, 'id' | 'version' | 'active'>) => api.post<CustomField>(`${V1}/custom-fields`, body),
+  update: (id: string, body: Partial<Pick<CustomField, 'label_zh' | 'label_en' | 'options' | 'required' | 'sort_order' | 'active'>>, version: number) =>
+    api.patch<CustomField>(`${V1}/custom-fields/${id}`, body, version),
+}

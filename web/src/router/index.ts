@@ -93,6 +93,15 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.contracts' },
       },
       {
+        path: 'settings/custom-fields',
+        name: 'custom-fields',
+        component: () => import('@/views/work/CustomFieldsView.vue'),
+        meta: {
+          title: 'nav.customFields',
+          anyPerm: [['customer', 'administer'], ['contact', 'administer'], ['opportunity', 'administer'], ['lead', 'administer']],
+        },
+      },
+      {
         path: 'tickets',
         name: 'tickets',
         component: () => import('@/views/work/TicketsView.vue'),

@@ -1,5 +1,5 @@
 // Labels and small helpers for the lead, deal and ticket pages.
-import { i18n, t } from '@/i18n'
+import { currentLocale, i18n, t } from '@/i18n'
 
 /** The translation of group.key when there is one, else the key as is. */
 export function enumLabel(group: string, key?: string | null): string {
@@ -62,4 +62,28 @@ export function formatDuration(ms: number): string {
 export function today(): string {
   const d = new Date()
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+}
+
+/** A custom field's label in the UI language. */
+export function cfLabel(f: { label_zh: string; label_en: string }): string {
+  return currentLocale() === 'en' ? f.label_en || f.label_zh : f.label_zh || f.label_en
+}
+
+const isEmpty = (x: unknown) => x === null || x === undefined || x === '' || (Array.isArray(x) && !x.length)
+
+/** Custom values ready to send: empty ones are left out. */
+export function cleanCustom(v: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => !isEmpty(x)))
+}
+
+
+/** The custom values that changed, for a PATCH (the server merges; null clears). */
+export function customChanges(keys: string[], before: Record<string, unknown> | null | undefined, after: Record<string, unknown>) {
+  const out: Record<string, unknown> = {}
+  for (const k of keys) {
+    const a = isEmpty(after[k]) ? null : after[k]
+    const b = isEmpty(before?.[k]) ? null : before![k]
+    if (JSON.stringify(a) !== JSON.stringify(b)) out[k] = a
+  }
+  return out
 }

@@ -239,6 +239,48 @@ if (problem) {
       await page.locator(`[data-testid="cfv-${key}"]`, { hasText: '重点客户' }).waitFor()
     })
 
+    test('duplicates: two customers sharing a contact phone are found and merged', async () => {
+      const { page } = b
+      const phone = `139${String(Date.now()).slice(-8)}`
+      const a = await apiCall(page, 'POST', '/api/v1/customers', { name: `E2E查重甲${runId}科技有限公司` })
+      const dup = await apiCall(page, 'POST', '/api/v1/customers', { name: `E2E查重乙${runId}贸易有限公司` })
+      await apiCall(page, 'POST', `/api/v1/customers/${a.id}/contacts`, { name: '王总', phone })
+      await apiCall(page, 'POST', `/api/v1/customers/${dup.id}/contacts`, { name: '王经理', phone })
+      await page.goto(`/customers/${a.id}`)
+      await page.locator('[data-testid="customer-duplicates"]').click()
+      const row = page.locator('[data-testid="duplicates-table"] .el-table__row', { hasText: dup.name })
+      await row.waitFor()
+      await screenshot(page, 'duplicates')
+      await row.locator('[data-testid="duplicate-merge"]').click()
+      await page.locator('.el-message-box__btns .el-button--primary').click()
+      await row.waitFor({ state: 'detached' })
+      const res = await page.request.get(`/api/v1/customers/${dup.id}`)
+      assert.equal(res.status(), 404, 'the duplicate is gone')
+      await page.keyboard.press('Escape')
+      await dialogsClosed(page)
+    })
+
+    test('capture inbox: an unmatched call is linked to a customer', async () => {
+      const { page } = b
+      const from = `137${String(Date.now()).slice(-8)}`
+      const started_at = new Date(Date.now() - 3600_000).toISOString()
+      const { results } = await apiCall(page, 'POST', '/api/v1/capture/batch', {
+        items: [{ kind: 'call', source: 'e2e', external_id: `e2e-${runId}`, direction: 'inbound', from, to: '02188886666', user_id: me.user.id, started_at, duration_s: 95 }],
+      })
+      assert.equal(results[0].status, 'unmatched', JSON.stringify(results[0]))
+      await navigate(page, 'nav-capture')
+      const row = page.locator('[data-testid="capture-table"] .el-table__row', { hasText: from })
+      await row.waitFor()
+      await screenshot(page, 'capture-inbox')
+      tour.capture = '/capture'
+      await row.locator('[data-testid="capture-link"]').click()
+      await page.locator('.el-select[data-testid="capture-customer"]').click()
+      await page.keyboard.type('E2E工作台客户')
+      await page.locator('.el-select-dropdown__item:visible', { hasText: customer.name }).first().click()
+      await page.locator('[data-testid="capture-link-save"]').click()
+      await row.waitFor({ state: 'detached' })
+    })
+
     test('the new pages in English', async () => {
       const { page } = b
       await page.evaluate(() => localStorage.setItem('cohort.locale', 'en'))

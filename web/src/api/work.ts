@@ -2,7 +2,7 @@
 // opportunity details, quotes / contracts / orders with their money, and
 // service tickets (docs/API.md, internal/api/routes.go).
 import { api, buildQuery, type Query } from './client'
-import { items, page, type Opportunity, type OpportunityInput } from './crm'
+import { items, page, type Customer, type Opportunity, type OpportunityInput } from './crm'
 
 const V1 = '/api/v1'
 
@@ -402,4 +402,40 @@ export const customFields = {
   create: (body: Omit<CustomField, 'id' | 'version' | 'active'>) => api.post<CustomField>(`${V1}/custom-fields`, body),
   update: (id: string, body: Partial<Pick<CustomField, 'label_zh' | 'label_en' | 'options' | 'required' | 'sort_order' | 'active'>>, version: number) =>
     api.patch<CustomField>(`${V1}/custom-fields/${id}`, body, version),
+}
+
+// ---- capture inbox and duplicates ------------------------------------------------
+
+export interface CommItem {
+  id: string
+  kind: 'call' | 'sms' | 'email' | string
+  source: string
+  direction: 'inbound' | 'outbound' | string
+  from: string
+  to: string
+  user_id: string | null
+  started_at: string
+  duration_s: number
+  subject: string
+  body: string
+  status: string
+  reason: string
+}
+
+export const capture = {
+  inbox: async () => items<CommItem>(await api.get(`${V1}/capture/inbox`)),
+  link: (id: string, customer_id: string) => api.post<CommItem>(`${V1}/capture/inbox/${id}/link`, { customer_id }),
+  dismiss: (id: string) => api.post<void>(`${V1}/capture/inbox/${id}/dismiss`),
+}
+
+export interface Duplicate {
+  customer: Customer
+  /** What matched: name, credit_code, phone, email. */
+  rules: string[]
+}
+
+export const duplicates = {
+  list: async (id: string) => items<Duplicate>(await api.get(`${V1}/customers/${id}/duplicates`)),
+  merge: (id: string, duplicate_id: string) =>
+    api.post<{ survivor: Customer; moved: Record<string, number> }>(`${V1}/customers/${id}/merge`, { duplicate_id }),
 }

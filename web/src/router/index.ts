@@ -102,6 +102,12 @@ const routes: RouteRecordRaw[] = [
         },
       },
       {
+        path: 'capture',
+        name: 'capture',
+        component: () => import('@/views/work/CaptureInboxView.vue'),
+        meta: { title: 'nav.capture', perm: ['customer', 'view'] },
+      },
+      {
         path: 'tickets',
         name: 'tickets',
         component: () => import('@/views/work/TicketsView.vue'),

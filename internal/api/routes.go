@@ -85,6 +85,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/leads/{id}", Summary: "One lead", Perm: "lead:view", Resp: cohort.Lead{}, Handler: getByID(s, s.svc.FindLead, leadVersion)},
 		{Method: "PATCH", Path: "/api/v1/leads/{id}", Summary: "Change an unconverted lead", Perm: "lead:edit", Req: cohort.LeadUpdate{}, Resp: cohort.Lead{}, Handler: patchByID(s, s.svc.UpdateLead, leadVersion)},
 		{Method: "POST", Path: "/api/v1/leads/{id}/convert", Summary: "Convert into customer + contact (+ opportunity) through the mapping", Perm: "lead:edit", Req: service.ConvertLead{}, Resp: cohort.Lead{}, Handler: s.convertLead},
+		{Method: "GET", Path: "/api/v1/settings/followup-types", Summary: "Follow-up types: built-in and the tenant's own", Resp: followUpTypesBody{}, Handler: s.getFollowUpTypes},
+		{Method: "PUT", Path: "/api/v1/settings/followup-types", Summary: "Replace the tenant's own follow-up types", Perm: "followup:administer", Req: followUpTypesBody{}, Resp: followUpTypesBody{}, Handler: s.setFollowUpTypes},
 		{Method: "GET", Path: "/api/v1/settings/lead-mapping", Summary: "The lead conversion field mapping", Perm: "lead:view", Resp: cohort.LeadMapping{}, Handler: s.getLeadMapping},
 		{Method: "PUT", Path: "/api/v1/settings/lead-mapping", Summary: "Change the lead conversion field mapping", Perm: "lead:administer", Req: cohort.LeadMapping{}, Resp: cohort.LeadMapping{}, Handler: s.setLeadMapping},
 

@@ -142,7 +142,11 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 	}
 	now := s.now()
 	f.ID, f.TenantID, f.AuthorID, f.DepartmentID = 0, p.Tenant.ID, p.User.ID, p.User.DepartmentID
-	if err := f.Validate(now); err != nil {
+	extra, err := followUpTypeKeys(ctx, s.db.Read(), p.Tenant.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Validate(now, extra...); err != nil {
 		return nil, err
 	}
 	if next != nil {

@@ -120,6 +120,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/sales-processes", Summary: "Sales processes with their stages", Perm: "opportunity:view", Resp: listOf[cohort.SalesProcess]{}, Handler: s.listProcesses},
 		{Method: "POST", Path: "/api/v1/sales-processes", Summary: "Add a sales process", Perm: "opportunity:administer", Idempotent: true, Req: processInput{}, Resp: cohort.SalesProcess{}, Status: 201, Handler: s.saveProcess},
 		{Method: "PATCH", Path: "/api/v1/sales-processes/{id}", Summary: "Replace a sales process's names and stages", Perm: "opportunity:administer", Req: processInput{}, Resp: cohort.SalesProcess{}, Handler: s.saveProcess},
+		{Method: "GET", Path: "/api/v1/product-categories", Summary: "Product categories", Perm: "opportunity:view", Resp: listOf[store.ProductCategory]{}, Handler: s.listProductCategories},
+		{Method: "POST", Path: "/api/v1/product-categories", Summary: "Add a product category", Perm: "product:create", Idempotent: true, Req: categoryInput{}, Resp: store.ProductCategory{}, Status: 201, Handler: s.createProductCategory},
 		{Method: "GET", Path: "/api/v1/products", Summary: "Products", Perm: "opportunity:view", List: true, Resp: listOf[cohort.Product]{}, Handler: s.listProducts},
 		{Method: "POST", Path: "/api/v1/products", Summary: "Add a product", Perm: "product:create", Idempotent: true, Req: productInput{}, Resp: cohort.Product{}, Status: 201, Handler: s.createProduct},
 		{Method: "GET", Path: "/api/v1/opportunities", Summary: "List opportunities (?view=all|mine|team)", Perm: "opportunity:view", List: true, Resp: listOf[cohort.Opportunity]{}, Handler: s.listOpportunities},

@@ -85,6 +85,7 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 		return fmt.Sprintf("%s-%d-%06d", prefix, year, counters[[2]any{prefix, year}])
 	}
 	written := 0
+	csJoined := map[int64]bool{}
 	const chunk = 2000
 	for base := 0; base < len(won); base += chunk {
 		part := won[base:min(base+chunk, len(won))]
@@ -154,6 +155,15 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 						return err
 					}
 				}
+				// After signing, customer success joins the customer's team.
+				if len(ppl.success) > 0 && !csJoined[w.customerID] && rng.Float64() < 0.5 {
+					csJoined[w.customerID] = true
+					cs := ppl.success[rng.IntN(len(ppl.success))]
+					if err := team.Add(ctx, int64(t.ID), db.NewID(), "customer", w.customerID, int64(cs.ID), cohort.RoleCustomerSuccess,
+						cohort.AccessRead, cohort.FullShare, signed.UnixMilli(), nil, w.ownerID); err != nil {
+						return err
+					}
+				}
 				// Installments: 30 % at signing, 60 % after 90 days, 10 % after
 				// a year; each paid some days after it fell due, most of them.
 				shares := []int64{30, 60, 10}
@@ -204,6 +214,20 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 					if err := team.Add(ctx, int64(t.ID), db.NewID(), "project", pid, pm, cohort.RoleOwner, cohort.AccessWrite, cohort.FullShare,
 						signed.UnixMilli(), nil, w.ownerID); err != nil {
 						return err
+					}
+					// The project manager and an implementer work it.
+					if err := team.Add(ctx, int64(t.ID), db.NewID(), "project", pid, pm, cohort.RoleProjectManager, cohort.AccessWrite,
+						cohort.FullShare, signed.UnixMilli(), nil, w.ownerID); err != nil {
+						return err
+					}
+					if len(ppl.success) > 1 {
+						impl := ppl.success[rng.IntN(len(ppl.success))]
+						if int64(impl.ID) != pm {
+							if err := team.Add(ctx, int64(t.ID), db.NewID(), "project", pid, int64(impl.ID), cohort.RoleImplementer, cohort.AccessWrite,
+								cohort.FullShare, signed.UnixMilli(), nil, w.ownerID); err != nil {
+								return err
+							}
+						}
 					}
 					for k, mname := range milestoneNames {
 						due := start.AddDate(0, k+1, 0)

@@ -225,10 +225,12 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 
 // ListFollowUps lists follow-ups on the customers the caller may see.
 func (s *Service) ListFollowUps(ctx context.Context, q cohort.ListQuery) ([]*cohort.FollowUp, string, error) {
-	scope, p, err := s.recordScope(ctx, cohort.ObjCustomer, cohort.ActView, "c")
+	a, err := s.Access(ctx, cohort.ObjCustomer, cohort.ActView)
 	if err != nil {
 		return nil, "", err
 	}
+	p := cohort.PrincipalFrom(ctx)
+	scope := store.RecordIDIn(a, cohort.ObjCustomer, "f.customer_id", s.now())
 	return store.ListFollowUps(ctx, s.db.Read(), p.Tenant.ID, scope, q, p.Tenant.Location())
 }
 

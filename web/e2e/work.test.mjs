@@ -218,14 +218,14 @@ if (problem) {
       await fill(page, 'cf-label-en', `Tier ${runId}`)
       await fill(page, 'cf-key', key)
       await selectOption(page, 'cf-type', '单选')
-      const options = page.locator('.el-select[data-testid="cf-options"] input')
-      for (const o of ['战略客户', '重点客户', '普通客户']) {
-        await options.fill(o)
-        await options.press('Enter')
-      }
-      await page.keyboard.press('Escape') // close the options list, not the dialog
+      await fill(page, 'cf-option-input', '战略客户')
+      await page.keyboard.press('Enter')
+      await fill(page, 'cf-option-input', '重点客户，普通客户')
+      await page.keyboard.press('Enter')
       await page.locator('[data-testid="cf-save"]').click()
-      await page.locator('[data-testid="cf-table"] .el-table__row', { hasText: key }).waitFor()
+      const cfRow = page.locator('[data-testid="cf-table"] .el-table__row', { hasText: key })
+      await cfRow.waitFor()
+      assert.equal(await cfRow.locator('.el-tag').count(), 3, 'three options')
       await dialogsClosed(page)
       await screenshot(page, 'custom-fields')
       tour.customFields = '/settings/custom-fields'

@@ -28,6 +28,9 @@ const RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Record<st
   { re: /only the pool's administrators assign customers/, key: 'server.assignAdmins', args: () => ({}) },
   { re: /changing the owner needs the transfer permission/, key: 'server.needTransfer', args: () => ({}) },
   { re: /next_action: is required/, key: 'server.nextRequired', args: () => ({}) },
+  { re: /^no contact has (.+)$/, key: 'server.captureNoContact', args: (m) => ({ who: m[1] }) },
+  { re: /^several customers have a contact with (.+)$/, key: 'server.captureSeveral', args: (m) => ({ who: m[1] }) },
+  { re: /^the salesperson is not known$/, key: 'server.captureNoUser', args: () => ({}) },
 ]
 
 /** "cannot enter Quote (报价): missing field amount, a follow-up of type quote_sent" */

@@ -25,7 +25,7 @@ const STATUS_TAG: Record<string, TagType> = {
   terminated: 'danger',
   delivered: 'success',
   cancelled: 'info',
-  open: 'danger',
+  open: 'primary',
   in_progress: 'warning',
   resolved: 'success',
   closed: 'info',

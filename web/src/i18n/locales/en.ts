@@ -913,7 +913,7 @@ const en: MessageSchema = {
     key: 'Key',
     type: 'Type',
     options: 'Options',
-    optionsHint: 'Type an option and press Enter',
+    optionsHint: 'Type an option and press Enter; separate several with commas',
     optionsKept: 'Existing options stay so that stored values remain valid; you may add new ones.',
     required: 'Required',
     active: 'Active',
@@ -964,6 +964,9 @@ const en: MessageSchema = {
     merged: 'Merged: {n} related records moved',
   },
   server: {
+    captureNoContact: 'no contact has {who}',
+    captureSeveral: 'several customers have a contact with {who}',
+    captureNoUser: 'the salesperson is not known',
     overpay: 'The payment {amount} is more than the receivable {receivable}',
     overplan: 'The installments would add up to {amount}, above the total {total}',
     overinvoice: 'Invoices would add up to {amount}, above the total {total}',

@@ -913,7 +913,7 @@ const zhCN = {
     key: '字段标识',
     type: '类型',
     options: '选项',
-    optionsHint: '输入选项后回车',
+    optionsHint: '输入选项后回车，多个可用逗号分隔',
     optionsKept: '已有选项不能删除，以免已保存的数据失效；可以追加新选项。',
     required: '必填',
     active: '启用',
@@ -964,6 +964,9 @@ const zhCN = {
     merged: '已合并，共转移 {n} 条相关记录',
   },
   server: {
+    captureNoContact: '没有联系人使用 {who}',
+    captureSeveral: '多个客户的联系人都使用 {who}',
+    captureNoUser: '无法识别是哪位销售',
     overpay: '回款金额 {amount} 超过了应收余额 {receivable}',
     overplan: '回款计划合计将达 {amount}，超过合同总额 {total}',
     overinvoice: '开票合计将达 {amount}，超过总金额 {total}',

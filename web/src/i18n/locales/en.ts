@@ -7,6 +7,7 @@ const en: MessageSchema = {
     loading: 'Loading…',
   },
   common: {
+    loadedRows: 'Loaded: {n}',
     ok: 'OK',
     cancel: 'Cancel',
     save: 'Save',
@@ -60,6 +61,7 @@ const en: MessageSchema = {
     heroText: 'The whole customer lifecycle, team selling and goal attainment at a glance.',
   },
   nav: {
+    deals: 'Deals',
     capture: 'Unmatched calls & mail',
     customFields: 'Custom fields',
     workbench: 'Workbench',

@@ -7,6 +7,7 @@ const zhCN = {
     loading: '加载中…',
   },
   common: {
+    loadedRows: '已加载 {n} 条',
     ok: '确定',
     cancel: '取消',
     save: '保存',
@@ -60,6 +61,7 @@ const zhCN = {
     heroText: '客户全生命周期、团队协同与目标达成，一目了然。',
   },
   nav: {
+    deals: '合同订单',
     capture: '待认领沟通',
     customFields: '业务特征',
     workbench: '工作台',

@@ -76,11 +76,31 @@ if (problem) {
       await screenshot(page, 'import-done')
 
       await page.locator('[data-testid="import-open-list"]').click()
+      await page.locator('[data-testid="customers-table"]').waitFor()
       await fill(page, 'customers-search', `E2E导入`)
+      const onlyImported = () =>
+        page.waitForFunction(() => {
+          const names = [...document.querySelectorAll('[data-testid="customers-table"] [data-testid="customer-row-name"]')].map((e) => e.textContent)
+          return names.length === 2 && names.every((n) => n.includes('E2E导入'))
+        })
+      await onlyImported()
       const rows = page.locator('[data-testid="customers-table"] .el-table__row', { hasText: new RegExp(`E2E导入.${runId}`) })
       await rows.nth(1).waitFor()
       assert.equal(await rows.count(), 2)
       assert.ok(await page.locator('[data-testid="customer-export"]').isVisible(), 'the list offers an export')
+
+      // Save this search as a view, clear it, and bring it back from the view.
+      const view = `导入客户${runId}`
+      await page.locator('[data-testid="saved-views"]').click()
+      await page.locator('[data-testid="saved-views-save"]').click()
+      await page.locator('.el-message-box input').fill(view)
+      await page.locator('.el-message-box__btns .el-button--primary').click()
+      await dialogsClosed(page)
+      await fill(page, 'customers-search', '')
+      await page.locator('[data-testid="saved-views"]').click()
+      await page.locator('.el-dropdown-menu__item:visible', { hasText: view }).click()
+      await page.waitForFunction(() => document.querySelector('input[data-testid="customers-search"]')?.value === 'E2E导入')
+      await onlyImported()
     })
 
     test('lead: create, convert with an opportunity, land on the new customer', async () => {

@@ -78,3 +78,24 @@ export function useListPage<T, F extends Record<string, string>>(
   }
   return { ...list, view, q, sort, query, onSort }
 }
+
+/**
+ * Apply a saved view's query string to a list's state: the tab (when it is
+ * one of `views`), search, equality filters the list knows, and sort.
+ */
+export function applySavedQuery(
+  p: URLSearchParams,
+  state: { view?: Ref<string>; views?: readonly string[]; q: Ref<string>; filters: Record<string, string>; sort: Ref<string> },
+) {
+  if (state.view && state.views) {
+    const v = p.get('view') ?? ''
+    state.view.value = state.views.includes(v) ? v : state.views[0]
+  }
+  state.q.value = p.get('q') ?? ''
+  for (const k of Object.keys(state.filters)) state.filters[k] = ''
+  for (const f of p.getAll('filter')) {
+    const [k, op, ...rest] = f.split(':')
+    if (op === 'eq' && k in state.filters) state.filters[k] = rest.join(':')
+  }
+  state.sort.value = p.get('sort') ?? ''
+}

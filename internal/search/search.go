@@ -307,8 +307,11 @@ func searchSQL(engine store.Engine, tenantID cohort.ID, pq Query, types []string
 			stmt += "CASE WHEN " + d.pos("d.body") + " <= length(d.title) THEN 0 ELSE 1 END"
 			args = append(args, first)
 		}
-		stmt += " AS score, d.updated_at AS updated_at FROM search_docs d WHERE d.tenant_id = ? AND d.id IN (" + docs.SQL + ")"
-		args = append(append(args, int64(tenantID)), docs.Args...)
+		// CROSS JOIN keeps SQLite reading the named documents first, by key,
+		// rather than all documents of the types through another index.
+		stmt += " AS score, d.updated_at AS updated_at FROM (" + docs.SQL + ") c CROSS JOIN search_docs d" +
+			" WHERE d.tenant_id = ? AND d.id = c.id"
+		args = append(append(args, docs.Args...), int64(tenantID))
 	case engine == store.Postgres:
 		// The tsquery is written into the statement, not passed as an
 		// argument: with an argument PostgreSQL soon switches to a generic

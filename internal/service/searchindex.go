@@ -220,9 +220,10 @@ func (s *Service) Search(ctx context.Context, query string, types []string, limi
 	scope := search.Scope{Where: store.Where{SQL: strings.Join(ors, " OR "), Args: args}}
 	if narrow && p.User != nil {
 		if team {
-			docs = append(docs, `SELECT s.id FROM record_team t JOIN search_docs s ON s.tenant_id = t.tenant_id
-				AND s.object_type = t.record_type AND s.object_id = t.record_id
-				WHERE t.tenant_id = ? AND t.user_id = ? AND t.valid_to IS NULL`)
+			// CROSS JOIN keeps SQLite reading the memberships first.
+			docs = append(docs, `SELECT s.id FROM record_team t CROSS JOIN search_docs s
+				WHERE t.tenant_id = ? AND t.user_id = ? AND t.valid_to IS NULL
+				AND s.tenant_id = t.tenant_id AND s.object_type = t.record_type AND s.object_id = t.record_id`)
 			docArgs = append(docArgs, int64(p.Tenant.ID), int64(p.User.ID))
 		}
 		scope.Docs = store.Where{SQL: strings.Join(docs, " UNION "), Args: docArgs}

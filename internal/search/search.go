@@ -216,6 +216,9 @@ type Scope struct {
 // number of its matches in the whole tenant.
 const ScopeFirstMax = 10000
 
+// alwaysScopeFirst makes tests take the scope-first plan whatever the counts.
+var alwaysScopeFirst = false
+
 // SearchScoped is Search with a Scope that may name the documents in scope
 // (see Scope.Docs). The hits are the same whichever plan is taken, but for
 // their order: on SQLite the scope-first plan ranks title matches first,
@@ -234,7 +237,22 @@ func SearchScoped(ctx context.Context, q store.Queryer, engine store.Engine, ten
 	}
 	first := false
 	if scope.Docs.SQL != "" {
-		// Count at most ScopeFirstMax + 1 of them through the scope's index.
+		first = true
+		if engine == store.SQLite {
+			// A rare term is cheaper through the index: count its matches in
+			// the tenant, up to rankWindow. (On PostgreSQL the count would
+			// read the whole GIN posting list of a common term.)
+			var m int
+			err := q.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH ? LIMIT "+
+				strconv.Itoa(rankWindow+1)+") m", ftsQuery(tenantKey(tenantID), pq)).Scan(&m)
+			if err != nil {
+				return nil, fmt.Errorf("search: count the matches: %w", err)
+			}
+			first = m > rankWindow || alwaysScopeFirst
+		}
+	}
+	if first {
+		// Count at most ScopeFirstMax + 1 documents through the scope's index.
 		var n int
 		err := q.QueryRowContext(ctx, "SELECT count(*) FROM ("+scope.Docs.SQL+" LIMIT "+strconv.Itoa(ScopeFirstMax+1)+") n",
 			scope.Docs.Args...).Scan(&n)

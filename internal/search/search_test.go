@@ -56,6 +56,8 @@ func find(t testing.TB, db *store.DB, tenant cohort.ID, q string, types []string
 // read, scope still decides.
 func findFirst(t testing.TB, db *store.DB, tenant cohort.ID, q string, types []string, scope, docs store.Where, limit int) []search.Hit {
 	t.Helper()
+	search.AlwaysScopeFirst(true)
+	defer search.AlwaysScopeFirst(false)
 	hits, err := search.SearchScoped(context.Background(), db.Read(), db.Engine, tenant, q, types,
 		search.Scope{Where: scope, Docs: docs}, limit)
 	if err != nil {

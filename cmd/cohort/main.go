@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -163,6 +164,19 @@ func splitFlags(fs *flag.FlagSet, args []string, names ...string) []string {
 func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) error {
 	start := time.Now()
 	log := obs.NewLogger(stderr, cfg.LogFormat, cfg.SlogLevel())
+	// A debugging aid for load tests, not a setting: COHORT_DEBUG_CPUPROFILE
+	// names a file that receives a CPU profile of the whole run.
+	if name := os.Getenv("COHORT_DEBUG_CPUPROFILE"); name != "" {
+		f, err := os.Create(name)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	log.Info("starting cohort", "version", app.Version, "db", config.MaskDSN(cfg.DB), "addr", cfg.Addr)
 	var dump strings.Builder
 	if err := cfg.Dump(&dump); err == nil {

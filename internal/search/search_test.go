@@ -52,6 +52,25 @@ func find(t testing.TB, db *store.DB, tenant cohort.ID, q string, types []string
 	return hits
 }
 
+// findFirst is find through the scope-first plan: docs names the documents
+// read, scope still decides.
+func findFirst(t testing.TB, db *store.DB, tenant cohort.ID, q string, types []string, scope, docs store.Where, limit int) []search.Hit {
+	t.Helper()
+	search.AlwaysScopeFirst(true)
+	defer search.AlwaysScopeFirst(false)
+	hits, err := search.SearchScoped(context.Background(), db.Read(), db.Engine, tenant, q, types,
+		search.Scope{Where: scope, Docs: docs}, limit)
+	if err != nil {
+		t.Fatalf("search %q scope first: %v", q, err)
+	}
+	return hits
+}
+
+// tenantDocs names every document of a tenant, for the scope-first plan.
+func tenantDocs(tenant cohort.ID) store.Where {
+	return store.Where{SQL: "SELECT s.id FROM search_docs s WHERE s.tenant_id = ?", Args: []any{int64(tenant)}}
+}
+
 func ids(hits []search.Hit) []cohort.ID {
 	var out []cohort.ID
 	for _, h := range hits {
@@ -197,6 +216,18 @@ func TestSearchScope(t *testing.T) {
 			if got := sorted(ids(find(t, db, a, "上海", nil, scope, 0))); !slices.Equal(got, c.want) {
 				t.Errorf("%+v: %v, want %v", c.access, got, c.want)
 			}
+			// Scope first: the documents read may be more than the scope.
+			if got := sorted(ids(findFirst(t, db, a, "上海", nil, scope, tenantDocs(a), 0))); !slices.Equal(got, c.want) {
+				t.Errorf("%+v scope first: %v, want %v", c.access, got, c.want)
+			}
+			docs := store.AccessWhere(c.access, "s.owner_id", "s.department_id")
+			if docs.SQL != "" {
+				docs = store.Where{SQL: "SELECT s.id FROM search_docs s WHERE s.tenant_id = ? AND (" + docs.SQL + ")",
+					Args: append([]any{int64(a)}, docs.Args...)}
+				if got := sorted(ids(findFirst(t, db, a, "上海", nil, scope, docs, 0))); !slices.Equal(got, c.want) {
+					t.Errorf("%+v scope first, own documents: %v, want %v", c.access, got, c.want)
+				}
+			}
 		}
 		// A record team is OR-ed in by the caller over d.object_type and d.object_id.
 		own := store.AccessWhere(cohort.Access{TenantID: a, Scope: cohort.ScopeOwn, UserID: 11}, "d.owner_id", "d.department_id")
@@ -294,6 +325,11 @@ func TestSearchProperty(t *testing.T) {
 				for _, typ := range types {
 					hits := find(t, db, tenant, q, []string{typ}, store.Where{}, search.MaxLimit)
 					exp := oracle(ti, pq, typ)
+					// The scope-first plan finds the same records.
+					first := findFirst(t, db, tenant, q, []string{typ}, store.Where{}, tenantDocs(tenant), search.MaxLimit)
+					if a, b := sorted(ids(first)), sorted(slices.Clone(exp)); !slices.Equal(a, b) {
+						t.Errorf("tenant %d, %q, %s scope first: hits %v, want %v", ti, q, typ, a, b)
+					}
 					if len(exp) >= search.MaxLimit {
 						t.Fatalf("%q: %d records of type %s match; the test needs fewer than %d", q, len(exp), typ, search.MaxLimit)
 					}
@@ -328,6 +364,11 @@ func TestSearchProperty(t *testing.T) {
 			scope := store.Where{SQL: "d.owner_id = ?", Args: []any{int64(rc.doc.OwnerID)}}
 			if got := ids(find(t, db, tenants[0], q, nil, scope, 0)); !slices.Equal(got, []cohort.ID{rc.doc.ObjectID}) {
 				t.Errorf("%q of record %d (%q): hits %v", q, rc.doc.ObjectID, rc.original, got)
+			}
+			owned := store.Where{SQL: "SELECT s.id FROM search_docs s WHERE s.tenant_id = ? AND s.owner_id = ?",
+				Args: []any{int64(tenants[0]), int64(rc.doc.OwnerID)}}
+			if got := ids(findFirst(t, db, tenants[0], q, nil, scope, owned, 0)); !slices.Equal(got, []cohort.ID{rc.doc.ObjectID}) {
+				t.Errorf("%q of record %d (%q) scope first: hits %v", q, rc.doc.ObjectID, rc.original, got)
 			}
 			check(q)
 		}

@@ -154,10 +154,11 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 			return nil, err
 		}
 	}
-	scope, _, err := s.recordScope(ctx, cohort.ObjCustomer, cohort.ActView, "c")
+	a, err := s.Access(ctx, cohort.ObjCustomer, cohort.ActView)
 	if err != nil {
 		return nil, err
 	}
+	scope := store.RecordAccessOne(a, cohort.ObjCustomer, "c", now)
 	var action *cohort.NextAction
 	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
 		c, err := store.FindCustomer(ctx, tx, p.Tenant.ID, f.CustomerID, scope)

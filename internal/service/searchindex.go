@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/cohortcrm/cohort"
@@ -161,6 +162,15 @@ func (s *Service) Search(ctx context.Context, query string, types []string, limi
 	var ors []string
 	var args []any
 	var allowed []string
+	now := s.now()
+	// docs names the documents of a narrow scope (see search.Scope): the
+	// caller's own, their subordinates' or their department's, through the
+	// indexes on owner and department, plus those of records whose team they
+	// are on. Any wider scope of any type leaves it unset.
+	var docs []string
+	var docArgs []any
+	seen := map[string]bool{}
+	narrow, team := true, false
 	for _, st := range searchable {
 		if len(want) > 0 && !want[string(st.typ)] {
 			continue
@@ -170,11 +180,24 @@ func (s *Service) Search(ctx context.Context, query string, types []string, limi
 			continue // no view permission: the type is left out
 		}
 		allowed = append(allowed, string(st.typ))
+		switch a.Scope {
+		case cohort.ScopeOwn, cohort.ScopeOwnAndSubordinates, cohort.ScopeDepartment:
+			own := store.AccessWhere(a, "s.owner_id", "s.department_id")
+			key := own.SQL + fmt.Sprint(own.Args...)
+			if !seen[key] {
+				seen[key] = true
+				docs = append(docs, "SELECT s.id FROM search_docs s WHERE s.tenant_id = ? AND ("+own.SQL+")")
+				docArgs = append(append(docArgs, int64(p.Tenant.ID)), own.Args...)
+			}
+			team = team || st.team != ""
+		default:
+			narrow = false
+		}
 		w := store.AccessWhere(a, "d.owner_id", "d.department_id")
 		if w.SQL != "" && st.team != "" {
 			w.SQL = "(" + w.SQL + `) OR EXISTS (SELECT 1 FROM record_team t WHERE t.tenant_id = d.tenant_id AND t.record_type = ?
-				AND t.record_id = d.object_id AND t.user_id = ? AND t.valid_to IS NULL)`
-			w.Args = append(w.Args, string(st.team), int64(a.UserID))
+				AND t.record_id = d.object_id AND t.user_id = ? AND t.valid_to IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?))`
+			w.Args = append(w.Args, string(st.team), int64(a.UserID), now.UnixMilli())
 		}
 		if w.SQL == "" {
 			w.SQL = "1 = 1"
@@ -194,6 +217,16 @@ func (s *Service) Search(ctx context.Context, query string, types []string, limi
 	if len(allowed) == 0 {
 		return []search.Hit{}, nil
 	}
-	scope := store.Where{SQL: strings.Join(ors, " OR "), Args: args}
-	return search.Search(ctx, s.db.Read(), s.db.Engine, p.Tenant.ID, query, allowed, scope, limit)
+	scope := search.Scope{Where: store.Where{SQL: strings.Join(ors, " OR "), Args: args}}
+	if narrow && p.User != nil {
+		if team {
+			// CROSS JOIN keeps SQLite reading the memberships first.
+			docs = append(docs, `SELECT s.id FROM record_team t CROSS JOIN search_docs s
+				WHERE t.tenant_id = ? AND t.user_id = ? AND t.valid_to IS NULL
+				AND s.tenant_id = t.tenant_id AND s.object_type = t.record_type AND s.object_id = t.record_id`)
+			docArgs = append(docArgs, int64(p.Tenant.ID), int64(p.User.ID))
+		}
+		scope.Docs = store.Where{SQL: strings.Join(docs, " UNION "), Args: docArgs}
+	}
+	return search.SearchScoped(ctx, s.db.Read(), s.db.Engine, p.Tenant.ID, query, allowed, scope, limit)
 }

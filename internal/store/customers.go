@@ -103,6 +103,22 @@ func RecordIDIn(a cohort.Access, recordType cohort.ObjectType, col string, now t
 		AND (t.expires_at IS NULL OR t.expires_at > ?))`, args}
 }
 
+// RecordAccessOne is RecordAccessWhere for finding one record by its key:
+// the data scope over its own columns OR a team membership of that record.
+// RecordAccessWhere gathers the whole scope first (every record the asker
+// owns, for example), which a lookup by key does not need: logging a
+// follow-up spent more than half of its time there at scale L.
+func RecordAccessOne(a cohort.Access, recordType cohort.ObjectType, alias string, now time.Time) Where {
+	scope := AccessWhere(a, alias+".owner_id", alias+".department_id")
+	if _, ok := recordTables[recordType]; !ok || scope.SQL == "" {
+		return scope
+	}
+	return Where{"(" + scope.SQL + `) OR EXISTS (SELECT 1 FROM record_team t WHERE t.tenant_id = ` + alias + `.tenant_id
+		AND t.record_type = ? AND t.record_id = ` + alias + `.id AND t.user_id = ? AND t.valid_to IS NULL
+		AND (t.expires_at IS NULL OR t.expires_at > ?))`,
+		append(scope.Args, string(recordType), int64(a.UserID), ms(now))}
+}
+
 // InsertCustomer inserts c.
 func InsertCustomer(ctx context.Context, tx *Tx, c *cohort.Customer, now time.Time) error {
 	if c.ID == 0 {

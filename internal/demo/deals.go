@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -304,4 +305,72 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 		return nil
 	})
 	return written, err
+}
+
+// leads makes the lead pipeline: about one lead for every four customers,
+// those behind existing customers converted into them, the rest new,
+// contacted, qualified or disqualified.
+func leads(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, sc Scale, rng *rand.Rand, now time.Time) (int, error) {
+	type link struct {
+		customer, contact int64
+		name              string
+		created           time.Time
+	}
+	var links []link
+	rows, err := db.Read().QueryContext(ctx, `SELECT c.id, k.id, c.name, c.created_at FROM customers c JOIN contacts k ON k.tenant_id = c.tenant_id
+		AND k.customer_id = c.id AND k.is_primary WHERE c.tenant_id = ? ORDER BY c.id LIMIT ?`, int64(t.ID), sc.Customers/8)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var l link
+		var created int64
+		if err := rows.Scan(&l.customer, &l.contact, &l.name, &created); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		l.created = time.UnixMilli(created).UTC()
+		links = append(links, l)
+	}
+	rows.Close()
+	total := sc.Customers / 4
+	used := map[string]bool{}
+	var docs []search.Doc
+	err = db.WriteTx(ctx, func(tx *store.Tx) error {
+		b := store.NewBulk(tx, "leads", "tenant_id", "id", "name", "company", "title", "phone", "province", "city", "industry", "source",
+			"status", "owner_id", "department_id", "converted_at", "customer_id", "contact_id", "created_at", "updated_at")
+		for i := 0; i < total; i++ {
+			owner := ppl.sales[rng.IntN(len(ppl.sales))]
+			name, _ := person(rng, map[string]bool{})
+			city := cities[rng.IntN(len(cities))]
+			ind := industries[rng.IntN(len(industries))]
+			phone := uniquePhone(rng, used)
+			id := db.NewID()
+			var status string
+			var convertedAt, customer, contact any
+			company := ""
+			created := now.Add(-time.Duration(rng.Int64N(int64(400 * 24 * time.Hour))))
+			if i < len(links) {
+				l := links[i]
+				status, company, customer, contact = "converted", l.name, l.customer, l.contact
+				created = l.created.Add(-time.Duration(1+rng.IntN(20)) * 24 * time.Hour)
+				convertedAt = l.created.UnixMilli()
+			} else {
+				status = []string{"new", "new", "contacted", "contacted", "qualified", "disqualified"}[rng.IntN(6)]
+				company = companyName(rng, city.city, ind.word, map[string]bool{})
+			}
+			if err := b.Add(ctx, int64(t.ID), id, name, company, titles[rng.IntN(len(titles))], phone, city.province, city.city, ind.industry,
+				sources[rng.IntN(len(sources))], status, int64(owner.ID), int64(owner.DepartmentID), convertedAt, customer, contact,
+				created.UnixMilli(), created.UnixMilli()); err != nil {
+				return err
+			}
+			docs = append(docs, search.Doc{TenantID: t.ID, ObjectType: "lead", ObjectID: cohort.ID(id), OwnerID: owner.ID,
+				DepartmentID: owner.DepartmentID, Title: name, Text: company + " " + phone + " " + city.city, UpdatedAt: created})
+		}
+		if err := b.Flush(ctx); err != nil {
+			return err
+		}
+		return search.IndexNew(ctx, tx, docs)
+	})
+	return total, err
 }

@@ -201,6 +201,11 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	if err != nil {
 		return res, err
 	}
+	n, err = leads(ctx, db, t, ppl, sc, rng, now)
+	res.Rows += n
+	if err != nil {
+		return res, err
+	}
 	return res, db.Analyze(ctx)
 }
 

@@ -30,14 +30,40 @@ type FollowUp struct {
 	CreatedAt    time.Time  `json:"created_at"`
 }
 
-// Validate checks f's own fields.
-func (f *FollowUp) Validate(now time.Time) error {
+// FollowUpType is a tenant's own kind of follow-up, beside the built-in ones.
+type FollowUpType struct {
+	Key    string `json:"key"`
+	NameZh string `json:"name_zh"`
+	NameEn string `json:"name_en"`
+}
+
+// ValidateFollowUpTypes checks a tenant's own follow-up types.
+func ValidateFollowUpTypes(ts []FollowUpType) error {
+	var v Validation
+	seen := map[string]bool{}
+	if len(ts) > 50 {
+		v.Add("types", "at most 50 types of your own")
+	}
+	for _, t := range ts {
+		if !validKey(t.Key) || oneOf(t.Key, FollowUpTypes...) || seen[t.Key] {
+			v.Add("types", "%q: a key of lower-case letters, digits or '_', not a built-in type, not repeated", t.Key)
+		}
+		seen[t.Key] = true
+		checkName(&v, "types."+t.Key+".name_zh", t.NameZh, 30)
+		checkName(&v, "types."+t.Key+".name_en", t.NameEn, 30)
+	}
+	return v.Err()
+}
+
+// Validate checks f's own fields; extra lists the tenant's own follow-up
+// type keys beside the built-in ones.
+func (f *FollowUp) Validate(now time.Time, extra ...string) error {
 	var v Validation
 	if f.CustomerID == 0 {
 		v.Add("customer_id", "is required")
 	}
-	if !oneOf(f.Type, FollowUpTypes...) {
-		v.Add("type", "must be one of %s", strings.Join(FollowUpTypes, ", "))
+	if !oneOf(f.Type, FollowUpTypes...) && !oneOf(f.Type, extra...) {
+		v.Add("type", "must be one of %s", strings.Join(append(append([]string{}, FollowUpTypes...), extra...), ", "))
 	}
 	if f.Direction == "" {
 		f.Direction = "outbound"

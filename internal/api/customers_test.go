@@ -282,3 +282,23 @@ func TestFollowAndSavedViews(t *testing.T) {
 		o.alice.must(204, "DELETE", "/api/v1/views/"+v.ID.String(), nil, nil)
 	})
 }
+
+func TestTenantFollowUpTypes(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		var c cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "直播客户"}, &c)
+		body := map[string]any{"customer_id": c.ID, "type": "livestream", "next_action": map[string]any{"fuzzy": "tomorrow", "plan_type": "keep_in_touch"}}
+		if res := o.alice.do("POST", "/api/v1/followups", body, nil); res.status != 422 {
+			t.Fatalf("unknown type: %d", res.status)
+		}
+		if res := o.alice.do("PUT", "/api/v1/settings/followup-types", map[string]any{"types": []map[string]string{{"key": "livestream", "name_zh": "直播", "name_en": "Livestream"}}}, nil); res.status != 403 {
+			t.Fatalf("salesperson sets types: %d", res.status)
+		}
+		if res := o.admin.do("PUT", "/api/v1/settings/followup-types", map[string]any{"types": []map[string]string{{"key": "call", "name_zh": "电话", "name_en": "Call"}}}, nil); res.status != 422 {
+			t.Fatalf("redefining a built-in type: %d", res.status)
+		}
+		o.admin.must(200, "PUT", "/api/v1/settings/followup-types", map[string]any{"types": []map[string]string{{"key": "livestream", "name_zh": "直播", "name_en": "Livestream"}}}, nil)
+		o.alice.must(201, "POST", "/api/v1/followups", body, nil)
+	})
+}

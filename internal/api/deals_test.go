@@ -349,6 +349,12 @@ func TestContractTeamPaymentsAndOverdue(t *testing.T) {
 		if b = balanceOf(t, o.alice, base); b.AsOf != "2026-04-16" || b.Overdue != 250000 {
 			t.Fatalf("balance on 04-16 (Shanghai) %+v", b)
 		}
+		// The owner's workbench lists the contract with what is overdue.
+		var wb service.Workbench
+		o.alice.must(200, "GET", "/api/v1/workbench", nil, &wb)
+		if len(wb.PaymentsDue) != 1 || wb.PaymentsDue[0].Balance.Overdue != 250000 {
+			t.Fatalf("workbench payments due %+v", wb.PaymentsDue)
+		}
 		// Pay the rest: nothing receivable, nothing overdue, and nothing more may be paid.
 		o.alice.must(201, "POST", base+"/payments", map[string]any{"amount": 650000}, nil)
 		if b = balanceOf(t, o.alice, base); b.Receivable != 0 || b.Overdue != 0 || b.NextDue != nil {

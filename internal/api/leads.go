@@ -92,3 +92,32 @@ func (s *Server) setLeadMapping(w http.ResponseWriter, r *http.Request) {
 	}
 	respond(w, http.StatusOK, m)
 }
+
+type followUpTypesBody struct {
+	// Builtin are the types every tenant has; Types are the tenant's own.
+	Builtin []string              `json:"builtin"`
+	Types   []cohort.FollowUpType `json:"types"`
+}
+
+func (s *Server) getFollowUpTypes(w http.ResponseWriter, r *http.Request) {
+	ts, err := s.svc.FollowUpTypes(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, followUpTypesBody{Builtin: cohort.FollowUpTypes, Types: ts})
+}
+
+func (s *Server) setFollowUpTypes(w http.ResponseWriter, r *http.Request) {
+	var in followUpTypesBody
+	if err := decode(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ts, err := s.svc.SetFollowUpTypes(r.Context(), in.Types)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, followUpTypesBody{Builtin: cohort.FollowUpTypes, Types: ts})
+}

@@ -82,7 +82,9 @@ func (s *Server) OpenAPI() map[string]any {
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "Cohort API", "version": "1", "description": "The JSON API of Cohort, a sales-performance CRM. " +
-			"IDs are strings of digits; errors are RFC 9457 problem details with a stable `code`."},
+			"IDs are strings of digits; errors are RFC 9457 problem details with a stable `code`. " +
+			"In the schemas, `required` lists the fields every response carries; request bodies may leave out " +
+			"any field (the server validates and names what is missing)."},
 		"paths": paths,
 		"components": map[string]any{
 			"schemas": g.defs,

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/store"
 )
 
 type processInput struct {
@@ -251,4 +252,32 @@ func (s *Server) recordTeam(obj cohort.ObjectType) http.HandlerFunc {
 		}
 		respond(w, http.StatusOK, cohort.Page[cohort.TeamMember]{Items: team})
 	}
+}
+
+type categoryInput struct {
+	Name     string    `json:"name"`
+	ParentID cohort.ID `json:"parent_id"`
+}
+
+func (s *Server) listProductCategories(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.svc.ProductCategories(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, cohort.Page[store.ProductCategory]{Items: cs})
+}
+
+func (s *Server) createProductCategory(w http.ResponseWriter, r *http.Request) {
+	var in categoryInput
+	if err := decode(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c := &store.ProductCategory{Name: in.Name, ParentID: in.ParentID}
+	if err := s.svc.CreateProductCategory(r.Context(), c); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusCreated, c)
 }

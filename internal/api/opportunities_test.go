@@ -23,8 +23,13 @@ func TestOpportunityStagesAndOutcome(t *testing.T) {
 		if len(procs.Items) != 4 || big.ID == 0 {
 			t.Fatalf("built-in processes %+v", procs.Items)
 		}
+		var cat struct{ ID cohort.ID }
+		o.admin.must(201, "POST", "/api/v1/product-categories", map[string]any{"name": "软件"}, &cat)
+		if res := o.admin.do("POST", "/api/v1/product-categories", map[string]any{"name": "软件"}, nil); res.status != 409 {
+			t.Fatalf("duplicate category: %d", res.status)
+		}
 		var prod cohort.Product
-		o.admin.must(201, "POST", "/api/v1/products", map[string]any{"code": "CRM-STD", "name": "CRM 标准版", "unit": "套", "price": 1980000}, &prod)
+		o.admin.must(201, "POST", "/api/v1/products", map[string]any{"code": "CRM-STD", "name": "CRM 标准版", "unit": "套", "price": 1980000, "category_id": cat.ID}, &prod)
 		var c cohort.Customer
 		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "成都天府软件园"}, &c)
 		var k cohort.Contact

@@ -116,3 +116,33 @@ func TestPoolRulesReturnNeglectedCustomers(t *testing.T) {
 		}
 	})
 }
+
+func TestPoolNoSigningRule(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		clock := &fakeClock{t: time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC)}
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		svc := service.New(db, clock, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1, SessionTTL: 3000 * time.Hour})
+		srv := httptest.NewServer(api.New(svc, nil, log, obs.NewRegistry(), api.Options{}))
+		t.Cleanup(srv.Close)
+		e := &env{t: t, db: db, svc: svc, srv: srv}
+		e.tenant, e.admin = e.newTenant("acme", "admin@acme.test")
+		admin := e.login("admin@acme.test", adminPassword)
+		admin.must(201, "POST", "/api/v1/pools", map[string]any{"name": "公海", "is_default": true, "no_signing_days": 60, "warn_days": 3}, nil)
+		var c cohort.Customer
+		admin.must(201, "POST", "/api/v1/customers", map[string]any{"name": "久未签约公司"}, &c)
+		ctx := context.Background()
+		for day := 0; day < 62; day += 10 { // followed up every ten days, never signed
+			clock.Add(10 * 24 * time.Hour)
+			admin.must(201, "POST", "/api/v1/followups", map[string]any{"customer_id": c.ID, "type": "call",
+				"next_action": map[string]any{"fuzzy": "next_week", "plan_type": "sign_and_collect"}}, nil)
+			if _, err := svc.ApplyPoolRules(ctx, e.tenant.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got cohort.Customer
+		admin.must(200, "GET", "/api/v1/customers/"+c.ID.String(), nil, &got)
+		if got.PoolID == 0 || got.OwnerID != 0 {
+			t.Fatalf("an unsigned customer after 70 days: %+v", got)
+		}
+	})
+}

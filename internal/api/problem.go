@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -45,6 +46,13 @@ var codes = map[string]struct {
 // writeError answers with the problem for err. Errors without a code are
 // logged with the request id and shown only as "Internal error".
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// The client went away mid-request: nobody reads the answer, and it
+		// is not a server error. (Whatever was committed stays committed.)
+		s.log.DebugContext(r.Context(), "client gone", "err", err, "method", r.Method, "path", r.URL.Path)
+		w.WriteHeader(499)
+		return
+	}
 	code := cohort.ErrorCode(err)
 	c, ok := codes[code]
 	if !ok {

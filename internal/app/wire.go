@@ -9,6 +9,7 @@ import (
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/api"
+	"github.com/cohortcrm/cohort/internal/files"
 	"github.com/cohortcrm/cohort/internal/jobs"
 	"github.com/cohortcrm/cohort/internal/notify"
 	"github.com/cohortcrm/cohort/internal/outbox"
@@ -31,6 +32,7 @@ func (a *App) wire(ctx context.Context) error {
 	a.Inbox = notify.New(a.DB, a.Outbox, notify.Options{Log: a.Log})
 	a.Service.SetNotifier(notifier{a.Inbox})
 	a.Service.SetReminders(reminders{a.Jobs})
+	a.Service.SetFiles(files.Local{Dir: a.Config.AttachmentsDir})
 	a.Service.SetJobs(a.Jobs)
 	a.Jobs.Register(service.JobImport, a.runImport)
 	a.Jobs.Register(jobRemind, a.remind)

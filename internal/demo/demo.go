@@ -196,6 +196,11 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	if err != nil {
 		return res, err
 	}
+	n, err := sales(ctx, db, t, ppl, rng, now)
+	res.Rows += n
+	if err != nil {
+		return res, err
+	}
 	return res, db.Analyze(ctx)
 }
 

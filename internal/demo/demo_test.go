@@ -55,6 +55,13 @@ func TestDemoHistoryHoldsTheInvariants(t *testing.T) {
 			"won opportunities without first signing": `SELECT count(*) FROM opportunities o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id
 				WHERE o.tenant_id = ? AND o.status = 'won' AND c.first_signed_at IS NULL`,
 		}
+		checks["won opportunities without a contract or order"] = `SELECT count(*) FROM opportunities o WHERE o.tenant_id = ? AND o.status = 'won'
+			AND NOT EXISTS (SELECT 1 FROM deals d WHERE d.tenant_id = o.tenant_id AND d.opportunity_id = o.id AND d.signed_at IS NOT NULL)`
+		checks["deals paid beyond their total"] = `SELECT count(*) FROM deals d WHERE d.tenant_id = ? AND d.total <
+			(SELECT COALESCE(sum(amount), 0) FROM payments p WHERE p.tenant_id = d.tenant_id AND p.deal_id = d.id)`
+		checks["plans that do not add up to the total"] = `SELECT count(*) FROM deals d WHERE d.tenant_id = ? AND d.total <>
+			(SELECT COALESCE(sum(amount), 0) FROM payment_plans p WHERE p.tenant_id = d.tenant_id AND p.deal_id = d.id)`
+		checks["resolved tickets without a first response"] = `SELECT count(*) FROM tickets WHERE tenant_id = ? AND resolved_at IS NOT NULL AND first_response_at IS NULL`
 		for what, query := range checks {
 			if n := count(query, tid); n != 0 {
 				t.Errorf("%s: %d", what, n)

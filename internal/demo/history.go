@@ -319,10 +319,8 @@ func history(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, sc
 				(SELECT id FROM customers WHERE tenant_id = ? AND pool_id IS NOT NULL)`, int64(t.ID), int64(t.ID)); err != nil {
 				return err
 			}
-			for _, d := range docs {
-				if err := search.Upsert(ctx, tx, d); err != nil {
-					return err
-				}
+			if err := search.IndexNew(ctx, tx, docs); err != nil {
+				return err
 			}
 			written += len(docs)
 			return nil

@@ -142,7 +142,11 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 	}
 	now := s.now()
 	f.ID, f.TenantID, f.AuthorID, f.DepartmentID = 0, p.Tenant.ID, p.User.ID, p.User.DepartmentID
-	if err := f.Validate(now); err != nil {
+	extra, err := followUpTypeKeys(ctx, s.db.Read(), p.Tenant.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Validate(now, extra...); err != nil {
 		return nil, err
 	}
 	if next != nil {
@@ -222,10 +226,12 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 
 // ListFollowUps lists follow-ups on the customers the caller may see.
 func (s *Service) ListFollowUps(ctx context.Context, q cohort.ListQuery) ([]*cohort.FollowUp, string, error) {
-	scope, p, err := s.recordScope(ctx, cohort.ObjCustomer, cohort.ActView, "c")
+	a, err := s.Access(ctx, cohort.ObjCustomer, cohort.ActView)
 	if err != nil {
 		return nil, "", err
 	}
+	p := cohort.PrincipalFrom(ctx)
+	scope := store.RecordIDIn(a, cohort.ObjCustomer, "f.customer_id", s.now())
 	return store.ListFollowUps(ctx, s.db.Read(), p.Tenant.ID, scope, q, p.Tenant.Location())
 }
 
@@ -288,6 +294,19 @@ type Workbench struct {
 	Forgotten map[string]int       `json:"forgotten"`
 	// Longest forgotten customers, at most 20.
 	ForgottenCustomers []*cohort.Customer `json:"forgotten_customers"`
+	// PaymentsDue are my signed contracts and orders with money due within a
+	// week or overdue, with their balance.
+	PaymentsDue []PaymentDue `json:"payments_due"`
+	// Tickets are the open service tickets I own.
+	Tickets []*cohort.Ticket `json:"tickets"`
+	// Inbox counts captured calls, SMS and emails waiting for me to link.
+	Inbox int `json:"inbox"`
+}
+
+// PaymentDue is a contract or order with money due.
+type PaymentDue struct {
+	Deal    *cohort.Deal   `json:"deal"`
+	Balance cohort.Balance `json:"balance"`
 }
 
 // Workbench gathers the caller's next actions due today, the overdue ones,
@@ -323,5 +342,36 @@ func (s *Service) Workbench(ctx context.Context) (*Workbench, error) {
 		w.Forgotten[itoa(days)] = n
 	}
 	w.ForgottenCustomers, err = store.ForgottenCustomers(ctx, q, p.Tenant.ID, p.User.ID, now.AddDate(0, 0, -7), 20)
+	if err != nil {
+		return nil, err
+	}
+	today := t.Format(time.DateOnly)
+	deals, err := store.DealsWithPlansDue(ctx, q, p.Tenant.ID, p.User.ID, t.AddDate(0, 0, 7).Format(time.DateOnly), 50)
+	if err != nil {
+		return nil, err
+	}
+	w.PaymentsDue = []PaymentDue{}
+	for _, d := range deals {
+		plans, err := store.PaymentPlans(ctx, q, p.Tenant.ID, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		pays, err := store.Payments(ctx, q, p.Tenant.ID, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		b := cohort.Balances(d.Total, 0, plans, pays, today)
+		if b.Overdue > 0 || (b.NextDue != nil && b.NextDue.DueDate <= t.AddDate(0, 0, 7).Format(time.DateOnly)) {
+			w.PaymentsDue = append(w.PaymentsDue, PaymentDue{Deal: d, Balance: b})
+		}
+	}
+	if w.Tickets, err = store.OpenTicketsOf(ctx, q, p.Tenant.ID, p.User.ID, 50); err != nil {
+		return nil, err
+	}
+	if w.Tickets == nil {
+		w.Tickets = []*cohort.Ticket{}
+	}
+	inbox, err := store.CommInbox(ctx, q, p.Tenant.ID, p.User.ID, cohort.MaxLimit)
+	w.Inbox = len(inbox)
 	return w, err
 }

@@ -410,3 +410,30 @@ func (s *Service) StageHistory(ctx context.Context, id cohort.ID) ([]cohort.Stag
 	}
 	return store.StageHistory(ctx, s.db.Read(), o.TenantID, o.ID)
 }
+
+// ProductCategories lists the tenant's product categories.
+func (s *Service) ProductCategories(ctx context.Context) ([]store.ProductCategory, error) {
+	p, err := require(ctx, cohort.ObjOpportunity, cohort.ActView)
+	if err != nil {
+		return nil, err
+	}
+	return store.ListProductCategories(ctx, s.db.Read(), p.Tenant.ID)
+}
+
+// CreateProductCategory adds a product category (product:create).
+func (s *Service) CreateProductCategory(ctx context.Context, c *store.ProductCategory) error {
+	p, err := require(ctx, cohort.ObjProduct, cohort.ActCreate)
+	if err != nil {
+		return err
+	}
+	c.Name = strings.TrimSpace(c.Name)
+	if c.Name == "" || len([]rune(c.Name)) > 100 {
+		return cohort.Errorf(cohort.EINVALID, "name: must be 1 to 100 characters")
+	}
+	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := store.InsertProductCategory(ctx, tx, p.Tenant.ID, c, s.now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "create", "product_category", c.ID, diff(nil, c))
+	})
+}

@@ -537,19 +537,7 @@ func (s *Service) UpdatePermRole(ctx context.Context, id cohort.ID, upd cohort.P
 	if err != nil {
 		return nil, err
 	}
-	var out *cohort.PermRole
-	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
-		if err := store.LockRow(ctx, tx, "perm_roles", p.Tenant.ID, id); err != nil {
-			return err
-		}
-		prev, err := store.FindPermRole(ctx, tx, p.Tenant.ID, id)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(ifVersion, prev.Version, "permission role"); err != nil {
-			return err
-		}
-		r := *prev
+	return edit(ctx, s, permRoleRows, p.Tenant.ID, id, ifVersion, func(_ *store.Tx, prev, r *cohort.PermRole) error {
 		if upd.Name != nil {
 			r.Name = *upd.Name
 		}
@@ -562,16 +550,8 @@ func (s *Service) UpdatePermRole(ctx context.Context, id cohort.ID, upd cohort.P
 			}
 			r.Grants = *upd.Grants
 		}
-		if err := r.Validate(); err != nil {
-			return err
-		}
-		if err := store.UpdatePermRole(ctx, tx, &r, prev.Version, s.now()); err != nil {
-			return err
-		}
-		out = &r
-		return s.audit(ctx, tx, "update", cohort.ObjRole, r.ID, diff(prev, r))
+		return r.Validate()
 	})
-	return out, err
 }
 
 func isAdminRole(r *cohort.PermRole) bool {
@@ -642,19 +622,7 @@ func (s *Service) UpdateBusinessRole(ctx context.Context, id cohort.ID, upd coho
 	if err != nil {
 		return nil, err
 	}
-	var out *cohort.BusinessRole
-	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
-		if err := store.LockRow(ctx, tx, "business_roles", p.Tenant.ID, id); err != nil {
-			return err
-		}
-		prev, err := store.FindBusinessRole(ctx, tx, p.Tenant.ID, id)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(ifVersion, prev.Version, "business role"); err != nil {
-			return err
-		}
-		r := *prev
+	return edit(ctx, s, businessRoleRows, p.Tenant.ID, id, ifVersion, func(_ *store.Tx, _, r *cohort.BusinessRole) error {
 		if upd.NameZh != nil {
 			r.NameZh = *upd.NameZh
 		}
@@ -670,16 +638,8 @@ func (s *Service) UpdateBusinessRole(ctx context.Context, id cohort.ID, upd coho
 		if upd.SortOrder != nil {
 			r.SortOrder = *upd.SortOrder
 		}
-		if err := r.Validate(); err != nil {
-			return err
-		}
-		if err := store.UpdateBusinessRole(ctx, tx, &r, prev.Version, s.now()); err != nil {
-			return err
-		}
-		out = &r
-		return s.audit(ctx, tx, "update", cohort.ObjRole, r.ID, diff(prev, r))
+		return r.Validate()
 	})
-	return out, err
 }
 
 // DeleteBusinessRole deletes a tenant-defined business role.

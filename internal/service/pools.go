@@ -323,9 +323,10 @@ type PoolRun struct {
 }
 
 // ApplyPoolRules runs the default pool's rules in one tenant: customers
-// without a follow-up for the pool's number of days (by grade) return to the
-// pool, and their owners are warned warn_days before. It runs as the system;
-// every move is audited and the people affected are told.
+// without a follow-up for the pool's number of days (by grade), and
+// customers not signed within no_signing_days of their creation, return to
+// the pool; their owners are warned warn_days before. It runs as the
+// system; every move is audited and the people affected are told.
 func (s *Service) ApplyPoolRules(ctx context.Context, tenantID cohort.ID) (PoolRun, error) {
 	var run PoolRun
 	sctx, err := s.SystemContext(ctx, tenantID)
@@ -336,58 +337,83 @@ func (s *Service) ApplyPoolRules(ctx context.Context, tenantID cohort.ID) (PoolR
 	if err != nil {
 		return run, nil // no pool, no rules
 	}
+	now := s.now()
 	minDays := pool.NoFollowUpDays
 	for _, d := range pool.NoFollowUpByGrade {
 		if d > 0 && (minDays == 0 || d < minDays) {
 			minDays = d
 		}
 	}
-	if minDays == 0 {
-		return run, nil
-	}
-	now := s.now()
-	cutoff := now.AddDate(0, 0, -(minDays - pool.WarnDays))
-	for {
-		cands, err := store.PoolCandidates(sctx, s.db.Read(), tenantID, cutoff, 500)
+	if minDays > 0 {
+		err := s.applyRule(sctx, pool, &run, now, func() ([]store.PoolCandidate, error) {
+			return store.PoolCandidates(sctx, s.db.Read(), tenantID, now.AddDate(0, 0, -(minDays-pool.WarnDays)), 500)
+		}, func(c store.PoolCandidate) (int, string) {
+			days := pool.ReturnDays(c.Grade)
+			return days, "no follow-up for " + itoa(days) + " days"
+		})
 		if err != nil {
 			return run, err
 		}
+	}
+	if pool.NoSigningDays > 0 {
+		err := s.applyRule(sctx, pool, &run, now, func() ([]store.PoolCandidate, error) {
+			return store.UnsignedCandidates(sctx, s.db.Read(), tenantID, now.AddDate(0, 0, -(pool.NoSigningDays-pool.WarnDays)), 500)
+		}, func(store.PoolCandidate) (int, string) {
+			return pool.NoSigningDays, "not signed within " + itoa(pool.NoSigningDays) + " days"
+		})
+		if err != nil {
+			return run, err
+		}
+	}
+	return run, nil
+}
+
+// applyRule returns to the pool every candidate whose days are up and warns
+// the owners of those within the warning days, batch after batch.
+func (s *Service) applyRule(ctx context.Context, pool *cohort.Pool, run *PoolRun, now time.Time,
+	candidates func() ([]store.PoolCandidate, error), rule func(store.PoolCandidate) (days int, reason string)) error {
+	tenantID := pool.TenantID
+	for {
+		cands, err := candidates()
+		if err != nil {
+			return err
+		}
 		acted := 0
 		for _, c := range cands {
-			days := pool.ReturnDays(c.Grade)
+			days, reason := rule(c)
 			if days == 0 {
 				continue
 			}
 			due := c.LastTouch.AddDate(0, 0, days)
 			switch {
 			case !due.After(now):
-				err = s.db.WriteTx(sctx, func(tx *store.Tx) error {
-					cust, err := store.FindCustomer(sctx, tx, tenantID, c.CustomerID, store.Where{})
+				err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+					cust, err := store.FindCustomer(ctx, tx, tenantID, c.CustomerID, store.Where{})
 					if err != nil || cust.OwnerID == 0 {
 						return err
 					}
-					return s.toPool(sctx, tx, cust, pool, cohort.PoolReturned, "no follow-up for "+itoa(days)+" days", now)
+					return s.toPool(ctx, tx, cust, pool, cohort.PoolReturned, reason, now)
 				})
 				run.Returned++
 				acted++
 			case pool.WarnDays > 0 && !c.Warned && !due.After(now.AddDate(0, 0, pool.WarnDays)):
-				err = s.db.WriteTx(sctx, func(tx *store.Tx) error {
-					if err := store.MarkPoolWarned(sctx, tx, tenantID, c.CustomerID, now); err != nil {
+				err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
+					if err := store.MarkPoolWarned(ctx, tx, tenantID, c.CustomerID, now); err != nil {
 						return err
 					}
-					return s.notify(sctx, tx, tenantID, c.OwnerID, "pool_warning", map[string]any{"customer": c.Name,
-						"date": due.In(cohortLoc(sctx)).Format("2006-01-02")}, "/customers/"+c.CustomerID.String())
+					return s.notify(ctx, tx, tenantID, c.OwnerID, "pool_warning", map[string]any{"customer": c.Name,
+						"date": due.In(cohortLoc(ctx)).Format("2006-01-02")}, "/customers/"+c.CustomerID.String())
 				})
 				run.Warned++
 			}
 			if err != nil {
-				return run, err
+				return err
 			}
 		}
 		// Returned customers leave the candidate set; warned ones stay, so
 		// stop when a batch returned nothing new.
 		if len(cands) < 500 || acted == 0 {
-			return run, nil
+			return nil
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/files"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -48,6 +49,7 @@ type Service struct {
 	opt       Options
 	notifier  Notifier
 	reminders Reminders
+	files     files.Store
 	jobs      JobQueue
 	auth      authCache
 }

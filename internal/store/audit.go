@@ -63,14 +63,27 @@ type IdempotentResponse struct {
 	Body        []byte
 }
 
+// AbandonedClaim is how long an idempotency key may stay claimed without an
+// answer before a retry may run again.
+const AbandonedClaim = 2 * time.Minute
+
 // ClaimIdempotencyKey records that (user, key) is being handled. It returns the
 // stored response when the key was used before (Status 0 while the first
 // request is still running), or nil when this call claimed it.
 func ClaimIdempotencyKey(ctx context.Context, tx *Tx, tenantID, userID cohort.ID, key, hash string, now time.Time) (*IdempotentResponse, error) {
 	r := &IdempotentResponse{}
 	var body *string
-	err := tx.QueryRowContext(ctx, "SELECT request_hash, status, response FROM idempotency_keys WHERE tenant_id = ? AND user_id = ? AND key = ?",
-		int64(tenantID), int64(userID), key).Scan(&r.RequestHash, &r.Status, &body)
+	var created int64
+	err := tx.QueryRowContext(ctx, "SELECT request_hash, status, response, created_at FROM idempotency_keys WHERE tenant_id = ? AND user_id = ? AND key = ?",
+		int64(tenantID), int64(userID), key).Scan(&r.RequestHash, &r.Status, &body, &created)
+	if err == nil && r.Status == 0 && now.Sub(fromMs(created)) > AbandonedClaim {
+		// The first request died without an answer (a crash between its
+		// commit and storing the response is the one case this cannot
+		// tell from a failure): let this one run.
+		_, err = tx.ExecContext(ctx, "UPDATE idempotency_keys SET request_hash = ?, created_at = ? WHERE tenant_id = ? AND user_id = ? AND key = ? AND status = 0",
+			hash, ms(now), int64(tenantID), int64(userID), key)
+		return nil, err
+	}
 	if err == nil {
 		if body != nil {
 			r.Body = []byte(*body)

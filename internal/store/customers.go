@@ -78,18 +78,27 @@ var CustomerList = &ListSpec{
 // team": an OR across two tables keeps both engines from using an index and
 // turns a salesperson's list into a scan of the whole tenant.
 func RecordAccessWhere(a cohort.Access, recordType cohort.ObjectType, alias string, now time.Time) Where {
+	if _, ok := recordTables[recordType]; !ok {
+		// A record type without a team (quotes): the data scope alone.
+		return AccessWhere(a, alias+".owner_id", alias+".department_id")
+	}
+	return RecordIDIn(a, recordType, alias+".id", now)
+}
+
+// RecordIDIn is RecordAccessWhere over any column holding the record's id,
+// such as f.customer_id for the follow-ups of the customers one may see.
+func RecordIDIn(a cohort.Access, recordType cohort.ObjectType, col string, now time.Time) Where {
 	scope := AccessWhere(a, "x.owner_id", "x.department_id")
 	if scope.SQL == "" {
 		return scope
 	}
 	table, ok := recordTables[recordType]
 	if !ok {
-		// A record type without a team (quotes): the data scope alone.
-		return AccessWhere(a, alias+".owner_id", alias+".department_id")
+		return Where{SQL: "1 = 0"} // no such record type: nothing is visible
 	}
 	args := append([]any{int64(a.TenantID)}, scope.Args...)
 	args = append(args, int64(a.TenantID), string(recordType), int64(a.UserID), ms(now))
-	return Where{alias + `.id IN (SELECT x.id FROM ` + table + ` x WHERE x.tenant_id = ? AND (` + scope.SQL + `)
+	return Where{col + ` IN (SELECT x.id FROM ` + table + ` x WHERE x.tenant_id = ? AND (` + scope.SQL + `)
 		UNION SELECT t.record_id FROM record_team t WHERE t.tenant_id = ? AND t.record_type = ? AND t.user_id = ? AND t.valid_to IS NULL
 		AND (t.expires_at IS NULL OR t.expires_at > ?))`, args}
 }

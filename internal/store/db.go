@@ -178,7 +178,10 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("backup: %s exists already", path)
 	}
-	_, err := db.read.ExecContext(ctx, "VACUUM INTO ?", path)
+	// VACUUM INTO writes the copy, so it cannot run on the query-only read
+	// pool; on the write connection it reads one consistent snapshot while
+	// readers go on (writers wait for it).
+	_, err := db.write.ExecContext(ctx, "VACUUM INTO ?", path)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}

@@ -492,3 +492,47 @@ func Events(ctx context.Context, q Queryer, tenantID cohort.ID, recordType cohor
 	}
 	return out, rows.Err()
 }
+
+// DealsWithPlansDue lists the signed contracts and orders of owner that are
+// not fully paid and have an installment falling due by the local date by
+// (the workbench's "payments due"; Balances settles what is really owed).
+func DealsWithPlansDue(ctx context.Context, q Queryer, tenantID, owner cohort.ID, by string, limit int) ([]*cohort.Deal, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+dealCols+dealFrom+` WHERE d.tenant_id = ? AND d.owner_id = ? AND d.signed_at IS NOT NULL
+		AND d.status NOT IN ('terminated', 'cancelled')
+		AND EXISTS (SELECT 1 FROM payment_plans pp WHERE pp.tenant_id = d.tenant_id AND pp.deal_id = d.id AND pp.due_date <= ?)
+		AND d.total > (SELECT COALESCE(sum(p.amount), 0) FROM payments p WHERE p.tenant_id = d.tenant_id AND p.deal_id = d.id)
+		ORDER BY d.signed_at, d.id LIMIT ?`, int64(tenantID), int64(owner), by, limit)
+	if err != nil {
+		return nil, fmt.Errorf("deals with plans due: %w", err)
+	}
+	defer rows.Close()
+	var out []*cohort.Deal
+	for rows.Next() {
+		d := &cohort.Deal{}
+		if err := rows.Scan(dealDest(d)...); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// OpenTicketsOf lists the open tickets a user owns, most urgent first.
+func OpenTicketsOf(ctx context.Context, q Queryer, tenantID, owner cohort.ID, limit int) ([]*cohort.Ticket, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+ticketCols+ticketFrom+` WHERE k.tenant_id = ? AND k.owner_id = ? AND k.status IN ('open', 'in_progress')
+		ORDER BY CASE k.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, k.opened_at LIMIT ?`,
+		int64(tenantID), int64(owner), limit)
+	if err != nil {
+		return nil, fmt.Errorf("open tickets: %w", err)
+	}
+	defer rows.Close()
+	var out []*cohort.Ticket
+	for rows.Next() {
+		t := &cohort.Ticket{}
+		if err := rows.Scan(ticketDest(t)...); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}

@@ -52,13 +52,10 @@ func InsertFollowUp(ctx context.Context, tx *Tx, f *cohort.FollowUp, now time.Ti
 	return err
 }
 
-// ListFollowUps lists follow-ups; scope restricts them to customers the
-// caller may see (rendered over the alias c of customers).
+// ListFollowUps lists follow-ups; scope (over the alias f) restricts them to
+// the customers the caller may see (see RecordIDIn).
 func ListFollowUps(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.FollowUp, string, error) {
-	base := Where{"f.tenant_id = ?", []any{int64(tenantID)}}
-	if scope.SQL != "" {
-		base = And(base, Where{"EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = f.tenant_id AND c.id = f.customer_id AND (" + scope.SQL + "))", scope.Args})
-	}
+	base := And(Where{"f.tenant_id = ?", []any{int64(tenantID)}}, scope)
 	return List(ctx, q, FollowUpList, lq, loc, "SELECT "+followUpCols+followUpFrom, base, func() (*cohort.FollowUp, []any) {
 		f := &cohort.FollowUp{}
 		return f, followUpDest(f)

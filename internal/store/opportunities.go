@@ -332,3 +332,46 @@ func LoggedFollowUpTypes(ctx context.Context, q Queryer, tenantID cohort.ID, o *
 		((record_type = 'opportunity' AND record_id = ?) OR (customer_id = ? AND occurred_at >= ?))`,
 		int64(tenantID), int64(o.ID), int64(o.CustomerID), ms(o.CreatedAt))
 }
+
+// ProductCategory groups products.
+type ProductCategory struct {
+	ID        cohort.ID `json:"id"`
+	Name      string    `json:"name"`
+	ParentID  cohort.ID `json:"parent_id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ListProductCategories returns a tenant's product categories by name.
+func ListProductCategories(ctx context.Context, q Queryer, tenantID cohort.ID) ([]ProductCategory, error) {
+	rows, err := q.QueryContext(ctx, "SELECT id, name, parent_id, created_at FROM product_categories WHERE tenant_id = ? ORDER BY name", int64(tenantID))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []ProductCategory{}
+	for rows.Next() {
+		var c ProductCategory
+		if err := rows.Scan(idScanner{&c.ID}, &c.Name, idScanner{&c.ParentID}, msScanner{&c.CreatedAt}); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// InsertProductCategory adds a category under parent (0 for none).
+func InsertProductCategory(ctx context.Context, tx *Tx, tenantID cohort.ID, c *ProductCategory, now time.Time) error {
+	if c.ParentID != 0 {
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM product_categories WHERE tenant_id = ? AND id = ?", int64(tenantID), int64(c.ParentID)).Scan(&n); err != nil || n == 0 {
+			return cohort.Errorf(cohort.EINVALID, "parent_id: no such category")
+		}
+	}
+	c.ID, c.CreatedAt = cohort.ID(tx.db.NewID()), now
+	_, err := tx.ExecContext(ctx, "INSERT INTO product_categories (tenant_id, id, name, parent_id, created_at) VALUES (?,?,?,?,?)",
+		int64(tenantID), int64(c.ID), c.Name, nullID(c.ParentID), ms(now))
+	if isUniqueViolation(err) {
+		return cohort.Errorf(cohort.ECONFLICT, "a category named %q exists already", c.Name)
+	}
+	return err
+}

@@ -229,3 +229,26 @@ func TenantIDs(ctx context.Context, q Queryer) ([]cohort.ID, error) {
 	}
 	return out, rows.Err()
 }
+
+// UnsignedCandidates returns owned, active customers never signed that were
+// created before cutoff (for the pool's no-signing rule).
+func UnsignedCandidates(ctx context.Context, q Queryer, tenantID cohort.ID, cutoff time.Time, limit int) ([]PoolCandidate, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, name, owner_id, grade, created_at, pool_warned_at IS NOT NULL FROM customers
+		WHERE tenant_id = ? AND owner_id IS NOT NULL AND status = 'active' AND first_signed_at IS NULL AND created_at < ?
+		ORDER BY created_at, id LIMIT ?`, int64(tenantID), ms(cutoff), limit)
+	if err != nil {
+		return nil, fmt.Errorf("unsigned candidates: %w", err)
+	}
+	defer rows.Close()
+	var out []PoolCandidate
+	for rows.Next() {
+		var c PoolCandidate
+		var created int64
+		if err := rows.Scan(idScanner{&c.CustomerID}, &c.Name, idScanner{&c.OwnerID}, &c.Grade, &created, &c.Warned); err != nil {
+			return nil, err
+		}
+		c.LastTouch = fromMs(created)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -127,3 +127,10 @@ export async function badgeCount(page) {
 
 /** A suffix that keeps names unique across runs against the same server. */
 export const runId = Date.now().toString(36).slice(-6)
+/** JSON call with the browser's session (same cookies). */
+export async function apiCall(page, method, path, data) {
+  const res = await page.request.fetch(path, { method, data, headers: { Accept: 'application/json' } })
+  const body = await res.text()
+  if (!res.ok()) throw new Error(`${method} ${path}: ${res.status()} ${body}`)
+  return body ? JSON.parse(body) : null
+}

@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { config, fill, login, missingConfig, navigate, openBrowser, runId, screenshot, selectOption } from './helpers.mjs'
+import { apiCall, config, fill, login, missingConfig, navigate, openBrowser, runId, screenshot, selectOption } from './helpers.mjs'
 
 let problem = missingConfig()
 if (!problem && !existsSync(config.chromium)) problem = `Chromium not found at ${config.chromium} (set CHROMIUM)`
@@ -36,14 +36,6 @@ async function dragAndDrop(page, source, target) {
   await target.dispatchEvent('dragover', { dataTransfer })
   await target.dispatchEvent('drop', { dataTransfer })
   await source.dispatchEvent('dragend', { dataTransfer })
-}
-
-/** JSON call with the browser's session (same cookies). */
-async function apiCall(page, method, path, data) {
-  const res = await page.request.fetch(path, { method, data, headers: { Accept: 'application/json' } })
-  const body = await res.text()
-  if (!res.ok()) throw new Error(`${method} ${path}: ${res.status()} ${body}`)
-  return body ? JSON.parse(body) : null
 }
 
 if (problem) {

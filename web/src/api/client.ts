@@ -82,6 +82,8 @@ export interface RequestOptions {
   /** Do not call the 401 handler (the login form and the session probe). */
   skipAuthRedirect?: boolean
   signal?: AbortSignal
+  /** A multipart body (file uploads); the browser sets the content type. */
+  formData?: FormData
 }
 
 let unauthorizedHandler: (() => void) | null = null
@@ -121,7 +123,9 @@ export async function request<T = unknown>(
     ...opts.headers,
   }
   let body: BodyInit | undefined
-  if (opts.body !== undefined) {
+  if (opts.formData) {
+    body = opts.formData
+  } else if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(opts.body)
   }

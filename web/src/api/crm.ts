@@ -8,13 +8,13 @@ const V1 = '/api/v1'
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v)
 
-function items<T>(data: unknown): T[] {
+export function items<T>(data: unknown): T[] {
   if (Array.isArray(data)) return data as T[]
   if (isObj(data) && Array.isArray(data.items)) return data.items as T[]
   return []
 }
 
-function page<T>(data: unknown): Page<T> {
+export function page<T>(data: unknown): Page<T> {
   return {
     items: items<T>(data),
     next_cursor: isObj(data) ? ((data.next_cursor as string | null | undefined) || null) : null,
@@ -69,6 +69,8 @@ export interface Customer {
   last_followup_at: string | null
   first_signed_at?: string | null
   created_by?: string | null
+  /** Custom field values (业务特征) by key. */
+  custom?: Record<string, unknown> | null
   version: number
   created_at: string
   updated_at: string
@@ -89,6 +91,7 @@ export interface CustomerInput {
   expected_amount?: number
   owner_id?: string
   team?: TeamInput[]
+  custom?: Record<string, unknown>
 }
 
 export type CustomerUpdate = Partial<
@@ -109,7 +112,7 @@ export type CustomerUpdate = Partial<
     | 'status'
     | 'lost_reason'
   >
->
+> & { custom?: Record<string, unknown> }
 
 export interface Contact {
   id: string
@@ -214,6 +217,14 @@ export type PoolInput = Omit<Pool, 'id' | 'version'>
 
 // ---- calls -----------------------------------------------------------------
 
+/** The team of any record with one: customers, opportunities, contracts, orders, tickets. */
+export const recordTeam = {
+  get: async (objectPath: string, id: string, history = false) =>
+    items<TeamMember>(await api.get(`${V1}/${objectPath}/${id}/team`, history ? { history: true } : undefined)),
+  set: async (objectPath: string, id: string, members: TeamInput[]) =>
+    items<TeamMember>(await api.put(`${V1}/${objectPath}/${id}/team`, { members })),
+}
+
 export const customers = {
   list: async (q: Query) => page<Customer>(await api.get(`${V1}/customers`, q)),
   get: (id: string) => api.get<Customer>(`${V1}/customers/${id}`),
@@ -221,10 +232,8 @@ export const customers = {
   update: (id: string, body: CustomerUpdate, version: number) => api.patch<Customer>(`${V1}/customers/${id}`, body, version),
   transfer: (id: string, new_owner_id: string, keep_old_as: string, carry = false) =>
     api.post<Customer>(`${V1}/customers/${id}/transfer`, { new_owner_id, keep_old_as, carry }),
-  team: async (id: string, history = false) =>
-    items<TeamMember>(await api.get(`${V1}/customers/${id}/team`, history ? { history: true } : undefined)),
-  setTeam: async (id: string, members: TeamInput[]) =>
-    items<TeamMember>(await api.put(`${V1}/customers/${id}/team`, { members })),
+  team: (id: string, history = false) => recordTeam.get('customers', id, history),
+  setTeam: (id: string, members: TeamInput[]) => recordTeam.set('customers', id, members),
   timeline: async (id: string, limit = 100) => items<TimelineItem>(await api.get(`${V1}/customers/${id}/timeline`, { limit })),
   nextActions: async (id: string) => items<NextAction>(await api.get(`${V1}/customers/${id}/next-actions`)),
   contacts: async (id: string) => items<Contact>(await api.get(`${V1}/customers/${id}/contacts`)),

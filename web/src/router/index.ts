@@ -12,6 +12,8 @@ declare module 'vue-router' {
     title?: string
     /** [object type, action] needed to open the page. */
     perm?: [string, string]
+    /** Any one of these [object type, action] pairs opens the page. */
+    anyPerm?: [string, string][]
   }
 }
 
@@ -44,6 +46,78 @@ const routes: RouteRecordRaw[] = [
         name: 'opportunities',
         component: () => import('@/views/OpportunitiesView.vue'),
         meta: { title: 'nav.opportunities', perm: ['opportunity', 'view'] },
+      },
+      {
+        path: 'leads',
+        name: 'leads',
+        component: () => import('@/views/work/LeadsView.vue'),
+        meta: { title: 'nav.leads', perm: ['lead', 'view'] },
+      },
+      {
+        path: 'import',
+        name: 'import',
+        component: () => import('@/views/work/ImportView.vue'),
+        meta: { title: 'nav.import', anyPerm: [['customer', 'import'], ['contact', 'import'], ['lead', 'import'], ['followup', 'import']] },
+      },
+      {
+        path: 'opportunities/:id',
+        name: 'opportunity',
+        component: () => import('@/views/work/OpportunityView.vue'),
+        meta: { title: 'nav.opportunities', perm: ['opportunity', 'view'] },
+      },
+      {
+        path: 'contracts',
+        name: 'contracts',
+        component: () => import('@/views/work/DealsView.vue'),
+        props: { kind: 'contract' },
+        meta: { title: 'nav.contracts', perm: ['contract', 'view'] },
+      },
+      {
+        path: 'orders',
+        name: 'orders',
+        component: () => import('@/views/work/DealsView.vue'),
+        props: { kind: 'order' },
+        meta: { title: 'nav.orders', perm: ['order', 'view'] },
+      },
+      {
+        path: 'quotes',
+        name: 'quotes',
+        component: () => import('@/views/work/DealsView.vue'),
+        props: { kind: 'quote' },
+        meta: { title: 'nav.quotes', perm: ['quote', 'view'] },
+      },
+      {
+        path: ':kind(contracts|orders|quotes)/:id',
+        name: 'deal',
+        component: () => import('@/views/work/DealView.vue'),
+        meta: { title: 'nav.contracts' },
+      },
+      {
+        path: 'settings/custom-fields',
+        name: 'custom-fields',
+        component: () => import('@/views/work/CustomFieldsView.vue'),
+        meta: {
+          title: 'nav.customFields',
+          anyPerm: [['customer', 'administer'], ['contact', 'administer'], ['opportunity', 'administer'], ['lead', 'administer']],
+        },
+      },
+      {
+        path: 'capture',
+        name: 'capture',
+        component: () => import('@/views/work/CaptureInboxView.vue'),
+        meta: { title: 'nav.capture', perm: ['customer', 'view'] },
+      },
+      {
+        path: 'tickets',
+        name: 'tickets',
+        component: () => import('@/views/work/TicketsView.vue'),
+        meta: { title: 'nav.tickets', perm: ['ticket', 'view'] },
+      },
+      {
+        path: 'tickets/:id',
+        name: 'ticket',
+        component: () => import('@/views/work/TicketView.vue'),
+        meta: { title: 'nav.tickets', perm: ['ticket', 'view'] },
       },
       {
         path: 'pools',
@@ -120,6 +194,12 @@ router.beforeEach(async (to) => {
   // Pages the user has no permission for lead back to the workbench.
   const perm = to.meta.perm
   if (perm && !session.can(perm[0], perm[1])) return { name: 'workbench' }
+  const any = to.meta.anyPerm
+  if (any && !any.some(([o, a]) => session.can(o, a))) return { name: 'workbench' }
+  if (to.name === 'deal') {
+    const kind = String(to.params.kind).replace(/s$/, '')
+    if (!session.can(kind, 'view')) return { name: 'workbench' }
+  }
   return true
 })
 

@@ -2,6 +2,7 @@
 // meets every day (duplicates, team shares, pool limits) the Chinese UI shows
 // its own wording; anything not recognised is shown as the server wrote it.
 import { currentLocale, i18n, t } from '@/i18n'
+import { formatMoney } from './crm'
 
 const RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Record<string, string> }[] = [
   {
@@ -43,8 +44,52 @@ function stageRefusal(msg: string): string | null {
   return t('server.stageMissing', { stage: m[2], missing: items.join(t('common.listSep')) })
 }
 
+const statusName = (k: string) => (i18n.global.te(`deals.status.${k}`) ? t(`deals.status.${k}`) : k)
+const kindName = (k: string) => (i18n.global.te(`deals.kinds.${k}`) ? t(`deals.kinds.${k}`) : k)
+
+/**
+ * Refusals about money and document statuses carry amounts in minor units and
+ * status keys; both languages get them in yuan and words.
+ */
+const MONEY_RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Record<string, string> }[] = [
+  {
+    re: /amount: (\d+) is more than the receivable (\d+)/,
+    key: 'server.overpay',
+    args: (m) => ({ amount: formatMoney(Number(m[1])), receivable: formatMoney(Number(m[2])) }),
+  },
+  {
+    re: /amount: the installments would add up to (\d+), above the total (\d+)/,
+    key: 'server.overplan',
+    args: (m) => ({ amount: formatMoney(Number(m[1])), total: formatMoney(Number(m[2])) }),
+  },
+  {
+    re: /amount: invoices would add up to (\d+), above the total (\d+)/,
+    key: 'server.overinvoice',
+    args: (m) => ({ amount: formatMoney(Number(m[1])), total: formatMoney(Number(m[2])) }),
+  },
+  {
+    re: /the (\w+) is (\w+); (payments are received|invoices are issued) once it is signed/,
+    key: 'server.needsSigned',
+    args: (m) => ({ kind: kindName(m[1]), status: statusName(m[2]) }),
+  },
+  {
+    re: /a (\w+) cannot move from (\w+) to (\w+); allowed: (.+)$/,
+    key: 'server.dealMove',
+    args: (m) => ({ kind: kindName(m[1]), from: statusName(m[2]), to: statusName(m[3]), allowed: m[4].split(/,\s*/).map(statusName).join(t('common.listSep')) }),
+  },
+  {
+    re: /a (\w+) cannot move from (\w+) to (\w+); \w+ is final/,
+    key: 'server.dealFinal',
+    args: (m) => ({ kind: kindName(m[1]), from: statusName(m[2]), to: statusName(m[3]) }),
+  },
+]
+
 export function localiseServerText(msg: string): string {
   if (!msg) return msg
+  for (const r of MONEY_RULES) {
+    const m = msg.match(r.re)
+    if (m) return t(r.key, r.args(m))
+  }
   if (currentLocale() === 'en') return msg
   const s = stageRefusal(msg)
   if (s) return s

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "modernc.org/sqlite"
+)
+
+func TestCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	var out, errs bytes.Buffer
+	if err := run(ctx, []string{"version"}, &out, &errs); err != nil || !strings.HasPrefix(out.String(), "cohort ") {
+		t.Fatalf("version: %v %q", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"migrate", "--db", db}, &out, &errs); err != nil || !strings.Contains(out.String(), "migrations applied") {
+		t.Fatalf("migrate: %v %q %s", err, out.String(), errs.String())
+	}
+	t.Setenv("COHORT_ADMIN_EMAIL", "boss@cmd.test")
+	t.Setenv("COHORT_ADMIN_PASSWORD", "cmd-test-password")
+	out.Reset()
+	if err := run(ctx, []string{"demo", "--db", db, "--scale", "none"}, &out, &errs); err == nil {
+		t.Fatal("demo accepted an unknown scale")
+	}
+	out.Reset()
+	t.Setenv("COHORT_USER_PASSWORD", "new-user-pass")
+	// A database with no tenant: user commands name the problem.
+	if err := run(ctx, []string{"user", "list", "--db", db, "--tenant", "demo"}, &out, &errs); err == nil {
+		t.Fatal("user list on a tenant that does not exist")
+	}
+	out.Reset()
+	if err := run(ctx, []string{"config", "--db", db}, &out, &errs); err != nil || strings.Contains(out.String(), "cmd-test-password") ||
+		!strings.Contains(out.String(), "COHORT_ADMIN_PASSWORD") {
+		t.Fatalf("config dump: %v\n%s", err, out.String())
+	}
+	backup := filepath.Join(dir, "backup.db")
+	out.Reset()
+	if err := run(ctx, []string{"backup", "--db", db, backup}, &out, &errs); err != nil {
+		t.Fatalf("backup: %v %s", err, errs.String())
+	}
+	b, err := sql.Open("sqlite", backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var n int
+	if err := b.QueryRow("SELECT count(*) FROM schema_migrations").Scan(&n); err != nil || n == 0 {
+		t.Fatalf("the backup holds no schema: %d %v", n, err)
+	}
+	if err := run(ctx, []string{"backup", "--db", db, backup}, &out, &errs); err == nil {
+		t.Fatal("backup over an existing file")
+	}
+}

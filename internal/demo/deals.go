@@ -1,0 +1,307 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+// demoProducts are what the demo company sells.
+var demoProducts = []struct {
+	code, name, unit string
+	price            int64
+}{
+	{"CRM-STD", "销售管理系统 标准版", "套", 1980000},
+	{"CRM-PRO", "销售管理系统 专业版", "套", 4980000},
+	{"BI-CKPT", "数据驾驶舱", "套", 2680000},
+	{"IMPL-DAY", "实施服务", "人天", 250000},
+	{"SUPPORT-Y", "年度运维服务", "年", 1200000},
+}
+
+var (
+	ticketSubjects = map[string][]string{
+		"request":   {"新增销售报表需求", "增加用户账号", "导出数据格式调整", "培训新员工"},
+		"fault":     {"系统登录缓慢", "报表数据不一致", "手机端无法同步", "导入失败"},
+		"complaint": {"响应速度太慢", "实施延期", "功能与合同不符"},
+	}
+	milestoneNames = []string{"需求调研", "系统配置", "数据迁移", "上线验收"}
+	methods        = []string{"bank_transfer", "bank_transfer", "bank_transfer", "alipay", "check"}
+)
+
+// wonDeal is a won opportunity the contract pass signs.
+type wonDeal struct {
+	oppID, customerID, ownerID, deptID int64
+	amount                             int64
+	closed                             time.Time
+	name                               string
+}
+
+// sales turns the won opportunities into signed contracts (small ones into
+// orders) with lines, payment plans, payments and invoices; big contracts
+// into delivery projects with milestones; and gives signed customers service
+// tickets. Numbers are set past the highest ones used, so that numbering
+// continues from there.
+func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng *rand.Rand, now time.Time) (int, error) {
+	loc := t.Location()
+	sctxProducts := make([]int64, 0, len(demoProducts))
+	err := db.WriteTx(ctx, func(tx *store.Tx) error {
+		for _, p := range demoProducts {
+			pr := &cohort.Product{TenantID: t.ID, Code: p.code, Name: p.name, Unit: p.unit, Price: p.price, Currency: t.Currency, Active: true}
+			if err := store.InsertProduct(ctx, tx, pr, now); err != nil {
+				return err
+			}
+			sctxProducts = append(sctxProducts, int64(pr.ID))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	var won []wonDeal
+	rows, err := db.Read().QueryContext(ctx, `SELECT o.id, o.customer_id, o.owner_id, o.department_id, o.amount, o.closed_at, o.name
+		FROM opportunities o WHERE o.tenant_id = ? AND o.status = 'won' ORDER BY o.closed_at, o.id`, int64(t.ID))
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var w wonDeal
+		var closed int64
+		if err := rows.Scan(&w.oppID, &w.customerID, &w.ownerID, &w.deptID, &w.amount, &closed, &w.name); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		w.closed = time.UnixMilli(closed).UTC()
+		won = append(won, w)
+	}
+	rows.Close()
+	counters := map[[2]any]int{}
+	number := func(prefix string, at time.Time) string {
+		year := at.In(loc).Year()
+		counters[[2]any{prefix, year}]++
+		return fmt.Sprintf("%s-%d-%06d", prefix, year, counters[[2]any{prefix, year}])
+	}
+	written := 0
+	csJoined := map[int64]bool{}
+	const chunk = 2000
+	for base := 0; base < len(won); base += chunk {
+		part := won[base:min(base+chunk, len(won))]
+		err := db.WriteTx(ctx, func(tx *store.Tx) error {
+			deals := store.NewBulk(tx, "deals", "tenant_id", "id", "kind", "number", "name", "customer_id", "opportunity_id", "status", "currency",
+				"subtotal", "discount", "total", "start_date", "end_date", "signed_at", "signed_date", "signed_by", "owner_id", "department_id",
+				"created_by", "created_at", "updated_at")
+			lines := store.NewBulk(tx, "deal_lines", "tenant_id", "id", "deal_id", "product_id", "quantity", "unit_price", "discount_bp", "amount")
+			plans := store.NewBulk(tx, "payment_plans", "tenant_id", "id", "deal_id", "due_date", "amount", "note", "created_by", "created_at")
+			pays := store.NewBulk(tx, "payments", "tenant_id", "id", "deal_id", "plan_id", "received_date", "amount", "currency", "method", "recorded_by", "created_at")
+			invs := store.NewBulk(tx, "invoices", "tenant_id", "id", "deal_id", "number", "amount", "currency", "issued_date", "status", "created_by",
+				"created_at", "updated_at")
+			team := store.NewBulk(tx, "record_team", "tenant_id", "id", "record_type", "record_id", "user_id", "role_key", "access", "share_bp",
+				"valid_from", "valid_to", "added_by")
+			events := store.NewBulk(tx, "record_events", "tenant_id", "id", "record_type", "record_id", "event", "from_status", "to_status",
+				"occurred_at", "recorded_at", "user_id")
+			projects := store.NewBulk(tx, "projects", "tenant_id", "id", "number", "name", "customer_id", "deal_id", "status", "start_date", "due_date",
+				"started_at", "completed_at", "owner_id", "department_id", "created_by", "created_at", "updated_at")
+			miles := store.NewBulk(tx, "project_milestones", "tenant_id", "id", "project_id", "name", "due_date", "done_at", "done_by", "created_at")
+			tickets := store.NewBulk(tx, "tickets", "tenant_id", "id", "number", "customer_id", "deal_id", "kind", "priority", "status", "subject",
+				"opened_at", "first_response_at", "first_response_by", "resolved_at", "resolved_by", "resolution", "closed_at", "cost", "currency",
+				"satisfaction", "owner_id", "department_id", "created_by", "created_at", "updated_at")
+			all := []*store.Bulk{deals, lines, plans, pays, invs, team, events, projects, miles, tickets}
+			for _, b := range all {
+				b.Hold = true
+			}
+			for _, w := range part {
+				kind, prefix := "contract", "HT"
+				if w.amount < 20000000 && rng.Float64() < 0.5 {
+					kind, prefix = "order", "DD"
+				}
+				did := db.NewID()
+				signed := w.closed
+				day := func(t time.Time) string { return t.In(loc).Format(time.DateOnly) }
+				status := "signed"
+				end := signed.AddDate(1, 0, 0)
+				if kind == "contract" && end.Before(now) {
+					status = "ended"
+				} else if kind == "order" && signed.AddDate(0, 1, 0).Before(now) {
+					status = "delivered"
+				}
+				if err := deals.Add(ctx, int64(t.ID), did, kind, number(prefix, signed), w.name, w.customerID, w.oppID, status, t.Currency,
+					w.amount, 0, w.amount, day(signed), day(end), signed.UnixMilli(), day(signed), w.ownerID, w.ownerID, w.deptID, w.ownerID,
+					signed.Add(-48*time.Hour).UnixMilli(), signed.UnixMilli()); err != nil {
+					return err
+				}
+				prod := sctxProducts[rng.IntN(len(sctxProducts))]
+				if err := lines.Add(ctx, int64(t.ID), db.NewID(), did, prod, 1, w.amount, 0, w.amount); err != nil {
+					return err
+				}
+				if err := team.Add(ctx, int64(t.ID), db.NewID(), kind, did, w.ownerID, cohort.RoleOwner, cohort.AccessWrite, cohort.FullShare,
+					signed.Add(-48*time.Hour).UnixMilli(), nil, w.ownerID); err != nil {
+					return err
+				}
+				if len(ppl.presales) > 0 && rng.Float64() < 0.4 {
+					pre := ppl.presales[rng.IntN(len(ppl.presales))]
+					if err := team.Add(ctx, int64(t.ID), db.NewID(), kind, did, int64(pre.ID), cohort.RolePresales, cohort.AccessRead, cohort.FullShare,
+						signed.Add(-48*time.Hour).UnixMilli(), nil, w.ownerID); err != nil {
+						return err
+					}
+				}
+				for _, e := range []struct {
+					ev, from, to string
+					at           time.Time
+				}{{"created", "", "draft", signed.Add(-48 * time.Hour)}, {"signed", "draft", "signed", signed}} {
+					if err := events.Add(ctx, int64(t.ID), db.NewID(), kind, did, e.ev, e.from, e.to, e.at.UnixMilli(), e.at.UnixMilli(), w.ownerID); err != nil {
+						return err
+					}
+				}
+				// After signing, customer success joins the customer's team.
+				if len(ppl.success) > 0 && !csJoined[w.customerID] && rng.Float64() < 0.5 {
+					csJoined[w.customerID] = true
+					cs := ppl.success[rng.IntN(len(ppl.success))]
+					if err := team.Add(ctx, int64(t.ID), db.NewID(), "customer", w.customerID, int64(cs.ID), cohort.RoleCustomerSuccess,
+						cohort.AccessRead, cohort.FullShare, signed.UnixMilli(), nil, w.ownerID); err != nil {
+						return err
+					}
+				}
+				// Installments: 30 % at signing, 60 % after 90 days, 10 % after
+				// a year; each paid some days after it fell due, most of them.
+				shares := []int64{30, 60, 10}
+				offsets := []int{0, 90, 365}
+				if kind == "order" {
+					shares, offsets = []int64{100}, []int{15}
+				}
+				var planned int64
+				for k, sh := range shares {
+					amt := w.amount * sh / 100
+					if k == len(shares)-1 {
+						amt = w.amount - planned
+					}
+					planned += amt
+					due := signed.AddDate(0, 0, offsets[k])
+					pid := db.NewID()
+					if err := plans.Add(ctx, int64(t.ID), pid, did, day(due), amt, "", w.ownerID, signed.UnixMilli()); err != nil {
+						return err
+					}
+					paid := due.AddDate(0, 0, rng.IntN(40)-5)
+					if paid.Before(now) && rng.Float64() < 0.88 {
+						if err := pays.Add(ctx, int64(t.ID), db.NewID(), did, pid, day(paid), amt, t.Currency, methods[rng.IntN(len(methods))],
+							w.ownerID, paid.UnixMilli()); err != nil {
+							return err
+						}
+						if err := invs.Add(ctx, int64(t.ID), db.NewID(), did, number("FP", paid), amt, t.Currency, day(paid), "issued", w.ownerID,
+							paid.UnixMilli(), paid.UnixMilli()); err != nil {
+							return err
+						}
+					}
+				}
+				// Big contracts become delivery projects.
+				if kind == "contract" && w.amount >= 30000000 {
+					pid := db.NewID()
+					pm := w.ownerID
+					if len(ppl.success) > 0 {
+						pm = int64(ppl.success[rng.IntN(len(ppl.success))].ID)
+					}
+					start := signed.AddDate(0, 0, 7)
+					pstatus, completed := "in_progress", any(nil)
+					if start.AddDate(0, 4, 0).Before(now) {
+						pstatus, completed = "completed", start.AddDate(0, 4, 0).UnixMilli()
+					}
+					if err := projects.Add(ctx, int64(t.ID), pid, number("XM", start), w.name+" 实施", w.customerID, did, pstatus, day(start),
+						day(start.AddDate(0, 4, 0)), start.UnixMilli(), completed, pm, w.deptID, w.ownerID, signed.UnixMilli(), signed.UnixMilli()); err != nil {
+						return err
+					}
+					if err := team.Add(ctx, int64(t.ID), db.NewID(), "project", pid, pm, cohort.RoleOwner, cohort.AccessWrite, cohort.FullShare,
+						signed.UnixMilli(), nil, w.ownerID); err != nil {
+						return err
+					}
+					// The project manager and an implementer work it.
+					if err := team.Add(ctx, int64(t.ID), db.NewID(), "project", pid, pm, cohort.RoleProjectManager, cohort.AccessWrite,
+						cohort.FullShare, signed.UnixMilli(), nil, w.ownerID); err != nil {
+						return err
+					}
+					if len(ppl.success) > 1 {
+						impl := ppl.success[rng.IntN(len(ppl.success))]
+						if int64(impl.ID) != pm {
+							if err := team.Add(ctx, int64(t.ID), db.NewID(), "project", pid, int64(impl.ID), cohort.RoleImplementer, cohort.AccessWrite,
+								cohort.FullShare, signed.UnixMilli(), nil, w.ownerID); err != nil {
+								return err
+							}
+						}
+					}
+					for k, mname := range milestoneNames {
+						due := start.AddDate(0, k+1, 0)
+						var done, by any
+						if due.Before(now) {
+							done, by = due.Add(-time.Duration(rng.IntN(5*24))*time.Hour).UnixMilli(), pm
+						}
+						if err := miles.Add(ctx, int64(t.ID), db.NewID(), pid, mname, day(due), done, by, signed.UnixMilli()); err != nil {
+							return err
+						}
+					}
+				}
+				// Service tickets after signing.
+				for k := poisson(rng, 1.2); k > 0; k-- {
+					opened := signed.Add(time.Duration(rng.Int64N(int64(now.Sub(signed)) + 1)))
+					kindT := "request"
+					switch x := rng.Float64(); {
+					case x < 0.1:
+						kindT = "complaint"
+					case x < 0.4:
+						kindT = "fault"
+					}
+					subj := ticketSubjects[kindT][rng.IntN(len(ticketSubjects[kindT]))]
+					first := opened.Add(time.Duration(20+rng.IntN(600)) * time.Minute)
+					resolved := first.Add(time.Duration(1+rng.IntN(72)) * time.Hour)
+					agent := w.ownerID
+					if len(ppl.success) > 0 {
+						agent = int64(ppl.success[rng.IntN(len(ppl.success))].ID)
+					}
+					tstatus := "closed"
+					var fr, frBy, rs, rsBy, closed any = first.UnixMilli(), agent, resolved.UnixMilli(), agent, resolved.Add(24 * time.Hour).UnixMilli()
+					sat := 3 + rng.IntN(3)
+					if kindT == "complaint" {
+						sat = 1 + rng.IntN(4)
+					}
+					if resolved.After(now) {
+						tstatus, rs, rsBy, closed, sat = "in_progress", nil, nil, nil, 0
+						if first.After(now) {
+							tstatus, fr, frBy = "open", nil, nil
+						}
+					}
+					tid := db.NewID()
+					if err := tickets.Add(ctx, int64(t.ID), tid, number("GD", opened), w.customerID, did, kindT,
+						[]string{"low", "normal", "normal", "high", "urgent"}[rng.IntN(5)], tstatus, subj, opened.UnixMilli(), fr, frBy, rs, rsBy,
+						"", closed, int64(rng.IntN(50))*10000, t.Currency, sat, agent, w.deptID, w.ownerID, opened.UnixMilli(), opened.UnixMilli()); err != nil {
+						return err
+					}
+					if err := team.Add(ctx, int64(t.ID), db.NewID(), "ticket", tid, agent, cohort.RoleOwner, cohort.AccessWrite, cohort.FullShare,
+						opened.UnixMilli(), nil, w.ownerID); err != nil {
+						return err
+					}
+				}
+			}
+			for _, b := range all {
+				if err := b.Flush(ctx); err != nil {
+					return err
+				}
+				written += b.Rows
+			}
+			return nil
+		})
+		if err != nil {
+			return written, err
+		}
+	}
+	// Numbering continues after the demo's numbers.
+	err = db.WriteTx(ctx, func(tx *store.Tx) error {
+		for k, n := range counters {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO doc_counters (tenant_id, kind, year, last) VALUES (?,?,?,?)
+				ON CONFLICT (tenant_id, kind, year) DO UPDATE SET last = excluded.last`, int64(t.ID), k[0].(string), k[1].(int), n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return written, err
+}

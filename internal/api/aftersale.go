@@ -52,30 +52,6 @@ type projectStatusRequest struct {
 	Status string `json:"status"`
 }
 
-func (s *Server) moveProject(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req projectStatusRequest
-	if err := decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p, err := s.svc.MoveProject(r.Context(), id, req.Status, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, p, p.Version)
-}
-
 type milestoneInput struct {
 	Name    string `json:"name"`
 	DueDate string `json:"due_date"`

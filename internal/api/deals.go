@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/cohortcrm/cohort"
 )
@@ -101,36 +100,6 @@ type statusRequest struct {
 	Status string `json:"status"`
 	// SignedAt backdates a signing (contracts and orders); default now.
 	SignedAt *cohortTime `json:"signed_at,omitempty"`
-}
-
-func (s *Server) moveDeal(kind cohort.ObjectType) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		ver, err := ifMatch(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		var req statusRequest
-		if err := decode(r, &req); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		var at *time.Time
-		if req.SignedAt != nil {
-			at = &req.SignedAt.Time
-		}
-		d, err := s.svc.MoveDeal(r.Context(), kind, id, req.Status, at, ver)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		respondVersioned(w, http.StatusOK, d, d.Version)
-	}
 }
 
 func (s *Server) recordEvents(obj cohort.ObjectType) http.HandlerFunc {

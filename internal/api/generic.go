@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 )
@@ -27,7 +28,8 @@ func getByID[T any](s *Server, find func(context.Context, cohort.ID) (*T, error)
 	}
 }
 
-// patchByID serves PATCH .../{id}: the If-Match version and a body of U go
+// patchByID serves PATCH .../{id}, and the POST actions of a record (move
+// to a stage, close, change status): the If-Match version and a body of U go
 // to update.
 func patchByID[U, T any](s *Server, update func(context.Context, cohort.ID, U, int) (*T, error), version func(*T) int) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -68,3 +70,27 @@ func priceListVersion(l *cohort.PriceList) int       { return l.Version }
 func dealVersion(d *cohort.Deal) int                 { return d.Version }
 func projectVersion(p *cohort.Project) int           { return p.Version }
 func ticketVersion(t *cohort.Ticket) int             { return t.Version }
+
+// The actions of records, as the update functions patchByID serves.
+
+func (s *Server) moveStage(ctx context.Context, id cohort.ID, req stageRequest, ver int) (*cohort.Opportunity, error) {
+	return s.svc.MoveStage(ctx, id, req.Stage, ver)
+}
+
+func (s *Server) closeOpportunity(ctx context.Context, id cohort.ID, req closeRequest, ver int) (*cohort.Opportunity, error) {
+	return s.svc.CloseOpportunity(ctx, id, req.Outcome, req.LossReason, req.Competitor, ver)
+}
+
+func (s *Server) moveProject(ctx context.Context, id cohort.ID, req projectStatusRequest, ver int) (*cohort.Project, error) {
+	return s.svc.MoveProject(ctx, id, req.Status, ver)
+}
+
+func (s *Server) moveDeal(kind cohort.ObjectType) func(context.Context, cohort.ID, statusRequest, int) (*cohort.Deal, error) {
+	return func(ctx context.Context, id cohort.ID, req statusRequest, ver int) (*cohort.Deal, error) {
+		var at *time.Time
+		if req.SignedAt != nil {
+			at = &req.SignedAt.Time
+		}
+		return s.svc.MoveDeal(ctx, kind, id, req.Status, at, ver)
+	}
+}

@@ -148,59 +148,11 @@ type stageRequest struct {
 	Stage string `json:"stage"`
 }
 
-func (s *Server) moveStage(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req stageRequest
-	if err := decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	o, err := s.svc.MoveStage(r.Context(), id, req.Stage, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, o, o.Version)
-}
-
 type closeRequest struct {
 	// Outcome is won, lost or invalid.
 	Outcome    string `json:"outcome"`
 	LossReason string `json:"loss_reason"`
 	Competitor string `json:"competitor"`
-}
-
-func (s *Server) closeOpportunity(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ver, err := ifMatch(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req closeRequest
-	if err := decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	o, err := s.svc.CloseOpportunity(r.Context(), id, req.Outcome, req.LossReason, req.Competitor, ver)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respondVersioned(w, http.StatusOK, o, o.Version)
 }
 
 func (s *Server) opportunityStages(w http.ResponseWriter, r *http.Request) {

@@ -128,8 +128,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/opportunities", Summary: "Open an opportunity in the first stage of its process", Perm: "opportunity:create", Idempotent: true, Req: opportunityInput{}, Resp: cohort.Opportunity{}, Status: 201, Handler: s.createOpportunity},
 		{Method: "GET", Path: "/api/v1/opportunities/{id}", Summary: "One opportunity with its lines", Perm: "opportunity:view", Resp: cohort.Opportunity{}, Handler: getByID(s, s.svc.FindOpportunity, opportunityVersion)},
 		{Method: "PATCH", Path: "/api/v1/opportunities/{id}", Summary: "Change an open opportunity", Perm: "opportunity:edit", Req: cohort.OpportunityUpdate{}, Resp: cohort.Opportunity{}, Handler: patchByID(s, s.svc.UpdateOpportunity, opportunityVersion)},
-		{Method: "POST", Path: "/api/v1/opportunities/{id}/stage", Summary: "Move to another stage (entry requirements enforced: 422 names what is missing)", Perm: "opportunity:edit", Req: stageRequest{}, Resp: cohort.Opportunity{}, Handler: s.moveStage},
-		{Method: "POST", Path: "/api/v1/opportunities/{id}/close", Summary: "Close as won, lost (with reason and competitor) or invalid", Perm: "opportunity:edit", Req: closeRequest{}, Resp: cohort.Opportunity{}, Handler: s.closeOpportunity},
+		{Method: "POST", Path: "/api/v1/opportunities/{id}/stage", Summary: "Move to another stage (entry requirements enforced: 422 names what is missing)", Perm: "opportunity:edit", Req: stageRequest{}, Resp: cohort.Opportunity{}, Handler: patchByID(s, s.moveStage, opportunityVersion)},
+		{Method: "POST", Path: "/api/v1/opportunities/{id}/close", Summary: "Close as won, lost (with reason and competitor) or invalid", Perm: "opportunity:edit", Req: closeRequest{}, Resp: cohort.Opportunity{}, Handler: patchByID(s, s.closeOpportunity, opportunityVersion)},
 		{Method: "GET", Path: "/api/v1/opportunities/{id}/stages", Summary: "Stage history with timestamps", Perm: "opportunity:view", Resp: listOf[cohort.StageEntry]{}, Handler: s.opportunityStages},
 		{Method: "GET", Path: "/api/v1/opportunities/{id}/team", Summary: "An opportunity's team (?history=true)", Perm: "opportunity:view", Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjOpportunity)},
 		{Method: "PUT", Path: "/api/v1/opportunities/{id}/team", Summary: "Replace an opportunity's team", Perm: "opportunity:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjOpportunity)},
@@ -143,7 +143,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/projects", Summary: "Open a delivery project for a signed contract/order or a customer, with its team", Perm: "project:create", Idempotent: true, Req: projectInput{}, Resp: cohort.Project{}, Status: 201, Handler: s.createProject},
 		{Method: "GET", Path: "/api/v1/projects/{id}", Summary: "One project with its milestones", Perm: "project:view", Resp: cohort.Project{}, Handler: getByID(s, s.svc.FindProject, projectVersion)},
 		{Method: "PATCH", Path: "/api/v1/projects/{id}", Summary: "Change a project's name, dates or note", Perm: "project:edit", Req: cohort.ProjectUpdate{}, Resp: cohort.Project{}, Handler: patchByID(s, s.svc.UpdateProject, projectVersion)},
-		{Method: "POST", Path: "/api/v1/projects/{id}/status", Summary: "Move a project: planned, in_progress, on_hold, completed, cancelled (422 names the allowed moves)", Perm: "project:edit", Req: projectStatusRequest{}, Resp: cohort.Project{}, Handler: s.moveProject},
+		{Method: "POST", Path: "/api/v1/projects/{id}/status", Summary: "Move a project: planned, in_progress, on_hold, completed, cancelled (422 names the allowed moves)", Perm: "project:edit", Req: projectStatusRequest{}, Resp: cohort.Project{}, Handler: patchByID(s, s.moveProject, projectVersion)},
 		{Method: "POST", Path: "/api/v1/projects/{id}/milestones", Summary: "Add a milestone", Perm: "project:edit", Req: milestoneInput{}, Resp: cohort.Project{}, Status: 201, Handler: s.addMilestone},
 		{Method: "POST", Path: "/api/v1/projects/{id}/milestones/{milestone_id}/done", Summary: "Mark a milestone done (now, by me)", Perm: "project:edit", Resp: cohort.Project{}, Handler: s.milestoneDone},
 		{Method: "GET", Path: "/api/v1/projects/{id}/events", Summary: "A project's events with time and person", Perm: "project:view", Resp: listOf[cohort.RecordEvent]{}, Handler: s.recordEvents(cohort.ObjProject)},
@@ -211,7 +211,7 @@ func (s *Server) dealRoutes() []Route {
 			Route{Method: "PATCH", Path: base + "/{id}", Summary: "Change a " + k + " (number, lines and discount only as a draft)", Perm: k + ":edit", Req: cohort.DealUpdate{}, Resp: cohort.Deal{}, Handler: patchByID(s, func(ctx context.Context, id cohort.ID, upd cohort.DealUpdate, ver int) (*cohort.Deal, error) {
 				return s.svc.UpdateDeal(ctx, kind, id, upd, ver)
 			}, dealVersion)},
-			Route{Method: "POST", Path: base + "/{id}/status", Summary: "Move a " + k + " to another status (422 names the allowed moves)", Perm: k + ":edit", Req: statusRequest{}, Resp: cohort.Deal{}, Handler: s.moveDeal(kind)},
+			Route{Method: "POST", Path: base + "/{id}/status", Summary: "Move a " + k + " to another status (422 names the allowed moves)", Perm: k + ":edit", Req: statusRequest{}, Resp: cohort.Deal{}, Handler: patchByID(s, s.moveDeal(kind), dealVersion)},
 			Route{Method: "GET", Path: base + "/{id}/events", Summary: "A " + k + "'s events with time and person", Perm: k + ":view", Resp: listOf[cohort.RecordEvent]{}, Handler: s.recordEvents(kind)},
 		)
 		if !cohort.Signable(kind) {

@@ -33,6 +33,7 @@ Usage:
   cohort user create --tenant SLUG --email E --name N [--password-file F]
   cohort user reset-password --tenant SLUG --email E [--password-file F]
   cohort user list --tenant SLUG
+  cohort search rebuild [flags] [--tenant SLUG]  re-index every record for search
   cohort backup   [flags] FILE       online copy of the SQLite database
   cohort config   [flags]            print the configuration (secrets masked)
   cohort version
@@ -67,6 +68,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cmd == "user" {
 		return userCmd(ctx, rest, stdout, stderr)
+	}
+	if cmd == "search" {
+		return searchCmd(ctx, rest, stdout, stderr)
 	}
 	var extra *flag.FlagSet
 	var seed *uint64
@@ -324,4 +328,48 @@ func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	}
 	return fmt.Errorf("user: unknown subcommand %q", sub)
+}
+
+// searchCmd rebuilds the search index of one tenant or all of them.
+func searchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "rebuild" {
+		return errors.New("search: say rebuild")
+	}
+	fs := flag.NewFlagSet("search", flag.ContinueOnError)
+	tenant := fs.String("tenant", "", "tenant slug (all tenants when empty)")
+	rest := splitFlags(fs, args[1:], "tenant")
+	cfg, err := config.Load(rest, nil)
+	if err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg, obs.NewLogger(stderr, cfg.LogFormat, cfg.SlogLevel()))
+	if err != nil {
+		return err
+	}
+	defer a.DB.Close()
+	var tenants []cohort.ID
+	if *tenant != "" {
+		t, err := store.FindTenantBySlug(ctx, a.DB.Read(), *tenant)
+		if err != nil {
+			return fmt.Errorf("search: tenant %q: %w", *tenant, err)
+		}
+		tenants = []cohort.ID{t.ID}
+	} else if tenants, err = store.TenantIDs(ctx, a.DB.Read()); err != nil {
+		return err
+	}
+	for _, tid := range tenants {
+		shown := -1
+		n, err := a.Service.RebuildSearch(ctx, tid, func(done, total int) {
+			if pct := done * 100 / max(total, 1); pct != shown {
+				shown = pct
+				fmt.Fprintf(stderr, "\rsearch rebuild: tenant %s %3d%% %d/%d", tid, pct, done, total)
+			}
+		})
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "tenant %s: %d records indexed\n", tid, n)
+	}
+	return nil
 }

@@ -76,6 +76,25 @@ func TestDemoHistoryHoldsTheInvariants(t *testing.T) {
 		if err != nil || len(hits) == 0 {
 			t.Fatalf("search over demo data: %v %v", hits, err)
 		}
+		// A rebuild indexes every searchable record, the demo's contracts,
+		// orders, projects and tickets included, and counts them all.
+		n, err := svc.RebuildSearch(ctx, res.Tenant.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ table, typ, where string }{
+			{"customers", "customer", ""}, {"contacts", "contact", ""}, {"opportunities", "opportunity", ""}, {"leads", "lead", ""},
+			{"deals", "contract", " AND kind = 'contract'"}, {"deals", "order", " AND kind = 'order'"}, {"projects", "project", ""}, {"tickets", "ticket", ""},
+		} {
+			rows := count("SELECT count(*) FROM "+c.table+" WHERE tenant_id = ?"+c.where, tid)
+			docs := count("SELECT count(*) FROM search_docs WHERE tenant_id = ? AND object_type = '"+c.typ+"'", tid)
+			if rows == 0 || rows != docs {
+				t.Errorf("%s: %d rows, %d indexed after the rebuild", c.typ, rows, docs)
+			}
+		}
+		if n < 300 {
+			t.Errorf("rebuild counted %d records", n)
+		}
 		// The same seed makes the same company.
 		again, err := demo.Create(ctx, svc, demo.Options{Seed: 7, Custom: &sc})
 		if cohort.ErrorCode(err) != cohort.ECONFLICT || again != nil {

@@ -16,6 +16,7 @@ type Pool struct {
 	NoFollowUpDays    int            `json:"no_followup_days"`
 	NoFollowUpByGrade map[string]int `json:"no_followup_days_by_grade"`
 	NoSigningDays     int            `json:"no_signing_days"`
+	NoOpportunityDays int            `json:"no_opportunity_days"`
 	WarnDays          int            `json:"warn_days"`
 	DailyClaimLimit   int            `json:"daily_claim_limit"`
 	MaxOwned          int            `json:"max_owned"`
@@ -41,7 +42,8 @@ func (p *Pool) Validate() error {
 		p.NoFollowUpByGrade = map[string]int{}
 	}
 	for name, n := range map[string]int{"no_followup_days": p.NoFollowUpDays, "no_signing_days": p.NoSigningDays, "warn_days": p.WarnDays,
-		"daily_claim_limit": p.DailyClaimLimit, "max_owned": p.MaxOwned, "reclaim_block_days": p.ReclaimBlockDays} {
+		"no_opportunity_days": p.NoOpportunityDays,
+		"daily_claim_limit":   p.DailyClaimLimit, "max_owned": p.MaxOwned, "reclaim_block_days": p.ReclaimBlockDays} {
 		if n < 0 || n > 100000 {
 			v.Add(name, "must be 0 (off) to 100000")
 		}
@@ -51,8 +53,11 @@ func (p *Pool) Validate() error {
 			v.Add("no_followup_days_by_grade", "grade %q: days must be 0 to 100000", g)
 		}
 	}
-	if p.WarnDays > 0 && p.NoFollowUpDays > 0 && p.WarnDays >= p.NoFollowUpDays {
-		v.Add("warn_days", "must be fewer than no_followup_days")
+	for name, n := range map[string]int{"no_followup_days": p.NoFollowUpDays, "no_signing_days": p.NoSigningDays,
+		"no_opportunity_days": p.NoOpportunityDays} {
+		if p.WarnDays > 0 && n > 0 && p.WarnDays >= n {
+			v.Add("warn_days", "must be fewer than %s", name)
+		}
 	}
 	return v.Err()
 }

@@ -108,20 +108,6 @@ func (s *Server) customerTimeline(w http.ResponseWriter, r *http.Request) {
 	respond(w, http.StatusOK, cohort.Page[service.TimelineItem]{Items: items})
 }
 
-func (s *Server) customerNextActions(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	items, err := s.svc.CustomerNextActions(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respond(w, http.StatusOK, cohort.Page[*cohort.NextAction]{Items: items})
-}
-
 func (s *Server) customerContacts(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {

@@ -28,6 +28,23 @@ func getByID[T any](s *Server, find func(context.Context, cohort.ID) (*T, error)
 	}
 }
 
+// listByID serves GET .../{id}/<things>: the record's things, one page.
+func listByID[T any](s *Server, list func(context.Context, cohort.ID) ([]T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		items, err := list(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		respond(w, http.StatusOK, cohort.Page[T]{Items: items})
+	}
+}
+
 // patchByID serves PATCH .../{id}, and the POST actions of a record (move
 // to a stage, close, change status): the If-Match version and a body of U go
 // to update.

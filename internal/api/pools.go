@@ -13,6 +13,7 @@ type poolInput struct {
 	NoFollowUpDays    int            `json:"no_followup_days"`
 	NoFollowUpByGrade map[string]int `json:"no_followup_days_by_grade"`
 	NoSigningDays     int            `json:"no_signing_days"`
+	NoOpportunityDays int            `json:"no_opportunity_days"`
 	WarnDays          int            `json:"warn_days"`
 	DailyClaimLimit   int            `json:"daily_claim_limit"`
 	MaxOwned          int            `json:"max_owned"`
@@ -22,7 +23,7 @@ type poolInput struct {
 
 func (in poolInput) pool(id cohort.ID) *cohort.Pool {
 	return &cohort.Pool{ID: id, Name: in.Name, AdminIDs: in.AdminIDs, DepartmentIDs: in.DepartmentIDs, NoFollowUpDays: in.NoFollowUpDays,
-		NoFollowUpByGrade: in.NoFollowUpByGrade, NoSigningDays: in.NoSigningDays, WarnDays: in.WarnDays, DailyClaimLimit: in.DailyClaimLimit,
+		NoFollowUpByGrade: in.NoFollowUpByGrade, NoSigningDays: in.NoSigningDays, NoOpportunityDays: in.NoOpportunityDays, WarnDays: in.WarnDays, DailyClaimLimit: in.DailyClaimLimit,
 		MaxOwned: in.MaxOwned, ReclaimBlockDays: in.ReclaimBlockDays, IsDefault: in.IsDefault}
 }
 

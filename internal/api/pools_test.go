@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,5 +145,92 @@ func TestPoolNoSigningRule(t *testing.T) {
 		if got.PoolID == 0 || got.OwnerID != 0 {
 			t.Fatalf("an unsigned customer after 70 days: %+v", got)
 		}
+	})
+}
+
+// TestPoolRulesCountFromOwnership: the no-new-opportunity rule returns a
+// customer with no opportunity for N days; a customer just claimed is
+// counted from the claim, not from a gap that was its previous owner's; and
+// a warning is given again once the clock has moved on.
+func TestPoolRulesCountFromOwnership(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		clock := &fakeClock{t: time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)}
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		svc := service.New(db, clock, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1, SessionTTL: 3000 * time.Hour})
+		srv := httptest.NewServer(api.New(svc, nil, log, obs.NewRegistry(), api.Options{}))
+		t.Cleanup(srv.Close)
+		e := &env{t: t, db: db, svc: svc, srv: srv}
+		e.tenant, e.admin = e.newTenant("acme", "admin@acme.test")
+		admin := e.login("admin@acme.test", adminPassword)
+		if res := admin.do("POST", "/api/v1/pools", map[string]any{"name": "x", "no_opportunity_days": 5, "warn_days": 5}, nil); res.status != 422 ||
+			!strings.Contains(string(res.body), "no_opportunity_days") {
+			t.Fatalf("warning not before the rule's days: %d %s", res.status, res.body)
+		}
+		var pool cohort.Pool
+		admin.must(201, "POST", "/api/v1/pools", map[string]any{"name": "公海", "is_default": true, "no_followup_days": 30,
+			"no_opportunity_days": 45, "warn_days": 5}, &pool)
+		if pool.NoOpportunityDays != 45 {
+			t.Fatalf("pool %+v", pool)
+		}
+		var a, b cohort.Customer
+		admin.must(201, "POST", "/api/v1/customers", map[string]any{"name": "有商机公司"}, &a)
+		admin.must(201, "POST", "/api/v1/customers", map[string]any{"name": "无商机公司"}, &b)
+		ctx := context.Background()
+		day := 0
+		to := func(d int) { clock.Add(time.Duration(d-day) * 24 * time.Hour); day = d }
+		follow := func(cs ...cohort.Customer) {
+			for _, c := range cs {
+				admin.must(201, "POST", "/api/v1/followups", map[string]any{"customer_id": c.ID, "type": "call",
+					"next_action": map[string]any{"fuzzy": "next_week", "plan_type": "keep_in_touch"}}, nil)
+			}
+		}
+		run := func(warned, returned int) {
+			t.Helper()
+			r, err := svc.ApplyPoolRules(ctx, e.tenant.ID)
+			if err != nil || r.Warned != warned || r.Returned != returned {
+				t.Fatalf("day %d: %+v %v, want %d warned, %d returned", day, r, err, warned, returned)
+			}
+		}
+		for _, d := range []int{10, 20, 30, 40} {
+			to(d)
+			follow(a, b)
+			if d == 20 {
+				admin.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": a.ID, "name": "第一期"}, nil)
+			}
+		}
+		run(1, 0) // day 40: b's 45 days end on day 45
+		to(46)
+		run(0, 1) // b returns; a's opportunity (day 20) keeps it until day 65
+		var got cohort.Customer
+		admin.must(200, "GET", "/api/v1/customers/"+b.ID.String(), nil, &got)
+		if got.PoolID != pool.ID || got.OwnerID != 0 {
+			t.Fatalf("b after 46 days without an opportunity: %+v", got)
+		}
+		var events cohort.Page[cohort.PoolEvent]
+		admin.must(200, "GET", "/api/v1/customers/"+b.ID.String()+"/pool-events", nil, &events)
+		if len(events.Items) == 0 || events.Items[0].Reason != "no new opportunity for 45 days" {
+			t.Fatalf("pool events %+v", events.Items)
+		}
+
+		// Claimed on day 46: its last follow-up (day 40) and creation (day 0)
+		// were the previous owner's; the clock starts at the claim.
+		admin.must(200, "POST", "/api/v1/customers/"+b.ID.String()+"/claim", nil, nil)
+		to(50)
+		follow(a)
+		run(0, 0)
+		admin.must(204, "POST", "/api/v1/customers/"+b.ID.String()+"/release", map[string]any{"reason": "换人跟进"}, nil)
+
+		to(60)
+		follow(a)
+		run(1, 0) // a: 45 days after its opportunity of day 20
+		to(62)
+		admin.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": a.ID, "name": "第二期"}, nil)
+		for _, d := range []int{70, 80, 90, 100} {
+			to(d)
+			follow(a)
+		}
+		run(0, 0)
+		to(103)
+		run(1, 0) // warned again: the day-60 warning was about the old clock
 	})
 }

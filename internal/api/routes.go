@@ -98,7 +98,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/customers/{id}/team", Summary: "A customer's team (?history=true for every membership)", Perm: "customer:view", Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjCustomer)},
 		{Method: "PUT", Path: "/api/v1/customers/{id}/team", Summary: "Replace a customer's team", Perm: "customer:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjCustomer)},
 		{Method: "GET", Path: "/api/v1/customers/{id}/timeline", Summary: "A customer's follow-ups and changes, newest first", Perm: "customer:view", Resp: listOf[service.TimelineItem]{}, Handler: s.customerTimeline},
-		{Method: "GET", Path: "/api/v1/customers/{id}/next-actions", Summary: "A customer's open next actions, soonest due first", Perm: "customer:view", Resp: listOf[cohort.NextAction]{}, Handler: s.customerNextActions},
+		{Method: "GET", Path: "/api/v1/customers/{id}/next-actions", Summary: "A customer's open next actions, soonest due first", Perm: "customer:view", Resp: listOf[cohort.NextAction]{}, Handler: listByID(s, s.svc.CustomerNextActions)},
 		{Method: "GET", Path: "/api/v1/customers/{id}/duplicates", Summary: "Customers matching this one by name, credit code, phone or email", Perm: "customer:view", Resp: listOf[service.Duplicate]{}, Handler: s.customerDuplicates},
 		{Method: "POST", Path: "/api/v1/customers/{id}/merge", Summary: "Merge a duplicate into this customer, moving every related record", Perm: "customer:edit", Req: mergeRequest{}, Resp: service.MergeResult{}, Handler: s.mergeCustomer},
 		{Method: "GET", Path: "/api/v1/customers/{id}/contacts", Summary: "A customer's contacts", Perm: "customer:view", Resp: listOf[cohort.Contact]{}, Handler: s.customerContacts},
@@ -168,6 +168,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "PATCH", Path: "/api/v1/pools/{id}", Summary: "Replace a pool's settings and rules", Perm: "customer:administer", Req: poolInput{}, Resp: cohort.Pool{}, Handler: s.updatePool},
 		{Method: "GET", Path: "/api/v1/pools/{id}/customers", Summary: "Customers waiting in a pool I belong to", Perm: "customer:view", List: true, Resp: listOf[cohort.Customer]{}, Handler: s.poolCustomers},
 		{Method: "POST", Path: "/api/v1/customers/{id}/release", Summary: "Put a customer into a pool", Perm: "customer:edit", Req: releaseRequest{}, Status: 204, Handler: s.releaseCustomer},
+		{Method: "GET", Path: "/api/v1/customers/{id}/pool-events", Summary: "A customer's movements into and out of pools, newest first", Perm: "customer:view", Resp: listOf[cohort.PoolEvent]{}, Handler: listByID(s, s.svc.PoolEvents)},
 		{Method: "POST", Path: "/api/v1/customers/{id}/claim", Summary: "Claim a customer from a pool", Perm: "customer:view", Resp: cohort.Customer{}, Handler: s.claimCustomer},
 		{Method: "POST", Path: "/api/v1/customers/{id}/assign", Summary: "Give a customer in a pool to someone (pool administrators)", Perm: "customer:view", Req: assignRequest{}, Resp: cohort.Customer{}, Handler: s.assignCustomer},
 

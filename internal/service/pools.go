@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -193,6 +194,16 @@ func (s *Service) toPool(ctx context.Context, tx *store.Tx, c *cohort.Customer, 
 		map[string]any{"owner_id": nil, "pool_id": pool.ID}))
 }
 
+// PoolEvents returns a visible customer's movements into and out of pools,
+// newest first, with the rule that returned it.
+func (s *Service) PoolEvents(ctx context.Context, customerID cohort.ID) ([]cohort.PoolEvent, error) {
+	p, err := s.visibleRecord(ctx, cohort.ObjCustomer, customerID, cohort.ActView)
+	if err != nil {
+		return nil, err
+	}
+	return store.PoolEvents(ctx, s.db.Read(), p.Tenant.ID, customerID)
+}
+
 // Claim takes a customer out of a pool the caller belongs to, within the
 // pool's daily claim limit, cap on owned customers and re-claim block.
 func (s *Service) Claim(ctx context.Context, customerID cohort.ID) (*cohort.Customer, error) {
@@ -323,10 +334,12 @@ type PoolRun struct {
 }
 
 // ApplyPoolRules runs the default pool's rules in one tenant: customers
-// without a follow-up for the pool's number of days (by grade), and
-// customers not signed within no_signing_days of their creation, return to
-// the pool; their owners are warned warn_days before. It runs as the
-// system; every move is audited and the people affected are told.
+// without a follow-up for the pool's number of days (by grade), without a
+// new opportunity for no_opportunity_days, or not signed within
+// no_signing_days return to the pool. Every rule counts from the later of
+// its event and the day the current owner got the customer. Owners are
+// warned warn_days before. It runs as the system; every move is audited and
+// the people affected are told.
 func (s *Service) ApplyPoolRules(ctx context.Context, tenantID cohort.ID) (PoolRun, error) {
 	var run PoolRun
 	sctx, err := s.SystemContext(ctx, tenantID)
@@ -344,22 +357,26 @@ func (s *Service) ApplyPoolRules(ctx context.Context, tenantID cohort.ID) (PoolR
 			minDays = d
 		}
 	}
-	if minDays > 0 {
-		err := s.applyRule(sctx, pool, &run, now, func() ([]store.PoolCandidate, error) {
-			return store.PoolCandidates(sctx, s.db.Read(), tenantID, now.AddDate(0, 0, -(minDays-pool.WarnDays)), 500)
-		}, func(c store.PoolCandidate) (int, string) {
-			days := pool.ReturnDays(c.Grade)
-			return days, "no follow-up for " + itoa(days) + " days"
-		})
-		if err != nil {
-			return run, err
-		}
+	rules := []struct {
+		rule    store.PoolRule
+		minDays int
+		days    func(grade string) int
+		reason  string
+	}{
+		{store.RuleNoFollowUp, minDays, pool.ReturnDays, "no follow-up for %d days"},
+		{store.RuleNoOpportunity, pool.NoOpportunityDays, func(string) int { return pool.NoOpportunityDays }, "no new opportunity for %d days"},
+		{store.RuleNoSigning, pool.NoSigningDays, func(string) int { return pool.NoSigningDays }, "not signed within %d days"},
 	}
-	if pool.NoSigningDays > 0 {
+	for _, r := range rules {
+		if r.minDays <= 0 {
+			continue
+		}
+		cutoff := now.AddDate(0, 0, -(r.minDays - pool.WarnDays))
 		err := s.applyRule(sctx, pool, &run, now, func() ([]store.PoolCandidate, error) {
-			return store.UnsignedCandidates(sctx, s.db.Read(), tenantID, now.AddDate(0, 0, -(pool.NoSigningDays-pool.WarnDays)), 500)
-		}, func(store.PoolCandidate) (int, string) {
-			return pool.NoSigningDays, "not signed within " + itoa(pool.NoSigningDays) + " days"
+			return store.PoolCandidates(sctx, s.db.Read(), tenantID, r.rule, cutoff, 500)
+		}, func(c store.PoolCandidate) (int, string) {
+			days := r.days(c.Grade)
+			return days, fmt.Sprintf(r.reason, days)
 		})
 		if err != nil {
 			return run, err

@@ -128,16 +128,25 @@ func InsertCustomer(ctx context.Context, tx *Tx, c *cohort.Customer, now time.Ti
 	ms1, _ := json.Marshal(c.Milestones)
 	_, err := tx.ExecContext(ctx, `INSERT INTO customers (id, tenant_id, name, name_key, credit_code, industry, province, city, source, grade,
 		segment, value_quality, deal_size, expected_sign_date, expected_amount, currency, milestones, status, lost_reason, lost_at,
-		first_signed_at, owner_id, department_id, last_followup_at, custom, created_by, version, created_at, updated_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		first_signed_at, owner_id, department_id, last_followup_at, custom, created_by, version, created_at, updated_at, owned_since)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		int64(c.ID), int64(c.TenantID), c.Name, cohort.CompanyKey(c.Name), c.CreditCode, c.Industry, c.Province, c.City, c.Source, c.Grade,
 		c.Segment, c.ValueQuality, c.DealSize, c.ExpectedSignDate, c.ExpectedAmount, c.Currency, string(ms1), c.Status, c.LostReason,
 		nullMs(c.LostAt), nullMs(c.FirstSignedAt), nullID(c.OwnerID), nullID(c.DepartmentID), nullMs(c.LastFollowUpAt), string(c.Custom),
-		nullID(c.CreatedBy), c.Version, ms(now), ms(now))
+		nullID(c.CreatedBy), c.Version, ms(now), ms(now), ownedSince(c.OwnerID, now))
 	if err != nil {
 		return fmt.Errorf("insert customer: %w", err)
 	}
 	return nil
+}
+
+// ownedSince is the owned_since of a customer owned by ownerID from now on:
+// the pool rules count from it.
+func ownedSince(ownerID cohort.ID, now time.Time) any {
+	if ownerID == 0 {
+		return nil
+	}
+	return ms(now)
 }
 
 // UpdateCustomer writes c if its version is still prevVersion.
@@ -145,10 +154,13 @@ func UpdateCustomer(ctx context.Context, tx *Tx, c *cohort.Customer, prevVersion
 	ms1, _ := json.Marshal(c.Milestones)
 	res, err := tx.ExecContext(ctx, `UPDATE customers SET name = ?, name_key = ?, credit_code = ?, industry = ?, province = ?, city = ?,
 		source = ?, grade = ?, segment = ?, value_quality = ?, deal_size = ?, expected_sign_date = ?, expected_amount = ?, milestones = ?,
-		status = ?, lost_reason = ?, lost_at = ?, first_signed_at = ?, owner_id = ?, department_id = ?, last_followup_at = ?, custom = ?,
+		status = ?, lost_reason = ?, lost_at = ?, first_signed_at = ?,
+		owned_since = CASE WHEN owner_id IS NOT DISTINCT FROM ? THEN owned_since ELSE ? END,
+		owner_id = ?, department_id = ?, last_followup_at = ?, custom = ?,
 		version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? AND version = ?`,
 		c.Name, cohort.CompanyKey(c.Name), c.CreditCode, c.Industry, c.Province, c.City, c.Source, c.Grade, c.Segment, c.ValueQuality,
 		c.DealSize, c.ExpectedSignDate, c.ExpectedAmount, string(ms1), c.Status, c.LostReason, nullMs(c.LostAt), nullMs(c.FirstSignedAt),
+		nullID(c.OwnerID), ownedSince(c.OwnerID, now),
 		nullID(c.OwnerID), nullID(c.DepartmentID), nullMs(c.LastFollowUpAt), string(c.Custom), ms(now),
 		int64(c.TenantID), int64(c.ID), prevVersion)
 	if err := checkOne(res, err, "customer"); err != nil {

@@ -12,12 +12,12 @@ import (
 )
 
 const poolCols = `id, tenant_id, name, admin_ids, department_ids, no_followup_days, no_followup_by_grade, no_signing_days, warn_days,
-	daily_claim_limit, max_owned, reclaim_block_days, is_default, version, created_at, updated_at`
+	daily_claim_limit, max_owned, reclaim_block_days, is_default, no_opportunity_days, version, created_at, updated_at`
 
 func poolDest(p *cohort.Pool) []any {
 	return []any{idScanner{&p.ID}, idScanner{&p.TenantID}, &p.Name, jsonScanner{&p.AdminIDs}, jsonScanner{&p.DepartmentIDs}, &p.NoFollowUpDays,
 		jsonScanner{&p.NoFollowUpByGrade}, &p.NoSigningDays, &p.WarnDays, &p.DailyClaimLimit, &p.MaxOwned, &p.ReclaimBlockDays, &p.IsDefault,
-		&p.Version, msScanner{&p.CreatedAt}, msScanner{&p.UpdatedAt}}
+		&p.NoOpportunityDays, &p.Version, msScanner{&p.CreatedAt}, msScanner{&p.UpdatedAt}}
 }
 
 func poolArgs(p *cohort.Pool) []any {
@@ -25,7 +25,7 @@ func poolArgs(p *cohort.Pool) []any {
 	d, _ := json.Marshal(p.DepartmentIDs)
 	g, _ := json.Marshal(p.NoFollowUpByGrade)
 	return []any{p.Name, string(a), string(d), p.NoFollowUpDays, string(g), p.NoSigningDays, p.WarnDays, p.DailyClaimLimit, p.MaxOwned,
-		p.ReclaimBlockDays, p.IsDefault}
+		p.ReclaimBlockDays, p.IsDefault, p.NoOpportunityDays}
 }
 
 // ListPools returns a tenant's pools.
@@ -66,7 +66,7 @@ func InsertPool(ctx context.Context, tx *Tx, p *cohort.Pool, now time.Time) erro
 	}
 	args := append([]any{int64(p.ID), int64(p.TenantID)}, poolArgs(p)...)
 	args = append(args, p.Version, ms(now), ms(now))
-	_, err := tx.ExecContext(ctx, "INSERT INTO pools ("+poolCols+") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", args...)
+	_, err := tx.ExecContext(ctx, "INSERT INTO pools ("+poolCols+") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", args...)
 	if isUniqueViolation(err) {
 		return cohort.Errorf(cohort.ECONFLICT, "a pool named %q exists already", p.Name)
 	}
@@ -82,7 +82,8 @@ func UpdatePool(ctx context.Context, tx *Tx, p *cohort.Pool, prevVersion int, no
 	}
 	args := append(poolArgs(p), ms(now), int64(p.TenantID), int64(p.ID), prevVersion)
 	res, err := tx.ExecContext(ctx, `UPDATE pools SET name = ?, admin_ids = ?, department_ids = ?, no_followup_days = ?, no_followup_by_grade = ?,
-		no_signing_days = ?, warn_days = ?, daily_claim_limit = ?, max_owned = ?, reclaim_block_days = ?, is_default = ?, version = version + 1,
+		no_signing_days = ?, warn_days = ?, daily_claim_limit = ?, max_owned = ?, reclaim_block_days = ?, is_default = ?, no_opportunity_days = ?,
+		version = version + 1,
 		updated_at = ? WHERE tenant_id = ? AND id = ? AND version = ?`, args...)
 	if isUniqueViolation(err) {
 		return cohort.Errorf(cohort.ECONFLICT, "a pool named %q exists already", p.Name)
@@ -97,8 +98,9 @@ func UpdatePool(ctx context.Context, tx *Tx, p *cohort.Pool, prevVersion int, no
 // SetCustomerPool puts a customer in a pool (poolID 0: out of every pool)
 // with an owner (0: none); it resets the rule warning.
 func SetCustomerPool(ctx context.Context, tx *Tx, tenantID, customerID, poolID, ownerID, departmentID cohort.ID, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `UPDATE customers SET pool_id = ?, owner_id = ?, department_id = ?, pool_warned_at = NULL, version = version + 1,
-		updated_at = ? WHERE tenant_id = ? AND id = ?`, nullID(poolID), nullID(ownerID), nullID(departmentID), ms(now), int64(tenantID), int64(customerID))
+	_, err := tx.ExecContext(ctx, `UPDATE customers SET pool_id = ?, owner_id = ?, owned_since = ?, department_id = ?, pool_warned_at = NULL,
+		version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ?`, nullID(poolID), nullID(ownerID), ownedSince(ownerID, now),
+		nullID(departmentID), ms(now), int64(tenantID), int64(customerID))
 	return err
 }
 
@@ -168,10 +170,22 @@ func PoolEvents(ctx context.Context, q Queryer, tenantID, customerID cohort.ID) 
 	return out, rows.Err()
 }
 
-// DueForPool lists the owned, active, unsigned-or-signed customers whose last
-// follow-up (or creation) is before cutoff, for the rule job: grade "" with
-// any grade when grades is nil, else only those grades (or all but them when
-// exclude).
+// PoolRule names a pool return rule; each counts days from its own clock.
+type PoolRule int
+
+const (
+	// RuleNoFollowUp: from the later of the last follow-up and the day the
+	// owner got the customer.
+	RuleNoFollowUp PoolRule = iota
+	// RuleNoSigning: from the day the owner got a customer never signed.
+	RuleNoSigning
+	// RuleNoOpportunity: from the later of the newest opportunity's creation
+	// and the day the owner got the customer.
+	RuleNoOpportunity
+)
+
+// PoolCandidate is an owned customer a return rule looks at. LastTouch is
+// the rule's clock; Warned says the owner was warned since it last moved.
 type PoolCandidate struct {
 	CustomerID cohort.ID
 	Name       string
@@ -179,16 +193,33 @@ type PoolCandidate struct {
 	Grade      string
 	LastTouch  time.Time
 	Warned     bool
-	PoolID     cohort.ID
-	Signed     bool
 }
 
-// PoolCandidates returns owned active customers last touched before cutoff.
-func PoolCandidates(ctx context.Context, q Queryer, tenantID cohort.ID, cutoff time.Time, limit int) ([]PoolCandidate, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, name, owner_id, grade, COALESCE(last_followup_at, created_at), pool_warned_at IS NOT NULL,
-		first_signed_at IS NOT NULL FROM customers WHERE tenant_id = ? AND owner_id IS NOT NULL AND status = 'active'
-		AND COALESCE(last_followup_at, created_at) < ? ORDER BY COALESCE(last_followup_at, created_at), id LIMIT ?`,
-		int64(tenantID), ms(cutoff), limit)
+// PoolCandidates returns the owned, active customers whose clock for rule is
+// before cutoff, oldest clock first. A customer claimed, assigned or
+// transferred is counted from that day: the gap before belonged to someone
+// else.
+func PoolCandidates(ctx context.Context, q Queryer, tenantID cohort.ID, rule PoolRule, cutoff time.Time, limit int) ([]PoolCandidate, error) {
+	greatest := "max"
+	if q.Engine() == Postgres {
+		greatest = "greatest"
+	}
+	owned := "COALESCE(c.owned_since, c.created_at)"
+	var clock, extra string
+	switch rule {
+	case RuleNoFollowUp:
+		clock = greatest + "(COALESCE(c.last_followup_at, c.created_at), " + owned + ")"
+	case RuleNoSigning:
+		clock, extra = owned, " AND c.first_signed_at IS NULL"
+	case RuleNoOpportunity:
+		clock = greatest + "(" + owned + ", COALESCE((SELECT max(o.created_at) FROM opportunities o WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id), 0))"
+	default:
+		return nil, fmt.Errorf("pool candidates: unknown rule %d", rule)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, name, owner_id, grade, clock, pool_warned_at IS NOT NULL AND pool_warned_at >= clock
+		FROM (SELECT c.id, c.name, c.owner_id, c.grade, c.pool_warned_at, `+clock+` AS clock FROM customers c
+		WHERE c.tenant_id = ? AND c.owner_id IS NOT NULL AND c.status = 'active'`+extra+`) x
+		WHERE clock <= ? ORDER BY clock, id LIMIT ?`, int64(tenantID), ms(cutoff), limit)
 	if err != nil {
 		return nil, fmt.Errorf("pool candidates: %w", err)
 	}
@@ -197,7 +228,7 @@ func PoolCandidates(ctx context.Context, q Queryer, tenantID cohort.ID, cutoff t
 	for rows.Next() {
 		var c PoolCandidate
 		var last int64
-		if err := rows.Scan(idScanner{&c.CustomerID}, &c.Name, idScanner{&c.OwnerID}, &c.Grade, &last, &c.Warned, &c.Signed); err != nil {
+		if err := rows.Scan(idScanner{&c.CustomerID}, &c.Name, idScanner{&c.OwnerID}, &c.Grade, &last, &c.Warned); err != nil {
 			return nil, err
 		}
 		c.LastTouch = fromMs(last)
@@ -226,29 +257,6 @@ func TenantIDs(ctx context.Context, q Queryer) ([]cohort.ID, error) {
 			return nil, err
 		}
 		out = append(out, id)
-	}
-	return out, rows.Err()
-}
-
-// UnsignedCandidates returns owned, active customers never signed that were
-// created before cutoff (for the pool's no-signing rule).
-func UnsignedCandidates(ctx context.Context, q Queryer, tenantID cohort.ID, cutoff time.Time, limit int) ([]PoolCandidate, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, name, owner_id, grade, created_at, pool_warned_at IS NOT NULL FROM customers
-		WHERE tenant_id = ? AND owner_id IS NOT NULL AND status = 'active' AND first_signed_at IS NULL AND created_at < ?
-		ORDER BY created_at, id LIMIT ?`, int64(tenantID), ms(cutoff), limit)
-	if err != nil {
-		return nil, fmt.Errorf("unsigned candidates: %w", err)
-	}
-	defer rows.Close()
-	var out []PoolCandidate
-	for rows.Next() {
-		var c PoolCandidate
-		var created int64
-		if err := rows.Scan(idScanner{&c.CustomerID}, &c.Name, idScanner{&c.OwnerID}, &c.Grade, &created, &c.Warned); err != nil {
-			return nil, err
-		}
-		c.LastTouch = fromMs(created)
-		out = append(out, c)
 	}
 	return out, rows.Err()
 }

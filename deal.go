@@ -350,6 +350,11 @@ type Payment struct {
 	Note         string    `json:"note"`
 	RecordedBy   ID        `json:"recorded_by"`
 	CreatedAt    time.Time `json:"created_at"`
+	// ReversesID names the payment a reversal (冲销) cancels; a reversal has
+	// the opposite amount and is dated the day it was made.
+	ReversesID ID `json:"reverses_id"`
+	// ReversedBy names the reversal that cancelled this payment (0: none).
+	ReversedBy ID `json:"reversed_by"`
 }
 
 // Validate checks p against today, the tenant's local date.
@@ -466,6 +471,9 @@ func Balances(total, invoiced int64, plans []PaymentPlan, payments []Payment, as
 	var pool int64
 	for _, p := range payments {
 		b.Collected += p.Amount
+		if p.ReversesID != 0 || p.ReversedBy != 0 {
+			continue // a payment and its reversal cancel out and cover nothing
+		}
 		amt := p.Amount
 		if i, ok := idx[p.PlanID]; ok && p.PlanID != 0 {
 			take := min(amt, plans[i].Amount-plans[i].Covered)

@@ -219,6 +219,36 @@ func (s *Server) payments(kind cohort.ObjectType) http.HandlerFunc {
 	}
 }
 
+type reverseRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) reversePayment(kind cohort.ObjectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		payID, err := pathID(r, "payment_id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var in reverseRequest
+		if err := decode(r, &in); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		rev, err := s.svc.ReversePayment(r.Context(), kind, id, payID, in.Reason)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		respond(w, http.StatusCreated, rev)
+	}
+}
+
 type invoiceInput struct {
 	Number     string `json:"number"`
 	Amount     int64  `json:"amount"`

@@ -368,6 +368,47 @@ func TestContractTeamPaymentsAndOverdue(t *testing.T) {
 			t.Fatalf("deleting a paid installment: %d", res.status)
 		}
 
+		// A reversal (冲销) of the 03-19 payment: dated today, the opposite
+		// amount, naming the payment; the money is receivable again and the
+		// installments are covered as if the payment never came.
+		paid := pays.Items[1]
+		if paid.Amount != 150000 {
+			t.Fatalf("payments %+v", pays.Items)
+		}
+		if res := o.alice.do("POST", base+"/payments/"+id(paid.ID)+"/reverse", map[string]any{"reason": " "}, nil); res.status != 422 {
+			t.Fatalf("reversal without a reason: %d %s", res.status, res.body)
+		}
+		var rev cohort.Payment
+		o.alice.must(201, "POST", base+"/payments/"+id(paid.ID)+"/reverse", map[string]any{"reason": "客户退款"}, &rev)
+		if rev.Amount != -150000 || rev.ReversesID != paid.ID || rev.ReceivedDate != "2026-04-16" || rev.Note != "客户退款" {
+			t.Fatalf("reversal %+v", rev)
+		}
+		if b = balanceOf(t, o.alice, base); b.Collected != 850000 || b.Receivable != 150000 || b.Overdue != 0 ||
+			b.NextDue == nil || b.NextDue.DueDate != "2026-05-15" || b.NextDue.Remaining != 150000 {
+			t.Fatalf("balance after the reversal %+v", b)
+		}
+		for name, c := range map[string]struct {
+			path   string
+			status int
+		}{
+			"twice":        {base + "/payments/" + id(paid.ID) + "/reverse", 409},
+			"the reversal": {base + "/payments/" + id(rev.ID) + "/reverse", 422},
+			"unknown":      {base + "/payments/" + id(k2.ID) + "/reverse", 404},
+			"other's":      {"/api/v1/contracts/" + id(k2.ID) + "/payments/" + id(paid.ID) + "/reverse", 404},
+		} {
+			if res := o.alice.do("POST", c.path, map[string]any{"reason": "x"}, nil); res.status != c.status {
+				t.Errorf("reversing %s: %d %s, want %d", name, res.status, res.body, c.status)
+			}
+		}
+		o.alice.must(200, "GET", base+"/payments", nil, &pays)
+		if len(pays.Items) != 4 || pays.Items[1].ReversedBy != rev.ID {
+			t.Fatalf("payments after the reversal %+v", pays.Items)
+		}
+		if got := rec.to("payment_reversed"); len(got) != 1 || got[0] != o.bobU.ID {
+			t.Fatalf("reversal told %v", got)
+		}
+		o.alice.must(201, "POST", base+"/payments", map[string]any{"amount": 150000}, nil)
+
 		// Invoices never exceed the total; a voided one frees its amount.
 		var inv1 cohort.Invoice
 		o.alice.must(201, "POST", base+"/invoices", map[string]any{"number": "FP-0001", "amount": 600000}, &inv1)

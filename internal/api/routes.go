@@ -226,6 +226,7 @@ func (s *Server) dealRoutes() []Route {
 			Route{Method: "DELETE", Path: base + "/{id}/payment-plans/{plan_id}", Summary: "Remove an installment no payment names", Perm: k + ":edit", Status: 204, Handler: s.deleteInstallment(kind)},
 			Route{Method: "GET", Path: base + "/{id}/payments", Summary: "A " + k + "'s payments", Perm: k + ":view", Resp: listOf[cohort.Payment]{}, Handler: s.payments(kind)},
 			Route{Method: "POST", Path: base + "/{id}/payments", Summary: "Record a payment (at most the receivable)", Perm: k + ":edit", Req: paymentInput{}, Resp: cohort.Payment{}, Status: 201, Handler: s.payments(kind)},
+			Route{Method: "POST", Path: base + "/{id}/payments/{payment_id}/reverse", Summary: "Reverse (冲销) a payment: a payment of the opposite amount, dated today", Perm: k + ":edit", Idempotent: true, Req: reverseRequest{}, Resp: cohort.Payment{}, Status: 201, Handler: s.reversePayment(kind)},
 			Route{Method: "GET", Path: base + "/{id}/invoices", Summary: "A " + k + "'s invoices", Perm: k + ":view", Resp: listOf[cohort.Invoice]{}, Handler: s.invoices(kind)},
 			Route{Method: "POST", Path: base + "/{id}/invoices", Summary: "Issue an invoice (issued invoices never exceed the total)", Perm: k + ":edit", Req: invoiceInput{}, Resp: cohort.Invoice{}, Status: 201, Handler: s.invoices(kind)},
 			Route{Method: "POST", Path: base + "/{id}/invoices/{invoice_id}/void", Summary: "Void an invoice", Perm: k + ":edit", Resp: cohort.Invoice{}, Handler: s.voidInvoice(kind)},

@@ -34,6 +34,9 @@ const (
 	// KindPaymentReceived: a payment arrived on a contract or order whose team
 	// you are on (params: kind, number, customer, amount).
 	KindPaymentReceived = "payment_received"
+	// KindPaymentReversed: a payment on a contract or order whose team you
+	// are on was reversed (params: kind, number, customer, amount, reason).
+	KindPaymentReversed = "payment_reversed"
 	// KindTicketAssigned: a service ticket is now yours (params: number,
 	// subject, customer, priority).
 	KindTicketAssigned = "ticket_assigned"
@@ -202,6 +205,13 @@ var renderers = map[string]func(p params, zh bool) (title, body string){
 			return "收到回款", "客户「" + c + "」的" + doc + " " + num + " 收到回款 " + amt + "。"
 		}
 		return "Payment received", c + " paid " + amt + " on the " + doc + " " + num + "."
+	},
+	KindPaymentReversed: func(p params, zh bool) (string, string) {
+		doc, num, c, amt, why := docLabel(p.str("kind", zh), zh), p.str("number", zh), p.str("customer", zh), p.str("amount", zh), p.str("reason", zh)
+		if zh {
+			return "回款已冲销", "客户「" + c + "」的" + doc + " " + num + " 的回款 " + amt + " 已冲销，原因：" + why + "。"
+		}
+		return "Payment reversed", "The payment of " + amt + " from " + c + " on the " + doc + " " + num + " was reversed: " + why + "."
 	},
 	KindTicketAssigned: func(p params, zh bool) (string, string) {
 		num, subj, c, prio := p.str("number", zh), p.str("subject", zh), p.str("customer", zh), p.str("priority", zh)

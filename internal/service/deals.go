@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/store"
@@ -651,6 +652,55 @@ func (s *Service) RecordPayment(ctx context.Context, kind cohort.ObjectType, id 
 		}
 		return s.audit(ctx, tx, "payment", kind, d.ID, diff(nil, map[string]any{"payment": pay}))
 	})
+}
+
+// ReversePayment reverses (冲销) a payment recorded in error or refunded: a
+// payment of the opposite amount, dated today, that names the one it
+// cancels, so that the collected money of every period stays as it was
+// reported and the reversal counts in its own. A payment is reversed once;
+// a reversal is not reversed. The team is told.
+func (s *Service) ReversePayment(ctx context.Context, kind cohort.ObjectType, id, paymentID cohort.ID, reason string) (*cohort.Payment, error) {
+	reason = strings.TrimSpace(reason)
+	var out *cohort.Payment
+	err := s.moneyDeal(ctx, kind, id, cohort.ActEdit, func(q store.Queryer, tx *store.Tx, p *cohort.Principal, d *cohort.Deal) error {
+		pays, err := store.Payments(ctx, q, p.Tenant.ID, d.ID)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(pays, func(x cohort.Payment) bool { return x.ID == paymentID })
+		if i < 0 {
+			return cohort.Errorf(cohort.ENOTFOUND, "payment not found")
+		}
+		orig := pays[i]
+		var v cohort.Validation
+		switch n := utf8.RuneCountInString(reason); {
+		case n == 0:
+			v.Add("reason", "is required: say why the payment is reversed")
+		case n > 500:
+			v.Add("reason", "must be at most 500 characters")
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if orig.ReversesID != 0 {
+			return cohort.Errorf(cohort.EINVALID, "payment_id: a reversal cannot be reversed")
+		}
+		if orig.ReversedBy != 0 {
+			return cohort.Errorf(cohort.ECONFLICT, "the payment is reversed already")
+		}
+		rev := &cohort.Payment{DealID: d.ID, PlanID: orig.PlanID, ReceivedDate: localDate(p, s.now()), Amount: -orig.Amount,
+			Currency: orig.Currency, Method: orig.Method, Reference: orig.Reference, Note: reason, RecordedBy: actorID(p), ReversesID: orig.ID}
+		if err := store.InsertPayment(ctx, tx, p.Tenant.ID, rev, s.now()); err != nil {
+			return err
+		}
+		if err := s.notifyTeam(ctx, tx, kind, d.ID, "payment_reversed", map[string]any{"kind": string(kind), "number": d.Number,
+			"customer": d.CustomerName, "amount": formatMoney(orig.Amount, orig.Currency), "reason": reason}, "/"+string(kind)+"s/"+d.ID.String()); err != nil {
+			return err
+		}
+		out = rev
+		return s.audit(ctx, tx, "reverse_payment", kind, d.ID, diff(map[string]any{"payment": orig}, map[string]any{"reversal": rev}))
+	})
+	return out, err
 }
 
 // Invoices lists a contract's or order's invoices.

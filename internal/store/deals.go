@@ -385,15 +385,19 @@ func PaymentPlans(ctx context.Context, q Queryer, tenantID, dealID cohort.ID) ([
 func InsertPayment(ctx context.Context, tx *Tx, tenantID cohort.ID, p *cohort.Payment, now time.Time) error {
 	p.ID, p.CreatedAt = cohort.ID(tx.db.NewID()), now
 	_, err := tx.ExecContext(ctx, `INSERT INTO payments (tenant_id, id, deal_id, plan_id, received_date, amount, currency, method, reference, note,
-		recorded_by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`, int64(tenantID), int64(p.ID), int64(p.DealID), nullID(p.PlanID), p.ReceivedDate,
-		p.Amount, p.Currency, p.Method, p.Reference, p.Note, nullID(p.RecordedBy), ms(now))
+		recorded_by, created_at, reverses_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, int64(tenantID), int64(p.ID), int64(p.DealID), nullID(p.PlanID), p.ReceivedDate,
+		p.Amount, p.Currency, p.Method, p.Reference, p.Note, nullID(p.RecordedBy), ms(now), nullID(p.ReversesID))
+	if isUniqueViolation(err) {
+		return cohort.Errorf(cohort.ECONFLICT, "the payment is reversed already")
+	}
 	return err
 }
 
-// Payments returns a document's payments in the order they were received.
+// Payments returns a document's payments in the order they were received;
+// a reversed payment names its reversal.
 func Payments(ctx context.Context, q Queryer, tenantID, dealID cohort.ID) ([]cohort.Payment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, deal_id, plan_id, received_date, amount, currency, method, reference, note, recorded_by, created_at
-		FROM payments WHERE tenant_id = ? AND deal_id = ? ORDER BY received_date, id`, int64(tenantID), int64(dealID))
+	rows, err := q.QueryContext(ctx, `SELECT id, deal_id, plan_id, received_date, amount, currency, method, reference, note, recorded_by, created_at,
+		reverses_id FROM payments WHERE tenant_id = ? AND deal_id = ? ORDER BY received_date, id`, int64(tenantID), int64(dealID))
 	if err != nil {
 		return nil, fmt.Errorf("payments: %w", err)
 	}
@@ -402,12 +406,24 @@ func Payments(ctx context.Context, q Queryer, tenantID, dealID cohort.ID) ([]coh
 	for rows.Next() {
 		var p cohort.Payment
 		if err := rows.Scan(idScanner{&p.ID}, idScanner{&p.DealID}, idScanner{&p.PlanID}, &p.ReceivedDate, &p.Amount, &p.Currency, &p.Method,
-			&p.Reference, &p.Note, idScanner{&p.RecordedBy}, msScanner{&p.CreatedAt}); err != nil {
+			&p.Reference, &p.Note, idScanner{&p.RecordedBy}, msScanner{&p.CreatedAt}, idScanner{&p.ReversesID}); err != nil {
 			return nil, err
 		}
 		out = append(out, p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	at := make(map[cohort.ID]int, len(out))
+	for i := range out {
+		at[out[i].ID] = i
+	}
+	for _, p := range out {
+		if i, ok := at[p.ReversesID]; ok && p.ReversesID != 0 {
+			out[i].ReversedBy = p.ID
+		}
+	}
+	return out, nil
 }
 
 const invoiceCols = "id, deal_id, number, amount, currency, issued_date, status, note, voided_at, voided_by, created_by, version, created_at, updated_at"

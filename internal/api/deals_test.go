@@ -611,3 +611,40 @@ func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
 }
+
+// TestQuoteSentLogsFollowUp: sending a quote logs a quote_sent follow-up by
+// the sender on the quote's opportunity, which the stage requirements read.
+func TestQuoteSentLogsFollowUp(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		var prod cohort.Product
+		o.admin.must(201, "POST", "/api/v1/products", map[string]any{"code": "CRM-STD", "name": "CRM 标准版", "price": 1980000}, &prod)
+		var c cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "杭州云栖数据公司"}, &c)
+		var opp cohort.Opportunity
+		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "name": "数据中台"}, &opp)
+		var q cohort.Deal
+		o.alice.must(201, "POST", "/api/v1/quotes", map[string]any{"customer_id": c.ID, "opportunity_id": opp.ID, "name": "数据中台报价",
+			"lines": []map[string]any{{"product_id": prod.ID, "quantity": 1}}}, &q)
+		var fs cohort.Page[cohort.FollowUp]
+		o.alice.must(200, "GET", "/api/v1/followups?filter=customer_id:eq:"+id(c.ID), nil, &fs)
+		if len(fs.Items) != 0 {
+			t.Fatalf("a draft quote logged %+v", fs.Items)
+		}
+		o.alice.must(200, "POST", "/api/v1/quotes/"+id(q.ID)+"/status", map[string]any{"status": "sent"}, &q)
+		o.alice.must(200, "GET", "/api/v1/followups?filter=customer_id:eq:"+id(c.ID), nil, &fs)
+		if len(fs.Items) != 1 {
+			t.Fatalf("follow-ups after sending %+v", fs.Items)
+		}
+		f := fs.Items[0]
+		if f.Type != "quote_sent" || f.AuthorID != o.aliceU.ID || f.RecordType != cohort.ObjOpportunity || f.RecordID != opp.ID ||
+			!strings.Contains(f.Content, q.Number) || !strings.Contains(f.Content, "19,800.00") && !strings.Contains(f.Content, "19800.00") {
+			t.Fatalf("quote_sent follow-up %+v", f)
+		}
+		var got cohort.Customer
+		o.alice.must(200, "GET", "/api/v1/customers/"+id(c.ID), nil, &got)
+		if got.LastFollowUpAt == nil || !got.LastFollowUpAt.Equal(*q.SentAt) {
+			t.Fatalf("last follow-up %v, sent %v", got.LastFollowUpAt, q.SentAt)
+		}
+	})
+}

@@ -412,6 +412,9 @@ func (s *Service) MoveDeal(ctx context.Context, kind cohort.ObjectType, id cohor
 		switch to {
 		case cohort.DealSent:
 			d.SentAt = &now
+			if err := s.logQuoteSent(ctx, tx, d, now); err != nil {
+				return false, err
+			}
 		case cohort.DealAccepted, cohort.DealRejected, cohort.DealExpired:
 			d.DecidedAt = &now
 		case cohort.DealSigned:
@@ -445,6 +448,30 @@ func (s *Service) MoveDeal(ctx context.Context, kind cohort.ObjectType, id cohor
 		}
 		return false, s.event(ctx, tx, kind, d.ID, to, from, to, occurred)
 	})
+}
+
+// logQuoteSent logs the sending of a quote as a quote_sent follow-up by the
+// sender, on the quote's opportunity when it has one: the stage
+// requirements that ask for a sent quote see it, and the customer counts as
+// followed up. Like captured follow-ups it leaves next actions open.
+func (s *Service) logQuoteSent(ctx context.Context, tx *store.Tx, d *cohort.Deal, now time.Time) error {
+	p := cohort.PrincipalFrom(ctx)
+	if p.User == nil {
+		return nil // sent by an integration: no one to credit
+	}
+	content := fmt.Sprintf("Sent quote %s for %s", d.Number, formatMoney(d.Total, d.Currency))
+	if p.Tenant.Locale == "zh-CN" {
+		content = fmt.Sprintf("发送报价 %s，金额 %s", d.Number, formatMoney(d.Total, d.Currency))
+	}
+	f := &cohort.FollowUp{TenantID: d.TenantID, CustomerID: d.CustomerID, ContactID: d.ContactID, Type: "quote_sent",
+		Direction: "outbound", OccurredAt: now, Content: content, AuthorID: p.User.ID, DepartmentID: p.User.DepartmentID}
+	if d.OpportunityID != 0 {
+		f.RecordType, f.RecordID = cohort.ObjOpportunity, d.OpportunityID
+	}
+	if err := store.InsertFollowUp(ctx, tx, f, now); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, "create", cohort.ObjFollowUp, f.ID, nil)
 }
 
 // markFirstSigned sets a customer's first_signed_at when at is earlier than

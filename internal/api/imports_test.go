@@ -545,18 +545,23 @@ func TestExportScopeAndFormulas(t *testing.T) {
 			t.Errorf("bad filter: %d", res.status)
 		}
 
-		// Follow-ups: alice imports onto her own customer only, then exports.
+		// Follow-ups: alice imports onto her own customer only, then exports;
+		// the tenant's own type is read and written by its name.
+		o.admin.must(200, "PUT", "/api/v1/settings/followup-types", map[string]any{"types": []map[string]string{{"key": "livestream", "name_zh": "直播", "name_en": "Livestream"}}}, nil)
 		fimp := alice.importFile("followup", false, "f.csv", rawCSV([][]string{
 			{"Customer", "Type", "Occurred at", "Duration (s)", "Content"},
 			{"'@SUM(1+1)", "call", "2026-01-05 10:00", "300", "first call"},
 			{"Bob's customer", "visit", "2026-01-06", "", "not mine"},
 			{"'@SUM(1+1)", "电话", "2099-01-01 10:00", "", "future"},
+			{"'@SUM(1+1)", "直播", "2026-01-07 20:00", "", "live demo"},
+			{"'@SUM(1+1)", "podcast", "2026-01-08 20:00", "", "no such type"},
 		}))
-		if fimp.RowsOK != 1 || fimp.RowsFailed != 2 {
+		if fimp.RowsOK != 2 || fimp.RowsFailed != 3 {
 			t.Fatalf("follow-up import %+v", fimp)
 		}
-		frows := byHeader(readRows(t, sheet.CSV, alice.do("GET", "/api/v1/exports/followup.csv", nil, nil).body))
-		if len(frows) != 1 || frows[0]["客户"] != "'@SUM(1+1)" || frows[0]["跟进方式"] != "电话" || frows[0]["跟进时间"] != "2026-01-05 10:00" || frows[0]["跟进人"] != "Alice" {
+		frows := byHeader(readRows(t, sheet.CSV, alice.do("GET", "/api/v1/exports/followup.csv?sort=occurred_at", nil, nil).body))
+		if len(frows) != 2 || frows[0]["客户"] != "'@SUM(1+1)" || frows[0]["跟进方式"] != "电话" || frows[0]["跟进时间"] != "2026-01-05 10:00" || frows[0]["跟进人"] != "Alice" ||
+			frows[1]["跟进方式"] != "直播" {
 			t.Errorf("follow-up export %v", frows)
 		}
 	})

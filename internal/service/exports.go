@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"io"
+	"slices"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/sheet"
@@ -93,19 +95,36 @@ func (s *Service) Export(ctx context.Context, obj cohort.ObjectType, format, vie
 }
 
 func (s *Service) exportCtx(ctx context.Context, p *cohort.Principal) (*sheetCtx, error) {
-	users, err := store.TenantUsers(ctx, s.db.Read(), p.Tenant.ID)
+	return s.newSheetCtx(ctx, p, s.callerZh(p), s.now())
+}
+
+// newSheetCtx loads what reading and writing sheets needs: the tenant's
+// users, departments and follow-up types.
+func (s *Service) newSheetCtx(ctx context.Context, p *cohort.Principal, zh bool, now time.Time) (*sheetCtx, error) {
+	q := s.db.Read()
+	users, err := store.TenantUsers(ctx, q, p.Tenant.ID)
 	if err != nil {
 		return nil, err
 	}
-	depts, err := store.ListDepartments(ctx, s.db.Read(), p.Tenant.ID)
+	depts, err := store.ListDepartments(ctx, q, p.Tenant.ID)
 	if err != nil {
 		return nil, err
 	}
-	x := &sheetCtx{zh: s.callerZh(p), loc: p.Tenant.Location(), currency: p.Tenant.Currency, now: s.now(), users: newUserIndex(users),
-		depts: map[cohort.ID]string{}}
+	own, err := tenantFollowUpTypes(ctx, q, p.Tenant.ID)
+	if err != nil {
+		return nil, err
+	}
+	x := &sheetCtx{zh: zh, loc: p.Tenant.Location(), currency: p.Tenant.Currency, now: now, users: newUserIndex(users),
+		depts: map[cohort.ID]string{}, deptByNm: map[string][]cohort.ID{}, followUpTypes: slices.Clone(followUpTypes)}
 	for _, d := range depts {
 		x.depts[d.ID] = d.Name
+		x.deptByNm[d.Name] = append(x.deptByNm[d.Name], d.ID)
 	}
+	for _, t := range own {
+		x.followUpTypes = append(x.followUpTypes, option{t.Key, t.NameZh, t.NameEn})
+		x.ownTypes = append(x.ownTypes, t.Key)
+	}
+	x.exists = func(obj cohort.ObjectType, id cohort.ID) bool { return s.recordExists(ctx, p.Tenant.ID, obj, id) }
 	return x, nil
 }
 

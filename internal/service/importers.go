@@ -375,7 +375,7 @@ func (s *Service) followUpImport(ctx context.Context, p *cohort.Principal, imp *
 			// The customer is resolved with its batch (match); stand in for
 			// it so that Validate checks the rest now.
 			f.CustomerID = -1
-			err := f.Validate(x.now)
+			err := f.Validate(x.now, x.ownTypes...)
 			f.CustomerID = 0
 			if err != nil {
 				return validationReasons(err, x.zh)

@@ -407,21 +407,10 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 	if err := s.db.WriteTx(ctx, func(tx *store.Tx) error { return store.SaveImportProgress(ctx, tx, imp, now) }); err != nil {
 		return err
 	}
-	users, err := store.TenantUsers(ctx, s.db.Read(), p.Tenant.ID)
+	x, err := s.newSheetCtx(ctx, p, zh, now)
 	if err != nil {
 		return err
 	}
-	depts, err := store.ListDepartments(ctx, s.db.Read(), p.Tenant.ID)
-	if err != nil {
-		return err
-	}
-	x := &sheetCtx{zh: zh, loc: p.Tenant.Location(), currency: p.Tenant.Currency, now: now, users: newUserIndex(users),
-		depts: map[cohort.ID]string{}, deptByNm: map[string][]cohort.ID{}}
-	for _, d := range depts {
-		x.depts[d.ID] = d.Name
-		x.deptByNm[d.Name] = append(x.deptByNm[d.Name], d.ID)
-	}
-	x.exists = func(obj cohort.ObjectType, id cohort.ID) bool { return s.recordExists(ctx, p.Tenant.ID, obj, id) }
 	fields, err := store.CustomFields(ctx, s.db.Read(), p.Tenant.ID, imp.ObjectType)
 	if err != nil {
 		return err

@@ -79,6 +79,10 @@ type sheetCtx struct {
 	customers map[cohort.ID]string
 	// exists checks the record a lookup custom field names.
 	exists func(obj cohort.ObjectType, id cohort.ID) bool
+	// followUpTypes are the built-in follow-up types and the tenant's own;
+	// ownTypes the keys of the latter.
+	followUpTypes []option
+	ownTypes      []string
 }
 
 // userIndex finds users by id, e-mail or name.
@@ -388,9 +392,14 @@ func textCol[T any](key string, label text, example string, max int, field func(
 type option struct{ key, zh, en string }
 
 func choiceCol[T any](key string, label text, example string, opts []option, field func(r *T) *string) column[T] {
+	return choiceColOf(key, label, example, func(*sheetCtx) []option { return opts }, field)
+}
+
+// choiceColOf is a choice column whose options depend on the tenant.
+func choiceColOf[T any](key string, label text, example string, options func(x *sheetCtx) []option, field func(r *T) *string) column[T] {
 	return column[T]{key: key, label: label, example: example,
 		get: func(x *sheetCtx, r *T) any {
-			for _, o := range opts {
+			for _, o := range options(x) {
 				if o.key == *field(r) {
 					return text{o.zh, o.en}.in(x.zh)
 				}
@@ -398,6 +407,7 @@ func choiceCol[T any](key string, label text, example string, opts []option, fie
 			return *field(r)
 		},
 		set: func(x *sheetCtx, r *T, v string) *cellError {
+			opts := options(x)
 			for _, o := range opts {
 				if strings.EqualFold(v, o.key) || v == o.zh || strings.EqualFold(v, o.en) {
 					*field(r) = o.key

@@ -202,7 +202,8 @@ var followUpSheet = sheetSpec[followUpRow]{
 		customerRefCol(func(r *followUpRow) cohort.ID { return r.CustomerID }, func(r *followUpRow) *string { return &r.customerRef }),
 		userCol("author", text{"跟进人", "Author"}, exampleOwner, func(r *followUpRow) *cohort.ID { return &r.AuthorID }),
 		func() column[followUpRow] {
-			c := choiceCol("type", text{"跟进方式", "Type"}, "电话", followUpTypes, func(r *followUpRow) *string { return &r.Type })
+			c := choiceColOf("type", text{"跟进方式", "Type"}, "电话", func(x *sheetCtx) []option { return x.followUpTypes },
+				func(r *followUpRow) *string { return &r.Type })
 			c.required = true
 			return c
 		}(),

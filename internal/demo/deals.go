@@ -96,7 +96,8 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 				"created_by", "created_at", "updated_at")
 			lines := store.NewBulk(tx, "deal_lines", "tenant_id", "id", "deal_id", "product_id", "quantity", "unit_price", "discount_bp", "amount")
 			plans := store.NewBulk(tx, "payment_plans", "tenant_id", "id", "deal_id", "due_date", "amount", "note", "created_by", "created_at")
-			pays := store.NewBulk(tx, "payments", "tenant_id", "id", "deal_id", "plan_id", "received_date", "amount", "currency", "method", "recorded_by", "created_at")
+			pays := store.NewBulk(tx, "payments", "tenant_id", "id", "deal_id", "plan_id", "received_date", "amount", "currency", "method", "recorded_by",
+				"created_at", "reverses_id", "note")
 			invs := store.NewBulk(tx, "invoices", "tenant_id", "id", "deal_id", "number", "amount", "currency", "issued_date", "status", "created_by",
 				"created_at", "updated_at")
 			team := store.NewBulk(tx, "record_team", "tenant_id", "id", "record_type", "record_id", "user_id", "role_key", "access", "share_bp",
@@ -186,9 +187,25 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 					}
 					paid := due.AddDate(0, 0, rng.IntN(40)-5)
 					if paid.Before(now) && rng.Float64() < 0.88 {
-						if err := pays.Add(ctx, int64(t.ID), db.NewID(), did, pid, day(paid), amt, t.Currency, methods[rng.IntN(len(methods))],
-							w.ownerID, paid.UnixMilli()); err != nil {
+						payID, method := db.NewID(), methods[rng.IntN(len(methods))]
+						if err := pays.Add(ctx, int64(t.ID), payID, did, pid, day(paid), amt, t.Currency, method,
+							w.ownerID, paid.UnixMilli(), nil, ""); err != nil {
 							return err
+						}
+						// About one payment in a hundred was booked in error and
+						// reversed (冲销) some days later, then received again.
+						if back := paid.AddDate(0, 0, 3+rng.IntN(20)); rng.Float64() < 0.01 && back.Before(now) {
+							again := back.AddDate(0, 0, 1+rng.IntN(10))
+							if err := pays.Add(ctx, int64(t.ID), db.NewID(), did, pid, day(back), -amt, t.Currency, method,
+								w.ownerID, back.UnixMilli(), payID, "到账金额与合同不符，冲销后重新入账"); err != nil {
+								return err
+							}
+							if again.Before(now) {
+								if err := pays.Add(ctx, int64(t.ID), db.NewID(), did, pid, day(again), amt, t.Currency, method,
+									w.ownerID, again.UnixMilli(), nil, ""); err != nil {
+									return err
+								}
+							}
 						}
 						if err := invs.Add(ctx, int64(t.ID), db.NewID(), did, number("FP", paid), amt, t.Currency, day(paid), "issued", w.ownerID,
 							paid.UnixMilli(), paid.UnixMilli()); err != nil {

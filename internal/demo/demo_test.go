@@ -59,6 +59,8 @@ func TestDemoHistoryHoldsTheInvariants(t *testing.T) {
 			AND NOT EXISTS (SELECT 1 FROM deals d WHERE d.tenant_id = o.tenant_id AND d.opportunity_id = o.id AND d.signed_at IS NOT NULL)`
 		checks["deals paid beyond their total"] = `SELECT count(*) FROM deals d WHERE d.tenant_id = ? AND d.total <
 			(SELECT COALESCE(sum(amount), 0) FROM payments p WHERE p.tenant_id = d.tenant_id AND p.deal_id = d.id)`
+		checks["reversals that do not cancel their payment"] = `SELECT count(*) FROM payments r JOIN payments p ON p.tenant_id = r.tenant_id
+			AND p.id = r.reverses_id WHERE r.tenant_id = ? AND (r.amount <> -p.amount OR r.deal_id <> p.deal_id OR r.received_date < p.received_date)`
 		checks["plans that do not add up to the total"] = `SELECT count(*) FROM deals d WHERE d.tenant_id = ? AND d.total <>
 			(SELECT COALESCE(sum(amount), 0) FROM payment_plans p WHERE p.tenant_id = d.tenant_id AND p.deal_id = d.id)`
 		checks["resolved tickets without a first response"] = `SELECT count(*) FROM tickets WHERE tenant_id = ? AND resolved_at IS NOT NULL AND first_response_at IS NULL`
@@ -66,6 +68,9 @@ func TestDemoHistoryHoldsTheInvariants(t *testing.T) {
 			if n := count(query, tid); n != 0 {
 				t.Errorf("%s: %d", what, n)
 			}
+		}
+		if n := count("SELECT count(*) FROM payments WHERE tenant_id = ? AND reverses_id IS NOT NULL", tid); n == 0 {
+			t.Error("no payment reversals in the history")
 		}
 		if n := count("SELECT count(*) FROM search_docs WHERE tenant_id = ? AND object_type = 'customer'", tid); n != 300 {
 			t.Errorf("indexed customers %d", n)

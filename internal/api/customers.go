@@ -93,19 +93,22 @@ type teamRequest struct {
 	Members []cohort.TeamInput `json:"members"`
 }
 
-func (s *Server) customerTimeline(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+// timeline serves GET .../{id}/timeline of a record of type obj.
+func (s *Server) timeline(obj cohort.ObjectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		items, err := s.svc.Timeline(r.Context(), obj, id, limit)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		respond(w, http.StatusOK, cohort.Page[service.TimelineItem]{Items: items})
 	}
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	items, err := s.svc.Timeline(r.Context(), id, limit)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respond(w, http.StatusOK, cohort.Page[service.TimelineItem]{Items: items})
 }
 
 func (s *Server) customerContacts(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/service"
 	"github.com/cohortcrm/cohort/internal/store"
 	"github.com/cohortcrm/cohort/internal/store/storetest"
 )
@@ -102,4 +103,66 @@ func TestOpportunityStagesAndOutcome(t *testing.T) {
 		o.alice.must(200, "POST", "/api/v1/opportunities/"+small.ID.String()+"/close", map[string]any{"outcome": "invalid"}, nil)
 		o.admin.must(200, "PATCH", "/api/v1/sales-processes/"+big.ID.String(), map[string]any{"name_zh": big.NameZh, "name_en": big.NameEn, "stages": stagesLeft}, nil)
 	})
+}
+
+// TestRecordTimelines: every record page has a timeline of its follow-ups
+// and changes, within the caller's scope.
+func TestRecordTimelines(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		var c cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "宁波港口物流"}, &c)
+		var opp cohort.Opportunity
+		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "name": "港口调度系统"}, &opp)
+		o.alice.must(200, "PATCH", "/api/v1/opportunities/"+opp.ID.String(), map[string]any{"amount": 880000}, nil)
+		next := map[string]any{"fuzzy": "next_week", "plan_type": "explore_opportunity"}
+		o.alice.must(201, "POST", "/api/v1/followups", map[string]any{"customer_id": c.ID, "record_type": "opportunity", "record_id": opp.ID,
+			"type": "visit", "content": "调度中心现场演示", "next_action": next}, nil)
+		o.alice.must(201, "POST", "/api/v1/followups", map[string]any{"customer_id": c.ID, "type": "call", "content": "问候", "next_action": next}, nil)
+
+		var tl cohort.Page[service.TimelineItem]
+		o.alice.must(200, "GET", "/api/v1/opportunities/"+opp.ID.String()+"/timeline", nil, &tl)
+		kinds := map[string]int{}
+		for _, it := range tl.Items {
+			kinds[it.Kind]++
+			if it.Kind == "followup" && it.FollowUp.Content != "调度中心现场演示" {
+				t.Errorf("a follow-up not linked to the opportunity: %+v", it.FollowUp)
+			}
+		}
+		if kinds["followup"] != 1 || kinds["change"] < 2 { // created, changed
+			t.Fatalf("opportunity timeline %+v", tl.Items)
+		}
+		for i := 1; i < len(tl.Items); i++ {
+			if tl.Items[i].At.After(tl.Items[i-1].At) {
+				t.Fatalf("timeline not newest first: %+v", tl.Items)
+			}
+		}
+		o.alice.must(200, "GET", "/api/v1/customers/"+c.ID.String()+"/timeline", nil, &tl)
+		if n := countKind(tl.Items, "followup"); n != 2 {
+			t.Fatalf("customer timeline follow-ups %d", n)
+		}
+
+		var lead cohort.Lead
+		o.alice.must(201, "POST", "/api/v1/leads", map[string]any{"name": "周经理", "company": "舟山渔业"}, &lead)
+		o.alice.must(200, "GET", "/api/v1/leads/"+lead.ID.String()+"/timeline", nil, &tl)
+		if countKind(tl.Items, "change") != 1 || tl.Items[0].Change.Action != "create" {
+			t.Fatalf("lead timeline %+v", tl.Items)
+		}
+		// Bob sees neither; an unknown type has no timeline route.
+		for _, path := range []string{"/api/v1/opportunities/" + opp.ID.String() + "/timeline", "/api/v1/leads/" + lead.ID.String() + "/timeline"} {
+			if res := o.bob.do("GET", path, nil, nil); res.status != 404 {
+				t.Errorf("bob reads %s: %d", path, res.status)
+			}
+		}
+	})
+}
+
+func countKind(items []service.TimelineItem, kind string) int {
+	n := 0
+	for _, it := range items {
+		if it.Kind == kind {
+			n++
+		}
+	}
+	return n
 }

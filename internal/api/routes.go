@@ -85,6 +85,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/leads/{id}", Summary: "One lead", Perm: "lead:view", Resp: cohort.Lead{}, Handler: getByID(s, s.svc.FindLead, leadVersion)},
 		{Method: "PATCH", Path: "/api/v1/leads/{id}", Summary: "Change an unconverted lead", Perm: "lead:edit", Req: cohort.LeadUpdate{}, Resp: cohort.Lead{}, Handler: patchByID(s, s.svc.UpdateLead, leadVersion)},
 		{Method: "POST", Path: "/api/v1/leads/{id}/convert", Summary: "Convert into customer + contact (+ opportunity) through the mapping", Perm: "lead:edit", Req: service.ConvertLead{}, Resp: cohort.Lead{}, Handler: s.convertLead},
+		{Method: "GET", Path: "/api/v1/leads/{id}/timeline", Summary: "A lead's changes, newest first", Perm: "lead:view", Resp: listOf[service.TimelineItem]{}, Handler: s.timeline(cohort.ObjLead)},
 		{Method: "GET", Path: "/api/v1/settings/followup-types", Summary: "Follow-up types: built-in and the tenant's own", Resp: followUpTypesBody{}, Handler: s.getFollowUpTypes},
 		{Method: "PUT", Path: "/api/v1/settings/followup-types", Summary: "Replace the tenant's own follow-up types", Perm: "followup:administer", Req: followUpTypesBody{}, Resp: followUpTypesBody{}, Handler: s.setFollowUpTypes},
 		{Method: "GET", Path: "/api/v1/settings/lead-mapping", Summary: "The lead conversion field mapping", Perm: "lead:view", Resp: cohort.LeadMapping{}, Handler: s.getLeadMapping},
@@ -97,7 +98,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/customers/{id}/transfer", Summary: "Hand a customer to a new owner", Perm: "customer:transfer", Req: transferRequest{}, Resp: cohort.Customer{}, Handler: s.transferCustomer},
 		{Method: "GET", Path: "/api/v1/customers/{id}/team", Summary: "A customer's team (?history=true for every membership)", Perm: "customer:view", Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjCustomer)},
 		{Method: "PUT", Path: "/api/v1/customers/{id}/team", Summary: "Replace a customer's team", Perm: "customer:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjCustomer)},
-		{Method: "GET", Path: "/api/v1/customers/{id}/timeline", Summary: "A customer's follow-ups and changes, newest first", Perm: "customer:view", Resp: listOf[service.TimelineItem]{}, Handler: s.customerTimeline},
+		{Method: "GET", Path: "/api/v1/customers/{id}/timeline", Summary: "A customer's follow-ups and changes, newest first", Perm: "customer:view", Resp: listOf[service.TimelineItem]{}, Handler: s.timeline(cohort.ObjCustomer)},
 		{Method: "GET", Path: "/api/v1/customers/{id}/next-actions", Summary: "A customer's open next actions, soonest due first", Perm: "customer:view", Resp: listOf[cohort.NextAction]{}, Handler: listByID(s, s.svc.CustomerNextActions)},
 		{Method: "GET", Path: "/api/v1/customers/{id}/duplicates", Summary: "Customers matching this one by name, credit code, phone or email", Perm: "customer:view", Resp: listOf[service.Duplicate]{}, Handler: s.customerDuplicates},
 		{Method: "POST", Path: "/api/v1/customers/{id}/merge", Summary: "Merge a duplicate into this customer, moving every related record", Perm: "customer:edit", Req: mergeRequest{}, Resp: service.MergeResult{}, Handler: s.mergeCustomer},
@@ -131,6 +132,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/opportunities/{id}/stage", Summary: "Move to another stage (entry requirements enforced: 422 names what is missing)", Perm: "opportunity:edit", Req: stageRequest{}, Resp: cohort.Opportunity{}, Handler: patchByID(s, s.moveStage, opportunityVersion)},
 		{Method: "POST", Path: "/api/v1/opportunities/{id}/close", Summary: "Close as won, lost (with reason and competitor) or invalid", Perm: "opportunity:edit", Req: closeRequest{}, Resp: cohort.Opportunity{}, Handler: patchByID(s, s.closeOpportunity, opportunityVersion)},
 		{Method: "GET", Path: "/api/v1/opportunities/{id}/stages", Summary: "Stage history with timestamps", Perm: "opportunity:view", Resp: listOf[cohort.StageEntry]{}, Handler: s.opportunityStages},
+		{Method: "GET", Path: "/api/v1/opportunities/{id}/timeline", Summary: "An opportunity's follow-ups and changes, newest first", Perm: "opportunity:view", Resp: listOf[service.TimelineItem]{}, Handler: s.timeline(cohort.ObjOpportunity)},
 		{Method: "GET", Path: "/api/v1/opportunities/{id}/team", Summary: "An opportunity's team (?history=true)", Perm: "opportunity:view", Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjOpportunity)},
 		{Method: "PUT", Path: "/api/v1/opportunities/{id}/team", Summary: "Replace an opportunity's team", Perm: "opportunity:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjOpportunity)},
 
@@ -147,6 +149,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/projects/{id}/milestones", Summary: "Add a milestone", Perm: "project:edit", Req: milestoneInput{}, Resp: cohort.Project{}, Status: 201, Handler: s.addMilestone},
 		{Method: "POST", Path: "/api/v1/projects/{id}/milestones/{milestone_id}/done", Summary: "Mark a milestone done (now, by me)", Perm: "project:edit", Resp: cohort.Project{}, Handler: s.milestoneDone},
 		{Method: "GET", Path: "/api/v1/projects/{id}/events", Summary: "A project's events with time and person", Perm: "project:view", Resp: listOf[cohort.RecordEvent]{}, Handler: s.recordEvents(cohort.ObjProject)},
+		{Method: "GET", Path: "/api/v1/projects/{id}/timeline", Summary: "A project's changes, newest first", Perm: "project:view", Resp: listOf[service.TimelineItem]{}, Handler: s.timeline(cohort.ObjProject)},
 		{Method: "GET", Path: "/api/v1/projects/{id}/team", Summary: "A project's team (?history=true, ?at=time)", Perm: "project:view", Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjProject)},
 		{Method: "PUT", Path: "/api/v1/projects/{id}/team", Summary: "Replace a project's team", Perm: "project:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjProject)},
 
@@ -160,6 +163,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/tickets/{id}/reopen", Summary: "Reopen a resolved or closed ticket", Perm: "ticket:edit", Req: service.TicketInput{}, Resp: cohort.Ticket{}, Handler: s.ticketAction("reopen")},
 		{Method: "POST", Path: "/api/v1/tickets/{id}/rate", Summary: "Record the customer's satisfaction (1–5) after resolution", Perm: "ticket:edit", Req: service.TicketInput{}, Resp: cohort.Ticket{}, Handler: s.ticketAction("rate")},
 		{Method: "GET", Path: "/api/v1/tickets/{id}/events", Summary: "A ticket's events with time and person", Perm: "ticket:view", Resp: listOf[cohort.RecordEvent]{}, Handler: s.recordEvents(cohort.ObjTicket)},
+		{Method: "GET", Path: "/api/v1/tickets/{id}/timeline", Summary: "A ticket's follow-ups and changes, newest first", Perm: "ticket:view", Resp: listOf[service.TimelineItem]{}, Handler: s.timeline(cohort.ObjTicket)},
 		{Method: "GET", Path: "/api/v1/tickets/{id}/team", Summary: "A ticket's team (?history=true, ?at=time)", Perm: "ticket:view", Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjTicket)},
 		{Method: "PUT", Path: "/api/v1/tickets/{id}/team", Summary: "Replace a ticket's team (a new owner is told)", Perm: "ticket:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjTicket)},
 
@@ -214,6 +218,7 @@ func (s *Server) dealRoutes() []Route {
 			}, dealVersion)},
 			Route{Method: "POST", Path: base + "/{id}/status", Summary: "Move a " + k + " to another status (422 names the allowed moves)", Perm: k + ":edit", Req: statusRequest{}, Resp: cohort.Deal{}, Handler: patchByID(s, s.moveDeal(kind), dealVersion)},
 			Route{Method: "GET", Path: base + "/{id}/events", Summary: "A " + k + "'s events with time and person", Perm: k + ":view", Resp: listOf[cohort.RecordEvent]{}, Handler: s.recordEvents(kind)},
+			Route{Method: "GET", Path: base + "/{id}/timeline", Summary: "A " + k + "'s changes, newest first", Perm: k + ":view", Resp: listOf[service.TimelineItem]{}, Handler: s.timeline(kind)},
 		)
 		if !cohort.Signable(kind) {
 			continue

@@ -243,23 +243,45 @@ type TimelineItem struct {
 	Change   *cohort.AuditEntry `json:"change,omitempty"`
 }
 
-// Timeline returns a customer's follow-ups and changes, newest first.
-func (s *Service) Timeline(ctx context.Context, customerID cohort.ID, limit int) ([]TimelineItem, error) {
-	p, err := s.visibleRecord(ctx, cohort.ObjCustomer, customerID, cohort.ActView)
+// Timeline returns a record's follow-ups and changes, newest first: a
+// customer's every follow-up, an opportunity's or ticket's the follow-ups
+// linked to it, and the audited changes of any record the caller may see.
+func (s *Service) Timeline(ctx context.Context, obj cohort.ObjectType, id cohort.ID, limit int) ([]TimelineItem, error) {
+	ids := []string{id.String()}
+	var linked []cohort.Filter
+	var err error
+	switch obj {
+	case cohort.ObjCustomer:
+		_, err = s.visibleRecord(ctx, obj, id, cohort.ActView)
+		linked = []cohort.Filter{{Field: "customer_id", Op: "eq", Values: ids}}
+	case cohort.ObjOpportunity, cohort.ObjTicket:
+		_, err = s.visibleRecord(ctx, obj, id, cohort.ActView)
+		linked = []cohort.Filter{{Field: "record_type", Op: "eq", Values: []string{string(obj)}}, {Field: "record_id", Op: "eq", Values: ids}}
+	case cohort.ObjContract, cohort.ObjOrder, cohort.ObjProject:
+		_, err = s.visibleRecord(ctx, obj, id, cohort.ActView)
+	case cohort.ObjQuote:
+		_, err = s.FindDeal(ctx, obj, id)
+	case cohort.ObjLead:
+		_, err = s.FindLead(ctx, id)
+	default:
+		err = cohort.Errorf(cohort.ENOTFOUND, "%s has no timeline", obj)
+	}
 	if err != nil {
 		return nil, err
 	}
+	p := cohort.PrincipalFrom(ctx)
 	if limit <= 0 || limit > cohort.MaxLimit {
 		limit = cohort.DefaultLimit
 	}
 	loc := p.Tenant.Location()
-	fs, _, err := store.ListFollowUps(ctx, s.db.Read(), p.Tenant.ID, store.Where{}, cohort.ListQuery{Limit: limit,
-		Filters: []cohort.Filter{{Field: "customer_id", Op: "eq", Values: []string{customerID.String()}}}}, loc)
-	if err != nil {
-		return nil, err
+	var fs []*cohort.FollowUp
+	if linked != nil {
+		if fs, _, err = store.ListFollowUps(ctx, s.db.Read(), p.Tenant.ID, store.Where{}, cohort.ListQuery{Limit: limit, Filters: linked}, loc); err != nil {
+			return nil, err
+		}
 	}
 	changes, _, err := store.ListAudit(ctx, s.db.Read(), p.Tenant.ID, cohort.ListQuery{Limit: limit,
-		Filters: []cohort.Filter{{Field: "object_id", Op: "eq", Values: []string{customerID.String()}}}}, loc)
+		Filters: []cohort.Filter{{Field: "object_id", Op: "eq", Values: ids}}}, loc)
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,8 @@ var FollowUpList = &ListSpec{
 	Fields: map[string]Field{
 		"customer_id": {Column: "f.customer_id", Type: TID},
 		"contact_id":  {Column: "f.contact_id", Type: TID},
+		"record_type": {Column: "f.record_type"},
+		"record_id":   {Column: "f.record_id", Type: TID},
 		"author_id":   {Column: "f.author_id", Type: TID},
 		"type":        {Column: "f.type", Sortable: true},
 		"direction":   {Column: "f.direction"},

@@ -71,14 +71,8 @@ func TestPoolClaimRules(t *testing.T) {
 
 func TestPoolRulesReturnNeglectedCustomers(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
-		clock := &fakeClock{t: time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)}
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		svc := service.New(db, clock, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1})
-		srv := httptest.NewServer(api.New(svc, nil, log, obs.NewRegistry(), api.Options{}))
-		t.Cleanup(srv.Close)
-		e := &env{t: t, db: db, svc: svc, srv: srv}
-		e.tenant, e.admin = e.newTenant("acme", "admin@acme.test")
-		admin := e.login("admin@acme.test", adminPassword)
+		e, clock, admin := poolEnv(t, db, time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC))
+		svc := e.svc
 		admin.must(201, "POST", "/api/v1/pools", map[string]any{"name": "公海", "is_default": true, "no_followup_days": 30,
 			"no_followup_days_by_grade": map[string]int{"A": 60}, "warn_days": 5}, nil)
 		var plain, vip cohort.Customer
@@ -120,14 +114,8 @@ func TestPoolRulesReturnNeglectedCustomers(t *testing.T) {
 
 func TestPoolNoSigningRule(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
-		clock := &fakeClock{t: time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC)}
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		svc := service.New(db, clock, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1, SessionTTL: 3000 * time.Hour})
-		srv := httptest.NewServer(api.New(svc, nil, log, obs.NewRegistry(), api.Options{}))
-		t.Cleanup(srv.Close)
-		e := &env{t: t, db: db, svc: svc, srv: srv}
-		e.tenant, e.admin = e.newTenant("acme", "admin@acme.test")
-		admin := e.login("admin@acme.test", adminPassword)
+		e, clock, admin := poolEnv(t, db, time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC))
+		svc := e.svc
 		admin.must(201, "POST", "/api/v1/pools", map[string]any{"name": "公海", "is_default": true, "no_signing_days": 60, "warn_days": 3}, nil)
 		var c cohort.Customer
 		admin.must(201, "POST", "/api/v1/customers", map[string]any{"name": "久未签约公司"}, &c)
@@ -154,14 +142,8 @@ func TestPoolNoSigningRule(t *testing.T) {
 // a warning is given again once the clock has moved on.
 func TestPoolRulesCountFromOwnership(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
-		clock := &fakeClock{t: time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)}
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		svc := service.New(db, clock, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1, SessionTTL: 3000 * time.Hour})
-		srv := httptest.NewServer(api.New(svc, nil, log, obs.NewRegistry(), api.Options{}))
-		t.Cleanup(srv.Close)
-		e := &env{t: t, db: db, svc: svc, srv: srv}
-		e.tenant, e.admin = e.newTenant("acme", "admin@acme.test")
-		admin := e.login("admin@acme.test", adminPassword)
+		e, clock, admin := poolEnv(t, db, time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC))
+		svc := e.svc
 		if res := admin.do("POST", "/api/v1/pools", map[string]any{"name": "x", "no_opportunity_days": 5, "warn_days": 5}, nil); res.status != 422 ||
 			!strings.Contains(string(res.body), "no_opportunity_days") {
 			t.Fatalf("warning not before the rule's days: %d %s", res.status, res.body)
@@ -233,4 +215,17 @@ func TestPoolRulesCountFromOwnership(t *testing.T) {
 		to(103)
 		run(1, 0) // warned again: the day-60 warning was about the old clock
 	})
+}
+
+// poolEnv is a server on a clock that starts at start, with one tenant whose
+// administrator is logged in for months.
+func poolEnv(t *testing.T, db *store.DB, start time.Time) (*env, *fakeClock, *client) {
+	clock := &fakeClock{t: start}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := service.New(db, clock, log, service.Options{PasswordMemoryKiB: 64, PasswordTime: 1, SessionTTL: 3000 * time.Hour})
+	srv := httptest.NewServer(api.New(svc, nil, log, obs.NewRegistry(), api.Options{}))
+	t.Cleanup(srv.Close)
+	e := &env{t: t, db: db, svc: svc, srv: srv}
+	e.tenant, e.admin = e.newTenant("acme", "admin@acme.test")
+	return e, clock, e.login("admin@acme.test", adminPassword)
 }

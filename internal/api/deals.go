@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/cohortcrm/cohort"
@@ -131,35 +132,14 @@ type installmentInput struct {
 }
 
 func (s *Server) paymentPlans(kind cohort.ObjectType) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if r.Method == http.MethodPost {
-			var in installmentInput
-			if err := decode(r, &in); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			pl := &cohort.PaymentPlan{DueDate: in.DueDate, Amount: in.Amount, Note: in.Note}
-			if err := s.svc.AddInstallment(r.Context(), kind, id, pl); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			respond(w, http.StatusCreated, pl)
-			return
-		}
-		plans, bal, err := s.svc.PaymentPlans(r.Context(), kind, id)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		respond(w, http.StatusOK, planList{Items: plans, Balance: bal})
-	}
+	return nested(s, func(ctx context.Context, id cohort.ID) (any, error) {
+		plans, bal, err := s.svc.PaymentPlans(ctx, kind, id)
+		return planList{Items: plans, Balance: bal}, err
+	}, func(ctx context.Context, id cohort.ID, in installmentInput) (*cohort.PaymentPlan, error) {
+		pl := &cohort.PaymentPlan{DueDate: in.DueDate, Amount: in.Amount, Note: in.Note}
+		return pl, s.svc.AddInstallment(ctx, kind, id, pl)
+	}, nil)
 }
-
 func (s *Server) deleteInstallment(kind cohort.ObjectType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := pathID(r, "id")
@@ -190,33 +170,13 @@ type paymentInput struct {
 }
 
 func (s *Server) payments(kind cohort.ObjectType) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if r.Method == http.MethodPost {
-			var in paymentInput
-			if err := decode(r, &in); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			pay := &cohort.Payment{PlanID: in.PlanID, ReceivedDate: in.ReceivedDate, Amount: in.Amount, Method: in.Method, Reference: in.Reference, Note: in.Note}
-			if err := s.svc.RecordPayment(r.Context(), kind, id, pay); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			respond(w, http.StatusCreated, pay)
-			return
-		}
-		pays, err := s.svc.Payments(r.Context(), kind, id)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		respond(w, http.StatusOK, cohort.Page[cohort.Payment]{Items: pays})
-	}
+	return nested(s, func(ctx context.Context, id cohort.ID) (any, error) {
+		pays, err := s.svc.Payments(ctx, kind, id)
+		return cohort.Page[cohort.Payment]{Items: pays}, err
+	}, func(ctx context.Context, id cohort.ID, in paymentInput) (*cohort.Payment, error) {
+		pay := &cohort.Payment{PlanID: in.PlanID, ReceivedDate: in.ReceivedDate, Amount: in.Amount, Method: in.Method, Reference: in.Reference, Note: in.Note}
+		return pay, s.svc.RecordPayment(ctx, kind, id, pay)
+	}, nil)
 }
 
 type reverseRequest struct {
@@ -257,35 +217,14 @@ type invoiceInput struct {
 }
 
 func (s *Server) invoices(kind cohort.ObjectType) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if r.Method == http.MethodPost {
-			var in invoiceInput
-			if err := decode(r, &in); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			inv := &cohort.Invoice{Number: in.Number, Amount: in.Amount, IssuedDate: in.IssuedDate, Note: in.Note}
-			if err := s.svc.IssueInvoice(r.Context(), kind, id, inv); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			respondVersioned(w, http.StatusCreated, inv, inv.Version)
-			return
-		}
-		invs, err := s.svc.Invoices(r.Context(), kind, id)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		respond(w, http.StatusOK, cohort.Page[cohort.Invoice]{Items: invs})
-	}
+	return nested(s, func(ctx context.Context, id cohort.ID) (any, error) {
+		invs, err := s.svc.Invoices(ctx, kind, id)
+		return cohort.Page[cohort.Invoice]{Items: invs}, err
+	}, func(ctx context.Context, id cohort.ID, in invoiceInput) (*cohort.Invoice, error) {
+		inv := &cohort.Invoice{Number: in.Number, Amount: in.Amount, IssuedDate: in.IssuedDate, Note: in.Note}
+		return inv, s.svc.IssueInvoice(ctx, kind, id, inv)
+	}, func(i *cohort.Invoice) int { return i.Version })
 }
-
 func (s *Server) voidInvoice(kind cohort.ObjectType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := pathID(r, "id")

@@ -45,6 +45,45 @@ func listByID[T any](s *Server, list func(context.Context, cohort.ID) ([]T, erro
 	}
 }
 
+// nested serves GET and POST on a record's sub-collection (a contract's
+// installments, payments, invoices): GET answers what list returns; POST
+// decodes an In, adds it and answers 201 with what was added (with its ETag
+// when version is given).
+func nested[In, T any](s *Server, list func(context.Context, cohort.ID) (any, error), add func(context.Context, cohort.ID, In) (*T, error),
+	version func(*T) int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if r.Method != http.MethodPost {
+			out, err := list(r.Context(), id)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			respond(w, http.StatusOK, out)
+			return
+		}
+		var in In
+		if err := decode(r, &in); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		v, err := add(r.Context(), id, in)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if version != nil {
+			respondVersioned(w, http.StatusCreated, v, version(v))
+			return
+		}
+		respond(w, http.StatusCreated, v)
+	}
+}
+
 // patchByID serves PATCH .../{id}, and the POST actions of a record (move
 // to a stage, close, change status): the If-Match version and a body of U go
 // to update.

@@ -227,8 +227,10 @@ if (problem) {
       await page.locator('[data-testid="pool-create"]').click()
       await fill(page, 'pool-form-name', pool)
       await fill(page, 'pool-form-limit', '3')
+      await fill(page, 'pool-form-no-opp', '60')
       await page.locator('[data-testid="pool-form-submit"]').click()
-      await page.locator(`[data-testid="pool-tab"][data-name="${pool}"]`).waitFor()
+      await page.locator(`[data-testid="pool-tab"][data-name="${pool}"]`).click()
+      await page.locator('[data-testid="pool-rule-no-opp"]', { hasText: '60' }).waitFor()
 
       await page.goto(customerUrl)
       await page.locator('[data-testid="customer-release"]').click()

@@ -204,7 +204,8 @@ export interface Pool {
   department_ids: string[]
   no_followup_days: number
   no_followup_days_by_grade: Record<string, number>
-  no_signing_days?: number
+  no_signing_days: number
+  no_opportunity_days: number
   warn_days: number
   daily_claim_limit: number
   max_owned: number

@@ -387,6 +387,7 @@ export interface Project {
   completed_at: string | null
   note: string
   owner_id: string | null
+  created_by: string | null
   milestones: Milestone[] | null
   version: number
   created_at: string

@@ -302,7 +302,7 @@ if (problem) {
       await page.locator('[data-testid="record-projects-table"] [data-testid="record-project-link"]', { hasText: name }).waitFor()
     })
 
-    test('custom fields: filled on the opportunity edit form and the contact form, shown on the records', async () => {
+    test('custom fields: filled on the opportunity edit, contact and lead forms, shown on the records', async () => {
       const { page } = b
       const oppKey = `risk_${runId}`
       const contactKey = `hobby_${runId}`
@@ -349,6 +349,30 @@ if (problem) {
       const contacts = await apiCall(page, 'GET', `/api/v1/customers/${customer.id}/contacts`)
       assert.equal(contacts.items.find((x) => x.name === `钱工${runId}`)?.custom?.[contactKey], '羽毛球')
       await screenshot(page, 'lifecycle-contact-custom')
+
+      // A lead's custom value changes through its edit dialog (PATCH merges it).
+      const leadKey = `budget_${runId}`
+      await apiCall(page, 'POST', '/api/v1/custom-fields', {
+        object_type: 'lead',
+        key: leadKey,
+        label_zh: `预算级别${runId}`,
+        label_en: `Budget ${runId}`,
+        type: 'single',
+        options: ['充足', '一般', '紧张'],
+      })
+      const lead = await apiCall(page, 'POST', '/api/v1/leads', { name: `孙经理${runId}`, company: `E2E特征线索${runId}公司` })
+      await navigate(page, 'nav-leads')
+      const leadRow = page.locator('[data-testid="leads-table"] .el-table__row', { hasText: lead.company })
+      await leadRow.waitFor()
+      await leadRow.locator('[data-testid="lead-row-edit"]').click()
+      await selectOption(page, `cf-${leadKey}`, '紧张')
+      await page.locator('[data-testid="lead-form-save"]').click()
+      await dialogsClosed(page)
+      await leadRow.locator('.el-table__expand-icon').click()
+      await page.locator(`[data-testid="lead-custom-${lead.id}"] [data-testid="cfv-${leadKey}"]`, { hasText: '紧张' }).waitFor()
+      const savedLead = await apiCall(page, 'GET', `/api/v1/leads/${lead.id}`)
+      assert.equal(savedLead.custom[leadKey], '紧张')
+      assert.equal(savedLead.version, lead.version + 1)
     })
 
     test('the lifecycle pages in English', async () => {

@@ -88,6 +88,8 @@ type LeadUpdate struct {
 	Source   *string `json:"source"`
 	Status   *string `json:"status"`
 	Note     *string `json:"note"`
+	// Custom holds changed custom field values (null removes a key).
+	Custom *json.RawMessage `json:"custom"`
 }
 
 // LeadMapping says which lead field fills which field of the customer,

@@ -91,6 +91,13 @@ func (s *Service) UpdateLead(ctx context.Context, id cohort.ID, upd cohort.LeadU
 		if l.Status == "converted" {
 			return cohort.Errorf(cohort.EINVALID, "status: a lead becomes converted by converting it")
 		}
+		if upd.Custom != nil {
+			custom, err := s.checkCustom(ctx, tx, cohort.ObjLead, prev.Custom, *upd.Custom)
+			if err != nil {
+				return err
+			}
+			l.Custom = custom
+		}
 		if err := l.Validate(); err != nil {
 			return err
 		}

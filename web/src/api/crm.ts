@@ -123,10 +123,12 @@ export interface Contact {
   email: string
   wechat: string
   is_primary: boolean
+  /** Custom field values (业务特征) by key. */
+  custom?: Record<string, unknown> | null
   version: number
 }
 
-export type ContactInput = Pick<Contact, 'name' | 'title' | 'phone' | 'email' | 'wechat' | 'is_primary'>
+export type ContactInput = Pick<Contact, 'name' | 'title' | 'phone' | 'email' | 'wechat' | 'is_primary'> & { custom?: Record<string, unknown> }
 
 export interface TeamMember {
   id: string
@@ -308,6 +310,8 @@ export interface Opportunity {
   forecast_category: string
   status: 'open' | 'won' | 'lost' | 'invalid'
   owner_id: string | null
+  /** Custom field values (业务特征) by key. */
+  custom?: Record<string, unknown> | null
   version: number
   created_at: string
   updated_at: string
@@ -319,6 +323,7 @@ export interface OpportunityInput {
   name: string
   amount?: number
   expected_close_date?: string
+  custom?: Record<string, unknown>
 }
 
 export const opportunities = {

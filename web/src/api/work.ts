@@ -72,6 +72,8 @@ export interface Lead {
   customer_id: string | null
   contact_id: string | null
   opportunity_id: string | null
+  /** Custom field values (业务特征) by key. */
+  custom?: Record<string, unknown> | null
   version: number
   created_at: string
   updated_at: string
@@ -79,6 +81,7 @@ export interface Lead {
 
 export type LeadInput = Pick<Lead, 'name' | 'company' | 'title' | 'phone' | 'email' | 'province' | 'city' | 'industry' | 'source' | 'note'> & {
   status?: LeadStatus
+  custom?: Record<string, unknown>
 }
 
 export interface ConvertLeadInput {
@@ -149,7 +152,11 @@ export type CloseOutcome = 'won' | 'lost' | 'invalid'
 
 export const opportunityDetail = {
   get: (id: string) => api.get<OpportunityDetail>(`${V1}/opportunities/${id}`),
-  update: (id: string, body: Partial<OpportunityInput> & { lines?: OppLine[]; competitor?: string; source?: string }, version: number) =>
+  update: (
+    id: string,
+    body: Partial<OpportunityInput> & { lines?: OppLine[]; competitor?: string; source?: string; custom?: Record<string, unknown> },
+    version: number,
+  ) =>
     api.patch<OpportunityDetail>(`${V1}/opportunities/${id}`, body, version),
   close: (id: string, body: { outcome: CloseOutcome; loss_reason?: string; competitor?: string }, version: number) =>
     api.post<OpportunityDetail>(`${V1}/opportunities/${id}/close`, body, { headers: { 'If-Match': `"v${version}"` } }),
@@ -273,6 +280,9 @@ export function dealApi(kind: DealKind) {
     list: async (q: Query) => page<Deal>(await api.get(base, q)),
     get: (id: string) => api.get<Deal>(`${base}/${id}`),
     create: (body: DealInput) => api.post<Deal>(base, body),
+    /** PATCH with If-Match; lines and discount change only while a draft (409 otherwise). */
+    update: (id: string, body: Partial<Pick<DealInput, 'name' | 'discount' | 'note' | 'start_date' | 'end_date' | 'valid_until' | 'lines'>>, version: number) =>
+      api.patch<Deal>(`${base}/${id}`, body, version),
     move: (id: string, status: string, version: number) =>
       api.post<Deal>(`${base}/${id}/status`, { status }, { headers: { 'If-Match': `"v${version}"` } }),
     plans: async (id: string) => {
@@ -341,6 +351,78 @@ export const tickets = {
     body: { note?: string; resolution?: string; cost?: number; satisfaction?: number; satisfaction_note?: string },
     version?: number,
   ) => api.post<Ticket>(`${V1}/tickets/${id}/${action}`, body, version ? { headers: { 'If-Match': `"v${version}"` } } : {}),
+}
+
+// ---- delivery projects -------------------------------------------------------
+
+export const PROJECT_STATUSES = ['planned', 'in_progress', 'on_hold', 'completed', 'cancelled'] as const
+/** The moves the server allows (cohort.ProjectTransitions), to offer as buttons. */
+export const PROJECT_MOVES: Record<string, string[]> = {
+  planned: ['in_progress', 'cancelled'],
+  in_progress: ['on_hold', 'completed', 'cancelled'],
+  on_hold: ['in_progress', 'cancelled'],
+}
+
+export interface Milestone {
+  id: string
+  project_id: string
+  name: string
+  due_date: string
+  done_at: string | null
+  done_by: string | null
+  created_at: string
+}
+
+export interface Project {
+  id: string
+  number: string
+  name: string
+  customer_id: string
+  customer_name: string
+  deal_id: string | null
+  status: string
+  start_date: string
+  due_date: string
+  started_at: string | null
+  completed_at: string | null
+  note: string
+  owner_id: string | null
+  created_by: string | null
+  milestones: Milestone[] | null
+  version: number
+  created_at: string
+  updated_at: string
+}
+
+export interface ProjectInput {
+  name: string
+  customer_id?: string
+  deal_id?: string
+  start_date?: string
+  due_date?: string
+  note?: string
+}
+
+export interface RecordEvent {
+  event: string
+  from_status: string
+  to_status: string
+  occurred_at: string
+  recorded_at: string
+  user_id: string
+}
+
+export const projects = {
+  list: async (q: Query) => page<Project>(await api.get(`${V1}/projects`, q)),
+  get: (id: string) => api.get<Project>(`${V1}/projects/${id}`),
+  create: (body: ProjectInput) => api.post<Project>(`${V1}/projects`, body),
+  update: (id: string, body: Partial<Pick<ProjectInput, 'name' | 'start_date' | 'due_date' | 'note'>>, version: number) =>
+    api.patch<Project>(`${V1}/projects/${id}`, body, version),
+  move: (id: string, status: string, version: number) =>
+    api.post<Project>(`${V1}/projects/${id}/status`, { status }, { headers: { 'If-Match': `"v${version}"` } }),
+  addMilestone: (id: string, body: { name: string; due_date?: string }) => api.post<Project>(`${V1}/projects/${id}/milestones`, body),
+  milestoneDone: (id: string, milestoneId: string) => api.post<Project>(`${V1}/projects/${id}/milestones/${milestoneId}/done`),
+  events: async (id: string) => items<RecordEvent>(await api.get(`${V1}/projects/${id}/events`)),
 }
 
 // ---- following and saved views ------------------------------------------------

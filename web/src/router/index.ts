@@ -108,6 +108,18 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.capture', perm: ['customer', 'view'] },
       },
       {
+        path: 'projects',
+        name: 'projects',
+        component: () => import('@/views/work/ProjectsView.vue'),
+        meta: { title: 'nav.projects', perm: ['project', 'view'] },
+      },
+      {
+        path: 'projects/:id',
+        name: 'project',
+        component: () => import('@/views/work/ProjectView.vue'),
+        meta: { title: 'nav.projects', perm: ['project', 'view'] },
+      },
+      {
         path: 'tickets',
         name: 'tickets',
         component: () => import('@/views/work/TicketsView.vue'),

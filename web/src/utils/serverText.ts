@@ -47,8 +47,9 @@ function stageRefusal(msg: string): string | null {
   return t('server.stageMissing', { stage: m[2], missing: items.join(t('common.listSep')) })
 }
 
-const statusName = (k: string) => (i18n.global.te(`deals.status.${k}`) ? t(`deals.status.${k}`) : k)
-const kindName = (k: string) => (i18n.global.te(`deals.kinds.${k}`) ? t(`deals.kinds.${k}`) : k)
+const statusName = (k: string) =>
+  i18n.global.te(`deals.status.${k}`) ? t(`deals.status.${k}`) : i18n.global.te(`projects.status.${k}`) ? t(`projects.status.${k}`) : k
+const kindName = (k: string) => (i18n.global.te(`deals.kinds.${k}`) ? t(`deals.kinds.${k}`) : k === 'project' ? t('projects.kind') : k)
 
 /**
  * Refusals about money and document statuses carry amounts in minor units and
@@ -73,6 +74,11 @@ const MONEY_RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Rec
   {
     re: /the (\w+) is (\w+); (payments are received|invoices are issued) once it is signed/,
     key: 'server.needsSigned',
+    args: (m) => ({ kind: kindName(m[1]), status: statusName(m[2]) }),
+  },
+  {
+    re: /the (\w+) is (\w+): its number, lines and discount changed only while a draft/,
+    key: 'server.linesLocked',
     args: (m) => ({ kind: kindName(m[1]), status: statusName(m[2]) }),
   },
   {

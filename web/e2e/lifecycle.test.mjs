@@ -129,6 +129,34 @@ if (problem) {
       await screenshot(page, 'lifecycle-plans')
     })
 
+    test('a payment reversed (冲销): the reason is required, the money is receivable again, the timeline shows it', async () => {
+      const { page } = b
+      const c = await signedContract(`E2E冲销合同${runId}`)
+      await apiCall(page, 'POST', `/api/v1/contracts/${c.id}/payments`, { amount: 300000, method: 'bank_transfer' })
+      await page.goto(`/contracts/${c.id}`)
+      await page.locator('[data-testid="deal-receivable"]', { hasText: '¥7,000' }).waitFor()
+      const row = page.locator('[data-testid="deal-payments"] .el-table__row', { hasText: '¥3,000' })
+      await row.locator('[data-testid="payment-reverse"]').click()
+      const box = page.locator('.el-message-box')
+      await box.waitFor()
+      // An empty reason is refused in the box; nothing is written.
+      await box.locator('.el-button--primary').click()
+      await box.locator('.el-message-box__errormsg').waitFor()
+      await box.locator('input').fill('客户退款')
+      await box.locator('.el-button--primary').click()
+      await page.locator('[data-testid="deal-receivable"]', { hasText: '¥10,000' }).waitFor()
+      await page.locator('[data-testid="payment-reversal"]').waitFor()
+      await row.locator('[data-testid="payment-reversed"]').waitFor()
+      assert.equal(await row.locator('[data-testid="payment-reverse"]').count(), 0, 'a reversed payment offers no second reversal')
+      await page.locator('[data-testid="deal-payments"] .el-table__row', { hasText: '客户退款' }).waitFor()
+      await page.locator('[data-testid="contracts-timeline"]', { hasText: '冲销了回款' }).waitFor()
+      const pays = await apiCall(page, 'GET', `/api/v1/contracts/${c.id}/payments`)
+      assert.equal(pays.items.length, 2)
+      assert.equal(pays.items[1].amount, -300000)
+      assert.equal(pays.items[0].reversed_by, pays.items[1].id)
+      await screenshot(page, 'lifecycle-reversal')
+    })
+
     test('invoices: issue, refuse one above the total, void', async () => {
       const { page } = b
       const c = await signedContract(`E2E开票合同${runId}`)

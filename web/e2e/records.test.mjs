@@ -239,6 +239,10 @@ if (problem) {
       await page.locator('[data-testid="release-submit"]').click()
       // The administrator still sees it, now without an owner.
       await page.locator('[data-testid="customer-owner"]', { hasText: /无负责人/ }).waitFor()
+      // Its pool history says who released it and why.
+      await page.locator('[data-testid="tab-pool"]').click()
+      await page.locator('[data-testid="pool-event"]', { hasText: '客户暂无预算，放回公海' }).waitFor()
+      assert.match(await page.locator('[data-testid="pool-event"]').first().innerText(), /放回公海/)
 
       // The one who released it may not take it straight back: the reason shows.
       await navigate(page, 'nav-pools')

@@ -237,7 +237,7 @@ export const customers = {
     api.post<Customer>(`${V1}/customers/${id}/transfer`, { new_owner_id, keep_old_as, carry }),
   team: (id: string, history = false) => recordTeam.get('customers', id, history),
   setTeam: (id: string, members: TeamInput[]) => recordTeam.set('customers', id, members),
-  timeline: async (id: string, limit = 100) => items<TimelineItem>(await api.get(`${V1}/customers/${id}/timeline`, { limit })),
+  timeline: (id: string, limit = 100) => recordTimeline('customers', id, limit),
   nextActions: async (id: string) => items<NextAction>(await api.get(`${V1}/customers/${id}/next-actions`)),
   contacts: async (id: string) => items<Contact>(await api.get(`${V1}/customers/${id}/contacts`)),
   addContact: (id: string, body: ContactInput) => api.post<Contact>(`${V1}/customers/${id}/contacts`, body),
@@ -332,4 +332,24 @@ export const opportunities = {
   create: (body: OpportunityInput) => api.post<Opportunity>(`${V1}/opportunities`, body),
   move: (id: string, stage: string, version: number) =>
     api.post<Opportunity>(`${V1}/opportunities/${id}/stage`, { stage }, { headers: { 'If-Match': `"v${version}"` } }),
+}
+
+/** A record's follow-ups and changes, newest first (path: customers, opportunities, leads, quotes, contracts, orders, projects, tickets). */
+export async function recordTimeline(path: string, id: string, limit = 100): Promise<TimelineItem[]> {
+  return items<TimelineItem>(await api.get(`${V1}/${path}/${id}/timeline`, { limit }))
+}
+
+/** A customer's movements into and out of pools, newest first. */
+export interface PoolEvent {
+  id: string
+  pool_id: string
+  customer_id: string
+  kind: 'returned' | 'released' | 'claimed' | 'assigned'
+  user_id: string | null
+  actor_id: string | null
+  reason: string
+  at: string
+}
+export async function poolEvents(customerId: string): Promise<PoolEvent[]> {
+  return items<PoolEvent>(await api.get(`${V1}/customers/${customerId}/pool-events`))
 }

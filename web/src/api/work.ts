@@ -260,6 +260,9 @@ export interface Payment {
   method: string
   reference: string
   note: string
+  /** A reversal (冲销) names the payment it cancels; that payment names it back. */
+  reverses_id?: string | null
+  reversed_by?: string | null
 }
 
 export interface Invoice {
@@ -298,6 +301,7 @@ export function dealApi(kind: DealKind) {
     invoice: (id: string, body: { number: string; amount: number; issued_date?: string; note?: string }) =>
       api.post<Invoice>(`${base}/${id}/invoices`, body),
     voidInvoice: (id: string, invoiceId: string) => api.post<Invoice>(`${base}/${id}/invoices/${invoiceId}/void`),
+    reversePayment: (id: string, paymentId: string, reason: string) => api.post<Payment>(`${base}/${id}/payments/${paymentId}/reverse`, { reason }),
   }
 }
 

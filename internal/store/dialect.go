@@ -47,3 +47,12 @@ func LockRow(ctx context.Context, tx *Tx, table string, tenantID, id cohort.ID) 
 	_, err := tx.ExecContext(ctx, "SELECT 1 FROM "+table+" WHERE tenant_id = ? AND id = ? FOR UPDATE", int64(tenantID), int64(id))
 	return err
 }
+
+// greatest is the SQL of the larger of two non-null values: max(a, b) on
+// SQLite, greatest(a, b) on PostgreSQL.
+func greatest(e Engine, a, b string) string {
+	if e == Postgres {
+		return "greatest(" + a + ", " + b + ")"
+	}
+	return "max(" + a + ", " + b + ")"
+}

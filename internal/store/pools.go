@@ -200,19 +200,16 @@ type PoolCandidate struct {
 // transferred is counted from that day: the gap before belonged to someone
 // else.
 func PoolCandidates(ctx context.Context, q Queryer, tenantID cohort.ID, rule PoolRule, cutoff time.Time, limit int) ([]PoolCandidate, error) {
-	greatest := "max"
-	if q.Engine() == Postgres {
-		greatest = "greatest"
-	}
+	e := q.Engine()
 	owned := "COALESCE(c.owned_since, c.created_at)"
 	var clock, extra string
 	switch rule {
 	case RuleNoFollowUp:
-		clock = greatest + "(COALESCE(c.last_followup_at, c.created_at), " + owned + ")"
+		clock = greatest(e, "COALESCE(c.last_followup_at, c.created_at)", owned)
 	case RuleNoSigning:
 		clock, extra = owned, " AND c.first_signed_at IS NULL"
 	case RuleNoOpportunity:
-		clock = greatest + "(" + owned + ", COALESCE((SELECT max(o.created_at) FROM opportunities o WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id), 0))"
+		clock = greatest(e, owned, "COALESCE((SELECT max(o.created_at) FROM opportunities o WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id), 0)")
 	default:
 		return nil, fmt.Errorf("pool candidates: unknown rule %d", rule)
 	}

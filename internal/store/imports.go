@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -180,26 +181,29 @@ func BulkInsertFollowUps(ctx context.Context, tx *Tx, fs []*cohort.FollowUp, now
 		return nil
 	}
 	tenantID := fs[0].TenantID
-	if tx.db.Engine == Postgres {
-		// One statement for the batch: a round trip per customer cost more
-		// than the COPY of the follow-ups.
-		vals := make([]string, 0, len(latest))
-		args := make([]any, 0, 2*len(latest)+1)
-		for id, at := range latest {
-			vals = append(vals, "(CAST(? AS BIGINT), CAST(? AS BIGINT))")
-			args = append(args, int64(id), at)
+	// One statement per 5,000 customers, on both engines: a statement per
+	// customer was half of a SQLite batch, and on PostgreSQL a round trip
+	// each cost more than the COPY of the follow-ups. Ids in order, so that
+	// concurrent writers lock customers in the same order.
+	ids := make([]cohort.ID, 0, len(latest))
+	for id := range latest {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	const per = 5000
+	for start := 0; start < len(ids); start += per {
+		chunk := ids[start:min(start+per, len(ids))]
+		args := make([]any, 0, 2*len(chunk)+1)
+		for _, id := range chunk {
+			args = append(args, int64(id), latest[id])
 		}
 		args = append(args, int64(tenantID))
-		_, err := tx.ExecContext(ctx, `UPDATE customers c SET last_followup_at = v.at FROM (VALUES `+strings.Join(vals, ",")+`) AS v (id, at)
-			WHERE c.tenant_id = ? AND c.id = v.id AND (c.last_followup_at IS NULL OR c.last_followup_at < v.at)`, args...)
+		vals := strings.TrimSuffix(strings.Repeat("(CAST(? AS BIGINT), CAST(? AS BIGINT)),", len(chunk)), ",")
+		_, err := tx.ExecContext(ctx, `WITH v (id, at) AS (VALUES `+vals+`)
+			UPDATE customers SET last_followup_at = v.at FROM v
+			WHERE customers.tenant_id = ? AND customers.id = v.id
+			AND (customers.last_followup_at IS NULL OR customers.last_followup_at < v.at)`, args...)
 		if err != nil {
-			return fmt.Errorf("move last follow-up: %w", err)
-		}
-		return nil
-	}
-	for id, at := range latest {
-		if _, err := tx.ExecContext(ctx, `UPDATE customers SET last_followup_at = ? WHERE tenant_id = ? AND id = ?
-			AND (last_followup_at IS NULL OR last_followup_at < ?)`, at, int64(tenantID), int64(id), at); err != nil {
 			return fmt.Errorf("move last follow-up: %w", err)
 		}
 	}
@@ -225,22 +229,23 @@ func CustomerRefs(ctx context.Context, q Queryer, tenantID cohort.ID, nameKeys, 
 	if len(nameKeys) == 0 && len(codes) == 0 {
 		return nil, nil
 	}
-	var ors []string
-	args := []any{int64(tenantID)}
-	if len(nameKeys) > 0 {
-		ors = append(ors, "c.name_key IN ("+placeholders(len(nameKeys))+")")
-		for _, k := range nameKeys {
-			args = append(args, k)
+	// One SELECT per column, joined by UNION: each can use its index (an OR
+	// of two IN lists read every customer of the tenant on PostgreSQL).
+	var parts []string
+	var args []any
+	for _, part := range []struct {
+		col  string
+		vals []string
+	}{{"c.name_key", nameKeys}, {"c.credit_code", codes}} {
+		if len(part.vals) == 0 {
+			continue
 		}
+		in, inArgs := inList(q.Engine(), part.col, part.vals)
+		w := And(Where{"c.tenant_id = ? AND " + in, append([]any{int64(tenantID)}, inArgs...)}, scope)
+		parts = append(parts, "SELECT c.id, c.name, c.name_key, c.credit_code, c.owner_id, c.department_id FROM customers c WHERE "+w.SQL)
+		args = append(args, w.Args...)
 	}
-	if len(codes) > 0 {
-		ors = append(ors, "c.credit_code IN ("+placeholders(len(codes))+")")
-		for _, k := range codes {
-			args = append(args, k)
-		}
-	}
-	w := And(Where{"c.tenant_id = ? AND (" + strings.Join(ors, " OR ") + ")", args}, scope)
-	rows, err := q.QueryContext(ctx, "SELECT c.id, c.name, c.name_key, c.credit_code, c.owner_id, c.department_id FROM customers c WHERE "+w.SQL, w.Args...)
+	rows, err := q.QueryContext(ctx, strings.Join(parts, " UNION "), args...)
 	if err != nil {
 		return nil, fmt.Errorf("match customers: %w", err)
 	}
@@ -267,11 +272,8 @@ func ExistingPhonesEmails(ctx context.Context, q Queryer, table string, tenantID
 		if len(part.vals) == 0 {
 			continue
 		}
-		args := []any{int64(tenantID)}
-		for _, v := range part.vals {
-			args = append(args, v)
-		}
-		rows, err := q.QueryContext(ctx, "SELECT "+part.col+" FROM "+table+" WHERE tenant_id = ? AND "+part.col+" IN ("+placeholders(len(part.vals))+")", args...)
+		in, inArgs := inList(q.Engine(), part.col, part.vals)
+		rows, err := q.QueryContext(ctx, "SELECT "+part.col+" FROM "+table+" WHERE tenant_id = ? AND "+in, append([]any{int64(tenantID)}, inArgs...)...)
 		if err != nil {
 			return nil, fmt.Errorf("match %s: %w", table, err)
 		}
@@ -328,6 +330,23 @@ func UsersInScope(ctx context.Context, q Queryer, tenantID cohort.ID, access coh
 		out[id] = true
 	}
 	return out, rows.Err()
+}
+
+// inList is "col IN (the values)". On PostgreSQL the values go as one
+// array: an IN list of a thousand parameters is compared value by value
+// against every row the plan reads (no hashing, unlike a constant list),
+// which made an import's duplicate check grow with the table (0.7 s per
+// batch at 40 k customers); a subquery over the array is hashed or drives
+// the index.
+func inList(e Engine, col string, vals []string) (string, []any) {
+	if e == Postgres {
+		return col + " IN (SELECT unnest(CAST(? AS text[])))", []any{vals}
+	}
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	return col + " IN (" + placeholders(len(vals)) + ")", args
 }
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }

@@ -87,23 +87,36 @@ func (s *Service) customerImport(ctx context.Context, p *cohort.Principal, imp *
 				return err
 			}
 			team := make([]cohort.TeamMember, len(cs))
-			docs := make([]search.Doc, len(cs))
+			docs := make([]search.Prepared, len(cs))
 			audit := make([]*cohort.AuditEntry, len(cs))
 			for i, c := range cs {
 				team[i] = cohort.TeamMember{RecordType: cohort.ObjCustomer, RecordID: c.ID, UserID: c.OwnerID, Role: cohort.RoleOwner,
 					Access: cohort.AccessWrite, ShareBP: cohort.FullShare, AddedBy: p.User.ID}
-				docs[i] = customerDoc(c)
+				docs[i] = preparedDoc(batch[i].doc, customerDoc(c))
 				audit[i] = s.importAudit(p, imp, cohort.ObjCustomer, c.ID, now)
 			}
 			if err := store.BulkOpenMemberships(ctx, tx, p.Tenant.ID, team, now); err != nil {
 				return err
 			}
-			if err := search.IndexNew(ctx, tx, docs); err != nil {
+			if err := search.IndexPrepared(ctx, tx, docs); err != nil {
 				return err
 			}
 			return store.BulkInsertAudit(ctx, tx, audit)
 		},
+		prepare: func(c *cohort.Customer) search.Prepared { return search.Prepare(s.db.Engine, customerDoc(c)) },
 	}, nil
+}
+
+// preparedDoc is the prepared form of doc: pre, made from the same record
+// before it had its id, with the id and times doc has now; or, with no pre,
+// doc as it is (IndexPrepared makes it).
+func preparedDoc(pre *search.Prepared, doc search.Doc) search.Prepared {
+	if pre == nil {
+		return search.Prepared{Doc: doc}
+	}
+	out := *pre
+	out.Doc = doc
+	return out
 }
 
 // customerRefs resolves the customer cells of rows (a name or a credit
@@ -340,17 +353,18 @@ func (s *Service) leadImport(ctx context.Context, p *cohort.Principal, imp *coho
 			if err := store.BulkInsertLeads(ctx, tx, ls, now); err != nil {
 				return err
 			}
-			docs := make([]search.Doc, len(ls))
+			docs := make([]search.Prepared, len(ls))
 			audit := make([]*cohort.AuditEntry, len(ls))
 			for i, l := range ls {
-				docs[i] = leadDoc(l)
+				docs[i] = preparedDoc(batch[i].doc, leadDoc(l))
 				audit[i] = s.importAudit(p, imp, cohort.ObjLead, l.ID, now)
 			}
-			if err := search.IndexNew(ctx, tx, docs); err != nil {
+			if err := search.IndexPrepared(ctx, tx, docs); err != nil {
 				return err
 			}
 			return store.BulkInsertAudit(ctx, tx, audit)
 		},
+		prepare: func(l *cohort.Lead) search.Prepared { return search.Prepare(s.db.Engine, leadDoc(l)) },
 	}, nil
 }
 

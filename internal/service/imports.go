@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/sheet"
 	"github.com/cohortcrm/cohort/internal/store"
 )
@@ -500,6 +501,8 @@ type importRow[T any] struct {
 	rec   *T
 	line  int
 	cells []string
+	// doc is the row's search document made by prepare, if any.
+	doc *search.Prepared
 }
 
 // refusedRow is a row on its way to the error file.
@@ -519,6 +522,9 @@ type objectImport[T any] struct {
 	// transaction (duplicates, the customer a row names); it returns the
 	// reasons of refused rows by index.
 	match func(ctx context.Context, q store.Queryer, batch []importRow[T]) (map[int][]string, error)
+	// prepare, if set, makes a checked row's search document ahead of
+	// write, while the previous batch commits (not in a dry run).
+	prepare func(r *T) search.Prepared
 	// write stores a batch with everything the one-record path writes.
 	write func(ctx context.Context, tx *store.Tx, batch []importRow[T], now time.Time) error
 }
@@ -612,7 +618,7 @@ func runRows[T any](ctx context.Context, s *Service, imp *cohort.Import, x *shee
 	var readErr error // set before batches is closed
 	go func() {
 		defer close(batches)
-		readErr = readBatches(readCtx, r, imp.RowsRead, x, oi, bound, batches)
+		readErr = readBatches(readCtx, r, imp.RowsRead, x, oi, bound, !imp.DryRun, batches)
 	}()
 	for b := range batches {
 		if err := commitBatch(ctx, s, imp, ef, oi, b.rows, b.refused); err != nil {
@@ -637,7 +643,7 @@ type parsedBatch[T any] struct {
 // readBatches parses the rows after the first skip (committed by an earlier
 // run of the job) and sends them in batches of importBatch. It returns the
 // reader's error, if any.
-func readBatches[T any](ctx context.Context, r sheet.Reader, skip int64, x *sheetCtx, oi *objectImport[T], bound []int, out chan<- parsedBatch[T]) error {
+func readBatches[T any](ctx context.Context, r sheet.Reader, skip int64, x *sheetCtx, oi *objectImport[T], bound []int, prepare bool, out chan<- parsedBatch[T]) error {
 	var b parsedBatch[T]
 	send := func() bool {
 		select {
@@ -664,7 +670,12 @@ func readBatches[T any](ctx context.Context, r sheet.Reader, skip int64, x *shee
 		if len(reasons) > 0 {
 			b.refused = append(b.refused, refusedRow{r.Line(), slices.Clone(cells), reasons})
 		} else {
-			b.rows = append(b.rows, importRow[T]{rec, r.Line(), slices.Clone(cells)})
+			row := importRow[T]{rec: rec, line: r.Line(), cells: slices.Clone(cells)}
+			if prepare && oi.prepare != nil {
+				doc := oi.prepare(rec)
+				row.doc = &doc
+			}
+			b.rows = append(b.rows, row)
 		}
 		if len(b.rows)+len(b.refused) == importBatch && !send() {
 			return nil

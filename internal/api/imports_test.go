@@ -559,6 +559,23 @@ func TestExportScopeAndFormulas(t *testing.T) {
 		if len(frows) != 1 || frows[0]["客户"] != "'@SUM(1+1)" || frows[0]["跟进方式"] != "电话" || frows[0]["跟进时间"] != "2026-01-05 10:00" || frows[0]["跟进人"] != "Alice" {
 			t.Errorf("follow-up export %v", frows)
 		}
+		// The import moved the customer's last follow-up time when it ended.
+		var list struct {
+			Items []struct {
+				Name           string  `json:"name"`
+				LastFollowUpAt *string `json:"last_followup_at"`
+			} `json:"items"`
+		}
+		alice.do("GET", "/api/v1/customers?view=mine&limit=50", nil, nil).json(t, &list)
+		moved := false
+		for _, c := range list.Items {
+			if c.Name == "@SUM(1+1)" {
+				moved = c.LastFollowUpAt != nil && strings.HasPrefix(*c.LastFollowUpAt, "2026-01-05")
+			}
+		}
+		if !moved {
+			t.Errorf("last follow-up not moved by the import: %+v", list.Items)
+		}
 	})
 }
 

@@ -371,7 +371,8 @@ func (s *Service) leadImport(ctx context.Context, p *cohort.Principal, imp *coho
 // followUpImport: the customer by name or credit code within the
 // uploader's scope, the author by e-mail or name (the uploader when empty).
 // Imported follow-ups are history: unlike LogFollowUp they neither close
-// nor set next actions.
+// nor set next actions, and they move their customers' last follow-up times
+// once, when the import ends (finishFollowUps), not batch by batch.
 func (s *Service) followUpImport(ctx context.Context, p *cohort.Principal, imp *cohort.Import, x *sheetCtx, fields []*cohort.CustomField) (*objectImport[followUpRow], error) {
 	scope, _, err := s.importScope(ctx, cohort.ObjFollowUp)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/idgen"
 	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/sheet"
 	"github.com/cohortcrm/cohort/internal/store"
@@ -400,7 +401,24 @@ func (s *Service) RunImport(ctx context.Context, job ImportJob, lastAttempt bool
 	imp.Status = cohort.ImportFailed
 	now := s.now()
 	imp.FinishedAt = &now
-	return s.db.WriteTx(context.WithoutCancel(ctx), func(tx *store.Tx) error { return store.SaveImportProgress(ctx, tx, imp, now) })
+	return s.db.WriteTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		if err := finishFollowUps(ctx, tx, imp); err != nil {
+			return err
+		}
+		return store.SaveImportProgress(ctx, tx, imp, now)
+	})
+}
+
+// finishFollowUps moves the last follow-up times of the customers that an
+// import of follow-ups wrote to, once, when it ends (done or failed): all
+// its follow-ups have ids from its start on, whichever run of the job wrote
+// them. A minute of margin covers servers whose clocks differ a little;
+// follow-ups logged meanwhile have moved their customers already.
+func finishFollowUps(ctx context.Context, tx *store.Tx, imp *cohort.Import) error {
+	if imp.ObjectType != cohort.ObjFollowUp || imp.DryRun || imp.StartedAt == nil || imp.RowsOK == 0 {
+		return nil
+	}
+	return store.MoveLastFollowUps(ctx, tx, imp.TenantID, idgen.FirstAt(imp.StartedAt.Add(-time.Minute)))
 }
 
 func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohort.Import) error {
@@ -464,6 +482,9 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 	end := s.now()
 	imp.Status, imp.FinishedAt = cohort.ImportDone, &end
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := finishFollowUps(ctx, tx, imp); err != nil {
+			return err
+		}
 		if err := store.SaveImportProgress(ctx, tx, imp, end); err != nil {
 			return err
 		}

@@ -379,7 +379,17 @@ func (s *Service) followUpImport(ctx context.Context, p *cohort.Principal, imp *
 		return nil, err
 	}
 	refs := newCustomerRefs(p, scope, x)
+	// latest is each customer's latest follow-up of the committed batches:
+	// at most one entry per customer of the tenant, whatever the file's size.
+	latest := map[cohort.ID]int64{}
+	resumed := imp.RowsRead > 0 // earlier runs committed batches this one did not see
 	return &objectImport[followUpRow]{
+		finish: func(ctx context.Context, tx *store.Tx) error {
+			if resumed {
+				return finishFollowUps(ctx, tx, imp)
+			}
+			return store.MoveLastFollowUpsTo(ctx, tx, p.Tenant.ID, latest)
+		},
 		spec: followUpSheet.withCustom(fields),
 		check: func(f *followUpRow, line int) []string {
 			f.TenantID = p.Tenant.ID
@@ -423,6 +433,19 @@ func (s *Service) followUpImport(ctx context.Context, p *cohort.Principal, imp *
 			if err := store.BulkInsertFollowUps(ctx, tx, fs, now); err != nil {
 				return err
 			}
+			batchLatest := map[cohort.ID]int64{}
+			for _, f := range fs {
+				if at := f.OccurredAt.UnixMilli(); at > batchLatest[f.CustomerID] {
+					batchLatest[f.CustomerID] = at
+				}
+			}
+			tx.AfterCommit(func() {
+				for id, at := range batchLatest {
+					if at > latest[id] {
+						latest[id] = at
+					}
+				}
+			})
 			audit := make([]*cohort.AuditEntry, len(fs))
 			for i, f := range fs {
 				audit[i] = s.importAudit(p, imp, cohort.ObjFollowUp, f.ID, now)

@@ -410,10 +410,12 @@ func (s *Service) RunImport(ctx context.Context, job ImportJob, lastAttempt bool
 }
 
 // finishFollowUps moves the last follow-up times of the customers that an
-// import of follow-ups wrote to, once, when it ends (done or failed): all
-// its follow-ups have ids from its start on, whichever run of the job wrote
-// them. A minute of margin covers servers whose clocks differ a little;
-// follow-ups logged meanwhile have moved their customers already.
+// import of follow-ups wrote to when it fails, or when it ends after a run
+// of its job that did not see all its batches (followUpImport's finish
+// remembers them otherwise): all its follow-ups have ids from its start on,
+// whichever run of the job wrote them. A minute of margin covers servers
+// whose clocks differ a little; follow-ups logged meanwhile have moved their
+// customers already.
 func finishFollowUps(ctx context.Context, tx *store.Tx, imp *cohort.Import) error {
 	if imp.ObjectType != cohort.ObjFollowUp || imp.DryRun || imp.StartedAt == nil || imp.RowsOK == 0 {
 		return nil
@@ -450,6 +452,7 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 	if err != nil {
 		return err
 	}
+	var finish func(ctx context.Context, tx *store.Tx) error
 	switch imp.ObjectType {
 	case cohort.ObjCustomer:
 		oi, err := s.customerImport(ctx, p, imp, x, fields)
@@ -475,6 +478,7 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 			return err
 		}
 		err = runRows(ctx, s, imp, x, oi)
+		finish = oi.finish
 	}
 	if err != nil {
 		return err
@@ -482,8 +486,10 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 	end := s.now()
 	imp.Status, imp.FinishedAt = cohort.ImportDone, &end
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
-		if err := finishFollowUps(ctx, tx, imp); err != nil {
-			return err
+		if finish != nil && !imp.DryRun {
+			if err := finish(ctx, tx); err != nil {
+				return err
+			}
 		}
 		if err := store.SaveImportProgress(ctx, tx, imp, end); err != nil {
 			return err
@@ -548,6 +554,8 @@ type objectImport[T any] struct {
 	prepare func(r *T) search.Prepared
 	// write stores a batch with everything the one-record path writes.
 	write func(ctx context.Context, tx *store.Tx, batch []importRow[T], now time.Time) error
+	// finish, if set, runs in the transaction that ends the import.
+	finish func(ctx context.Context, tx *store.Tx) error
 }
 
 // errorFile is an import's error file: CSV of line, reason and the row's

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -176,10 +177,40 @@ func BulkInsertFollowUps(ctx context.Context, tx *Tx, fs []*cohort.FollowUp, now
 		"direction", "occurred_at", "duration_s", "content", "author_id", "department_id", "created_at"}, rows)
 }
 
+// MoveLastFollowUpsTo moves each customer's last follow-up time forward to
+// the time latest gives it, one statement per 5,000 customers.
+func MoveLastFollowUpsTo(ctx context.Context, tx *Tx, tenantID cohort.ID, latest map[cohort.ID]int64) error {
+	ids := make([]cohort.ID, 0, len(latest))
+	for id := range latest {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids) // concurrent writers lock customers in the same order
+	const per = 5000
+	for start := 0; start < len(ids); start += per {
+		chunk := ids[start:min(start+per, len(ids))]
+		args := make([]any, 0, 2*len(chunk)+1)
+		for _, id := range chunk {
+			args = append(args, int64(id), latest[id])
+		}
+		args = append(args, int64(tenantID))
+		vals := strings.TrimSuffix(strings.Repeat("(CAST(? AS BIGINT), CAST(? AS BIGINT)),", len(chunk)), ",")
+		_, err := tx.ExecContext(ctx, `WITH v (id, at) AS (VALUES `+vals+`)
+			UPDATE customers SET last_followup_at = v.at FROM v
+			WHERE customers.tenant_id = ? AND customers.id = v.id
+			AND (customers.last_followup_at IS NULL OR customers.last_followup_at < v.at)`, args...)
+		if err != nil {
+			return fmt.Errorf("move last follow-up: %w", err)
+		}
+	}
+	return nil
+}
+
 // MoveLastFollowUps moves each customer's last follow-up time forward to
 // the latest of its follow-ups whose id is sinceID or more (those an import
 // created since it started), in one statement. Running it twice, or over
-// follow-ups that already moved it, changes nothing.
+// follow-ups that already moved it, changes nothing. It aggregates all those
+// follow-ups, so an import that saw all its batches commit uses
+// MoveLastFollowUpsTo with what it remembered instead.
 func MoveLastFollowUps(ctx context.Context, tx *Tx, tenantID cohort.ID, sinceID int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE customers SET last_followup_at = m.at
 		FROM (SELECT customer_id, max(occurred_at) AS at FROM followups WHERE tenant_id = ? AND id >= ? GROUP BY customer_id) m

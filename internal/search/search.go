@@ -216,17 +216,6 @@ type Scope struct {
 // number of its matches in the whole tenant.
 const ScopeFirstMax = 10000
 
-// scopeFirstMax is ScopeFirstMax on SQLite. PostgreSQL verifies a document
-// in about 0.5 µs and reads a common term's matches through the GIN index
-// slowly (a group leader's search for a city took 250 ms at scale L), so it
-// takes the scope-first plan up to 50,000 documents.
-func scopeFirstMax(e store.Engine) int {
-	if e == store.Postgres {
-		return 50000
-	}
-	return ScopeFirstMax
-}
-
 // alwaysScopeFirst makes tests take the scope-first plan whatever the counts.
 var alwaysScopeFirst = false
 
@@ -263,14 +252,14 @@ func SearchScoped(ctx context.Context, q store.Queryer, engine store.Engine, ten
 		}
 	}
 	if first {
-		// Count at most scopeFirstMax + 1 documents through the scope's index.
+		// Count at most ScopeFirstMax + 1 documents through the scope's index.
 		var n int
-		err := q.QueryRowContext(ctx, "SELECT count(*) FROM ("+scope.Docs.SQL+" LIMIT "+strconv.Itoa(scopeFirstMax(engine)+1)+") n",
+		err := q.QueryRowContext(ctx, "SELECT count(*) FROM ("+scope.Docs.SQL+" LIMIT "+strconv.Itoa(ScopeFirstMax+1)+") n",
 			scope.Docs.Args...).Scan(&n)
 		if err != nil {
 			return nil, fmt.Errorf("search: count the documents in scope: %w", err)
 		}
-		first = n <= scopeFirstMax(engine)
+		first = n <= ScopeFirstMax
 	}
 	var docs *store.Where
 	if first {

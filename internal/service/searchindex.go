@@ -180,12 +180,8 @@ func (s *Service) Search(ctx context.Context, query string, types []string, limi
 			continue // no view permission: the type is left out
 		}
 		allowed = append(allowed, string(st.typ))
-		switch {
-		case a.Scope == cohort.ScopeOwn || a.Scope == cohort.ScopeOwnAndSubordinates || a.Scope == cohort.ScopeDepartment,
-			// A group leader's scope holds tens of thousands of documents:
-			// cheaper to verify than a common term's matches on PostgreSQL
-			// (see search.ScopeFirstMax), not on SQLite.
-			a.Scope == cohort.ScopeDepartmentAndChildren && s.db.Engine == store.Postgres:
+		switch a.Scope {
+		case cohort.ScopeOwn, cohort.ScopeOwnAndSubordinates, cohort.ScopeDepartment:
 			own := store.AccessWhere(a, "s.owner_id", "s.department_id")
 			key := own.SQL + fmt.Sprint(own.Args...)
 			if !seen[key] {

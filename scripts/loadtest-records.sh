@@ -3,7 +3,7 @@
 # opportunities of one salesperson's scope with a filter, full-text search,
 # and logging follow-ups with next actions. Run `cohort demo --scale L` into
 # the database first; the demo users' password is cohort-demo.
-# Usage: scripts/loadtest-records.sh DB [seconds per run, default 10]
+# Usage: [SALES_EMAIL=…] [CONNS=n] scripts/loadtest-records.sh DB [seconds per run, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db=${1:?usage: scripts/loadtest-records.sh DB [seconds]}
@@ -21,10 +21,15 @@ login() { # login EMAIL -> cookie
 	echo "cohort_session=$(awk '$6=="cohort_session"{print $7}' "$tmp/jar")"
 }
 admin=$(login admin@demo.cohort.local)
-# A salesperson with many customers: the owner of the newest owned customer.
+# A salesperson with many customers: the owner of the newest owned customer,
+# or SALES_EMAIL (the engines may order the newest differently, and the
+# owner may be a manager with a wider scope).
 json() { python3 -c "import sys, json; d = json.load(sys.stdin); print($1)"; }
-owner=$(curl -fsS -H "Cookie: $admin" "$base/api/v1/customers?limit=1&filter=owner_id:notnull" | json 'd["items"][0]["owner_id"]')
-email=$(curl -fsS -H "Cookie: $admin" "$base/api/v1/users/$owner" | json 'd["email"]')
+email=${SALES_EMAIL:-}
+if [ -z "$email" ]; then
+	owner=$(curl -fsS -H "Cookie: $admin" "$base/api/v1/customers?limit=1&filter=owner_id:notnull" | json 'd["items"][0]["owner_id"]')
+	email=$(curl -fsS -H "Cookie: $admin" "$base/api/v1/users/$owner" | json 'd["email"]')
+fi
 sales=$(login "$email")
 customers=$(curl -fsS -H "Cookie: $sales" "$base/api/v1/customers?view=mine&limit=200&filter=status:eq:active" | json '",".join(c["id"] for c in d["items"])')
 echo "RESULT salesperson=$email customers_in_sample=$(echo "$customers" | tr ',' '\n' | wc -l)"

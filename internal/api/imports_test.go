@@ -564,6 +564,23 @@ func TestExportScopeAndFormulas(t *testing.T) {
 			frows[1]["跟进方式"] != "直播" {
 			t.Errorf("follow-up export %v", frows)
 		}
+		// The import moved the customer's last follow-up time when it ended.
+		var list struct {
+			Items []struct {
+				Name           string  `json:"name"`
+				LastFollowUpAt *string `json:"last_followup_at"`
+			} `json:"items"`
+		}
+		alice.do("GET", "/api/v1/customers?view=mine&limit=50", nil, nil).json(t, &list)
+		moved := false
+		for _, c := range list.Items {
+			if c.Name == "@SUM(1+1)" {
+				moved = c.LastFollowUpAt != nil && strings.HasPrefix(*c.LastFollowUpAt, "2026-01-05")
+			}
+		}
+		if !moved {
+			t.Errorf("last follow-up not moved by the import: %+v", list.Items)
+		}
 	})
 }
 

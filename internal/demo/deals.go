@@ -49,7 +49,7 @@ type wonDeal struct {
 func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng *rand.Rand, now time.Time) (int, error) {
 	loc := t.Location()
 	sctxProducts := make([]int64, 0, len(demoProducts))
-	err := db.WriteTx(ctx, func(tx *store.Tx) error {
+	err := db.BulkTx(ctx, func(tx *store.Tx) error {
 		for _, p := range demoProducts {
 			pr := &cohort.Product{TenantID: t.ID, Code: p.code, Name: p.name, Unit: p.unit, Price: p.price, Currency: t.Currency, Active: true}
 			if err := store.InsertProduct(ctx, tx, pr, now); err != nil {
@@ -90,7 +90,7 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 	const chunk = 2000
 	for base := 0; base < len(won); base += chunk {
 		part := won[base:min(base+chunk, len(won))]
-		err := db.WriteTx(ctx, func(tx *store.Tx) error {
+		err := db.BulkTx(ctx, func(tx *store.Tx) error {
 			deals := store.NewBulk(tx, "deals", "tenant_id", "id", "kind", "number", "name", "customer_id", "opportunity_id", "status", "currency",
 				"subtotal", "discount", "total", "start_date", "end_date", "signed_at", "signed_date", "signed_by", "owner_id", "department_id",
 				"created_by", "created_at", "updated_at")
@@ -312,7 +312,7 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 		}
 	}
 	// Numbering continues after the demo's numbers.
-	err = db.WriteTx(ctx, func(tx *store.Tx) error {
+	err = db.BulkTx(ctx, func(tx *store.Tx) error {
 		for k, n := range counters {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO doc_counters (tenant_id, kind, year, last) VALUES (?,?,?,?)
 				ON CONFLICT (tenant_id, kind, year) DO UPDATE SET last = excluded.last`, int64(t.ID), k[0].(string), k[1].(int), n); err != nil {
@@ -353,7 +353,7 @@ func leads(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, sc S
 	total := sc.Customers / 4
 	used := map[string]bool{}
 	var docs []search.Doc
-	err = db.WriteTx(ctx, func(tx *store.Tx) error {
+	err = db.BulkTx(ctx, func(tx *store.Tx) error {
 		b := store.NewBulk(tx, "leads", "tenant_id", "id", "name", "company", "title", "phone", "province", "city", "industry", "source",
 			"status", "owner_id", "department_id", "converted_at", "customer_id", "contact_id", "created_at", "updated_at")
 		for i := 0; i < total; i++ {

@@ -101,7 +101,7 @@ func history(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, sc
 	written := 0
 	for base := 0; base < sc.Customers; base += chunk {
 		n := min(chunk, sc.Customers-base)
-		err := db.WriteTx(ctx, func(tx *store.Tx) error {
+		err := db.BulkTx(ctx, func(tx *store.Tx) error {
 			cust := store.NewBulk(tx, "customers", "tenant_id", "id", "name", "name_key", "industry", "province", "city", "source", "grade",
 				"value_quality", "deal_size", "expected_amount", "currency", "status", "lost_reason", "lost_at", "first_signed_at", "owner_id",
 				"department_id", "pool_id", "last_followup_at", "created_by", "created_at", "updated_at")

@@ -60,6 +60,16 @@ func (g *Generator) Next() int64 {
 	return ms<<(nodeBits+seqBits) | g.node<<seqBits | g.seq
 }
 
+// FirstAt returns the smallest ID that any generator makes at t or later
+// (given clocks that agree), for ranges such as "rows created since t".
+func FirstAt(t time.Time) int64 {
+	ms := t.UnixMilli() - epochMs
+	if ms < 0 {
+		return 0
+	}
+	return ms << (nodeBits + seqBits)
+}
+
 // Time returns the creation time encoded in id.
 func Time(id int64) time.Time {
 	return time.UnixMilli(id>>(nodeBits+seqBits) + epochMs).UTC()

@@ -37,3 +37,17 @@ func TestClockStepBackStaysMonotonic(t *testing.T) {
 		t.Fatalf("after a clock step back got %d <= %d", b, a)
 	}
 }
+
+func TestFirstAt(t *testing.T) {
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for _, node := range []int{0, 1, 1023} {
+		g := New(node)
+		g.now = func() time.Time { return at }
+		if id := g.Next(); id < FirstAt(at) || id >= FirstAt(at.Add(time.Millisecond)) {
+			t.Errorf("node %d: id %d outside [%d, %d)", node, id, FirstAt(at), FirstAt(at.Add(time.Millisecond)))
+		}
+	}
+	if FirstAt(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)) != 0 {
+		t.Error("FirstAt before the epoch must be 0")
+	}
+}

@@ -151,7 +151,7 @@ func TestStoredForms(t *testing.T) {
 	if got, want := pgQuery(key, q), `'`+key+`客户' & '`+key+`coh':*`; got != want {
 		t.Errorf("pgQuery = %s, want %s", got, want)
 	}
-	if got, want := pgVector(key, []string{"客"}, []string{"客", "x"}), `'`+key+`客':1A '`+key+`客':2 '`+key+`x':3`; got != want {
+	if got, want := pgVector(key, []string{"客"}, []string{"客", "x"}), `'`+key+`客':1A '`+key+`x':2`; got != want {
 		t.Errorf("pgVector = %s, want %s", got, want)
 	}
 	q, err = ParseQuery("上海恒通科技有限公司 co")

@@ -87,23 +87,36 @@ func (s *Service) customerImport(ctx context.Context, p *cohort.Principal, imp *
 				return err
 			}
 			team := make([]cohort.TeamMember, len(cs))
-			docs := make([]search.Doc, len(cs))
+			docs := make([]search.Prepared, len(cs))
 			audit := make([]*cohort.AuditEntry, len(cs))
 			for i, c := range cs {
 				team[i] = cohort.TeamMember{RecordType: cohort.ObjCustomer, RecordID: c.ID, UserID: c.OwnerID, Role: cohort.RoleOwner,
 					Access: cohort.AccessWrite, ShareBP: cohort.FullShare, AddedBy: p.User.ID}
-				docs[i] = customerDoc(c)
+				docs[i] = preparedDoc(batch[i].doc, customerDoc(c))
 				audit[i] = s.importAudit(p, imp, cohort.ObjCustomer, c.ID, now)
 			}
 			if err := store.BulkOpenMemberships(ctx, tx, p.Tenant.ID, team, now); err != nil {
 				return err
 			}
-			if err := search.IndexNew(ctx, tx, docs); err != nil {
+			if err := search.IndexPrepared(ctx, tx, docs); err != nil {
 				return err
 			}
 			return store.BulkInsertAudit(ctx, tx, audit)
 		},
+		prepare: func(c *cohort.Customer) search.Prepared { return search.Prepare(s.db.Engine, customerDoc(c)) },
 	}, nil
+}
+
+// preparedDoc is the prepared form of doc: pre, made from the same record
+// before it had its id, with the id and times doc has now; or, with no pre,
+// doc as it is (IndexPrepared makes it).
+func preparedDoc(pre *search.Prepared, doc search.Doc) search.Prepared {
+	if pre == nil {
+		return search.Prepared{Doc: doc}
+	}
+	out := *pre
+	out.Doc = doc
+	return out
 }
 
 // customerRefs resolves the customer cells of rows (a name or a credit
@@ -340,31 +353,43 @@ func (s *Service) leadImport(ctx context.Context, p *cohort.Principal, imp *coho
 			if err := store.BulkInsertLeads(ctx, tx, ls, now); err != nil {
 				return err
 			}
-			docs := make([]search.Doc, len(ls))
+			docs := make([]search.Prepared, len(ls))
 			audit := make([]*cohort.AuditEntry, len(ls))
 			for i, l := range ls {
-				docs[i] = leadDoc(l)
+				docs[i] = preparedDoc(batch[i].doc, leadDoc(l))
 				audit[i] = s.importAudit(p, imp, cohort.ObjLead, l.ID, now)
 			}
-			if err := search.IndexNew(ctx, tx, docs); err != nil {
+			if err := search.IndexPrepared(ctx, tx, docs); err != nil {
 				return err
 			}
 			return store.BulkInsertAudit(ctx, tx, audit)
 		},
+		prepare: func(l *cohort.Lead) search.Prepared { return search.Prepare(s.db.Engine, leadDoc(l)) },
 	}, nil
 }
 
 // followUpImport: the customer by name or credit code within the
 // uploader's scope, the author by e-mail or name (the uploader when empty).
 // Imported follow-ups are history: unlike LogFollowUp they neither close
-// nor set next actions.
+// nor set next actions, and they move their customers' last follow-up times
+// once, when the import ends (finishFollowUps), not batch by batch.
 func (s *Service) followUpImport(ctx context.Context, p *cohort.Principal, imp *cohort.Import, x *sheetCtx, fields []*cohort.CustomField) (*objectImport[followUpRow], error) {
 	scope, _, err := s.importScope(ctx, cohort.ObjFollowUp)
 	if err != nil {
 		return nil, err
 	}
 	refs := newCustomerRefs(p, scope, x)
+	// latest is each customer's latest follow-up of the committed batches:
+	// at most one entry per customer of the tenant, whatever the file's size.
+	latest := map[cohort.ID]int64{}
+	resumed := imp.RowsRead > 0 // earlier runs committed batches this one did not see
 	return &objectImport[followUpRow]{
+		finish: func(ctx context.Context, tx *store.Tx) error {
+			if resumed {
+				return finishFollowUps(ctx, tx, imp)
+			}
+			return store.MoveLastFollowUpsTo(ctx, tx, p.Tenant.ID, latest)
+		},
 		spec: followUpSheet.withCustom(fields),
 		check: func(f *followUpRow, line int) []string {
 			f.TenantID = p.Tenant.ID
@@ -408,6 +433,19 @@ func (s *Service) followUpImport(ctx context.Context, p *cohort.Principal, imp *
 			if err := store.BulkInsertFollowUps(ctx, tx, fs, now); err != nil {
 				return err
 			}
+			batchLatest := map[cohort.ID]int64{}
+			for _, f := range fs {
+				if at := f.OccurredAt.UnixMilli(); at > batchLatest[f.CustomerID] {
+					batchLatest[f.CustomerID] = at
+				}
+			}
+			tx.AfterCommit(func() {
+				for id, at := range batchLatest {
+					if at > latest[id] {
+						latest[id] = at
+					}
+				}
+			})
 			audit := make([]*cohort.AuditEntry, len(fs))
 			for i, f := range fs {
 				audit[i] = s.importAudit(p, imp, cohort.ObjFollowUp, f.ID, now)

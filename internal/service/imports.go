@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/idgen"
+	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/sheet"
 	"github.com/cohortcrm/cohort/internal/store"
 )
@@ -54,8 +56,13 @@ const JobImport = "import.run"
 const (
 	// MaxImportBytes is the default largest upload (Options.MaxImportBytes).
 	MaxImportBytes = 200 << 20
-	importBatch    = 1000
 )
+
+// importBatch is the most rows a batch commits at once: 5,000 rows made a
+// batch's fixed costs (commit, statements, a B-tree leaf touched per
+// customer) small beside its rows, and loaded twice as fast as 1,000 on
+// SQLite (follow-ups) and PostgreSQL (customers).
+const importBatch = 5000
 
 // JobQueue enqueues background jobs in the caller's transaction.
 type JobQueue interface {
@@ -394,7 +401,26 @@ func (s *Service) RunImport(ctx context.Context, job ImportJob, lastAttempt bool
 	imp.Status = cohort.ImportFailed
 	now := s.now()
 	imp.FinishedAt = &now
-	return s.db.WriteTx(context.WithoutCancel(ctx), func(tx *store.Tx) error { return store.SaveImportProgress(ctx, tx, imp, now) })
+	return s.db.WriteTx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		if err := finishFollowUps(ctx, tx, imp); err != nil {
+			return err
+		}
+		return store.SaveImportProgress(ctx, tx, imp, now)
+	})
+}
+
+// finishFollowUps moves the last follow-up times of the customers that an
+// import of follow-ups wrote to when it fails, or when it ends after a run
+// of its job that did not see all its batches (followUpImport's finish
+// remembers them otherwise): all its follow-ups have ids from its start on,
+// whichever run of the job wrote them. A minute of margin covers servers
+// whose clocks differ a little; follow-ups logged meanwhile have moved their
+// customers already.
+func finishFollowUps(ctx context.Context, tx *store.Tx, imp *cohort.Import) error {
+	if imp.ObjectType != cohort.ObjFollowUp || imp.DryRun || imp.StartedAt == nil || imp.RowsOK == 0 {
+		return nil
+	}
+	return store.MoveLastFollowUps(ctx, tx, imp.TenantID, idgen.FirstAt(imp.StartedAt.Add(-time.Minute)))
 }
 
 func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohort.Import) error {
@@ -415,6 +441,7 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 	if err != nil {
 		return err
 	}
+	var finish func(ctx context.Context, tx *store.Tx) error
 	switch imp.ObjectType {
 	case cohort.ObjCustomer:
 		oi, err := s.customerImport(ctx, p, imp, x, fields)
@@ -440,6 +467,7 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 			return err
 		}
 		err = runRows(ctx, s, imp, x, oi)
+		finish = oi.finish
 	}
 	if err != nil {
 		return err
@@ -447,6 +475,11 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 	end := s.now()
 	imp.Status, imp.FinishedAt = cohort.ImportDone, &end
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
+		if finish != nil && !imp.DryRun {
+			if err := finish(ctx, tx); err != nil {
+				return err
+			}
+		}
 		if err := store.SaveImportProgress(ctx, tx, imp, end); err != nil {
 			return err
 		}
@@ -484,6 +517,8 @@ type importRow[T any] struct {
 	rec   *T
 	line  int
 	cells []string
+	// doc is the row's search document made by prepare, if any.
+	doc *search.Prepared
 }
 
 // refusedRow is a row on its way to the error file.
@@ -503,8 +538,13 @@ type objectImport[T any] struct {
 	// transaction (duplicates, the customer a row names); it returns the
 	// reasons of refused rows by index.
 	match func(ctx context.Context, q store.Queryer, batch []importRow[T]) (map[int][]string, error)
+	// prepare, if set, makes a checked row's search document ahead of
+	// write, while the previous batch commits (not in a dry run).
+	prepare func(r *T) search.Prepared
 	// write stores a batch with everything the one-record path writes.
 	write func(ctx context.Context, tx *store.Tx, batch []importRow[T], now time.Time) error
+	// finish, if set, runs in the transaction that ends the import.
+	finish func(ctx context.Context, tx *store.Tx) error
 }
 
 // errorFile is an import's error file: CSV of line, reason and the row's
@@ -586,16 +626,59 @@ func runRows[T any](ctx context.Context, s *Service, imp *cohort.Import, x *shee
 		}
 		imp.ErrorsSize = ef.size
 	}
-	skip := imp.RowsRead
-	var batch []importRow[T]
-	var refused []refusedRow
+	// Reading runs one batch ahead of writing: the next batch is parsed and
+	// checked (CPU) while the previous one commits (the database), so on two
+	// cores neither waits for the other. Parsing touches nothing that
+	// writing does (check's state is its own; match and write run here).
+	readCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	batches := make(chan parsedBatch[T], 1)
+	var readErr error // set before batches is closed
+	go func() {
+		defer close(batches)
+		readErr = readBatches(readCtx, r, imp.RowsRead, x, oi, bound, !imp.DryRun, batches)
+	}()
+	for b := range batches {
+		if err := commitBatch(ctx, s, imp, ef, oi, b.rows, b.refused); err != nil {
+			stop()
+			for range batches { // let the reader finish before r closes
+			}
+			return err
+		}
+	}
+	if readErr != nil && ctx.Err() == nil {
+		return readError(readErr, x.zh)
+	}
+	return ctx.Err()
+}
+
+// parsedBatch is a batch read, parsed and checked, waiting to be committed.
+type parsedBatch[T any] struct {
+	rows    []importRow[T]
+	refused []refusedRow
+}
+
+// readBatches parses the rows after the first skip (committed by an earlier
+// run of the job) and sends them in batches of importBatch. It returns the
+// reader's error, if any.
+func readBatches[T any](ctx context.Context, r sheet.Reader, skip int64, x *sheetCtx, oi *objectImport[T], bound []int, prepare bool, out chan<- parsedBatch[T]) error {
+	var b parsedBatch[T]
+	send := func() bool {
+		select {
+		case out <- b:
+			b = parsedBatch[T]{}
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	for r.Next() {
 		cells := r.Row()
 		if emptyRow(cells) {
 			continue
 		}
 		if skip > 0 {
-			skip-- // committed by an earlier run of this job
+			skip--
 			continue
 		}
 		rec, reasons := oi.spec.parse(x, bound, cells)
@@ -603,24 +686,23 @@ func runRows[T any](ctx context.Context, s *Service, imp *cohort.Import, x *shee
 			reasons = oi.check(rec, r.Line())
 		}
 		if len(reasons) > 0 {
-			refused = append(refused, refusedRow{r.Line(), slices.Clone(cells), reasons})
+			b.refused = append(b.refused, refusedRow{r.Line(), slices.Clone(cells), reasons})
 		} else {
-			batch = append(batch, importRow[T]{rec, r.Line(), slices.Clone(cells)})
-		}
-		if len(batch)+len(refused) == importBatch {
-			if err := commitBatch(ctx, s, imp, ef, oi, batch, refused); err != nil {
-				return err
+			row := importRow[T]{rec: rec, line: r.Line(), cells: slices.Clone(cells)}
+			if prepare && oi.prepare != nil {
+				doc := oi.prepare(rec)
+				row.doc = &doc
 			}
-			batch, refused = batch[:0], refused[:0]
+			b.rows = append(b.rows, row)
+		}
+		if len(b.rows)+len(b.refused) == importBatch && !send() {
+			return nil
 		}
 	}
-	if err := commitBatch(ctx, s, imp, ef, oi, batch, refused); err != nil {
-		return err
+	if len(b.rows)+len(b.refused) > 0 && !send() {
+		return nil
 	}
-	if r.Err() != nil {
-		return readError(r.Err(), x.zh)
-	}
-	return nil
+	return r.Err()
 }
 
 // commitBatch commits a batch; should that fail, it commits the rows one

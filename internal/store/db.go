@@ -17,8 +17,9 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "modernc.org/sqlite"             // registers "sqlite"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers "sqlite"
 
 	"github.com/cohortcrm/cohort/internal/idgen"
 )
@@ -61,6 +62,10 @@ func IsPostgresDSN(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// pgDefaults are the session settings of every PostgreSQL connection, unless
+// the URL gives its own (see Open).
+var pgDefaults = map[string]string{"jit": "off", "max_parallel_workers_per_gather": "0"}
+
 // Open opens (and for SQLite creates) the database named by dsn: a file path
 // for SQLite or a postgres:// URL. It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
@@ -72,10 +77,21 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 	if IsPostgresDSN(dsn) {
 		db.Engine = Postgres
 		db.Display = maskDSN(dsn)
-		db.write, err = sql.Open("pgx", dsn)
+		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
+		// Cohort's statements are short and many. With the server's defaults
+		// a search at scale L took 80 ms, of which 30 ms compiled it with JIT
+		// (its estimated cost passes jit_above_cost) and 20 ms started a
+		// parallel worker for 2 ms of work; without either it takes 10 ms.
+		// A URL that names these settings (…&jit=on) keeps its own.
+		for k, v := range pgDefaults {
+			if _, set := cfg.RuntimeParams[k]; !set {
+				cfg.RuntimeParams[k] = v
+			}
+		}
+		db.write = stdlib.OpenDB(*cfg)
 		n := opt.ReadConns
 		if n == 0 {
 			n = 20

@@ -564,7 +564,7 @@ func TestExportScopeAndFormulas(t *testing.T) {
 			frows[1]["跟进方式"] != "直播" {
 			t.Errorf("follow-up export %v", frows)
 		}
-		// The import moved the customer's last follow-up time when it ended.
+		// The import moved the customer's last follow-up time (its latest row, 01-07) when it ended.
 		var list struct {
 			Items []struct {
 				Name           string  `json:"name"`
@@ -575,7 +575,7 @@ func TestExportScopeAndFormulas(t *testing.T) {
 		moved := false
 		for _, c := range list.Items {
 			if c.Name == "@SUM(1+1)" {
-				moved = c.LastFollowUpAt != nil && strings.HasPrefix(*c.LastFollowUpAt, "2026-01-05")
+				moved = c.LastFollowUpAt != nil && strings.HasPrefix(*c.LastFollowUpAt, "2026-01-07")
 			}
 		}
 		if !moved {

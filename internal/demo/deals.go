@@ -98,6 +98,7 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 			plans := store.NewBulk(tx, "payment_plans", "tenant_id", "id", "deal_id", "due_date", "amount", "note", "created_by", "created_at")
 			pays := store.NewBulk(tx, "payments", "tenant_id", "id", "deal_id", "plan_id", "received_date", "amount", "currency", "method", "recorded_by",
 				"created_at", "reverses_id", "note")
+			paidCount := 0
 			invs := store.NewBulk(tx, "invoices", "tenant_id", "id", "deal_id", "number", "amount", "currency", "issued_date", "status", "created_by",
 				"created_at", "updated_at")
 			team := store.NewBulk(tx, "record_team", "tenant_id", "id", "record_type", "record_id", "user_id", "role_key", "access", "share_bp",
@@ -192,9 +193,10 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 							w.ownerID, paid.UnixMilli(), nil, ""); err != nil {
 							return err
 						}
-						// About one payment in a hundred was booked in error and
-						// reversed (冲销) some days later, then received again.
-						if back := paid.AddDate(0, 0, 3+rng.IntN(20)); rng.Float64() < 0.01 && back.Before(now) {
+						// One payment in a hundred was booked in error and reversed
+						// (冲销) some days later, then received again.
+						paidCount++
+						if back := paid.AddDate(0, 0, 3+rng.IntN(20)); paidCount%100 == 42 && back.Before(now) {
 							again := back.AddDate(0, 0, 1+rng.IntN(10))
 							if err := pays.Add(ctx, int64(t.ID), db.NewID(), did, pid, day(back), -amt, t.Currency, method,
 								w.ownerID, back.UnixMilli(), payID, "到账金额与合同不符，冲销后重新入账"); err != nil {

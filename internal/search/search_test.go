@@ -243,6 +243,12 @@ func TestSearchScope(t *testing.T) {
 					t.Errorf("%+v scope first, own documents: %v, want %v", c.access, got, c.want)
 				}
 			}
+			// Narrowed to the scope's departments through the index.
+			if depts, ok := store.AccessDepartments(c.access); ok {
+				if got := sorted(ids(findDepts(t, db, a, "上海", nil, scope, depts, store.Where{}, 0))); !slices.Equal(got, c.want) {
+					t.Errorf("%+v narrowed to departments: %v, want %v", c.access, got, c.want)
+				}
+			}
 		}
 		// A record team is OR-ed in by the caller over d.object_type and d.object_id.
 		own := store.AccessWhere(cohort.Access{TenantID: a, Scope: cohort.ScopeOwn, UserID: 11}, "d.owner_id", "d.department_id")

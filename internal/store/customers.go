@@ -112,6 +112,58 @@ func RecordAccessWhereOn(engine Engine, a cohort.Access, recordType cohort.Objec
 		AND t.valid_to IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?) AND x.tenant_id = t.tenant_id AND x.id = t.record_id)`, args}
 }
 
+// DepartmentIDs returns the ids of the departments of a department or
+// department-and-children scope (see AccessDepartments), read now, and false
+// for any other scope.
+func DepartmentIDs(ctx context.Context, q Queryer, a cohort.Access) ([]cohort.ID, bool, error) {
+	w, ok := AccessDepartments(a)
+	if !ok {
+		return nil, false, nil
+	}
+	rows, err := q.QueryContext(ctx, w.SQL, w.Args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("departments of the scope: %w", err)
+	}
+	defer rows.Close()
+	var ids []cohort.ID
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, false, err
+		}
+		ids = append(ids, cohort.ID(id))
+	}
+	return ids, true, rows.Err()
+}
+
+// RecordAccessWhereDepartments is RecordAccessWhere on PostgreSQL for a
+// department scope whose departments are depts (see DepartmentIDs): the
+// record's department among them, or its id among those of the asker's
+// teams. Both halves are on the record's own row, so the planner ORs the
+// bitmaps of the department index and the primary key and reads each record
+// in scope once, where "id IN (scope UNION ALL team)" probes the primary key
+// once per record of the department. With the ids written out, the planner
+// knows how many records they hold (as a subquery, it chose the stage index
+// and read 40,000 rows). A group leader's opportunities by stage at scale L:
+// 43 ms -> 12 ms (EXPLAIN ANALYZE).
+func RecordAccessWhereDepartments(a cohort.Access, recordType cohort.ObjectType, alias string, depts []cohort.ID, now time.Time) Where {
+	if _, ok := recordTables[recordType]; !ok {
+		return AccessWhere(a, alias+".owner_id", alias+".department_id")
+	}
+	in := "NULL" // no department: the team alone
+	var args []any
+	if len(depts) > 0 {
+		in = strings.TrimSuffix(strings.Repeat("?,", len(depts)), ",")
+		for _, d := range depts {
+			args = append(args, int64(d))
+		}
+	}
+	args = append(args, int64(a.TenantID), string(recordType), int64(a.UserID), ms(now))
+	return Where{`(` + alias + `.department_id IN (` + in + `) OR ` + alias + `.id = ANY (ARRAY(SELECT t.record_id FROM record_team t
+		WHERE t.tenant_id = ? AND t.record_type = ? AND t.user_id = ? AND t.valid_to IS NULL
+		AND (t.expires_at IS NULL OR t.expires_at > ?))))`, args}
+}
+
 // RecordIDIn is RecordAccessWhere over any column holding the record's id,
 // such as f.customer_id for the follow-ups of the customers one may see.
 func RecordIDIn(a cohort.Access, recordType cohort.ObjectType, col string, now time.Time) Where {

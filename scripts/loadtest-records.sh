@@ -3,7 +3,7 @@
 # opportunities of one salesperson's scope with a filter, full-text search,
 # and logging follow-ups with next actions. Run `cohort demo --scale L` into
 # the database first; the demo users' password is cohort-demo.
-# Usage: [SALES_EMAIL=…] [CONNS=n] scripts/loadtest-records.sh DB [seconds per run, default 10]
+# Usage: [SALES_EMAIL=…] [PHONE=digits] [CONNS=n] scripts/loadtest-records.sh DB [seconds per run, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db=${1:?usage: scripts/loadtest-records.sh DB [seconds]}
@@ -41,5 +41,7 @@ run opportunities_mine_open ${CONNS:-8} "$base/api/v1/opportunities?view=mine&fi
 run opportunities_scope_stage ${CONNS:-8} "$base/api/v1/opportunities?filter=stage:eq:negotiation&limit=50"
 run search_two_chars ${CONNS:-8} "$base/api/v1/search?q=%E6%81%92%E9%80%9A&limit=20"
 run search_company ${CONNS:-8} "$base/api/v1/search?q=%E4%B8%8A%E6%B5%B7&limit=20"
+# PHONE: a rare term of digits, e.g. a phone number in the user's scope.
+[ -z "${PHONE:-}" ] || run search_phone ${CONNS:-8} "$base/api/v1/search?q=$PHONE&limit=20"
 echo -n "RESULT step=log_followup_c16 "
 COOKIE=$sales CUSTOMERS=$customers wrk -t2 -c16 -d"${secs}s" -s scripts/wrk/followup.lua "$base" | grep '^RESULT' | sed 's/^RESULT //'

@@ -302,3 +302,51 @@ func TestTenantFollowUpTypes(t *testing.T) {
 		o.alice.must(201, "POST", "/api/v1/followups", body, nil)
 	})
 }
+
+// TestDepartmentScopeWithTeam checks a department-wide scope (the manager's)
+// with a record of another department whose team the manager is on, in
+// lists, details and search: the department's records and the team's, not
+// the other department's.
+func TestDepartmentScopeWithTeam(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		var mine, joined, other cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "上海甲方科技有限公司"}, &mine)
+		o.pre.must(201, "POST", "/api/v1/customers", map[string]any{"name": "上海乙方科技有限公司"}, &joined)
+		o.pre.must(201, "POST", "/api/v1/customers", map[string]any{"name": "上海丙方科技有限公司"}, &other)
+		team := []map[string]any{{"user_id": o.preU.ID, "role": "owner"}, {"user_id": o.mgrU.ID, "role": "customer_success", "access": "read"}}
+		o.pre.must(200, "PUT", "/api/v1/customers/"+joined.ID.String()+"/team", map[string]any{"members": team}, nil)
+		want := map[cohort.ID]bool{mine.ID: true, joined.ID: true}
+		var page cohort.Page[cohort.Customer]
+		o.mgr.must(200, "GET", "/api/v1/customers?limit=200", nil, &page)
+		got := map[cohort.ID]bool{}
+		for _, c := range page.Items {
+			got[c.ID] = true
+		}
+		if len(got) != 2 || !got[mine.ID] || !got[joined.ID] {
+			t.Errorf("manager's customers %v, want %v", got, want)
+		}
+		o.mgr.must(200, "GET", "/api/v1/customers/"+joined.ID.String(), nil, nil)
+		if res := o.mgr.do("GET", "/api/v1/customers/"+other.ID.String(), nil, nil); res.status != 404 {
+			t.Errorf("manager sees another department's customer: %d", res.status)
+		}
+		if res := o.mgr.do("PATCH", "/api/v1/customers/"+joined.ID.String(), map[string]any{"grade": "A"}, nil); res.status != 404 {
+			t.Errorf("read-only member edits: %d", res.status)
+		}
+		var hits struct {
+			Items []struct{ ObjectType, ObjectID string }
+		}
+		o.mgr.must(200, "GET", "/api/v1/search?q=%E4%B8%8A%E6%B5%B7&types=customer", nil, &hits)
+		got = map[cohort.ID]bool{}
+		for _, h := range hits.Items {
+			for _, c := range []cohort.Customer{mine, joined, other} {
+				if h.ObjectID == c.ID.String() {
+					got[c.ID] = true
+				}
+			}
+		}
+		if len(got) != 2 || !got[mine.ID] || !got[joined.ID] || len(hits.Items) != 2 {
+			t.Errorf("manager's search %+v, want %v", hits.Items, want)
+		}
+	})
+}

@@ -208,6 +208,20 @@ type Scope struct {
 	// tens of thousands of documents of which a narrow scope sees a few.
 	// Where still decides what is in scope.
 	Docs store.Where
+	// Departments, when set, is a query returning the ids of departments
+	// such that every document in scope is of one of them or is named by
+	// Team, a query like Docs (perhaps empty) naming the others (those of
+	// records whose team the caller is on). It is for a scope too wide for
+	// Docs, such as a group leader's department and its children (32,000
+	// documents at scale L): when a common term is read through the index,
+	// its matches are first narrowed to these documents through the index on
+	// (tenant_id, department_id), before any document is read. On PostgreSQL
+	// the two indexes are combined (a BitmapAnd of the GIN index and the
+	// department index); on SQLite the documents of the departments are
+	// listed once and each match is looked up among them. Where still decides
+	// what is in scope.
+	Departments store.Where
+	Team        store.Where
 }
 
 // ScopeFirstMax bounds the scope-first plan: verifying the text of a
@@ -216,8 +230,9 @@ type Scope struct {
 // number of its matches in the whole tenant.
 const ScopeFirstMax = 10000
 
-// alwaysScopeFirst makes tests take the scope-first plan whatever the counts.
-var alwaysScopeFirst = false
+// alwaysScopeFirst makes tests take the scope-first plan whatever the counts,
+// and alwaysDepartments the narrowing by Scope.Departments.
+var alwaysScopeFirst, alwaysDepartments = false, false
 
 // SearchScoped is Search with a Scope that may name the documents in scope
 // (see Scope.Docs). The hits are the same whichever plan is taken, but for
@@ -235,9 +250,9 @@ func SearchScoped(ctx context.Context, q store.Queryer, engine store.Engine, ten
 	if err != nil {
 		return nil, err
 	}
-	first := false
-	if scope.Docs.SQL != "" {
-		first = true
+	first, wide := false, false
+	if scope.Docs.SQL != "" || scope.Departments.SQL != "" {
+		common := true
 		if engine == store.SQLite {
 			// A rare term is cheaper through the index: count its matches in
 			// the tenant, up to rankWindow. (On PostgreSQL the count would
@@ -248,8 +263,13 @@ func SearchScoped(ctx context.Context, q store.Queryer, engine store.Engine, ten
 			if err != nil {
 				return nil, fmt.Errorf("search: count the matches: %w", err)
 			}
-			first = m > rankWindow || alwaysScopeFirst
+			common = m > rankWindow
 		}
+		first = scope.Docs.SQL != "" && (common || alwaysScopeFirst)
+		// On SQLite, listing a department's documents costs more than
+		// reading a rare term's few matches; on PostgreSQL the BitmapAnd is
+		// cheap either way (a rare term's bitmap is small).
+		wide = scope.Departments.SQL != "" && (common || alwaysDepartments)
 	}
 	if first {
 		// Count at most ScopeFirstMax + 1 documents through the scope's index.
@@ -261,11 +281,13 @@ func SearchScoped(ctx context.Context, q store.Queryer, engine store.Engine, ten
 		}
 		first = n <= ScopeFirstMax
 	}
-	var docs *store.Where
+	var docs, depts, team *store.Where
 	if first {
 		docs = &scope.Docs
+	} else if wide {
+		depts, team = &scope.Departments, &scope.Team
 	}
-	stmt, args, err := searchSQL(engine, tenantID, pq, types, scope.Where, docs, limit)
+	stmt, args, err := searchSQL(engine, tenantID, pq, types, scope.Where, docs, depts, team, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -294,8 +316,9 @@ func SearchScoped(ctx context.Context, q store.Queryer, engine store.Engine, ten
 
 // searchSQL builds the statement of Search and its arguments: through the
 // index, or, when docs is set, scope first (read the documents docs names and
-// verify the terms in their text).
-func searchSQL(engine store.Engine, tenantID cohort.ID, pq Query, types []string, scope store.Where, docs *store.Where, limit int) (string, []any, error) {
+// verify the terms in their text). Through the index, depts and team (see
+// Scope.Departments), when set, narrow the matches before any is read.
+func searchSQL(engine store.Engine, tenantID cohort.ID, pq Query, types []string, scope store.Where, docs, depts, team *store.Where, limit int) (string, []any, error) {
 	key := tenantKey(tenantID)
 	d := dialects[engine]
 	if d == nil {
@@ -345,6 +368,34 @@ func searchSQL(engine store.Engine, tenantID cohort.ID, pq Query, types []string
 		stmt += d.score + " AS score, d.updated_at AS updated_at"
 		stmt += " FROM search_fts JOIN search_docs d ON d.tenant_id = ? AND d.id = search_fts.rowid WHERE search_fts MATCH ?"
 		args = append(args, int64(tenantID), ftsQuery(key, pq))
+	}
+	if docs == nil && depts != nil {
+		if engine == store.Postgres {
+			// = ANY (ARRAY(...)), not IN (...): an array can be read through
+			// an index, so that the planner ANDs the department index's
+			// bitmap (and the primary key's, for the team) with the GIN's.
+			stmt += " AND (d.department_id = ANY (ARRAY(" + depts.SQL + "))"
+			args = append(args, depts.Args...)
+			if team != nil && team.SQL != "" {
+				stmt += " OR d.id = ANY (ARRAY(" + team.SQL + "))"
+				args = append(args, team.Args...)
+			}
+		} else {
+			// The unary + keeps the subqueries from driving FTS5 (a lookup of
+			// the term per document in scope); SQLite lists each once, the
+			// departments' through the covering index on (tenant_id,
+			// department_id, id), and looks every match up in the list before
+			// reading its document. Two INs, not one over a UNION, which would
+			// sort the ids twice.
+			stmt += " AND (+search_fts.rowid IN (SELECT s.id FROM search_docs s WHERE s.tenant_id = ? AND s.department_id IN (" +
+				depts.SQL + "))"
+			args = append(append(args, int64(tenantID)), depts.Args...)
+			if team != nil && team.SQL != "" {
+				stmt += " OR +search_fts.rowid IN (" + team.SQL + ")"
+				args = append(args, team.Args...)
+			}
+		}
+		stmt += ")"
 	}
 	if len(types) > 0 {
 		stmt += " AND d.object_type IN (" + strings.TrimSuffix(strings.Repeat("?,", len(types)), ",") + ")"

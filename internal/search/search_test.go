@@ -66,6 +66,21 @@ func findFirst(t testing.TB, db *store.DB, tenant cohort.ID, q string, types []s
 	return hits
 }
 
+// findDepts is find through the index narrowed to the documents of
+// departments depts and those team names (see search.Scope.Departments):
+// scope still decides.
+func findDepts(t testing.TB, db *store.DB, tenant cohort.ID, q string, types []string, scope, depts, team store.Where, limit int) []search.Hit {
+	t.Helper()
+	search.AlwaysDepartments(true)
+	defer search.AlwaysDepartments(false)
+	hits, err := search.SearchScoped(context.Background(), db.Read(), db.Engine, tenant, q, types,
+		search.Scope{Where: scope, Departments: depts, Team: team}, limit)
+	if err != nil {
+		t.Fatalf("search %q narrowed to departments: %v", q, err)
+	}
+	return hits
+}
+
 // tenantDocs names every document of a tenant, for the scope-first plan.
 func tenantDocs(tenant cohort.ID) store.Where {
 	return store.Where{SQL: "SELECT s.id FROM search_docs s WHERE s.tenant_id = ?", Args: []any{int64(tenant)}}
@@ -228,6 +243,12 @@ func TestSearchScope(t *testing.T) {
 					t.Errorf("%+v scope first, own documents: %v, want %v", c.access, got, c.want)
 				}
 			}
+			// Narrowed to the scope's departments through the index.
+			if depts, ok := store.AccessDepartments(c.access); ok {
+				if got := sorted(ids(findDepts(t, db, a, "上海", nil, scope, depts, store.Where{}, 0))); !slices.Equal(got, c.want) {
+					t.Errorf("%+v narrowed to departments: %v, want %v", c.access, got, c.want)
+				}
+			}
 		}
 		// A record team is OR-ed in by the caller over d.object_type and d.object_id.
 		own := store.AccessWhere(cohort.Access{TenantID: a, Scope: cohort.ScopeOwn, UserID: 11}, "d.owner_id", "d.department_id")
@@ -289,7 +310,7 @@ func TestSearchProperty(t *testing.T) {
 			var docs []search.Doc
 			for i := range n {
 				d := search.Doc{TenantID: tenant, ObjectType: types[r.IntN(len(types))],
-					ObjectID: cohort.ID(ti*100000 + i + 1), OwnerID: cohort.ID(ti*100000 + i + 1),
+					ObjectID: cohort.ID(ti*100000 + i + 1), OwnerID: cohort.ID(ti*100000 + i + 1), DepartmentID: cohort.ID(1 + i%3),
 					Title: randomText(r, 1+r.IntN(4)), Text: randomText(r, r.IntN(10)),
 					UpdatedAt: t0.Add(time.Duration(r.IntN(1e6)) * time.Second)}
 				docs = append(docs, d)
@@ -329,6 +350,42 @@ func TestSearchProperty(t *testing.T) {
 					first := findFirst(t, db, tenant, q, []string{typ}, store.Where{}, tenantDocs(tenant), search.MaxLimit)
 					if a, b := sorted(ids(first)), sorted(slices.Clone(exp)); !slices.Equal(a, b) {
 						t.Errorf("tenant %d, %q, %s scope first: hits %v, want %v", ti, q, typ, a, b)
+					}
+					// Narrowed to departments 1 and 2 and a "team" of every
+					// seventh record: the records of the scope, whichever
+					// plan.
+					deptOf := func(id cohort.ID) cohort.ID {
+						for _, rc := range recs[ti] {
+							if rc.doc.ObjectID == id {
+								return rc.doc.DepartmentID
+							}
+						}
+						return 0
+					}
+					inScope := func(id cohort.ID) bool { return deptOf(id) != 3 || id%7 == 0 }
+					scope := store.Where{SQL: "d.department_id IN (1, 2) OR d.object_id % 7 = 0"}
+					depts := store.Where{SQL: "SELECT CAST(? AS BIGINT) UNION ALL SELECT CAST(? AS BIGINT)", Args: []any{1, 2}}
+					team := store.Where{SQL: "SELECT s.id FROM search_docs s WHERE s.tenant_id = ? AND s.object_id % 7 = 0", Args: []any{int64(tenant)}}
+					var expScope []cohort.ID
+					for _, id := range exp {
+						if inScope(id) {
+							expScope = append(expScope, id)
+						}
+					}
+					for _, tm := range []store.Where{team, {}} {
+						want := expScope
+						if tm.SQL == "" { // no team: the departments alone
+							want = nil
+							for _, id := range exp {
+								if deptOf(id) != 3 {
+									want = append(want, id)
+								}
+							}
+						}
+						got := findDepts(t, db, tenant, q, []string{typ}, scope, depts, tm, search.MaxLimit)
+						if a, b := sorted(ids(got)), sorted(slices.Clone(want)); !slices.Equal(a, b) {
+							t.Errorf("tenant %d, %q, %s narrowed to departments (team %t): hits %v, want %v", ti, q, typ, tm.SQL != "", a, b)
+						}
 					}
 					if len(exp) >= search.MaxLimit {
 						t.Fatalf("%q: %d records of type %s match; the test needs fewer than %d", q, len(exp), typ, search.MaxLimit)

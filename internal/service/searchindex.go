@@ -171,6 +171,10 @@ func (s *Service) Search(ctx context.Context, query string, types []string, limi
 	var docArgs []any
 	seen := map[string]bool{}
 	narrow, team := true, false
+	// depts names the departments of a department-wide scope, when every
+	// type has the same one (see search.Scope.Departments).
+	var depts store.Where
+	deptsKey, wide := "", true
 	for _, st := range searchable {
 		if len(want) > 0 && !want[string(st.typ)] {
 			continue
@@ -180,6 +184,16 @@ func (s *Service) Search(ctx context.Context, query string, types []string, limi
 			continue // no view permission: the type is left out
 		}
 		allowed = append(allowed, string(st.typ))
+		if dw, ok := store.AccessDepartments(a); !ok {
+			wide = false
+		} else if key := dw.SQL + fmt.Sprint(dw.Args...); deptsKey == "" {
+			depts, deptsKey = dw, key
+		} else if key != deptsKey {
+			wide = false
+		}
+		if st.team != "" {
+			team = true
+		}
 		switch a.Scope {
 		case cohort.ScopeOwn, cohort.ScopeOwnAndSubordinates, cohort.ScopeDepartment:
 			own := store.AccessWhere(a, "s.owner_id", "s.department_id")
@@ -189,7 +203,6 @@ func (s *Service) Search(ctx context.Context, query string, types []string, limi
 				docs = append(docs, "SELECT s.id FROM search_docs s WHERE s.tenant_id = ? AND ("+own.SQL+")")
 				docArgs = append(append(docArgs, int64(p.Tenant.ID)), own.Args...)
 			}
-			team = team || st.team != ""
 		default:
 			narrow = false
 		}
@@ -218,15 +231,26 @@ func (s *Service) Search(ctx context.Context, query string, types []string, limi
 		return []search.Hit{}, nil
 	}
 	scope := search.Scope{Where: store.Where{SQL: strings.Join(ors, " OR "), Args: args}}
-	if narrow && p.User != nil {
+	if p.User != nil && (narrow || wide) {
+		// The documents of records whose team the caller is on: CROSS JOIN
+		// keeps SQLite reading the memberships first.
+		var teamDocs store.Where
 		if team {
-			// CROSS JOIN keeps SQLite reading the memberships first.
-			docs = append(docs, `SELECT s.id FROM record_team t CROSS JOIN search_docs s
+			teamDocs = store.Where{SQL: `SELECT s.id FROM record_team t CROSS JOIN search_docs s
 				WHERE t.tenant_id = ? AND t.user_id = ? AND t.valid_to IS NULL
-				AND s.tenant_id = t.tenant_id AND s.object_type = t.record_type AND s.object_id = t.record_id`)
-			docArgs = append(docArgs, int64(p.Tenant.ID), int64(p.User.ID))
+				AND s.tenant_id = t.tenant_id AND s.object_type = t.record_type AND s.object_id = t.record_id`,
+				Args: []any{int64(p.Tenant.ID), int64(p.User.ID)}}
 		}
-		scope.Docs = store.Where{SQL: strings.Join(docs, " UNION "), Args: docArgs}
+		if narrow {
+			if team {
+				docs = append(docs, teamDocs.SQL)
+				docArgs = append(docArgs, teamDocs.Args...)
+			}
+			scope.Docs = store.Where{SQL: strings.Join(docs, " UNION "), Args: docArgs}
+		}
+		if wide {
+			scope.Departments, scope.Team = depts, teamDocs
+		}
 	}
 	return search.SearchScoped(ctx, s.db.Read(), s.db.Engine, p.Tenant.ID, query, allowed, scope, limit)
 }

@@ -74,15 +74,94 @@ var CustomerList = &ListSpec{
 // asker in the record's team, whatever the department. A record type without
 // a team gets the data scope alone.
 //
-// It is written as "id IN (scope UNION team)" rather than "scope OR EXISTS
-// team": an OR across two tables keeps both engines from using an index and
-// turns a salesperson's list into a scan of the whole tenant.
+// It is written as "id IN (scope UNION ALL team)" rather than "scope OR
+// EXISTS team": an OR across two tables keeps both engines from using an
+// index and turns a salesperson's list into a scan of the whole tenant. UNION
+// ALL, not UNION: IN needs no distinct rows, and SQLite made the UNION a merge
+// of both halves in id order, which read a group leader's department
+// (department_and_children) through the table's key, every opportunity of the
+// tenant (85 ms at scale L instead of 18).
 func RecordAccessWhere(a cohort.Access, recordType cohort.ObjectType, alias string, now time.Time) Where {
 	if _, ok := recordTables[recordType]; !ok {
 		// A record type without a team (quotes): the data scope alone.
 		return AccessWhere(a, alias+".owner_id", alias+".department_id")
 	}
 	return RecordIDIn(a, recordType, alias+".id", now)
+}
+
+// RecordAccessWhereOn is RecordAccessWhere for a statement on engine, where
+// alias is a table (not a subquery). On SQLite the records are named by rowid
+// rather than by id: the indexes on owner and department hold the rowid, so
+// each record in scope costs one table seek instead of a seek in the
+// (tenant_id, id) key and another in the table. A group leader's opportunities
+// in scope by stage at scale L (10,000 in his department): 18 ms -> 9 ms.
+func RecordAccessWhereOn(engine Engine, a cohort.Access, recordType cohort.ObjectType, alias string, now time.Time) Where {
+	table, ok := recordTables[recordType]
+	if engine != SQLite || !ok {
+		return RecordAccessWhere(a, recordType, alias, now)
+	}
+	scope := AccessWhere(a, "x.owner_id", "x.department_id")
+	if scope.SQL == "" {
+		return scope
+	}
+	args := append([]any{int64(a.TenantID)}, scope.Args...)
+	args = append(args, int64(a.TenantID), string(recordType), int64(a.UserID), ms(now))
+	// CROSS JOIN keeps SQLite reading the memberships first.
+	return Where{alias + `.rowid IN (SELECT x.rowid FROM ` + table + ` x WHERE x.tenant_id = ? AND (` + scope.SQL + `)
+		UNION ALL SELECT x.rowid FROM record_team t CROSS JOIN ` + table + ` x WHERE t.tenant_id = ? AND t.record_type = ? AND t.user_id = ?
+		AND t.valid_to IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?) AND x.tenant_id = t.tenant_id AND x.id = t.record_id)`, args}
+}
+
+// DepartmentIDs returns the ids of the departments of a department or
+// department-and-children scope (see AccessDepartments), read now, and false
+// for any other scope.
+func DepartmentIDs(ctx context.Context, q Queryer, a cohort.Access) ([]cohort.ID, bool, error) {
+	w, ok := AccessDepartments(a)
+	if !ok {
+		return nil, false, nil
+	}
+	rows, err := q.QueryContext(ctx, w.SQL, w.Args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("departments of the scope: %w", err)
+	}
+	defer rows.Close()
+	var ids []cohort.ID
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, false, err
+		}
+		ids = append(ids, cohort.ID(id))
+	}
+	return ids, true, rows.Err()
+}
+
+// RecordAccessWhereDepartments is RecordAccessWhere on PostgreSQL for a
+// department scope whose departments are depts (see DepartmentIDs): the
+// record's department among them, or its id among those of the asker's
+// teams. Both halves are on the record's own row, so the planner ORs the
+// bitmaps of the department index and the primary key and reads each record
+// in scope once, where "id IN (scope UNION ALL team)" probes the primary key
+// once per record of the department. With the ids written out, the planner
+// knows how many records they hold (as a subquery, it chose the stage index
+// and read 40,000 rows). A group leader's opportunities by stage at scale L:
+// 43 ms -> 12 ms (EXPLAIN ANALYZE).
+func RecordAccessWhereDepartments(a cohort.Access, recordType cohort.ObjectType, alias string, depts []cohort.ID, now time.Time) Where {
+	if _, ok := recordTables[recordType]; !ok {
+		return AccessWhere(a, alias+".owner_id", alias+".department_id")
+	}
+	in := "NULL" // no department: the team alone
+	var args []any
+	if len(depts) > 0 {
+		in = strings.TrimSuffix(strings.Repeat("?,", len(depts)), ",")
+		for _, d := range depts {
+			args = append(args, int64(d))
+		}
+	}
+	args = append(args, int64(a.TenantID), string(recordType), int64(a.UserID), ms(now))
+	return Where{`(` + alias + `.department_id IN (` + in + `) OR ` + alias + `.id = ANY (ARRAY(SELECT t.record_id FROM record_team t
+		WHERE t.tenant_id = ? AND t.record_type = ? AND t.user_id = ? AND t.valid_to IS NULL
+		AND (t.expires_at IS NULL OR t.expires_at > ?))))`, args}
 }
 
 // RecordIDIn is RecordAccessWhere over any column holding the record's id,
@@ -99,7 +178,7 @@ func RecordIDIn(a cohort.Access, recordType cohort.ObjectType, col string, now t
 	args := append([]any{int64(a.TenantID)}, scope.Args...)
 	args = append(args, int64(a.TenantID), string(recordType), int64(a.UserID), ms(now))
 	return Where{col + ` IN (SELECT x.id FROM ` + table + ` x WHERE x.tenant_id = ? AND (` + scope.SQL + `)
-		UNION SELECT t.record_id FROM record_team t WHERE t.tenant_id = ? AND t.record_type = ? AND t.user_id = ? AND t.valid_to IS NULL
+		UNION ALL SELECT t.record_id FROM record_team t WHERE t.tenant_id = ? AND t.record_type = ? AND t.user_id = ? AND t.valid_to IS NULL
 		AND (t.expires_at IS NULL OR t.expires_at > ?))`, args}
 }
 

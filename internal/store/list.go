@@ -382,6 +382,22 @@ func AccessWhere(a cohort.Access, ownerCol, deptCol string) Where {
 	}
 }
 
+// AccessDepartments returns a query of the ids of the departments whose
+// records make up the data scope a, for a department or
+// department-and-children scope, and false for any other scope. With the
+// index on (tenant_id, department_id) it names a wide scope's rows without
+// reading them (see search.Scope.Departments).
+func AccessDepartments(a cohort.Access) (Where, bool) {
+	switch {
+	case a.Scope == cohort.ScopeDepartment && a.DepartmentID != 0:
+		return Where{"SELECT CAST(? AS BIGINT)", []any{int64(a.DepartmentID)}}, true
+	case a.Scope == cohort.ScopeDepartmentAndChildren && a.DepartmentPath != "":
+		return Where{"SELECT dd.id FROM departments dd WHERE dd.tenant_id = ? AND dd.path LIKE ?",
+			[]any{int64(a.TenantID), a.DepartmentPath + "%"}}, true
+	}
+	return Where{}, false
+}
+
 // ms and friends convert between time.Time and stored Unix milliseconds.
 func ms(t time.Time) int64 { return t.UnixMilli() }
 

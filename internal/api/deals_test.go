@@ -601,7 +601,8 @@ func TestProjectMilestones(t *testing.T) {
 		o.pre.must(200, "POST", "/api/v1/projects/"+id(pj.ID)+"/status", map[string]any{"status": "completed"}, &pj)
 		var evs cohort.Page[cohort.RecordEvent]
 		o.alice.must(200, "GET", "/api/v1/projects/"+id(pj.ID)+"/events", nil, &evs)
-		if len(evs.Items) != 3 || evs.Items[2].Event != "completed" || evs.Items[2].UserID != o.preU.ID || pj.CompletedAt == nil {
+		if len(evs.Items) != 4 || evs.Items[2].Event != "milestone_done" || evs.Items[2].UserID != o.preU.ID ||
+			evs.Items[3].Event != "completed" || evs.Items[3].UserID != o.preU.ID || pj.CompletedAt == nil {
 			t.Fatalf("project events %+v", evs.Items)
 		}
 	})

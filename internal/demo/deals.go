@@ -150,11 +150,8 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 						return err
 					}
 				}
-				for _, e := range []struct {
-					ev, from, to string
-					at           time.Time
-				}{{"created", "", "draft", signed.Add(-48 * time.Hour)}, {"signed", "draft", "signed", signed}} {
-					if err := events.Add(ctx, int64(t.ID), db.NewID(), kind, did, e.ev, e.from, e.to, e.at.UnixMilli(), e.at.UnixMilli(), w.ownerID); err != nil {
+				for _, e := range []event{{"created", "", "draft", signed.Add(-48 * time.Hour), w.ownerID}, {"signed", "draft", "signed", signed, w.ownerID}} {
+					if err := events.Add(ctx, int64(t.ID), db.NewID(), kind, did, e.ev, e.from, e.to, e.at.UnixMilli(), e.at.UnixMilli(), e.by); err != nil {
 						return err
 					}
 				}
@@ -249,13 +246,26 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 							}
 						}
 					}
+					// Its events, as the service records them: opened, started,
+					// each milestone done, completed.
+					pevents := []event{{"created", "", "planned", signed, w.ownerID}, {"in_progress", "planned", "in_progress", start, pm}}
 					for k, mname := range milestoneNames {
 						due := start.AddDate(0, k+1, 0)
 						var done, by any
 						if due.Before(now) {
-							done, by = due.Add(-time.Duration(rng.IntN(5*24))*time.Hour).UnixMilli(), pm
+							at := due.Add(-time.Duration(rng.IntN(5*24)) * time.Hour)
+							done, by = at.UnixMilli(), pm
+							pevents = append(pevents, event{"milestone_done", "in_progress", "in_progress", at, pm})
 						}
 						if err := miles.Add(ctx, int64(t.ID), db.NewID(), pid, mname, day(due), done, by, signed.UnixMilli()); err != nil {
+							return err
+						}
+					}
+					if pstatus == "completed" {
+						pevents = append(pevents, event{"completed", "in_progress", "completed", start.AddDate(0, 4, 0), pm})
+					}
+					for _, e := range pevents {
+						if err := events.Add(ctx, int64(t.ID), db.NewID(), "project", pid, e.ev, e.from, e.to, e.at.UnixMilli(), e.at.UnixMilli(), e.by); err != nil {
 							return err
 						}
 					}
@@ -392,4 +402,11 @@ func leads(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, sc S
 		return search.IndexNew(ctx, tx, docs)
 	})
 	return total, err
+}
+
+// event is a record event of the demo history.
+type event struct {
+	ev, from, to string
+	at           time.Time
+	by           int64
 }

@@ -61,6 +61,9 @@ func TestDemoHistoryHoldsTheInvariants(t *testing.T) {
 			(SELECT COALESCE(sum(amount), 0) FROM payments p WHERE p.tenant_id = d.tenant_id AND p.deal_id = d.id)`
 		checks["reversals that do not cancel their payment"] = `SELECT count(*) FROM payments r JOIN payments p ON p.tenant_id = r.tenant_id
 			AND p.id = r.reverses_id WHERE r.tenant_id = ? AND (r.amount <> -p.amount OR r.deal_id <> p.deal_id OR r.received_date < p.received_date)`
+		checks["milestones done without their event"] = `SELECT count(*) FROM project_milestones m WHERE m.tenant_id = ? AND m.done_at IS NOT NULL
+			AND NOT EXISTS (SELECT 1 FROM record_events e WHERE e.tenant_id = m.tenant_id AND e.record_type = 'project'
+			AND e.record_id = m.project_id AND e.event = 'milestone_done' AND e.occurred_at = m.done_at)`
 		checks["plans that do not add up to the total"] = `SELECT count(*) FROM deals d WHERE d.tenant_id = ? AND d.total <>
 			(SELECT COALESCE(sum(amount), 0) FROM payment_plans p WHERE p.tenant_id = d.tenant_id AND p.deal_id = d.id)`
 		checks["resolved tickets without a first response"] = `SELECT count(*) FROM tickets WHERE tenant_id = ? AND resolved_at IS NOT NULL AND first_response_at IS NULL`

@@ -212,7 +212,10 @@ func (s *Service) MilestoneDone(ctx context.Context, projectID, milestoneID coho
 		}
 		now := s.now()
 		m.DoneAt, m.DoneBy = &now, actorID(cohort.PrincipalFrom(ctx))
-		return store.UpdateMilestone(ctx, tx, pj.TenantID, m)
+		if err := store.UpdateMilestone(ctx, tx, pj.TenantID, m); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, cohort.ObjProject, pj.ID, "milestone_done", pj.Status, pj.Status, now)
 	})
 }
 

@@ -639,7 +639,7 @@ func TestQuoteSentLogsFollowUp(t *testing.T) {
 		}
 		f := fs.Items[0]
 		if f.Type != "quote_sent" || f.AuthorID != o.aliceU.ID || f.RecordType != cohort.ObjOpportunity || f.RecordID != opp.ID ||
-			!strings.Contains(f.Content, q.Number) || !strings.Contains(f.Content, "19,800.00") && !strings.Contains(f.Content, "19800.00") {
+			f.Content != "发送报价 "+q.Number+"，金额 19800.00 CNY" {
 			t.Fatalf("quote_sent follow-up %+v", f)
 		}
 		var got cohort.Customer

@@ -104,12 +104,21 @@ func RecordAccessWhereOn(engine Engine, a cohort.Access, recordType cohort.Objec
 	if scope.SQL == "" {
 		return scope
 	}
-	args := append([]any{int64(a.TenantID)}, scope.Args...)
-	args = append(args, int64(a.TenantID), string(recordType), int64(a.UserID), ms(now))
+	args := append(append([]any{int64(a.TenantID)}, scope.Args...), memberArgs(a, recordType, now)...)
 	// CROSS JOIN keeps SQLite reading the memberships first.
 	return Where{alias + `.rowid IN (SELECT x.rowid FROM ` + table + ` x WHERE x.tenant_id = ? AND (` + scope.SQL + `)
-		UNION ALL SELECT x.rowid FROM record_team t CROSS JOIN ` + table + ` x WHERE t.tenant_id = ? AND t.record_type = ? AND t.user_id = ?
-		AND t.valid_to IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?) AND x.tenant_id = t.tenant_id AND x.id = t.record_id)`, args}
+		UNION ALL SELECT x.rowid FROM record_team t CROSS JOIN ` + table + ` x WHERE ` + memberOf + `
+		AND x.tenant_id = t.tenant_id AND x.id = t.record_id)`, args}
+}
+
+// memberOf is the SQL over record_team t of the asker's current, unexpired
+// memberships of records of one type, with memberArgs; every record scope
+// shares it (recordScope in the service narrows it to write access by its
+// "AND t.valid_to IS NULL").
+const memberOf = `t.tenant_id = ? AND t.record_type = ? AND t.user_id = ? AND t.valid_to IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`
+
+func memberArgs(a cohort.Access, recordType cohort.ObjectType, now time.Time) []any {
+	return []any{int64(a.TenantID), string(recordType), int64(a.UserID), ms(now)}
 }
 
 // DepartmentIDs returns the ids of the departments of a department or
@@ -158,10 +167,9 @@ func RecordAccessWhereDepartments(a cohort.Access, recordType cohort.ObjectType,
 			args = append(args, int64(d))
 		}
 	}
-	args = append(args, int64(a.TenantID), string(recordType), int64(a.UserID), ms(now))
+	args = append(args, memberArgs(a, recordType, now)...)
 	return Where{`(` + alias + `.department_id IN (` + in + `) OR ` + alias + `.id = ANY (ARRAY(SELECT t.record_id FROM record_team t
-		WHERE t.tenant_id = ? AND t.record_type = ? AND t.user_id = ? AND t.valid_to IS NULL
-		AND (t.expires_at IS NULL OR t.expires_at > ?))))`, args}
+		WHERE ` + memberOf + `)))`, args}
 }
 
 // RecordIDIn is RecordAccessWhere over any column holding the record's id,
@@ -175,11 +183,9 @@ func RecordIDIn(a cohort.Access, recordType cohort.ObjectType, col string, now t
 	if !ok {
 		return Where{SQL: "1 = 0"} // no such record type: nothing is visible
 	}
-	args := append([]any{int64(a.TenantID)}, scope.Args...)
-	args = append(args, int64(a.TenantID), string(recordType), int64(a.UserID), ms(now))
+	args := append(append([]any{int64(a.TenantID)}, scope.Args...), memberArgs(a, recordType, now)...)
 	return Where{col + ` IN (SELECT x.id FROM ` + table + ` x WHERE x.tenant_id = ? AND (` + scope.SQL + `)
-		UNION ALL SELECT t.record_id FROM record_team t WHERE t.tenant_id = ? AND t.record_type = ? AND t.user_id = ? AND t.valid_to IS NULL
-		AND (t.expires_at IS NULL OR t.expires_at > ?))`, args}
+		UNION ALL SELECT t.record_id FROM record_team t WHERE ` + memberOf + `)`, args}
 }
 
 // RecordAccessOne is RecordAccessWhere for finding one record by its key:

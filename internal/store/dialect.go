@@ -56,3 +56,20 @@ func greatest(e Engine, a, b string) string {
 	}
 	return "max(" + a + ", " + b + ")"
 }
+
+// inList is "col IN (the values)". On PostgreSQL the values go as one
+// array: an IN list of a thousand parameters is compared value by value
+// against every row the plan reads (no hashing, unlike a constant list),
+// which made an import's duplicate check grow with the table (0.7 s per
+// batch at 40 k customers); a subquery over the array is hashed or drives
+// the index.
+func inList(e Engine, col string, vals []string) (string, []any) {
+	if e == Postgres {
+		return col + " IN (SELECT unnest(CAST(? AS text[])))", []any{vals}
+	}
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	return col + " IN (" + placeholders(len(vals)) + ")", args
+}

@@ -49,7 +49,16 @@ func (s *Service) CreateLead(ctx context.Context, l *cohort.Lead) error {
 		if l.Custom, err = s.checkCustom(ctx, tx, cohort.ObjLead, nil, l.Custom); err != nil {
 			return err
 		}
-		if err := store.InsertLead(ctx, tx, l, s.now()); err != nil {
+		now := s.now()
+		created, err := creationTime(p, cohort.ObjLead, &l.CreatedAt, now)
+		if err != nil {
+			return err
+		}
+		l.CreatedAt = created.At
+		if err := store.InsertLead(ctx, tx, l, now); err != nil {
+			return err
+		}
+		if err := s.auditTimes(ctx, tx, cohort.ObjLead, l.ID, now, created); err != nil {
 			return err
 		}
 		if err := s.indexLead(ctx, tx, l); err != nil {

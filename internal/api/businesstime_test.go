@@ -198,6 +198,26 @@ func TestBusinessTime(t *testing.T) {
 			t.Fatalf("backdate audit fields %v", fields)
 		}
 
+		// A lead converted a month ago makes a customer and an opportunity that
+		// began then; dating it needs the backdate permission.
+		var lead, conv cohort.Lead
+		o.admin.must(201, "POST", "/api/v1/leads", map[string]any{"name": "钱先生", "company": "宁波旧线索贸易有限公司", "phone": "13900000001",
+			"created_at": rfc(now.Add(-60 * day))}, &lead)
+		var own cohort.Lead
+		o.alice.must(201, "POST", "/api/v1/leads", map[string]any{"name": "孙女士", "company": "温州新线索贸易有限公司", "phone": "13900000002"}, &own)
+		refused(t, o.alice, 403, "converted_at", "POST", "/api/v1/leads/"+id(own.ID)+"/convert", map[string]any{"converted_at": rfc(now.Add(-time.Minute))})
+		refused(t, o.admin, 422, "converted_at", "POST", "/api/v1/leads/"+id(lead.ID)+"/convert", map[string]any{"converted_at": rfc(now.Add(-61 * day))})
+		convertedAt := now.Add(-30 * day)
+		o.admin.must(200, "POST", "/api/v1/leads/"+id(lead.ID)+"/convert", map[string]any{"converted_at": rfc(convertedAt),
+			"opportunity": map[string]any{"name": "旧线索商机", "amount": 100000}}, &conv)
+		var made cohort.Customer
+		var madeOpp cohort.Opportunity
+		o.admin.must(200, "GET", "/api/v1/customers/"+id(conv.CustomerID), nil, &made)
+		o.admin.must(200, "GET", "/api/v1/opportunities/"+id(conv.OpportunityID), nil, &madeOpp)
+		if conv.ConvertedAt == nil || !conv.ConvertedAt.Equal(convertedAt) || !made.CreatedAt.Equal(convertedAt) || !madeOpp.CreatedAt.Equal(convertedAt) {
+			t.Fatalf("dated conversion: lead %v, customer %v, opportunity %v", conv.ConvertedAt, made.CreatedAt, madeOpp.CreatedAt)
+		}
+
 		// A department move dated in the past splits Alice's events by it.
 		var depts cohort.Page[cohort.Department]
 		o.admin.must(200, "GET", "/api/v1/departments", nil, &depts)

@@ -244,6 +244,7 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 			}
 		}
 		f.AuthorName = p.User.Name
+		s.project(ctx, tx, cohort.ObjCustomer, c.ID) // its next actions and first-signing figures
 		return s.audit(ctx, tx, "create", cohort.ObjFollowUp, f.ID, nil)
 	})
 	return action, err

@@ -55,7 +55,7 @@ func (f Fact) Key() string {
 // Sources are the record types whose projection makes facts. A quote,
 // contract or order is its own source type.
 var Sources = []cohort.ObjectType{cohort.ObjLead, cohort.ObjCustomer, cohort.ObjOpportunity, cohort.ObjQuote, cohort.ObjContract,
-	cohort.ObjOrder, cohort.ObjFollowUp, cohort.ObjTicket, cohort.ObjProject}
+	cohort.ObjOrder, cohort.ObjFollowUp, cohort.ObjTicket, cohort.ObjProject, SourceNextAction}
 
 // IsSource reports whether records of obj make facts.
 func IsSource(obj cohort.ObjectType) bool { return slices.Contains(Sources, obj) }
@@ -80,16 +80,49 @@ func (f *Fact) row(tenantID cohort.ID, id int64) []any {
 		nullID(f.ProductID), nullID(f.ProcessID), f.Stage, f.Attr, ref}
 }
 
+// Source names one source record.
+type Source struct {
+	Type cohort.ObjectType
+	ID   cohort.ID
+	// New says the record was made in this transaction: it has no facts to
+	// delete yet.
+	New bool
+}
+
 // Rewrite replaces the facts of one source record with its projection, in
 // tx. A record that no longer exists leaves no facts.
 func Rewrite(ctx context.Context, tx *store.Tx, t *cohort.Tenant, source cohort.ObjectType, id cohort.ID) error {
-	p := NewProjector(ctx, tx, t)
-	fs, err := p.Project(source, id)
-	if err != nil {
-		return err
+	return RewriteMany(ctx, tx, t, []Source{{Type: source, ID: id}}, nil)
+}
+
+// RewriteMany replaces the facts of the source records with their
+// projection, in tx, with one projector (people's organisation histories
+// read once), one delete per source type and one insert.
+func RewriteMany(ctx context.Context, tx *store.Tx, t *cohort.Tenant, sources []Source, orgs *OrgCache) error {
+	p := NewProjector(ctx, tx, t).WithOrgCache(orgs)
+	var fs []Fact
+	byType := map[cohort.ObjectType][]cohort.ID{}
+	var types []cohort.ObjectType
+	for _, s := range sources {
+		more, err := p.Project(s.Type, s.ID)
+		if err != nil {
+			return err
+		}
+		fs = append(fs, more...)
+		if s.New {
+			continue
+		}
+		if _, ok := byType[s.Type]; !ok {
+			types = append(types, s.Type)
+		}
+		byType[s.Type] = append(byType[s.Type], s.ID)
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id = ?", int64(t.ID), string(source), int64(id)); err != nil {
-		return fmt.Errorf("facts: %w", err)
+	for _, typ := range types {
+		list, args := in(byType[typ])
+		if _, err := tx.ExecContext(ctx, "DELETE FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id IN "+list,
+			append([]any{int64(t.ID), string(typ)}, args...)...); err != nil {
+			return fmt.Errorf("facts: %w", err)
+		}
 	}
 	return insert(ctx, tx, t.ID, fs)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -19,6 +20,34 @@ type Projector struct {
 	t    *cohort.Tenant
 	loc  *time.Location
 	orgs map[cohort.ID][]cohort.OrgAssignment
+	// shared, when set, keeps organisation histories across projectors
+	// (the server's writes); it is cleared whenever a user changes.
+	shared *OrgCache
+}
+
+// OrgCache keeps people's organisation histories for the projections of
+// many transactions. Clear it after any change of a user's organisation.
+type OrgCache struct {
+	mu  sync.Mutex
+	m   map[[2]cohort.ID][]cohort.OrgAssignment
+	gen uint64 // moves on with every Clear: a history read before it is not kept
+}
+
+// NewOrgCache returns an empty cache.
+func NewOrgCache() *OrgCache { return &OrgCache{m: map[[2]cohort.ID][]cohort.OrgAssignment{}} }
+
+// Clear forgets everything.
+func (c *OrgCache) Clear() {
+	c.mu.Lock()
+	c.m = map[[2]cohort.ID][]cohort.OrgAssignment{}
+	c.gen++
+	c.mu.Unlock()
+}
+
+// WithOrgCache has p read organisation histories through c.
+func (p *Projector) WithOrgCache(c *OrgCache) *Projector {
+	p.shared = c
+	return p
 }
 
 // NewProjector returns a projector reading through q.
@@ -78,6 +107,8 @@ func (p *Projector) Project(source cohort.ObjectType, id cohort.ID) ([]Fact, err
 		fs, err = p.ticket(id)
 	case cohort.ObjProject:
 		fs, err = p.project(id)
+	case SourceNextAction:
+		fs, err = p.nextAction(id)
 	default:
 		return nil, fmt.Errorf("facts: %s makes no facts", source)
 	}
@@ -120,13 +151,27 @@ func (p *Projector) departmentAt(user cohort.ID, at time.Time) (cohort.ID, error
 		return 0, nil
 	}
 	spans, ok := p.orgs[user]
+	var gen uint64
+	if !ok && p.shared != nil {
+		p.shared.mu.Lock()
+		spans, ok = p.shared.m[[2]cohort.ID{p.t.ID, user}]
+		gen = p.shared.gen
+		p.shared.mu.Unlock()
+	}
 	if !ok {
 		var err error
 		if spans, err = store.UserOrgHistory(p.ctx, p.q, p.t.ID, user); err != nil {
 			return 0, err
 		}
-		p.orgs[user] = spans
+		if p.shared != nil {
+			p.shared.mu.Lock()
+			if p.shared.gen == gen {
+				p.shared.m[[2]cohort.ID{p.t.ID, user}] = spans
+			}
+			p.shared.mu.Unlock()
+		}
 	}
+	p.orgs[user] = spans
 	if len(spans) == 0 {
 		return 0, nil
 	}
@@ -226,13 +271,45 @@ type signing struct {
 	firstContact time.Time // the earlier of creation and the first follow-up
 }
 
-// nextAction is what a customer's next-action facts are made from.
-type nextAction struct {
-	id, owner cohort.ID
-	plan      string
-	due       time.Time
-	status    string
-	done      *time.Time
+// SourceNextAction is the source type of next actions (下步事务), which have
+// no permission object of their own.
+const SourceNextAction cohort.ObjectType = "next_action"
+
+// nextAction makes a next action's facts: due at the end of its window (n =
+// 1 when it was done by then), and done when it was.
+func (p *Projector) nextAction(id cohort.ID) ([]Fact, error) {
+	var customer, owner int64
+	var plan, status string
+	var due int64
+	var done *int64
+	err := p.q.QueryRowContext(p.ctx, `SELECT customer_id, owner_id, plan_type, due_to, status, done_at FROM next_actions WHERE tenant_id = ? AND id = ?`,
+		int64(p.t.ID), int64(id)).Scan(&customer, &owner, &plan, &due, &status, &done)
+	if errors.Is(err, errNoRows) || status == cohort.ActionCancelled {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("facts: next action: %w", err)
+	}
+	f := p.base("next_action.due", time.UnixMilli(due).UTC())
+	f.CustomerID, f.Attr, f.N = cohort.ID(customer), plan, 0
+	if done != nil && *done <= due {
+		f.N = 1
+	}
+	g, err := p.personal(f, cohort.ID(owner), "author")
+	if err != nil {
+		return nil, err
+	}
+	out := []Fact{g}
+	if status == cohort.ActionDone && done != nil {
+		d := p.base("next_action.done", time.UnixMilli(*done).UTC())
+		d.CustomerID, d.Attr = cohort.ID(customer), plan
+		g, err := p.personal(d, cohort.ID(owner), "author")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
 }
 
 func (p *Projector) customer(id cohort.ID) ([]Fact, error) {
@@ -270,43 +347,18 @@ func (p *Projector) customer(id cohort.ID) ([]Fact, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := p.q.QueryContext(p.ctx, `SELECT id, owner_id, plan_type, due_to, status, done_at FROM next_actions
-		WHERE tenant_id = ? AND customer_id = ? AND status <> 'cancelled' ORDER BY id`, int64(p.t.ID), int64(id))
-	if err != nil {
-		return nil, fmt.Errorf("facts: next actions: %w", err)
-	}
-	var actions []nextAction
-	for rows.Next() {
-		var a nextAction
-		var due int64
-		var done *int64
-		if err := rows.Scan(&a.id, &a.owner, &a.plan, &due, &a.status, &done); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		a.due = time.UnixMilli(due).UTC()
-		if done != nil {
-			d := time.UnixMilli(*done).UTC()
-			a.done = &d
-		}
-		actions = append(actions, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return p.customerFacts(c, tm, first, events, actions)
+	return p.customerFacts(c, tm, first, events)
 }
 
 // NewCustomer returns the facts of a customer just created with its first
-// team (an import): what Project makes of a customer with no signing, pool
-// event or next action yet.
+// team (an import): what Project makes of a customer with no signing or pool
+// event yet.
 func (p *Projector) NewCustomer(c *cohort.Customer, tm []cohort.TeamMember) ([]Fact, error) {
-	fs, err := p.customerFacts(c, tm, nil, nil, nil)
+	fs, err := p.customerFacts(c, tm, nil, nil)
 	return p.sourced(fs, cohort.ObjCustomer, c.ID), err
 }
 
-func (p *Projector) customerFacts(c *cohort.Customer, tm team, first *signing, events []cohort.PoolEvent, actions []nextAction) ([]Fact, error) {
+func (p *Projector) customerFacts(c *cohort.Customer, tm team, first *signing, events []cohort.PoolEvent) ([]Fact, error) {
 	var out []Fact
 	emit := func(f Fact, at time.Time) error {
 		f.CustomerID = c.ID
@@ -344,27 +396,6 @@ func (p *Projector) customerFacts(c *cohort.Customer, tm team, first *signing, e
 			return nil, err
 		}
 		out = append(out, g)
-	}
-	for _, a := range actions {
-		f := p.base("next_action.due", a.due)
-		f.CustomerID, f.Attr, f.RecordType, f.RecordID, f.N = c.ID, a.plan, "next_action", a.id, 0
-		if a.done != nil && !a.done.After(a.due) {
-			f.N = 1
-		}
-		g, err := p.personal(f, a.owner, "author")
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-		if a.status == cohort.ActionDone && a.done != nil {
-			d := p.base("next_action.done", *a.done)
-			d.CustomerID, d.Attr, d.RecordType, d.RecordID = c.ID, a.plan, "next_action", a.id
-			g, err := p.personal(d, a.owner, "author")
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, g)
-		}
 	}
 	return out, nil
 }

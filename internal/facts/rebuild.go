@@ -20,6 +20,7 @@ var sourceTables = map[cohort.ObjectType]struct{ table, where string }{
 	cohort.ObjFollowUp:    {"followups", ""},
 	cohort.ObjTicket:      {"tickets", ""},
 	cohort.ObjProject:     {"projects", ""},
+	SourceNextAction:      {"next_actions", ""},
 }
 
 // batch is how many source records one transaction of a rebuild rewrites.

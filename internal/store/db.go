@@ -262,6 +262,7 @@ type Tx struct {
 	// record touched by several statements).
 	beforeCommit []func() error
 	beforeKeys   map[string]bool
+	locals       map[string]any
 	// conn is the connection a BulkTx runs on (PostgreSQL only), for COPY.
 	conn *sql.Conn
 }
@@ -281,6 +282,21 @@ func (tx *Tx) BeforeCommit(key string, f func() error) {
 	}
 	tx.beforeKeys[key] = true
 	tx.beforeCommit = append(tx.beforeCommit, f)
+}
+
+// Local returns the transaction's value under key, made by make the first
+// time: state that lives as long as the transaction (the records whose facts
+// it must rewrite).
+func (tx *Tx) Local(key string, make func() any) any {
+	if tx.locals == nil {
+		tx.locals = map[string]any{}
+	}
+	v, ok := tx.locals[key]
+	if !ok {
+		v = make()
+		tx.locals[key] = v
+	}
+	return v
 }
 
 // finish runs the work registered with BeforeCommit.

@@ -49,7 +49,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 }
 
 type projectStatusRequest struct {
-	Status string `json:"status"`
+	Status string `json:"status" openapi:"required" example:"in_progress"`
 }
 
 type milestoneInput struct {

@@ -48,7 +48,7 @@ func (s *Server) createPriceList(w http.ResponseWriter, r *http.Request) {
 type dealInput struct {
 	Number        string             `json:"number"`
 	Name          string             `json:"name"`
-	CustomerID    cohort.ID          `json:"customer_id"`
+	CustomerID    cohort.ID          `json:"customer_id" openapi:"required"`
 	ContactID     cohort.ID          `json:"contact_id"`
 	OpportunityID cohort.ID          `json:"opportunity_id"`
 	QuoteID       cohort.ID          `json:"quote_id"`
@@ -98,7 +98,7 @@ func (s *Server) createDeal(kind cohort.ObjectType) http.HandlerFunc {
 }
 
 type statusRequest struct {
-	Status string `json:"status"`
+	Status string `json:"status" openapi:"required" example:"signed"`
 	// SignedAt backdates a signing (contracts and orders); default now.
 	SignedAt *cohortTime `json:"signed_at,omitempty"`
 }
@@ -180,7 +180,7 @@ func (s *Server) payments(kind cohort.ObjectType) http.HandlerFunc {
 }
 
 type reverseRequest struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason" openapi:"required" example:"paid twice"`
 }
 
 func (s *Server) reversePayment(kind cohort.ObjectType) http.HandlerFunc {

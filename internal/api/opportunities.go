@@ -98,7 +98,7 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request) {
 }
 
 type opportunityInput struct {
-	CustomerID        cohort.ID          `json:"customer_id"`
+	CustomerID        cohort.ID          `json:"customer_id" openapi:"required"`
 	ContactID         cohort.ID          `json:"contact_id"`
 	ProcessID         cohort.ID          `json:"process_id"`
 	Name              string             `json:"name"`
@@ -145,12 +145,12 @@ func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request) {
 }
 
 type stageRequest struct {
-	Stage string `json:"stage"`
+	Stage string `json:"stage" openapi:"required" example:"qualify"`
 }
 
 type closeRequest struct {
 	// Outcome is won, lost or invalid.
-	Outcome    string `json:"outcome"`
+	Outcome    string `json:"outcome" openapi:"required" example:"won"`
 	LossReason string `json:"loss_reason"`
 	Competitor string `json:"competitor"`
 }

@@ -57,7 +57,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 }
 
 type passwordSet struct {
-	Password string `json:"password"`
+	Password string `json:"password" openapi:"required" example:"a-new-long-password"`
 }
 
 func (s *Server) setUserPassword(w http.ResponseWriter, r *http.Request) {

@@ -27,6 +27,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	paths := doc["paths"].(map[string]any)
 	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	responses := doc["components"].(map[string]any)["responses"].(map[string]any)
 	opIDs := map[string]bool{}
 	for _, rt := range e.api.Routes() {
 		item, ok := paths[rt.Path].(map[string]any)
@@ -47,6 +48,11 @@ func TestOpenAPIDocument(t *testing.T) {
 		if _, ok := op["responses"].(map[string]any)["default"]; !ok {
 			t.Errorf("%s %s: no problem response", rt.Method, rt.Path)
 		}
+		if !rt.Public {
+			if _, ok := op["responses"].(map[string]any)["401"]; !ok {
+				t.Errorf("%s %s: no 401 response", rt.Method, rt.Path)
+			}
+		}
 		if strings.Contains(rt.Path, "{id}") {
 			found := false
 			for _, p := range op["parameters"].([]any) {
@@ -63,8 +69,13 @@ func TestOpenAPIDocument(t *testing.T) {
 		switch x := v.(type) {
 		case map[string]any:
 			if ref, ok := x["$ref"].(string); ok {
-				name := strings.TrimPrefix(ref, "#/components/schemas/")
-				if _, ok := schemas[name]; !ok || name == ref {
+				found := false
+				if name, ok := strings.CutPrefix(ref, "#/components/schemas/"); ok {
+					_, found = schemas[name]
+				} else if name, ok := strings.CutPrefix(ref, "#/components/responses/"); ok {
+					_, found = responses[name]
+				}
+				if !found {
 					t.Errorf("%s: unresolved $ref %s", where, ref)
 				}
 			}
@@ -79,6 +90,9 @@ func TestOpenAPIDocument(t *testing.T) {
 				}
 			}
 			for k, c := range x {
+				if k == "example" { // a value, not a schema
+					continue
+				}
 				walk(c, where+"/"+k)
 			}
 		case []any:
@@ -89,6 +103,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	walk(doc["paths"], "#/paths")
 	walk(schemas, "#/components/schemas")
+	walk(responses, "#/components/responses")
 	for _, name := range []string{"User", "Department", "PermRole", "BusinessRole", "AuditEntry", "Problem", "UserList"} {
 		if _, ok := schemas[name]; !ok {
 			t.Errorf("schema %s missing", name)

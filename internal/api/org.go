@@ -248,3 +248,33 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	respond(w, http.StatusOK, cohort.Page[*cohort.AuditEntry]{Items: nonNil(es), NextCursor: next})
 }
+
+func tenantVersion(t *cohort.Tenant) int { return t.Version }
+
+func (s *Server) getTenantSettings(w http.ResponseWriter, r *http.Request) {
+	t, err := s.svc.TenantSettings(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respondVersioned(w, http.StatusOK, t, tenantVersion(t))
+}
+
+func (s *Server) updateTenantSettings(w http.ResponseWriter, r *http.Request) {
+	ver, err := ifMatch(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var upd cohort.TenantUpdate
+	if err := decode(r, &upd); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.svc.UpdateTenantSettings(r.Context(), upd, ver)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respondVersioned(w, http.StatusOK, t, tenantVersion(t))
+}

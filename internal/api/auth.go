@@ -89,7 +89,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 }
 
 type tokenRequest struct {
-	Name       string    `json:"name"`
+	Name       string    `json:"name" openapi:"required"`
 	PermRoleID cohort.ID `json:"perm_role_id"`
 	// TTLDays is how long the token lives; 0 means until revoked.
 	TTLDays int `json:"ttl_days"`

@@ -126,7 +126,7 @@ func (s *Server) customerContacts(w http.ResponseWriter, r *http.Request) {
 }
 
 type contactInput struct {
-	Name      string          `json:"name"`
+	Name      string          `json:"name" openapi:"required"`
 	Title     string          `json:"title"`
 	Phone     string          `json:"phone"`
 	Email     string          `json:"email"`

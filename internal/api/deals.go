@@ -8,7 +8,7 @@ import (
 )
 
 type priceListInput struct {
-	Name      string                 `json:"name"`
+	Name      string                 `json:"name" openapi:"required"`
 	Currency  string                 `json:"currency"`
 	ValidFrom string                 `json:"valid_from"`
 	ValidTo   string                 `json:"valid_to"`

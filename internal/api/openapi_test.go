@@ -118,3 +118,67 @@ func TestOpenAPIDocument(t *testing.T) {
 		t.Errorf("document suspiciously small: %d bytes", len(b))
 	}
 }
+
+// TestOpenAPIRequiredFieldsAreRequired: for every route without path
+// parameters, the example body less one field its request schema requires
+// is refused; it names the field, or the whole example is accepted (so the
+// field made the difference). `required` claims only what the server enforces.
+func TestOpenAPIRequiredFieldsAreRequired(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	e := newEnv(t, db)
+	c := e.login("admin@acme.test", adminPassword)
+	anon := &client{e: e, http: e.srv.Client()}
+	var doc map[string]any
+	anon.must(200, "GET", "/api/v1/openapi.json", nil, &doc)
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	checked := 0
+	for _, rt := range e.api.Routes() {
+		if rt.Req == nil || strings.Contains(rt.Path, "{") {
+			continue
+		}
+		op := doc["paths"].(map[string]any)[rt.Path].(map[string]any)[strings.ToLower(rt.Method)].(map[string]any)
+		media := op["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)
+		ref, _ := media["schema"].(map[string]any)["$ref"].(string)
+		schema, _ := schemas[strings.TrimPrefix(ref, "#/components/schemas/")].(map[string]any)
+		req, _ := schema["required"].([]any)
+		who := c
+		if rt.Public {
+			who = anon
+		}
+		var unnamed []string
+		for _, f := range req {
+			body := map[string]any{}
+			for k, v := range media["example"].(map[string]any) {
+				if k != f {
+					body[k] = v
+				}
+			}
+			res := who.do(rt.Method, rt.Path, body, nil)
+			if res.status < 400 || res.status >= 500 {
+				t.Errorf("%s %s without %s: %d %s", rt.Method, rt.Path, f, res.status, truncate(res.body))
+				continue
+			}
+			p := res.problem(t)
+			named := strings.Contains(p.Detail, f.(string))
+			for _, fe := range p.Errors {
+				named = named || fe.Field == f
+			}
+			if named {
+				checked++
+			} else {
+				unnamed = append(unnamed, f.(string))
+			}
+		}
+		if len(unnamed) > 0 { // did the field make the difference?
+			if res := who.do(rt.Method, rt.Path, media["example"], nil); res.status < 400 {
+				checked += len(unnamed)
+			} else {
+				t.Logf("%s %s: the example is refused too (%d), so %v is not shown to be required", rt.Method, rt.Path, res.status, unnamed)
+			}
+		}
+	}
+	t.Logf("%d required fields shown to be required", checked)
+	if checked < 15 {
+		t.Fatalf("only %d required fields shown to be required", checked)
+	}
+}

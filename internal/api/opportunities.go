@@ -11,8 +11,8 @@ import (
 
 type processInput struct {
 	Key    string         `json:"key"`
-	NameZh string         `json:"name_zh"`
-	NameEn string         `json:"name_en"`
+	NameZh string         `json:"name_zh" openapi:"required"`
+	NameEn string         `json:"name_en" openapi:"required"`
 	Stages []cohort.Stage `json:"stages"`
 	Active *bool          `json:"active"`
 }
@@ -62,7 +62,7 @@ func (s *Server) saveProcess(w http.ResponseWriter, r *http.Request) {
 
 type productInput struct {
 	Code       string    `json:"code"`
-	Name       string    `json:"name"`
+	Name       string    `json:"name" openapi:"required"`
 	CategoryID cohort.ID `json:"category_id"`
 	Unit       string    `json:"unit"`
 	Price      int64     `json:"price"`
@@ -207,7 +207,7 @@ func (s *Server) recordTeam(obj cohort.ObjectType) http.HandlerFunc {
 }
 
 type categoryInput struct {
-	Name     string    `json:"name"`
+	Name     string    `json:"name" openapi:"required"`
 	ParentID cohort.ID `json:"parent_id"`
 }
 

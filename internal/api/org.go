@@ -8,10 +8,10 @@ import (
 )
 
 type userCreate struct {
-	Name         string      `json:"name"`
-	Email        string      `json:"email"`
+	Name         string      `json:"name" openapi:"required"`
+	Email        string      `json:"email" openapi:"required"`
 	Phone        string      `json:"phone"`
-	Password     string      `json:"password"`
+	Password     string      `json:"password" openapi:"required"`
 	DepartmentID cohort.ID   `json:"department_id"`
 	ManagerID    cohort.ID   `json:"manager_id"`
 	PermRoleIDs  []cohort.ID `json:"perm_role_ids"`
@@ -93,7 +93,7 @@ func (s *Server) userOrgHistory(w http.ResponseWriter, r *http.Request) {
 }
 
 type departmentCreate struct {
-	Name      string    `json:"name"`
+	Name      string    `json:"name" openapi:"required"`
 	ParentID  cohort.ID `json:"parent_id"`
 	ManagerID cohort.ID `json:"manager_id"`
 	SortOrder int       `json:"sort_order"`
@@ -161,7 +161,7 @@ func (s *Server) catalog(w http.ResponseWriter, r *http.Request) {
 }
 
 type permRoleCreate struct {
-	Name        string                             `json:"name"`
+	Name        string                             `json:"name" openapi:"required"`
 	Description string                             `json:"description"`
 	Grants      map[cohort.ObjectType]cohort.Grant `json:"grants"`
 }
@@ -195,8 +195,8 @@ func (s *Server) deletePermRole(w http.ResponseWriter, r *http.Request) {
 
 type businessRoleCreate struct {
 	Key       string `json:"key"`
-	NameZh    string `json:"name_zh"`
-	NameEn    string `json:"name_en"`
+	NameZh    string `json:"name_zh" openapi:"required"`
+	NameEn    string `json:"name_en" openapi:"required"`
 	Revenue   bool   `json:"revenue"`
 	SortOrder int    `json:"sort_order"`
 }

@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/store"
@@ -148,5 +150,36 @@ func TestTenantSettings(t *testing.T) {
 		if res := (&client{e: e, http: e.srv.Client()}).do("GET", path, nil, nil); res.status != 401 {
 			t.Fatalf("anonymous GET: %d", res.status)
 		}
+	})
+}
+
+// TestBackdateWindowSetting: business time reads the tenant's
+// backdate_window_days at once: a salesperson signs three days back within
+// the default 7-day window, and no longer once the window is 1 day.
+func TestBackdateWindowSetting(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		now := time.Now().UTC().Truncate(time.Second)
+		var prod cohort.Product
+		o.admin.must(201, "POST", "/api/v1/products", map[string]any{"code": "BW-1", "name": "补录窗口", "price": 1000000}, &prod)
+		var c cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "宁波补录窗口科技有限公司"}, &c)
+		sign := func(status int) {
+			t.Helper()
+			var k cohort.Deal
+			o.alice.must(201, "POST", "/api/v1/contracts", map[string]any{"customer_id": c.ID, "name": "窗口合同",
+				"lines": []map[string]any{{"product_id": prod.ID, "quantity": 1}}}, &k)
+			res := o.alice.do("POST", "/api/v1/contracts/"+k.ID.String()+"/status",
+				map[string]any{"status": "signed", "signed_at": now.Add(-72 * time.Hour).Format(time.RFC3339)}, nil)
+			if res.status != status {
+				t.Fatalf("signing 3 days back: %d %s, want %d", res.status, res.body, status)
+			}
+			if status == 403 && !strings.Contains(string(res.body), "more than 1 days") {
+				t.Fatalf("refusal does not name the window: %s", res.body)
+			}
+		}
+		sign(200)
+		o.admin.must(200, "PATCH", "/api/v1/tenant/settings", map[string]any{"backdate_window_days": 1}, nil)
+		sign(403)
 	})
 }

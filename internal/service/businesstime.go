@@ -20,7 +20,6 @@ import (
 // phones and laptops are not exact.
 const clockSkew = 2 * time.Minute
 
-
 // backdateWindow is how far back the caller's tenant lets anyone date an
 // event without the backdate permission.
 func backdateWindow(p *cohort.Principal) time.Duration {

@@ -41,6 +41,7 @@ const en: MessageSchema = {
     forbidden: 'You are not allowed to do this.',
     notFound: 'The record does not exist or was deleted.',
     listSep: ', ',
+    sentenceSep: '; ',
     total: '{n} loaded',
   },
   login: {
@@ -1078,6 +1079,7 @@ const en: MessageSchema = {
     needTransfer: 'Changing the owner needs the transfer permission',
     nextRequired: 'Set the next action: the customer is active',
     stageMissing: 'Cannot enter {stage}: missing {missing}',
+    stagePassing: '{target} is reached through {stage}, which misses {missing}',
     followupOfType: 'a {type} follow-up',
   },
   errors: {

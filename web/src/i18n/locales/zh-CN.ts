@@ -42,6 +42,7 @@ const zhCN = {
     notFound: '记录不存在或已被删除',
     total: '已加载 {n} 条',
     listSep: '、',
+    sentenceSep: '；',
   },
   login: {
     title: '登录',
@@ -1078,6 +1079,7 @@ const zhCN = {
     needTransfer: '更换负责人需要“转移”权限',
     nextRequired: '客户跟进中，请设置下步事务',
     stageMissing: '无法进入“{stage}”阶段，还缺少：{missing}',
+    stagePassing: '进入“{target}”须经过“{stage}”阶段，它还缺少：{missing}',
     followupOfType: '一条“{type}”跟进记录',
   },
   errors: {

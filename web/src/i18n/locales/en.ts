@@ -86,6 +86,7 @@ const en: MessageSchema = {
     profile: 'Profile',
     collapse: 'Collapse menu',
     expand: 'Expand menu',
+    open: 'Open menu',
   },
   header: {
     language: 'Language',
@@ -345,6 +346,10 @@ const en: MessageSchema = {
     remove: 'Remove',
   },
   followup: {
+    discardTitle: 'Discard this follow-up?',
+    discardText: 'What you typed will be lost.',
+    discard: 'Discard',
+    keepEditing: 'Keep editing',
     title: 'Log follow-up',
     titleFor: 'Log follow-up · {name}',
     customer: 'Customer',

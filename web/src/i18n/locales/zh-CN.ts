@@ -86,6 +86,7 @@ const zhCN = {
     profile: '个人设置',
     collapse: '收起菜单',
     expand: '展开菜单',
+    open: '打开菜单',
   },
   header: {
     language: '语言',
@@ -345,6 +346,10 @@ const zhCN = {
     remove: '移除',
   },
   followup: {
+    discardTitle: '放弃这条跟进？',
+    discardText: '已填写的内容将不会保存。',
+    discard: '放弃',
+    keepEditing: '继续填写',
     title: '写跟进',
     titleFor: '写跟进 · {name}',
     customer: '客户',

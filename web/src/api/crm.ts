@@ -319,6 +319,7 @@ export interface Opportunity {
 
 export interface OpportunityInput {
   customer_id: string
+  contact_id?: string
   process_id: string
   name: string
   amount?: number

@@ -416,6 +416,9 @@ const en: MessageSchema = {
     deleteConfirm: 'Delete the contact “{name}”?',
   },
   team: {
+    revenueShare: 'Revenue share',
+    overlayShare: 'Overlay share',
+    sharesNote: 'Revenue shares are split among the revenue roles ({roles}) and add up to {revenue}; an overlay share is another role\'s own credit, counted separately and not added to them.',
     edit: 'Edit team',
     member: 'Member',
     role: 'Business role',
@@ -463,6 +466,8 @@ const en: MessageSchema = {
     customerRequired: 'Select a customer',
   },
   opportunities: {
+    pickContact: 'Pick a contact',
+    noContacts: 'This customer has no contact yet; add one on its page first',
     title: 'Opportunities',
     subtitle: 'Move opportunities through the stages of their sales process: drag a card',
     create: 'New opportunity',

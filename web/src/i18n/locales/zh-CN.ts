@@ -416,6 +416,9 @@ const zhCN = {
     deleteConfirm: '确定删除联系人“{name}”吗？',
   },
   team: {
+    revenueShare: '业绩比例',
+    overlayShare: '协同比例',
+    sharesNote: '业绩比例只在计入业绩的角色（{roles}）之间分配，合计 {revenue}；协同比例是其他角色各自的协同业绩，单独计算，不与业绩比例相加。',
     edit: '编辑团队',
     member: '成员',
     role: '业务角色',
@@ -463,6 +466,8 @@ const zhCN = {
     customerRequired: '请选择客户',
   },
   opportunities: {
+    pickContact: '选择联系人',
+    noContacts: '该客户还没有联系人，请先在客户页添加',
     title: '商机',
     subtitle: '按销售流程阶段推进商机，拖动卡片即可换阶段',
     create: '新建商机',

@@ -40,8 +40,14 @@ func TestOpportunityStagesAndOutcome(t *testing.T) {
 		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "process_id": big.ID, "name": "天府软件园 CRM 项目",
 			"lines": []map[string]any{{"product_id": prod.ID, "quantity": 3, "discount_bp": 1000}},
 			"team":  []map[string]any{{"user_id": o.preU.ID, "role": "presales", "share_bp": 10000}}}, &opp)
-		if opp.Stage != "qualify" || opp.Amount != 5346000 || len(opp.Lines) != 1 || opp.Lines[0].ProductName != "CRM 标准版" {
+		if opp.Stage != "qualify" || opp.Amount != 5346000 || len(opp.Lines) != 1 || opp.Lines[0].ProductName != "CRM 标准版" || opp.CustomerName != "成都天府软件园" {
 			t.Fatalf("created %+v", opp)
+		}
+		// A list carries each customer's name (the kanban asks for no customer).
+		var listed cohort.Page[cohort.Opportunity]
+		o.alice.must(200, "GET", "/api/v1/opportunities?filter=stage:eq:qualify", nil, &listed)
+		if len(listed.Items) != 1 || listed.Items[0].CustomerName != "成都天府软件园" {
+			t.Fatalf("listed %+v", listed.Items)
 		}
 		// Presales on the team sees it from another department.
 		o.pre.must(200, "GET", "/api/v1/opportunities/"+opp.ID.String(), nil, nil)

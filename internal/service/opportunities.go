@@ -193,6 +193,7 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 	if err != nil {
 		return err
 	}
+	o.CustomerName = c.Name
 	if o.ContactID != 0 {
 		if k, err := store.FindContact(ctx, tx, p.Tenant.ID, o.ContactID); err != nil || k.CustomerID != c.ID {
 			return cohort.Errorf(cohort.EINVALID, "contact_id: not a contact of this customer")

@@ -45,6 +45,16 @@ async function assertInView(locator, what) {
   assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= vp.width + 0.5 && box.y + box.height <= vp.height + 0.5, `${what} is inside the window: ${JSON.stringify(box)}`)
 }
 
+/** HTML5 drag and drop with the events a browser sends (see records.test.mjs). */
+async function dragAndDrop(page, source, target) {
+  const dataTransfer = await page.evaluateHandle(() => new DataTransfer())
+  await source.dispatchEvent('dragstart', { dataTransfer })
+  await target.dispatchEvent('dragenter', { dataTransfer })
+  await target.dispatchEvent('dragover', { dataTransfer })
+  await target.dispatchEvent('drop', { dataTransfer })
+  await source.dispatchEvent('dragend', { dataTransfer })
+}
+
 /** On a phone the navigation is a drawer opened from the header. */
 async function phoneNav(page, testid) {
   await page.locator('[data-testid="nav-open"]').click()
@@ -281,6 +291,54 @@ if (problem) {
       const list = await apiCall(page, 'GET', `/api/v1/opportunities?filter=customer_id:eq:${customer.id}`)
       const o = list.items.find((x) => x.name === `E2E门店商机${runId}`)
       assert.ok(o?.contact_id, 'the opportunity has its contact')
+    })
+
+    test('desktop: the kanban takes one request per column and settles fast; a drag over a stage checks it', async () => {
+      const { page } = admin
+      await page.locator('[data-testid="nav-workbench"]').click()
+      await page.locator('[data-testid="workbench"]').waitFor()
+      const calls = []
+      let pending = 0
+      let last = Date.now()
+      const api = (r) => r.url().includes('/api/v1/') && !r.url().includes('/api/v1/events')
+      const onReq = (r) => api(r) && (calls.push(r.url()), pending++)
+      const onDone = (r) => api(r) && (pending--, (last = Date.now()))
+      page.on('request', onReq)
+      page.on('requestfinished', onDone)
+      page.on('requestfailed', onDone)
+      const t0 = Date.now()
+      await page.locator('[data-testid="nav-opportunities"]').click()
+      await page.locator('[data-testid="kanban-card"]').first().waitFor()
+      while (pending > 0 || Date.now() - last < 300) await page.waitForTimeout(20)
+      const settled = last - t0
+      page.off('request', onReq)
+      page.off('requestfinished', onDone)
+      page.off('requestfailed', onDone)
+      assert.ok(settled <= 1000, `the board settled in ${settled} ms`)
+      assert.ok(calls.length <= 10, `${calls.length} API calls: ${calls.join(' ')}`)
+      assert.equal(calls.filter((u) => /\/api\/v1\/customers\/\d+$/.test(u)).length, 0, 'no request per customer')
+      const card = page.locator('[data-testid="kanban-card"]', { hasText: `E2E门店商机${runId}` })
+      assert.match(await card.innerText(), new RegExp(mine), 'the card names its customer')
+
+      // A drag from the first stage to the third checks the second as well.
+      const cols = page.locator('[data-testid^="kanban-col-"]')
+      assert.ok((await cols.count()) >= 3)
+      await dragAndDrop(page, card, cols.nth(2))
+      const refused = page.locator('.stage-refused')
+      await refused.waitFor()
+      assert.match(await refused.innerText(), /须经过/, 'the refusal names the stage passed')
+      await screenshot(page, 'desktop-kanban-gate')
+      assert.ok(await cols.nth(0).locator('[data-testid="kanban-card"]', { hasText: `E2E门店商机${runId}` }).isVisible(), 'the card is back in its column')
+
+      // Leaving the page leaves nothing running.
+      let after = 0
+      const late = (r) => r.url().includes('/api/v1/opportunities') && after++
+      page.on('request', late)
+      await page.locator('[data-testid="nav-workbench"]').click()
+      await page.locator('[data-testid="workbench"]').waitFor()
+      await page.waitForTimeout(500)
+      page.off('request', late)
+      assert.equal(after, 0, 'no opportunity requests after leaving the board')
     })
   })
 }

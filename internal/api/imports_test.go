@@ -614,3 +614,43 @@ func TestImportOtherTenant(t *testing.T) {
 		}
 	})
 }
+
+// TestImportChoiceLabels: a choice cell imports from its code, its zh-CN label
+// and its en label as the UI shows them, and from earlier templates' words.
+func TestImportChoiceLabels(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		rows := [][]string{{"客户名称", "定性", "定级"}}
+		want := map[string][2]string{}
+		for i, c := range []struct{ value, size, wantValue, wantSize string }{
+			{"待确认", "普通单", "uncertain", "normal"},               // the zh-CN UI
+			{"Uncertain", "Normal deal", "uncertain", "normal"}, // the en UI
+			{"uncertain", "normal", "uncertain", "normal"},      // the codes
+			{"不确定", "普通", "uncertain", "normal"},                // an earlier template
+			{"无价值", "Big deal", "not_valuable", "big"},
+		} {
+			name := fmt.Sprintf("选项导入公司%d", i)
+			rows = append(rows, []string{name, c.value, c.size})
+			want[name] = [2]string{c.wantValue, c.wantSize}
+		}
+		imp := o.admin.importFile("customer", false, "choices.csv", rawCSV(rows))
+		if imp.RowsOK != int64(len(want)) || imp.RowsFailed != 0 {
+			t.Fatalf("import %+v", imp)
+		}
+		var list cohort.Page[cohort.Customer]
+		o.admin.must(200, "GET", "/api/v1/customers?q=选项导入公司&limit=50", nil, &list)
+		if len(list.Items) != len(want) {
+			t.Fatalf("imported %d customers", len(list.Items))
+		}
+		for _, c := range list.Items {
+			if w := want[c.Name]; c.ValueQuality != w[0] || c.DealSize != w[1] {
+				t.Errorf("%s: value %q size %q, want %v", c.Name, c.ValueQuality, c.DealSize, w)
+			}
+		}
+		// A word of no option is refused naming the options in the UI's words.
+		bad := o.admin.importFile("customer", true, "bad.csv", rawCSV([][]string{{"客户名称", "定性"}, {"选项错误公司", "很好"}}))
+		if bad.RowsFailed != 1 {
+			t.Fatalf("a bad choice: %+v", bad)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -409,7 +410,8 @@ func choiceColOf[T any](key string, label text, example string, options func(x *
 		set: func(x *sheetCtx, r *T, v string) *cellError {
 			opts := options(x)
 			for _, o := range opts {
-				if strings.EqualFold(v, o.key) || v == o.zh || strings.EqualFold(v, o.en) {
+				if strings.EqualFold(v, o.key) || v == o.zh || strings.EqualFold(v, o.en) ||
+					slices.ContainsFunc(choiceAliases[o.key], func(a string) bool { return strings.EqualFold(v, a) }) {
 					*field(r) = o.key
 					return nil
 				}

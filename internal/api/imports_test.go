@@ -654,3 +654,28 @@ func TestImportChoiceLabels(t *testing.T) {
 		}
 	})
 }
+
+// TestImportTemplateAsIs: every template imports as downloaded: its example
+// row is skipped, not refused; the same row changed in one cell is a row.
+func TestImportTemplateAsIs(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		for _, obj := range []string{"customer", "contact", "lead", "followup"} {
+			for _, lang := range []string{"zh-CN", "en"} {
+				res := o.admin.do("GET", "/api/v1/import/templates/"+obj+".csv?lang="+lang, nil, nil)
+				if res.status != 200 {
+					t.Fatalf("%s template: %d", obj, res.status)
+				}
+				imp := o.admin.importFile(obj, true, obj+".csv", res.body)
+				if imp.RowsRead != 0 || imp.RowsFailed != 0 || imp.Status != "done" {
+					errs := o.admin.do("GET", "/api/v1/imports/"+imp.ID.String()+"/errors.csv", nil, nil)
+					t.Errorf("%s %s template as is: read %d, ok %d, failed %d: %s", obj, lang, imp.RowsRead, imp.RowsOK, imp.RowsFailed, errs.body)
+				}
+				changed := strings.Replace(string(res.body), "上海星河科技有限公司", "上海星河科技二厂", 1)
+				if imp := o.admin.importFile(obj, true, obj+".csv", []byte(changed)); imp.RowsRead != 1 {
+					t.Errorf("%s %s: a changed example row is read: %+v", obj, lang, imp)
+				}
+			}
+		}
+	})
+}

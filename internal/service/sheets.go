@@ -284,6 +284,34 @@ func (s *sheetSpec[T]) bind(header []string, zh bool) ([]int, error) {
 
 // parse reads one row into a new record. It returns the reasons the row is
 // refused, each naming its column, or none.
+// isExample reports whether cells are the template's example row as
+// downloaded: every bound column that has an example holds exactly it. Such a
+// row is skipped by an import, so that a template imports as it comes.
+func (s *sheetSpec[T]) isExample(bound []int, cells []string) bool {
+	seen := 0
+	for i, v := range cells {
+		if i >= len(bound) || bound[i] < 0 {
+			if strings.TrimSpace(v) != "" {
+				return false
+			}
+			continue
+		}
+		c := s.cols[bound[i]]
+		v = strings.TrimSpace(v)
+		if c.example == "" {
+			if v != "" {
+				return false
+			}
+			continue
+		}
+		if v != c.example {
+			return false
+		}
+		seen++
+	}
+	return seen > 0
+}
+
 func (s *sheetSpec[T]) parse(x *sheetCtx, bound []int, cells []string) (*T, []string) {
 	r := new(T)
 	var reasons []string

@@ -757,7 +757,7 @@ const en: MessageSchema = {
     template: 'Download the template',
     templateXlsx: 'Excel template',
     templateCsv: 'CSV template',
-    templateHint: 'Keep the header row; the second row is an example you may overwrite.',
+    templateHint: 'Keep the header row. The second row is an example: left as it is, it is skipped, not imported.',
     upload: 'Upload the file',
     dropHere: 'Drop the file here, or click to choose',
     fileTypes: '.xlsx and .csv (UTF-8), up to 200 MB per file',

@@ -757,7 +757,7 @@ const zhCN = {
     template: '下载模板',
     templateXlsx: 'Excel 模板',
     templateCsv: 'CSV 模板',
-    templateHint: '请保留表头行，第二行为填写示例，可直接覆盖。',
+    templateHint: '请保留表头行。第二行是填写示例：原样留下的示例行会被跳过，不会导入。',
     upload: '上传文件',
     dropHere: '将文件拖到此处，或点击选择',
     fileTypes: '支持 .xlsx 和 .csv（UTF-8 编码），单个文件不超过 200 MB',

@@ -281,7 +281,14 @@ func printLogin(w io.Writer, url string, r *demo.Result) {
 		fmt.Fprintf(w, "  Cohort is running at %s\n", url)
 	}
 	fmt.Fprintf(w, "  Demo company: %s (%d people, %d rows of history)\n", r.Tenant.Name, r.Users, r.Rows)
-	fmt.Fprintf(w, "  Log in as:    %s\n  Password:     %s\n\n", r.AdminEmail, r.Password)
+	fmt.Fprintf(w, "  Administrator (settings, people; owns no customer): %s / %s\n", r.AdminEmail, r.Password)
+	if r.SalesEmail != "" {
+		fmt.Fprintf(w, "  Salesperson (a day of sales work):                  %s / %s\n", r.SalesEmail, r.UserPassword)
+	}
+	if r.ManagerEmail != "" {
+		fmt.Fprintf(w, "  Sales manager (a team's pipeline and goals):        %s / %s\n", r.ManagerEmail, r.UserPassword)
+	}
+	fmt.Fprintln(w)
 }
 
 func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -36,10 +36,19 @@ type Result struct {
 	Tenant     *cohort.Tenant
 	AdminEmail string
 	Password   string
+	// SalesEmail and ManagerEmail are a salesperson's and a sales manager's
+	// logins (password UserPassword): the administrator owns no customer.
+	SalesEmail, ManagerEmail, UserPassword string
 	Users      int
 	// Rows is how many history rows were written.
 	Rows int
 }
+
+// The built-in roles of the demo's sales teams.
+const (
+	salesRole   = "销售 Salesperson"
+	managerRole = "销售经理 Sales manager"
+)
 
 // Defaults for the demo login.
 const (
@@ -118,6 +127,7 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	db := svc.DB()
 	now := svc.Clock().Now()
 	users := 1
+	var salesEmail, managerEmail string
 	err = db.WriteTx(ctx, func(tx *store.Tx) error {
 		roles, err := store.ListPermRoles(ctx, tx, t.ID)
 		if err != nil {
@@ -158,6 +168,12 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 					headOf[u.name] = user.ID
 					d.ManagerID = user.ID
 				}
+				if role == salesRole && salesEmail == "" {
+					salesEmail = email
+				}
+				if role == managerRole && managerEmail == "" {
+					managerEmail = email
+				}
 				users++
 				bar.Add(1)
 			}
@@ -173,7 +189,8 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Tenant: t, AdminEmail: opt.AdminEmail, Password: opt.AdminPassword, Users: users}
+	res := &Result{Tenant: t, AdminEmail: opt.AdminEmail, Password: opt.AdminPassword, Users: users,
+		SalesEmail: salesEmail, ManagerEmail: managerEmail, UserPassword: opt.UserPassword}
 	if !withHistory {
 		return res, nil
 	}
@@ -222,7 +239,7 @@ func companyUnits(headCount int) []unit {
 		region := regions[i%len(regions)]
 		n := min(16, headCount-total)
 		units = append(units, unit{name: fmt.Sprintf("%s%d组", region, i/len(regions)+1), parent: region, people: n,
-			role: "销售 Salesperson", headRole: "销售经理 Sales manager"})
+			role: salesRole, headRole: managerRole})
 		total += n
 	}
 	return units

@@ -36,12 +36,14 @@ type Result struct {
 	Tenant     *cohort.Tenant
 	AdminEmail string
 	Password   string
-	// SalesEmail and ManagerEmail are a salesperson's and a sales manager's
-	// logins (password UserPassword): the administrator owns no customer.
-	SalesEmail, ManagerEmail, UserPassword string
 	Users      int
 	// Rows is how many history rows were written.
 	Rows int
+	// SalesEmail and ManagerEmail are a salesperson's and a sales
+	// manager's logins, with UserPassword: the administrator owns no customer.
+	SalesEmail   string
+	ManagerEmail string
+	UserPassword string
 }
 
 // The built-in roles of the demo's sales teams.
@@ -198,7 +200,7 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	pool := &cohort.Pool{Name: "公海", IsDefault: true, NoFollowUpDays: 90, NoFollowUpByGrade: map[string]int{"A": 180}, WarnDays: 7,
+	pool := &cohort.Pool{Name: "公海", IsDefault: true, NoFollowUpDays: poolNoFollowUpDays, NoFollowUpByGrade: map[string]int{"A": poolGradeADays}, WarnDays: 7,
 		DailyClaimLimit: 10, MaxOwned: 2000, ReclaimBlockDays: 30}
 	if err := svc.SavePool(sctx, pool, 0); err != nil {
 		return nil, err

@@ -340,5 +340,15 @@ if (problem) {
       page.off('request', late)
       assert.equal(after, 0, 'no opportunity requests after leaving the board')
     })
+
+    test('desktop: built-in roles read in one language', async () => {
+      const { page } = admin
+      await page.goto('/settings/perm-roles')
+      const table = page.locator('[data-testid="perm-roles-table"]')
+      await table.locator('[data-testid="perm-role-name-cell"]', { hasText: /^销售$/ }).waitFor()
+      const text = await table.innerText()
+      assert.doesNotMatch(text, /Salesperson|Sales manager|Administrator|Works own records/, 'no English in the Chinese UI')
+      assert.match(text, /处理自己负责的记录/)
+    })
   })
 }

@@ -595,6 +595,11 @@ const en: MessageSchema = {
     path: 'Path',
   },
   permRoles: {
+    builtins: {
+      admin: { name: 'Administrator', description: 'Everything, in the whole company.' },
+      manager: { name: 'Sales manager', description: 'Sees the organisation; manages the records of own department and sub-departments.' },
+      sales: { name: 'Salesperson', description: 'Works own records and those whose team they are on.' },
+    },
     title: 'Permission roles',
     subtitle: 'Actions and data scope per object type',
     create: 'New permission role',

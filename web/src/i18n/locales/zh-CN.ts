@@ -595,6 +595,11 @@ const zhCN = {
     path: '路径',
   },
   permRoles: {
+    builtins: {
+      admin: { name: '管理员', description: '全公司范围内的一切权限。' },
+      manager: { name: '销售经理', description: '可查看整个组织；管理本部门及下级部门的记录。' },
+      sales: { name: '销售', description: '处理自己负责的记录，以及自己所在团队的记录。' },
+    },
     title: '权限角色',
     subtitle: '为每类对象设置可执行的操作和数据范围',
     create: '新建权限角色',

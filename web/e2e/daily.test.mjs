@@ -236,6 +236,7 @@ if (problem) {
       assert.equal(await page.locator('[data-testid="page-title"]').innerText(), '合同')
 
       await page.locator('[data-testid="deal-move-signed"]').click()
+      await page.locator('[data-testid="deal-dated-save"]').click()
       await page.locator('[data-testid="deal-status"][data-status="signed"]').waitFor()
       const timeline = page.locator('[data-testid="contracts-timeline"]')
       await timeline.getByText('状态由“草稿”变为“已签订”').waitFor()

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 )
@@ -65,6 +67,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *cohort.Error
 	if errors.As(err, &e) {
 		p.Errors = e.Fields
+		if e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10))
+		}
 	}
 	if c.status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", r.URL.Path)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,33 @@ func TestLoginBoundsInput(t *testing.T) {
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM login_failures"); n != 0 {
 			t.Fatalf("%d login failures recorded of refused input", n)
+		}
+	})
+}
+
+// TestLoginLimitsAccountAndAddress: five failures lock the account, not the
+// address: a colleague behind the same address still logs in. The address
+// has a limit of its own, higher, which a guesser trying many accounts meets;
+// a 429 says when to retry.
+func TestLoginLimitsAccountAndAddress(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		anon := &client{e: o.env, http: &http.Client{}}
+		for i := 0; i < 5; i++ {
+			anon.do("POST", "/api/v1/auth/login", map[string]string{"email": "alice@acme.test", "password": "wrong password"}, nil)
+		}
+		res := anon.do("POST", "/api/v1/auth/login", map[string]string{"email": "alice@acme.test", "password": "secret123"}, nil)
+		if res.status != 429 || res.header.Get("Retry-After") == "" {
+			t.Fatalf("locked account: %d Retry-After %q", res.status, res.header.Get("Retry-After"))
+		}
+		o.login("bob@acme.test", "secret123") // same address, another account
+		// A guesser going through accounts meets the address's limit (50).
+		status := 0
+		for i := 0; i < 60 && status != 429; i++ {
+			status = anon.do("POST", "/api/v1/auth/login", map[string]string{"email": "guess" + strconv.Itoa(i) + "@acme.test", "password": "wrong password"}, nil).status
+		}
+		if status != 429 {
+			t.Fatal("60 failures over many accounts from one address were not limited")
 		}
 	})
 }

@@ -123,6 +123,9 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 	if err != nil || owner.Status != cohort.UserActive {
 		return cohort.Errorf(cohort.EINVALID, "owner_id: no such active user")
 	}
+	if err := s.checkOwnerInScope(ctx, tx, cohort.ObjCustomer, cohort.ActCreate, "owner_id", c.OwnerID); err != nil {
+		return err
+	}
 	c.DepartmentID = owner.DepartmentID
 	if c.Custom, err = s.checkCustom(ctx, tx, cohort.ObjCustomer, nil, c.Custom); err != nil {
 		return err
@@ -333,6 +336,9 @@ func (s *Service) SetTeam(ctx context.Context, obj cohort.ObjectType, id cohort.
 		if newOwner != owner && newOwner != 0 {
 			if !p.System && !p.Permissions.Can(obj, cohort.ActTransfer) {
 				return cohort.Errorf(cohort.EFORBIDDEN, "changing the owner needs the transfer permission")
+			}
+			if err := s.checkOwnerInScope(ctx, tx, obj, cohort.ActTransfer, "members", newOwner); err != nil {
+				return err
 			}
 		}
 		before, _ := store.CurrentTeam(ctx, tx, p.Tenant.ID, obj, id)
@@ -571,6 +577,9 @@ func (s *Service) Transfer(ctx context.Context, id, newOwner cohort.ID, keepOldA
 		}
 		if c.OwnerID == newOwner {
 			return cohort.Errorf(cohort.EINVALID, "new_owner_id: the customer is already theirs")
+		}
+		if err := s.checkOwnerInScope(ctx, tx, cohort.ObjCustomer, cohort.ActTransfer, "new_owner_id", newOwner); err != nil {
+			return err
 		}
 		team, err := store.CurrentTeam(ctx, tx, p.Tenant.ID, cohort.ObjCustomer, id)
 		if err != nil {

@@ -33,13 +33,18 @@ Usage:
   cohort user create --tenant SLUG --email E --name N [--password-file F]
   cohort user reset-password --tenant SLUG --email E [--password-file F]
   cohort user list --tenant SLUG
+  cohort tenant create --slug SLUG --name NAME --admin-email E [--admin-name N] [--password-file F]
+  cohort tenant list
+  cohort tenant disable|enable --slug SLUG
   cohort search rebuild [flags] [--tenant SLUG]  re-index every record for search
   cohort backup   [flags] FILE       online copy of the SQLite database
   cohort config   [flags]            print the configuration (secrets masked)
   cohort version
 
 Passwords are read from --password-file, or from the COHORT_USER_PASSWORD
-environment variable, never from the command line.
+environment variable, never from the command line; tenant create also asks
+for it on the terminal. (A set-password link by email would need a mail
+sender, which Cohort does not have.)
 
 Flags and environment variables of every command:
 `
@@ -68,6 +73,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cmd == "user" {
 		return userCmd(ctx, rest, stdout, stderr)
+	}
+	if cmd == "tenant" {
+		return tenantCmd(ctx, rest, stdout, stderr)
 	}
 	if cmd == "search" {
 		return searchCmd(ctx, rest, stdout, stderr)

@@ -147,6 +147,9 @@ func (s *Service) loadPrincipal(ctx context.Context, q store.Queryer, tenantID, 
 	if err != nil {
 		return nil, errBadLogin
 	}
+	if t.DisabledAt != nil {
+		return nil, errTenantDisabled
+	}
 	u, err := store.FindUser(ctx, q, tenantID, userID)
 	if err != nil || u.Status != cohort.UserActive {
 		return nil, cohort.Errorf(cohort.EUNAUTHORIZED, "the account is not active")

@@ -30,6 +30,15 @@ type Error struct {
 	Fields []FieldError
 	// RetryAfter tells a rate-limited client when to try again (0: not said).
 	RetryAfter time.Duration
+	// Choices are the values a client may pick from to retry (the companies
+	// of a login whose email and password match several).
+	Choices []Choice
+}
+
+// Choice is one value a client may pick, with its label.
+type Choice struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
 }
 
 // FieldError is one field's validation failure.

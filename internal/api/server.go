@@ -49,7 +49,9 @@ type Options struct {
 	// in bursts of up to RateBurst. 0: no limit.
 	RateLimit int
 	RateBurst int
-	Version   string
+	// Signup offers the self-service sign-up (POST /api/v1/signup).
+	Signup  bool
+	Version string
 	// UI is the built web app (web/dist); nil serves no UI.
 	UI fs.FS
 }

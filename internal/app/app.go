@@ -161,7 +161,7 @@ func (a *App) apiOptions() api.Options {
 	return api.Options{
 		MaxBodyBytes: a.Config.MaxBodyBytes, SecureCookies: a.Config.SecureCookies, SessionTTL: a.Config.SessionTTL,
 		TrustedProxies: a.Config.TrustedProxies, MetricsToken: a.Config.MetricsToken, Version: Version, UI: web.Dist(),
-		RateLimit: a.Config.RateLimit, RateBurst: a.Config.RateBurst,
+		RateLimit: a.Config.RateLimit, RateBurst: a.Config.RateBurst, Signup: a.Config.Signup,
 	}
 }
 

@@ -89,14 +89,18 @@ func (s *Service) Login(ctx context.Context, email, password, tenantSlug string)
 			match = &creds[0]
 		}
 	default:
-		// Several tenants share this email: the password must match exactly one.
+		// Several tenants share this email: the password must match exactly
+		// one, or the caller picks among those it matches.
+		var matches []*store.UserCredentials
 		for i := range creds {
 			if checkPassword(creds[i].PasswordHash, password) && creds[i].Status == cohort.UserActive {
-				if match != nil {
-					return "", nil, cohort.Errorf(cohort.EINVALID, "this email belongs to several companies; name yours in the tenant field")
-				}
-				match = &creds[i]
+				matches = append(matches, &creds[i])
 			}
+		}
+		if len(matches) == 1 {
+			match = matches[0]
+		} else if len(matches) > 1 {
+			return "", nil, s.pickTenant(ctx, matches)
 		}
 	}
 	if match == nil {

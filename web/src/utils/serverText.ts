@@ -31,6 +31,12 @@ const RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Record<st
   { re: /^no contact has (.+)$/, key: 'server.captureNoContact', args: (m) => ({ who: m[1] }) },
   { re: /^several customers have a contact with (.+)$/, key: 'server.captureSeveral', args: (m) => ({ who: m[1] }) },
   { re: /^the salesperson is not known$/, key: 'server.captureNoUser', args: () => ({}) },
+  { re: /too many failed logins; try again after (\S+)/, key: 'server.loginLocked', args: (m) => ({ wait: m[1] }) },
+  { re: /too many requests from this session or token; try again after (\S+)/, key: 'server.rateLimited', args: (m) => ({ wait: m[1] }) },
+  { re: /your company's account is disabled/, key: 'server.tenantDisabled', args: () => ({}) },
+  { re: /^(slug: )?is taken(; choose another)?$/, key: 'server.slugTaken', args: () => ({}) },
+  { re: /^(\w+: )?must be at most (\d+) bytes$/, key: 'server.atMostBytes', args: (m) => ({ n: m[2] }) },
+  { re: /is outside your data scope$/, key: 'server.outOfScope', args: () => ({}) },
 ]
 
 /** "cannot enter Quote (报价): missing field amount, a follow-up of type quote_sent" */

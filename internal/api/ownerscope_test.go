@@ -169,3 +169,27 @@ func TestOwnerScopeWalk(t *testing.T) {
 		}
 	})
 }
+
+// TestListContracts: search answers an empty array, not null; every list
+// refuses a view it does not support, leads included.
+func TestListContracts(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		a := e.login("admin@acme.test", adminPassword)
+		res := a.do("GET", "/api/v1/search?q=nothingmatchesthis", nil, nil)
+		if res.status != 200 || !strings.Contains(string(res.body), `"items":[]`) {
+			t.Fatalf("empty search: %d %s", res.status, res.body)
+		}
+		for _, path := range []string{"/api/v1/leads", "/api/v1/customers", "/api/v1/opportunities", "/api/v1/projects", "/api/v1/tickets", "/api/v1/contracts"} {
+			if r := a.do("GET", path+"?view=nosuchview", nil, nil); r.status != 400 {
+				t.Fatalf("%s?view=nosuchview: %d", path, r.status)
+			}
+		}
+		for _, v := range []string{"subordinates", "followed"} {
+			if r := a.do("GET", "/api/v1/leads?view="+v, nil, nil); r.status != 400 {
+				t.Fatalf("leads?view=%s: %d", v, r.status)
+			}
+		}
+		a.must(200, "GET", "/api/v1/leads?view=all", nil, nil)
+	})
+}

@@ -2,6 +2,7 @@ package cohort
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -41,6 +42,26 @@ type AuthService interface {
 
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 8
+
+// ValidatePasswordFor checks a new password and refuses one equal to the
+// account's email (or the email's name part) or the company's name, or any
+// other personal string given, ignoring case and spaces (ASVS V6.2).
+func ValidatePasswordFor(pw, email, company string, more ...string) error {
+	if err := ValidatePassword(pw); err != nil {
+		return err
+	}
+	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), "")) }
+	p := norm(pw)
+	local, _, _ := strings.Cut(email, "@")
+	for _, s := range append([]string{email, local, company}, more...) {
+		if s = norm(s); s != "" && p == s {
+			var v Validation
+			v.Add("password", "must not be your email or your company's name")
+			return v.Err()
+		}
+	}
+	return nil
+}
 
 // ValidatePassword checks a new password.
 func ValidatePassword(pw string) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/api"
 	"github.com/cohortcrm/cohort/internal/obs"
+	"github.com/cohortcrm/cohort/internal/service"
 	"github.com/cohortcrm/cohort/internal/store"
 	"github.com/cohortcrm/cohort/internal/store/storetest"
 )
@@ -161,5 +162,32 @@ func TestLoginPicksTenant(t *testing.T) {
 			t.Fatalf("wrong password: %d %s", r.status, r.body)
 		}
 		anon.must(200, "POST", "/api/v1/auth/login", map[string]string{"email": "admin@acme.test", "password": adminPassword, "tenant": "other"}, nil)
+	})
+}
+
+// TestPasswordNotPersonal: a password equal to the email, its name part or
+// the company's name is refused wherever a password is set.
+func TestPasswordNotPersonal(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		a := e.login("admin@acme.test", adminPassword)
+		for _, pw := range []string{"carol@acme.test", "CAROL@acme.test", "carol.zhang", "Tenant acme", "tenantacme"} {
+			email := "carol@acme.test"
+			if pw == "carol.zhang" {
+				email = "carol.zhang@acme.test"
+			}
+			r := a.do("POST", "/api/v1/users", map[string]any{"name": "Carol", "email": email, "password": pw}, nil)
+			if r.status != 422 || r.problem(t).Errors[0].Field != "password" {
+				t.Fatalf("password %q for %s: %d %s", pw, email, r.status, r.body)
+			}
+		}
+		if r := a.do("POST", "/api/v1/me/password", map[string]any{"current_password": adminPassword, "new_password": "admin@acme.test"}, nil); r.status != 422 {
+			t.Fatalf("own password = own email: %d", r.status)
+		}
+		if _, _, err := e.svc.CreateTenant(context.Background(), service.NewTenant{Tenant: cohort.Tenant{Name: "Blue Sky Trading", Slug: "bluesky"},
+			AdminName: "Admin", AdminEmail: "boss@bluesky.test", AdminPassword: "blue sky trading"}); cohort.ErrorCode(err) != cohort.EINVALID {
+			t.Fatalf("tenant whose admin password is its name: %v", err)
+		}
+		a.must(201, "POST", "/api/v1/users", map[string]any{"name": "Carol", "email": "carol@acme.test", "password": "carol's own secret"}, nil)
 	})
 }

@@ -295,7 +295,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 		return &cohort.Error{Code: cohort.EINVALID, Message: "current_password: is wrong",
 			Fields: []cohort.FieldError{{Field: "current_password", Message: "is wrong"}}}
 	}
-	if err := cohort.ValidatePassword(next); err != nil {
+	if err := cohort.ValidatePasswordFor(next, p.User.Email, p.Tenant.Name, p.Tenant.Slug); err != nil {
 		return err
 	}
 	newHash := s.hashPassword(next)

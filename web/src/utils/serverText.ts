@@ -37,6 +37,7 @@ const RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Record<st
   { re: /^(slug: )?is taken(; choose another)?$/, key: 'server.slugTaken', args: () => ({}) },
   { re: /^(\w+: )?must be at most (\d+) bytes$/, key: 'server.atMostBytes', args: (m) => ({ n: m[2] }) },
   { re: /is outside your data scope$/, key: 'server.outOfScope', args: () => ({}) },
+  { re: /must not be your email or your company's name$/, key: 'server.passwordPersonal', args: () => ({}) },
 ]
 
 /** "cannot enter Quote (报价): missing field amount, a follow-up of type quote_sent" */

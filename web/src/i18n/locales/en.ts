@@ -1080,6 +1080,7 @@ const en: MessageSchema = {
     slugTaken: 'is taken; choose another',
     atMostBytes: 'must be at most {n} bytes',
     outOfScope: 'is outside your data scope',
+    passwordPersonal: "must not be your email or your company's name",
     linesLocked: 'The {kind} is {status}: its lines, number and discount change only while a draft',
     captureNoContact: 'no contact has {who}',
     captureSeveral: 'several customers have a contact with {who}',

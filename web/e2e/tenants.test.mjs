@@ -16,6 +16,12 @@ const sizes = [
   { name: 'desktop', width: 1440, height: 900, slug: `d-${runId}`, company: `桌面端公司${runId}` },
 ]
 
+/** The page is no wider than the window (nothing to scroll sideways). */
+async function noOverflow(page, name) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the ${name}`)
+}
+
 if (problem) {
   if (process.env.CI) {
     test('browser tests are configured', () => assert.fail(`${problem}. Under CI the browser tests must run.`))
@@ -40,12 +46,11 @@ if (problem) {
           await fill(b.page, 'signup-password', password)
           await b.page.locator('[data-testid="signup-submit"]').click()
           await b.page.locator('.el-form-item.is-error').first().waitFor()
+          await noOverflow(b.page, size.name)
+          await screenshot(b.page, `signup-${size.name}`)
           await fill(b.page, 'signup-slug', size.slug)
           await b.page.locator('[data-testid="signup-submit"]').click()
           await b.page.locator('[data-testid="workbench"]').waitFor()
-          const overflow = await b.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
-          assert.ok(overflow <= 0, `the page is ${overflow}px wider than the ${size.name}`)
-          await screenshot(b.page, `signup-${size.name}`)
           assert.deepEqual(b.errors, [])
         } finally {
           await b.close()
@@ -62,6 +67,7 @@ if (problem) {
           await fill(b.page, 'login-password', password)
           await b.page.locator('[data-testid="login-submit"]').click()
           await b.page.locator('[data-testid="login-choices"]').waitFor()
+          await noOverflow(b.page, size.name)
           await screenshot(b.page, `login-choices-${size.name}`)
           const labels = await b.page.locator('[data-testid="login-choices"] .el-radio').allInnerTexts()
           assert.deepEqual(labels.map((l) => l.trim()).sort(), sizes.map((s) => s.company).sort())

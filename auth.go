@@ -3,7 +3,10 @@ package cohort
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/trustelem/zxcvbn/frequency"
 )
 
 // APIToken authenticates an integration. The secret is shown once at creation
@@ -63,14 +66,36 @@ func ValidatePasswordFor(pw, email, company string, more ...string) error {
 	return nil
 }
 
-// ValidatePassword checks a new password.
+// ValidatePassword checks a new password: 8 characters to 256 bytes, and
+// not one of the 30,000 most common passwords (ignoring case).
 func ValidatePassword(pw string) error {
 	var v Validation
 	if len([]rune(pw)) < MinPasswordLength {
 		v.Add("password", "must be at least %d characters", MinPasswordLength)
+	} else if CommonPassword(pw) {
+		v.Add("password", "is one of the most common passwords; choose another")
 	}
 	if len(pw) > 256 {
 		v.Add("password", "must be at most 256 bytes")
 	}
 	return v.Err()
 }
+
+// CommonPassword reports whether pw, ignoring case, is one of the 30,000
+// most common passwords (zxcvbn's list, embedded in the binary).
+func CommonPassword(pw string) bool {
+	commonOnce.Do(func() {
+		list := frequency.FrequencyLists["passwords"]
+		common = make(map[string]struct{}, len(list))
+		for _, p := range list {
+			common[strings.ToLower(p)] = struct{}{}
+		}
+	})
+	_, ok := common[strings.ToLower(pw)]
+	return ok
+}
+
+var (
+	commonOnce sync.Once
+	common     map[string]struct{}
+)

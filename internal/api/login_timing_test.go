@@ -121,11 +121,11 @@ func TestLoginLimitsAccountAndAddress(t *testing.T) {
 		for i := 0; i < 5; i++ {
 			anon.do("POST", "/api/v1/auth/login", map[string]string{"email": "alice@acme.test", "password": "wrong password"}, nil)
 		}
-		res := anon.do("POST", "/api/v1/auth/login", map[string]string{"email": "alice@acme.test", "password": "secret123"}, nil)
+		res := anon.do("POST", "/api/v1/auth/login", map[string]string{"email": "alice@acme.test", "password": "sales-pass-2026"}, nil)
 		if res.status != 429 || res.header.Get("Retry-After") == "" {
 			t.Fatalf("locked account: %d Retry-After %q", res.status, res.header.Get("Retry-After"))
 		}
-		o.login("bob@acme.test", "secret123") // same address, another account
+		o.login("bob@acme.test", "sales-pass-2026") // same address, another account
 		// A guesser going through accounts meets the address's limit (50).
 		status := 0
 		for i := 0; i < 60 && status != 429; i++ {

@@ -166,7 +166,8 @@ func TestLoginPicksTenant(t *testing.T) {
 }
 
 // TestPasswordNotPersonal: a password equal to the email, its name part or
-// the company's name is refused wherever a password is set.
+// the company's name, or one of the most common passwords, is refused
+// wherever a password is set.
 func TestPasswordNotPersonal(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
@@ -187,6 +188,16 @@ func TestPasswordNotPersonal(t *testing.T) {
 		if _, _, err := e.svc.CreateTenant(context.Background(), service.NewTenant{Tenant: cohort.Tenant{Name: "Blue Sky Trading", Slug: "bluesky"},
 			AdminName: "Admin", AdminEmail: "boss@bluesky.test", AdminPassword: "blue sky trading"}); cohort.ErrorCode(err) != cohort.EINVALID {
 			t.Fatalf("tenant whose admin password is its name: %v", err)
+		}
+		// The most common passwords are refused, whatever their case.
+		for _, pw := range []string{"password", "12345678", "Password1", "QWERTYUIOP", "iloveyou", "secret123"} {
+			r := a.do("POST", "/api/v1/users", map[string]any{"name": "Carol", "email": "carol@acme.test", "password": pw}, nil)
+			if r.status != 422 || r.problem(t).Errors[0].Field != "password" {
+				t.Fatalf("common password %q: %d %s", pw, r.status, r.body)
+			}
+		}
+		if !cohort.CommonPassword("Dragon") || cohort.CommonPassword("carol's own secret") {
+			t.Fatal("CommonPassword")
 		}
 		a.must(201, "POST", "/api/v1/users", map[string]any{"name": "Carol", "email": "carol@acme.test", "password": "carol's own secret"}, nil)
 	})

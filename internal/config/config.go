@@ -174,7 +174,7 @@ var settings = []setting{
 		value: func(c *Config) value { return (*intValue)(&c.DBReadConns) }},
 	{env: "ADMIN_EMAIL", flag: "admin-email", desc: "Email of the first administrator, created when the database has no user yet.",
 		value: func(c *Config) value { return (*stringValue)(&c.AdminEmail) }},
-	{env: "ADMIN_PASSWORD", flag: "admin-password", secret: true, desc: "Password of the first administrator (at least 8 characters).",
+	{env: "ADMIN_PASSWORD", flag: "admin-password", secret: true, desc: "Password of the first administrator (at least 8 characters, not one of the most common passwords).",
 		value: func(c *Config) value { return (*stringValue)(&c.AdminPassword) }},
 	{env: "SESSION_TTL", flag: "session-ttl", desc: "Longest life of a browser session.",
 		value: func(c *Config) value { return (*durationValue)(&c.SessionTTL) }},
@@ -454,6 +454,8 @@ func (c *Config) Validate() error {
 		}
 		if n := len([]rune(c.AdminPassword)); n < cohort.MinPasswordLength {
 			bad("ADMIN_PASSWORD", "must be at least %d characters, not %d", cohort.MinPasswordLength, n)
+		} else if cohort.CommonPassword(c.AdminPassword) {
+			bad("ADMIN_PASSWORD", "is one of the most common passwords; choose another")
 		}
 	} else if c.AdminEmail != "" {
 		bad("ADMIN_EMAIL", "is set but COHORT_ADMIN_PASSWORD (or COHORT_ADMIN_PASSWORD_FILE) is not")

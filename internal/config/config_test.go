@@ -275,6 +275,7 @@ func TestLoadErrors(t *testing.T) {
 		{name: "size", env: map[string]string{"COHORT_MAX_BODY_BYTES": "1 lot"}, want: []string{"COHORT_MAX_BODY_BYTES", "not a size"}},
 		{name: "tiny size", env: map[string]string{"COHORT_MAX_BODY_BYTES": "10"}, want: []string{"COHORT_MAX_BODY_BYTES", "at least 1KiB"}},
 		{name: "login failures", env: map[string]string{"COHORT_LOGIN_MAX_FAILURES": "0"}, want: []string{"COHORT_LOGIN_MAX_FAILURES"}},
+		{name: "common admin password", env: map[string]string{"COHORT_ADMIN_EMAIL": "a@b.test", "COHORT_ADMIN_PASSWORD": "password1"}, want: []string{"COHORT_ADMIN_PASSWORD"}},
 		{name: "address limit below the account's", env: map[string]string{"COHORT_LOGIN_ADDRESS_MAX_FAILURES": "3"}, want: []string{"COHORT_LOGIN_ADDRESS_MAX_FAILURES"}},
 		{name: "negative rate limit", env: map[string]string{"COHORT_RATE_LIMIT": "-1"}, want: []string{"COHORT_RATE_LIMIT"}},
 		{name: "no burst", env: map[string]string{"COHORT_RATE_BURST": "0"}, want: []string{"COHORT_RATE_BURST"}},

@@ -38,6 +38,7 @@ const RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Record<st
   { re: /^(\w+: )?must be at most (\d+) bytes$/, key: 'server.atMostBytes', args: (m) => ({ n: m[2] }) },
   { re: /is outside your data scope$/, key: 'server.outOfScope', args: () => ({}) },
   { re: /must not be your email or your company's name$/, key: 'server.passwordPersonal', args: () => ({}) },
+  { re: /is one of the most common passwords; choose another$/, key: 'server.passwordCommon', args: () => ({}) },
 ]
 
 /** "cannot enter Quote (报价): missing field amount, a follow-up of type quote_sent" */

@@ -1081,6 +1081,7 @@ const en: MessageSchema = {
     atMostBytes: 'must be at most {n} bytes',
     outOfScope: 'is outside your data scope',
     passwordPersonal: "must not be your email or your company's name",
+    passwordCommon: 'is one of the most common passwords; choose another',
     linesLocked: 'The {kind} is {status}: its lines, number and discount change only while a draft',
     captureNoContact: 'no contact has {who}',
     captureSeveral: 'several customers have a contact with {who}',

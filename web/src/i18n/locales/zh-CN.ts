@@ -1081,6 +1081,7 @@ const zhCN = {
     atMostBytes: '最多 {n} 个字节',
     outOfScope: '不在你的数据权限范围内',
     passwordPersonal: '不能与邮箱或企业名称相同',
+    passwordCommon: '是最常见的密码之一，请换一个',
     linesLocked: '{kind}当前为“{status}”，产品明细、编号和优惠只能在草稿时修改',
     captureNoContact: '没有联系人使用 {who}',
     captureSeveral: '多个客户的联系人都使用 {who}',

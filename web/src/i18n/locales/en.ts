@@ -1073,6 +1073,15 @@ const en: MessageSchema = {
     confirm: 'Move every contact, follow-up, opportunity and contract of "{dup}" into "{name}", then delete "{dup}". This cannot be undone. Merge?',
     merged: 'Merged: {n} related records moved',
   },
+  conflict: {
+    title: 'Changed by someone else',
+    text: 'Someone else saved this record after you opened it. Keep their version, or save yours over it?',
+    field: 'Field',
+    theirs: 'Theirs (saved)',
+    mine: 'Mine',
+    keepTheirs: 'Keep theirs',
+    keepMine: 'Save mine',
+  },
   server: {
     loginLocked: 'Too many failed sign-ins; try again after {wait}',
     rateLimited: 'Too many requests; try again after {wait}',

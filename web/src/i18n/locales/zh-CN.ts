@@ -1073,6 +1073,15 @@ const zhCN = {
     confirm: '将“{dup}”的联系人、跟进、商机、合同等全部并入“{name}”，随后删除“{dup}”。此操作不能撤销，确定合并？',
     merged: '已合并，共转移 {n} 条相关记录',
   },
+  conflict: {
+    title: '已被他人修改',
+    text: '您打开后，其他人保存了这条记录。保留对方的版本，还是用您的修改覆盖？',
+    field: '字段',
+    theirs: '对方（已保存）',
+    mine: '我的',
+    keepTheirs: '保留对方的',
+    keepMine: '保存我的',
+  },
   server: {
     loginLocked: '登录失败次数过多，请在 {wait} 后重试',
     rateLimited: '请求过于频繁，请在 {wait} 后重试',

@@ -7,7 +7,7 @@ DB    ?= ./cohort-data/cohort.db
 # Logs of the last `make test`, read by .ci/run.
 OUT   := .ci/out
 
-.PHONY: run build test lint vet fmt-check lint-openapi test-go test-web test-e2e bench web
+.PHONY: run build test lint vet fmt-check lint-openapi test-go test-fuzz fuzz test-web test-e2e bench web
 
 run:
 	$(GO) run ./cmd/cohort serve --demo --db $(DB)
@@ -16,7 +16,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -o bin/cohort ./cmd/cohort
 
 # Every test. Keep going past a failure with `make -k test` to see them all.
-test: lint lint-openapi test-go test-web test-e2e
+test: lint lint-openapi test-go test-fuzz test-web test-e2e
 
 lint: fmt-check vet
 
@@ -50,6 +50,23 @@ test-go:
 	skip=$$(grep -cE '^[[:space:]]*--- SKIP: ' $(OUT)/go-test.log || true); \
 	echo "go test: $$pass passed, $$fail failed, $$skip skipped (log: $(OUT)/go-test.log)"; \
 	exit $$status
+
+# Go native fuzz targets of the upload and import entry points, as
+# package:target. `make fuzz` runs each for FUZZTIME (5 minutes; the corpus
+# found goes to the Go build cache, a crasher to testdata/fuzz of its
+# package); `make test` runs each for a few seconds.
+FUZZ_TARGETS := ./internal/api:FuzzImportUpload ./internal/api:FuzzAttachmentUpload \
+	./internal/sheet:FuzzCSVReader ./internal/sheet:FuzzXLSXReader
+FUZZTIME ?= 5m
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "go test -run='^$$' -fuzz='^$$fn$$' -fuzztime=$(FUZZTIME) $$pkg"; \
+	  $(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	done
+
+test-fuzz:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 # The built web UI must match its sources (web/dist is committed).
 test-web:

@@ -3,6 +3,7 @@ package cohort
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Every error a client can act on carries one; anything else is
@@ -27,6 +28,17 @@ type Error struct {
 	Message string
 	// Fields names the offending fields of a validation error.
 	Fields []FieldError
+	// RetryAfter tells a rate-limited client when to try again (0: not said).
+	RetryAfter time.Duration
+	// Choices are the values a client may pick from to retry (the companies
+	// of a login whose email and password match several).
+	Choices []Choice
+}
+
+// Choice is one value a client may pick, with its label.
+type Choice struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
 }
 
 // FieldError is one field's validation failure.

@@ -27,6 +27,9 @@ type Tenant struct {
 	Version            int       `json:"version"`
 	CreatedAt          time.Time `json:"created_at"`
 	UpdatedAt          time.Time `json:"updated_at"`
+	// DisabledAt is when the tenant was disabled: nobody of it logs in, and
+	// its sessions and tokens stop. Nil while it is enabled.
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
 }
 
 // Tenant defaults.

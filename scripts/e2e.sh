@@ -26,7 +26,7 @@ export COHORT_E2E_URL="http://127.0.0.1:$port"
 export COHORT_E2E_EMAIL="admin@e2e.cohort.local"
 export COHORT_E2E_PASSWORD="e2e-password-1"
 
-COHORT_ADMIN_EMAIL=$COHORT_E2E_EMAIL COHORT_ADMIN_PASSWORD=$COHORT_E2E_PASSWORD COHORT_SQLITE_SYNC=NORMAL \
+COHORT_ADMIN_EMAIL=$COHORT_E2E_EMAIL COHORT_ADMIN_PASSWORD=$COHORT_E2E_PASSWORD COHORT_SQLITE_SYNC=NORMAL COHORT_SIGNUP=true \
 	"$bin" serve --db "$tmp/e2e.db" --addr "127.0.0.1:$port" --log-level warn >"$tmp/server.log" 2>&1 &
 server=$!
 cleanup() {

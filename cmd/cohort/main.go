@@ -36,6 +36,9 @@ Usage:
   cohort user create --tenant SLUG --email E --name N [--password-file F]
   cohort user reset-password --tenant SLUG --email E [--password-file F]
   cohort user list --tenant SLUG
+  cohort tenant create --slug SLUG --name NAME --admin-email E [--admin-name N] [--password-file F]
+  cohort tenant list
+  cohort tenant disable|enable --slug SLUG
   cohort search rebuild [flags] [--tenant SLUG]  re-index every record for search
   cohort facts rebuild|verify [flags] [--tenant SLUG]  recompute the fact ledger, or
                                      compare it with the records (exit 1 when they differ)
@@ -45,7 +48,9 @@ Usage:
   cohort version
 
 Passwords are read from --password-file, or from the COHORT_USER_PASSWORD
-environment variable, never from the command line.
+environment variable, never from the command line; tenant create also asks
+for it on the terminal. (A set-password link by email would need a mail
+sender, which Cohort does not have.)
 
 Flags and environment variables of every command:
 `
@@ -78,6 +83,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cmd == "user" {
 		return userCmd(ctx, rest, stdout, stderr)
+	}
+	if cmd == "tenant" {
+		return tenantCmd(ctx, rest, stdout, stderr)
 	}
 	if cmd == "search" {
 		return searchCmd(ctx, rest, stdout, stderr)
@@ -393,9 +401,9 @@ func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return fmt.Errorf("user: unknown subcommand %q", sub)
 }
 
-// tenantCmd opens the database named by args' flags and returns the
+// openTenants opens the database named by args' flags and returns the
 // tenants a maintenance command works on: the one of --tenant, or all.
-func tenantCmd(ctx context.Context, name string, args []string, stderr io.Writer) (*app.App, []*cohort.Tenant, error) {
+func openTenants(ctx context.Context, name string, args []string, stderr io.Writer) (*app.App, []*cohort.Tenant, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	tenant := fs.String("tenant", "", "tenant slug (all tenants when empty)")
 	rest := splitFlags(fs, args, "tenant")
@@ -447,7 +455,7 @@ func searchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(args) == 0 || args[0] != "rebuild" {
 		return errors.New("search: say rebuild")
 	}
-	a, tenants, err := tenantCmd(ctx, "search", args[1:], stderr)
+	a, tenants, err := openTenants(ctx, "search", args[1:], stderr)
 	if err != nil {
 		return err
 	}
@@ -470,7 +478,7 @@ func factsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) == 0 || (args[0] != "rebuild" && args[0] != "verify") {
 		return errors.New("facts: say rebuild or verify")
 	}
-	a, tenants, err := tenantCmd(ctx, "facts", args[1:], stderr)
+	a, tenants, err := openTenants(ctx, "facts", args[1:], stderr)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -127,5 +128,59 @@ func TestHelp(t *testing.T) {
 		if err := run(context.Background(), tc.args, &out, &errs); err != nil || !strings.Contains(out.String(), tc.want) || !strings.Contains(out.String(), "--db") {
 			t.Errorf("%v: %v, printed %q", tc.args, err, out.String())
 		}
+	}
+}
+
+// TestTenantCommands: create (password prompted, then from a file), list,
+// disable and enable; bad input names the problem and creates nothing.
+func TestTenantCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	var out, errs bytes.Buffer
+	t.Setenv("COHORT_USER_PASSWORD", "")
+	stdin = strings.NewReader("tenant-one-password\ntenant-one-password\n")
+	defer func() { stdin = os.Stdin }()
+	if err := run(ctx, []string{"tenant", "create", "--db", db, "--slug", "north", "--name", "北方贸易", "--admin-email", "boss@north.test"}, &out, &errs); err != nil {
+		t.Fatalf("create: %v %s", err, errs.String())
+	}
+	pw := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pw, []byte("tenant-two-password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"tenant", "create", "--db", db, "--slug", "south", "--name", "南方贸易", "--admin-email", "boss@south.test", "--password-file", pw}, &out, &errs); err != nil {
+		t.Fatalf("create from file: %v", err)
+	}
+	for _, bad := range [][]string{
+		{"--slug", "north", "--name", "again", "--admin-email", "x@north.test"}, // taken
+		{"--slug", "Bad Slug", "--name", "bad", "--admin-email", "x@bad.test"},  // slug
+		{"--slug", "weak", "--name", "weak", "--admin-email", "not an email"},   // email
+		{"--slug", "nameless", "--admin-email", "x@nameless.test"},              // name missing
+	} {
+		if err := run(ctx, append([]string{"tenant", "create", "--db", db, "--password-file", pw}, bad...), &out, &errs); err == nil {
+			t.Fatalf("create %v accepted", bad)
+		}
+	}
+	stdin = strings.NewReader("one-password\nanother-password\n")
+	if err := run(ctx, []string{"tenant", "create", "--db", db, "--slug", "typo", "--name", "typo", "--admin-email", "x@typo.test"}, &out, &errs); err == nil {
+		t.Fatal("two different prompted passwords accepted")
+	}
+	if err := run(ctx, []string{"tenant", "disable", "--db", db, "--slug", "north"}, &out, &errs); err != nil {
+		t.Fatalf("disable: %v", err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"tenant", "list", "--db", db}, &out, &errs); err != nil {
+		t.Fatalf("list: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[1], "north") || !strings.Contains(lines[1], "disabled since") ||
+		!strings.Contains(lines[2], "south") || !strings.Contains(lines[2], "active") {
+		t.Fatalf("list:\n%s", out.String())
+	}
+	if err := run(ctx, []string{"tenant", "enable", "--db", db, "--slug", "north"}, &out, &errs); err != nil {
+		t.Fatalf("enable: %v", err)
+	}
+	if err := run(ctx, []string{"tenant", "disable", "--db", db, "--slug", "nowhere"}, &out, &errs); err == nil {
+		t.Fatal("disabled a tenant that does not exist")
 	}
 }

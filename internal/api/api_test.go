@@ -275,7 +275,7 @@ func TestUsersAndOptimisticConcurrency(t *testing.T) {
 
 		var u cohort.User
 		c.must(201, "POST", "/api/v1/users", map[string]any{"name": "张伟", "email": "zhang.wei@acme.test", "phone": "+86 138-0013-8000",
-			"password": "secret123", "department_id": sales.ID}, &u)
+			"password": "sales-pass-2026", "department_id": sales.ID}, &u)
 		if u.Phone != "13800138000" || u.DepartmentID != sales.ID || u.Version != 1 {
 			t.Fatalf("created %+v", u)
 		}
@@ -320,15 +320,15 @@ func TestBadInputChangesNothing(t *testing.T) {
 			code       string
 		}{
 			{"malformed", `{"name": "x",`, 400, "invalid_json"},
-			{"unknown field", `{"name":"x","email":"x@acme.test","password":"secret123","salary":1}`, 400, "invalid_json"},
-			{"wrong type", `{"name":42,"email":"x@acme.test","password":"secret123"}`, 400, "invalid_json"},
+			{"unknown field", `{"name":"x","email":"x@acme.test","password":"sales-pass-2026","salary":1}`, 400, "invalid_json"},
+			{"wrong type", `{"name":42,"email":"x@acme.test","password":"sales-pass-2026"}`, 400, "invalid_json"},
 			{"two values", `{"name":"x"} {"name":"y"}`, 400, "invalid_json"},
 			{"empty", ``, 400, "invalid_json"},
-			{"bad email", `{"name":"x","email":"not-an-email","password":"secret123"}`, 422, "validation"},
-			{"bad phone", `{"name":"x","email":"x@acme.test","phone":"call me","password":"secret123"}`, 422, "validation"},
+			{"bad email", `{"name":"x","email":"not-an-email","password":"sales-pass-2026"}`, 422, "validation"},
+			{"bad phone", `{"name":"x","email":"x@acme.test","phone":"call me","password":"sales-pass-2026"}`, 422, "validation"},
 			{"short password", `{"name":"x","email":"x@acme.test","password":"short"}`, 422, "validation"},
-			{"unknown department", `{"name":"x","email":"x@acme.test","password":"secret123","department_id":"123"}`, 422, "validation"},
-			{"numeric id", `{"name":"x","email":"x@acme.test","password":"secret123","department_id":123}`, 400, "invalid_json"},
+			{"unknown department", `{"name":"x","email":"x@acme.test","password":"sales-pass-2026","department_id":"123"}`, 422, "validation"},
+			{"numeric id", `{"name":"x","email":"x@acme.test","password":"sales-pass-2026","department_id":123}`, 400, "invalid_json"},
 			{"oversized", `{"name":"` + strings.Repeat("x", 2<<20) + `"}`, 413, "too_large"},
 		}
 		for _, tc := range cases {
@@ -439,7 +439,7 @@ func TestDataScope(t *testing.T) {
 		}
 		var boss, sub, subsub, eastPeer, westPerson cohort.User
 		newUser := func(out *cohort.User, email string, dept, manager cohort.ID, roles ...cohort.ID) {
-			c.must(201, "POST", "/api/v1/users", map[string]any{"name": email, "email": email, "password": "secret123",
+			c.must(201, "POST", "/api/v1/users", map[string]any{"name": email, "email": email, "password": "sales-pass-2026",
 				"department_id": dept, "manager_id": manager, "perm_role_ids": roles}, out)
 		}
 		own, subs, dep, depKids := mk(cohort.ScopeOwn), mk(cohort.ScopeOwnAndSubordinates), mk(cohort.ScopeDepartment), mk(cohort.ScopeDepartmentAndChildren)
@@ -450,7 +450,7 @@ func TestDataScope(t *testing.T) {
 		newUser(&westPerson, "west@acme.test", west.ID, 0)
 		names := func(email string) map[string]bool {
 			var page cohort.Page[cohort.User]
-			e.login(email, "secret123").must(200, "GET", "/api/v1/users?limit=200", nil, &page)
+			e.login(email, "sales-pass-2026").must(200, "GET", "/api/v1/users?limit=200", nil, &page)
 			out := map[string]bool{}
 			for _, u := range page.Items {
 				out[u.Email] = true
@@ -474,11 +474,11 @@ func TestDataScope(t *testing.T) {
 		check("subsub@acme.test", "subsub@acme.test", "west@acme.test")
 		check("peer@acme.test", "boss@acme.test", "sub@acme.test", "peer@acme.test")
 		// A detail outside the scope is not found; a user without the grant is forbidden.
-		sc := e.login("sub@acme.test", "secret123")
+		sc := e.login("sub@acme.test", "sales-pass-2026")
 		if res := sc.do("GET", "/api/v1/users/"+boss.ID.String(), nil, nil); res.status != 404 {
 			t.Errorf("out-of-scope detail: %d", res.status)
 		}
-		if res := e.login("west@acme.test", "secret123").do("GET", "/api/v1/users", nil, nil); res.status != 403 {
+		if res := e.login("west@acme.test", "sales-pass-2026").do("GET", "/api/v1/users", nil, nil); res.status != 403 {
 			t.Errorf("no grant: %d", res.status)
 		}
 	})
@@ -489,7 +489,7 @@ func TestKeysetPaging(t *testing.T) {
 		e := newEnv(t, db)
 		c := e.login("admin@acme.test", adminPassword)
 		for i := 0; i < 7; i++ {
-			c.must(201, "POST", "/api/v1/users", map[string]any{"name": "同名", "email": "u" + string(rune('a'+i)) + "@acme.test", "password": "secret123"}, nil)
+			c.must(201, "POST", "/api/v1/users", map[string]any{"name": "同名", "email": "u" + string(rune('a'+i)) + "@acme.test", "password": "sales-pass-2026"}, nil)
 		}
 		seen := map[cohort.ID]bool{}
 		cursor := ""

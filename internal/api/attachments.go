@@ -23,24 +23,28 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	mr, err := r.MultipartReader()
-	if err != nil {
+	mr, ok := multipartBody(r)
+	if !ok {
 		s.writeError(w, r, errorf(cohort.EUNSUPPORTEDTYPE, "send the file as multipart/form-data in the field \"file\""))
 		return
 	}
 	for {
-		part, err := mr.NextPart()
+		part, err := mr.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			s.writeError(w, r, jsonError(err))
+			s.writeError(w, r, err)
 			return
 		}
 		if part.FormName() != "file" {
+			if _, err := io.Copy(io.Discard, part); err != nil {
+				s.writeError(w, r, malformedUpload(err))
+				return
+			}
 			continue
 		}
-		a, err := s.svc.AddAttachment(r.Context(), id, part.FileName(), part.Header.Get("Content-Type"), part)
+		a, err := s.svc.AddAttachment(r.Context(), id, part.FileName(), part.Header.Get("Content-Type"), &uploadFile{part: part, mr: mr})
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -15,12 +15,12 @@ func TestSessionsAreRevoked(t *testing.T) {
 		e := newEnv(t, db)
 		admin := e.login("admin@acme.test", adminPassword)
 		var u cohort.User
-		admin.must(201, "POST", "/api/v1/users", map[string]any{"name": "李娜", "email": "li.na@acme.test", "password": "secret123"}, &u)
+		admin.must(201, "POST", "/api/v1/users", map[string]any{"name": "李娜", "email": "li.na@acme.test", "password": "sales-pass-2026"}, &u)
 
 		// Changing one's password ends the other sessions, not this one.
-		laptop := e.login("li.na@acme.test", "secret123")
-		phone := e.login("li.na@acme.test", "secret123")
-		laptop.must(204, "POST", "/api/v1/me/password", map[string]any{"current_password": "secret123", "new_password": "secret456"}, nil)
+		laptop := e.login("li.na@acme.test", "sales-pass-2026")
+		phone := e.login("li.na@acme.test", "sales-pass-2026")
+		laptop.must(204, "POST", "/api/v1/me/password", map[string]any{"current_password": "sales-pass-2026", "new_password": "sales-pass-2027"}, nil)
 		laptop.must(200, "GET", "/api/v1/me", nil, nil)
 		if res := phone.do("GET", "/api/v1/me", nil, nil); res.status != 401 {
 			t.Fatalf("other session after password change: %d", res.status)
@@ -35,7 +35,7 @@ func TestSessionsAreRevoked(t *testing.T) {
 			t.Fatalf("session of a disabled user: %d", res.status)
 		}
 		anon := &client{e: e, http: &http.Client{}}
-		if res := anon.do("POST", "/api/v1/auth/login", map[string]any{"email": "li.na@acme.test", "password": "secret456"}, nil); res.status != 401 {
+		if res := anon.do("POST", "/api/v1/auth/login", map[string]any{"email": "li.na@acme.test", "password": "sales-pass-2027"}, nil); res.status != 401 {
 			t.Fatalf("disabled user logs in: %d", res.status)
 		}
 		// An administrator cannot disable themselves.

@@ -77,14 +77,17 @@ func TestBusinessTime(t *testing.T) {
 		refused(t, o.alice, 422, "effective_at", "PUT", "/api/v1/contracts/"+id(k.ID)+"/team", map[string]any{"effective_at": rfc(now.Add(day)),
 			"members": []map[string]any{{"user_id": o.aliceU.ID, "role": "owner"}}})
 
-		// Two owners 60/40; shares that do not add up are refused and change nothing.
+		// Two owners 60/40, set by the manager (a salesperson may not hand
+		// ownership); shares that do not add up are refused and change nothing.
+		refused(t, o.alice, 403, "transfer", "PUT", "/api/v1/contracts/"+id(k.ID)+"/team", map[string]any{"members": []map[string]any{
+			{"user_id": o.aliceU.ID, "role": "owner", "share_bp": 6000}, {"user_id": o.bobU.ID, "role": "owner", "share_bp": 4000}}})
 		refused(t, o.alice, 422, "team", "PUT", "/api/v1/contracts/"+id(k.ID)+"/team", map[string]any{"members": []map[string]any{
 			{"user_id": o.aliceU.ID, "role": "owner", "share_bp": 6000}, {"user_id": o.bobU.ID, "role": "owner", "share_bp": 3000}}})
 		o.alice.must(200, "GET", "/api/v1/contracts/"+id(k.ID)+"/team", nil, &later)
 		if l := memberRoles(later.Items); l[o.bobU.ID] != "presales:10000 " {
 			t.Fatalf("a refused team change wrote: %v", l)
 		}
-		o.alice.must(200, "PUT", "/api/v1/contracts/"+id(k.ID)+"/team", map[string]any{"members": []map[string]any{
+		o.mgr.must(200, "PUT", "/api/v1/contracts/"+id(k.ID)+"/team", map[string]any{"members": []map[string]any{
 			{"user_id": o.aliceU.ID, "role": "owner", "share_bp": 6000}, {"user_id": o.bobU.ID, "role": "owner", "share_bp": 4000}}}, &later)
 		if l := memberRoles(later.Items); l[o.aliceU.ID] != "owner:6000 " || l[o.bobU.ID] != "owner:4000 " {
 			t.Fatalf("co-owners %v", l)

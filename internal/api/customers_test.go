@@ -36,9 +36,9 @@ func salesOrgOn(e *env) *salesOrg {
 		roleID[r.Name] = r.ID
 	}
 	mk := func(out *cohort.User, email, name string, dept, mgr cohort.ID, role string) *client {
-		o.admin.must(201, "POST", "/api/v1/users", map[string]any{"name": name, "email": email, "password": "secret123",
+		o.admin.must(201, "POST", "/api/v1/users", map[string]any{"name": name, "email": email, "password": "sales-pass-2026",
 			"department_id": dept, "manager_id": mgr, "perm_role_ids": []cohort.ID{roleID[role]}}, out)
-		return e.login(email, "secret123")
+		return e.login(email, "sales-pass-2026")
 	}
 	o.mgr = mk(&o.mgrU, "mgr@acme.test", "赵经理", sales.ID, 0, "销售经理 Sales manager")
 	o.alice = mk(&o.aliceU, "alice@acme.test", "Alice", sales.ID, o.mgrU.ID, "销售 Salesperson")

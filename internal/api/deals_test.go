@@ -474,7 +474,12 @@ func TestTicketLifecycle(t *testing.T) {
 		var c cohort.Customer
 		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "南京云端教育"}, &c)
 		var tk cohort.Ticket
-		o.alice.must(201, "POST", "/api/v1/tickets", map[string]any{"customer_id": c.ID, "subject": "报表导出失败", "kind": "fault",
+		// Bob is outside Alice's scope (her own records): her manager assigns it.
+		if res := o.alice.do("POST", "/api/v1/tickets", map[string]any{"customer_id": c.ID, "subject": "报表导出失败", "kind": "fault",
+			"priority": "urgent", "owner_id": o.bobU.ID}, nil); res.status != 422 {
+			t.Fatalf("alice assigns a ticket to bob: %d %s", res.status, res.body)
+		}
+		o.mgr.must(201, "POST", "/api/v1/tickets", map[string]any{"customer_id": c.ID, "subject": "报表导出失败", "kind": "fault",
 			"priority": "urgent", "owner_id": o.bobU.ID}, &tk)
 		if !regexp.MustCompile(`^GD-2026-000001$`).MatchString(tk.Number) || tk.Status != "open" || !tk.OpenedAt.Equal(clock.Now()) ||
 			tk.OwnerID != o.bobU.ID || tk.FirstResponseAt != nil {
@@ -547,8 +552,13 @@ func TestTicketLifecycle(t *testing.T) {
 		if tk2.FirstResponseAt == nil || !tk2.FirstResponseAt.Equal(clock.Now()) || tk2.Status != "in_progress" || tk2.FirstResponseBy != o.aliceU.ID {
 			t.Fatalf("follow-up response %+v", tk2)
 		}
-		// The manager hands the ticket to Pre, who is told.
-		o.mgr.must(200, "PUT", "/api/v1/tickets/"+id(tk2.ID)+"/team", map[string]any{"members": []map[string]any{{"user_id": o.preU.ID, "role": "owner"}}}, nil)
+		// Pre, in another department, is outside the manager's scope; the
+		// administrator hands the ticket to Pre, who is told.
+		toPre := map[string]any{"members": []map[string]any{{"user_id": o.preU.ID, "role": "owner"}}}
+		if res := o.mgr.do("PUT", "/api/v1/tickets/"+id(tk2.ID)+"/team", toPre, nil); res.status != 422 {
+			t.Fatalf("manager hands a ticket outside their scope: %d %s", res.status, res.body)
+		}
+		o.admin.must(200, "PUT", "/api/v1/tickets/"+id(tk2.ID)+"/team", toPre, nil)
 		if got := rec.to("ticket_assigned"); len(got) != 2 || got[1] != o.preU.ID {
 			t.Fatalf("reassignment told %v", got)
 		}

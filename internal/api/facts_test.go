@@ -67,7 +67,7 @@ func TestFactsFollowTheirRecords(t *testing.T) {
 		o.alice.must(201, "POST", "/api/v1/contracts", map[string]any{"customer_id": c.ID, "name": "事实合同",
 			"lines": []map[string]any{{"product_id": prod.ID, "quantity": 2}}, "team": []map[string]any{{"user_id": o.preU.ID, "role": "presales"}}}, &k)
 		o.alice.must(200, "POST", "/api/v1/contracts/"+id(k.ID)+"/status", map[string]any{"status": "signed", "signed_at": rfc(now.Add(-3 * day))}, nil)
-		o.alice.must(200, "PUT", "/api/v1/contracts/"+id(k.ID)+"/team", map[string]any{"members": []map[string]any{
+		o.mgr.must(200, "PUT", "/api/v1/contracts/"+id(k.ID)+"/team", map[string]any{"members": []map[string]any{
 			{"user_id": o.aliceU.ID, "role": "owner", "share_bp": 6000}, {"user_id": o.bobU.ID, "role": "owner", "share_bp": 4000}}}, nil)
 		want := []string{fmt.Sprintf("%d:owner:10000:2000000:%d", o.aliceU.ID, dept), fmt.Sprintf("%d:presales:10000:2000000:%d", o.preU.ID, pre)}
 		if got := factRows(t, db, o.tenant.ID, k.ID, "contract.signed"); fmt.Sprint(got) != fmt.Sprint(want) {

@@ -58,8 +58,8 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request) {
 	// A large upload on a slow line takes longer than the server's read
 	// timeout, which suits JSON bodies.
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(30 * time.Minute))
-	mr, err := r.MultipartReader()
-	if err != nil {
+	mr, ok := multipartBody(r)
+	if !ok {
 		s.writeError(w, r, errorf(cohort.EUNSUPPORTEDTYPE, "send the file as multipart/form-data with the fields object, dry_run and file"))
 		return
 	}
@@ -67,27 +67,32 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request) {
 	up := service.Upload{Object: cohort.ObjectType(q.Get("object"))}
 	up.DryRun, _ = strconv.ParseBool(q.Get("dry_run"))
 	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		part, err := mr.next()
+		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			s.writeError(w, r, uploadError(err))
+			s.writeError(w, r, err)
 			return
 		}
 		switch part.FormName() {
-		case "object":
-			b, _ := io.ReadAll(io.LimitReader(part, 100))
-			up.Object = cohort.ObjectType(strings.TrimSpace(string(b)))
-		case "dry_run":
-			b, _ := io.ReadAll(io.LimitReader(part, 100))
-			up.DryRun, _ = strconv.ParseBool(strings.TrimSpace(string(b)))
+		case "object", "dry_run":
+			v, err := formValue(part)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			if part.FormName() == "object" {
+				up.Object = cohort.ObjectType(strings.TrimSpace(v))
+			} else {
+				up.DryRun, _ = strconv.ParseBool(strings.TrimSpace(v))
+			}
 		case "file":
 			if up.Object == "" {
 				s.writeError(w, r, cohort.Errorf(cohort.EINVALID, "object: is required, before the file"))
 				return
 			}
-			up.FileName, up.Body = part.FileName(), part
+			up.FileName, up.Body = part.FileName(), &uploadFile{part: part, mr: mr}
 			imp, err := s.svc.StartImport(r.Context(), up)
 			if err != nil {
 				s.writeError(w, r, uploadError(err))
@@ -96,6 +101,11 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Location", "/api/v1/imports/"+imp.ID.String())
 			respond(w, http.StatusAccepted, imp)
 			return
+		default:
+			if _, err := io.Copy(io.Discard, part); err != nil {
+				s.writeError(w, r, malformedUpload(err))
+				return
+			}
 		}
 	}
 	s.writeError(w, r, cohort.Errorf(cohort.EINVALID, "file: is required"))

@@ -494,7 +494,7 @@ func TestExportScopeAndFormulas(t *testing.T) {
 			"customer": map[string]any{"actions": []string{"view", "create", "edit", "export"}, "scope": "own"},
 			"followup": map[string]any{"actions": []string{"view", "create", "export", "import"}, "scope": "own"}}}, &role)
 		o.admin.must(200, "PATCH", "/api/v1/users/"+o.aliceU.ID.String(), map[string]any{"perm_role_ids": []cohort.ID{role.ID}}, nil)
-		alice := o.login("alice@acme.test", "secret123")
+		alice := o.login("alice@acme.test", "sales-pass-2026")
 		alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": `=HYPERLINK("http://evil.test","点我")`, "expected_amount": 1234567}, nil)
 		alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "@SUM(1+1)", "city": "+cmd|' /C calc'!A0"}, nil)
 		o.bob.must(201, "POST", "/api/v1/customers", map[string]any{"name": "Bob's customer"}, nil)

@@ -32,6 +32,11 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Leads have no views: one rule for every list, an unknown view is 400.
+	if v := r.URL.Query().Get("view"); v != "" && v != "all" {
+		s.writeError(w, r, cohort.Errorf(cohort.EBADREQUEST, "unknown view %q; leads have only all", v))
+		return
+	}
 	items, next, err := s.svc.ListLeads(r.Context(), lq)
 	if err != nil {
 		s.writeError(w, r, err)

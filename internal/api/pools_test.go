@@ -60,9 +60,13 @@ func TestPoolClaimRules(t *testing.T) {
 		if res := o.bob.do("POST", "/api/v1/customers/"+ids[2].String()+"/assign", map[string]any{"user_id": o.preU.ID}, nil); res.status != 403 {
 			t.Fatalf("bob assigns: %d", res.status)
 		}
-		o.mgr.must(200, "POST", "/api/v1/customers/"+ids[2].String()+"/assign", map[string]any{"user_id": o.preU.ID}, &got)
+		// ... to someone inside their own scope: not to presales in another department.
+		if res := o.mgr.do("POST", "/api/v1/customers/"+ids[2].String()+"/assign", map[string]any{"user_id": o.preU.ID}, nil); res.status != 422 || res.problem(t).Errors[0].Field != "user_id" {
+			t.Fatalf("manager assigns outside their scope: %d %s", res.status, res.body)
+		}
+		o.mgr.must(200, "POST", "/api/v1/customers/"+ids[2].String()+"/assign", map[string]any{"user_id": o.bobU.ID}, &got)
 		var team cohort.Page[cohort.TeamMember]
-		o.pre.must(200, "GET", "/api/v1/customers/"+ids[2].String()+"/team", nil, &team)
+		o.bob.must(200, "GET", "/api/v1/customers/"+ids[2].String()+"/team", nil, &team)
 		if len(team.Items) != 1 || team.Items[0].Role != "owner" || team.Items[0].ShareBP != 10000 {
 			t.Fatalf("team after assign %+v", team.Items)
 		}

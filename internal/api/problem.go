@@ -6,6 +6,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 )
@@ -19,6 +21,9 @@ type Problem struct {
 	Detail    string              `json:"detail"`
 	RequestID string              `json:"request_id"`
 	Errors    []cohort.FieldError `json:"errors,omitempty"`
+	// Choices are the values to pick from and retry with (the companies of
+	// a login that matches several).
+	Choices []cohort.Choice `json:"choices,omitempty"`
 }
 
 // codes maps each error code to its HTTP status and its problem title and
@@ -64,7 +69,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	var e *cohort.Error
 	if errors.As(err, &e) {
-		p.Errors = e.Fields
+		p.Errors, p.Choices = e.Fields, e.Choices
+		if e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10))
+		}
 	}
 	if c.status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", r.URL.Path)

@@ -29,5 +29,5 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, cohort.Page[search.Hit]{Items: hits})
+	respond(w, http.StatusOK, cohort.Page[search.Hit]{Items: nonNil(hits)})
 }

@@ -45,7 +45,13 @@ type Options struct {
 	SessionTTL     time.Duration
 	TrustedProxies []netip.Prefix
 	MetricsToken   string
-	Version        string
+	// RateLimit is the requests a minute one session or API token may make,
+	// in bursts of up to RateBurst. 0: no limit.
+	RateLimit int
+	RateBurst int
+	// Signup offers the self-service sign-up (POST /api/v1/signup).
+	Signup  bool
+	Version string
 	// UI is the built web app (web/dist); nil serves no UI.
 	UI fs.FS
 }
@@ -60,6 +66,7 @@ type Server struct {
 	routes  []Route
 	handler http.Handler
 	ready   func(ctx context.Context) error
+	limits  *rateLimiter
 }
 
 // New returns a Server.
@@ -73,7 +80,7 @@ func New(svc *service.Service, inbox Inbox, log *slog.Logger, reg *obs.Registry,
 	if opt.MaxUploadBytes == 0 {
 		opt.MaxUploadBytes = service.MaxImportBytes + 1<<20
 	}
-	s := &Server{svc: svc, inbox: inbox, log: log, opt: opt, metrics: reg}
+	s := &Server{svc: svc, inbox: inbox, log: log, opt: opt, metrics: reg, limits: newRateLimiter(opt.RateLimit, opt.RateBurst)}
 	s.routes = s.routeTable()
 	s.handler = s.build()
 	return s
@@ -302,6 +309,10 @@ func (s *Server) authenticate(next http.Handler, csrf *http.CrossOriginProtectio
 			err = cohort.Errorf(cohort.EUNAUTHORIZED, "authentication required: log in or send a bearer token")
 		}
 		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := s.limits.take(rateKey(p), time.Now()); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

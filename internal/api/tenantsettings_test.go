@@ -19,8 +19,8 @@ func TestTenantSettings(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		admin := e.login("admin@acme.test", adminPassword)
-		admin.must(201, "POST", "/api/v1/users", map[string]any{"name": "李娜", "email": "li.na@acme.test", "password": "secret123"}, nil)
-		rep := e.login("li.na@acme.test", "secret123")
+		admin.must(201, "POST", "/api/v1/users", map[string]any{"name": "李娜", "email": "li.na@acme.test", "password": "sales-pass-2026"}, nil)
+		rep := e.login("li.na@acme.test", "sales-pass-2026")
 
 		const path = "/api/v1/tenant/settings"
 		var st cohort.Tenant

@@ -64,6 +64,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	a.Service = service.New(db, cohort.SystemClock{}, log, service.Options{
 		SessionTTL: cfg.SessionTTL, SessionIdleTTL: cfg.SessionIdleTTL,
 		LoginMaxFailures: cfg.LoginMaxFailures, LoginWindow: cfg.LoginLockout, LoginLockout: cfg.LoginLockout,
+		LoginAddressMaxFailures: addressLimit(cfg.LoginAddressMaxFailures), LoginAddressWindow: cfg.LoginAddressWindow,
 		FilesDir: cfg.AttachmentsDir,
 	})
 	if err := a.wire(ctx); err != nil {
@@ -148,10 +149,19 @@ func (a *App) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// addressLimit is the service's form of the address limit: off is negative.
+func addressLimit(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
 func (a *App) apiOptions() api.Options {
 	return api.Options{
 		MaxBodyBytes: a.Config.MaxBodyBytes, SecureCookies: a.Config.SecureCookies, SessionTTL: a.Config.SessionTTL,
 		TrustedProxies: a.Config.TrustedProxies, MetricsToken: a.Config.MetricsToken, Version: Version, UI: web.Dist(),
+		RateLimit: a.Config.RateLimit, RateBurst: a.Config.RateBurst, Signup: a.Config.Signup,
 	}
 }
 

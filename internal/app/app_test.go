@@ -99,8 +99,8 @@ func TestNotificationArrivesLive(t *testing.T) {
 			var roles cohort.Page[cohort.PermRole]
 			admin.call("GET", "/api/v1/perm-roles", nil, 200, &roles)
 			var u cohort.User
-			admin.call("POST", "/api/v1/users", map[string]any{"name": "周敏", "email": "zhou@app.test", "password": "secret123"}, 201, &u)
-			user := login(t, a, "zhou@app.test", "secret123")
+			admin.call("POST", "/api/v1/users", map[string]any{"name": "周敏", "email": "zhou@app.test", "password": "sales-pass-2026"}, 201, &u)
+			user := login(t, a, "zhou@app.test", "sales-pass-2026")
 
 			// The welcome message is in the inbox already.
 			var count struct{ Count int }

@@ -62,6 +62,18 @@ type Config struct {
 	// source address) for LoginLockout.
 	LoginMaxFailures int
 	LoginLockout     time.Duration
+	// LoginAddressMaxFailures failed logins from one client address lock the
+	// address for LoginLockout; the count decays by that many every
+	// LoginAddressWindow. 0 turns the address limit off.
+	LoginAddressMaxFailures int
+	LoginAddressWindow      time.Duration
+	// RateLimit is the requests a minute one session or API token may make,
+	// with bursts of up to RateBurst; past it a request is answered 429. 0
+	// turns the limit off.
+	RateLimit int
+	RateBurst int
+	// Signup shows the self-service sign-up page that creates a company.
+	Signup bool
 	// MaxBodyBytes caps a request body (attachments have their own limit).
 	MaxBodyBytes int64
 	// HTTP server timeouts. WriteTimeout does not suit long-lived streams; the
@@ -102,21 +114,25 @@ const (
 // values derived from other settings (BaseURL, SecureCookies) are filled in.
 func Default() *Config {
 	return &Config{
-		DB:               "./cohort-data/cohort.db",
-		Addr:             ":8080",
-		LogLevel:         "info",
-		LogFormat:        "text",
-		SQLiteSync:       "FULL",
-		SessionTTL:       12 * time.Hour,
-		SessionIdleTTL:   2 * time.Hour,
-		LoginMaxFailures: 5,
-		LoginLockout:     15 * time.Minute,
-		MaxBodyBytes:     1 << 20,
-		ReadTimeout:      15 * time.Second,
-		WriteTimeout:     30 * time.Second,
-		IdleTimeout:      120 * time.Second,
-		ShutdownTimeout:  20 * time.Second,
-		AttachmentsDir:   "./cohort-data/files",
+		DB:                      "./cohort-data/cohort.db",
+		Addr:                    ":8080",
+		LogLevel:                "info",
+		LogFormat:               "text",
+		SQLiteSync:              "FULL",
+		SessionTTL:              12 * time.Hour,
+		SessionIdleTTL:          2 * time.Hour,
+		LoginMaxFailures:        5,
+		LoginLockout:            15 * time.Minute,
+		LoginAddressMaxFailures: 50,
+		LoginAddressWindow:      15 * time.Minute,
+		RateLimit:               1200,
+		RateBurst:               200,
+		MaxBodyBytes:            1 << 20,
+		ReadTimeout:             15 * time.Second,
+		WriteTimeout:            30 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		ShutdownTimeout:         20 * time.Second,
+		AttachmentsDir:          "./cohort-data/files",
 	}
 }
 
@@ -158,7 +174,7 @@ var settings = []setting{
 		value: func(c *Config) value { return (*intValue)(&c.DBReadConns) }},
 	{env: "ADMIN_EMAIL", flag: "admin-email", desc: "Email of the first administrator, created when the database has no user yet.",
 		value: func(c *Config) value { return (*stringValue)(&c.AdminEmail) }},
-	{env: "ADMIN_PASSWORD", flag: "admin-password", secret: true, desc: "Password of the first administrator (at least 8 characters).",
+	{env: "ADMIN_PASSWORD", flag: "admin-password", secret: true, desc: "Password of the first administrator (at least 8 characters, not one of the most common passwords).",
 		value: func(c *Config) value { return (*stringValue)(&c.AdminPassword) }},
 	{env: "SESSION_TTL", flag: "session-ttl", desc: "Longest life of a browser session.",
 		value: func(c *Config) value { return (*durationValue)(&c.SessionTTL) }},
@@ -170,6 +186,16 @@ var settings = []setting{
 		value: func(c *Config) value { return (*intValue)(&c.LoginMaxFailures) }},
 	{env: "LOGIN_LOCKOUT", flag: "login-lockout", desc: "How long a locked account stays locked.",
 		value: func(c *Config) value { return (*durationValue)(&c.LoginLockout) }},
+	{env: "LOGIN_ADDRESS_MAX_FAILURES", flag: "login-address-max-failures", desc: "Failed logins from one client address (over all accounts) that lock the address for the lockout time; the count goes down by this many every address window. `0` turns it off.",
+		value: func(c *Config) value { return (*intValue)(&c.LoginAddressMaxFailures) }},
+	{env: "LOGIN_ADDRESS_WINDOW", flag: "login-address-window", desc: "Time in which an address's count of failed logins decays by its limit.",
+		value: func(c *Config) value { return (*durationValue)(&c.LoginAddressWindow) }},
+	{env: "RATE_LIMIT", flag: "rate-limit", desc: "Requests a minute one session or API token may make (per server); past it the answer is `429` with `Retry-After`. `0` turns it off.",
+		value: func(c *Config) value { return (*intValue)(&c.RateLimit) }},
+	{env: "RATE_BURST", flag: "rate-burst", desc: "Requests one session or API token may make at once above the rate limit's pace.",
+		value: func(c *Config) value { return (*intValue)(&c.RateBurst) }},
+	{env: "SIGNUP", flag: "signup", desc: "Offer the self-service sign-up page, on which anyone may create a company and become its administrator.",
+		value: func(c *Config) value { return (*boolValue)(&c.Signup) }},
 	{env: "MAX_BODY_BYTES", flag: "max-body-bytes", desc: "Largest request body accepted; a number of bytes or e.g. `512KiB`, `4MiB`.",
 		value: func(c *Config) value { return (*sizeValue)(&c.MaxBodyBytes) }},
 	{env: "READ_TIMEOUT", flag: "read-timeout", desc: "Longest time to read a request, body included.",
@@ -428,6 +454,8 @@ func (c *Config) Validate() error {
 		}
 		if n := len([]rune(c.AdminPassword)); n < cohort.MinPasswordLength {
 			bad("ADMIN_PASSWORD", "must be at least %d characters, not %d", cohort.MinPasswordLength, n)
+		} else if cohort.CommonPassword(c.AdminPassword) {
+			bad("ADMIN_PASSWORD", "is one of the most common passwords; choose another")
 		}
 	} else if c.AdminEmail != "" {
 		bad("ADMIN_EMAIL", "is set but COHORT_ADMIN_PASSWORD (or COHORT_ADMIN_PASSWORD_FILE) is not")
@@ -448,6 +476,18 @@ func (c *Config) Validate() error {
 		bad("LOGIN_MAX_FAILURES", "must be at least 1, not %d", c.LoginMaxFailures)
 	}
 	positive("LOGIN_LOCKOUT", c.LoginLockout)
+	if c.LoginAddressMaxFailures < 0 {
+		bad("LOGIN_ADDRESS_MAX_FAILURES", "must be 0 (off) or more, not %d", c.LoginAddressMaxFailures)
+	} else if c.LoginAddressMaxFailures > 0 && c.LoginAddressMaxFailures < c.LoginMaxFailures {
+		bad("LOGIN_ADDRESS_MAX_FAILURES", "%d is below COHORT_LOGIN_MAX_FAILURES %d; an address's limit is the higher one", c.LoginAddressMaxFailures, c.LoginMaxFailures)
+	}
+	positive("LOGIN_ADDRESS_WINDOW", c.LoginAddressWindow)
+	if c.RateLimit < 0 {
+		bad("RATE_LIMIT", "must be 0 (off) or more, not %d", c.RateLimit)
+	}
+	if c.RateBurst < 1 {
+		bad("RATE_BURST", "must be at least 1, not %d", c.RateBurst)
+	}
 	if c.MaxBodyBytes < 1024 {
 		bad("MAX_BODY_BYTES", "must be at least 1KiB, not %d bytes", c.MaxBodyBytes)
 	}

@@ -320,6 +320,9 @@ func (s *Service) CreateTicket(ctx context.Context, t *cohort.Ticket, team []coh
 		if err != nil || owner.Status != cohort.UserActive {
 			return cohort.Errorf(cohort.EINVALID, "owner_id: no such active user")
 		}
+		if err := s.checkOwnerInScope(ctx, tx, cohort.ObjTicket, cohort.ActCreate, "owner_id", t.OwnerID); err != nil {
+			return err
+		}
 		t.DepartmentID, t.CustomerName = owner.DepartmentID, c.Name
 		if t.Number == "" {
 			if t.Number, err = s.nextNumber(ctx, tx, "tickets", "", "GD", now); err != nil {

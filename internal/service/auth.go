@@ -56,21 +56,15 @@ var errBadLogin = cohort.Errorf(cohort.EUNAUTHORIZED, "wrong email or password")
 // counted per email and per client address in the database, so that the limit
 // holds across servers; past the limit the key is locked for a while.
 func (s *Service) Login(ctx context.Context, email, password, tenantSlug string) (string, *cohort.Principal, error) {
+	if err := checkLoginInput(email, password, tenantSlug); err != nil {
+		return "", nil, err
+	}
 	meta := metaOf(ctx)
 	email, _ = cohort.NormalizeEmail(email)
 	now := s.now()
-	keys := []string{"email:" + email}
-	if meta.IP != "" {
-		keys = append(keys, "ip:"+meta.IP)
-	}
-	for _, k := range keys {
-		until, err := store.LoginLocked(ctx, s.db.Read(), k, now)
-		if err != nil {
-			return "", nil, err
-		}
-		if !until.IsZero() {
-			return "", nil, cohort.Errorf(cohort.ERATELIMIT, "too many failed logins; try again after %s", until.Sub(now).Round(time.Second))
-		}
+	limits := s.loginLimits(email, meta.IP)
+	if err := s.loginLocked(ctx, limits, now); err != nil {
+		return "", nil, err
 	}
 	creds, err := store.FindCredentialsByEmail(ctx, s.db.Read(), email)
 	if err != nil {
@@ -95,26 +89,22 @@ func (s *Service) Login(ctx context.Context, email, password, tenantSlug string)
 			match = &creds[0]
 		}
 	default:
-		// Several tenants share this email: the password must match exactly one.
+		// Several tenants share this email: the password must match exactly
+		// one, or the caller picks among those it matches.
+		var matches []*store.UserCredentials
 		for i := range creds {
 			if checkPassword(creds[i].PasswordHash, password) && creds[i].Status == cohort.UserActive {
-				if match != nil {
-					return "", nil, cohort.Errorf(cohort.EINVALID, "this email belongs to several companies; name yours in the tenant field")
-				}
-				match = &creds[i]
+				matches = append(matches, &creds[i])
 			}
+		}
+		if len(matches) == 1 {
+			match = matches[0]
+		} else if len(matches) > 1 {
+			return "", nil, s.pickTenant(ctx, matches)
 		}
 	}
 	if match == nil {
-		err := s.db.WriteTx(ctx, func(tx *store.Tx) error {
-			for _, k := range keys {
-				if _, err := store.RecordLoginFailure(ctx, tx, k, now, s.opt.LoginWindow, s.opt.LoginMaxFailures, s.opt.LoginLockout); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := s.recordLoginFailure(ctx, limits, now); err != nil {
 			return "", nil, err
 		}
 		return "", nil, errBadLogin
@@ -122,7 +112,9 @@ func (s *Service) Login(ctx context.Context, email, password, tenantSlug string)
 	secret := newSecret()
 	var sid cohort.ID
 	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
-		if err := store.ClearLoginFailures(ctx, tx, keys...); err != nil {
+		// Only the account's count: a success does not clear the address
+		// of the failures of others behind it.
+		if err := store.ClearLoginFailures(ctx, tx, limits[0].key); err != nil {
 			return err
 		}
 		var err error
@@ -158,6 +150,9 @@ func (s *Service) loadPrincipal(ctx context.Context, q store.Queryer, tenantID, 
 	t, err := store.FindTenant(ctx, q, tenantID)
 	if err != nil {
 		return nil, errBadLogin
+	}
+	if t.DisabledAt != nil {
+		return nil, errTenantDisabled
 	}
 	u, err := store.FindUser(ctx, q, tenantID, userID)
 	if err != nil || u.Status != cohort.UserActive {
@@ -300,7 +295,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 		return &cohort.Error{Code: cohort.EINVALID, Message: "current_password: is wrong",
 			Fields: []cohort.FieldError{{Field: "current_password", Message: "is wrong"}}}
 	}
-	if err := cohort.ValidatePassword(next); err != nil {
+	if err := cohort.ValidatePasswordFor(next, p.User.Email, p.Tenant.Name, p.Tenant.Slug); err != nil {
 		return err
 	}
 	newHash := s.hashPassword(next)

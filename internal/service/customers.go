@@ -128,6 +128,9 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 	if err != nil || owner.Status != cohort.UserActive {
 		return cohort.Errorf(cohort.EINVALID, "owner_id: no such active user")
 	}
+	if err := s.checkOwnerInScope(ctx, tx, cohort.ObjCustomer, cohort.ActCreate, "owner_id", c.OwnerID); err != nil {
+		return err
+	}
 	c.DepartmentID = owner.DepartmentID
 	if c.Custom, err = s.checkCustom(ctx, tx, cohort.ObjCustomer, nil, c.Custom); err != nil {
 		return err
@@ -354,6 +357,9 @@ func (s *Service) SetTeam(ctx context.Context, obj cohort.ObjectType, id cohort.
 			if !p.System && !p.Permissions.Can(obj, cohort.ActTransfer) {
 				return cohort.Errorf(cohort.EFORBIDDEN, "changing the owner needs the transfer permission")
 			}
+			if err := s.checkOwnerInScope(ctx, tx, obj, cohort.ActTransfer, "members", newOwner); err != nil {
+				return err
+			}
 		}
 		before, _ := store.CurrentTeam(ctx, tx, p.Tenant.ID, obj, id)
 		if err := s.replaceTeam(ctx, tx, obj, id, members, at.At, now); err != nil {
@@ -562,6 +568,20 @@ func (s *Service) replaceTeam(ctx context.Context, tx *store.Tx, obj cohort.Obje
 	if err != nil {
 		return err
 	}
+	// Every owner the team gains is someone the caller may make owner: in
+	// their scope for creating (a new record) or transferring.
+	field, act := "members", cohort.ActTransfer
+	if len(current) == 0 {
+		field, act = "team", cohort.ActCreate
+	}
+	for _, w := range want {
+		if w.Role != cohort.RoleOwner || slices.ContainsFunc(current, func(c cohort.TeamMember) bool { return c.Role == cohort.RoleOwner && c.UserID == w.UserID }) {
+			continue
+		}
+		if err := s.checkOwnerInScope(ctx, tx, obj, act, field, w.UserID); err != nil {
+			return err
+		}
+	}
 	same := func(a, b cohort.TeamMember) bool {
 		return a.UserID == b.UserID && a.Role == b.Role && a.Access == b.Access && a.ShareBP == b.ShareBP &&
 			((a.ExpiresAt == nil) == (b.ExpiresAt == nil)) && (a.ExpiresAt == nil || a.ExpiresAt.Equal(*b.ExpiresAt))
@@ -656,6 +676,9 @@ func (s *Service) Transfer(ctx context.Context, id, newOwner cohort.ID, keepOldA
 		}
 		if c.OwnerID == newOwner {
 			return cohort.Errorf(cohort.EINVALID, "new_owner_id: the customer is already theirs")
+		}
+		if err := s.checkOwnerInScope(ctx, tx, cohort.ObjCustomer, cohort.ActTransfer, "new_owner_id", newOwner); err != nil {
+			return err
 		}
 		team, err := store.CurrentTeam(ctx, tx, p.Tenant.ID, cohort.ObjCustomer, id)
 		if err != nil {

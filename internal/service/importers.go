@@ -18,11 +18,7 @@ import (
 // by normalised name or credit code; written with the owner on the team,
 // indexed and audited.
 func (s *Service) customerImport(ctx context.Context, p *cohort.Principal, imp *cohort.Import, x *sheetCtx, fields []*cohort.CustomField) (*objectImport[cohort.Customer], error) {
-	a, err := s.Access(ctx, cohort.ObjCustomer, cohort.ActImport)
-	if err != nil {
-		return nil, err
-	}
-	owners, err := store.UsersInScope(ctx, s.db.Read(), p.Tenant.ID, a)
+	owners, err := s.ownersInScope(ctx, s.db.Read(), cohort.ObjCustomer, cohort.ActImport)
 	if err != nil {
 		return nil, err
 	}
@@ -317,11 +313,7 @@ func appendNonEmpty(s []string, v string) []string {
 // leadImport: owner within the uploader's scope (the uploader when empty);
 // no phone or e-mail taken by a stored lead or an earlier row.
 func (s *Service) leadImport(ctx context.Context, p *cohort.Principal, imp *cohort.Import, x *sheetCtx, fields []*cohort.CustomField) (*objectImport[cohort.Lead], error) {
-	a, err := s.Access(ctx, cohort.ObjLead, cohort.ActImport)
-	if err != nil {
-		return nil, err
-	}
-	owners, err := store.UsersInScope(ctx, s.db.Read(), p.Tenant.ID, a)
+	owners, err := s.ownersInScope(ctx, s.db.Read(), cohort.ObjLead, cohort.ActImport)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func (s *Service) CreateTenant(ctx context.Context, nt NewTenant) (*cohort.Tenan
 	if err := t.Validate(); err != nil {
 		return nil, nil, err
 	}
-	if err := cohort.ValidatePassword(nt.AdminPassword); err != nil {
+	if err := cohort.ValidatePasswordFor(nt.AdminPassword, nt.AdminEmail, t.Name, t.Slug); err != nil {
 		return nil, nil, err
 	}
 	admin := &cohort.User{Name: nt.AdminName, Email: nt.AdminEmail, Locale: t.Locale}
@@ -161,7 +161,7 @@ func (s *Service) CreateUser(ctx context.Context, u *cohort.User, password strin
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	if err := cohort.ValidatePassword(password); err != nil {
+	if err := cohort.ValidatePasswordFor(password, u.Email, p.Tenant.Name, p.Tenant.Slug); err != nil {
 		return err
 	}
 	if len(u.PermRoleIDs) > 0 && !p.System && !p.Permissions.Can(cohort.ObjRole, cohort.ActAdminister) {
@@ -388,7 +388,11 @@ func (s *Service) SetUserPassword(ctx context.Context, id cohort.ID, password st
 		}
 		return cohort.Errorf(cohort.ENOTFOUND, "user not found")
 	}
-	if err := cohort.ValidatePassword(password); err != nil {
+	var email string
+	if u, err := store.FindUser(ctx, s.db.Read(), a.TenantID, id); err == nil {
+		email = u.Email
+	}
+	if err := cohort.ValidatePasswordFor(password, email, p.Tenant.Name, p.Tenant.Slug); err != nil {
 		return err
 	}
 	hash := s.hashPassword(password)

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -43,8 +44,18 @@ func checkPassword(hash, pw string) bool {
 }
 
 // dummyHash is checked against when a login names no user, so that a missing
-// account takes as long as a wrong password.
-func (s *Service) dummyHash() string { return s.hashPassword("no such user") }
+// account takes as long as a wrong password: one hash check either way. It is
+// made once per cost (making it costs a hash too, which would show).
+func (s *Service) dummyHash() string {
+	key := [2]uint32{s.opt.PasswordMemoryKiB, s.opt.PasswordTime}
+	if h, ok := dummyHashes.Load(key); ok {
+		return h.(string)
+	}
+	h, _ := dummyHashes.LoadOrStore(key, s.hashPassword("no such user"))
+	return h.(string)
+}
+
+var dummyHashes sync.Map // [2]uint32{memory, time} → PHC hash
 
 // HashPassword hashes pw with the service's cost (for bulk loaders that set
 // one password for many users).

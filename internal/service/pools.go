@@ -258,6 +258,11 @@ func (s *Service) takeFromPool(ctx context.Context, customerID cohort.ID, to *co
 		} else {
 			to = u
 		}
+		if kind == cohort.PoolAssigned {
+			if err := s.checkOwnerInScope(ctx, tx, cohort.ObjCustomer, cohort.ActView, "user_id", to.ID); err != nil {
+				return err
+			}
+		}
 		if kind == cohort.PoolClaimed {
 			if err := s.checkClaim(ctx, tx, pool, c, to.ID, now); err != nil {
 				return err

@@ -32,6 +32,11 @@ type Options struct {
 	LoginMaxFailures int
 	LoginWindow      time.Duration
 	LoginLockout     time.Duration
+	// LoginAddressMaxFailures failed logins from one address lock it; the
+	// count decays by that many every LoginAddressWindow. [50 per 15 min;
+	// negative: no address limit]
+	LoginAddressMaxFailures int
+	LoginAddressWindow      time.Duration
 	// Argon2 cost; tests lower it.
 	PasswordMemoryKiB uint32
 	PasswordTime      uint32
@@ -80,6 +85,12 @@ func New(db *store.DB, clock cohort.Clock, log *slog.Logger, opt Options) *Servi
 	}
 	if opt.LoginLockout == 0 {
 		opt.LoginLockout = 15 * time.Minute
+	}
+	if opt.LoginAddressMaxFailures == 0 {
+		opt.LoginAddressMaxFailures = 50
+	}
+	if opt.LoginAddressWindow == 0 {
+		opt.LoginAddressWindow = 15 * time.Minute
 	}
 	if opt.PasswordMemoryKiB == 0 {
 		opt.PasswordMemoryKiB = 19 * 1024

@@ -166,6 +166,40 @@ func RecordLoginFailure(ctx context.Context, tx *Tx, key string, now time.Time, 
 	return locked > 0, err
 }
 
+// RecordDecayingLoginFailure counts a failure of key in a leaky bucket: the
+// count goes down by max every window, one at a time, and reaching max locks
+// the key for lockout. (window_start holds the time the count was last
+// decayed to.) It returns whether the key is now locked.
+func RecordDecayingLoginFailure(ctx context.Context, tx *Tx, key string, now time.Time, window time.Duration, max int, lockout time.Duration) (bool, error) {
+	var failures int
+	var since int64
+	err := tx.QueryRowContext(ctx, "SELECT failures, window_start FROM login_failures WHERE key = ?", key).Scan(&failures, &since)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		failures, since = 0, ms(now)
+	case err != nil:
+		return false, err
+	}
+	if per := window.Milliseconds() / int64(max); per > 0 && ms(now) > since {
+		gone := (ms(now) - since) / per
+		if gone >= int64(failures) {
+			failures, since = 0, ms(now)
+		} else {
+			failures -= int(gone)
+			since += gone * per
+		}
+	}
+	failures++
+	var locked int64
+	if failures >= max {
+		locked = ms(now.Add(lockout))
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO login_failures (key, failures, window_start, locked_until) VALUES (?,?,?,?)
+		ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, locked_until = excluded.locked_until`,
+		key, failures, since, locked)
+	return locked > 0, err
+}
+
 // ClearLoginFailures forgets key's failures after a successful login.
 func ClearLoginFailures(ctx context.Context, tx *Tx, keys ...string) error {
 	for _, k := range keys {

@@ -325,9 +325,17 @@ func TenantUsers(ctx context.Context, q Queryer, tenantID cohort.ID) ([]*cohort.
 }
 
 // UsersInScope returns the ids of the users of a tenant inside access
-// (over the user as owner): whom an importer may make a record's owner.
-func UsersInScope(ctx context.Context, q Queryer, tenantID cohort.ID, access cohort.Access) (map[cohort.ID]bool, error) {
+// (over the user as owner): whom the caller may make a record's owner. With
+// ids, only those of them are looked at.
+func UsersInScope(ctx context.Context, q Queryer, tenantID cohort.ID, access cohort.Access, ids ...cohort.ID) (map[cohort.ID]bool, error) {
 	w := And(Where{"u.tenant_id = ?", []any{int64(tenantID)}}, AccessWhere(access, "u.id", "u.department_id"))
+	if len(ids) > 0 {
+		in := Where{SQL: "u.id IN (" + placeholders(len(ids)) + ")"}
+		for _, id := range ids {
+			in.Args = append(in.Args, int64(id))
+		}
+		w = And(w, in)
+	}
 	rows, err := q.QueryContext(ctx, "SELECT u.id FROM users u WHERE "+w.SQL, w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("users in scope: %w", err)

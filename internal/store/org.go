@@ -16,18 +16,19 @@ func notFound(what string) error { return cohort.Errorf(cohort.ENOTFOUND, "%s no
 
 // --- tenants
 
-const tenantCols = "id, name, slug, time_zone, fiscal_year_start_month, currency, locale, week_start, backdate_window_days, version, created_at, updated_at"
+const tenantCols = "id, name, slug, time_zone, fiscal_year_start_month, currency, locale, week_start, backdate_window_days, version, created_at, updated_at, disabled_at"
 
 func tenantDest(t *cohort.Tenant) []any {
 	return []any{idScanner{&t.ID}, &t.Name, &t.Slug, &t.TimeZone, &t.FiscalYearStartMonth, &t.Currency, &t.Locale,
-		&t.WeekStart, &t.BackdateWindowDays, &t.Version, msScanner{&t.CreatedAt}, msScanner{&t.UpdatedAt}}
+		&t.WeekStart, &t.BackdateWindowDays, &t.Version, msScanner{&t.CreatedAt}, msScanner{&t.UpdatedAt}, nullMsScanner{&t.DisabledAt}}
 }
 
 // InsertTenant inserts t, setting its id and times.
 func InsertTenant(ctx context.Context, tx *Tx, t *cohort.Tenant, now time.Time) error {
 	t.ID = cohort.ID(tx.db.NewID())
 	t.CreatedAt, t.UpdatedAt, t.Version = now, now, 1
-	_, err := tx.ExecContext(ctx, "INSERT INTO tenants ("+tenantCols+") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	_, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, slug, time_zone, fiscal_year_start_month, currency, locale, week_start,
+		backdate_window_days, version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
 		int64(t.ID), t.Name, t.Slug, t.TimeZone, t.FiscalYearStartMonth, t.Currency, t.Locale, t.WeekStart, t.BackdateWindowDays,
 		t.Version, ms(now), ms(now))
 	if isUniqueViolation(err) {
@@ -67,6 +68,40 @@ func FindTenantBySlug(ctx context.Context, q Queryer, slug string) (*cohort.Tena
 		return nil, notFound("tenant")
 	}
 	return &t, err
+}
+
+// ListTenants returns every tenant, by slug.
+func ListTenants(ctx context.Context, q Queryer) ([]*cohort.Tenant, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+tenantCols+" FROM tenants ORDER BY slug")
+	if err != nil {
+		return nil, fmt.Errorf("list tenants: %w", err)
+	}
+	defer rows.Close()
+	var out []*cohort.Tenant
+	for rows.Next() {
+		var t cohort.Tenant
+		if err := rows.Scan(tenantDest(&t)...); err != nil {
+			return nil, err
+		}
+		out = append(out, &t)
+	}
+	return out, rows.Err()
+}
+
+// SetTenantDisabled disables a tenant at when (or enables it, when nil) and,
+// on disabling, ends its sessions.
+func SetTenantDisabled(ctx context.Context, tx *Tx, id cohort.ID, when *time.Time, now time.Time) error {
+	res, err := tx.ExecContext(ctx, "UPDATE tenants SET disabled_at = ?, version = version + 1, updated_at = ? WHERE id = ?", nullMs(when), ms(now), int64(id))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("tenant")
+	}
+	if when != nil {
+		_, err = tx.ExecContext(ctx, "DELETE FROM sessions WHERE tenant_id = ?", int64(id))
+	}
+	return err
 }
 
 // CountTenants counts tenants (zero means first run).

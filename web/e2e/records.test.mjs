@@ -168,7 +168,8 @@ if (problem) {
       // The change is on the timeline.
       await page.locator('[data-testid="timeline-change"]', { hasText: '有价值' }).first().waitFor()
 
-      // Someone else changed the customer meanwhile (412): reload and say so.
+      // Someone else changed the customer meanwhile (412): the conflict dialog
+      // shows theirs and mine; keeping theirs leaves theirs.
       await page.route('**/api/v1/customers/*', async (route) => {
         if (route.request().method() !== 'PATCH') return route.fallback()
         await route.fulfill({
@@ -178,7 +179,9 @@ if (problem) {
         })
       })
       await page.locator('[data-testid="cal-deal-small"]').click()
-      await page.locator('.el-message--warning').waitFor()
+      await page.locator('[data-testid="conflict-dialog"]').waitFor()
+      await page.locator('.conflict-box .el-message-box__btns .el-button:not(.el-button--primary)').click()
+      await page.locator('[data-testid="conflict-dialog"]').waitFor({ state: 'hidden' })
       await page.locator('[data-testid="cal-deal-big"][aria-pressed="true"]').waitFor()
       await page.unroute('**/api/v1/customers/*')
     })

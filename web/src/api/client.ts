@@ -17,6 +17,8 @@ export class ApiError extends Error {
   detail: string
   title: string
   fields: FieldError[]
+  /** Values to pick from and retry with (the companies of an ambiguous login). */
+  choices: { value: string; label: string }[]
   requestId?: string
 
   constructor(status: number, body: Record<string, unknown> | null, fallback: string) {
@@ -32,6 +34,12 @@ export class ApiError extends Error {
       ? (body!.errors as unknown[]).map((e) => {
           const o = (e ?? {}) as Record<string, unknown>
           return { field: str(o.field), message: str(o.message) }
+        })
+      : []
+    this.choices = Array.isArray(body?.choices)
+      ? (body!.choices as unknown[]).map((c) => {
+          const o = (c ?? {}) as Record<string, unknown>
+          return { value: str(o.value), label: str(o.label) }
         })
       : []
   }

@@ -48,6 +48,10 @@ export const auth = {
       { skipAuthRedirect: true },
     ),
   logout: () => api.post<void>(`${V1}/auth/logout`, undefined, { skipAuthRedirect: true }),
+  /** Whether this server offers self-service sign-up. */
+  signupState: () => api.get<{ enabled: boolean }>(`${V1}/signup`, undefined, { skipAuthRedirect: true }),
+  signup: (body: { company: string; slug: string; name: string; email: string; password: string }) =>
+    api.post<{ user: User; tenant: Tenant }>(`${V1}/signup`, body, { skipAuthRedirect: true }),
   me: () => api.get<Me>(`${V1}/me`, undefined, { skipAuthRedirect: true }),
   updateMe: (body: { name?: string; phone?: string; locale?: string }) => api.patch<User>(`${V1}/me`, body),
   changePassword: (current_password: string, new_password: string) =>

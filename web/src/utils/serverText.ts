@@ -37,6 +37,14 @@ const RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Record<st
   { re: /^must be 1 to 12$/, key: 'server.monthRange', args: () => ({}) },
   { re: /^must be 1 \(Monday\) to 7 \(Sunday\)$/, key: 'server.weekStartRange', args: () => ({}) },
   { re: /^must be 0 to (\d+) days$/, key: 'server.daysRange', args: (m) => ({ max: m[1] }) },
+  { re: /too many failed logins; try again after (\S+)/, key: 'server.loginLocked', args: (m) => ({ wait: m[1] }) },
+  { re: /too many requests from this session or token; try again after (\S+)/, key: 'server.rateLimited', args: (m) => ({ wait: m[1] }) },
+  { re: /your company's account is disabled/, key: 'server.tenantDisabled', args: () => ({}) },
+  { re: /^(slug: )?is taken(; choose another)?$/, key: 'server.slugTaken', args: () => ({}) },
+  { re: /^(\w+: )?must be at most (\d+) bytes$/, key: 'server.atMostBytes', args: (m) => ({ n: m[2] }) },
+  { re: /is outside your data scope$/, key: 'server.outOfScope', args: () => ({}) },
+  { re: /must not be your email or your company's name$/, key: 'server.passwordPersonal', args: () => ({}) },
+  { re: /is one of the most common passwords; choose another$/, key: 'server.passwordCommon', args: () => ({}) },
 ]
 
 /**

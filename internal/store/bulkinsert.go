@@ -28,6 +28,9 @@ func BulkInsert(ctx context.Context, tx *Tx, table string, cols []string, rows [
 	if tx.db.Engine == Postgres && tx.conn != nil {
 		return copyIn(ctx, tx, table, cols, rows)
 	}
+	if tx.batched {
+		ctx = context.WithoutCancel(ctx) // see detached
+	}
 	per := sqliteRowsPerInsert
 	if tx.db.Engine == Postgres {
 		per = min(per, 65535/len(cols))

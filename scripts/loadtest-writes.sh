@@ -19,6 +19,7 @@ go build -o "$tmp/A" ./cmd/cohort
 bins="A"
 if [ -n "${BASE:-}" ]; then cp "$BASE" "$tmp/B"; bins="A B"; fi
 json() { python3 -c "import sys, json; d = json.load(sys.stdin); print($1)"; }
+newid() { sed -E 's/^\{"id":"([0-9]+)".*/\1/'; } # the id of a created record
 declare -A port cookie process stages customers opps
 p=18800
 for b in $bins; do
@@ -35,8 +36,8 @@ for b in $bins; do
 	# 300 customers with one opportunity each: the targets of the other two steps.
 	cs=() os=()
 	for i in $(seq 300); do
-		c=$(curl -fsS -H "Cookie: ${cookie[$b]}" -H 'Content-Type: application/json' -d "{\"name\":\"种子客户 $i\"}" $base/api/v1/customers | json 'd["id"]')
-		o=$(curl -fsS -H "Cookie: ${cookie[$b]}" -H 'Content-Type: application/json' -d "{\"customer_id\":\"$c\",\"process_id\":\"${process[$b]}\",\"name\":\"种子商机 $i\",\"amount\":120000}" $base/api/v1/opportunities | json 'd["id"]')
+		c=$(curl -fsS -H "Cookie: ${cookie[$b]}" -H 'Content-Type: application/json' -d "{\"name\":\"种子客户 $i\"}" $base/api/v1/customers | newid)
+		o=$(curl -fsS -H "Cookie: ${cookie[$b]}" -H 'Content-Type: application/json' -d "{\"customer_id\":\"$c\",\"process_id\":\"${process[$b]}\",\"name\":\"种子商机 $i\",\"amount\":120000}" $base/api/v1/opportunities | newid)
 		cs+=("$c") os+=("$o")
 	done
 	customers[$b]=$(IFS=,; echo "${cs[*]}")

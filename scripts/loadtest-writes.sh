@@ -33,9 +33,9 @@ for b in $bins; do
 	procs=$(curl -fsS -H "Cookie: ${cookie[$b]}" $base/api/v1/sales-processes)
 	process[$b]=$(echo "$procs" | json 'd["items"][0]["id"]')
 	stages[$b]=$(echo "$procs" | json '",".join(s["key"] for s in d["items"][0]["stages"][:2])')
-	# 300 customers with one opportunity each: the targets of the other two steps.
+	# 200 customers with one opportunity each: the targets of the other two steps.
 	cs=() os=()
-	for i in $(seq 300); do
+	for i in $(seq 200); do
 		c=$(curl -fsS -H "Cookie: ${cookie[$b]}" -H 'Content-Type: application/json' -d "{\"name\":\"种子客户 $i\"}" $base/api/v1/customers | newid)
 		o=$(curl -fsS -H "Cookie: ${cookie[$b]}" -H 'Content-Type: application/json' -d "{\"customer_id\":\"$c\",\"process_id\":\"${process[$b]}\",\"name\":\"种子商机 $i\",\"amount\":120000}" $base/api/v1/opportunities | newid)
 		cs+=("$c") os+=("$o")
@@ -50,6 +50,10 @@ for round in $(seq "$rounds"); do
 			for b in $bins; do
 				run=$((run + 1))
 				echo -n "round=$round bin=$b step=$step conns=$c "
+				if [ $step = stage ]; then # each seeded opportunity with its stage now
+					opps[$b]=$(curl -fsS -H "Cookie: ${cookie[$b]}" "http://127.0.0.1:${port[$b]}/api/v1/opportunities?q=%E7%A7%8D%E5%AD%90%E5%95%86%E6%9C%BA&limit=200" |
+						json '",".join(o["id"] + ":" + o["stage"] for o in d["items"])')
+				fi
 				STEP=$step TAG="r$run" COOKIE=${cookie[$b]} PROCESS=${process[$b]} STAGES=${stages[$b]} CUSTOMERS=${customers[$b]} OPPORTUNITIES=${opps[$b]} \
 					wrk -t1 -c"$c" -d"${secs}s" --latency -s scripts/wrk/writes.lua "http://127.0.0.1:${port[$b]}" | grep -E "^(RESULT|non-2xx)" | sed "s/^RESULT //"
 			done

@@ -2,7 +2,8 @@
 --   customer:    POST /api/v1/customers (a new, unique name)
 --   opportunity: POST /api/v1/opportunities on one of CUSTOMERS
 --   stage:       POST /api/v1/opportunities/{id}/stage, moving each of
---                OPPORTUNITIES between its first two stages (STAGES=a,b)
+--                OPPORTUNITIES (id:current-stage,...) between the first two
+--                stages of its process (STAGES=a,b)
 -- COOKIE, PROCESS, TAG (unique per run) and the id lists come from the
 -- environment. Run it with one wrk thread (-t1): the counter is per thread.
 local step = os.getenv("STEP")
@@ -13,16 +14,20 @@ local function list(name)
   return t
 end
 local customers, opps, stages = list("CUSTOMERS"), list("OPPORTUNITIES"), list("STAGES")
+local cur = {} -- opportunity index -> its stage now
+for i, o in ipairs(opps) do
+  local id, st = string.match(o, "([^:]+):(.*)")
+  opps[i], cur[i - 1] = id or o, st or stages[1]
+end
 local process = os.getenv("PROCESS")
 local tag = os.getenv("TAG") or "x"
 local n = 0
-local moved = {} -- opportunity index -> moved to the second stage
 local hdr = {["Content-Type"] = "application/json", ["Cookie"] = cookie}
 request = function()
   n = n + 1
   local id = tostring(n)
   if step == "customer" then
-    return wrk.format("POST", "/api/v1/customers", hdr, '{"name":"压测客户 ' .. tag .. '-' .. id .. '","industry":"制造业","city":"上海"}')
+    return wrk.format("POST", "/api/v1/customers", hdr, '{"name":"压测客户 ' .. tag .. 'x' .. id .. '","industry":"制造业","city":"上海"}')
   elseif step == "opportunity" then
     local c = customers[(n % #customers) + 1]
     return wrk.format("POST", "/api/v1/opportunities", hdr, '{"customer_id":"' .. c .. '","process_id":"' .. process ..
@@ -30,8 +35,8 @@ request = function()
   else
     -- Round robin over the opportunities; each visit moves it to the other stage.
     local i = n % #opps
-    local to = moved[i] and stages[1] or stages[2]
-    moved[i] = not moved[i]
+    local to = (cur[i] == stages[2]) and stages[1] or stages[2]
+    cur[i] = to
     return wrk.format("POST", "/api/v1/opportunities/" .. opps[i + 1] .. "/stage", hdr, '{"stage":"' .. to .. '"}')
   end
 end

@@ -29,6 +29,9 @@ type customerInput struct {
 	OwnerID          cohort.ID          `json:"owner_id"`
 	Custom           json.RawMessage    `json:"custom,omitempty"`
 	Team             []cohort.TeamInput `json:"team"`
+	// CreatedAt enters a record after the fact (default now); it needs the
+	// backdate permission.
+	CreatedAt *cohortTime `json:"created_at,omitempty"`
 }
 
 func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +56,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &cohort.Customer{Name: in.Name, CreditCode: in.CreditCode, Industry: in.Industry, Province: in.Province, City: in.City,
 		Source: in.Source, Grade: in.Grade, Segment: in.Segment, ValueQuality: in.ValueQuality, DealSize: in.DealSize,
-		ExpectedSignDate: in.ExpectedSignDate, ExpectedAmount: in.ExpectedAmount, Currency: in.Currency, Milestones: in.Milestones, OwnerID: in.OwnerID, Custom: in.Custom}
+		ExpectedSignDate: in.ExpectedSignDate, ExpectedAmount: in.ExpectedAmount, Currency: in.Currency, Milestones: in.Milestones, OwnerID: in.OwnerID, Custom: in.Custom, CreatedAt: in.CreatedAt.zeroOr()}
 	if err := s.svc.CreateCustomer(r.Context(), c, in.Team); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -91,6 +94,9 @@ func (s *Server) transferCustomer(w http.ResponseWriter, r *http.Request) {
 
 type teamRequest struct {
 	Members []cohort.TeamInput `json:"members"`
+	// EffectiveAt dates the change (default now): credit of events before it
+	// stays with the team of their time.
+	EffectiveAt *cohortTime `json:"effective_at,omitempty"`
 }
 
 // timeline serves GET .../{id}/timeline of a record of type obj.
@@ -133,6 +139,9 @@ type contactInput struct {
 	WeChat    string          `json:"wechat"`
 	IsPrimary bool            `json:"is_primary"`
 	Custom    json.RawMessage `json:"custom,omitempty"`
+	// CreatedAt enters a record after the fact (default now); it needs the
+	// backdate permission.
+	CreatedAt *cohortTime `json:"created_at,omitempty"`
 }
 
 func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
@@ -146,7 +155,7 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	c := &cohort.Contact{CustomerID: id, Name: in.Name, Title: in.Title, Phone: in.Phone, Email: in.Email, WeChat: in.WeChat, IsPrimary: in.IsPrimary, Custom: in.Custom}
+	c := &cohort.Contact{CustomerID: id, Name: in.Name, Title: in.Title, Phone: in.Phone, Email: in.Email, WeChat: in.WeChat, IsPrimary: in.IsPrimary, Custom: in.Custom, CreatedAt: in.CreatedAt.zeroOr()}
 	if err := s.svc.CreateContact(r.Context(), c); err != nil {
 		s.writeError(w, r, err)
 		return

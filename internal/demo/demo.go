@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/service"
 	"github.com/cohortcrm/cohort/internal/store"
 )
@@ -148,9 +149,10 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 				if p == 0 {
 					role, manager = u.headRole, headOf[u.parent]
 				}
+				// Everyone was in their department before the history began.
 				user := &cohort.User{TenantID: t.ID, Name: name, Email: email, Phone: fmt.Sprintf("13%d%08d", 5+rng.IntN(5), rng.IntN(1e8)),
 					DepartmentID: d.ID, ManagerID: manager, Status: cohort.UserActive, Locale: cohort.DefaultLocale,
-					PermRoleIDs: []cohort.ID{roleID[role]}}
+					PermRoleIDs: []cohort.ID{roleID[role]}, OrgSince: now.AddDate(-2, -2, 0)}
 				if err := store.InsertUser(ctx, tx, user, hash, now); err != nil {
 					return err
 				}
@@ -202,6 +204,21 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 		return res, err
 	}
 	n, err = leads(ctx, db, t, ppl, sc, rng, now)
+	res.Rows += n
+	if err != nil {
+		return res, err
+	}
+	if err := orgMoves(ctx, db, t, ppl, rng, now); err != nil {
+		return res, err
+	}
+	// The history was written in bulk: its facts are projected at the end,
+	// the way `cohort facts rebuild` does.
+	if t, err = store.FindTenant(ctx, db.Read(), t.ID); err != nil {
+		return res, err
+	}
+	fbar := newBar(opt.Progress, "demo: facts", 0)
+	n, err = facts.Rebuild(ctx, db, t, func(done, total int) { fbar.total = total; fbar.Add(done - fbar.n) })
+	fbar.Done()
 	res.Rows += n
 	if err != nil {
 		return res, err

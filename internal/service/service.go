@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"log/slog"
 	"sort"
 	"time"
@@ -159,7 +160,22 @@ func (s *Service) audit(ctx context.Context, tx *store.Tx, action string, obj co
 		// Who may do what may have changed: cached principals are stale.
 		tx.AfterCommit(s.auth.clear)
 	}
+	s.project(ctx, tx, obj, id)
 	return store.InsertAudit(ctx, tx, e)
+}
+
+// project has the transaction rewrite the facts of record id of type obj
+// before it commits (once, however often the record was touched): every
+// audited write of a measurable record keeps its facts in step.
+func (s *Service) project(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID) {
+	p := cohort.PrincipalFrom(ctx)
+	if p == nil || p.Tenant == nil || id == 0 || !facts.IsSource(obj) {
+		return
+	}
+	t := p.Tenant
+	tx.BeforeCommit("facts:"+string(obj)+":"+id.String(), func() error {
+		return facts.Rewrite(ctx, tx, t, obj, id)
+	})
 }
 
 // notify queues an inbox message for userID in tx.

@@ -16,8 +16,10 @@ import (
 // concurrent WriteTx calls share one commit: a single goroutine holds a batch
 // transaction and runs each request's function in a SAVEPOINT of its own,
 // one after the other, so a request sees the writes of the requests before it
-// exactly as if they had committed. A request whose function fails (error or
-// panic) is rolled back to its savepoint and fails alone; the others go on.
+// exactly as if they had committed. A request's BeforeCommit work runs at the
+// end of its own savepoint. A request whose function or BeforeCommit work
+// fails (error or panic) is rolled back to its savepoint and fails alone; the
+// others go on.
 // Every request of a batch is answered only after the batch's one durable
 // COMMIT, and the after-commit hooks of a request whose work was kept then run
 // on the requester's goroutine, as they would without batching. If the COMMIT
@@ -279,7 +281,12 @@ func call(f func(tx *Tx) error, tx *Tx) (err error, p *TxPanic) {
 			p = &TxPanic{Value: v, Stack: debug.Stack()}
 		}
 	}()
-	return f(tx), nil
+	if err := f(tx); err != nil {
+		return err, nil
+	}
+	// The work registered with BeforeCommit belongs to this request: it
+	// runs in the request's savepoint, and its error fails the request.
+	return tx.finish(), nil
 }
 
 // detached runs a batched request's statements without its context's

@@ -348,3 +348,60 @@ func TestGroupCommitOff(t *testing.T) {
 		t.Errorf("%d rows", c)
 	}
 }
+
+// A request's BeforeCommit work runs in its own savepoint: its failure rolls
+// back that request alone, and its writes are kept with the request's.
+func TestGroupCommitBeforeCommitPerRequest(t *testing.T) {
+	db, _ := openGC(t, store.GroupCommit{})
+	release, first := blockWriter(t, db)
+	ctx := context.Background()
+	errLate := errors.New("late")
+	errs := make(chan error, 2)
+	for _, who := range []string{"good", "bad"} {
+		go func() {
+			errs <- db.WriteTx(ctx, func(tx *store.Tx) error {
+				if _, err := tx.ExecContext(ctx, "INSERT INTO gc_rows (who) VALUES (?)", who); err != nil {
+					return err
+				}
+				tx.BeforeCommit("k", func() error {
+					if _, err := tx.ExecContext(ctx, "INSERT INTO gc_rows (who) VALUES (?)", who+"-before"); err != nil {
+						return err
+					}
+					if who == "bad" {
+						return errLate
+					}
+					return nil
+				})
+				return nil
+			})
+		}()
+	}
+	settle()
+	release()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	var gotLate, gotNil int
+	for range 2 {
+		switch err := <-errs; {
+		case errors.Is(err, errLate):
+			gotLate++
+		case err == nil:
+			gotNil++
+		default:
+			t.Errorf("unexpected %v", err)
+		}
+	}
+	if gotLate != 1 || gotNil != 1 {
+		t.Errorf("%d failed late, %d succeeded", gotLate, gotNil)
+	}
+	if n := countRows(t, db, "SELECT count(*) FROM gc_rows WHERE who IN ('good', 'good-before')"); n != 2 {
+		t.Errorf("the good request kept %d of 2 rows", n)
+	}
+	if n := countRows(t, db, "SELECT count(*) FROM gc_rows WHERE who LIKE 'bad%'"); n != 0 {
+		t.Errorf("the bad request kept %d rows", n)
+	}
+	if b, r := db.GroupCommitStats(); r <= b {
+		t.Errorf("no shared batch: %d requests in %d batches", r, b)
+	}
+}

@@ -342,13 +342,14 @@ func (d detached) QueryRowContext(ctx context.Context, q string, args ...any) *s
 type stmtCache struct {
 	mu     sync.RWMutex
 	stmts  map[string]*sql.Stmt
-	wanted map[string]bool
+	// wanted counts the uses of statements not yet prepared.
+	wanted map[string]int
 }
 
 const stmtCacheMax = 2000
 
 func newStmtCache() *stmtCache {
-	return &stmtCache{stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
+	return &stmtCache{stmts: map[string]*sql.Stmt{}, wanted: map[string]int{}}
 }
 
 // get returns q's prepared statement, or nil after noting that q is wanted.
@@ -362,7 +363,7 @@ func (c *stmtCache) get(q string) *sql.Stmt {
 	if !known {
 		c.mu.Lock()
 		if len(c.stmts)+len(c.wanted) < stmtCacheMax {
-			c.wanted[q] = true
+			c.wanted[q]++
 		}
 		c.mu.Unlock()
 	}
@@ -386,7 +387,7 @@ func (c *stmtCache) borrow(q string) *sql.Stmt {
 		return st
 	}
 	if len(c.stmts)+len(c.wanted) < stmtCacheMax {
-		c.wanted[q] = true
+		c.wanted[q]++
 	}
 	return nil
 }
@@ -401,11 +402,21 @@ func (c *stmtCache) giveBack(lent []lentStmt) {
 
 // prepare prepares the wanted statements on db (outside any transaction).
 func (c *stmtCache) prepare(db *sql.DB) {
+	// A statement is prepared once it ran twice: one-off statements (a
+	// filter's IN list of some length) stay out of the cache.
+	var wanted []string
 	c.mu.Lock()
-	wanted := c.wanted
-	c.wanted = map[string]bool{}
+	for q, n := range c.wanted {
+		if n >= 2 {
+			wanted = append(wanted, q)
+			delete(c.wanted, q)
+		}
+	}
+	if len(c.wanted) > stmtCacheMax/2 {
+		c.wanted = map[string]int{} // mostly one-offs: count afresh
+	}
 	c.mu.Unlock()
-	for q := range wanted {
+	for _, q := range wanted {
 		st, err := db.PrepareContext(context.Background(), q)
 		c.mu.Lock()
 		if _, known := c.stmts[q]; err == nil && !known {

@@ -340,8 +340,8 @@ func (d detached) QueryRowContext(ctx context.Context, q string, args ...any) *s
 // while a transaction holds it); a transaction then uses it through
 // Tx.StmtContext, which finds it prepared on the same connection.
 type stmtCache struct {
-	mu     sync.RWMutex
-	stmts  map[string]*sql.Stmt
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
 	// wanted counts the uses of statements not yet prepared.
 	wanted map[string]int
 }

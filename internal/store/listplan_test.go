@@ -13,7 +13,8 @@ import (
 	"github.com/cohortcrm/cohort/internal/store/storetest"
 )
 
-// recorder is a Queryer that keeps the last query it ran.
+// recorder is a Queryer that keeps the first query it ran since reset (a
+// list may load more after its page, e.g. an opportunity's lines).
 type recorder struct {
 	store.Queryer
 	query string
@@ -21,9 +22,13 @@ type recorder struct {
 }
 
 func (r *recorder) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	r.query, r.args = q, args
+	if r.query == "" {
+		r.query, r.args = q, args
+	}
 	return r.Queryer.QueryContext(ctx, q, args...)
 }
+
+func (r *recorder) reset() { r.query, r.args = "", nil }
 
 var errExplained = errors.New("explained")
 
@@ -114,6 +119,22 @@ func TestListSortsUseIndexes(t *testing.T) {
 				_, next, err := store.ListOpportunities(ctx, q, tenant, mine("o"), lq, time.UTC)
 				return next, err
 			}, []string{""}},
+			{"leads all", func(q store.Queryer, lq cohort.ListQuery) (string, error) {
+				_, next, err := store.ListLeads(ctx, q, tenant, store.RecordAccessWhereOn(db.Engine, all, cohort.ObjLead, "l", now), lq, time.UTC)
+				return next, err
+			}, []string{"", "-created_at"}},
+			{"quotes all", func(q store.Queryer, lq cohort.ListQuery) (string, error) {
+				_, next, err := store.ListDeals(ctx, q, tenant, cohort.ObjQuote, store.RecordAccessWhereOn(db.Engine, all, cohort.ObjQuote, "d", now), lq, time.UTC)
+				return next, err
+			}, []string{"", "-updated_at"}},
+			{"projects all", func(q store.Queryer, lq cohort.ListQuery) (string, error) {
+				_, next, err := store.ListProjects(ctx, q, tenant, store.RecordAccessWhereOn(db.Engine, all, cohort.ObjProject, "j", now), lq, time.UTC)
+				return next, err
+			}, []string{"", "-updated_at"}},
+			{"tickets all", func(q store.Queryer, lq cohort.ListQuery) (string, error) {
+				_, next, err := store.ListTickets(ctx, q, tenant, store.RecordAccessWhereOn(db.Engine, all, cohort.ObjTicket, "k", now), lq, time.UTC)
+				return next, err
+			}, []string{"", "-opened_at"}},
 			{"follow-ups all", func(q store.Queryer, lq cohort.ListQuery) (string, error) {
 				_, next, err := store.ListFollowUps(ctx, q, tenant, store.RecordIDIn(all, cohort.ObjCustomer, "f.customer_id", now), lq, time.UTC)
 				return next, err
@@ -158,6 +179,7 @@ func TestListSortsUseIndexes(t *testing.T) {
 						t.Fatal("no next page: the seed is too small")
 					}
 					lq.Cursor = next
+					rec.reset()
 					if _, err := l.run(rec, lq); err != nil {
 						t.Fatal(err)
 					}
@@ -203,6 +225,14 @@ func seed(t *testing.T, db *store.DB, tenant, user cohort.ID) {
 					VALUES (?, ?, ?, 1, 'quote', 'o', ?, 'CNY', ?, ?, ?, ?)`, []any{int64(tenant), id, id, 10 * i, int64(user), int64(user), 1000 + i, 2000 + i}},
 				{`INSERT INTO followups (tenant_id, id, customer_id, record_type, type, direction, occurred_at, content, author_id, created_at)
 					VALUES (?, ?, ?, 'customer', 'call', 'out', ?, 'x', ?, ?)`, []any{int64(tenant), id, id, 3000 + i, int64(user), 3000 + i}},
+				{`INSERT INTO leads (tenant_id, id, name, owner_id, created_at, updated_at) VALUES (?, ?, 'l', ?, ?, ?)`,
+					[]any{int64(tenant), id, int64(user), 1000 + i, 2000 + i}},
+				{`INSERT INTO deals (tenant_id, id, kind, number, name, customer_id, status, currency, owner_id, created_at, updated_at)
+					VALUES (?, ?, 'quote', ?, 'd', ?, 'draft', 'CNY', ?, ?, ?)`, []any{int64(tenant), id, "Q" + string(rune('a'+i)), id, int64(user), 1000 + i, 2000 + i}},
+				{`INSERT INTO projects (tenant_id, id, number, name, customer_id, status, owner_id, created_at, updated_at)
+					VALUES (?, ?, ?, 'p', ?, 'active', ?, ?, ?)`, []any{int64(tenant), id, "P" + string(rune('a'+i)), id, int64(user), 1000 + i, 2000 + i}},
+				{`INSERT INTO tickets (tenant_id, id, number, customer_id, kind, priority, status, subject, opened_at, currency, owner_id, created_at, updated_at)
+					VALUES (?, ?, ?, ?, 'repair', 'normal', 'open', 's', ?, 'CNY', ?, ?, ?)`, []any{int64(tenant), id, "T" + string(rune('a'+i)), id, 3000 + i, int64(user), 1000 + i, 2000 + i}},
 			} {
 				if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
 					return err

@@ -14,3 +14,8 @@ CREATE INDEX opportunities_tenant_amount ON opportunities (tenant_id, amount, id
 CREATE INDEX opportunities_tenant_stage ON opportunities (tenant_id, stage, updated_at, id);
 CREATE INDEX opportunities_owner_updated ON opportunities (tenant_id, owner_id, updated_at, id);
 CREATE INDEX followups_tenant_occurred ON followups (tenant_id, occurred_at, id);
+-- The default orders of leads, deals (per kind), projects and tickets.
+CREATE INDEX leads_tenant_created ON leads (tenant_id, created_at, id);
+CREATE INDEX deals_kind_updated ON deals (tenant_id, kind, updated_at, id);
+CREATE INDEX projects_tenant_updated ON projects (tenant_id, updated_at, id);
+CREATE INDEX tickets_tenant_opened ON tickets (tenant_id, opened_at, id);

@@ -48,7 +48,8 @@ type App struct {
 // Open connects to the database, migrates it and builds the services. It
 // starts nothing; Start does.
 func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
-	db, err := store.Open(ctx, cfg.DB, store.Options{Synchronous: cfg.SQLiteSync, ReadConns: cfg.DBReadConns})
+	db, err := store.Open(ctx, cfg.DB, store.Options{Synchronous: cfg.SQLiteSync, ReadConns: cfg.DBReadConns,
+		GroupCommit: store.GroupCommit{MaxBatch: cfg.SQLiteBatch, MaxWait: gcWait(cfg.SQLiteBatchWait)}})
 	if err != nil {
 		return nil, err
 	}
@@ -177,4 +178,13 @@ func (a *App) ready(ctx context.Context) error {
 		return fmt.Errorf("%d migrations pending", n)
 	}
 	return nil
+}
+
+// gcWait turns the configured batch wait into the store's: 0 there means
+// the default, so "never wait" is negative.
+func gcWait(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

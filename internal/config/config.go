@@ -47,6 +47,11 @@ type Config struct {
 	SQLiteSync string
 	// DBReadConns caps the read pool; 0 lets the store choose per engine.
 	DBReadConns int
+	// SQLiteBatch is the most write requests one SQLite commit holds (group
+	// commit); 1 turns batching off.
+	SQLiteBatch int
+	// SQLiteBatchWait bounds how long a SQLite batch waits for more requests.
+	SQLiteBatchWait time.Duration
 	// AdminEmail and AdminPassword name the first administrator, created when
 	// the database has no user yet.
 	AdminEmail    string
@@ -119,6 +124,8 @@ func Default() *Config {
 		LogLevel:                "info",
 		LogFormat:               "text",
 		SQLiteSync:              "FULL",
+		SQLiteBatch:             64,
+		SQLiteBatchWait:         200 * time.Microsecond,
 		SessionTTL:              12 * time.Hour,
 		SessionIdleTTL:          2 * time.Hour,
 		LoginMaxFailures:        5,
@@ -170,6 +177,10 @@ var settings = []setting{
 		value: func(c *Config) value { return (*lowerValue)(&c.LogFormat) }},
 	{env: "SQLITE_SYNC", flag: "sqlite-sync", desc: "SQLite `synchronous` pragma: `FULL` (a confirmed write survives power loss) or `NORMAL` (faster; may lose the last writes on power loss).",
 		value: func(c *Config) value { return (*upperValue)(&c.SQLiteSync) }},
+	{env: "SQLITE_BATCH", flag: "sqlite-batch", desc: "Group commit on SQLite: the most concurrent write requests that share one durable commit, each in a savepoint of its own; `1` gives every request its own commit.",
+		value: func(c *Config) value { return (*intValue)(&c.SQLiteBatch) }},
+	{env: "SQLITE_BATCH_WAIT", flag: "sqlite-batch-wait", desc: "How long a SQLite batch waits for another request while writes arrive concurrently (`0s`: never).",
+		value: func(c *Config) value { return (*durationValue)(&c.SQLiteBatchWait) }},
 	{env: "DB_READ_CONNS", flag: "db-read-conns", def: "`0`: 4 per CPU for SQLite, 20 for PostgreSQL", desc: "Size of the read connection pool.",
 		value: func(c *Config) value { return (*intValue)(&c.DBReadConns) }},
 	{env: "ADMIN_EMAIL", flag: "admin-email", desc: "Email of the first administrator, created when the database has no user yet.",
@@ -439,6 +450,12 @@ func (c *Config) Validate() error {
 	oneOf("LOG_FORMAT", c.LogFormat, "text", "json")
 	oneOf("SQLITE_SYNC", c.SQLiteSync, "FULL", "NORMAL")
 
+	if c.SQLiteBatch < 1 || c.SQLiteBatch > 1000 {
+		bad("SQLITE_BATCH", "must be from 1 (no batching) to 1000, not %d", c.SQLiteBatch)
+	}
+	if c.SQLiteBatchWait < 0 || c.SQLiteBatchWait > 100*time.Millisecond {
+		bad("SQLITE_BATCH_WAIT", "must be from 0s to 100ms, not %s", c.SQLiteBatchWait)
+	}
 	if c.DBReadConns < 0 || c.DBReadConns > 1000 {
 		bad("DB_READ_CONNS", "must be from 0 (engine default) to 1000, not %d", c.DBReadConns)
 	}

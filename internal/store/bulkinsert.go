@@ -28,6 +28,9 @@ func BulkInsert(ctx context.Context, tx *Tx, table string, cols []string, rows [
 	if tx.db.Engine == Postgres && tx.conn != nil {
 		return copyIn(ctx, tx, table, cols, rows)
 	}
+	if tx.batched {
+		ctx = context.WithoutCancel(ctx) // see detached
+	}
 	per := sqliteRowsPerInsert
 	if tx.db.Engine == Postgres {
 		per = min(per, 65535/len(cols))
@@ -38,7 +41,7 @@ func BulkInsert(ctx context.Context, tx *Tx, table string, cols []string, rows [
 		return tx.db.rebind(head + strings.TrimSuffix(strings.Repeat(one+",", n), ","))
 	}
 	if len(rows) <= per {
-		// One statement: preparing it would cost more than it saves.
+		// One statement.
 		args := make([]any, 0, len(rows)*len(cols))
 		for _, r := range rows {
 			if len(r) != len(cols) {
@@ -46,7 +49,9 @@ func BulkInsert(ctx context.Context, tx *Tx, table string, cols []string, rows [
 			}
 			args = append(args, r...)
 		}
-		if _, err := tx.tx.ExecContext(ctx, stmt(len(rows)), args...); err != nil {
+		// Through the transaction's own statements: the writer keeps the
+		// prepared statements of inserts it runs often.
+		if _, err := tx.ExecContext(ctx, head+strings.TrimSuffix(strings.Repeat(one+",", len(rows)), ","), args...); err != nil {
 			return fmt.Errorf("bulk insert into %s: %w", table, err)
 		}
 		return nil

@@ -41,6 +41,9 @@ type Options struct {
 	ReadConns int
 	// Node fixes the ID generator's node number; -1 draws one.
 	Node int
+	// GroupCommit tunes how SQLite's writer lets concurrent write
+	// transactions share one commit (see groupcommit.go).
+	GroupCommit GroupCommit
 }
 
 // DB is an open database: a single-connection write pool beside a read pool
@@ -50,6 +53,9 @@ type DB struct {
 	write  *sql.DB
 	read   *sql.DB
 	ids    *idgen.Generator
+	// batch is SQLite's group-commit writer; nil on PostgreSQL or when
+	// batching is off.
+	batch *batcher
 	// DSN as given, for logs (PostgreSQL passwords masked).
 	Display string
 
@@ -142,11 +148,17 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s: %w", db.Display, err)
 	}
+	if db.Engine == SQLite && opt.GroupCommit.MaxBatch != 1 {
+		db.batch = newBatcher(db, opt.GroupCommit)
+	}
 	return db, nil
 }
 
-// Close closes the pools.
+// Close answers the writes already queued, then closes the pools.
 func (db *DB) Close() error {
+	if db.batch != nil {
+		db.batch.close()
+	}
 	var errs []error
 	if db.read != nil && db.read != db.write {
 		errs = append(errs, db.read.Close())
@@ -265,6 +277,9 @@ type Tx struct {
 	locals       map[string]any
 	// conn is the connection a BulkTx runs on (PostgreSQL only), for COPY.
 	conn *sql.Conn
+	// batched says the transaction is one request of a group commit: its
+	// statements must not be interrupted by the request's context.
+	batched bool
 }
 
 // AfterCommit registers f to run after the transaction commits.
@@ -314,8 +329,19 @@ func (tx *Tx) DB() *DB { return tx.db }
 
 // WriteTx runs f in a write transaction: committed when f returns nil, rolled
 // back otherwise. On SQLite all writers queue on one connection with BEGIN
-// IMMEDIATE, so read-then-write transactions never fail with "busy".
+// IMMEDIATE, so read-then-write transactions never fail with "busy", and
+// concurrent calls share one commit, each in a savepoint of its own (see
+// groupcommit.go): f must do all its database work through tx, and a panic
+// in f is re-raised on the caller's goroutine as a *TxPanic.
 func (db *DB) WriteTx(ctx context.Context, f func(tx *Tx) error) error {
+	if db.batch != nil {
+		return db.batch.do(ctx, f)
+	}
+	return db.directTx(ctx, f)
+}
+
+// directTx runs f in a transaction of its own.
+func (db *DB) directTx(ctx context.Context, f func(tx *Tx) error) error {
 	sqltx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -328,7 +354,9 @@ func (db *DB) WriteTx(ctx context.Context, f func(tx *Tx) error) error {
 // COPY into the same transaction.
 func (db *DB) BulkTx(ctx context.Context, f func(tx *Tx) error) error {
 	if db.Engine != Postgres {
-		return db.WriteTx(ctx, f)
+		// A bulk load runs alone, in a transaction of its own, so that
+		// it can be cancelled and holds no neighbour's work.
+		return db.directTx(ctx, f)
 	}
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
@@ -354,6 +382,7 @@ func (db *DB) runTx(tx *Tx, f func(tx *Tx) error) error {
 		return err
 	}
 	if err := sqltx.Commit(); err != nil {
+		db.afterFailedCommit()
 		return fmt.Errorf("commit: %w", err)
 	}
 	for _, f := range tx.afterCommit {

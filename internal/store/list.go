@@ -249,7 +249,13 @@ func keysetWhere(keys []sortCol, vals []any) Where {
 		args = append(args, vals[i])
 		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
 	}
-	return Where{strings.Join(ors, " OR "), args}
+	// A bound on the first sort column, implied by the ORs, lets the
+	// engine seek into an index on it instead of scanning from its start.
+	op := " >= ?"
+	if keys[0].desc {
+		op = " <= ?"
+	}
+	return Where{keys[0].col + op + " AND (" + strings.Join(ors, " OR ") + ")", append([]any{vals[0]}, args...)}
 }
 
 func encodeCursor(vals []any) string {

@@ -83,7 +83,7 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) (applied int, err e
 		return 0, fmt.Errorf("migrate: %w", err)
 	}
 	for _, m := range ms {
-		err := db.WriteTx(ctx, func(tx *Tx) error {
+		err := db.directTx(ctx, func(tx *Tx) error {
 			var n int
 			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&n); err != nil {
 				return err

@@ -60,11 +60,13 @@ type dealInput struct {
 	Note          string             `json:"note"`
 	Lines         []cohort.DealLine  `json:"lines"`
 	Team          []cohort.TeamInput `json:"team"`
+	// ExternalID is the document's id in the system it was migrated from.
+	ExternalID string `json:"external_id"`
 }
 
 func (s *Server) listDeals(kind cohort.ObjectType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		lq, err := listQuery(r, "status", "customer_id", "opportunity_id", "owner_id")
+		lq, err := listQuery(r, "status", "customer_id", "opportunity_id", "owner_id", "external_id")
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -87,7 +89,7 @@ func (s *Server) createDeal(kind cohort.ObjectType) http.HandlerFunc {
 		}
 		d := &cohort.Deal{Kind: kind, Number: in.Number, Name: in.Name, CustomerID: in.CustomerID, ContactID: in.ContactID,
 			OpportunityID: in.OpportunityID, QuoteID: in.QuoteID, Currency: in.Currency, Discount: in.Discount, ValidUntil: in.ValidUntil,
-			StartDate: in.StartDate, EndDate: in.EndDate, Note: in.Note, Lines: in.Lines}
+			StartDate: in.StartDate, EndDate: in.EndDate, Note: in.Note, Lines: in.Lines, ExternalID: in.ExternalID}
 		if err := s.svc.CreateDeal(r.Context(), d, in.Team); err != nil {
 			s.writeError(w, r, err)
 			return

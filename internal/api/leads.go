@@ -21,10 +21,12 @@ type leadInput struct {
 	Status   string          `json:"status"`
 	Note     string          `json:"note"`
 	Custom   json.RawMessage `json:"custom,omitempty"`
+	// ExternalID is the lead's id in the system it was migrated from.
+	ExternalID string `json:"external_id"`
 }
 
 func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
-	lq, err := listQuery(r, "status", "source", "owner_id")
+	lq, err := listQuery(r, "status", "source", "owner_id", "external_id")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -44,7 +46,7 @@ func (s *Server) createLead(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := &cohort.Lead{Name: in.Name, Company: in.Company, Title: in.Title, Phone: in.Phone, Email: in.Email, Province: in.Province,
-		City: in.City, Industry: in.Industry, Source: in.Source, Status: in.Status, Note: in.Note, Custom: in.Custom}
+		City: in.City, Industry: in.Industry, Source: in.Source, Status: in.Status, Note: in.Note, Custom: in.Custom, ExternalID: in.ExternalID}
 	if err := s.svc.CreateLead(r.Context(), l); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -111,10 +111,12 @@ type opportunityInput struct {
 	Lines             []cohort.OppLine   `json:"lines"`
 	Custom            json.RawMessage    `json:"custom,omitempty"`
 	Team              []cohort.TeamInput `json:"team"`
+	// ExternalID is the opportunity's id in the system it was migrated from.
+	ExternalID string `json:"external_id"`
 }
 
 func (s *Server) listOpportunities(w http.ResponseWriter, r *http.Request) {
-	lq, err := listQuery(r, "status", "stage", "process_id", "customer_id", "owner_id", "forecast_category")
+	lq, err := listQuery(r, "status", "stage", "process_id", "customer_id", "owner_id", "forecast_category", "external_id")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -135,7 +137,7 @@ func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request) {
 	}
 	o := &cohort.Opportunity{CustomerID: in.CustomerID, ContactID: in.ContactID, ProcessID: in.ProcessID, Name: in.Name, Amount: in.Amount,
 		Currency: in.Currency, ExpectedCloseDate: in.ExpectedCloseDate, ForecastCategory: in.ForecastCategory, Competitor: in.Competitor,
-		Source: in.Source, Lines: in.Lines, Custom: in.Custom}
+		Source: in.Source, Lines: in.Lines, Custom: in.Custom, ExternalID: in.ExternalID}
 	if err := s.svc.CreateOpportunity(r.Context(), o, in.Team); err != nil {
 		s.writeError(w, r, err)
 		return

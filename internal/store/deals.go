@@ -177,7 +177,8 @@ func UpdatePriceList(ctx context.Context, tx *Tx, l *cohort.PriceList, prevVersi
 
 const dealCols = `d.id, d.tenant_id, d.kind, d.number, d.name, d.customer_id, COALESCE(c.name, ''), d.contact_id, d.opportunity_id, d.quote_id,
 	d.status, d.currency, d.subtotal, d.discount, d.total, d.valid_until, d.start_date, d.end_date, d.sent_at, d.decided_at, d.signed_at,
-	d.signed_date, d.signed_by, d.closed_at, d.note, d.owner_id, d.department_id, d.created_by, d.version, d.created_at, d.updated_at`
+	d.signed_date, d.signed_by, d.closed_at, d.note, d.owner_id, d.department_id, d.created_by, d.version, d.created_at, d.updated_at,
+	d.external_id`
 
 const dealFrom = " FROM deals d LEFT JOIN customers c ON c.tenant_id = d.tenant_id AND c.id = d.customer_id"
 
@@ -186,7 +187,7 @@ func dealDest(d *cohort.Deal) []any {
 		idScanner{&d.ContactID}, idScanner{&d.OpportunityID}, idScanner{&d.QuoteID}, &d.Status, &d.Currency, &d.Subtotal, &d.Discount, &d.Total,
 		&d.ValidUntil, &d.StartDate, &d.EndDate, nullMsScanner{&d.SentAt}, nullMsScanner{&d.DecidedAt}, nullMsScanner{&d.SignedAt},
 		&d.SignedDate, idScanner{&d.SignedBy}, nullMsScanner{&d.ClosedAt}, &d.Note, idScanner{&d.OwnerID}, idScanner{&d.DepartmentID},
-		idScanner{&d.CreatedBy}, &d.Version, msScanner{&d.CreatedAt}, msScanner{&d.UpdatedAt}}
+		idScanner{&d.CreatedBy}, &d.Version, msScanner{&d.CreatedAt}, msScanner{&d.UpdatedAt}, &d.ExternalID}
 }
 
 // DealList is the list spec of quotes, contracts and orders.
@@ -230,6 +231,9 @@ func InsertDeal(ctx context.Context, tx *Tx, d *cohort.Deal, now time.Time) erro
 	}
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", d.Kind, err)
+	}
+	if err := SetExternalID(ctx, tx, "deals", d.TenantID, d.ID, d.ExternalID); err != nil {
+		return err
 	}
 	return replaceDealLines(ctx, tx, d)
 }

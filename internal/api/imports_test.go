@@ -464,7 +464,7 @@ func TestImportRefusesBadFiles(t *testing.T) {
 				t.Errorf("%s: %d %s", tc.name, res.status, res.body)
 			}
 		}
-		if res := en.upload("opportunity", false, "x.csv", []byte("Name\nx\n")); res.status != 404 {
+		if res := en.upload("product", false, "x.csv", []byte("Name\nx\n")); res.status != 404 {
 			t.Errorf("unknown object: %d", res.status)
 		}
 		if res := en.do("POST", "/api/v1/imports", `{"object":"customer"}`, nil); res.status != 415 {

@@ -107,12 +107,21 @@ func checkImportObject(obj cohort.ObjectType) error {
 	return nil
 }
 
+// checkImportable checks an object type of an import or a template: the
+// exportable ones and those that only a migration imports.
+func checkImportable(obj cohort.ObjectType) error {
+	if !slices.Contains(cohort.ImportObjects, obj) && !slices.Contains(cohort.MigrationObjects, obj) {
+		return cohort.Errorf(cohort.ENOTFOUND, "%q cannot be imported; use customer, contact, lead, followup or opportunity", obj)
+	}
+	return nil
+}
+
 // StartImport keeps an uploaded file and queues its import. The format
 // comes from the file's extension; a file that cannot be read as that
 // format, or whose header row names unknown columns or lacks required ones,
 // is refused at once (EINVALID) and nothing is kept.
 func (s *Service) StartImport(ctx context.Context, up Upload) (*cohort.Import, error) {
-	if err := checkImportObject(up.Object); err != nil {
+	if err := checkImportable(up.Object); err != nil {
 		return nil, err
 	}
 	p, err := require(ctx, up.Object, cohort.ActImport)
@@ -217,15 +226,18 @@ func (s *Service) checkHeader(ctx context.Context, p *cohort.Principal, imp *coh
 	if err != nil {
 		return err
 	}
+	backdate := mayBackdate(p, imp.ObjectType)
 	switch imp.ObjectType {
 	case cohort.ObjCustomer:
-		_, err = customerSheet.withCustom(fields).bind(header, zh)
+		_, err = customerSheet.withCustom(fields).bindFor(header, zh, backdate)
 	case cohort.ObjContact:
-		_, err = contactSheet.withCustom(fields).bind(header, zh)
+		_, err = contactSheet.withCustom(fields).bindFor(header, zh, backdate)
 	case cohort.ObjLead:
-		_, err = leadSheet.withCustom(fields).bind(header, zh)
+		_, err = leadSheet.withCustom(fields).bindFor(header, zh, backdate)
 	case cohort.ObjFollowUp:
-		_, err = followUpSheet.withCustom(fields).bind(header, zh)
+		_, err = followUpSheet.withCustom(fields).bindFor(header, zh, backdate)
+	case cohort.ObjOpportunity:
+		_, err = oppSheet.bindFor(header, zh, backdate)
 	}
 	return err
 }
@@ -319,7 +331,7 @@ func (s *Service) ImportErrors(ctx context.Context, id cohort.ID, format string,
 // Template writes the import template of obj: the header row in the
 // language asked for and one example row.
 func (s *Service) Template(ctx context.Context, obj cohort.ObjectType, format, lang string, w io.Writer) error {
-	if err := checkImportObject(obj); err != nil {
+	if err := checkImportable(obj); err != nil {
 		return err
 	}
 	p, err := require(ctx, obj, cohort.ActImport)
@@ -349,6 +361,8 @@ func (s *Service) Template(ctx context.Context, obj cohort.ObjectType, format, l
 	case cohort.ObjFollowUp:
 		sp := followUpSheet.withCustom(fields)
 		name, header, example = sp.name, sp.headers(zh, true), sp.example()
+	case cohort.ObjOpportunity:
+		name, header, example = oppSheet.name, oppSheet.headers(zh, true), oppSheet.example()
 	}
 	out, err := sheet.NewWriter(w, format, name.in(zh))
 	if err != nil {
@@ -437,6 +451,7 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 	if err != nil {
 		return err
 	}
+	x.backdate = mayBackdate(p, imp.ObjectType)
 	fields, err := store.CustomFields(ctx, s.db.Read(), p.Tenant.ID, imp.ObjectType)
 	if err != nil {
 		return err
@@ -468,6 +483,12 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 		}
 		err = runRows(ctx, s, imp, x, oi)
 		finish = oi.finish
+	case cohort.ObjOpportunity:
+		oi, err := s.oppImport(ctx, p, imp, x)
+		if err != nil {
+			return err
+		}
+		err = runRows(ctx, s, imp, x, oi)
 	}
 	if err != nil {
 		return err
@@ -485,7 +506,8 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 		}
 		return s.audit(ctx, tx, "import", "import", imp.ID, []cohort.FieldChange{
 			change("object_type", imp.ObjectType), change("file_name", imp.FileName), change("dry_run", imp.DryRun),
-			change("rows_ok", imp.RowsOK), change("rows_failed", imp.RowsFailed)})
+			change("rows_ok", imp.RowsOK), change("rows_failed", imp.RowsFailed),
+			change("rows_skipped", imp.RowsSkipped)})
 	})
 }
 
@@ -519,6 +541,9 @@ type importRow[T any] struct {
 	cells []string
 	// doc is the row's search document made by prepare, if any.
 	doc *search.Prepared
+	// skip is set by match for a row whose external id a stored record
+	// has: a re-run of a migration skips it and counts it.
+	skip bool
 }
 
 // refusedRow is a row on its way to the error file.
@@ -608,7 +633,7 @@ func runRows[T any](ctx context.Context, s *Service, imp *cohort.Import, x *shee
 	if !ok {
 		return readError(r.Err(), x.zh)
 	}
-	bound, err := oi.spec.bind(header, x.zh)
+	bound, err := oi.spec.bindFor(header, x.zh, x.backdate)
 	if err != nil {
 		return err
 	}
@@ -749,10 +774,14 @@ func commitRows[T any](ctx context.Context, s *Service, imp *cohort.Import, ef *
 			return err
 		}
 		ok := make([]importRow[T], 0, len(rows))
+		skipped := 0
 		for i, row := range rows {
-			if len(bad[i]) > 0 {
+			switch {
+			case len(bad[i]) > 0:
 				refused = append(refused, refusedRow{row.line, row.cells, bad[i]})
-			} else {
+			case row.skip:
+				skipped++
+			default:
 				ok = append(ok, row)
 			}
 		}
@@ -773,6 +802,7 @@ func commitRows[T any](ctx context.Context, s *Service, imp *cohort.Import, ef *
 		next.RowsRead += n
 		next.RowsOK += int64(len(ok))
 		next.RowsFailed += int64(len(refused))
+		next.RowsSkipped += int64(skipped)
 		return store.SaveImportProgress(ctx, tx, &next, now)
 	})
 	if err != nil {

@@ -198,6 +198,8 @@ type CustomerUpdate struct {
 	Status           *string          `json:"status"`
 	LostReason       *string          `json:"lost_reason"`
 	Custom           *json.RawMessage `json:"custom"`
+	// LostAt dates a change of status to lost (default now).
+	LostAt *time.Time `json:"lost_at,omitempty"`
 }
 
 // Contact is a person at a customer (联系人).
@@ -280,6 +282,9 @@ type TeamMember struct {
 	ValidFrom  time.Time  `json:"valid_from"`
 	ValidTo    *time.Time `json:"valid_to"`
 	AddedBy    ID         `json:"added_by"`
+	// ValidFrom and ValidTo are business times; RecordedAt is when the
+	// membership was written.
+	RecordedAt time.Time `json:"recorded_at"`
 }
 
 // TeamInput is one member of a team as a client sets it.

@@ -37,6 +37,10 @@ const (
 	DealTerminated = "terminated"
 	DealDelivered  = "delivered"
 	DealCancelled  = "cancelled"
+	// DealVoided (作废) is a signed contract or order declared void: it stays
+	// visible, tagged, and counts in no signed figure. It is reached by a
+	// void (with a reason and a date), not by a status move.
+	DealVoided = "voided"
 )
 
 // DealTransitions lists, per kind and status, the statuses a document may
@@ -116,15 +120,22 @@ type Deal struct {
 	DecidedAt  *time.Time `json:"decided_at"`
 	// SignedAt is when the document was signed (it may be backdated);
 	// SignedDate is its local date in the tenant's time zone.
-	SignedAt     *time.Time `json:"signed_at"`
-	SignedDate   string     `json:"signed_date"`
-	SignedBy     ID         `json:"signed_by"`
-	ClosedAt     *time.Time `json:"closed_at"`
-	Note         string     `json:"note"`
-	OwnerID      ID         `json:"owner_id"`
-	DepartmentID ID         `json:"department_id"`
-	CreatedBy    ID         `json:"created_by"`
-	Lines        []DealLine `json:"lines"`
+	SignedAt   *time.Time `json:"signed_at"`
+	SignedDate string     `json:"signed_date"`
+	SignedBy   ID         `json:"signed_by"`
+	ClosedAt   *time.Time `json:"closed_at"`
+	// VoidedAt and VoidReason say when and why a signed document was
+	// declared void (作废).
+	VoidedAt   *time.Time `json:"voided_at"`
+	VoidReason string     `json:"void_reason"`
+	Note       string     `json:"note"`
+	OwnerID    ID         `json:"owner_id"`
+	// DepartmentID follows the current owner; SigningDepartmentID is the
+	// owner's department at the signing time and never moves.
+	DepartmentID        ID         `json:"department_id"`
+	SigningDepartmentID ID         `json:"signing_department_id"`
+	CreatedBy           ID         `json:"created_by"`
+	Lines               []DealLine `json:"lines"`
 	// Balance is the money position of a signed contract or order; it is
 	// filled on the detail view.
 	Balance   *Balance  `json:"balance,omitempty"`

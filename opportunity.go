@@ -289,6 +289,9 @@ type StageEntry struct {
 	EnteredAt time.Time  `json:"entered_at"`
 	LeftAt    *time.Time `json:"left_at"`
 	UserID    ID         `json:"user_id"`
+	// RecordedAt is when the entry was written; EnteredAt is when it
+	// happened.
+	RecordedAt time.Time `json:"recorded_at"`
 }
 
 // Product is something the tenant sells.

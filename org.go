@@ -107,6 +107,9 @@ type User struct {
 	Version      int        `json:"version"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
+	// OrgSince is when the first department and manager took effect (zero:
+	// at creation); set on create only.
+	OrgSince time.Time `json:"-"`
 }
 
 // Validate checks u's own fields (references are checked by the service).
@@ -153,6 +156,10 @@ type UserUpdate struct {
 	Status       *string `json:"status"`
 	Locale       *string `json:"locale"`
 	PermRoleIDs  *[]ID   `json:"perm_role_ids"`
+	// OrgEffectiveAt dates a department or manager change (default now); on
+	// its own, it moves the start of a user's only span (the first
+	// department). A date beyond the backdate window needs user:backdate.
+	OrgEffectiveAt *time.Time `json:"org_effective_at,omitempty"`
 }
 
 // OrgAssignment is one span of a user's department and manager. Figures are
@@ -163,6 +170,9 @@ type OrgAssignment struct {
 	ManagerID    ID         `json:"manager_id"`
 	ValidFrom    time.Time  `json:"valid_from"`
 	ValidTo      *time.Time `json:"valid_to"`
+	// ValidFrom and ValidTo are business times; RecordedAt is when the span
+	// was written.
+	RecordedAt time.Time `json:"recorded_at"`
 }
 
 // Department is a node of the tenant's organisation tree.

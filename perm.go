@@ -37,10 +37,15 @@ const (
 	ActExport     Action = "export"
 	ActApprove    Action = "approve"
 	ActAdminister Action = "administer"
+	// ActBackdate dates an event further in the past than the tenant's
+	// backdate window, or sets a record's creation time (设置历史时间, like
+	// Salesforce's "Set Audit Fields upon Record Creation"). Administering
+	// an object type implies it.
+	ActBackdate Action = "backdate"
 )
 
 // Actions lists every action.
-var Actions = []Action{ActView, ActCreate, ActEdit, ActDelete, ActTransfer, ActImport, ActExport, ActApprove, ActAdminister}
+var Actions = []Action{ActView, ActCreate, ActEdit, ActDelete, ActTransfer, ActImport, ActExport, ActApprove, ActAdminister, ActBackdate}
 
 // Scope is how much of an object type a grant reaches.
 type Scope string

@@ -16,6 +16,9 @@ type projectInput struct {
 	DueDate    string             `json:"due_date"`
 	Note       string             `json:"note"`
 	Team       []cohort.TeamInput `json:"team"`
+	// CreatedAt enters a record after the fact (default now); it needs the
+	// backdate permission.
+	CreatedAt *cohortTime `json:"created_at,omitempty"`
 }
 
 func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +42,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &cohort.Project{Number: in.Number, Name: in.Name, CustomerID: in.CustomerID, DealID: in.DealID, StartDate: in.StartDate,
-		DueDate: in.DueDate, Note: in.Note}
+		DueDate: in.DueDate, Note: in.Note, CreatedAt: in.CreatedAt.zeroOr()}
 	if err := s.svc.CreateProject(r.Context(), p, in.Team); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -50,6 +53,14 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 
 type projectStatusRequest struct {
 	Status string `json:"status"`
+	// OccurredAt dates the change (default now).
+	OccurredAt *cohortTime `json:"occurred_at,omitempty"`
+}
+
+// milestoneDoneRequest is the optional body of marking a milestone done.
+type milestoneDoneRequest struct {
+	// DoneAt dates it (default now).
+	DoneAt *cohortTime `json:"done_at,omitempty"`
 }
 
 type milestoneInput struct {
@@ -87,7 +98,14 @@ func (s *Server) milestoneDone(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	p, err := s.svc.MilestoneDone(r.Context(), id, mid)
+	var req milestoneDoneRequest
+	if r.ContentLength != 0 {
+		if err := decode(r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	p, err := s.svc.MilestoneDone(r.Context(), id, mid, req.DoneAt.at())
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -29,6 +29,9 @@ type customerInput struct {
 	OwnerID          cohort.ID          `json:"owner_id"`
 	Custom           json.RawMessage    `json:"custom,omitempty"`
 	Team             []cohort.TeamInput `json:"team"`
+	// CreatedAt enters a record after the fact (default now); it needs the
+	// backdate permission.
+	CreatedAt *cohortTime `json:"created_at,omitempty"`
 	// ExternalID is the customer's id in the system it was migrated from.
 	ExternalID string `json:"external_id"`
 }
@@ -55,8 +58,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &cohort.Customer{Name: in.Name, CreditCode: in.CreditCode, Industry: in.Industry, Province: in.Province, City: in.City,
 		Source: in.Source, Grade: in.Grade, Segment: in.Segment, ValueQuality: in.ValueQuality, DealSize: in.DealSize,
-		ExpectedSignDate: in.ExpectedSignDate, ExpectedAmount: in.ExpectedAmount, Currency: in.Currency, Milestones: in.Milestones, OwnerID: in.OwnerID, Custom: in.Custom,
-		ExternalID: in.ExternalID}
+		ExpectedSignDate: in.ExpectedSignDate, ExpectedAmount: in.ExpectedAmount, Currency: in.Currency, Milestones: in.Milestones, OwnerID: in.OwnerID, Custom: in.Custom, CreatedAt: in.CreatedAt.zeroOr(), ExternalID: in.ExternalID}
 	if err := s.svc.CreateCustomer(r.Context(), c, in.Team); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -94,6 +96,9 @@ func (s *Server) transferCustomer(w http.ResponseWriter, r *http.Request) {
 
 type teamRequest struct {
 	Members []cohort.TeamInput `json:"members"`
+	// EffectiveAt dates the change (default now): credit of events before it
+	// stays with the team of their time.
+	EffectiveAt *cohortTime `json:"effective_at,omitempty"`
 }
 
 // timeline serves GET .../{id}/timeline of a record of type obj.
@@ -129,15 +134,18 @@ func (s *Server) customerContacts(w http.ResponseWriter, r *http.Request) {
 }
 
 type contactInput struct {
-	Name      string `json:"name"`
-	Title     string `json:"title"`
-	Phone     string `json:"phone"`
-	Email     string `json:"email"`
-	WeChat    string `json:"wechat"`
-	IsPrimary bool   `json:"is_primary"`
+	Name      string          `json:"name"`
+	Title     string          `json:"title"`
+	Phone     string          `json:"phone"`
+	Email     string          `json:"email"`
+	WeChat    string          `json:"wechat"`
+	IsPrimary bool            `json:"is_primary"`
+	Custom    json.RawMessage `json:"custom,omitempty"`
+	// CreatedAt enters a record after the fact (default now); it needs the
+	// backdate permission.
+	CreatedAt *cohortTime `json:"created_at,omitempty"`
 	// ExternalID is the contact's id in the system it was migrated from.
-	ExternalID string          `json:"external_id"`
-	Custom     json.RawMessage `json:"custom,omitempty"`
+	ExternalID string `json:"external_id"`
 }
 
 func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
@@ -151,8 +159,7 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	c := &cohort.Contact{CustomerID: id, Name: in.Name, Title: in.Title, Phone: in.Phone, Email: in.Email, WeChat: in.WeChat, IsPrimary: in.IsPrimary, Custom: in.Custom,
-		ExternalID: in.ExternalID}
+	c := &cohort.Contact{CustomerID: id, Name: in.Name, Title: in.Title, Phone: in.Phone, Email: in.Email, WeChat: in.WeChat, IsPrimary: in.IsPrimary, Custom: in.Custom, CreatedAt: in.CreatedAt.zeroOr(), ExternalID: in.ExternalID}
 	if err := s.svc.CreateContact(r.Context(), c); err != nil {
 		s.writeError(w, r, err)
 		return

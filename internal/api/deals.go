@@ -60,6 +60,9 @@ type dealInput struct {
 	Note          string             `json:"note"`
 	Lines         []cohort.DealLine  `json:"lines"`
 	Team          []cohort.TeamInput `json:"team"`
+	// CreatedAt enters a record after the fact (default now); it needs the
+	// backdate permission.
+	CreatedAt *cohortTime `json:"created_at,omitempty"`
 	// ExternalID is the document's id in the system it was migrated from.
 	ExternalID string `json:"external_id"`
 }
@@ -89,7 +92,7 @@ func (s *Server) createDeal(kind cohort.ObjectType) http.HandlerFunc {
 		}
 		d := &cohort.Deal{Kind: kind, Number: in.Number, Name: in.Name, CustomerID: in.CustomerID, ContactID: in.ContactID,
 			OpportunityID: in.OpportunityID, QuoteID: in.QuoteID, Currency: in.Currency, Discount: in.Discount, ValidUntil: in.ValidUntil,
-			StartDate: in.StartDate, EndDate: in.EndDate, Note: in.Note, Lines: in.Lines, ExternalID: in.ExternalID}
+			StartDate: in.StartDate, EndDate: in.EndDate, Note: in.Note, Lines: in.Lines, CreatedAt: in.CreatedAt.zeroOr(), ExternalID: in.ExternalID}
 		if err := s.svc.CreateDeal(r.Context(), d, in.Team); err != nil {
 			s.writeError(w, r, err)
 			return
@@ -101,8 +104,23 @@ func (s *Server) createDeal(kind cohort.ObjectType) http.HandlerFunc {
 
 type statusRequest struct {
 	Status string `json:"status"`
-	// SignedAt backdates a signing (contracts and orders); default now.
+	// SignedAt dates a signing (contracts and orders); default now.
 	SignedAt *cohortTime `json:"signed_at,omitempty"`
+	// OccurredAt dates any other change of status; default now.
+	OccurredAt *cohortTime `json:"occurred_at,omitempty"`
+}
+
+type voidRequest struct {
+	// Reason says why the document is void.
+	Reason string `json:"reason"`
+	// VoidedAt dates the void (default now).
+	VoidedAt *cohortTime `json:"voided_at,omitempty"`
+}
+
+func (s *Server) voidDeal(kind cohort.ObjectType) func(context.Context, cohort.ID, voidRequest, int) (*cohort.Deal, error) {
+	return func(ctx context.Context, id cohort.ID, req voidRequest, ver int) (*cohort.Deal, error) {
+		return s.svc.VoidDeal(ctx, kind, id, req.Reason, req.VoidedAt.at(), ver)
+	}
 }
 
 func (s *Server) recordEvents(obj cohort.ObjectType) http.HandlerFunc {
@@ -183,6 +201,9 @@ func (s *Server) payments(kind cohort.ObjectType) http.HandlerFunc {
 
 type reverseRequest struct {
 	Reason string `json:"reason"`
+	// Date is the local date of the reversal (default today): a reversal
+	// counts in the period of its own date.
+	Date string `json:"date,omitempty"`
 }
 
 func (s *Server) reversePayment(kind cohort.ObjectType) http.HandlerFunc {
@@ -202,7 +223,7 @@ func (s *Server) reversePayment(kind cohort.ObjectType) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		rev, err := s.svc.ReversePayment(r.Context(), kind, id, payID, in.Reason)
+		rev, err := s.svc.ReversePayment(r.Context(), kind, id, payID, in.Reason, in.Date)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

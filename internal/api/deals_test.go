@@ -286,7 +286,12 @@ func TestContractTeamPaymentsAndOverdue(t *testing.T) {
 		if res := o.alice.do("POST", "/api/v1/contracts/"+id(k2.ID)+"/status", map[string]any{"status": "signed", "signed_at": "2027-01-01T00:00:00Z"}, nil); res.status != 422 {
 			t.Fatalf("future signing: %d", res.status)
 		}
-		o.alice.must(200, "POST", "/api/v1/contracts/"+id(k2.ID)+"/status", map[string]any{"status": "signed", "signed_at": "2026-02-20T02:00:00Z"}, &k2)
+		// Beyond the tenant's 7-day window a salesperson may not date it; an administrator may.
+		if res := o.alice.do("POST", "/api/v1/contracts/"+id(k2.ID)+"/status", map[string]any{"status": "signed", "signed_at": "2026-02-20T02:00:00Z"}, nil); res.status != 403 ||
+			!strings.Contains(string(res.body), "signed_at") {
+			t.Fatalf("signing dated a month back without the backdate permission: %d %s", res.status, res.body)
+		}
+		o.admin.must(200, "POST", "/api/v1/contracts/"+id(k2.ID)+"/status", map[string]any{"status": "signed", "signed_at": "2026-02-20T02:00:00Z"}, &k2)
 		o.alice.must(200, "POST", "/api/v1/orders/"+id(k3.ID)+"/status", map[string]any{"status": "signed"}, nil)
 		var cust cohort.Customer
 		o.alice.must(200, "GET", "/api/v1/customers/"+id(c.ID), nil, &cust)

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/cohortcrm/cohort"
 )
@@ -130,22 +129,22 @@ func ticketVersion(t *cohort.Ticket) int             { return t.Version }
 // The actions of records, as the update functions patchByID serves.
 
 func (s *Server) moveStage(ctx context.Context, id cohort.ID, req stageRequest, ver int) (*cohort.Opportunity, error) {
-	return s.svc.MoveStage(ctx, id, req.Stage, ver)
+	return s.svc.MoveStage(ctx, id, req.Stage, req.EnteredAt.at(), ver)
 }
 
 func (s *Server) closeOpportunity(ctx context.Context, id cohort.ID, req closeRequest, ver int) (*cohort.Opportunity, error) {
-	return s.svc.CloseOpportunity(ctx, id, req.Outcome, req.LossReason, req.Competitor, ver)
+	return s.svc.CloseOpportunity(ctx, id, req.Outcome, req.LossReason, req.Competitor, req.ClosedAt.at(), ver)
 }
 
 func (s *Server) moveProject(ctx context.Context, id cohort.ID, req projectStatusRequest, ver int) (*cohort.Project, error) {
-	return s.svc.MoveProject(ctx, id, req.Status, ver)
+	return s.svc.MoveProject(ctx, id, req.Status, req.OccurredAt.at(), ver)
 }
 
 func (s *Server) moveDeal(kind cohort.ObjectType) func(context.Context, cohort.ID, statusRequest, int) (*cohort.Deal, error) {
 	return func(ctx context.Context, id cohort.ID, req statusRequest, ver int) (*cohort.Deal, error) {
-		var at *time.Time
+		at := req.OccurredAt.at()
 		if req.SignedAt != nil {
-			at = &req.SignedAt.Time
+			at = req.SignedAt.at()
 		}
 		return s.svc.MoveDeal(ctx, kind, id, req.Status, at, ver)
 	}

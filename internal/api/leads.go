@@ -21,6 +21,9 @@ type leadInput struct {
 	Status   string          `json:"status"`
 	Note     string          `json:"note"`
 	Custom   json.RawMessage `json:"custom,omitempty"`
+	// CreatedAt enters a record after the fact (default now); it needs the
+	// backdate permission.
+	CreatedAt *cohortTime `json:"created_at,omitempty"`
 	// ExternalID is the lead's id in the system it was migrated from.
 	ExternalID string `json:"external_id"`
 }
@@ -46,7 +49,7 @@ func (s *Server) createLead(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := &cohort.Lead{Name: in.Name, Company: in.Company, Title: in.Title, Phone: in.Phone, Email: in.Email, Province: in.Province,
-		City: in.City, Industry: in.Industry, Source: in.Source, Status: in.Status, Note: in.Note, Custom: in.Custom, ExternalID: in.ExternalID}
+		City: in.City, Industry: in.Industry, Source: in.Source, Status: in.Status, Note: in.Note, Custom: in.Custom, CreatedAt: in.CreatedAt.zeroOr(), ExternalID: in.ExternalID}
 	if err := s.svc.CreateLead(r.Context(), l); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -111,6 +111,9 @@ type opportunityInput struct {
 	Lines             []cohort.OppLine   `json:"lines"`
 	Custom            json.RawMessage    `json:"custom,omitempty"`
 	Team              []cohort.TeamInput `json:"team"`
+	// CreatedAt enters a record after the fact (default now); it needs the
+	// backdate permission.
+	CreatedAt *cohortTime `json:"created_at,omitempty"`
 	// ExternalID is the opportunity's id in the system it was migrated from.
 	ExternalID string `json:"external_id"`
 }
@@ -137,7 +140,7 @@ func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request) {
 	}
 	o := &cohort.Opportunity{CustomerID: in.CustomerID, ContactID: in.ContactID, ProcessID: in.ProcessID, Name: in.Name, Amount: in.Amount,
 		Currency: in.Currency, ExpectedCloseDate: in.ExpectedCloseDate, ForecastCategory: in.ForecastCategory, Competitor: in.Competitor,
-		Source: in.Source, Lines: in.Lines, Custom: in.Custom, ExternalID: in.ExternalID}
+		Source: in.Source, Lines: in.Lines, Custom: in.Custom, CreatedAt: in.CreatedAt.zeroOr(), ExternalID: in.ExternalID}
 	if err := s.svc.CreateOpportunity(r.Context(), o, in.Team); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -148,6 +151,8 @@ func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request) {
 
 type stageRequest struct {
 	Stage string `json:"stage"`
+	// EnteredAt dates the stage entry (default now).
+	EnteredAt *cohortTime `json:"entered_at,omitempty"`
 }
 
 type closeRequest struct {
@@ -155,6 +160,8 @@ type closeRequest struct {
 	Outcome    string `json:"outcome"`
 	LossReason string `json:"loss_reason"`
 	Competitor string `json:"competitor"`
+	// ClosedAt dates the outcome (default now).
+	ClosedAt *cohortTime `json:"closed_at,omitempty"`
 }
 
 func (s *Server) opportunityStages(w http.ResponseWriter, r *http.Request) {
@@ -187,7 +194,7 @@ func (s *Server) recordTeam(obj cohort.ObjectType) http.HandlerFunc {
 				s.writeError(w, r, err)
 				return
 			}
-			team, err = s.svc.SetTeam(r.Context(), obj, id, req.Members)
+			team, err = s.svc.SetTeam(r.Context(), obj, id, req.Members, req.EffectiveAt.at())
 		case r.URL.Query().Get("history") == "true":
 			team, err = s.svc.TeamHistory(r.Context(), obj, id)
 		case r.URL.Query().Get("at") != "":

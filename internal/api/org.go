@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 )
@@ -17,6 +18,8 @@ type userCreate struct {
 	PermRoleIDs  []cohort.ID `json:"perm_role_ids"`
 	Locale       string      `json:"locale"`
 	Status       string      `json:"status"`
+	// OrgSince dates the first department and manager (default now).
+	OrgSince *time.Time `json:"org_since,omitempty"`
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
@@ -48,6 +51,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	}
 	u := &cohort.User{Name: req.Name, Email: req.Email, Phone: req.Phone, DepartmentID: req.DepartmentID, ManagerID: req.ManagerID,
 		PermRoleIDs: req.PermRoleIDs, Locale: req.Locale, Status: req.Status}
+	if req.OrgSince != nil {
+		u.OrgSince = *req.OrgSince
+	}
 	if err := s.svc.CreateUser(r.Context(), u, req.Password); err != nil {
 		s.writeError(w, r, err)
 		return

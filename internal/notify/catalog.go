@@ -37,6 +37,9 @@ const (
 	// KindPaymentReversed: a payment on a contract or order whose team you
 	// are on was reversed (params: kind, number, customer, amount, reason).
 	KindPaymentReversed = "payment_reversed"
+	// KindDealVoided: a contract or order whose team you are on was
+	// declared void (params: kind, number, customer, reason).
+	KindDealVoided = "deal_voided"
 	// KindTicketAssigned: a service ticket is now yours (params: number,
 	// subject, customer, priority).
 	KindTicketAssigned = "ticket_assigned"
@@ -212,6 +215,13 @@ var renderers = map[string]func(p params, zh bool) (title, body string){
 			return "回款已冲销", "客户「" + c + "」的" + doc + " " + num + " 的回款 " + amt + " 已冲销，原因：" + why + "。"
 		}
 		return "Payment reversed", "The payment of " + amt + " from " + c + " on the " + doc + " " + num + " was reversed: " + why + "."
+	},
+	KindDealVoided: func(p params, zh bool) (string, string) {
+		doc, num, c, why := docLabel(p.str("kind", zh), zh), p.str("number", zh), p.str("customer", zh), p.str("reason", zh)
+		if zh {
+			return doc + "已作废", "客户「" + c + "」的" + doc + " " + num + " 已作废，原因：" + why + "。它不再计入任何签约数字。"
+		}
+		return "A " + doc + " was voided", "The " + doc + " " + num + " of " + c + " was voided: " + why + ". It no longer counts in any signed figure."
 	},
 	KindTicketAssigned: func(p params, zh bool) (string, string) {
 		num, subj, c, prio := p.str("number", zh), p.str("subject", zh), p.str("customer", zh), p.str("priority", zh)

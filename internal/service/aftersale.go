@@ -78,6 +78,11 @@ func (s *Service) CreateProject(ctx context.Context, pj *cohort.Project, team []
 		return err
 	}
 	now := s.now()
+	created, err := creationTime(p, cohort.ObjProject, &pj.CreatedAt, now)
+	if err != nil {
+		return err
+	}
+	pj.CreatedAt = created.At
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
 		scope := custScope
 		if deal != nil {
@@ -99,14 +104,16 @@ func (s *Service) CreateProject(ctx context.Context, pj *cohort.Project, team []
 		if team, err = withDefaultTeam(ctx, tx, pj.TenantID, pj.OwnerID, team); err != nil {
 			return err
 		}
-		members := append([]cohort.TeamInput{{UserID: pj.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
-		if err := s.replaceTeam(ctx, tx, cohort.ObjProject, pj.ID, members, now); err != nil {
+		if err := s.replaceTeam(ctx, tx, cohort.ObjProject, pj.ID, withOwner(pj.OwnerID, team), pj.CreatedAt, now); err != nil {
 			return err
 		}
 		if err := s.reindexProject(ctx, tx, pj); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, cohort.ObjProject, pj.ID, "created", "", pj.Status, now); err != nil {
+		if err := s.auditTimes(ctx, tx, cohort.ObjProject, pj.ID, now, created); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, cohort.ObjProject, pj.ID, "created", "", pj.Status, pj.CreatedAt); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, "create", cohort.ObjProject, pj.ID, diff(nil, pj))
@@ -164,24 +171,34 @@ func (s *Service) UpdateProject(ctx context.Context, id cohort.ID, upd cohort.Pr
 }
 
 // MoveProject moves a project to another status (422 naming the allowed
-// ones otherwise); starting records started_at, completing completed_at.
-func (s *Service) MoveProject(ctx context.Context, id cohort.ID, to string, ifVersion int) (*cohort.Project, error) {
+// ones otherwise) at business time at (nil: now); starting records
+// started_at, completing completed_at.
+func (s *Service) MoveProject(ctx context.Context, id cohort.ID, to string, at *time.Time, ifVersion int) (*cohort.Project, error) {
 	return s.editProject(ctx, id, ifVersion, "status", func(tx *store.Tx, pj *cohort.Project) error {
 		if err := cohort.CheckProjectTransition(pj.Status, to); err != nil {
 			return err
 		}
+		p := cohort.PrincipalFrom(ctx)
 		now := s.now()
+		occurred, start, err := s.recordEventTime(ctx, tx, p, cohort.ObjProject, pj.ID, pj.CreatedAt, "occurred_at", at, now)
+		if err != nil {
+			return err
+		}
+		pj.CreatedAt = start
 		from := pj.Status
 		pj.Status = to
 		switch to {
 		case cohort.ProjectInProgress:
 			if pj.StartedAt == nil {
-				pj.StartedAt = &now
+				pj.StartedAt = &occurred.At
 			}
 		case cohort.ProjectCompleted:
-			pj.CompletedAt = &now
+			pj.CompletedAt = &occurred.At
 		}
-		return s.event(ctx, tx, cohort.ObjProject, pj.ID, to, from, to, now)
+		if err := s.event(ctx, tx, cohort.ObjProject, pj.ID, to, from, to, occurred.At); err != nil {
+			return err
+		}
+		return s.auditTimes(ctx, tx, cohort.ObjProject, pj.ID, now, occurred)
 	})
 }
 
@@ -199,9 +216,10 @@ func (s *Service) AddMilestone(ctx context.Context, projectID cohort.ID, m *coho
 	})
 }
 
-// MilestoneDone marks a milestone done now by the caller: an event the
-// metric engine counts ("project milestone done"), so it is final.
-func (s *Service) MilestoneDone(ctx context.Context, projectID, milestoneID cohort.ID) (*cohort.Project, error) {
+// MilestoneDone marks a milestone done by the caller at business time at
+// (nil: now): an event the metric engine counts ("project milestone done"),
+// so it is final.
+func (s *Service) MilestoneDone(ctx context.Context, projectID, milestoneID cohort.ID, at *time.Time) (*cohort.Project, error) {
 	return s.editProject(ctx, projectID, 0, "milestone_done", func(tx *store.Tx, pj *cohort.Project) error {
 		m, err := store.FindMilestone(ctx, tx, pj.TenantID, pj.ID, milestoneID)
 		if err != nil {
@@ -210,12 +228,21 @@ func (s *Service) MilestoneDone(ctx context.Context, projectID, milestoneID coho
 		if m.DoneAt != nil {
 			return cohort.Errorf(cohort.ECONFLICT, "the milestone %s was done already on %s", m.Name, m.DoneAt.Format(time.RFC3339))
 		}
+		p := cohort.PrincipalFrom(ctx)
 		now := s.now()
-		m.DoneAt, m.DoneBy = &now, actorID(cohort.PrincipalFrom(ctx))
+		occurred, start, err := s.recordEventTime(ctx, tx, p, cohort.ObjProject, pj.ID, pj.CreatedAt, "done_at", at, now)
+		if err != nil {
+			return err
+		}
+		pj.CreatedAt = start
+		m.DoneAt, m.DoneBy = &occurred.At, actorID(p)
 		if err := store.UpdateMilestone(ctx, tx, pj.TenantID, m); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, cohort.ObjProject, pj.ID, "milestone_done", pj.Status, pj.Status, now)
+		if err := s.event(ctx, tx, cohort.ObjProject, pj.ID, "milestone_done", pj.Status, pj.Status, occurred.At); err != nil {
+			return err
+		}
+		return s.auditTimes(ctx, tx, cohort.ObjProject, pj.ID, now, occurred)
 	})
 }
 
@@ -259,12 +286,12 @@ func (s *Service) CreateTicket(ctx context.Context, t *cohort.Ticket, team []coh
 	now := s.now()
 	t.ID, t.TenantID, t.Status, t.CreatedBy = 0, p.Tenant.ID, cohort.TicketOpen, p.User.ID
 	t.FirstResponseAt, t.FirstResponseBy, t.ResolvedAt, t.ResolvedBy, t.ClosedAt, t.Satisfaction = nil, 0, nil, 0, nil, 0
-	if t.OpenedAt.IsZero() {
-		t.OpenedAt = now
+	opened, err := eventTime(p, cohort.ObjTicket, "opened_at", &t.OpenedAt, now, time.Time{})
+	if err != nil {
+		return err
 	}
-	if t.OpenedAt.After(now) {
-		return cohort.Errorf(cohort.EINVALID, "opened_at: must not be in the future")
-	}
+	// A ticket begins when it was opened: its team is in force from then.
+	t.OpenedAt, t.CreatedAt = opened.At, opened.At
 	if t.OwnerID == 0 {
 		t.OwnerID = p.User.ID
 	}
@@ -305,8 +332,10 @@ func (s *Service) CreateTicket(ctx context.Context, t *cohort.Ticket, team []coh
 		if team, err = withDefaultTeam(ctx, tx, t.TenantID, t.OwnerID, team); err != nil {
 			return err
 		}
-		members := append([]cohort.TeamInput{{UserID: t.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
-		if err := s.replaceTeam(ctx, tx, cohort.ObjTicket, t.ID, members, now); err != nil {
+		if err := s.replaceTeam(ctx, tx, cohort.ObjTicket, t.ID, withOwner(t.OwnerID, team), t.CreatedAt, now); err != nil {
+			return err
+		}
+		if err := s.auditTimes(ctx, tx, cohort.ObjTicket, t.ID, now, opened); err != nil {
 			return err
 		}
 		if err := s.reindexTicket(ctx, tx, t); err != nil {
@@ -411,6 +440,9 @@ type TicketInput struct {
 	// Satisfaction (rate) is 1 to 5; SatisfactionNote the customer's words.
 	Satisfaction     int    `json:"satisfaction"`
 	SatisfactionNote string `json:"satisfaction_note"`
+	// OccurredAt dates the action (the first response, the resolution, ...);
+	// default now.
+	OccurredAt *time.Time `json:"occurred_at,omitempty"`
 }
 
 // TicketAction applies one action to a ticket: respond (the first one sets
@@ -428,21 +460,27 @@ func (s *Service) TicketAction(ctx context.Context, id cohort.ID, action string,
 		}
 		p := cohort.PrincipalFrom(ctx)
 		now := s.now()
+		occurred, start, err := s.recordEventTime(ctx, tx, p, cohort.ObjTicket, t.ID, t.CreatedAt, "occurred_at", in.OccurredAt, now)
+		if err != nil {
+			return err
+		}
+		t.CreatedAt = start
+		at := occurred.At
 		from := t.Status
 		switch action {
 		case "respond":
-			s.firstResponse(t, now, actorID(p))
+			s.firstResponse(t, at, actorID(p))
 		case "resolve":
 			if strings.TrimSpace(in.Resolution) == "" {
 				return cohort.Errorf(cohort.EINVALID, "resolution: say how it was resolved")
 			}
-			s.firstResponse(t, now, actorID(p))
-			t.Status, t.ResolvedAt, t.ResolvedBy, t.Resolution = cohort.TicketResolved, &now, actorID(p), strings.TrimSpace(in.Resolution)
+			s.firstResponse(t, at, actorID(p))
+			t.Status, t.ResolvedAt, t.ResolvedBy, t.Resolution = cohort.TicketResolved, &at, actorID(p), strings.TrimSpace(in.Resolution)
 			if in.Cost != nil {
 				t.Cost = *in.Cost
 			}
 		case "close":
-			t.Status, t.ClosedAt = cohort.TicketClosed, &now
+			t.Status, t.ClosedAt = cohort.TicketClosed, &at
 		case "reopen":
 			t.Status, t.ResolvedAt, t.ResolvedBy, t.ClosedAt, t.Satisfaction, t.SatisfactionNote = cohort.TicketOpen, nil, 0, nil, 0, ""
 			if t.FirstResponseAt != nil {
@@ -458,7 +496,10 @@ func (s *Service) TicketAction(ctx context.Context, id cohort.ID, action string,
 			t.Satisfaction, t.SatisfactionNote = in.Satisfaction, in.SatisfactionNote
 		}
 		event := map[string]string{"respond": "responded", "resolve": "resolved", "close": "closed", "reopen": "reopened", "rate": "rated"}[action]
-		return s.event(ctx, tx, cohort.ObjTicket, t.ID, event, from, t.Status, now)
+		if err := s.event(ctx, tx, cohort.ObjTicket, t.ID, event, from, t.Status, at); err != nil {
+			return err
+		}
+		return s.auditTimes(ctx, tx, cohort.ObjTicket, t.ID, now, occurred)
 	})
 }
 

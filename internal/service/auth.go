@@ -343,7 +343,7 @@ func (s *Service) UpdateMe(ctx context.Context, upd MeUpdate) (*cohort.User, err
 		if err := u.Validate(); err != nil {
 			return err
 		}
-		if err := store.UpdateUser(ctx, tx, &u, prev, s.now()); err != nil {
+		if err := store.UpdateUser(ctx, tx, &u, prev, s.now(), s.now()); err != nil {
 			return err
 		}
 		out = &u

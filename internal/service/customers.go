@@ -113,6 +113,11 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 		return err
 	}
 	now := s.now()
+	created, err := creationTime(p, cohort.ObjCustomer, &c.CreatedAt, now)
+	if err != nil {
+		return err
+	}
+	c.CreatedAt = created.At
 	if dups, err := store.DuplicateCustomers(ctx, tx, c.TenantID, c.Name, c.CreditCode, 0); err != nil {
 		return err
 	} else if len(dups) > 0 {
@@ -134,14 +139,16 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 	if err != nil {
 		return err
 	}
-	members := append([]cohort.TeamInput{{UserID: c.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
-	if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, c.ID, members, now); err != nil {
+	if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, c.ID, withOwner(c.OwnerID, team), c.CreatedAt, now); err != nil {
 		return err
 	}
 	if err := s.reindexCustomer(ctx, tx, c.TenantID, c.ID); err != nil {
 		return err
 	}
-	return s.audit(ctx, tx, "create", cohort.ObjCustomer, c.ID, diff(nil, c))
+	if err := s.audit(ctx, tx, "create", cohort.ObjCustomer, c.ID, diff(nil, c)); err != nil {
+		return err
+	}
+	return s.auditTimes(ctx, tx, cohort.ObjCustomer, c.ID, now, created)
 }
 
 // UpdateCustomer changes a customer's fields, including its value calibration
@@ -175,7 +182,14 @@ func (s *Service) UpdateCustomer(ctx context.Context, id cohort.ID, upd cohort.C
 			}
 		}
 		if c.Status == cohort.CustomerLost && prev.Status != cohort.CustomerLost {
-			c.LostAt = &now
+			lost, err := eventTime(p, cohort.ObjCustomer, "lost_at", upd.LostAt, now, prev.CreatedAt)
+			if err != nil {
+				return err
+			}
+			c.LostAt = &lost.At
+			if err := s.auditTimes(ctx, tx, cohort.ObjCustomer, c.ID, now, lost); err != nil {
+				return err
+			}
 		} else if c.Status == cohort.CustomerActive {
 			c.LostAt, c.LostReason = nil, ""
 		}
@@ -307,9 +321,11 @@ func (s *Service) TeamAt(ctx context.Context, obj cohort.ObjectType, id cohort.I
 	return store.TeamAt(ctx, s.db.Read(), p.Tenant.ID, obj, id, at)
 }
 
-// SetTeam replaces a record's team. Exactly one owner; revenue roles' shares
-// add up to 100 %; a changed owner needs the transfer permission.
-func (s *Service) SetTeam(ctx context.Context, obj cohort.ObjectType, id cohort.ID, members []cohort.TeamInput) ([]cohort.TeamMember, error) {
+// SetTeam replaces a record's team from business time effectiveAt on (nil:
+// now). At least one owner; revenue roles' shares add up to 100 %; a changed
+// owner needs the transfer permission. Past credit stays with the team of its
+// time.
+func (s *Service) SetTeam(ctx context.Context, obj cohort.ObjectType, id cohort.ID, members []cohort.TeamInput, effectiveAt *time.Time) ([]cohort.TeamMember, error) {
 	p, err := s.visibleRecord(ctx, obj, id, cohort.ActEdit)
 	if err != nil {
 		return nil, err
@@ -324,19 +340,22 @@ func (s *Service) SetTeam(ctx context.Context, obj cohort.ObjectType, id cohort.
 		if err != nil {
 			return err
 		}
-		var newOwner cohort.ID
-		for _, m := range members {
-			if m.Role == cohort.RoleOwner {
-				newOwner = m.UserID
-			}
+		start, err := store.RecordStart(ctx, tx, obj, p.Tenant.ID, id)
+		if err != nil {
+			return err
 		}
+		at, err := eventTime(p, obj, "effective_at", effectiveAt, now, start)
+		if err != nil {
+			return err
+		}
+		newOwner := primaryOwner(owner, members)
 		if newOwner != owner && newOwner != 0 {
 			if !p.System && !p.Permissions.Can(obj, cohort.ActTransfer) {
 				return cohort.Errorf(cohort.EFORBIDDEN, "changing the owner needs the transfer permission")
 			}
 		}
 		before, _ := store.CurrentTeam(ctx, tx, p.Tenant.ID, obj, id)
-		if err := s.replaceTeam(ctx, tx, obj, id, members, now); err != nil {
+		if err := s.replaceTeam(ctx, tx, obj, id, members, at.At, now); err != nil {
 			return err
 		}
 		if newOwner != owner {
@@ -367,12 +386,68 @@ func (s *Service) SetTeam(ctx context.Context, obj cohort.ObjectType, id cohort.
 			}
 		}
 		after, _ := store.CurrentTeam(ctx, tx, p.Tenant.ID, obj, id)
-		return s.audit(ctx, tx, "team", obj, id, diff(map[string]any{"team": teamSummary(before)}, map[string]any{"team": teamSummary(after)}))
+		changes := diff(map[string]any{"team": teamSummary(before)}, map[string]any{"team": teamSummary(after)})
+		if !at.At.Equal(now) {
+			when, _ := json.Marshal(at.At)
+			changes = append(changes, cohort.FieldChange{Field: "effective_at", After: when})
+		}
+		if err := s.audit(ctx, tx, "team", obj, id, changes); err != nil {
+			return err
+		}
+		return s.auditTimes(ctx, tx, obj, id, now, at)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return store.CurrentTeam(ctx, s.db.Read(), p.Tenant.ID, obj, id)
+}
+
+// primaryOwner is the owner a record points at for access among the owners
+// of members: the current one while they stay an owner, else the first
+// listed (0 when members name none).
+func primaryOwner(current cohort.ID, members []cohort.TeamInput) cohort.ID {
+	first := cohort.ID(0)
+	for _, m := range members {
+		if m.Role != cohort.RoleOwner {
+			continue
+		}
+		if m.UserID == current {
+			return current
+		}
+		if first == 0 {
+			first = m.UserID
+		}
+	}
+	return first
+}
+
+// mergeMembers folds members holding the same role twice (a transfer to a
+// co-owner) into one, adding their shares.
+func mergeMembers(members []cohort.TeamInput) []cohort.TeamInput {
+	out := members[:0:0]
+	for _, m := range members {
+		i := slices.IndexFunc(out, func(o cohort.TeamInput) bool { return o.UserID == m.UserID && o.Role == m.Role })
+		if i < 0 {
+			out = append(out, m)
+			continue
+		}
+		if out[i].ShareBP != nil && m.ShareBP != nil {
+			sum := *out[i].ShareBP + *m.ShareBP
+			out[i].ShareBP = &sum
+		}
+	}
+	return out
+}
+
+// withOwner returns team with owner in the owner role first, unless team
+// names owner as an owner already (co-owners with their shares).
+func withOwner(owner cohort.ID, team []cohort.TeamInput) []cohort.TeamInput {
+	for _, m := range team {
+		if m.Role == cohort.RoleOwner && m.UserID == owner {
+			return team
+		}
+	}
+	return append([]cohort.TeamInput{{UserID: owner, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
 }
 
 func teamSummary(ms []cohort.TeamMember) []string {
@@ -386,10 +461,11 @@ func teamSummary(ms []cohort.TeamMember) []string {
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
-// replaceTeam validates members and makes them the record's current team:
-// unchanged memberships stay open, changed or removed ones are closed and
-// new ones opened, so that the history says who held what when.
-func (s *Service) replaceTeam(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID, members []cohort.TeamInput, now time.Time) error {
+// replaceTeam validates members and makes them the record's team from
+// business time at on: unchanged memberships stay open, changed or removed
+// ones are closed at at and new ones opened from at, so that the history says
+// who held what when. A change cannot be dated before the team's last one.
+func (s *Service) replaceTeam(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID, members []cohort.TeamInput, at, now time.Time) error {
 	p := cohort.PrincipalFrom(ctx)
 	tenantID := p.Tenant.ID
 	roles, err := store.ListBusinessRoles(ctx, tx, tenantID)
@@ -467,14 +543,19 @@ func (s *Service) replaceTeam(ctx context.Context, tx *store.Tx, obj cohort.Obje
 		want = append(want, cohort.TeamMember{RecordType: obj, RecordID: id, UserID: m.UserID, Role: m.Role, Access: m.Access,
 			ShareBP: share, ExpiresAt: m.ExpiresAt, AddedBy: actorID(p)})
 	}
-	if owners != 1 {
-		v.Add("team", "a record has exactly one owner (负责人), not %d", owners)
+	if owners == 0 {
+		v.Add("team", "a record needs an owner (负责人)")
 	}
 	if revenueBP != cohort.FullShare {
 		v.Add("team", "the revenue roles' shares add up to %d.%02d %%, not 100 %%", revenueBP/100, revenueBP%100)
 	}
 	if err := v.Err(); err != nil {
 		return err
+	}
+	if last, err := store.TeamChangedAt(ctx, tx, tenantID, obj, id); err != nil {
+		return err
+	} else if at.Before(last) {
+		return cohort.Errorf(cohort.EINVALID, "effective_at: the team last changed at %s; a change cannot be dated before it", last.UTC().Format(time.RFC3339))
 	}
 	current, err := store.CurrentTeam(ctx, tx, tenantID, obj, id)
 	if err != nil {
@@ -497,7 +578,7 @@ func (s *Service) replaceTeam(ctx context.Context, tx *store.Tx, obj cohort.Obje
 			kept[match] = true
 			continue
 		}
-		if err := store.CloseMembership(ctx, tx, tenantID, c.ID, now); err != nil {
+		if err := store.CloseMembership(ctx, tx, tenantID, c.ID, at); err != nil {
 			return err
 		}
 	}
@@ -505,7 +586,7 @@ func (s *Service) replaceTeam(ctx context.Context, tx *store.Tx, obj cohort.Obje
 		if kept[i] {
 			continue
 		}
-		if err := store.OpenMembership(ctx, tx, tenantID, &want[i], now); err != nil {
+		if err := store.OpenMembership(ctx, tx, tenantID, &want[i], at, now); err != nil {
 			return err
 		}
 	}
@@ -581,7 +662,7 @@ func (s *Service) Transfer(ctx context.Context, id, newOwner cohort.ID, keepOldA
 		for _, m := range team {
 			share := m.ShareBP
 			switch {
-			case m.Role == cohort.RoleOwner:
+			case m.Role == cohort.RoleOwner && m.UserID == oldOwner:
 				members = append(members, cohort.TeamInput{UserID: newOwner, Role: cohort.RoleOwner, Access: cohort.AccessWrite, ShareBP: &share})
 			case m.UserID == oldOwner && m.Role == keepOldAs:
 				keepOldAs = "" // already on the team in that role
@@ -594,7 +675,8 @@ func (s *Service) Transfer(ctx context.Context, id, newOwner cohort.ID, keepOldA
 			zero := 0
 			members = append(members, cohort.TeamInput{UserID: oldOwner, Role: keepOldAs, Access: cohort.AccessRead, ShareBP: &zero})
 		}
-		if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, id, members, now); err != nil {
+		members = mergeMembers(members)
+		if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, id, members, now, now); err != nil {
 			return err
 		}
 		prev := *c
@@ -633,14 +715,15 @@ func (s *Service) carryOpportunities(ctx context.Context, tx *store.Tx, customer
 		var members []cohort.TeamInput
 		for _, m := range team {
 			share := m.ShareBP
-			if m.Role == cohort.RoleOwner {
+			if m.Role == cohort.RoleOwner && m.UserID == from {
 				m.UserID = to
-			} else if m.UserID == to {
+			} else if m.UserID == to && m.Role != cohort.RoleOwner {
 				continue // the new owner leaves an overlay role they held
 			}
 			members = append(members, cohort.TeamInput{UserID: m.UserID, Role: m.Role, Access: m.Access, ShareBP: &share, ExpiresAt: m.ExpiresAt})
 		}
-		if err := s.replaceTeam(ctx, tx, cohort.ObjOpportunity, o.ID, members, now); err != nil {
+		members = mergeMembers(members)
+		if err := s.replaceTeam(ctx, tx, cohort.ObjOpportunity, o.ID, members, now, now); err != nil {
 			return err
 		}
 		if err := store.SetRecordOwner(ctx, tx, cohort.ObjOpportunity, p.Tenant.ID, o.ID, u.ID, u.DepartmentID, now); err != nil {

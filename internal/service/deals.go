@@ -180,9 +180,15 @@ func (s *Service) createDeal(ctx context.Context, tx *store.Tx, d *cohort.Deal, 
 		return cohort.Errorf(cohort.EFORBIDDEN, "documents are made by people")
 	}
 	now := s.now()
+	created, err := creationTime(p, d.Kind, &d.CreatedAt, now)
+	if err != nil {
+		return err
+	}
+	d.CreatedAt = created.At
 	today := localDate(p, now)
 	d.ID, d.TenantID, d.Status = 0, p.Tenant.ID, cohort.DealDraft
 	d.SentAt, d.DecidedAt, d.SignedAt, d.SignedDate, d.SignedBy, d.ClosedAt = nil, nil, nil, "", 0, nil
+	d.VoidedAt, d.VoidReason, d.SigningDepartmentID = nil, "", 0
 	d.OwnerID, d.DepartmentID, d.CreatedBy = p.User.ID, p.User.DepartmentID, p.User.ID
 	if d.Currency == "" {
 		d.Currency = p.Tenant.Currency
@@ -243,18 +249,20 @@ func (s *Service) createDeal(ctx context.Context, tx *store.Tx, d *cohort.Deal, 
 		if team, err = withDefaultTeam(ctx, tx, d.TenantID, d.OwnerID, team); err != nil {
 			return err
 		}
-		members := append([]cohort.TeamInput{{UserID: d.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
-		if err := s.replaceTeam(ctx, tx, d.Kind, d.ID, members, now); err != nil {
+		if err := s.replaceTeam(ctx, tx, d.Kind, d.ID, withOwner(d.OwnerID, team), d.CreatedAt, now); err != nil {
 			return err
 		}
 		if err := s.reindexDeal(ctx, tx, d); err != nil {
 			return err
 		}
 	}
-	if err := s.event(ctx, tx, d.Kind, d.ID, "created", "", d.Status, now); err != nil {
+	if err := s.event(ctx, tx, d.Kind, d.ID, "created", "", d.Status, d.CreatedAt); err != nil {
 		return err
 	}
-	return s.audit(ctx, tx, "create", d.Kind, d.ID, diff(nil, d))
+	if err := s.audit(ctx, tx, "create", d.Kind, d.ID, diff(nil, d)); err != nil {
+		return err
+	}
+	return s.auditTimes(ctx, tx, d.Kind, d.ID, now, created)
 }
 
 // nextNumber generates a number for table (and deal kind) in the tenant's
@@ -278,7 +286,7 @@ func (s *Service) nextNumber(ctx context.Context, tx *store.Tx, table string, ki
 	return "", fmt.Errorf("next number: 100 numbers in a row are taken")
 }
 
-// event appends a record event by the caller, occurring now.
+// event appends a record event by the caller, occurring at business time at.
 func (s *Service) event(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID, event, from, to string, at time.Time) error {
 	p := cohort.PrincipalFrom(ctx)
 	return store.InsertEvent(ctx, tx, p.Tenant.ID, &cohort.RecordEvent{RecordType: obj, RecordID: id, Event: event, FromStatus: from, ToStatus: to,
@@ -390,33 +398,42 @@ func (s *Service) UpdateDeal(ctx context.Context, kind cohort.ObjectType, id coh
 }
 
 // MoveDeal moves a document to another status along its kind's transitions
-// (a refused move is a 422 naming the allowed ones, and writes nothing).
-// Sending a quote records sent_at. Signing a contract or order records
-// signed_at (at, when given, backdates it; never in the future), its local
-// date and who signed, sets the customer's first_signed_at when this signing
-// is its earliest, and tells the team. The team is left as it is: the credit
-// of the signing goes to the team of the moment it was recorded.
+// (a refused move is a 422 naming the allowed ones, and writes nothing) at
+// business time at (nil: now; never in the future, not before the
+// document's previous event). Sending a quote records sent_at. Signing a
+// contract or order records signed_at, its local date, who signed and the
+// owner's department at that time, sets the customer's first_signed_at when
+// this signing is its earliest, and tells the team. A signing dated before
+// the document was created moves its start back, so the credit goes to the
+// team it was signed with.
 func (s *Service) MoveDeal(ctx context.Context, kind cohort.ObjectType, id cohort.ID, to string, at *time.Time, ifVersion int) (*cohort.Deal, error) {
 	return s.editDeal(ctx, kind, id, ifVersion, "status", func(tx *store.Tx, d *cohort.Deal) (bool, error) {
 		p := cohort.PrincipalFrom(ctx)
 		if err := cohort.CheckTransition(kind, d.Status, to); err != nil {
+			if to == cohort.DealVoided && cohort.Signable(kind) {
+				return false, cohort.Errorf(cohort.EINVALID, "status: a %s is voided with POST /%ss/{id}/void and a reason", kind, kind)
+			}
 			return false, err
 		}
 		now := s.now()
-		occurred := now
-		if at != nil && to != cohort.DealSigned {
-			return false, cohort.Errorf(cohort.EINVALID, "signed_at: only a signing may be backdated")
+		field := "occurred_at"
+		if to == cohort.DealSigned {
+			field = "signed_at"
+		}
+		occurred, err := s.dealEventTime(ctx, tx, p, d, field, at, now)
+		if err != nil {
+			return false, err
 		}
 		from := d.Status
 		d.Status = to
 		switch to {
 		case cohort.DealSent:
-			d.SentAt = &now
-			if err := s.logQuoteSent(ctx, tx, d, now); err != nil {
+			d.SentAt = &occurred.At
+			if err := s.logQuoteSent(ctx, tx, d, occurred.At, now); err != nil {
 				return false, err
 			}
 		case cohort.DealAccepted, cohort.DealRejected, cohort.DealExpired:
-			d.DecidedAt = &now
+			d.DecidedAt = &occurred.At
 		case cohort.DealSigned:
 			var missing []string
 			if len(d.Lines) == 0 {
@@ -429,14 +446,11 @@ func (s *Service) MoveDeal(ctx context.Context, kind cohort.ObjectType, id cohor
 				return false, &cohort.Error{Code: cohort.EINVALID, Message: "status: cannot sign: missing " + strings.Join(missing, ", "),
 					Fields: []cohort.FieldError{{Field: "status", Message: "missing " + strings.Join(missing, ", ")}}}
 			}
-			if at != nil {
-				if at.After(now) {
-					return false, cohort.Errorf(cohort.EINVALID, "signed_at: must not be in the future")
-				}
-				occurred = at.UTC()
+			d.SignedAt, d.SignedDate, d.SignedBy = &occurred.At, localDate(p, occurred.At), actorID(p)
+			if d.SigningDepartmentID, _, err = store.DepartmentAt(ctx, tx, d.TenantID, d.OwnerID, occurred.At); err != nil {
+				return false, err
 			}
-			d.SignedAt, d.SignedDate, d.SignedBy = &occurred, localDate(p, occurred), actorID(p)
-			if err := s.markFirstSigned(ctx, tx, d.CustomerID, occurred); err != nil {
+			if err := s.markFirstSigned(ctx, tx, d.CustomerID, occurred.At); err != nil {
 				return false, err
 			}
 			if err := s.notifyTeam(ctx, tx, kind, d.ID, "deal_signed", map[string]any{"kind": string(kind), "number": d.Number,
@@ -444,9 +458,63 @@ func (s *Service) MoveDeal(ctx context.Context, kind cohort.ObjectType, id cohor
 				return false, err
 			}
 		case cohort.DealEnded, cohort.DealTerminated, cohort.DealDelivered, cohort.DealCancelled:
-			d.ClosedAt = &now
+			d.ClosedAt = &occurred.At
 		}
-		return false, s.event(ctx, tx, kind, d.ID, to, from, to, occurred)
+		if err := s.event(ctx, tx, kind, d.ID, to, from, to, occurred.At); err != nil {
+			return false, err
+		}
+		return false, s.auditTimes(ctx, tx, kind, d.ID, now, occurred)
+	})
+}
+
+// dealEventTime resolves the business time of a document's status event (see
+// recordEventTime) and keeps d's start in step.
+func (s *Service) dealEventTime(ctx context.Context, tx *store.Tx, p *cohort.Principal, d *cohort.Deal, field string, at *time.Time, now time.Time) (bizTime, error) {
+	t, start, err := s.recordEventTime(ctx, tx, p, d.Kind, d.ID, d.CreatedAt, field, at, now)
+	d.CreatedAt = start
+	return t, err
+}
+
+// VoidDeal declares a signed contract or order void (作废) at business time
+// at (nil: now), with a reason. It stays visible, tagged "voided", and
+// counts in no signed figure: the customer's first signing is recomputed
+// without it. Payments already recorded stay; reverse them to undo the money.
+func (s *Service) VoidDeal(ctx context.Context, kind cohort.ObjectType, id cohort.ID, reason string, at *time.Time, ifVersion int) (*cohort.Deal, error) {
+	if !cohort.Signable(kind) {
+		return nil, cohort.Errorf(cohort.EINVALID, "kind: only contracts and orders are voided; a quote expires or is rejected")
+	}
+	reason = strings.TrimSpace(reason)
+	return s.editDeal(ctx, kind, id, ifVersion, "void", func(tx *store.Tx, d *cohort.Deal) (bool, error) {
+		p := cohort.PrincipalFrom(ctx)
+		if reason == "" || len([]rune(reason)) > 500 {
+			return false, &cohort.Error{Code: cohort.EINVALID, Message: "reason: say why the " + string(kind) + " is void (1 to 500 characters)",
+				Fields: []cohort.FieldError{{Field: "reason", Message: "is required"}}}
+		}
+		if d.Status == cohort.DealVoided {
+			return false, cohort.Errorf(cohort.ECONFLICT, "the %s is void already", kind)
+		}
+		if d.SignedAt == nil {
+			return false, &cohort.Error{Code: cohort.EINVALID, Message: "status: a " + string(kind) + " that was never signed is not voided; cancel or delete the draft",
+				Fields: []cohort.FieldError{{Field: "status", Message: "not signed"}}}
+		}
+		now := s.now()
+		occurred, err := s.dealEventTime(ctx, tx, p, d, "voided_at", at, now)
+		if err != nil {
+			return false, err
+		}
+		from := d.Status
+		d.Status, d.VoidedAt, d.VoidReason = cohort.DealVoided, &occurred.At, reason
+		if err := s.event(ctx, tx, kind, d.ID, "voided", from, d.Status, occurred.At); err != nil {
+			return false, err
+		}
+		if err := s.refreshFirstSigned(ctx, tx, d.CustomerID, d.ID); err != nil {
+			return false, err
+		}
+		if err := s.notifyTeam(ctx, tx, kind, d.ID, "deal_voided", map[string]any{"kind": string(kind), "number": d.Number,
+			"customer": d.CustomerName, "reason": reason}, "/"+string(kind)+"s/"+d.ID.String()); err != nil {
+			return false, err
+		}
+		return false, s.auditTimes(ctx, tx, kind, d.ID, now, occurred)
 	})
 }
 
@@ -454,7 +522,7 @@ func (s *Service) MoveDeal(ctx context.Context, kind cohort.ObjectType, id cohor
 // sender, on the quote's opportunity when it has one: the stage
 // requirements that ask for a sent quote see it, and the customer counts as
 // followed up. Like captured follow-ups it leaves next actions open.
-func (s *Service) logQuoteSent(ctx context.Context, tx *store.Tx, d *cohort.Deal, now time.Time) error {
+func (s *Service) logQuoteSent(ctx context.Context, tx *store.Tx, d *cohort.Deal, at, now time.Time) error {
 	p := cohort.PrincipalFrom(ctx)
 	if p.User == nil {
 		return nil // sent by an integration: no one to credit
@@ -464,7 +532,7 @@ func (s *Service) logQuoteSent(ctx context.Context, tx *store.Tx, d *cohort.Deal
 		content = fmt.Sprintf("发送报价 %s，金额 %s", d.Number, formatMoney(d.Total, d.Currency))
 	}
 	f := &cohort.FollowUp{TenantID: d.TenantID, CustomerID: d.CustomerID, ContactID: d.ContactID, Type: "quote_sent",
-		Direction: "outbound", OccurredAt: now, Content: content, AuthorID: p.User.ID, DepartmentID: p.User.DepartmentID}
+		Direction: "outbound", OccurredAt: at, Content: content, AuthorID: p.User.ID, DepartmentID: p.User.DepartmentID}
 	if d.OpportunityID != 0 {
 		f.RecordType, f.RecordID = cohort.ObjOpportunity, d.OpportunityID
 	}
@@ -490,6 +558,33 @@ func (s *Service) markFirstSigned(ctx context.Context, tx *store.Tx, customerID 
 	}
 	prev := *c
 	c.FirstSignedAt = &at
+	if err := store.UpdateCustomer(ctx, tx, c, prev.Version, s.now()); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, "first_signed", cohort.ObjCustomer, c.ID, diff(map[string]any{"first_signed_at": prev.FirstSignedAt},
+		map[string]any{"first_signed_at": c.FirstSignedAt}))
+}
+
+// refreshFirstSigned recomputes a customer's first_signed_at from its
+// signings that are not void, once deal (just voided) no longer counts.
+func (s *Service) refreshFirstSigned(ctx context.Context, tx *store.Tx, customerID, deal cohort.ID) error {
+	p := cohort.PrincipalFrom(ctx)
+	if err := store.LockRow(ctx, tx, "customers", p.Tenant.ID, customerID); err != nil {
+		return err
+	}
+	c, err := store.FindCustomer(ctx, tx, p.Tenant.ID, customerID, store.Where{})
+	if err != nil {
+		return err
+	}
+	first, err := store.FirstSigning(ctx, tx, p.Tenant.ID, customerID)
+	if err != nil {
+		return err
+	}
+	if (first == nil) == (c.FirstSignedAt == nil) && (first == nil || first.Equal(*c.FirstSignedAt)) {
+		return nil
+	}
+	prev := *c
+	c.FirstSignedAt = first
 	if err := store.UpdateCustomer(ctx, tx, c, prev.Version, s.now()); err != nil {
 		return err
 	}
@@ -579,7 +674,7 @@ func (s *Service) moneyDeal(ctx context.Context, kind cohort.ObjectType, id coho
 // collecting reports whether a document in status may receive money and
 // invoices: once signed, and not when cancelled.
 func collecting(status string) bool {
-	return status != cohort.DealDraft && status != cohort.DealCancelled
+	return status != cohort.DealDraft && status != cohort.DealCancelled && status != cohort.DealVoided
 }
 
 // PaymentPlans returns a contract's or order's installments with what covers
@@ -652,7 +747,12 @@ func (s *Service) Payments(ctx context.Context, kind cohort.ObjectType, id cohor
 // names an installment must name one of this document's. The team is told.
 func (s *Service) RecordPayment(ctx context.Context, kind cohort.ObjectType, id cohort.ID, pay *cohort.Payment) error {
 	return s.moneyDeal(ctx, kind, id, cohort.ActEdit, func(q store.Queryer, tx *store.Tx, p *cohort.Principal, d *cohort.Deal) error {
-		if err := pay.Validate(localDate(p, s.now())); err != nil {
+		now := s.now()
+		if err := pay.Validate(localDate(p, now)); err != nil {
+			return err
+		}
+		received, err := eventDateAudited(p, kind, "received_date", pay.ReceivedDate, "", now)
+		if err != nil {
 			return err
 		}
 		if !collecting(d.Status) {
@@ -677,16 +777,26 @@ func (s *Service) RecordPayment(ctx context.Context, kind cohort.ObjectType, id 
 			"customer": d.CustomerName, "amount": formatMoney(pay.Amount, pay.Currency)}, "/"+string(kind)+"s/"+d.ID.String()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, "payment", kind, d.ID, diff(nil, map[string]any{"payment": pay}))
+		if err := s.audit(ctx, tx, "payment", kind, d.ID, diff(nil, map[string]any{"payment": pay})); err != nil {
+			return err
+		}
+		return s.auditTimes(ctx, tx, kind, d.ID, now, received)
 	})
 }
 
+// eventDateAudited is eventDate for a date already validated.
+func eventDateAudited(p *cohort.Principal, obj cohort.ObjectType, field, date, notBefore string, now time.Time) (bizTime, error) {
+	_, bt, err := eventDate(p, obj, field, date, notBefore, now)
+	return bt, err
+}
+
 // ReversePayment reverses (冲销) a payment recorded in error or refunded: a
-// payment of the opposite amount, dated today, that names the one it
-// cancels, so that the collected money of every period stays as it was
-// reported and the reversal counts in its own. A payment is reversed once;
-// a reversal is not reversed. The team is told.
-func (s *Service) ReversePayment(ctx context.Context, kind cohort.ObjectType, id, paymentID cohort.ID, reason string) (*cohort.Payment, error) {
+// payment of the opposite amount, dated date (default today; not before the
+// payment it reverses), that names the one it cancels, so that the collected
+// money of every period stays as it was reported and the reversal counts in
+// its own. A payment is reversed once; a reversal is not reversed. The team
+// is told.
+func (s *Service) ReversePayment(ctx context.Context, kind cohort.ObjectType, id, paymentID cohort.ID, reason, date string) (*cohort.Payment, error) {
 	reason = strings.TrimSpace(reason)
 	var out *cohort.Payment
 	err := s.moneyDeal(ctx, kind, id, cohort.ActEdit, func(q store.Queryer, tx *store.Tx, p *cohort.Principal, d *cohort.Deal) error {
@@ -715,7 +825,12 @@ func (s *Service) ReversePayment(ctx context.Context, kind cohort.ObjectType, id
 		if orig.ReversedBy != 0 {
 			return cohort.Errorf(cohort.ECONFLICT, "the payment is reversed already")
 		}
-		rev := &cohort.Payment{DealID: d.ID, PlanID: orig.PlanID, ReceivedDate: localDate(p, s.now()), Amount: -orig.Amount,
+		now := s.now()
+		date, dated, err := eventDate(p, kind, "date", date, orig.ReceivedDate, now)
+		if err != nil {
+			return err
+		}
+		rev := &cohort.Payment{DealID: d.ID, PlanID: orig.PlanID, ReceivedDate: date, Amount: -orig.Amount,
 			Currency: orig.Currency, Method: orig.Method, Reference: orig.Reference, Note: reason, RecordedBy: actorID(p), ReversesID: orig.ID}
 		if err := store.InsertPayment(ctx, tx, p.Tenant.ID, rev, s.now()); err != nil {
 			return err
@@ -725,7 +840,10 @@ func (s *Service) ReversePayment(ctx context.Context, kind cohort.ObjectType, id
 			return err
 		}
 		out = rev
-		return s.audit(ctx, tx, "reverse_payment", kind, d.ID, diff(map[string]any{"payment": orig}, map[string]any{"reversal": rev}))
+		if err := s.audit(ctx, tx, "reverse_payment", kind, d.ID, diff(map[string]any{"payment": orig}, map[string]any{"reversal": rev})); err != nil {
+			return err
+		}
+		return s.auditTimes(ctx, tx, kind, d.ID, now, dated)
 	})
 	return out, err
 }

@@ -226,7 +226,7 @@ func (s *Service) checkHeader(ctx context.Context, p *cohort.Principal, imp *coh
 	if err != nil {
 		return err
 	}
-	backdate := mayBackdate(p, imp.ObjectType)
+	backdate := canBackdate(p, imp.ObjectType)
 	switch imp.ObjectType {
 	case cohort.ObjCustomer:
 		_, err = customerSheet.withCustom(fields).bindFor(header, zh, backdate)
@@ -451,7 +451,7 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 	if err != nil {
 		return err
 	}
-	x.backdate = mayBackdate(p, imp.ObjectType)
+	x.backdate = canBackdate(p, imp.ObjectType)
 	fields, err := store.CustomFields(ctx, s.db.Read(), p.Tenant.ID, imp.ObjectType)
 	if err != nil {
 		return err

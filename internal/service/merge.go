@@ -178,7 +178,7 @@ func (s *Service) Merge(ctx context.Context, id, dupID cohort.ID, keepOwnerAs st
 			}
 		}
 		if surv.OwnerID != 0 {
-			if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, surv.ID, members, now); err != nil {
+			if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, surv.ID, members, now, now); err != nil {
 				return err
 			}
 		}

@@ -44,10 +44,6 @@ var (
 	msgLostNoReason = text{"输单需要填写原因", "say why it was lost"}
 )
 
-// actBackdate is the permission to set a record's creation time and date
-// events in the past.
-const actBackdate = cohort.Action("backdate")
-
 // backdateColumns returns the labels of the business-time columns a file's
 // header bound.
 func (s *sheetSpec[T]) backdateColumns(bound []int, zh bool) []string {
@@ -72,10 +68,6 @@ func (s *sheetSpec[T]) bindFor(header []string, zh, backdate bool) ([]int, error
 		return nil, &cohort.Error{Code: cohort.EFORBIDDEN, Message: fail(msgNoBackdate, strings.Join(cols, ", ")).say(zh)}
 	}
 	return bound, nil
-}
-
-func mayBackdate(p *cohort.Principal, obj cohort.ObjectType) bool {
-	return p.System || p.Permissions.Can(obj, actBackdate)
 }
 
 // extIDCol is a record's own external id.

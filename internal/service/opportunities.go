@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/store"
@@ -189,6 +190,11 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 		return err
 	}
 	now := s.now()
+	created, err := creationTime(p, cohort.ObjOpportunity, &o.CreatedAt, now)
+	if err != nil {
+		return err
+	}
+	o.CreatedAt = created.At
 	c, err := store.FindCustomer(ctx, tx, p.Tenant.ID, o.CustomerID, custScope)
 	if err != nil {
 		return err
@@ -226,20 +232,23 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 	if err != nil {
 		return err
 	}
-	members := append([]cohort.TeamInput{{UserID: o.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite}}, team...)
-	if err := s.replaceTeam(ctx, tx, cohort.ObjOpportunity, o.ID, members, now); err != nil {
+	if err := s.replaceTeam(ctx, tx, cohort.ObjOpportunity, o.ID, withOwner(o.OwnerID, team), o.CreatedAt, now); err != nil {
 		return err
 	}
 	if err := s.reindexOpportunity(ctx, tx, o.TenantID, o.ID); err != nil {
 		return err
 	}
-	return s.audit(ctx, tx, "create", cohort.ObjOpportunity, o.ID, diff(nil, o))
+	if err := s.audit(ctx, tx, "create", cohort.ObjOpportunity, o.ID, diff(nil, o)); err != nil {
+		return err
+	}
+	return s.auditTimes(ctx, tx, cohort.ObjOpportunity, o.ID, now, created)
 }
 
 // editOpportunity runs f on an open opportunity the caller may edit, then
-// saves it with an audit entry of action.
-func (s *Service) editOpportunity(ctx context.Context, id cohort.ID, ifVersion int, action string,
-	f func(tx *store.Tx, o *cohort.Opportunity, proc *cohort.SalesProcess) error) (*cohort.Opportunity, error) {
+// saves it with an audit entry of action. A stage entered or an outcome is
+// dated at (nil: now), not before the current stage was entered.
+func (s *Service) editOpportunity(ctx context.Context, id cohort.ID, ifVersion int, action string, at *time.Time,
+	f func(tx *store.Tx, o *cohort.Opportunity, proc *cohort.SalesProcess, at time.Time) error) (*cohort.Opportunity, error) {
 	scope, p, err := s.recordScope(ctx, cohort.ObjOpportunity, cohort.ActEdit, "o")
 	if err != nil {
 		return nil, err
@@ -264,9 +273,23 @@ func (s *Service) editOpportunity(ctx context.Context, id cohort.ID, ifVersion i
 		if err != nil {
 			return err
 		}
+		entered := bizTime{At: now}
+		if at != nil {
+			last, err := store.LastStageEntry(ctx, tx, p.Tenant.ID, id)
+			if err != nil {
+				return err
+			}
+			field := "entered_at"
+			if action != "stage" {
+				field = "closed_at"
+			}
+			if entered, err = eventTime(p, cohort.ObjOpportunity, field, at, now, last); err != nil {
+				return err
+			}
+		}
 		o := *prev
 		o.Lines = slices.Clone(prev.Lines)
-		if err := f(tx, &o, proc); err != nil {
+		if err := f(tx, &o, proc, entered.At); err != nil {
 			return err
 		}
 		if err := store.UpdateOpportunity(ctx, tx, &o, prev.Version, now); err != nil {
@@ -276,23 +299,26 @@ func (s *Service) editOpportunity(ctx context.Context, id cohort.ID, ifVersion i
 			return err
 		}
 		if o.Stage != prev.Stage || o.Status != prev.Status {
-			entered := o.Stage
+			stage := o.Stage
 			if o.Status != cohort.OppOpen {
-				entered = o.Status
+				stage = o.Status
 			}
-			if err := store.EnterStage(ctx, tx, p.Tenant.ID, o.ID, entered, actorID(p), now); err != nil {
+			if err := store.EnterStage(ctx, tx, p.Tenant.ID, o.ID, stage, actorID(p), entered.At, now); err != nil {
 				return err
 			}
 		}
 		out = &o
-		return s.audit(ctx, tx, action, cohort.ObjOpportunity, o.ID, diff(prev, o))
+		if err := s.audit(ctx, tx, action, cohort.ObjOpportunity, o.ID, diff(prev, o)); err != nil {
+			return err
+		}
+		return s.auditTimes(ctx, tx, cohort.ObjOpportunity, o.ID, now, entered)
 	})
 	return out, err
 }
 
 // UpdateOpportunity changes an open opportunity's fields and lines.
 func (s *Service) UpdateOpportunity(ctx context.Context, id cohort.ID, upd cohort.OpportunityUpdate, ifVersion int) (*cohort.Opportunity, error) {
-	return s.editOpportunity(ctx, id, ifVersion, "update", func(tx *store.Tx, o *cohort.Opportunity, _ *cohort.SalesProcess) error {
+	return s.editOpportunity(ctx, id, ifVersion, "update", nil, func(tx *store.Tx, o *cohort.Opportunity, _ *cohort.SalesProcess, _ time.Time) error {
 		set := func(dst *string, src *string) {
 			if src != nil {
 				*dst = *src
@@ -340,11 +366,12 @@ func (s *Service) UpdateOpportunity(ctx context.Context, id cohort.ID, upd cohor
 	})
 }
 
-// MoveStage moves an open opportunity to another stage of its process.
-// Entering a later stage needs that stage's required fields and follow-ups;
-// a refused move is a 422 naming everything that is missing.
-func (s *Service) MoveStage(ctx context.Context, id cohort.ID, stage string, ifVersion int) (*cohort.Opportunity, error) {
-	return s.editOpportunity(ctx, id, ifVersion, "stage", func(tx *store.Tx, o *cohort.Opportunity, proc *cohort.SalesProcess) error {
+// MoveStage moves an open opportunity to another stage of its process, entered
+// at business time at (nil: now). Entering a later stage needs that stage's
+// required fields and follow-ups; a refused move is a 422 naming everything
+// that is missing. The same stage may be entered again later.
+func (s *Service) MoveStage(ctx context.Context, id cohort.ID, stage string, at *time.Time, ifVersion int) (*cohort.Opportunity, error) {
+	return s.editOpportunity(ctx, id, ifVersion, "stage", at, func(tx *store.Tx, o *cohort.Opportunity, proc *cohort.SalesProcess, _ time.Time) error {
 		to, from := proc.StageIndex(stage), proc.StageIndex(o.Stage)
 		if to < 0 {
 			return &cohort.Error{Code: cohort.EINVALID, Message: "stage: no stage " + stage + " in this sales process",
@@ -369,10 +396,10 @@ func (s *Service) MoveStage(ctx context.Context, id cohort.ID, stage string, ifV
 	})
 }
 
-// CloseOpportunity ends an open opportunity as won, lost or invalid. A win
-// needs an amount; a loss needs a reason.
-func (s *Service) CloseOpportunity(ctx context.Context, id cohort.ID, outcome, reason, competitor string, ifVersion int) (*cohort.Opportunity, error) {
-	return s.editOpportunity(ctx, id, ifVersion, outcome, func(tx *store.Tx, o *cohort.Opportunity, _ *cohort.SalesProcess) error {
+// CloseOpportunity ends an open opportunity as won, lost or invalid at
+// business time at (nil: now). A win needs an amount; a loss needs a reason.
+func (s *Service) CloseOpportunity(ctx context.Context, id cohort.ID, outcome, reason, competitor string, at *time.Time, ifVersion int) (*cohort.Opportunity, error) {
+	return s.editOpportunity(ctx, id, ifVersion, outcome, at, func(tx *store.Tx, o *cohort.Opportunity, _ *cohort.SalesProcess, closed time.Time) error {
 		var v cohort.Validation
 		switch outcome {
 		case cohort.OppWon:
@@ -393,8 +420,7 @@ func (s *Service) CloseOpportunity(ctx context.Context, id cohort.ID, outcome, r
 		if err := v.Err(); err != nil {
 			return err
 		}
-		now := s.now()
-		o.Status, o.ClosedAt, o.LossReason = outcome, &now, strings.TrimSpace(reason)
+		o.Status, o.ClosedAt, o.LossReason = outcome, &closed, strings.TrimSpace(reason)
 		if competitor != "" {
 			o.Competitor = competitor
 		}

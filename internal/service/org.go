@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/store"
@@ -164,19 +165,61 @@ func (s *Service) CreateUser(ctx context.Context, u *cohort.User, password strin
 		v.Add("perm_role_ids", "only administrators of roles may give permission roles")
 		return v.Err()
 	}
+	now := s.now()
+	since, err := eventTime(p, cohort.ObjUser, "org_since", &u.OrgSince, now, time.Time{})
+	if err != nil {
+		return err
+	}
+	u.OrgSince = since.At
 	hash := s.hashPassword(password)
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
 		if err := s.checkUserRefs(ctx, tx, u); err != nil {
 			return err
 		}
-		if err := store.InsertUser(ctx, tx, u, hash, s.now()); err != nil {
+		if err := store.InsertUser(ctx, tx, u, hash, now); err != nil {
 			return err
 		}
 		if err := s.audit(ctx, tx, "create", cohort.ObjUser, u.ID, diff(nil, u)); err != nil {
 			return err
 		}
+		if err := s.auditTimes(ctx, tx, cohort.ObjUser, u.ID, now, since); err != nil {
+			return err
+		}
 		return s.notify(ctx, tx, u.TenantID, u.ID, "welcome", map[string]any{"name": u.Name}, "/")
 	})
+}
+
+// orgChangeTime resolves the business time of a user's department or
+// manager change. Moves are dated in order: not before the current span
+// began. Without a change, an effective time moves the start of a user's
+// only span (their first department), earlier only.
+func (s *Service) orgChangeTime(ctx context.Context, tx *store.Tx, p *cohort.Principal, prev, u *cohort.User, at *time.Time, now time.Time) (bizTime, error) {
+	start, spans, err := store.OrgSpanStart(ctx, tx, p.Tenant.ID, u.ID)
+	if err != nil {
+		return bizTime{}, err
+	}
+	moved := u.DepartmentID != prev.DepartmentID || u.ManagerID != prev.ManagerID
+	if at == nil || (!moved && at.IsZero()) {
+		return bizTime{At: now, field: "org_effective_at"}, nil
+	}
+	if moved {
+		return eventTime(p, cohort.ObjUser, "org_effective_at", at, now, start)
+	}
+	t, err := eventTime(p, cohort.ObjUser, "org_effective_at", at, now, time.Time{})
+	if err != nil {
+		return bizTime{}, err
+	}
+	if spans != 1 {
+		return bizTime{}, cohort.Errorf(cohort.EINVALID, "org_effective_at: without a change of department or manager it dates the first department, and this user has moved since")
+	}
+	if !t.At.Before(start) {
+		return bizTime{}, cohort.Errorf(cohort.EINVALID, "org_effective_at: the first department can only be dated earlier than %s", start.UTC().Format(time.RFC3339))
+	}
+	if err := store.MoveOrgStart(ctx, tx, p.Tenant.ID, u.ID, t.At); err != nil {
+		return bizTime{}, err
+	}
+	t.audited = true
+	return t, nil
 }
 
 // FindUser returns a user visible to the caller.
@@ -239,7 +282,15 @@ func (s *Service) UpdateUser(ctx context.Context, id cohort.ID, upd cohort.UserU
 		if err := s.checkUserRefs(ctx, tx, &u); err != nil {
 			return err
 		}
-		if err := store.UpdateUser(ctx, tx, &u, prev, s.now()); err != nil {
+		now := s.now()
+		orgAt, err := s.orgChangeTime(ctx, tx, p, prev, &u, upd.OrgEffectiveAt, now)
+		if err != nil {
+			return err
+		}
+		if err := store.UpdateUser(ctx, tx, &u, prev, orgAt.At, now); err != nil {
+			return err
+		}
+		if err := s.auditTimes(ctx, tx, cohort.ObjUser, u.ID, now, orgAt); err != nil {
 			return err
 		}
 		if rolesChanged {

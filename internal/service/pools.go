@@ -269,7 +269,7 @@ func (s *Service) takeFromPool(ctx context.Context, customerID cohort.ID, to *co
 		full := cohort.FullShare
 		m := &cohort.TeamMember{RecordType: cohort.ObjCustomer, RecordID: c.ID, UserID: to.ID, Role: cohort.RoleOwner, Access: cohort.AccessWrite,
 			ShareBP: full, AddedBy: actorID(p)}
-		if err := store.OpenMembership(ctx, tx, c.TenantID, m, now); err != nil {
+		if err := store.OpenMembership(ctx, tx, c.TenantID, m, now, now); err != nil {
 			return err
 		}
 		if err := store.InsertPoolEvent(ctx, tx, c.TenantID, &cohort.PoolEvent{PoolID: pool.ID, CustomerID: c.ID, Kind: kind, UserID: to.ID,

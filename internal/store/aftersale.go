@@ -45,11 +45,11 @@ var ProjectList = &ListSpec{
 
 // InsertProject inserts p.
 func InsertProject(ctx context.Context, tx *Tx, p *cohort.Project, now time.Time) error {
-	p.ID, p.Version, p.CreatedAt, p.UpdatedAt = cohort.ID(tx.db.NewID()), 1, now, now
+	p.ID, p.Version, p.CreatedAt, p.UpdatedAt = cohort.ID(tx.db.NewID()), 1, createdAt(p.CreatedAt, now), now
 	_, err := tx.ExecContext(ctx, `INSERT INTO projects (id, tenant_id, number, name, customer_id, deal_id, status, start_date, due_date, started_at,
-		completed_at, note, owner_id, department_id, created_by, version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		completed_at, note, owner_id, department_id, created_by, version, created_at, updated_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		int64(p.ID), int64(p.TenantID), p.Number, p.Name, int64(p.CustomerID), nullID(p.DealID), p.Status, p.StartDate, p.DueDate,
-		nullMs(p.StartedAt), nullMs(p.CompletedAt), p.Note, nullID(p.OwnerID), nullID(p.DepartmentID), nullID(p.CreatedBy), p.Version, ms(now), ms(now))
+		nullMs(p.StartedAt), nullMs(p.CompletedAt), p.Note, nullID(p.OwnerID), nullID(p.DepartmentID), nullID(p.CreatedBy), p.Version, ms(p.CreatedAt), ms(now), ms(now))
 	if isUniqueViolation(err) {
 		return &cohort.Error{Code: cohort.ECONFLICT, Message: fmt.Sprintf("a project numbered %q exists already", p.Number),
 			Fields: []cohort.FieldError{{Field: "number", Message: "is taken"}}}
@@ -190,14 +190,14 @@ var TicketList = &ListSpec{
 
 // InsertTicket inserts t.
 func InsertTicket(ctx context.Context, tx *Tx, t *cohort.Ticket, now time.Time) error {
-	t.ID, t.Version, t.CreatedAt, t.UpdatedAt = cohort.ID(tx.db.NewID()), 1, now, now
+	t.ID, t.Version, t.CreatedAt, t.UpdatedAt = cohort.ID(tx.db.NewID()), 1, createdAt(t.CreatedAt, now), now
 	_, err := tx.ExecContext(ctx, `INSERT INTO tickets (id, tenant_id, number, customer_id, contact_id, deal_id, kind, priority, status, subject,
 		description, opened_at, first_response_at, first_response_by, resolved_at, resolved_by, resolution, closed_at, cost, currency, satisfaction,
-		satisfaction_note, owner_id, department_id, created_by, version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		satisfaction_note, owner_id, department_id, created_by, version, created_at, updated_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		int64(t.ID), int64(t.TenantID), t.Number, int64(t.CustomerID), nullID(t.ContactID), nullID(t.DealID), t.Kind, t.Priority, t.Status,
 		t.Subject, t.Description, ms(t.OpenedAt), nullMs(t.FirstResponseAt), nullID(t.FirstResponseBy), nullMs(t.ResolvedAt), nullID(t.ResolvedBy),
 		t.Resolution, nullMs(t.ClosedAt), t.Cost, t.Currency, t.Satisfaction, t.SatisfactionNote, nullID(t.OwnerID), nullID(t.DepartmentID),
-		nullID(t.CreatedBy), t.Version, ms(now), ms(now))
+		nullID(t.CreatedBy), t.Version, ms(t.CreatedAt), ms(now), ms(now))
 	if isUniqueViolation(err) {
 		return &cohort.Error{Code: cohort.ECONFLICT, Message: fmt.Sprintf("a ticket numbered %q exists already", t.Number),
 			Fields: []cohort.FieldError{{Field: "number", Message: "is taken"}}}

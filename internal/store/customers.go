@@ -211,16 +211,16 @@ func InsertCustomer(ctx context.Context, tx *Tx, c *cohort.Customer, now time.Ti
 	if c.ID == 0 {
 		c.ID = cohort.ID(tx.db.NewID())
 	}
-	c.Version, c.CreatedAt, c.UpdatedAt = 1, now, now
+	c.Version, c.CreatedAt, c.UpdatedAt = 1, createdAt(c.CreatedAt, now), now
 	ms1, _ := json.Marshal(c.Milestones)
 	_, err := tx.ExecContext(ctx, `INSERT INTO customers (id, tenant_id, name, name_key, credit_code, industry, province, city, source, grade,
 		segment, value_quality, deal_size, expected_sign_date, expected_amount, currency, milestones, status, lost_reason, lost_at,
-		first_signed_at, owner_id, department_id, last_followup_at, custom, created_by, version, created_at, updated_at, owned_since)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		first_signed_at, owner_id, department_id, last_followup_at, custom, created_by, version, created_at, updated_at, owned_since, recorded_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		int64(c.ID), int64(c.TenantID), c.Name, cohort.CompanyKey(c.Name), c.CreditCode, c.Industry, c.Province, c.City, c.Source, c.Grade,
 		c.Segment, c.ValueQuality, c.DealSize, c.ExpectedSignDate, c.ExpectedAmount, c.Currency, string(ms1), c.Status, c.LostReason,
 		nullMs(c.LostAt), nullMs(c.FirstSignedAt), nullID(c.OwnerID), nullID(c.DepartmentID), nullMs(c.LastFollowUpAt), string(c.Custom),
-		nullID(c.CreatedBy), c.Version, ms(now), ms(now), ownedSince(c.OwnerID, now))
+		nullID(c.CreatedBy), c.Version, ms(c.CreatedAt), ms(now), ownedSince(c.OwnerID, now), ms(now))
 	if err != nil {
 		return fmt.Errorf("insert customer: %w", err)
 	}
@@ -321,15 +321,15 @@ func contactDest(c *cohort.Contact) []any {
 
 // InsertContact inserts c; a primary contact makes the others non-primary.
 func InsertContact(ctx context.Context, tx *Tx, c *cohort.Contact, now time.Time) error {
-	c.ID, c.Version, c.CreatedAt, c.UpdatedAt = cohort.ID(tx.db.NewID()), 1, now, now
+	c.ID, c.Version, c.CreatedAt, c.UpdatedAt = cohort.ID(tx.db.NewID()), 1, createdAt(c.CreatedAt, now), now
 	if c.IsPrimary {
 		if err := clearPrimary(ctx, tx, c.TenantID, c.CustomerID); err != nil {
 			return err
 		}
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO contacts (id, tenant_id, customer_id, name, title, phone, email, wechat, is_primary, custom,
-		version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, int64(c.ID), int64(c.TenantID), int64(c.CustomerID), c.Name,
-		c.Title, c.Phone, c.Email, c.WeChat, c.IsPrimary, string(c.Custom), c.Version, ms(now), ms(now))
+		version, created_at, updated_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, int64(c.ID), int64(c.TenantID), int64(c.CustomerID), c.Name,
+		c.Title, c.Phone, c.Email, c.WeChat, c.IsPrimary, string(c.Custom), c.Version, ms(c.CreatedAt), ms(now), ms(now))
 	if err != nil {
 		return err
 	}

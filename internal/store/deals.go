@@ -178,7 +178,7 @@ func UpdatePriceList(ctx context.Context, tx *Tx, l *cohort.PriceList, prevVersi
 const dealCols = `d.id, d.tenant_id, d.kind, d.number, d.name, d.customer_id, COALESCE(c.name, ''), d.contact_id, d.opportunity_id, d.quote_id,
 	d.status, d.currency, d.subtotal, d.discount, d.total, d.valid_until, d.start_date, d.end_date, d.sent_at, d.decided_at, d.signed_at,
 	d.signed_date, d.signed_by, d.closed_at, d.note, d.owner_id, d.department_id, d.created_by, d.version, d.created_at, d.updated_at,
-	d.external_id`
+	d.voided_at, d.void_reason, d.signing_department_id, d.external_id`
 
 const dealFrom = " FROM deals d LEFT JOIN customers c ON c.tenant_id = d.tenant_id AND c.id = d.customer_id"
 
@@ -187,7 +187,8 @@ func dealDest(d *cohort.Deal) []any {
 		idScanner{&d.ContactID}, idScanner{&d.OpportunityID}, idScanner{&d.QuoteID}, &d.Status, &d.Currency, &d.Subtotal, &d.Discount, &d.Total,
 		&d.ValidUntil, &d.StartDate, &d.EndDate, nullMsScanner{&d.SentAt}, nullMsScanner{&d.DecidedAt}, nullMsScanner{&d.SignedAt},
 		&d.SignedDate, idScanner{&d.SignedBy}, nullMsScanner{&d.ClosedAt}, &d.Note, idScanner{&d.OwnerID}, idScanner{&d.DepartmentID},
-		idScanner{&d.CreatedBy}, &d.Version, msScanner{&d.CreatedAt}, msScanner{&d.UpdatedAt}, &d.ExternalID}
+		idScanner{&d.CreatedBy}, &d.Version, msScanner{&d.CreatedAt}, msScanner{&d.UpdatedAt}, nullMsScanner{&d.VoidedAt}, &d.VoidReason,
+		idScanner{&d.SigningDepartmentID}, &d.ExternalID}
 }
 
 // DealList is the list spec of quotes, contracts and orders.
@@ -217,14 +218,14 @@ var DealList = &ListSpec{
 
 // InsertDeal inserts d with its lines.
 func InsertDeal(ctx context.Context, tx *Tx, d *cohort.Deal, now time.Time) error {
-	d.ID, d.Version, d.CreatedAt, d.UpdatedAt = cohort.ID(tx.db.NewID()), 1, now, now
+	d.ID, d.Version, d.CreatedAt, d.UpdatedAt = cohort.ID(tx.db.NewID()), 1, createdAt(d.CreatedAt, now), now
 	_, err := tx.ExecContext(ctx, `INSERT INTO deals (id, tenant_id, kind, number, name, customer_id, contact_id, opportunity_id, quote_id, status,
 		currency, subtotal, discount, total, valid_until, start_date, end_date, sent_at, decided_at, signed_at, signed_date, signed_by, closed_at,
-		note, owner_id, department_id, created_by, version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		note, owner_id, department_id, created_by, version, created_at, updated_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		int64(d.ID), int64(d.TenantID), string(d.Kind), d.Number, d.Name, int64(d.CustomerID), nullID(d.ContactID), nullID(d.OpportunityID),
 		nullID(d.QuoteID), d.Status, d.Currency, d.Subtotal, d.Discount, d.Total, d.ValidUntil, d.StartDate, d.EndDate, nullMs(d.SentAt),
 		nullMs(d.DecidedAt), nullMs(d.SignedAt), d.SignedDate, nullID(d.SignedBy), nullMs(d.ClosedAt), d.Note, nullID(d.OwnerID),
-		nullID(d.DepartmentID), nullID(d.CreatedBy), d.Version, ms(now), ms(now))
+		nullID(d.DepartmentID), nullID(d.CreatedBy), d.Version, ms(d.CreatedAt), ms(now), ms(now))
 	if isUniqueViolation(err) {
 		return &cohort.Error{Code: cohort.ECONFLICT, Message: fmt.Sprintf("a %s numbered %q exists already", d.Kind, d.Number),
 			Fields: []cohort.FieldError{{Field: "number", Message: "is taken"}}}
@@ -261,10 +262,12 @@ func replaceDealLines(ctx context.Context, tx *Tx, d *cohort.Deal) error {
 func UpdateDeal(ctx context.Context, tx *Tx, d *cohort.Deal, prevVersion int, linesChanged bool, now time.Time) error {
 	res, err := tx.ExecContext(ctx, `UPDATE deals SET number = ?, name = ?, contact_id = ?, opportunity_id = ?, status = ?, subtotal = ?, discount = ?,
 		total = ?, valid_until = ?, start_date = ?, end_date = ?, sent_at = ?, decided_at = ?, signed_at = ?, signed_date = ?, signed_by = ?,
-		closed_at = ?, note = ?, owner_id = ?, department_id = ?, version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? AND version = ?`,
+		closed_at = ?, note = ?, owner_id = ?, department_id = ?, voided_at = ?, void_reason = ?, signing_department_id = ?, created_at = ?,
+		version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? AND version = ?`,
 		d.Number, d.Name, nullID(d.ContactID), nullID(d.OpportunityID), d.Status, d.Subtotal, d.Discount, d.Total, d.ValidUntil, d.StartDate,
 		d.EndDate, nullMs(d.SentAt), nullMs(d.DecidedAt), nullMs(d.SignedAt), d.SignedDate, nullID(d.SignedBy), nullMs(d.ClosedAt), d.Note,
-		nullID(d.OwnerID), nullID(d.DepartmentID), ms(now), int64(d.TenantID), int64(d.ID), prevVersion)
+		nullID(d.OwnerID), nullID(d.DepartmentID), nullMs(d.VoidedAt), d.VoidReason, nullID(d.SigningDepartmentID), ms(d.CreatedAt),
+		ms(now), int64(d.TenantID), int64(d.ID), prevVersion)
 	if isUniqueViolation(err) {
 		return cohort.Errorf(cohort.ECONFLICT, "a %s numbered %q exists already", d.Kind, d.Number)
 	}
@@ -555,4 +558,30 @@ func OpenTicketsOf(ctx context.Context, q Queryer, tenantID, owner cohort.ID, li
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// FirstSigning returns the earliest signing of a customer's contracts and
+// orders that are not void (nil when there is none).
+func FirstSigning(ctx context.Context, q Queryer, tenantID, customerID cohort.ID) (*time.Time, error) {
+	var at sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT min(signed_at) FROM deals WHERE tenant_id = ? AND customer_id = ? AND kind IN ('contract', 'order')
+		AND signed_at IS NOT NULL AND status <> 'voided'`, int64(tenantID), int64(customerID)).Scan(&at)
+	if err != nil || !at.Valid {
+		return nil, err
+	}
+	t := fromMs(at.Int64)
+	return &t, nil
+}
+
+// LastEventAt returns the business time of a record's latest event other
+// than its creation (zero when there is none): later events are dated in
+// order.
+func LastEventAt(ctx context.Context, q Queryer, tenantID cohort.ID, obj cohort.ObjectType, id cohort.ID) (time.Time, error) {
+	var at sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT max(occurred_at) FROM record_events WHERE tenant_id = ? AND record_type = ? AND record_id = ? AND event <> 'created'`,
+		int64(tenantID), string(obj), int64(id)).Scan(&at)
+	if err != nil || !at.Valid {
+		return time.Time{}, err
+	}
+	return fromMs(at.Int64), nil
 }

@@ -43,11 +43,11 @@ var LeadList = &ListSpec{
 
 // InsertLead inserts l.
 func InsertLead(ctx context.Context, tx *Tx, l *cohort.Lead, now time.Time) error {
-	l.ID, l.Version, l.CreatedAt, l.UpdatedAt = cohort.ID(tx.db.NewID()), 1, now, now
+	l.ID, l.Version, l.CreatedAt, l.UpdatedAt = cohort.ID(tx.db.NewID()), 1, createdAt(l.CreatedAt, now), now
 	_, err := tx.ExecContext(ctx, `INSERT INTO leads (id, tenant_id, name, company, title, phone, email, province, city, industry, source, status, note,
-		owner_id, department_id, custom, version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		owner_id, department_id, custom, version, created_at, updated_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		int64(l.ID), int64(l.TenantID), l.Name, l.Company, l.Title, l.Phone, l.Email, l.Province, l.City, l.Industry, l.Source, l.Status, l.Note,
-		nullID(l.OwnerID), nullID(l.DepartmentID), string(l.Custom), l.Version, ms(now), ms(now))
+		nullID(l.OwnerID), nullID(l.DepartmentID), string(l.Custom), l.Version, ms(l.CreatedAt), ms(now), ms(now))
 	if err != nil {
 		return err
 	}

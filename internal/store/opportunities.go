@@ -182,13 +182,13 @@ var OpportunityList = &ListSpec{
 
 // InsertOpportunity inserts o with its lines and its first stage entry.
 func InsertOpportunity(ctx context.Context, tx *Tx, o *cohort.Opportunity, now time.Time) error {
-	o.ID, o.Version, o.CreatedAt, o.UpdatedAt = cohort.ID(tx.db.NewID()), 1, now, now
+	o.ID, o.Version, o.CreatedAt, o.UpdatedAt = cohort.ID(tx.db.NewID()), 1, createdAt(o.CreatedAt, now), now
 	_, err := tx.ExecContext(ctx, `INSERT INTO opportunities (id, tenant_id, customer_id, contact_id, process_id, stage, name, amount, currency,
 		expected_close_date, forecast_category, status, loss_reason, competitor, source, closed_at, owner_id, department_id, custom, created_by,
-		version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		version, created_at, updated_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		int64(o.ID), int64(o.TenantID), int64(o.CustomerID), nullID(o.ContactID), int64(o.ProcessID), o.Stage, o.Name, o.Amount, o.Currency,
 		o.ExpectedCloseDate, o.ForecastCategory, o.Status, o.LossReason, o.Competitor, o.Source, nullMs(o.ClosedAt), nullID(o.OwnerID),
-		nullID(o.DepartmentID), string(o.Custom), nullID(o.CreatedBy), o.Version, ms(now), ms(now))
+		nullID(o.DepartmentID), string(o.Custom), nullID(o.CreatedBy), o.Version, ms(o.CreatedAt), ms(now), ms(now))
 	if err != nil {
 		return fmt.Errorf("insert opportunity: %w", err)
 	}
@@ -198,7 +198,7 @@ func InsertOpportunity(ctx context.Context, tx *Tx, o *cohort.Opportunity, now t
 	if err := replaceLines(ctx, tx, o); err != nil {
 		return err
 	}
-	return EnterStage(ctx, tx, o.TenantID, o.ID, o.Stage, actorOf(o), now)
+	return EnterStage(ctx, tx, o.TenantID, o.ID, o.Stage, actorOf(o), o.CreatedAt, now)
 }
 
 func actorOf(o *cohort.Opportunity) cohort.ID { return o.CreatedBy }
@@ -298,21 +298,30 @@ func ListOpportunitiesSpec(ctx context.Context, q Queryer, spec *ListSpec, tenan
 }
 
 // EnterStage closes the open stage entry of an opportunity and opens one for
-// stage (an outcome such as "won" is entered like a stage).
-func EnterStage(ctx context.Context, tx *Tx, tenantID, oppID cohort.ID, stage string, userID cohort.ID, now time.Time) error {
+// stage (an outcome such as "won" is entered like a stage) at business time
+// at, recorded at now.
+func EnterStage(ctx context.Context, tx *Tx, tenantID, oppID cohort.ID, stage string, userID cohort.ID, at, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE opportunity_stages SET left_at = ? WHERE tenant_id = ? AND opportunity_id = ? AND left_at IS NULL",
-		ms(now), int64(tenantID), int64(oppID)); err != nil {
+		ms(at), int64(tenantID), int64(oppID)); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, "INSERT INTO opportunity_stages (tenant_id, id, opportunity_id, stage, entered_at, user_id) VALUES (?,?,?,?,?,?)",
-		int64(tenantID), tx.db.NewID(), int64(oppID), stage, ms(now), nullID(userID))
+	_, err := tx.ExecContext(ctx, "INSERT INTO opportunity_stages (tenant_id, id, opportunity_id, stage, entered_at, user_id, recorded_at) VALUES (?,?,?,?,?,?,?)",
+		int64(tenantID), tx.db.NewID(), int64(oppID), stage, ms(at), nullID(userID), ms(now))
 	return err
+}
+
+// LastStageEntry returns when an opportunity entered its current stage.
+func LastStageEntry(ctx context.Context, q Queryer, tenantID, oppID cohort.ID) (time.Time, error) {
+	var at time.Time
+	err := q.QueryRowContext(ctx, "SELECT COALESCE(max(entered_at), 0) FROM opportunity_stages WHERE tenant_id = ? AND opportunity_id = ?",
+		int64(tenantID), int64(oppID)).Scan(msScanner{&at})
+	return at, err
 }
 
 // StageHistory returns the stages an opportunity entered, in order.
 func StageHistory(ctx context.Context, q Queryer, tenantID, oppID cohort.ID) ([]cohort.StageEntry, error) {
-	rows, err := q.QueryContext(ctx, `SELECT stage, entered_at, left_at, user_id FROM opportunity_stages WHERE tenant_id = ? AND opportunity_id = ?
-		ORDER BY entered_at, id`, int64(tenantID), int64(oppID))
+	rows, err := q.QueryContext(ctx, `SELECT stage, entered_at, left_at, user_id, COALESCE(recorded_at, entered_at) FROM opportunity_stages
+		WHERE tenant_id = ? AND opportunity_id = ? ORDER BY entered_at, id`, int64(tenantID), int64(oppID))
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +329,7 @@ func StageHistory(ctx context.Context, q Queryer, tenantID, oppID cohort.ID) ([]
 	out := []cohort.StageEntry{}
 	for rows.Next() {
 		var e cohort.StageEntry
-		if err := rows.Scan(&e.Stage, msScanner{&e.EnteredAt}, nullMsScanner{&e.LeftAt}, idScanner{&e.UserID}); err != nil {
+		if err := rows.Scan(&e.Stage, msScanner{&e.EnteredAt}, nullMsScanner{&e.LeftAt}, idScanner{&e.UserID}, msScanner{&e.RecordedAt}); err != nil {
 			return nil, err
 		}
 		out = append(out, e)

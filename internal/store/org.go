@@ -109,19 +109,19 @@ func InsertUser(ctx context.Context, tx *Tx, u *cohort.User, passwordHash string
 	if err := SetUserPermRoles(ctx, tx, u.TenantID, u.ID, u.PermRoleIDs); err != nil {
 		return err
 	}
-	return openOrgSpan(ctx, tx, u, now)
+	return openOrgSpan(ctx, tx, u, createdAt(u.OrgSince, now), now)
 }
 
-func openOrgSpan(ctx context.Context, tx *Tx, u *cohort.User, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO user_org_history (tenant_id, id, user_id, department_id, manager_id, valid_from)
-		VALUES (?,?,?,?,?,?)`, int64(u.TenantID), tx.db.NewID(), int64(u.ID), nullID(u.DepartmentID), nullID(u.ManagerID), ms(now))
+func openOrgSpan(ctx context.Context, tx *Tx, u *cohort.User, from, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO user_org_history (tenant_id, id, user_id, department_id, manager_id, valid_from, recorded_at)
+		VALUES (?,?,?,?,?,?,?)`, int64(u.TenantID), tx.db.NewID(), int64(u.ID), nullID(u.DepartmentID), nullID(u.ManagerID), ms(from), ms(now))
 	return err
 }
 
 // UpdateUser writes u's mutable fields and bumps its version, which must
 // still be prevVersion. When the department or manager changed, the open
-// organisation span is closed and a new one opened at now.
-func UpdateUser(ctx context.Context, tx *Tx, u *cohort.User, prev *cohort.User, now time.Time) error {
+// organisation span is closed and a new one opened at business time orgAt.
+func UpdateUser(ctx context.Context, tx *Tx, u *cohort.User, prev *cohort.User, orgAt, now time.Time) error {
 	res, err := tx.ExecContext(ctx, `UPDATE users SET email = ?, name = ?, phone = ?, department_id = ?, manager_id = ?, status = ?,
 		locale = ?, version = version + 1, updated_at = ? WHERE tenant_id = ? AND id = ? AND version = ?`,
 		u.Email, u.Name, u.Phone, nullID(u.DepartmentID), nullID(u.ManagerID), u.Status, u.Locale, ms(now),
@@ -136,10 +136,10 @@ func UpdateUser(ctx context.Context, tx *Tx, u *cohort.User, prev *cohort.User, 
 	u.Version, u.UpdatedAt = prev.Version+1, now
 	if u.DepartmentID != prev.DepartmentID || u.ManagerID != prev.ManagerID {
 		if _, err := tx.ExecContext(ctx, `UPDATE user_org_history SET valid_to = ? WHERE tenant_id = ? AND user_id = ? AND valid_to IS NULL`,
-			ms(now), int64(u.TenantID), int64(u.ID)); err != nil {
+			ms(orgAt), int64(u.TenantID), int64(u.ID)); err != nil {
 			return err
 		}
-		if err := openOrgSpan(ctx, tx, u, now); err != nil {
+		if err := openOrgSpan(ctx, tx, u, orgAt, now); err != nil {
 			return err
 		}
 	}
@@ -321,8 +321,8 @@ func loadPermRoleIDs(ctx context.Context, q Queryer, tenantID cohort.ID, users [
 
 // UserOrgHistory returns the organisation spans of a user, oldest first.
 func UserOrgHistory(ctx context.Context, q Queryer, tenantID, userID cohort.ID) ([]cohort.OrgAssignment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT user_id, department_id, manager_id, valid_from, valid_to FROM user_org_history
-		WHERE tenant_id = ? AND user_id = ? ORDER BY valid_from, id`, int64(tenantID), int64(userID))
+	rows, err := q.QueryContext(ctx, `SELECT user_id, department_id, manager_id, valid_from, valid_to, COALESCE(recorded_at, valid_from)
+		FROM user_org_history WHERE tenant_id = ? AND user_id = ? ORDER BY valid_from, id`, int64(tenantID), int64(userID))
 	if err != nil {
 		return nil, err
 	}
@@ -330,7 +330,7 @@ func UserOrgHistory(ctx context.Context, q Queryer, tenantID, userID cohort.ID) 
 	out := []cohort.OrgAssignment{}
 	for rows.Next() {
 		var a cohort.OrgAssignment
-		if err := rows.Scan(idScanner{&a.UserID}, idScanner{&a.DepartmentID}, idScanner{&a.ManagerID}, msScanner{&a.ValidFrom}, nullMsScanner{&a.ValidTo}); err != nil {
+		if err := rows.Scan(idScanner{&a.UserID}, idScanner{&a.DepartmentID}, idScanner{&a.ManagerID}, msScanner{&a.ValidFrom}, nullMsScanner{&a.ValidTo}, msScanner{&a.RecordedAt}); err != nil {
 			return nil, err
 		}
 		out = append(out, a)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -9,11 +10,11 @@ import (
 )
 
 const teamCols = `t.id, t.record_type, t.record_id, t.user_id, COALESCE(u.name, ''), t.role_key, t.access, t.share_bp,
-	t.expires_at, t.valid_from, t.valid_to, t.added_by`
+	t.expires_at, t.valid_from, t.valid_to, t.added_by, COALESCE(t.recorded_at, t.valid_from)`
 
 func teamDest(m *cohort.TeamMember) []any {
 	return []any{idScanner{&m.ID}, (*string)(&m.RecordType), idScanner{&m.RecordID}, idScanner{&m.UserID}, &m.UserName, &m.Role,
-		&m.Access, &m.ShareBP, nullMsScanner{&m.ExpiresAt}, msScanner{&m.ValidFrom}, nullMsScanner{&m.ValidTo}, idScanner{&m.AddedBy}}
+		&m.Access, &m.ShareBP, nullMsScanner{&m.ExpiresAt}, msScanner{&m.ValidFrom}, nullMsScanner{&m.ValidTo}, idScanner{&m.AddedBy}, msScanner{&m.RecordedAt}}
 }
 
 func queryTeam(ctx context.Context, q Queryer, where string, args ...any) ([]cohort.TeamMember, error) {
@@ -45,28 +46,69 @@ func TeamHistory(ctx context.Context, q Queryer, tenantID cohort.ID, recordType 
 	return queryTeam(ctx, q, "t.tenant_id = ? AND t.record_type = ? AND t.record_id = ?", int64(tenantID), string(recordType), int64(recordID))
 }
 
-// TeamAt returns the team as it was at instant at: credit goes to the team of
-// the time of each event.
+// TeamAt returns the team in force at business time at: credit goes to the
+// team of the time of each event. Memberships are effective-dated spans in
+// business time; a record's first team is in force from the record's own
+// business start.
 func TeamAt(ctx context.Context, q Queryer, tenantID cohort.ID, recordType cohort.ObjectType, recordID cohort.ID, at time.Time) ([]cohort.TeamMember, error) {
 	return queryTeam(ctx, q, "t.tenant_id = ? AND t.record_type = ? AND t.record_id = ? AND t.valid_from <= ? AND (t.valid_to IS NULL OR t.valid_to > ?)",
 		int64(tenantID), string(recordType), int64(recordID), ms(at), ms(at))
 }
 
-// OpenMembership adds m to its record's team from now on.
-func OpenMembership(ctx context.Context, tx *Tx, tenantID cohort.ID, m *cohort.TeamMember, now time.Time) error {
-	m.ID, m.ValidFrom, m.ValidTo = cohort.ID(tx.db.NewID()), now, nil
+// OpenMembership adds m to its record's team from business time from on,
+// recorded at now.
+func OpenMembership(ctx context.Context, tx *Tx, tenantID cohort.ID, m *cohort.TeamMember, from, now time.Time) error {
+	m.ID, m.ValidFrom, m.ValidTo, m.RecordedAt = cohort.ID(tx.db.NewID()), from, nil, now
 	_, err := tx.ExecContext(ctx, `INSERT INTO record_team (tenant_id, id, record_type, record_id, user_id, role_key, access, share_bp,
-		expires_at, valid_from, valid_to, added_by) VALUES (?,?,?,?,?,?,?,?,?,?,NULL,?)`, int64(tenantID), int64(m.ID), string(m.RecordType),
-		int64(m.RecordID), int64(m.UserID), m.Role, m.Access, m.ShareBP, nullMs(m.ExpiresAt), ms(now), nullID(m.AddedBy))
+		expires_at, valid_from, valid_to, added_by, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,NULL,?,?)`, int64(tenantID), int64(m.ID), string(m.RecordType),
+		int64(m.RecordID), int64(m.UserID), m.Role, m.Access, m.ShareBP, nullMs(m.ExpiresAt), ms(from), nullID(m.AddedBy), ms(now))
 	if isForeignKeyViolation(err) {
 		return cohort.Errorf(cohort.EINVALID, "team: no such user or business role")
 	}
 	return err
 }
 
-// CloseMembership ends a current membership at now.
-func CloseMembership(ctx context.Context, tx *Tx, tenantID, id cohort.ID, now time.Time) error {
-	_, err := tx.ExecContext(ctx, "UPDATE record_team SET valid_to = ? WHERE tenant_id = ? AND id = ? AND valid_to IS NULL", ms(now), int64(tenantID), int64(id))
+// CloseMembership ends a current membership at business time at.
+func CloseMembership(ctx context.Context, tx *Tx, tenantID, id cohort.ID, at time.Time) error {
+	_, err := tx.ExecContext(ctx, "UPDATE record_team SET valid_to = ? WHERE tenant_id = ? AND id = ? AND valid_to IS NULL", ms(at), int64(tenantID), int64(id))
+	return err
+}
+
+// TeamChangedAt returns the business time of the last change of a record's
+// team (zero when it never had one): a later change cannot be dated before
+// it.
+func TeamChangedAt(ctx context.Context, q Queryer, tenantID cohort.ID, recordType cohort.ObjectType, recordID cohort.ID) (time.Time, error) {
+	var from, to sql.NullInt64
+	err := q.QueryRowContext(ctx, "SELECT max(valid_from), max(valid_to) FROM record_team WHERE tenant_id = ? AND record_type = ? AND record_id = ?",
+		int64(tenantID), string(recordType), int64(recordID)).Scan(&from, &to)
+	if err != nil || !from.Valid {
+		return time.Time{}, err
+	}
+	return fromMs(max(from.Int64, to.Int64)), nil
+}
+
+// MoveRecordStart moves a record's business start back from old to start:
+// its created_at, its "created" event and the valid_from of its first team, so that an event
+// entered for a time before the record was created credits the team the
+// record began with.
+func MoveRecordStart(ctx context.Context, tx *Tx, obj cohort.ObjectType, tenantID, id cohort.ID, old, start time.Time) error {
+	table, ok := recordTables[obj]
+	if !ok {
+		table, ok = map[cohort.ObjectType]string{cohort.ObjQuote: "deals", cohort.ObjLead: "leads", cohort.ObjContact: "contacts"}[obj]
+	}
+	if !ok {
+		return fmt.Errorf("move start: no table for %s", obj)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE "+table+" SET created_at = ?, recorded_at = COALESCE(recorded_at, created_at) WHERE tenant_id = ? AND id = ?",
+		ms(start), int64(tenantID), int64(id)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE record_events SET occurred_at = ? WHERE tenant_id = ? AND record_type = ? AND record_id = ? AND event = 'created'",
+		ms(start), int64(tenantID), string(obj), int64(id)); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE record_team SET valid_from = ? WHERE tenant_id = ? AND record_type = ? AND record_id = ? AND valid_from = ?",
+		ms(start), int64(tenantID), string(obj), int64(id), ms(old))
 	return err
 }
 
@@ -92,6 +134,19 @@ func RecordOwner(ctx context.Context, q Queryer, obj cohort.ObjectType, tenantID
 		return 0, notFound(string(obj))
 	}
 	return owner, nil
+}
+
+// RecordStart returns a record's business start (its created_at).
+func RecordStart(ctx context.Context, q Queryer, obj cohort.ObjectType, tenantID, id cohort.ID) (time.Time, error) {
+	table, ok := recordTables[obj]
+	if !ok {
+		return time.Time{}, cohort.Errorf(cohort.ENOTFOUND, "no team on %s", obj)
+	}
+	var at time.Time
+	if err := q.QueryRowContext(ctx, "SELECT created_at FROM "+table+" WHERE tenant_id = ? AND id = ?", int64(tenantID), int64(id)).Scan(msScanner{&at}); err != nil {
+		return time.Time{}, notFound(string(obj))
+	}
+	return at, nil
 }
 
 // SetRecordOwner points a record at its owner and the owner's department.

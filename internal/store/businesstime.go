@@ -1,0 +1,51 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+)
+
+// createdAt is a new row's business creation time: the one the service set
+// (a record entered after the fact), or now.
+func createdAt(set, now time.Time) time.Time {
+	if set.IsZero() {
+		return now
+	}
+	return set
+}
+
+// DepartmentAt returns the department and manager a user had at business
+// time at, from their effective-dated organisation spans. A time before the
+// user's first span answers the first span: people are credited somewhere.
+func DepartmentAt(ctx context.Context, q Queryer, tenantID, userID cohort.ID, at time.Time) (department, manager cohort.ID, err error) {
+	var d, m sql.NullInt64
+	err = q.QueryRowContext(ctx, `SELECT department_id, manager_id FROM user_org_history
+		WHERE tenant_id = ? AND user_id = ? AND (valid_from <= ? OR valid_to IS NULL OR valid_to > ?)
+		ORDER BY CASE WHEN valid_from <= ? AND (valid_to IS NULL OR valid_to > ?) THEN 0 ELSE 1 END, valid_from, id LIMIT 1`,
+		int64(tenantID), int64(userID), ms(at), ms(at), ms(at), ms(at)).Scan(&d, &m)
+	if err == sql.ErrNoRows {
+		return 0, 0, nil
+	}
+	return cohort.ID(d.Int64), cohort.ID(m.Int64), err
+}
+
+// OrgSpanStart returns when a user's current organisation span began and
+// how many spans they have.
+func OrgSpanStart(ctx context.Context, q Queryer, tenantID, userID cohort.ID) (time.Time, int, error) {
+	var from sql.NullInt64
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT max(valid_from), count(*) FROM user_org_history WHERE tenant_id = ? AND user_id = ?`,
+		int64(tenantID), int64(userID)).Scan(&from, &n)
+	return fromMs(from.Int64), n, err
+}
+
+// MoveOrgStart moves the start of a user's only organisation span to at:
+// the first department is effective-dated too.
+func MoveOrgStart(ctx context.Context, tx *Tx, tenantID, userID cohort.ID, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE user_org_history SET valid_from = ?, recorded_at = COALESCE(recorded_at, valid_from)
+		WHERE tenant_id = ? AND user_id = ? AND valid_to IS NULL`, ms(at), int64(tenantID), int64(userID))
+	return err
+}

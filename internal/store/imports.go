@@ -73,7 +73,7 @@ func SaveImportProgress(ctx context.Context, tx *Tx, i *cohort.Import, now time.
 
 var customerInsertCols = []string{"id", "tenant_id", "name", "name_key", "credit_code", "industry", "province", "city", "source", "grade",
 	"segment", "value_quality", "deal_size", "expected_sign_date", "expected_amount", "currency", "milestones", "status", "lost_reason", "lost_at",
-	"first_signed_at", "owner_id", "department_id", "last_followup_at", "custom", "created_by", "version", "created_at", "updated_at", "external_id"}
+	"first_signed_at", "owner_id", "department_id", "last_followup_at", "custom", "created_by", "version", "created_at", "updated_at", "external_id", "recorded_at"}
 
 // BulkInsertCustomers inserts new customers, giving each its id. A
 // customer's creation time, if set, is kept (a migrated history); it is now
@@ -84,12 +84,12 @@ func BulkInsertCustomers(ctx context.Context, tx *Tx, cs []*cohort.Customer, now
 		if c.ID == 0 {
 			c.ID = cohort.ID(tx.db.NewID())
 		}
-		c.Version, c.CreatedAt, c.UpdatedAt = 1, businessTime(c.CreatedAt, now), now
+		c.Version, c.CreatedAt, c.UpdatedAt = 1, createdAt(c.CreatedAt, now), now
 		ms1, _ := json.Marshal(c.Milestones)
 		rows = append(rows, []any{int64(c.ID), int64(c.TenantID), c.Name, cohort.CompanyKey(c.Name), c.CreditCode, c.Industry, c.Province, c.City,
 			c.Source, c.Grade, c.Segment, c.ValueQuality, c.DealSize, c.ExpectedSignDate, c.ExpectedAmount, c.Currency, string(ms1), c.Status,
 			c.LostReason, nullMs(c.LostAt), nullMs(c.FirstSignedAt), nullID(c.OwnerID), nullID(c.DepartmentID), nullMs(c.LastFollowUpAt),
-			string(c.Custom), nullID(c.CreatedBy), c.Version, ms(c.CreatedAt), ms(now), c.ExternalID})
+			string(c.Custom), nullID(c.CreatedBy), c.Version, ms(c.CreatedAt), ms(now), c.ExternalID, ms(now)})
 	}
 	return BulkInsert(ctx, tx, "customers", customerInsertCols, rows)
 }
@@ -101,12 +101,12 @@ func BulkOpenMemberships(ctx context.Context, tx *Tx, tenantID cohort.ID, ms1 []
 	rows := make([][]any, 0, len(ms1))
 	for i := range ms1 {
 		m := &ms1[i]
-		m.ID, m.ValidFrom, m.ValidTo = cohort.ID(tx.db.NewID()), businessTime(m.ValidFrom, now), nil
+		m.ID, m.ValidFrom, m.ValidTo = cohort.ID(tx.db.NewID()), createdAt(m.ValidFrom, now), nil
 		rows = append(rows, []any{int64(tenantID), int64(m.ID), string(m.RecordType), int64(m.RecordID), int64(m.UserID), m.Role, m.Access,
-			m.ShareBP, nullMs(m.ExpiresAt), ms(m.ValidFrom), nil, nullID(m.AddedBy)})
+			m.ShareBP, nullMs(m.ExpiresAt), ms(m.ValidFrom), nil, nullID(m.AddedBy), ms(now)})
 	}
 	return BulkInsert(ctx, tx, "record_team", []string{"tenant_id", "id", "record_type", "record_id", "user_id", "role_key", "access",
-		"share_bp", "expires_at", "valid_from", "valid_to", "added_by"}, rows)
+		"share_bp", "expires_at", "valid_from", "valid_to", "added_by", "recorded_at"}, rows)
 }
 
 // BulkInsertAudit appends audit entries.
@@ -133,7 +133,7 @@ func BulkInsertAudit(ctx context.Context, tx *Tx, es []*cohort.AuditEntry) error
 func BulkInsertContacts(ctx context.Context, tx *Tx, cs []*cohort.Contact, now time.Time) error {
 	rows := make([][]any, 0, len(cs))
 	for _, c := range cs {
-		c.ID, c.Version, c.CreatedAt, c.UpdatedAt = cohort.ID(tx.db.NewID()), 1, businessTime(c.CreatedAt, now), now
+		c.ID, c.Version, c.CreatedAt, c.UpdatedAt = cohort.ID(tx.db.NewID()), 1, createdAt(c.CreatedAt, now), now
 		if c.IsPrimary {
 			if err := clearPrimary(ctx, tx, c.TenantID, c.CustomerID); err != nil {
 				return err
@@ -146,10 +146,10 @@ func BulkInsertContacts(ctx context.Context, tx *Tx, cs []*cohort.Contact, now t
 			}
 		}
 		rows = append(rows, []any{int64(c.ID), int64(c.TenantID), int64(c.CustomerID), c.Name, c.Title, c.Phone, c.Email, c.WeChat, c.IsPrimary,
-			string(c.Custom), c.Version, ms(c.CreatedAt), ms(now), c.ExternalID})
+			string(c.Custom), c.Version, ms(c.CreatedAt), ms(now), c.ExternalID, ms(now)})
 	}
 	return BulkInsert(ctx, tx, "contacts", []string{"id", "tenant_id", "customer_id", "name", "title", "phone", "email", "wechat", "is_primary",
-		"custom", "version", "created_at", "updated_at", "external_id"}, rows)
+		"custom", "version", "created_at", "updated_at", "external_id", "recorded_at"}, rows)
 }
 
 // BulkInsertLeads inserts new leads.
@@ -403,10 +403,3 @@ func ContactsOf(ctx context.Context, q Queryer, tenantID cohort.ID, customerIDs 
 	return out, rows.Err()
 }
 
-// businessTime is t, or now when t is unset.
-func businessTime(t, now time.Time) time.Time {
-	if t.IsZero() {
-		return now
-	}
-	return t
-}

@@ -402,4 +402,3 @@ func ContactsOf(ctx context.Context, q Queryer, tenantID cohort.ID, customerIDs 
 	}
 	return out, rows.Err()
 }
-

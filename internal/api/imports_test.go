@@ -158,6 +158,8 @@ func TestImportTemplateRoundTrip(t *testing.T) {
 						r[j] = ""
 					case "负责人", "Owner":
 						r[j] = "alice@acme.test"
+					case "外部编号", "External ID":
+						r[j] = fmt.Sprintf("%s-%d", tc.format, i)
 					case "预算", "Budget":
 						r[j] = "1234.5"
 					case "层级", "Tier":
@@ -189,7 +191,7 @@ func TestImportTemplateRoundTrip(t *testing.T) {
 			want := byHeader(rows)
 			zhOf := map[string]string{"Name": "客户名称", "Industry": "行业", "Province": "省份", "City": "城市", "Source": "来源", "Grade": "等级",
 				"Segment": "客户分群", "Value": "定性", "Deal size": "定级", "Expected sign date": "预计签约日期", "Expected amount (yuan)": "预计金额（元）",
-				"Owner": "负责人", "Budget": "预算", "Tier": "层级", "Credit code": "统一社会信用代码"}
+				"Owner": "负责人", "Budget": "预算", "Tier": "层级", "Credit code": "统一社会信用代码", "External ID": "外部编号", "Created at": "创建时间"}
 			for _, w := range want {
 				var g map[string]string
 				for _, x := range got {

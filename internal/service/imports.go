@@ -348,21 +348,23 @@ func (s *Service) Template(ctx context.Context, obj cohort.ObjectType, format, l
 	}
 	var name text
 	var header, example []any
+	backdate := canBackdate(p, obj)
 	switch obj {
 	case cohort.ObjCustomer:
-		sp := customerSheet.withCustom(fields)
+		sp := customerSheet.withCustom(fields).forUploader(backdate)
 		name, header, example = sp.name, sp.headers(zh, true), sp.example()
 	case cohort.ObjContact:
-		sp := contactSheet.withCustom(fields)
+		sp := contactSheet.withCustom(fields).forUploader(backdate)
 		name, header, example = sp.name, sp.headers(zh, true), sp.example()
 	case cohort.ObjLead:
-		sp := leadSheet.withCustom(fields)
+		sp := leadSheet.withCustom(fields).forUploader(backdate)
 		name, header, example = sp.name, sp.headers(zh, true), sp.example()
 	case cohort.ObjFollowUp:
-		sp := followUpSheet.withCustom(fields)
+		sp := followUpSheet.withCustom(fields).forUploader(backdate)
 		name, header, example = sp.name, sp.headers(zh, true), sp.example()
 	case cohort.ObjOpportunity:
-		name, header, example = oppSheet.name, oppSheet.headers(zh, true), oppSheet.example()
+		sp := oppSheet.forUploader(backdate)
+		name, header, example = sp.name, sp.headers(zh, true), sp.example()
 	}
 	out, err := sheet.NewWriter(w, format, name.in(zh))
 	if err != nil {

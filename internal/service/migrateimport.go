@@ -70,6 +70,22 @@ func (s *sheetSpec[T]) bindFor(header []string, zh, backdate bool) ([]int, error
 	return bound, nil
 }
 
+// forUploader is the spec as a template shows it to an uploader: without
+// the business-time columns when they may not backdate.
+func (s *sheetSpec[T]) forUploader(backdate bool) *sheetSpec[T] {
+	if backdate {
+		return s
+	}
+	out := *s
+	out.cols = nil
+	for _, c := range s.cols {
+		if !c.backdate {
+			out.cols = append(out.cols, c)
+		}
+	}
+	return &out
+}
+
 // extIDCol is a record's own external id.
 func extIDCol[T any](field func(r *T) *string) column[T] {
 	return column[T]{key: "external_id", label: text{"外部编号", "External ID"},

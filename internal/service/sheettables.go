@@ -89,7 +89,7 @@ var customerSheet = sheetSpec[cohort.Customer]{
 		userCol("owner", text{"负责人", "Owner"}, exampleOwner, func(r *cohort.Customer) *cohort.ID { return &r.OwnerID }),
 		{key: "status", label: text{"状态", "Status"}, get: choiceCol("status", text{}, "", customerStates,
 			func(r *cohort.Customer) *string { return &r.Status }).get},
-		bizTimeCol("created_at", text{"创建时间", "Created at"}, "", func(r *cohort.Customer) *time.Time { return &r.CreatedAt }),
+		bizTimeCol("created_at", text{"创建时间", "Created at"}, "2024-01-15 09:30", func(r *cohort.Customer) *time.Time { return &r.CreatedAt }),
 		idCol(func(r *cohort.Customer) cohort.ID { return r.ID }),
 	},
 	custom: func(r *cohort.Customer) *json.RawMessage { return &r.Custom },
@@ -142,7 +142,7 @@ var contactSheet = sheetSpec[contactRow]{
 				r.IsPrimary = b
 				return nil
 			}},
-		bizTimeCol("created_at", text{"创建时间", "Created at"}, "", func(r *contactRow) *time.Time { return &r.CreatedAt }),
+		bizTimeCol("created_at", text{"创建时间", "Created at"}, "2024-01-15 09:30", func(r *contactRow) *time.Time { return &r.CreatedAt }),
 		idCol(func(r *contactRow) cohort.ID { return r.ID }),
 	},
 	custom: func(r *contactRow) *json.RawMessage { return &r.Custom },

@@ -235,12 +235,14 @@ func markExisting[T any](ctx context.Context, q store.Queryer, tenantID cohort.I
 	return nil
 }
 
-// importSince is the first id of the records an import writes.
+// importSince is the first id of the records an import writes: ids grow
+// with the time they are made, and the import's first run started before
+// it wrote any (a record of an earlier import has a smaller id).
 func importSince(imp *cohort.Import) int64 {
 	if imp.StartedAt == nil {
 		return 0
 	}
-	return idgen.FirstAt(imp.StartedAt.Add(-time.Minute))
+	return idgen.FirstAt(*imp.StartedAt)
 }
 
 // --- opportunities

@@ -182,10 +182,17 @@ func BulkInsertFollowUps(ctx context.Context, tx *Tx, fs []*cohort.FollowUp, now
 }
 
 // MoveLastFollowUpsTo moves each customer's last follow-up time forward to
-// the time latest gives it, one statement per 5,000 customers.
+// the time latest gives it.
 func MoveLastFollowUpsTo(ctx context.Context, tx *Tx, tenantID cohort.ID, latest map[cohort.ID]int64) error {
-	ids := make([]cohort.ID, 0, len(latest))
-	for id := range latest {
+	return moveCustomerTimes(ctx, tx, tenantID, "last_followup_at", "<", latest)
+}
+
+// moveCustomerTimes sets column col of each customer of times to its time
+// where col is unset or cmp (< to move it forward, > back) that time, one
+// statement per 5,000 customers.
+func moveCustomerTimes(ctx context.Context, tx *Tx, tenantID cohort.ID, col, cmp string, times map[cohort.ID]int64) error {
+	ids := make([]cohort.ID, 0, len(times))
+	for id := range times {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids) // concurrent writers lock customers in the same order
@@ -194,16 +201,16 @@ func MoveLastFollowUpsTo(ctx context.Context, tx *Tx, tenantID cohort.ID, latest
 		chunk := ids[start:min(start+per, len(ids))]
 		args := make([]any, 0, 2*len(chunk)+1)
 		for _, id := range chunk {
-			args = append(args, int64(id), latest[id])
+			args = append(args, int64(id), times[id])
 		}
 		args = append(args, int64(tenantID))
 		vals := strings.TrimSuffix(strings.Repeat("(CAST(? AS BIGINT), CAST(? AS BIGINT)),", len(chunk)), ",")
 		_, err := tx.ExecContext(ctx, `WITH v (id, at) AS (VALUES `+vals+`)
-			UPDATE customers SET last_followup_at = v.at FROM v
+			UPDATE customers SET `+col+` = v.at FROM v
 			WHERE customers.tenant_id = ? AND customers.id = v.id
-			AND (customers.last_followup_at IS NULL OR customers.last_followup_at < v.at)`, args...)
+			AND (customers.`+col+` IS NULL OR customers.`+col+` `+cmp+` v.at)`, args...)
 		if err != nil {
-			return fmt.Errorf("move last follow-up: %w", err)
+			return fmt.Errorf("move %s: %w", col, err)
 		}
 	}
 	return nil

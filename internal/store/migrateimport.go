@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -47,4 +48,68 @@ func BulkInsertOpportunities(ctx context.Context, tx *Tx, opps []*cohort.Opportu
 		return err
 	}
 	return BulkInsert(ctx, tx, "opportunity_stages", []string{"tenant_id", "id", "opportunity_id", "stage", "entered_at", "left_at", "user_id", "recorded_at"}, stages)
+}
+
+// BulkInsertDeals inserts contracts or orders with their business times
+// (created_at, signed_at, voided_at, kept as given; created_at now when
+// unset) and their record events (created, signed, voided), giving each
+// its id. Lines are not imported: a migrated document carries its amount
+// as its total.
+func BulkInsertDeals(ctx context.Context, tx *Tx, ds []*cohort.Deal, now time.Time) error {
+	rows := make([][]any, 0, len(ds))
+	events := make([][]any, 0, 3*len(ds))
+	event := func(d *cohort.Deal, name, from, to string, at time.Time) {
+		events = append(events, []any{int64(d.TenantID), tx.db.NewID(), string(d.Kind), int64(d.ID), name, from, to, ms(at), ms(now), nullID(d.CreatedBy)})
+	}
+	for _, d := range ds {
+		d.ID, d.Version, d.CreatedAt, d.UpdatedAt = cohort.ID(tx.db.NewID()), 1, createdAt(d.CreatedAt, now), now
+		rows = append(rows, []any{int64(d.ID), int64(d.TenantID), string(d.Kind), d.Number, d.Name, int64(d.CustomerID), nullID(d.ContactID),
+			nullID(d.OpportunityID), d.Status, d.Currency, d.Subtotal, d.Discount, d.Total, d.StartDate, d.EndDate, nullMs(d.SignedAt),
+			d.SignedDate, nullID(d.SignedBy), d.Note, nullID(d.OwnerID), nullID(d.DepartmentID), nullID(d.CreatedBy), d.Version, ms(d.CreatedAt),
+			ms(now), ms(now), nullMs(d.VoidedAt), d.VoidReason, nullID(d.SigningDepartmentID), d.ExternalID})
+		event(d, "created", "", cohort.DealDraft, d.CreatedAt)
+		if d.SignedAt != nil {
+			event(d, cohort.DealSigned, cohort.DealDraft, cohort.DealSigned, *d.SignedAt)
+		}
+		if d.VoidedAt != nil {
+			event(d, "voided", cohort.DealSigned, cohort.DealVoided, *d.VoidedAt)
+		}
+	}
+	if err := BulkInsert(ctx, tx, "deals", []string{"id", "tenant_id", "kind", "number", "name", "customer_id", "contact_id", "opportunity_id",
+		"status", "currency", "subtotal", "discount", "total", "start_date", "end_date", "signed_at", "signed_date", "signed_by", "note",
+		"owner_id", "department_id", "created_by", "version", "created_at", "updated_at", "recorded_at", "voided_at", "void_reason",
+		"signing_department_id", "external_id"}, rows); err != nil {
+		return err
+	}
+	return BulkInsert(ctx, tx, "record_events", []string{"tenant_id", "id", "record_type", "record_id", "event", "from_status", "to_status",
+		"occurred_at", "recorded_at", "user_id"}, events)
+}
+
+// TakenDealNumbers returns which of numbers a document of kind has.
+func TakenDealNumbers(ctx context.Context, q Queryer, tenantID cohort.ID, kind cohort.ObjectType, numbers []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(numbers) == 0 {
+		return out, nil
+	}
+	in, args := inList(q.Engine(), "number", numbers)
+	rows, err := q.QueryContext(ctx, "SELECT number FROM deals WHERE tenant_id = ? AND kind = ? AND "+in,
+		append([]any{int64(tenantID), string(kind)}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("taken numbers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out[n] = true
+	}
+	return out, rows.Err()
+}
+
+// MoveFirstSigned moves each customer's first signing time back to the
+// time first gives it (milliseconds).
+func MoveFirstSigned(ctx context.Context, tx *Tx, tenantID cohort.ID, first map[cohort.ID]int64) error {
+	return moveCustomerTimes(ctx, tx, tenantID, "first_signed_at", ">", first)
 }

@@ -15,7 +15,7 @@ var ImportObjects = []ObjectType{ObjCustomer, ObjContact, ObjLead, ObjFollowUp}
 
 // MigrationObjects are the object types that only a migration import
 // writes (with their histories); they are not exported as sheets.
-var MigrationObjects = []ObjectType{ObjOpportunity}
+var MigrationObjects = []ObjectType{ObjOpportunity, ObjContract, ObjOrder}
 
 // Import is one upload of records from an .xlsx or .csv file, worked by a
 // background job that acts as the uploader. RowsRead counts the data rows

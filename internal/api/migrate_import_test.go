@@ -61,6 +61,12 @@ func TestMigrationImport(t *testing.T) {
 					"won", "2024-04-01 16:00", ""},
 				{"O-2", "C-2", "CRM", "", "20000", "bob@acme.test", "", "2024-02-05 10:00", "", "lost", "2024-02-20 10:00", "price"},
 			}, 2},
+			{"contract", [][]string{
+				{"External ID", "Customer external ID", "Opportunity external ID", "Amount (yuan)", "Team", "Created at", "Signed at", "Voided at", "Void reason"},
+				{"CT-1", "C-1", "O-1", "100000", "owner:alice@acme.test:60%; owner:bob@acme.test:40%; presales:pre@acme.test",
+					"2024-03-20 10:00", "2024-03-28 15:00", "", ""},
+				{"CT-2", "C-2", "", "20000", "", "", "2024-02-15 10:00", "2024-03-01 10:00", "customer withdrew"},
+			}, 2},
 			{"followup", [][]string{
 				{"Customer external ID", "External ID", "Author", "Type", "Occurred at", "Duration (s)"},
 				{"C-1", "F-1", "alice@acme.test", "call", "2024-01-12 10:00", "300"},
@@ -69,7 +75,7 @@ func TestMigrationImport(t *testing.T) {
 			}, 3},
 		}
 		counts := map[string]int{}
-		tables := []string{"customers", "contacts", "opportunities", "opportunity_stages", "followups", "record_team", "search_docs"}
+		tables := []string{"customers", "contacts", "opportunities", "opportunity_stages", "deals", "record_events", "followups", "record_team", "search_docs"}
 		for run := 0; run < 2; run++ {
 			for _, f := range files {
 				imp := en.importFile(f.object, false, f.object+".csv", rawCSV(f.rows))
@@ -155,6 +161,62 @@ func TestMigrationImport(t *testing.T) {
 		if len(ops.Items) != 1 || ops.Items[0].Status != cohort.OppLost || ops.Items[0].LossReason != "price" || ops.Items[0].Stage != "qualify" {
 			t.Errorf("O-2: %+v", ops.Items)
 		}
+		// Contracts: the 60/40 contract signed at its time, its team in
+		// force from its start; the voided one counts in no first signing.
+		var ds cohort.Page[cohort.Deal]
+		en.must(200, "GET", "/api/v1/contracts?filter=external_id:eq:CT-1", nil, &ds)
+		if len(ds.Items) != 1 || ds.Items[0].Status != cohort.DealSigned || ds.Items[0].SignedAt == nil ||
+			!ds.Items[0].SignedAt.Equal(at("2024-03-28 15:00")) || ds.Items[0].Total != 10000000 || ds.Items[0].Number != "CT-1" ||
+			ds.Items[0].OpportunityID != o1.ID || ds.Items[0].SigningDepartmentID != o.aliceU.DepartmentID {
+			t.Fatalf("CT-1: %+v", ds.Items)
+		}
+		en.must(200, "GET", "/api/v1/contracts/"+ds.Items[0].ID.String()+"/team", nil, &team)
+		shares = map[string]int{}
+		for _, m := range team.Items {
+			shares[m.Role+":"+m.UserID.String()] = m.ShareBP
+			if !m.ValidFrom.Equal(at("2024-03-20 10:00")) {
+				t.Errorf("contract member %+v not in force from the start", m)
+			}
+		}
+		if len(team.Items) != 3 || shares["owner:"+o.aliceU.ID.String()] != 6000 || shares["owner:"+o.bobU.ID.String()] != 4000 {
+			t.Errorf("CT-1 team %+v", team.Items)
+		}
+		en.must(200, "GET", "/api/v1/contracts?filter=external_id:eq:CT-2", nil, &ds)
+		if len(ds.Items) != 1 || ds.Items[0].Status != cohort.DealVoided || ds.Items[0].VoidedAt == nil ||
+			!ds.Items[0].VoidedAt.Equal(at("2024-03-01 10:00")) || ds.Items[0].VoidReason != "customer withdrew" {
+			t.Errorf("CT-2: %+v", ds.Items)
+		}
+		var c1now, c2now cohort.Customer
+		en.must(200, "GET", "/api/v1/customers/"+c1.ID.String(), nil, &c1now)
+		en.must(200, "GET", "/api/v1/customers/"+ds.Items[0].CustomerID.String(), nil, &c2now)
+		if c1now.FirstSignedAt == nil || !c1now.FirstSignedAt.Equal(at("2024-03-28 15:00")) || c2now.FirstSignedAt != nil {
+			t.Errorf("first signings: %v %v", c1now.FirstSignedAt, c2now.FirstSignedAt)
+		}
+		badDeals := [][]string{
+			{"External ID", "Customer external ID", "Amount (yuan)", "Team", "Signed at", "Voided at", "Void reason"},
+			{"CT-10", "C-1", "100", "", "", "2024-03-01 10:00", "wrong"},
+			{"CT-11", "C-1", "100", "owner:alice@acme.test:50%; owner:bob@acme.test:40%", "2024-03-01 10:00", "", ""},
+			{"CT-12", "C-1", "100", "", "2024-03-01 10:00", "2024-02-01 10:00", "early"},
+			{"CT-13", "C-1", "100", "", "2099-03-01 10:00", "", ""},
+			{"CT-14", "C-404", "100", "", "", "", ""},
+		}
+		beforeDeals := count(t, db, "SELECT count(*) FROM deals")
+		dimp := en.importFile("contract", false, "bad-contracts.csv", rawCSV(badDeals))
+		if dimp.RowsOK != 0 || dimp.RowsFailed != 5 {
+			t.Fatalf("bad contracts: %+v %v", dimp, en.errorRows(dimp))
+		}
+		wantDeal := map[string]string{"CT-10": "Voided at: a document that was never signed is not voided",
+			"CT-11": "Team: the revenue roles' shares add up to 90 %", "CT-12": "Voided at: must not be before the signing",
+			"CT-13": "Signed at: must not be in the future", "CT-14": "Customer external ID: no record has this external id"}
+		for _, r := range en.errorRows(dimp) {
+			if !strings.Contains(r[1], wantDeal[r[2]]) {
+				t.Errorf("contract error %v: want %q", r, wantDeal[r[2]])
+			}
+		}
+		if n := count(t, db, "SELECT count(*) FROM deals"); n != beforeDeals {
+			t.Errorf("%d refused contracts written", n-beforeDeals)
+		}
+
 		var fs cohort.Page[cohort.FollowUp]
 		en.must(200, "GET", "/api/v1/followups?filter=external_id:eq:F-2", nil, &fs)
 		if len(fs.Items) != 1 || fs.Items[0].CustomerID != c1.ID || !fs.Items[0].OccurredAt.Equal(at("2024-02-03 14:00")) {

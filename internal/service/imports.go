@@ -111,7 +111,7 @@ func checkImportObject(obj cohort.ObjectType) error {
 // exportable ones and those that only a migration imports.
 func checkImportable(obj cohort.ObjectType) error {
 	if !slices.Contains(cohort.ImportObjects, obj) && !slices.Contains(cohort.MigrationObjects, obj) {
-		return cohort.Errorf(cohort.ENOTFOUND, "%q cannot be imported; use customer, contact, lead, followup or opportunity", obj)
+		return cohort.Errorf(cohort.ENOTFOUND, "%q cannot be imported; use customer, contact, lead, followup, opportunity, contract or order", obj)
 	}
 	return nil
 }
@@ -238,6 +238,8 @@ func (s *Service) checkHeader(ctx context.Context, p *cohort.Principal, imp *coh
 		_, err = followUpSheet.withCustom(fields).bindFor(header, zh, backdate)
 	case cohort.ObjOpportunity:
 		_, err = oppSheet.bindFor(header, zh, backdate)
+	case cohort.ObjContract, cohort.ObjOrder:
+		_, err = dealSheet.bindFor(header, zh, backdate)
 	}
 	return err
 }
@@ -365,6 +367,9 @@ func (s *Service) Template(ctx context.Context, obj cohort.ObjectType, format, l
 	case cohort.ObjOpportunity:
 		sp := oppSheet.forUploader(backdate)
 		name, header, example = sp.name, sp.headers(zh, true), sp.example()
+	case cohort.ObjContract, cohort.ObjOrder:
+		sp := dealSheet.forUploader(backdate)
+		name, header, example = sp.name, sp.headers(zh, true), sp.example()
 	}
 	out, err := sheet.NewWriter(w, format, name.in(zh))
 	if err != nil {
@@ -487,6 +492,12 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 		finish = oi.finish
 	case cohort.ObjOpportunity:
 		oi, err := s.oppImport(ctx, p, imp, x)
+		if err != nil {
+			return err
+		}
+		err = runRows(ctx, s, imp, x, oi)
+	case cohort.ObjContract, cohort.ObjOrder:
+		oi, err := s.dealImport(ctx, p, imp, x)
 		if err != nil {
 			return err
 		}

@@ -447,14 +447,6 @@ func (s *Service) oppImport(ctx context.Context, p *cohort.Principal, imp *cohor
 		}
 		return nil
 	}
-	findRole := func(v string) *cohort.BusinessRole {
-		for _, r := range roles {
-			if strings.EqualFold(v, r.Key) || v == r.NameZh || strings.EqualFold(v, r.NameEn) {
-				return r
-			}
-		}
-		return nil
-	}
 	return &objectImport[oppRow]{
 		spec: &oppSheet,
 		check: func(o *oppRow, line int) []string {
@@ -515,49 +507,14 @@ func (s *Service) oppImport(ctx context.Context, p *cohort.Principal, imp *cohor
 				o.Status, o.ClosedAt = o.outcome, &closed
 			}
 			// The team: the owner column (or the first owner of the team, or
-			// the uploader) is the record's owner; revenue roles' shares add
-			// up to 100 %, those without one splitting what is left.
-			var team []cohort.TeamMember
-			ownerInTeam := false
-			for i, m := range o.teamRaw {
-				r := findRole(m.role)
-				if r == nil {
-					return say("team", fail(msgBadEntry, i+1, m.role, fail(msgNoRole, m.role).say(x.zh)))
-				}
-				u, why := x.users.find(m.user)
-				if why != nil {
-					return say("team", fail(msgBadEntry, i+1, m.user, why.in(x.zh)))
-				}
-				if !owners[u.ID] {
-					return say("team", fail(msgBadEntry, i+1, m.user, msgOutOfScope.in(x.zh)))
-				}
-				if r.Key == cohort.RoleOwner && o.OwnerID == 0 {
-					o.OwnerID = u.ID
-				}
-				ownerInTeam = ownerInTeam || (r.Key == cohort.RoleOwner && u.ID == o.OwnerID)
-				for _, t := range team {
-					if t.UserID == u.ID && t.Role == r.Key {
-						return say("team", fail(msgTwiceInTeam, u.Name))
-					}
-				}
-				team = append(team, cohort.TeamMember{UserID: u.ID, Role: r.Key, Access: cohort.AccessWrite, ShareBP: m.share})
+			// the uploader) is the record's owner.
+			team, why := s.importTeam(x, p, o.teamRaw, &o.OwnerID, owners, roles, say)
+			if why != nil {
+				return why
 			}
-			if o.OwnerID == 0 {
-				o.OwnerID = p.User.ID
-			}
-			owner := x.users.byID[o.OwnerID]
-			if owner == nil || !owners[o.OwnerID] {
-				return say("owner", fail(msgOutOfScope))
-			}
-			o.DepartmentID = owner.DepartmentID
-			if !ownerInTeam {
-				team = append([]cohort.TeamMember{{UserID: o.OwnerID, Role: cohort.RoleOwner, Access: cohort.AccessWrite, ShareBP: -1}}, team...)
-			}
-			if why := splitShares(team, roles); why != nil {
-				return say("team", why)
-			}
+			o.DepartmentID = x.users.byID[o.OwnerID].DepartmentID
 			for i := range team {
-				team[i].RecordType, team[i].AddedBy, team[i].ValidFrom = cohort.ObjOpportunity, p.User.ID, o.CreatedAt
+				team[i].RecordType, team[i].ValidFrom = cohort.ObjOpportunity, o.CreatedAt
 			}
 			o.team = team
 			o.CustomerID = -1 // resolved with the batch; let Validate check the rest

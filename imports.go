@@ -13,9 +13,14 @@ const (
 // ImportObjects are the object types that can be imported and exported.
 var ImportObjects = []ObjectType{ObjCustomer, ObjContact, ObjLead, ObjFollowUp}
 
+// ObjPayment names, in imports, the installments, payments and reversals
+// of contracts and orders; they are imported under the contracts'
+// permissions.
+const ObjPayment ObjectType = "payment"
+
 // MigrationObjects are the object types that only a migration import
 // writes (with their histories); they are not exported as sheets.
-var MigrationObjects = []ObjectType{ObjOpportunity, ObjContract, ObjOrder}
+var MigrationObjects = []ObjectType{ObjOpportunity, ObjContract, ObjOrder, ObjPayment}
 
 // Import is one upload of records from an .xlsx or .csv file, worked by a
 // background job that acts as the uploader. RowsRead counts the data rows

@@ -67,6 +67,15 @@ func TestMigrationImport(t *testing.T) {
 					"2024-03-20 10:00", "2024-03-28 15:00", "", ""},
 				{"CT-2", "C-2", "", "20000", "", "", "2024-02-15 10:00", "2024-03-01 10:00", "customer withdrew"},
 			}, 2},
+			{"payment", [][]string{
+				{"Type", "External ID", "Document external ID", "Date", "Amount (yuan)", "Installment external ID", "Reversed payment external ID",
+					"Note (reason of a reversal)"},
+				{"installment", "PL-1", "CT-1", "2024-04-30", "60000", "", "", ""},
+				{"installment", "PL-2", "CT-1", "2024-06-30", "40000", "", "", ""},
+				{"payment", "P-1", "CT-1", "2024-05-10", "60000", "PL-1", "", ""},
+				{"payment", "P-2", "CT-1", "2024-07-05", "40000", "PL-2", "", ""},
+				{"reversal", "R-1", "CT-1", "2024-10-08", "", "", "P-2", "refunded"},
+			}, 5},
 			{"followup", [][]string{
 				{"Customer external ID", "External ID", "Author", "Type", "Occurred at", "Duration (s)"},
 				{"C-1", "F-1", "alice@acme.test", "call", "2024-01-12 10:00", "300"},
@@ -75,7 +84,7 @@ func TestMigrationImport(t *testing.T) {
 			}, 3},
 		}
 		counts := map[string]int{}
-		tables := []string{"customers", "contacts", "opportunities", "opportunity_stages", "deals", "record_events", "followups", "record_team", "search_docs"}
+		tables := []string{"customers", "contacts", "opportunities", "opportunity_stages", "deals", "record_events", "payment_plans", "payments", "followups", "record_team", "search_docs"}
 		for run := 0; run < 2; run++ {
 			for _, f := range files {
 				imp := en.importFile(f.object, false, f.object+".csv", rawCSV(f.rows))
@@ -192,6 +201,44 @@ func TestMigrationImport(t *testing.T) {
 		if c1now.FirstSignedAt == nil || !c1now.FirstSignedAt.Equal(at("2024-03-28 15:00")) || c2now.FirstSignedAt != nil {
 			t.Errorf("first signings: %v %v", c1now.FirstSignedAt, c2now.FirstSignedAt)
 		}
+		// Payments: two installments, two payments against them and the
+		// reversal of the second, dated in another quarter.
+		en.must(200, "GET", "/api/v1/contracts?filter=external_id:eq:CT-1", nil, &ds)
+		ct1 := ds.Items[0].ID
+		var pays cohort.Page[cohort.Payment]
+		en.must(200, "GET", "/api/v1/contracts/"+ct1.String()+"/payments", nil, &pays)
+		byExt := map[string]cohort.Payment{}
+		for _, p := range pays.Items {
+			byExt[p.ExternalID] = p
+		}
+		if len(pays.Items) != 3 || byExt["P-1"].Amount != 6000000 || byExt["P-1"].PlanID == 0 || byExt["R-1"].Amount != -4000000 ||
+			byExt["R-1"].ReversesID != byExt["P-2"].ID || byExt["R-1"].ReceivedDate != "2024-10-08" || byExt["R-1"].PlanID != byExt["P-2"].PlanID {
+			t.Errorf("payments of CT-1: %+v", pays.Items)
+		}
+		badPays := [][]string{
+			{"Type", "External ID", "Document external ID", "Date", "Amount (yuan)", "Reversed payment external ID"},
+			{"payment", "P-10", "CT-404", "2024-05-10", "100", ""},
+			{"payment", "P-11", "CT-1", "2099-05-10", "100", ""},
+			{"payment", "P-12", "CT-1", "2024-03-01", "100", ""},
+			{"reversal", "R-10", "CT-1", "2024-10-09", "", "P-2"},
+			{"reversal", "R-11", "CT-1", "2024-05-01", "", "P-1"},
+		}
+		pimp := en.importFile("payment", false, "bad-payments.csv", rawCSV(badPays))
+		if pimp.RowsOK != 0 || pimp.RowsFailed != 5 {
+			t.Fatalf("bad payments: %+v %v", pimp, en.errorRows(pimp))
+		}
+		wantPay := map[string]string{"P-10": "Document external ID: no record has this external id", "P-11": "Date: must not be in the future",
+			"P-12": "Date: must not be before the signing date 2024-03-28", "R-10": "Reversed payment external ID: the payment is reversed already",
+			"R-11": "Date: must not be before the date of the payment it reverses, 2024-05-10"}
+		for _, r := range en.errorRows(pimp) {
+			if !strings.Contains(r[1], wantPay[r[3]]) {
+				t.Errorf("payment error %v: want %q", r, wantPay[r[3]])
+			}
+		}
+		if n := count(t, db, "SELECT count(*) FROM payments"); n != 3 {
+			t.Errorf("%d payments", n)
+		}
+
 		badDeals := [][]string{
 			{"External ID", "Customer external ID", "Amount (yuan)", "Team", "Signed at", "Voided at", "Void reason"},
 			{"CT-10", "C-1", "100", "", "", "2024-03-01 10:00", "wrong"},

@@ -107,11 +107,21 @@ func checkImportObject(obj cohort.ObjectType) error {
 	return nil
 }
 
+// permObject is the object type whose permissions an import of obj needs:
+// payments are imported under the contracts' (and, for the rows of orders,
+// the orders').
+func permObject(obj cohort.ObjectType) cohort.ObjectType {
+	if obj == cohort.ObjPayment {
+		return cohort.ObjContract
+	}
+	return obj
+}
+
 // checkImportable checks an object type of an import or a template: the
 // exportable ones and those that only a migration imports.
 func checkImportable(obj cohort.ObjectType) error {
 	if !slices.Contains(cohort.ImportObjects, obj) && !slices.Contains(cohort.MigrationObjects, obj) {
-		return cohort.Errorf(cohort.ENOTFOUND, "%q cannot be imported; use customer, contact, lead, followup, opportunity, contract or order", obj)
+		return cohort.Errorf(cohort.ENOTFOUND, "%q cannot be imported; use customer, contact, lead, followup, opportunity, contract, order or payment", obj)
 	}
 	return nil
 }
@@ -124,7 +134,7 @@ func (s *Service) StartImport(ctx context.Context, up Upload) (*cohort.Import, e
 	if err := checkImportable(up.Object); err != nil {
 		return nil, err
 	}
-	p, err := require(ctx, up.Object, cohort.ActImport)
+	p, err := require(ctx, permObject(up.Object), cohort.ActImport)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +236,7 @@ func (s *Service) checkHeader(ctx context.Context, p *cohort.Principal, imp *coh
 	if err != nil {
 		return err
 	}
-	backdate := canBackdate(p, imp.ObjectType)
+	backdate := canBackdate(p, permObject(imp.ObjectType))
 	switch imp.ObjectType {
 	case cohort.ObjCustomer:
 		_, err = customerSheet.withCustom(fields).bindFor(header, zh, backdate)
@@ -240,6 +250,8 @@ func (s *Service) checkHeader(ctx context.Context, p *cohort.Principal, imp *coh
 		_, err = oppSheet.bindFor(header, zh, backdate)
 	case cohort.ObjContract, cohort.ObjOrder:
 		_, err = dealSheet.bindFor(header, zh, backdate)
+	case cohort.ObjPayment:
+		_, err = paymentSheet.bindFor(header, zh, backdate)
 	}
 	return err
 }
@@ -274,7 +286,7 @@ func (s *Service) FindImport(ctx context.Context, id cohort.ID) (*cohort.Import,
 	if err != nil {
 		return nil, err
 	}
-	if !p.System && (p.User == nil || imp.CreatedBy != p.User.ID) && !p.Permissions.Can(imp.ObjectType, cohort.ActAdminister) {
+	if !p.System && (p.User == nil || imp.CreatedBy != p.User.ID) && !p.Permissions.Can(permObject(imp.ObjectType), cohort.ActAdminister) {
 		return nil, cohort.Errorf(cohort.ENOTFOUND, "import not found")
 	}
 	return imp, nil
@@ -336,7 +348,7 @@ func (s *Service) Template(ctx context.Context, obj cohort.ObjectType, format, l
 	if err := checkImportable(obj); err != nil {
 		return err
 	}
-	p, err := require(ctx, obj, cohort.ActImport)
+	p, err := require(ctx, permObject(obj), cohort.ActImport)
 	if err != nil {
 		return err
 	}
@@ -350,7 +362,7 @@ func (s *Service) Template(ctx context.Context, obj cohort.ObjectType, format, l
 	}
 	var name text
 	var header, example []any
-	backdate := canBackdate(p, obj)
+	backdate := canBackdate(p, permObject(obj))
 	switch obj {
 	case cohort.ObjCustomer:
 		sp := customerSheet.withCustom(fields).forUploader(backdate)
@@ -369,6 +381,9 @@ func (s *Service) Template(ctx context.Context, obj cohort.ObjectType, format, l
 		name, header, example = sp.name, sp.headers(zh, true), sp.example()
 	case cohort.ObjContract, cohort.ObjOrder:
 		sp := dealSheet.forUploader(backdate)
+		name, header, example = sp.name, sp.headers(zh, true), sp.example()
+	case cohort.ObjPayment:
+		sp := paymentSheet.forUploader(backdate)
 		name, header, example = sp.name, sp.headers(zh, true), sp.example()
 	}
 	out, err := sheet.NewWriter(w, format, name.in(zh))
@@ -404,7 +419,7 @@ func (s *Service) RunImport(ctx context.Context, job ImportJob, lastAttempt bool
 		p.Permissions = intersect(p.Permissions, imp.Permissions)
 		p.Meta.RequestID = "import-" + imp.ID.String()
 		ctx = cohort.NewContext(ctx, p)
-		_, err = require(ctx, imp.ObjectType, cohort.ActImport)
+		_, err = require(ctx, permObject(imp.ObjectType), cohort.ActImport)
 	}
 	if err == nil {
 		err = s.runImport(ctx, p, imp)
@@ -458,7 +473,7 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 	if err != nil {
 		return err
 	}
-	x.backdate = canBackdate(p, imp.ObjectType)
+	x.backdate = canBackdate(p, permObject(imp.ObjectType))
 	fields, err := store.CustomFields(ctx, s.db.Read(), p.Tenant.ID, imp.ObjectType)
 	if err != nil {
 		return err
@@ -498,6 +513,12 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 		err = runRows(ctx, s, imp, x, oi)
 	case cohort.ObjContract, cohort.ObjOrder:
 		oi, err := s.dealImport(ctx, p, imp, x)
+		if err != nil {
+			return err
+		}
+		err = runRows(ctx, s, imp, x, oi)
+	case cohort.ObjPayment:
+		oi, err := s.paymentImport(ctx, p, imp, x)
 		if err != nil {
 			return err
 		}

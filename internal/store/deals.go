@@ -371,7 +371,7 @@ func DeletePaymentPlan(ctx context.Context, tx *Tx, tenantID, dealID, id cohort.
 
 // PaymentPlans returns a document's installments by due date.
 func PaymentPlans(ctx context.Context, q Queryer, tenantID, dealID cohort.ID) ([]cohort.PaymentPlan, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, deal_id, due_date, amount, note, created_by, created_at FROM payment_plans
+	rows, err := q.QueryContext(ctx, `SELECT id, deal_id, due_date, amount, note, created_by, created_at, external_id FROM payment_plans
 		WHERE tenant_id = ? AND deal_id = ? ORDER BY due_date, id`, int64(tenantID), int64(dealID))
 	if err != nil {
 		return nil, fmt.Errorf("payment plans: %w", err)
@@ -380,7 +380,7 @@ func PaymentPlans(ctx context.Context, q Queryer, tenantID, dealID cohort.ID) ([
 	out := []cohort.PaymentPlan{}
 	for rows.Next() {
 		var p cohort.PaymentPlan
-		if err := rows.Scan(idScanner{&p.ID}, idScanner{&p.DealID}, &p.DueDate, &p.Amount, &p.Note, idScanner{&p.CreatedBy}, msScanner{&p.CreatedAt}); err != nil {
+		if err := rows.Scan(idScanner{&p.ID}, idScanner{&p.DealID}, &p.DueDate, &p.Amount, &p.Note, idScanner{&p.CreatedBy}, msScanner{&p.CreatedAt}, &p.ExternalID); err != nil {
 			return nil, err
 		}
 		out = append(out, p)
@@ -404,7 +404,7 @@ func InsertPayment(ctx context.Context, tx *Tx, tenantID cohort.ID, p *cohort.Pa
 // a reversed payment names its reversal.
 func Payments(ctx context.Context, q Queryer, tenantID, dealID cohort.ID) ([]cohort.Payment, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, deal_id, plan_id, received_date, amount, currency, method, reference, note, recorded_by, created_at,
-		reverses_id FROM payments WHERE tenant_id = ? AND deal_id = ? ORDER BY received_date, id`, int64(tenantID), int64(dealID))
+		reverses_id, external_id FROM payments WHERE tenant_id = ? AND deal_id = ? ORDER BY received_date, id`, int64(tenantID), int64(dealID))
 	if err != nil {
 		return nil, fmt.Errorf("payments: %w", err)
 	}
@@ -413,7 +413,7 @@ func Payments(ctx context.Context, q Queryer, tenantID, dealID cohort.ID) ([]coh
 	for rows.Next() {
 		var p cohort.Payment
 		if err := rows.Scan(idScanner{&p.ID}, idScanner{&p.DealID}, idScanner{&p.PlanID}, &p.ReceivedDate, &p.Amount, &p.Currency, &p.Method,
-			&p.Reference, &p.Note, idScanner{&p.RecordedBy}, msScanner{&p.CreatedAt}, idScanner{&p.ReversesID}); err != nil {
+			&p.Reference, &p.Note, idScanner{&p.RecordedBy}, msScanner{&p.CreatedAt}, idScanner{&p.ReversesID}, &p.ExternalID); err != nil {
 			return nil, err
 		}
 		out = append(out, p)

@@ -45,8 +45,10 @@ func SetExternalID(ctx context.Context, tx *Tx, table string, tenantID, id cohor
 // ExternalRef is a record found by its external id: what an import needs
 // to link a row to it.
 type ExternalRef struct {
-	ID           cohort.ID
-	ExternalID   string
+	ID         cohort.ID
+	ExternalID string
+	// DealID is the document of a payment or an installment.
+	DealID       cohort.ID
 	Name         string
 	CustomerID   cohort.ID
 	OwnerID      cohort.ID
@@ -63,18 +65,18 @@ type ExternalRef struct {
 // alias the data scopes name (c for customers; the customer of the record
 // otherwise, joined as c).
 var externalRefSelect = map[string]string{
-	"customers": "SELECT c.id, c.external_id, c.name, c.id, COALESCE(c.owner_id, 0), COALESCE(c.department_id, 0), c.status, '', c.created_at FROM customers c",
-	"contacts": `SELECT k.id, k.external_id, '', k.customer_id, COALESCE(c.owner_id, 0), COALESCE(c.department_id, 0), '', '', k.created_at
+	"customers": "SELECT c.id, 0, c.external_id, c.name, c.id, COALESCE(c.owner_id, 0), COALESCE(c.department_id, 0), c.status, '', c.created_at FROM customers c",
+	"contacts": `SELECT k.id, 0, k.external_id, '', k.customer_id, COALESCE(c.owner_id, 0), COALESCE(c.department_id, 0), '', '', k.created_at
 		FROM contacts k JOIN customers c ON c.tenant_id = k.tenant_id AND c.id = k.customer_id`,
-	"opportunities": `SELECT o.id, o.external_id, '', o.customer_id, COALESCE(o.owner_id, 0), COALESCE(o.department_id, 0), o.status, '', o.created_at
+	"opportunities": `SELECT o.id, 0, o.external_id, '', o.customer_id, COALESCE(o.owner_id, 0), COALESCE(o.department_id, 0), o.status, '', o.created_at
 		FROM opportunities o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id`,
-	"deals": `SELECT d.id, d.external_id, '', d.customer_id, COALESCE(d.owner_id, 0), COALESCE(d.department_id, 0), d.status, d.kind,
+	"deals": `SELECT d.id, 0, d.external_id, '', d.customer_id, COALESCE(d.owner_id, 0), COALESCE(d.department_id, 0), d.status, d.kind,
 		COALESCE(d.signed_at, d.created_at) FROM deals d JOIN customers c ON c.tenant_id = d.tenant_id AND c.id = d.customer_id`,
-	"leads":         "SELECT l.id, l.external_id, '', 0, COALESCE(l.owner_id, 0), COALESCE(l.department_id, 0), l.status, '', l.created_at FROM leads l",
-	"followups":     "SELECT f.id, f.external_id, '', f.customer_id, f.author_id, COALESCE(f.department_id, 0), '', '', f.occurred_at FROM followups f",
-	"tickets":       "SELECT k.id, k.external_id, '', k.customer_id, COALESCE(k.owner_id, 0), COALESCE(k.department_id, 0), k.status, '', k.opened_at FROM tickets k",
-	"payments":      "SELECT p.id, p.external_id, '', 0, 0, 0, '', '', p.created_at FROM payments p",
-	"payment_plans": "SELECT p.id, p.external_id, '', 0, 0, 0, '', '', p.created_at FROM payment_plans p",
+	"leads":         "SELECT l.id, 0, l.external_id, '', 0, COALESCE(l.owner_id, 0), COALESCE(l.department_id, 0), l.status, '', l.created_at FROM leads l",
+	"followups":     "SELECT f.id, 0, f.external_id, '', f.customer_id, f.author_id, COALESCE(f.department_id, 0), '', '', f.occurred_at FROM followups f",
+	"tickets":       "SELECT k.id, 0, k.external_id, '', k.customer_id, COALESCE(k.owner_id, 0), COALESCE(k.department_id, 0), k.status, '', k.opened_at FROM tickets k",
+	"payments":      "SELECT p.id, p.deal_id, p.external_id, '', 0, 0, 0, '', '', p.created_at FROM payments p",
+	"payment_plans": "SELECT p.id, p.deal_id, p.external_id, '', 0, 0, 0, '', '', p.created_at FROM payment_plans p",
 }
 
 // externalAlias is the alias of each table in externalRefSelect.
@@ -109,7 +111,7 @@ func ExternalRefs(ctx context.Context, q Queryer, table string, tenantID cohort.
 	defer rows.Close()
 	for rows.Next() {
 		var r ExternalRef
-		if err := rows.Scan(idScanner{&r.ID}, &r.ExternalID, &r.Name, idScanner{&r.CustomerID}, idScanner{&r.OwnerID}, idScanner{&r.DepartmentID},
+		if err := rows.Scan(idScanner{&r.ID}, idScanner{&r.DealID}, &r.ExternalID, &r.Name, idScanner{&r.CustomerID}, idScanner{&r.OwnerID}, idScanner{&r.DepartmentID},
 			&r.Status, &r.Kind, &r.At); err != nil {
 			return nil, err
 		}

@@ -113,3 +113,84 @@ func TakenDealNumbers(ctx context.Context, q Queryer, tenantID cohort.ID, kind c
 func MoveFirstSigned(ctx context.Context, tx *Tx, tenantID cohort.ID, first map[cohort.ID]int64) error {
 	return moveCustomerTimes(ctx, tx, tenantID, "first_signed_at", ">", first)
 }
+
+// BulkInsertPaymentPlans inserts installments, giving each without one its
+// id.
+func BulkInsertPaymentPlans(ctx context.Context, tx *Tx, tenantID cohort.ID, ps []*cohort.PaymentPlan, now time.Time) error {
+	rows := make([][]any, 0, len(ps))
+	for _, p := range ps {
+		if p.ID == 0 {
+			p.ID = cohort.ID(tx.db.NewID())
+		}
+		p.CreatedAt = now
+		rows = append(rows, []any{int64(tenantID), int64(p.ID), int64(p.DealID), p.DueDate, p.Amount, p.Note, nullID(p.CreatedBy), ms(now), p.ExternalID})
+	}
+	return BulkInsert(ctx, tx, "payment_plans", []string{"tenant_id", "id", "deal_id", "due_date", "amount", "note", "created_by", "created_at",
+		"external_id"}, rows)
+}
+
+// BulkInsertPayments inserts payments and reversals, giving each without one
+// its id.
+func BulkInsertPayments(ctx context.Context, tx *Tx, tenantID cohort.ID, ps []*cohort.Payment, now time.Time) error {
+	rows := make([][]any, 0, len(ps))
+	for _, p := range ps {
+		if p.ID == 0 {
+			p.ID = cohort.ID(tx.db.NewID())
+		}
+		p.CreatedAt = now
+		rows = append(rows, []any{int64(tenantID), int64(p.ID), int64(p.DealID), nullID(p.PlanID), p.ReceivedDate, p.Amount, p.Currency, p.Method,
+			p.Reference, p.Note, nullID(p.RecordedBy), ms(now), nullID(p.ReversesID), p.ExternalID})
+	}
+	return BulkInsert(ctx, tx, "payments", []string{"tenant_id", "id", "deal_id", "plan_id", "received_date", "amount", "currency", "method",
+		"reference", "note", "recorded_by", "created_at", "reverses_id", "external_id"}, rows)
+}
+
+// ReversedPayments returns which of the payments ids are reversed already.
+func ReversedPayments(ctx context.Context, q Queryer, tenantID cohort.ID, ids []cohort.ID) (map[cohort.ID]bool, error) {
+	out := map[cohort.ID]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{int64(tenantID)}
+	for _, id := range ids {
+		args = append(args, int64(id))
+	}
+	rows, err := q.QueryContext(ctx, "SELECT reverses_id FROM payments WHERE tenant_id = ? AND reverses_id IN ("+placeholders(len(ids))+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("reversed payments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id cohort.ID
+		if err := rows.Scan(idScanner{&id}); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// PaymentRefs returns the payments of a tenant whose external id is one of
+// exts, by external id.
+func PaymentRefs(ctx context.Context, q Queryer, tenantID cohort.ID, exts []string) (map[string]cohort.Payment, error) {
+	out := map[string]cohort.Payment{}
+	if len(exts) == 0 {
+		return out, nil
+	}
+	in, args := inList(q.Engine(), "external_id", exts)
+	rows, err := q.QueryContext(ctx, `SELECT id, deal_id, plan_id, received_date, amount, currency, method, reference, reverses_id, external_id
+		FROM payments WHERE tenant_id = ? AND `+in, append([]any{int64(tenantID)}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("payment refs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p cohort.Payment
+		if err := rows.Scan(idScanner{&p.ID}, idScanner{&p.DealID}, idScanner{&p.PlanID}, &p.ReceivedDate, &p.Amount, &p.Currency, &p.Method,
+			&p.Reference, idScanner{&p.ReversesID}, &p.ExternalID); err != nil {
+			return nil, err
+		}
+		out[p.ExternalID] = p
+	}
+	return out, rows.Err()
+}

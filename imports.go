@@ -20,7 +20,7 @@ const ObjPayment ObjectType = "payment"
 
 // MigrationObjects are the object types that only a migration import
 // writes (with their histories); they are not exported as sheets.
-var MigrationObjects = []ObjectType{ObjOpportunity, ObjContract, ObjOrder, ObjPayment}
+var MigrationObjects = []ObjectType{ObjOpportunity, ObjContract, ObjOrder, ObjPayment, ObjTicket}
 
 // Import is one upload of records from an .xlsx or .csv file, worked by a
 // background job that acts as the uploader. RowsRead counts the data rows

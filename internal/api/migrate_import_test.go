@@ -82,9 +82,16 @@ func TestMigrationImport(t *testing.T) {
 				{"C-1", "F-2", "alice@acme.test", "visit", "2024-02-03 14:00", "3600"},
 				{"C-2", "F-3", "bob@acme.test", "email", "2024-02-04 09:00", ""},
 			}, 3},
+			{"ticket", [][]string{
+				{"External ID", "Customer external ID", "Contract external ID", "Subject", "Kind", "Owner", "Opened at", "First response at",
+					"Resolved at", "Closed at", "Resolution"},
+				{"T-1", "C-1", "CT-1", "Login fails", "fault", "alice@acme.test", "2024-06-01 09:00", "2024-06-01 09:30", "2024-06-02 17:00",
+					"2024-06-03 10:00", "certificate renewed"},
+				{"T-2", "C-2", "", "Training", "request", "bob@acme.test", "2024-06-05 09:00", "", "", "", ""},
+			}, 2},
 		}
 		counts := map[string]int{}
-		tables := []string{"customers", "contacts", "opportunities", "opportunity_stages", "deals", "record_events", "payment_plans", "payments", "followups", "record_team", "search_docs"}
+		tables := []string{"customers", "contacts", "opportunities", "opportunity_stages", "deals", "record_events", "payment_plans", "payments", "tickets", "followups", "record_team", "search_docs"}
 		for run := 0; run < 2; run++ {
 			for _, f := range files {
 				imp := en.importFile(f.object, false, f.object+".csv", rawCSV(f.rows))
@@ -268,6 +275,35 @@ func TestMigrationImport(t *testing.T) {
 		en.must(200, "GET", "/api/v1/followups?filter=external_id:eq:F-2", nil, &fs)
 		if len(fs.Items) != 1 || fs.Items[0].CustomerID != c1.ID || !fs.Items[0].OccurredAt.Equal(at("2024-02-03 14:00")) {
 			t.Errorf("F-2: %+v", fs.Items)
+		}
+
+		// Tickets with their times and events.
+		var ts cohort.Page[cohort.Ticket]
+		en.must(200, "GET", "/api/v1/tickets?filter=external_id:eq:T-1", nil, &ts)
+		if len(ts.Items) != 1 || ts.Items[0].Status != cohort.TicketClosed || !ts.Items[0].OpenedAt.Equal(at("2024-06-01 09:00")) ||
+			ts.Items[0].FirstResponseAt == nil || !ts.Items[0].FirstResponseAt.Equal(at("2024-06-01 09:30")) || ts.Items[0].ResolvedAt == nil ||
+			!ts.Items[0].ResolvedAt.Equal(at("2024-06-02 17:00")) || ts.Items[0].Number != "T-1" || ts.Items[0].CustomerID != c1.ID {
+			t.Errorf("T-1: %+v", ts.Items)
+		}
+		if n := count(t, db, "SELECT count(*) FROM record_events WHERE record_type = 'ticket' AND record_id = ?", int64(ts.Items[0].ID)); n != 4 {
+			t.Errorf("T-1 has %d events, want 4", n)
+		}
+		badTickets := [][]string{
+			{"External ID", "Customer external ID", "Subject", "Opened at", "First response at", "Resolved at", "Resolution"},
+			{"T-10", "C-1", "Early answer", "2024-06-01 09:00", "2024-05-01 09:00", "", ""},
+			{"T-11", "C-1", "Future", "2099-06-01 09:00", "", "", ""},
+			{"T-12", "C-1", "No resolution", "2024-06-01 09:00", "", "2024-06-02 09:00", ""},
+		}
+		timp := en.importFile("ticket", false, "bad-tickets.csv", rawCSV(badTickets))
+		wantTicket := map[string]string{"T-10": "First response at: must not be before the Opened at", "T-11": "Opened at: must not be in the future",
+			"T-12": "Resolution: a resolved ticket needs its resolution"}
+		if timp.RowsOK != 0 || timp.RowsFailed != 3 {
+			t.Fatalf("bad tickets: %+v %v", timp, en.errorRows(timp))
+		}
+		for _, r := range en.errorRows(timp) {
+			if !strings.Contains(r[1], wantTicket[r[2]]) {
+				t.Errorf("ticket error %v: want %q", r, wantTicket[r[2]])
+			}
 		}
 
 		// Bad rows: each refused with a reason naming its column, nothing

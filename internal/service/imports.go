@@ -121,7 +121,7 @@ func permObject(obj cohort.ObjectType) cohort.ObjectType {
 // exportable ones and those that only a migration imports.
 func checkImportable(obj cohort.ObjectType) error {
 	if !slices.Contains(cohort.ImportObjects, obj) && !slices.Contains(cohort.MigrationObjects, obj) {
-		return cohort.Errorf(cohort.ENOTFOUND, "%q cannot be imported; use customer, contact, lead, followup, opportunity, contract, order or payment", obj)
+		return cohort.Errorf(cohort.ENOTFOUND, "%q cannot be imported; use customer, contact, lead, followup, opportunity, contract, order, payment or ticket", obj)
 	}
 	return nil
 }
@@ -252,6 +252,8 @@ func (s *Service) checkHeader(ctx context.Context, p *cohort.Principal, imp *coh
 		_, err = dealSheet.bindFor(header, zh, backdate)
 	case cohort.ObjPayment:
 		_, err = paymentSheet.bindFor(header, zh, backdate)
+	case cohort.ObjTicket:
+		_, err = ticketSheet.bindFor(header, zh, backdate)
 	}
 	return err
 }
@@ -384,6 +386,9 @@ func (s *Service) Template(ctx context.Context, obj cohort.ObjectType, format, l
 		name, header, example = sp.name, sp.headers(zh, true), sp.example()
 	case cohort.ObjPayment:
 		sp := paymentSheet.forUploader(backdate)
+		name, header, example = sp.name, sp.headers(zh, true), sp.example()
+	case cohort.ObjTicket:
+		sp := ticketSheet.forUploader(backdate)
 		name, header, example = sp.name, sp.headers(zh, true), sp.example()
 	}
 	out, err := sheet.NewWriter(w, format, name.in(zh))
@@ -519,6 +524,12 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 		err = runRows(ctx, s, imp, x, oi)
 	case cohort.ObjPayment:
 		oi, err := s.paymentImport(ctx, p, imp, x)
+		if err != nil {
+			return err
+		}
+		err = runRows(ctx, s, imp, x, oi)
+	case cohort.ObjTicket:
+		oi, err := s.ticketImport(ctx, p, imp, x)
 		if err != nil {
 			return err
 		}

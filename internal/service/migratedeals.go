@@ -235,7 +235,7 @@ func (s *Service) dealImport(ctx context.Context, p *cohort.Principal, imp *coho
 			if err := opps.resolve(ctx, q, oppIDs); err != nil {
 				return nil, err
 			}
-			taken, err := store.TakenDealNumbers(ctx, q, p.Tenant.ID, kind, numbers)
+			taken, err := store.TakenNumbers(ctx, q, "deals", p.Tenant.ID, kind, numbers)
 			if err != nil {
 				return nil, err
 			}

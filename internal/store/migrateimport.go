@@ -85,15 +85,19 @@ func BulkInsertDeals(ctx context.Context, tx *Tx, ds []*cohort.Deal, now time.Ti
 		"occurred_at", "recorded_at", "user_id"}, events)
 }
 
-// TakenDealNumbers returns which of numbers a document of kind has.
-func TakenDealNumbers(ctx context.Context, q Queryer, tenantID cohort.ID, kind cohort.ObjectType, numbers []string) (map[string]bool, error) {
+// TakenNumbers returns which of numbers a record of table (deals or
+// tickets) of the tenant has; kind, if set, narrows deals to one kind.
+func TakenNumbers(ctx context.Context, q Queryer, table string, tenantID cohort.ID, kind cohort.ObjectType, numbers []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	if len(numbers) == 0 {
 		return out, nil
 	}
 	in, args := inList(q.Engine(), "number", numbers)
-	rows, err := q.QueryContext(ctx, "SELECT number FROM deals WHERE tenant_id = ? AND kind = ? AND "+in,
-		append([]any{int64(tenantID), string(kind)}, args...)...)
+	w := Where{"tenant_id = ? AND " + in, append([]any{int64(tenantID)}, args...)}
+	if kind != "" {
+		w = And(w, Where{"kind = ?", []any{string(kind)}})
+	}
+	rows, err := q.QueryContext(ctx, "SELECT number FROM "+table+" WHERE "+w.SQL, w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("taken numbers: %w", err)
 	}
@@ -193,4 +197,43 @@ func PaymentRefs(ctx context.Context, q Queryer, tenantID cohort.ID, exts []stri
 		out[p.ExternalID] = p
 	}
 	return out, rows.Err()
+}
+
+// BulkInsertTickets inserts tickets with their business times (opened,
+// first response, resolved, closed, kept as given) and their record events,
+// giving each its id.
+func BulkInsertTickets(ctx context.Context, tx *Tx, ts []*cohort.Ticket, now time.Time) error {
+	rows := make([][]any, 0, len(ts))
+	events := make([][]any, 0, 3*len(ts))
+	event := func(t *cohort.Ticket, name, from, to string, at *time.Time, user cohort.ID) {
+		if at != nil {
+			events = append(events, []any{int64(t.TenantID), tx.db.NewID(), string(cohort.ObjTicket), int64(t.ID), name, from, to, ms(*at), ms(now), nullID(user)})
+		}
+	}
+	for _, t := range ts {
+		t.ID, t.Version, t.CreatedAt, t.UpdatedAt = cohort.ID(tx.db.NewID()), 1, t.OpenedAt, now
+		rows = append(rows, []any{int64(t.ID), int64(t.TenantID), t.Number, int64(t.CustomerID), nullID(t.ContactID), nullID(t.DealID), t.Kind,
+			t.Priority, t.Status, t.Subject, t.Description, ms(t.OpenedAt), nullMs(t.FirstResponseAt), nullID(t.FirstResponseBy), nullMs(t.ResolvedAt),
+			nullID(t.ResolvedBy), t.Resolution, nullMs(t.ClosedAt), t.Cost, t.Currency, t.Satisfaction, t.SatisfactionNote, nullID(t.OwnerID),
+			nullID(t.DepartmentID), nullID(t.CreatedBy), t.Version, ms(t.CreatedAt), ms(now), ms(now), t.ExternalID})
+		status := cohort.TicketOpen
+		event(t, "opened", "", status, &t.OpenedAt, t.CreatedBy)
+		if t.FirstResponseAt != nil {
+			event(t, "responded", status, cohort.TicketInProgress, t.FirstResponseAt, t.FirstResponseBy)
+			status = cohort.TicketInProgress
+		}
+		if t.ResolvedAt != nil {
+			event(t, "resolved", status, cohort.TicketResolved, t.ResolvedAt, t.ResolvedBy)
+			status = cohort.TicketResolved
+		}
+		event(t, "closed", status, cohort.TicketClosed, t.ClosedAt, t.OwnerID)
+	}
+	if err := BulkInsert(ctx, tx, "tickets", []string{"id", "tenant_id", "number", "customer_id", "contact_id", "deal_id", "kind", "priority",
+		"status", "subject", "description", "opened_at", "first_response_at", "first_response_by", "resolved_at", "resolved_by", "resolution",
+		"closed_at", "cost", "currency", "satisfaction", "satisfaction_note", "owner_id", "department_id", "created_by", "version", "created_at",
+		"updated_at", "recorded_at", "external_id"}, rows); err != nil {
+		return err
+	}
+	return BulkInsert(ctx, tx, "record_events", []string{"tenant_id", "id", "record_type", "record_id", "event", "from_status", "to_status",
+		"occurred_at", "recorded_at", "user_id"}, events)
 }

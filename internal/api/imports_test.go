@@ -494,7 +494,7 @@ func TestExportScopeAndFormulas(t *testing.T) {
 		var role cohort.PermRole
 		o.admin.must(201, "POST", "/api/v1/perm-roles", map[string]any{"name": "销售+导出", "grants": map[string]any{
 			"customer": map[string]any{"actions": []string{"view", "create", "edit", "export"}, "scope": "own"},
-			"followup": map[string]any{"actions": []string{"view", "create", "export", "import"}, "scope": "own"}}}, &role)
+			"followup": map[string]any{"actions": []string{"view", "create", "export", "import", "backdate"}, "scope": "own"}}}, &role)
 		o.admin.must(200, "PATCH", "/api/v1/users/"+o.aliceU.ID.String(), map[string]any{"perm_role_ids": []cohort.ID{role.ID}}, nil)
 		alice := o.login("alice@acme.test", "secret123")
 		alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": `=HYPERLINK("http://evil.test","点我")`, "expected_amount": 1234567}, nil)

@@ -362,6 +362,15 @@ func TestMigrationImport(t *testing.T) {
 		if res := o.mgr.upload("customer", false, "c.csv", rawCSV([][]string{{"Name", "External ID"}, {"X Ltd", "C-9"}})); res.status != 202 {
 			t.Errorf("manager without business times: %d %s", res.status, res.body)
 		}
+		// Follow-ups carry their time in every row: without the permission,
+		// those further back than the tenant's window (7 days) are refused.
+		recent := time.Now().In(sh).Add(-48 * time.Hour).Format("2006-01-02 15:04")
+		fimp := o.mgr.importFile("followup", false, "f.csv", rawCSV([][]string{{"Customer", "Type", "Occurred at"},
+			{"星河科技有限公司", "call", recent}, {"星河科技有限公司", "call", "2024-01-12 10:00"}}))
+		if fimp.RowsOK != 1 || fimp.RowsFailed != 1 || !strings.Contains(o.mgr.errorRows(fimp)[0][1], "Occurred at: 跟进时间") &&
+			!strings.Contains(o.mgr.errorRows(fimp)[0][1], "需要“设置历史时间”") {
+			t.Errorf("manager's old follow-ups: %+v %v", fimp, o.mgr.errorRows(fimp))
+		}
 		tpl := readRows(t, "csv", o.mgr.do("GET", "/api/v1/import/templates/opportunity.csv?lang=en", nil, nil).body)
 		if strings.Contains(strings.Join(tpl[0], ","), "Created at") || !strings.Contains(strings.Join(tpl[0], ","), "Customer external ID") {
 			t.Errorf("manager's template %v", tpl[0])

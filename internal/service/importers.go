@@ -430,6 +430,7 @@ func (s *Service) followUpImport(ctx context.Context, p *cohort.Principal, imp *
 	// at most one entry per customer of the tenant, whatever the file's size.
 	latest := map[cohort.ID]int64{}
 	resumed := imp.RowsRead > 0 // earlier runs committed batches this one did not see
+	window := backdateWindow(p)
 	return &objectImport[followUpRow]{
 		finish: func(ctx context.Context, tx *store.Tx) error {
 			if resumed {
@@ -454,6 +455,11 @@ func (s *Service) followUpImport(ctx context.Context, p *cohort.Principal, imp *
 			f.CustomerID = 0
 			if err != nil {
 				return validationReasons(err, x.zh)
+			}
+			// As when logged one by one: further back than the tenant's
+			// window needs the backdate permission.
+			if !x.backdate && f.OccurredAt.Before(x.now.Add(-window)) {
+				return []string{text{"跟进时间", "Occurred at"}.in(x.zh) + ": " + fail(msgBackdateRow, backdateDays(p)).say(x.zh)}
 			}
 			return nil
 		},

@@ -27,6 +27,7 @@ import (
 var (
 	msgNoExternal   = text{"找不到该外部编号的记录（或不在你的权限范围内）", "no record has this external id (or it is not in your scope)"}
 	msgDupExternal  = text{"外部编号与本文件前面的行重复", "repeats the external id of an earlier row of this file"}
+	msgBackdateRow  = text{"早于 %d 天前，需要“设置历史时间”（backdate）权限", "is more than %d days back, which needs the backdate permission"}
 	msgNoBackdate   = text{"文件含有业务时间列（%s），需要“设置历史时间”（backdate）权限", "the file has business-time columns (%s), which need the backdate permission"}
 	msgBadEntry     = text{"第 %d 项“%s”无效：%s", "entry %d %q is invalid: %s"}
 	msgStageFormat  = text{"应写作 阶段@时间", "write it as stage@time"}

@@ -40,13 +40,13 @@ var customerSheet = sheetSpec[cohort.Customer]{
 	name: text{"客户", "Customers"},
 	cols: []column[cohort.Customer]{
 		func() column[cohort.Customer] {
-			c := extIDCol(func(r *cohort.Customer) *string { return &r.ExternalID })
-			c.example = "C-1001"
+			c := textCol("name", text{"客户名称", "Name"}, exampleCompany, 200, func(r *cohort.Customer) *string { return &r.Name })
+			c.required = true
 			return c
 		}(),
 		func() column[cohort.Customer] {
-			c := textCol("name", text{"客户名称", "Name"}, exampleCompany, 200, func(r *cohort.Customer) *string { return &r.Name })
-			c.required = true
+			c := extIDCol(func(r *cohort.Customer) *string { return &r.ExternalID })
+			c.example = "C-1001"
 			return c
 		}(),
 		{key: "credit_code", label: text{"统一社会信用代码", "Credit code"}, example: exampleCredit,

@@ -99,7 +99,10 @@ func ExternalRefs(ctx context.Context, q Queryer, table string, tenantID cohort.
 	}
 	a := externalAlias[table]
 	in, inArgs := inList(q.Engine(), a+".external_id", ids)
-	w := Where{a + ".tenant_id = ? AND " + in, append([]any{int64(tenantID)}, inArgs...)}
+	// external_id <> '' lets both engines use the partial unique index (an
+	// IN list alone does not imply its condition: each batch read the whole
+	// table).
+	w := Where{a + ".tenant_id = ? AND " + a + ".external_id <> '' AND " + in, append([]any{int64(tenantID)}, inArgs...)}
 	if kind != "" {
 		w = And(w, Where{a + ".kind = ?", []any{kind}})
 	}

@@ -87,13 +87,18 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 	}
 	written := 0
 	csJoined := map[int64]bool{}
+	contracts := 0
+	byDept := map[cohort.ID][]int64{}
+	for _, u := range ppl.sales {
+		byDept[u.DepartmentID] = append(byDept[u.DepartmentID], int64(u.ID))
+	}
 	const chunk = 2000
 	for base := 0; base < len(won); base += chunk {
 		part := won[base:min(base+chunk, len(won))]
 		err := db.BulkTx(ctx, func(tx *store.Tx) error {
 			deals := store.NewBulk(tx, "deals", "tenant_id", "id", "kind", "number", "name", "customer_id", "opportunity_id", "status", "currency",
 				"subtotal", "discount", "total", "start_date", "end_date", "signed_at", "signed_date", "signed_by", "owner_id", "department_id",
-				"created_by", "created_at", "updated_at")
+				"created_by", "created_at", "updated_at", "recorded_at", "voided_at", "void_reason", "signing_department_id")
 			lines := store.NewBulk(tx, "deal_lines", "tenant_id", "id", "deal_id", "product_id", "quantity", "unit_price", "discount_bp", "amount")
 			plans := store.NewBulk(tx, "payment_plans", "tenant_id", "id", "deal_id", "due_date", "amount", "note", "created_by", "created_at")
 			pays := store.NewBulk(tx, "payments", "tenant_id", "id", "deal_id", "plan_id", "received_date", "amount", "currency", "method", "recorded_by",
@@ -102,7 +107,7 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 			invs := store.NewBulk(tx, "invoices", "tenant_id", "id", "deal_id", "number", "amount", "currency", "issued_date", "status", "created_by",
 				"created_at", "updated_at")
 			team := store.NewBulk(tx, "record_team", "tenant_id", "id", "record_type", "record_id", "user_id", "role_key", "access", "share_bp",
-				"valid_from", "valid_to", "added_by")
+				"valid_from", "valid_to", "added_by", "recorded_at")
 			events := store.NewBulk(tx, "record_events", "tenant_id", "id", "record_type", "record_id", "event", "from_status", "to_status",
 				"occurred_at", "recorded_at", "user_id")
 			projects := store.NewBulk(tx, "projects", "tenant_id", "id", "number", "name", "customer_id", "deal_id", "status", "start_date", "due_date",
@@ -130,37 +135,91 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 				} else if kind == "order" && signed.AddDate(0, 1, 0).Before(now) {
 					status = "delivered"
 				}
+				// Business time: one signing in five was entered days after it
+				// happened; the draft was opened two days before it.
+				opened := signed.Add(-48 * time.Hour)
+				recorded := opened
+				if rng.Float64() < 0.2 {
+					recorded = signed.Add(time.Duration(1+rng.IntN(10*24)) * time.Hour)
+					if recorded.After(now) {
+						recorded = now
+					}
+				}
+				// One contract in forty was voided (作废) some weeks later; it
+				// collects nothing.
+				var voidedAt, voidReason any = nil, ""
+				if kind == "contract" {
+					contracts++
+				}
+				if kind == "contract" && contracts%40 == 7 {
+					if at := signed.AddDate(0, 0, 7+rng.IntN(40)); at.Before(now) {
+						status, voidedAt, voidReason = cohort.DealVoided, at.UnixMilli(), voidReasons[rng.IntN(len(voidReasons))]
+					}
+				}
 				if err := deals.Add(ctx, int64(t.ID), did, kind, number(prefix, signed), w.name, w.customerID, w.oppID, status, t.Currency,
 					w.amount, 0, w.amount, day(signed), day(end), signed.UnixMilli(), day(signed), w.ownerID, w.ownerID, w.deptID, w.ownerID,
-					signed.Add(-48*time.Hour).UnixMilli(), signed.UnixMilli()); err != nil {
+					opened.UnixMilli(), signed.UnixMilli(), recorded.UnixMilli(), voidedAt, voidReason, w.deptID); err != nil {
 					return err
 				}
 				prod := sctxProducts[rng.IntN(len(sctxProducts))]
 				if err := lines.Add(ctx, int64(t.ID), db.NewID(), did, prod, 1, w.amount, 0, w.amount); err != nil {
 					return err
 				}
-				if err := team.Add(ctx, int64(t.ID), db.NewID(), kind, did, w.ownerID, cohort.RoleOwner, cohort.AccessWrite, cohort.FullShare,
-					signed.Add(-48*time.Hour).UnixMilli(), nil, w.ownerID); err != nil {
+				// One deal in ten is co-owned 60/40 with a colleague of the owner's
+				// department; the first team is in force from the draft's opening.
+				ownerShare := cohort.FullShare
+				if co := colleague(byDept, w, rng); co != 0 && rng.Float64() < 0.1 {
+					ownerShare = 6000
+					if err := team.Add(ctx, int64(t.ID), db.NewID(), kind, did, co, cohort.RoleOwner, cohort.AccessWrite, 4000,
+						opened.UnixMilli(), nil, w.ownerID, recorded.UnixMilli()); err != nil {
+						return err
+					}
+				}
+				if err := team.Add(ctx, int64(t.ID), db.NewID(), kind, did, w.ownerID, cohort.RoleOwner, cohort.AccessWrite, ownerShare,
+					opened.UnixMilli(), nil, w.ownerID, recorded.UnixMilli()); err != nil {
 					return err
 				}
 				if len(ppl.presales) > 0 && rng.Float64() < 0.4 {
 					pre := ppl.presales[rng.IntN(len(ppl.presales))]
+					// A presales colleague handed over a month after one signing
+					// in five: the signing stays credited to the first one.
+					var left any
+					handover := signed.AddDate(0, 1, 0)
+					next := ppl.presales[rng.IntN(len(ppl.presales))]
+					handed := next.ID != pre.ID && handover.Before(now) && rng.Float64() < 0.2
+					if handed {
+						left = handover.UnixMilli()
+					}
 					if err := team.Add(ctx, int64(t.ID), db.NewID(), kind, did, int64(pre.ID), cohort.RolePresales, cohort.AccessRead, cohort.FullShare,
-						signed.Add(-48*time.Hour).UnixMilli(), nil, w.ownerID); err != nil {
+						opened.UnixMilli(), left, w.ownerID, recorded.UnixMilli()); err != nil {
+						return err
+					}
+					if handed {
+						if err := team.Add(ctx, int64(t.ID), db.NewID(), kind, did, int64(next.ID), cohort.RolePresales, cohort.AccessRead, cohort.FullShare,
+							handover.UnixMilli(), nil, w.ownerID, handover.UnixMilli()); err != nil {
+							return err
+						}
+					}
+				}
+				evs := []event{{"created", "", "draft", opened, w.ownerID}, {"signed", "draft", "signed", signed, w.ownerID}}
+				if voidedAt != nil {
+					evs = append(evs, event{"voided", "signed", cohort.DealVoided, time.UnixMilli(voidedAt.(int64)).UTC(), w.ownerID})
+				}
+				for _, e := range evs {
+					rec := max(e.at.UnixMilli(), recorded.UnixMilli())
+					if err := events.Add(ctx, int64(t.ID), db.NewID(), kind, did, e.ev, e.from, e.to, e.at.UnixMilli(), rec, e.by); err != nil {
 						return err
 					}
 				}
-				for _, e := range []event{{"created", "", "draft", signed.Add(-48 * time.Hour), w.ownerID}, {"signed", "draft", "signed", signed, w.ownerID}} {
-					if err := events.Add(ctx, int64(t.ID), db.NewID(), kind, did, e.ev, e.from, e.to, e.at.UnixMilli(), e.at.UnixMilli(), e.by); err != nil {
-						return err
-					}
+				if voidedAt != nil {
+					continue // a void contract collects, delivers and serves nothing
 				}
 				// After signing, customer success joins the customer's team.
 				if len(ppl.success) > 0 && !csJoined[w.customerID] && rng.Float64() < 0.5 {
 					csJoined[w.customerID] = true
 					cs := ppl.success[rng.IntN(len(ppl.success))]
 					if err := team.Add(ctx, int64(t.ID), db.NewID(), "customer", w.customerID, int64(cs.ID), cohort.RoleCustomerSuccess,
-						cohort.AccessRead, cohort.FullShare, signed.UnixMilli(), nil, w.ownerID); err != nil {
+						cohort.AccessRead, cohort.FullShare, signed.UnixMilli(), nil, w.ownerID, nil); err != nil {
 						return err
 					}
 				}
@@ -229,19 +288,19 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 						return err
 					}
 					if err := team.Add(ctx, int64(t.ID), db.NewID(), "project", pid, pm, cohort.RoleOwner, cohort.AccessWrite, cohort.FullShare,
-						signed.UnixMilli(), nil, w.ownerID); err != nil {
+						signed.UnixMilli(), nil, w.ownerID, nil); err != nil {
 						return err
 					}
 					// The project manager and an implementer work it.
 					if err := team.Add(ctx, int64(t.ID), db.NewID(), "project", pid, pm, cohort.RoleProjectManager, cohort.AccessWrite,
-						cohort.FullShare, signed.UnixMilli(), nil, w.ownerID); err != nil {
+						cohort.FullShare, signed.UnixMilli(), nil, w.ownerID, nil); err != nil {
 						return err
 					}
 					if len(ppl.success) > 1 {
 						impl := ppl.success[rng.IntN(len(ppl.success))]
 						if int64(impl.ID) != pm {
 							if err := team.Add(ctx, int64(t.ID), db.NewID(), "project", pid, int64(impl.ID), cohort.RoleImplementer, cohort.AccessWrite,
-								cohort.FullShare, signed.UnixMilli(), nil, w.ownerID); err != nil {
+								cohort.FullShare, signed.UnixMilli(), nil, w.ownerID, nil); err != nil {
 								return err
 							}
 						}
@@ -306,7 +365,7 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 						return err
 					}
 					if err := team.Add(ctx, int64(t.ID), db.NewID(), "ticket", tid, agent, cohort.RoleOwner, cohort.AccessWrite, cohort.FullShare,
-						opened.UnixMilli(), nil, w.ownerID); err != nil {
+						opened.UnixMilli(), nil, w.ownerID, nil); err != nil {
 						return err
 					}
 				}
@@ -323,8 +382,15 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 			return written, err
 		}
 	}
-	// Numbering continues after the demo's numbers.
+	// Numbering continues after the demo's numbers; a customer whose first
+	// contract was voided has its first signing in its next one, if any.
 	err = db.BulkTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE customers SET first_signed_at = (SELECT min(d.signed_at) FROM deals d
+			WHERE d.tenant_id = customers.tenant_id AND d.customer_id = customers.id AND d.kind IN ('contract', 'order')
+			AND d.signed_at IS NOT NULL AND d.status <> 'voided') WHERE tenant_id = ? AND id IN
+			(SELECT customer_id FROM deals WHERE tenant_id = ? AND status = 'voided')`, int64(t.ID), int64(t.ID)); err != nil {
+			return err
+		}
 		for k, n := range counters {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO doc_counters (tenant_id, kind, year, last) VALUES (?,?,?,?)
 				ON CONFLICT (tenant_id, kind, year) DO UPDATE SET last = excluded.last`, int64(t.ID), k[0].(string), k[1].(int), n); err != nil {
@@ -409,4 +475,71 @@ type event struct {
 	ev, from, to string
 	at           time.Time
 	by           int64
+}
+
+// voidReasons are why a signed contract was declared void (作废).
+var voidReasons = []string{"客户主体变更，重新签订", "合同条款录入错误，作废重签", "客户撤销采购", "重复录入"}
+
+// colleague picks another salesperson of the deal owner's department (0 when
+// the owner is alone there).
+func colleague(byDept map[cohort.ID][]int64, w wonDeal, rng *rand.Rand) int64 {
+	ids := byDept[cohort.ID(w.deptID)]
+	if len(ids) < 2 {
+		return 0
+	}
+	for {
+		if id := ids[rng.IntN(len(ids))]; id != w.ownerID {
+			return id
+		}
+	}
+}
+
+// orgMoves dates department moves in the past: about one salesperson in
+// twelve came from another sales department between six and fifteen months
+// ago. Their organisation spans are split at the move, and what they signed
+// and followed up before it keeps the department of its time, as the
+// service does for a move dated in the past.
+func orgMoves(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng *rand.Rand, now time.Time) error {
+	if len(ppl.sales) < 2 {
+		return nil
+	}
+	return db.BulkTx(ctx, func(tx *store.Tx) error {
+		for i, u := range ppl.sales {
+			if i%12 != 5 {
+				continue
+			}
+			var from *cohort.User
+			for k := range len(ppl.sales) {
+				if c := ppl.sales[(i+1+k+rng.IntN(len(ppl.sales)))%len(ppl.sales)]; c.DepartmentID != u.DepartmentID {
+					from = c
+					break
+				}
+			}
+			if from == nil {
+				continue
+			}
+			moved := now.AddDate(0, -6-rng.IntN(10), -rng.IntN(28))
+			since := now.AddDate(-2, -2, 0)
+			steps := []struct {
+				sql  string
+				args []any
+			}{
+				{"UPDATE user_org_history SET valid_from = ? WHERE tenant_id = ? AND user_id = ? AND valid_to IS NULL",
+					[]any{moved.UnixMilli(), int64(t.ID), int64(u.ID)}},
+				{`INSERT INTO user_org_history (tenant_id, id, user_id, department_id, manager_id, valid_from, valid_to, recorded_at)
+					VALUES (?,?,?,?,?,?,?,?)`, []any{int64(t.ID), db.NewID(), int64(u.ID), int64(from.DepartmentID), int64(from.ManagerID),
+					since.UnixMilli(), moved.UnixMilli(), moved.UnixMilli()}},
+				{"UPDATE deals SET signing_department_id = ? WHERE tenant_id = ? AND owner_id = ? AND signed_at < ?",
+					[]any{int64(from.DepartmentID), int64(t.ID), int64(u.ID), moved.UnixMilli()}},
+				{"UPDATE followups SET department_id = ? WHERE tenant_id = ? AND author_id = ? AND occurred_at < ?",
+					[]any{int64(from.DepartmentID), int64(t.ID), int64(u.ID), moved.UnixMilli()}},
+			}
+			for _, st := range steps {
+				if _, err := tx.ExecContext(ctx, st.sql, st.args...); err != nil {
+					return fmt.Errorf("demo: department move: %w", err)
+				}
+			}
+		}
+		return nil
+	})
 }

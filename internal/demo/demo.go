@@ -148,9 +148,10 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 				if p == 0 {
 					role, manager = u.headRole, headOf[u.parent]
 				}
+				// Everyone was in their department before the history began.
 				user := &cohort.User{TenantID: t.ID, Name: name, Email: email, Phone: fmt.Sprintf("13%d%08d", 5+rng.IntN(5), rng.IntN(1e8)),
 					DepartmentID: d.ID, ManagerID: manager, Status: cohort.UserActive, Locale: cohort.DefaultLocale,
-					PermRoleIDs: []cohort.ID{roleID[role]}}
+					PermRoleIDs: []cohort.ID{roleID[role]}, OrgSince: now.AddDate(-2, -2, 0)}
 				if err := store.InsertUser(ctx, tx, user, hash, now); err != nil {
 					return err
 				}
@@ -204,6 +205,9 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	n, err = leads(ctx, db, t, ppl, sc, rng, now)
 	res.Rows += n
 	if err != nil {
+		return res, err
+	}
+	if err := orgMoves(ctx, db, t, ppl, rng, now); err != nil {
 		return res, err
 	}
 	return res, db.Analyze(ctx)

@@ -52,8 +52,9 @@ func TestDemoHistoryHoldsTheInvariants(t *testing.T) {
 				(SELECT max(occurred_at) FROM followups f WHERE f.tenant_id = c.tenant_id AND f.customer_id = c.id)`,
 			"opportunities without a stage history": `SELECT count(*) FROM opportunities o WHERE o.tenant_id = ? AND NOT EXISTS
 				(SELECT 1 FROM opportunity_stages s WHERE s.tenant_id = o.tenant_id AND s.opportunity_id = o.id)`,
-			"won opportunities without first signing": `SELECT count(*) FROM opportunities o JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id
-				WHERE o.tenant_id = ? AND o.status = 'won' AND c.first_signed_at IS NULL`,
+			"first signings out of step with the signings not void": `SELECT count(*) FROM customers c WHERE c.tenant_id = ? AND
+				COALESCE(c.first_signed_at, 0) <> COALESCE((SELECT min(d.signed_at) FROM deals d WHERE d.tenant_id = c.tenant_id AND d.customer_id = c.id
+				AND d.kind IN ('contract', 'order') AND d.signed_at IS NOT NULL AND d.status <> 'voided'), 0)`,
 		}
 		checks["won opportunities without a contract or order"] = `SELECT count(*) FROM opportunities o WHERE o.tenant_id = ? AND o.status = 'won'
 			AND NOT EXISTS (SELECT 1 FROM deals d WHERE d.tenant_id = o.tenant_id AND d.opportunity_id = o.id AND d.signed_at IS NOT NULL)`
@@ -64,7 +65,18 @@ func TestDemoHistoryHoldsTheInvariants(t *testing.T) {
 		checks["milestones done without their event"] = `SELECT count(*) FROM project_milestones m WHERE m.tenant_id = ? AND m.done_at IS NOT NULL
 			AND NOT EXISTS (SELECT 1 FROM record_events e WHERE e.tenant_id = m.tenant_id AND e.record_type = 'project'
 			AND e.record_id = m.project_id AND e.event = 'milestone_done' AND e.occurred_at = m.done_at)`
-		checks["plans that do not add up to the total"] = `SELECT count(*) FROM deals d WHERE d.tenant_id = ? AND d.total <>
+		checks["revenue shares of a current deal team not adding up to 100 %"] = `SELECT count(*) FROM (SELECT record_id FROM record_team
+			WHERE tenant_id = ? AND record_type IN ('contract', 'order') AND role_key = 'owner' AND valid_to IS NULL GROUP BY record_id
+			HAVING sum(share_bp) <> 10000) x`
+		checks["signing departments other than the owner's department at the signing"] = `SELECT count(*) FROM deals d WHERE d.tenant_id = ?
+			AND d.signed_at IS NOT NULL AND d.signing_department_id <> (SELECT h.department_id FROM user_org_history h WHERE h.tenant_id = d.tenant_id
+			AND h.user_id = d.owner_id AND h.valid_from <= d.signed_at AND (h.valid_to IS NULL OR h.valid_to > d.signed_at))`
+		checks["deal teams not in force at the signing"] = `SELECT count(*) FROM deals d WHERE d.tenant_id = ? AND d.signed_at IS NOT NULL AND NOT EXISTS
+			(SELECT 1 FROM record_team t WHERE t.tenant_id = d.tenant_id AND t.record_type = d.kind AND t.record_id = d.id AND t.role_key = 'owner'
+			AND t.valid_from <= d.signed_at AND (t.valid_to IS NULL OR t.valid_to > d.signed_at))`
+		checks["void deals collecting money"] = `SELECT count(*) FROM deals d WHERE d.tenant_id = ? AND d.status = 'voided' AND EXISTS
+			(SELECT 1 FROM payments p WHERE p.tenant_id = d.tenant_id AND p.deal_id = d.id)`
+		checks["plans that do not add up to the total"] = `SELECT count(*) FROM deals d WHERE d.tenant_id = ? AND d.status <> 'voided' AND d.total <>
 			(SELECT COALESCE(sum(amount), 0) FROM payment_plans p WHERE p.tenant_id = d.tenant_id AND p.deal_id = d.id)`
 		checks["resolved tickets without a first response"] = `SELECT count(*) FROM tickets WHERE tenant_id = ? AND resolved_at IS NOT NULL AND first_response_at IS NULL`
 		for what, query := range checks {
@@ -74,6 +86,19 @@ func TestDemoHistoryHoldsTheInvariants(t *testing.T) {
 		}
 		if n := count("SELECT count(*) FROM payments WHERE tenant_id = ? AND reverses_id IS NOT NULL", tid); n == 0 {
 			t.Error("no payment reversals in the history")
+		}
+		// The business-time edge cases the metric engine must get right.
+		for what, query := range map[string]string{
+			"voided contracts":                "SELECT count(*) FROM deals WHERE tenant_id = ? AND status = 'voided' AND voided_at IS NOT NULL AND void_reason <> ''",
+			"co-owned deals (60/40)":          "SELECT count(*) FROM record_team WHERE tenant_id = ? AND record_type IN ('contract', 'order') AND role_key = 'owner' AND share_bp = 4000",
+			"signings entered after the fact": "SELECT count(*) FROM record_events WHERE tenant_id = ? AND event = 'signed' AND recorded_at > occurred_at",
+			"presales handed over after a signing": `SELECT count(*) FROM record_team WHERE tenant_id = ? AND record_type IN ('contract', 'order')
+				AND role_key = 'presales' AND valid_to IS NOT NULL`,
+			"department moves dated in the past": "SELECT count(*) FROM user_org_history WHERE tenant_id = ? AND valid_to IS NOT NULL",
+		} {
+			if n := count(query, tid); n == 0 {
+				t.Errorf("no %s in the history", what)
+			}
 		}
 		if n := count("SELECT count(*) FROM search_docs WHERE tenant_id = ? AND object_type = 'customer'", tid); n != 300 {
 			t.Errorf("indexed customers %d", n)

@@ -576,7 +576,7 @@ func (s *Service) refreshFirstSigned(ctx context.Context, tx *store.Tx, customer
 	if err != nil {
 		return err
 	}
-	first, err := store.FirstSigning(ctx, tx, p.Tenant.ID, customerID)
+	first, err := store.FirstSigning(ctx, tx, p.Tenant.ID, customerID, deal)
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,16 @@ func (s *Service) CreateContact(ctx context.Context, c *cohort.Contact) error {
 		if c.Custom, err = s.checkCustom(ctx, tx, cohort.ObjContact, nil, c.Custom); err != nil {
 			return err
 		}
-		if err := store.InsertContact(ctx, tx, c, s.now()); err != nil {
+		now := s.now()
+		created, err := creationTime(p, cohort.ObjContact, &c.CreatedAt, now)
+		if err != nil {
+			return err
+		}
+		c.CreatedAt = created.At
+		if err := store.InsertContact(ctx, tx, c, now); err != nil {
+			return err
+		}
+		if err := s.auditTimes(ctx, tx, cohort.ObjContact, c.ID, now, created); err != nil {
 			return err
 		}
 		if err := s.reindexCustomer(ctx, tx, c.TenantID, c.CustomerID); err != nil {
@@ -149,6 +158,11 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 	if err := f.Validate(now, extra...); err != nil {
 		return nil, err
 	}
+	occurred, err := eventTime(p, cohort.ObjFollowUp, "occurred_at", &f.OccurredAt, now, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	f.OccurredAt = occurred.At
 	if next != nil {
 		if err := next.Validate(); err != nil {
 			return nil, err
@@ -164,6 +178,14 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 		c, err := store.FindCustomer(ctx, tx, p.Tenant.ID, f.CustomerID, scope)
 		if err != nil {
 			return err
+		}
+		if now.Sub(f.OccurredAt) > 24*time.Hour {
+			// Entered after the fact: the author's department of that day.
+			if dep, _, err := store.DepartmentAt(ctx, tx, p.Tenant.ID, p.User.ID, f.OccurredAt); err != nil {
+				return err
+			} else if dep != 0 {
+				f.DepartmentID = dep
+			}
 		}
 		if next == nil && c.Status == cohort.CustomerActive {
 			return &cohort.Error{Code: cohort.EINVALID, Message: "next_action: is required: say what you will do next and roughly when",
@@ -192,6 +214,9 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 			return cohort.Errorf(cohort.EINVALID, "record_type: follow-ups link to opportunities and tickets only")
 		}
 		if err := store.InsertFollowUp(ctx, tx, f, now); err != nil {
+			return err
+		}
+		if err := s.auditTimes(ctx, tx, cohort.ObjFollowUp, f.ID, now, occurred); err != nil {
 			return err
 		}
 		if f.RecordType == cohort.ObjTicket {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/store"
@@ -49,7 +50,16 @@ func (s *Service) CreateLead(ctx context.Context, l *cohort.Lead) error {
 		if l.Custom, err = s.checkCustom(ctx, tx, cohort.ObjLead, nil, l.Custom); err != nil {
 			return err
 		}
-		if err := store.InsertLead(ctx, tx, l, s.now()); err != nil {
+		now := s.now()
+		created, err := creationTime(p, cohort.ObjLead, &l.CreatedAt, now)
+		if err != nil {
+			return err
+		}
+		l.CreatedAt = created.At
+		if err := store.InsertLead(ctx, tx, l, now); err != nil {
+			return err
+		}
+		if err := s.auditTimes(ctx, tx, cohort.ObjLead, l.ID, now, created); err != nil {
 			return err
 		}
 		if err := s.indexLead(ctx, tx, l); err != nil {
@@ -154,6 +164,10 @@ type ConvertLead struct {
 		Amount    int64     `json:"amount"`
 		Name      string    `json:"name"`
 	} `json:"opportunity"`
+	// ConvertedAt dates the conversion (default now). The customer, contact
+	// and opportunity it makes begin then, so dating it needs the backdate
+	// permission.
+	ConvertedAt *time.Time `json:"converted_at,omitempty"`
 }
 
 // Convert turns a qualified lead into a customer (or links an existing one),
@@ -189,6 +203,22 @@ func (s *Service) Convert(ctx context.Context, id cohort.ID, req ConvertLead) (*
 			return cohort.Errorf(cohort.ECONFLICT, "the lead was converted already")
 		}
 		l := *prev
+		p := cohort.PrincipalFrom(ctx)
+		converted := bizTime{At: now}
+		if req.ConvertedAt != nil {
+			if !canBackdate(p, cohort.ObjLead) {
+				return cohort.Errorf(cohort.EFORBIDDEN, "converted_at: a dated conversion sets when the records it makes began, which needs the backdate permission (设置历史时间)")
+			}
+			if converted, err = eventTime(p, cohort.ObjLead, "converted_at", req.ConvertedAt, now, prev.CreatedAt); err != nil {
+				return err
+			}
+			converted.audited = true
+		}
+		// What the conversion makes begins with it when it is dated.
+		began := time.Time{}
+		if req.ConvertedAt != nil {
+			began = converted.At
+		}
 		val := func(m map[string]string, target string) string { return l.Field(m[target]) }
 		var customer *cohort.Customer
 		if req.CustomerID != 0 {
@@ -198,7 +228,7 @@ func (s *Service) Convert(ctx context.Context, id cohort.ID, req ConvertLead) (*
 		} else {
 			customer = &cohort.Customer{Name: val(mapping.Customer, "name"), Industry: val(mapping.Customer, "industry"),
 				Province: val(mapping.Customer, "province"), City: val(mapping.Customer, "city"), Source: val(mapping.Customer, "source"),
-				Grade: val(mapping.Customer, "grade"), Segment: val(mapping.Customer, "segment")}
+				Grade: val(mapping.Customer, "grade"), Segment: val(mapping.Customer, "segment"), CreatedAt: began}
 			if customer.Name == "" {
 				return cohort.Errorf(cohort.EINVALID, "the lead has no %s to name the customer; fill it or pick an existing customer", mapping.Customer["name"])
 			}
@@ -207,7 +237,7 @@ func (s *Service) Convert(ctx context.Context, id cohort.ID, req ConvertLead) (*
 			}
 		}
 		contact := &cohort.Contact{TenantID: a.TenantID, CustomerID: customer.ID, Name: val(mapping.Contact, "name"), Title: val(mapping.Contact, "title"),
-			Phone: val(mapping.Contact, "phone"), Email: val(mapping.Contact, "email"), WeChat: val(mapping.Contact, "wechat")}
+			Phone: val(mapping.Contact, "phone"), Email: val(mapping.Contact, "email"), WeChat: val(mapping.Contact, "wechat"), CreatedAt: began}
 		if err := contact.Validate(); err != nil {
 			return err
 		}
@@ -223,7 +253,8 @@ func (s *Service) Convert(ctx context.Context, id cohort.ID, req ConvertLead) (*
 		l.CustomerID, l.ContactID = customer.ID, contact.ID
 		if req.Opportunity != nil {
 			o := &cohort.Opportunity{CustomerID: customer.ID, ContactID: contact.ID, ProcessID: req.Opportunity.ProcessID,
-				Name: req.Opportunity.Name, Amount: req.Opportunity.Amount, Source: val(mapping.Opportunity, "source"), Competitor: val(mapping.Opportunity, "competitor")}
+				Name: req.Opportunity.Name, Amount: req.Opportunity.Amount, Source: val(mapping.Opportunity, "source"), Competitor: val(mapping.Opportunity, "competitor"),
+				CreatedAt: began}
 			if o.Name == "" {
 				o.Name = val(mapping.Opportunity, "name")
 			}
@@ -235,8 +266,11 @@ func (s *Service) Convert(ctx context.Context, id cohort.ID, req ConvertLead) (*
 			}
 			l.OpportunityID = o.ID
 		}
-		l.Status, l.ConvertedAt = "converted", &now
+		l.Status, l.ConvertedAt = "converted", &converted.At
 		if err := store.UpdateLead(ctx, tx, &l, prev.Version, now); err != nil {
+			return err
+		}
+		if err := s.auditTimes(ctx, tx, cohort.ObjLead, l.ID, now, converted); err != nil {
 			return err
 		}
 		if err := s.indexLead(ctx, tx, &l); err != nil {

@@ -203,7 +203,15 @@ func (s *Service) orgChangeTime(ctx context.Context, tx *store.Tx, p *cohort.Pri
 		return bizTime{At: now, field: "org_effective_at"}, nil
 	}
 	if moved {
-		return eventTime(p, cohort.ObjUser, "org_effective_at", at, now, start)
+		if !at.IsZero() && at.Before(start) {
+			return bizTime{}, cohort.Errorf(cohort.EINVALID, "org_effective_at: the current department and manager took effect at %s; moves are dated in order (date the first department earlier first)",
+				start.UTC().Format(time.RFC3339))
+		}
+		t, err := eventTime(p, cohort.ObjUser, "org_effective_at", at, now, start)
+		if err != nil || u.DepartmentID == prev.DepartmentID || !t.At.Before(now) {
+			return t, err
+		}
+		return t, store.RedateDepartment(ctx, tx, p.Tenant.ID, u.ID, u.DepartmentID, t.At)
 	}
 	t, err := eventTime(p, cohort.ObjUser, "org_effective_at", at, now, time.Time{})
 	if err != nil {

@@ -49,3 +49,17 @@ func MoveOrgStart(ctx context.Context, tx *Tx, tenantID, userID cohort.ID, at ti
 		WHERE tenant_id = ? AND user_id = ? AND valid_to IS NULL`, ms(at), int64(tenantID), int64(userID))
 	return err
 }
+
+// RedateDepartment gives the events of userID from business time from on
+// the department they belong to since then: a department move dated in the
+// past re-credits what happened after it. Moves are dated in order, so the
+// move's span is the user's last one and covers everything from from on.
+func RedateDepartment(ctx context.Context, tx *Tx, tenantID, userID, department cohort.ID, from time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE deals SET signing_department_id = ? WHERE tenant_id = ? AND owner_id = ? AND signed_at >= ?`,
+		nullID(department), int64(tenantID), int64(userID), ms(from)); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE followups SET department_id = ? WHERE tenant_id = ? AND author_id = ? AND occurred_at >= ?`,
+		nullID(department), int64(tenantID), int64(userID), ms(from))
+	return err
+}

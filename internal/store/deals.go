@@ -561,11 +561,11 @@ func OpenTicketsOf(ctx context.Context, q Queryer, tenantID, owner cohort.ID, li
 }
 
 // FirstSigning returns the earliest signing of a customer's contracts and
-// orders that are not void (nil when there is none).
-func FirstSigning(ctx context.Context, q Queryer, tenantID, customerID cohort.ID) (*time.Time, error) {
+// orders that are not void, leaving out except (nil when there is none).
+func FirstSigning(ctx context.Context, q Queryer, tenantID, customerID, except cohort.ID) (*time.Time, error) {
 	var at sql.NullInt64
 	err := q.QueryRowContext(ctx, `SELECT min(signed_at) FROM deals WHERE tenant_id = ? AND customer_id = ? AND kind IN ('contract', 'order')
-		AND signed_at IS NOT NULL AND status <> 'voided'`, int64(tenantID), int64(customerID)).Scan(&at)
+		AND signed_at IS NOT NULL AND status <> 'voided' AND id <> ?`, int64(tenantID), int64(customerID), int64(except)).Scan(&at)
 	if err != nil || !at.Valid {
 		return nil, err
 	}

@@ -258,6 +258,7 @@ if (problem) {
 
       // Signed: no edit button, the lines are marked as fixed.
       await page.locator('[data-testid="deal-move-signed"]').click()
+      await page.locator('[data-testid="deal-dated-save"]').click()
       await page.locator('[data-testid="deal-status"][data-status="signed"]').waitFor()
       await page.locator('[data-testid="deal-lines-locked"]').waitFor()
       assert.equal(await page.locator('[data-testid="deal-lines-edit"]').count(), 0)

@@ -173,6 +173,7 @@ if (problem) {
       await page.goto(tour.contract)
       await page.locator('[data-testid="deal-status"][data-status="draft"]').waitFor()
       await page.locator('[data-testid="deal-move-signed"]').click()
+      await page.locator('[data-testid="deal-dated-save"]').click()
       await page.locator('[data-testid="deal-status"][data-status="signed"]').waitFor()
       await page.locator('[data-testid="deal-receivable"]', { hasText: '¥10,000' }).waitFor()
 

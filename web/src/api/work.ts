@@ -229,6 +229,9 @@ export interface Deal {
   start_date: string
   end_date: string
   signed_at: string | null
+  voided_at?: string | null
+  void_reason?: string
+  signing_department_id?: string
   signed_date: string
   note: string
   owner_id: string | null
@@ -286,8 +289,14 @@ export function dealApi(kind: DealKind) {
     /** PATCH with If-Match; lines and discount change only while a draft (409 otherwise). */
     update: (id: string, body: Partial<Pick<DealInput, 'name' | 'discount' | 'note' | 'start_date' | 'end_date' | 'valid_until' | 'lines'>>, version: number) =>
       api.patch<Deal>(`${base}/${id}`, body, version),
-    move: (id: string, status: string, version: number) =>
-      api.post<Deal>(`${base}/${id}/status`, { status }, { headers: { 'If-Match': `"v${version}"` } }),
+    /** at dates the change (default now): signed_at for a signing, occurred_at for any other move. */
+    move: (id: string, status: string, version: number, at?: string) =>
+      api.post<Deal>(`${base}/${id}/status`, at ? { status, [status === 'signed' ? 'signed_at' : 'occurred_at']: at } : { status }, {
+        headers: { 'If-Match': `"v${version}"` },
+      }),
+    /** Void (作废) a signed contract or order with a reason and a date (default now). */
+    void: (id: string, reason: string, version: number, voidedAt?: string) =>
+      api.post<Deal>(`${base}/${id}/void`, voidedAt ? { reason, voided_at: voidedAt } : { reason }, { headers: { 'If-Match': `"v${version}"` } }),
     plans: async (id: string) => {
       const d = await api.get<{ items?: PaymentPlan[]; balance?: Balance }>(`${base}/${id}/payment-plans`)
       return { items: d?.items ?? [], balance: d?.balance }

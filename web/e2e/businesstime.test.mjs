@@ -1,0 +1,82 @@
+// Browser tests of business time on a contract: a signing entered after the
+// fact (dated yesterday) and a void with its reason, at a desktop's size and
+// at a phone's 390×844.
+//
+//   COHORT_E2E_URL=http://127.0.0.1:8080 COHORT_E2E_EMAIL=admin@example.com \
+//   COHORT_E2E_PASSWORD=... node --test e2e/businesstime.test.mjs
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { apiCall, config, fill, login, missingConfig, openBrowser, runId, screenshot } from './helpers.mjs'
+
+let problem = missingConfig()
+if (!problem && !existsSync(config.chromium)) problem = `Chromium not found at ${config.chromium} (set CHROMIUM)`
+
+if (problem) {
+  if (process.env.CI) {
+    test('business-time browser tests are configured', () => assert.fail(`${problem}. Under CI the browser tests must run.`))
+  } else {
+    test(`business-time browser tests skipped: ${problem}`, { skip: problem }, () => {})
+  }
+} else {
+  describe('Business time on a contract: late-entered signing, void', () => {
+    /** @type {Awaited<ReturnType<typeof openBrowser>>} */
+    let b
+    let customer
+    let product
+
+    before(async () => {
+      b = await openBrowser()
+      await login(b.page, config.email, config.password)
+      customer = await apiCall(b.page, 'POST', '/api/v1/customers', { name: `E2E补录客户${runId}有限公司` })
+      product = await apiCall(b.page, 'POST', '/api/v1/products', { code: `BT-${runId}`, name: `补录产品${runId}`, price: 500000 })
+    })
+    after(async () => {
+      assert.deepEqual(b?.errors ?? [], [], 'no uncaught errors in the page')
+      await b?.close()
+    })
+
+    for (const [label, viewport] of [
+      ['desktop', { width: 1440, height: 900 }],
+      ['phone', { width: 390, height: 844 }],
+    ]) {
+      test(`${label}: sign dated yesterday, then void with a reason`, async () => {
+        const { page } = b
+        await page.setViewportSize(viewport)
+        const c = await apiCall(page, 'POST', '/api/v1/contracts', {
+          customer_id: customer.id,
+          name: `补录合同 ${label}`,
+          lines: [{ product_id: product.id, quantity: 1 }],
+        })
+        await page.goto(`/contracts/${c.id}`)
+        await page.locator('[data-testid="deal-status"][data-status="draft"]').waitFor()
+
+        // Sign: the dialog takes the time it happened (yesterday, 10:00 local).
+        await page.locator('[data-testid="deal-move-signed"]').click()
+        const y = new Date(Date.now() - 24 * 3600 * 1000)
+        const pad = (n) => String(n).padStart(2, '0')
+        const when = `${y.getFullYear()}-${pad(y.getMonth() + 1)}-${pad(y.getDate())} 10:00:00`
+        await fill(page, 'deal-dated-at', when)
+        await page.keyboard.press('Enter')
+        await page.locator('[data-testid="deal-dated-save"]').click()
+        await page.locator('[data-testid="deal-status"][data-status="signed"]').waitFor()
+        const signed = await apiCall(page, 'GET', `/api/v1/contracts/${c.id}`)
+        assert.equal(new Date(signed.signed_at).getDate(), y.getDate(), 'the signing is dated yesterday')
+        assert.ok(new Date(signed.created_at) <= new Date(signed.signed_at), 'a late-entered signing moves the contract start back')
+
+        // Void without a reason is refused in the dialog; with one it is void.
+        await page.locator('[data-testid="deal-void"]').click()
+        await page.locator('[data-testid="deal-dated-save"]').click()
+        await page.locator('[data-testid="deal-dated-error"]').waitFor()
+        await fill(page, 'deal-void-reason', '客户撤销订单')
+        await page.locator('[data-testid="deal-dated-save"]').click()
+        await page.locator('[data-testid="deal-voided"]').waitFor()
+        await page.locator('[data-testid="deal-status"][data-status="voided"]').waitFor()
+        assert.equal(await page.locator('[data-testid="deal-void"]').count(), 0, 'a void document offers no second void')
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+        assert.ok(overflow <= 0, `no horizontal overflow at ${label} (${overflow}px)`)
+        await screenshot(page, `contract-voided-${label}`)
+      })
+    }
+  })
+}

@@ -90,6 +90,11 @@ func TestMigrationImport(t *testing.T) {
 				{"T-2", "C-2", "", "Training", "request", "bob@acme.test", "2024-06-05 09:00", "", "", "", ""},
 			}, 2},
 		}
+		// A dry run of the first file checks every row and writes nothing.
+		dry := en.importFile("customer", true, "customers.csv", rawCSV(files[0].rows))
+		if dry.RowsOK != 2 || dry.RowsFailed != 0 || count(t, db, "SELECT count(*) FROM customers WHERE external_id <> ''") != 0 {
+			t.Fatalf("dry run %+v", dry)
+		}
 		counts := map[string]int{}
 		tables := []string{"customers", "contacts", "opportunities", "opportunity_stages", "deals", "record_events", "payment_plans", "payments", "tickets", "followups", "record_team", "search_docs"}
 		for run := 0; run < 2; run++ {
@@ -124,6 +129,10 @@ func TestMigrationImport(t *testing.T) {
 		c1 := cs.Items[0]
 		if n := count(t, db, "SELECT count(*) FROM customers WHERE id = ? AND recorded_at > created_at", int64(c1.ID)); n != 1 {
 			t.Errorf("recorded_at of C-1 not kept")
+		}
+		// The audit entry names the import and the business time.
+		if n := count(t, db, "SELECT count(*) FROM audit_log WHERE action = 'import' AND object_id = ? AND CAST(changes AS TEXT) LIKE '%created_at%'", int64(c1.ID)); n != 1 {
+			t.Errorf("import audit of C-1: %d entries", n)
 		}
 		var team cohort.Page[cohort.TeamMember]
 		en.must(200, "GET", "/api/v1/customers/"+c1.ID.String()+"/team", nil, &team)

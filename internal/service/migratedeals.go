@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/store"
 )
@@ -319,6 +320,14 @@ func (s *Service) dealImport(ctx context.Context, p *cohort.Principal, imp *coho
 				return err
 			}
 			if err := store.MoveFirstSigned(ctx, tx, p.Tenant.ID, batchFirst); err != nil {
+				return err
+			}
+			// The customers whose first signing moved have new facts too.
+			var changed []facts.Source
+			for id := range batchFirst {
+				changed = append(changed, facts.Source{Type: cohort.ObjCustomer, ID: id})
+			}
+			if err := madeFacts(ctx, tx, p, kind, ds, func(d *cohort.Deal) cohort.ID { return d.ID }, changed...); err != nil {
 				return err
 			}
 			tx.AfterCommit(func() {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/idgen"
 	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/store"
@@ -597,9 +598,23 @@ func (s *Service) oppImport(ctx context.Context, p *cohort.Principal, imp *cohor
 			if err := search.IndexNew(ctx, tx, docs); err != nil {
 				return err
 			}
+			if err := madeFacts(ctx, tx, p, cohort.ObjOpportunity, opps, func(o *cohort.Opportunity) cohort.ID { return o.ID }); err != nil {
+				return err
+			}
 			return store.BulkInsertAudit(ctx, tx, audit)
 		},
 	}, nil
+}
+
+// madeFacts writes the facts of the records a batch made, in its
+// transaction, plus those of the records it changed (more).
+func madeFacts[T any](ctx context.Context, tx *store.Tx, p *cohort.Principal, obj cohort.ObjectType, made []T, id func(T) cohort.ID,
+	more ...facts.Source) error {
+	sources := make([]facts.Source, 0, len(made)+len(more))
+	for _, r := range made {
+		sources = append(sources, facts.Source{Type: obj, ID: id(r), New: true})
+	}
+	return facts.RewriteMany(ctx, tx, p.Tenant, append(sources, more...), nil)
 }
 
 // splitShares gives the revenue members of a team without a share (-1)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -292,6 +293,18 @@ func (s *Service) paymentImport(ctx context.Context, p *cohort.Principal, imp *c
 				return err
 			}
 			if err := store.BulkInsertPayments(ctx, tx, p.Tenant.ID, pays, now); err != nil {
+				return err
+			}
+			// The documents' facts hold their money.
+			seen := map[cohort.ID]bool{}
+			var changed []facts.Source
+			for _, row := range batch {
+				if r := row.rec; !seen[r.DealID] {
+					seen[r.DealID] = true
+					changed = append(changed, facts.Source{Type: cohort.ObjectType(r.kind), ID: r.DealID})
+				}
+			}
+			if err := facts.RewriteMany(ctx, tx, p.Tenant, changed, nil); err != nil {
 				return err
 			}
 			audit := make([]*cohort.AuditEntry, 0, len(batch))

@@ -262,6 +262,9 @@ func (s *Service) ticketImport(ctx context.Context, p *cohort.Principal, imp *co
 			if err := search.IndexNew(ctx, tx, docs); err != nil {
 				return err
 			}
+			if err := madeFacts(ctx, tx, p, cohort.ObjTicket, ts, func(t *cohort.Ticket) cohort.ID { return t.ID }); err != nil {
+				return err
+			}
 			return store.BulkInsertAudit(ctx, tx, audit)
 		},
 	}, nil

@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/api"
 	"github.com/cohortcrm/cohort/internal/app"
 	"github.com/cohortcrm/cohort/internal/config"
 	"github.com/cohortcrm/cohort/internal/demo"
@@ -39,6 +41,7 @@ Usage:
                                      compare it with the records (exit 1 when they differ)
   cohort backup   [flags] FILE       online copy of the SQLite database
   cohort config   [flags]            print the configuration (secrets masked)
+  cohort openapi                     print the API's OpenAPI 3.1 document (as served at /api/v1/openapi.json)
   cohort version
 
 Passwords are read from --password-file, or from the COHORT_USER_PASSWORD
@@ -74,6 +77,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cmd == "search" {
 		return searchCmd(ctx, rest, stdout, stderr)
+	}
+	if cmd == "openapi" {
+		// The document depends on the route table only: no database is opened.
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(api.New(nil, nil, obs.NewLogger(stderr, "text", 0), obs.NewRegistry(), api.Options{Version: app.Version}).OpenAPI())
 	}
 	if cmd == "facts" {
 		return factsCmd(ctx, rest, stdout, stderr)

@@ -20,6 +20,12 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("version: %v %q", err, out.String())
 	}
 	out.Reset()
+	// The OpenAPI document, without a database.
+	if err := run(ctx, []string{"openapi"}, &out, &errs); err != nil || !strings.HasPrefix(out.String(), "{") ||
+		!strings.Contains(out.String(), `"/api/v1/tenant/settings"`) || !strings.Contains(out.String(), `"openapi": "3.1.0"`) {
+		t.Fatalf("openapi: %v %.200s", err, out.String())
+	}
+	out.Reset()
 	if err := run(ctx, []string{"migrate", "--db", db}, &out, &errs); err != nil || !strings.Contains(out.String(), "migrations applied") {
 		t.Fatalf("migrate: %v %q %s", err, out.String(), errs.String())
 	}

@@ -64,6 +64,9 @@ func (s *Server) routeTable() []Route {
 		{Method: "PATCH", Path: "/api/v1/departments/{id}", Summary: "Rename or move a department", Perm: "department:edit", Req: cohort.DepartmentUpdate{}, Resp: cohort.Department{}, Handler: patchByID(s, s.svc.UpdateDepartment, departmentVersion)},
 		{Method: "DELETE", Path: "/api/v1/departments/{id}", Summary: "Delete an empty department", Perm: "department:delete", Status: 204, Handler: s.deleteDepartment},
 
+		{Method: "GET", Path: "/api/v1/tenant/settings", Summary: "The tenant's settings: name, time zone, fiscal-year start, currency, week start, backdating window", Resp: cohort.Tenant{}, Handler: s.getTenantSettings},
+		{Method: "PATCH", Path: "/api/v1/tenant/settings", Summary: "Change the tenant's settings (audited; a bad value is a 422 naming the field)", Perm: "tenant:administer", Req: cohort.TenantUpdate{}, Resp: cohort.Tenant{}, Handler: s.updateTenantSettings},
+
 		{Method: "GET", Path: "/api/v1/permissions/catalog", Summary: "Object types, actions and scopes", Resp: catalog{}, Handler: s.catalog},
 		{Method: "GET", Path: "/api/v1/perm-roles", Summary: "Permission roles", Perm: "role:view", Resp: listOf[cohort.PermRole]{}, Handler: s.listPermRoles},
 		{Method: "POST", Path: "/api/v1/perm-roles", Summary: "Create a permission role", Perm: "role:administer", Idempotent: true, Req: permRoleCreate{}, Resp: cohort.PermRole{}, Status: 201, Handler: s.createPermRole},

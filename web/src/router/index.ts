@@ -150,6 +150,12 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.departments', perm: ['department', 'view'] },
       },
       {
+        path: 'settings/tenant',
+        name: 'tenant-settings',
+        component: () => import('@/views/TenantSettingsView.vue'),
+        meta: { title: 'nav.tenantSettings' },
+      },
+      {
         path: 'settings/perm-roles',
         name: 'perm-roles',
         component: () => import('@/views/PermRolesView.vue'),

@@ -31,6 +31,12 @@ const RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Record<st
   { re: /^no contact has (.+)$/, key: 'server.captureNoContact', args: (m) => ({ who: m[1] }) },
   { re: /^several customers have a contact with (.+)$/, key: 'server.captureSeveral', args: (m) => ({ who: m[1] }) },
   { re: /^the salesperson is not known$/, key: 'server.captureNoUser', args: () => ({}) },
+  // Tenant settings (field messages).
+  { re: /^unknown time zone "(.*)"; use an IANA name/, key: 'server.unknownZone', args: (m) => ({ zone: m[1] }) },
+  { re: /^must be an ISO 4217 currency code/, key: 'server.badCurrency', args: () => ({}) },
+  { re: /^must be 1 to 12$/, key: 'server.monthRange', args: () => ({}) },
+  { re: /^must be 1 \(Monday\) to 7 \(Sunday\)$/, key: 'server.weekStartRange', args: () => ({}) },
+  { re: /^must be 0 to (\d+) days$/, key: 'server.daysRange', args: (m) => ({ max: m[1] }) },
 ]
 
 /** "cannot enter Quote (报价): missing field amount, a follow-up of type quote_sent" */

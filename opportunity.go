@@ -150,9 +150,11 @@ type Opportunity struct {
 	ID ID `json:"id"`
 	// ExternalID is the record's id in the system it was migrated from
 	// (unique per tenant and type when set).
-	ExternalID        string          `json:"external_id"`
-	TenantID          ID              `json:"tenant_id"`
-	CustomerID        ID              `json:"customer_id"`
+	ExternalID string `json:"external_id"`
+	TenantID   ID     `json:"tenant_id"`
+	CustomerID ID     `json:"customer_id"`
+	// CustomerName is read with the opportunity (never written through it).
+	CustomerName      string          `json:"customer_name"`
 	ContactID         ID              `json:"contact_id"`
 	ProcessID         ID              `json:"process_id"`
 	Stage             string          `json:"stage"`

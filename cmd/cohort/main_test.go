@@ -104,3 +104,28 @@ func TestFactsCommands(t *testing.T) {
 		t.Fatal("an unknown facts subcommand")
 	}
 }
+
+// TestHelp: every command and sub-command answers --help with its usage and
+// succeeds.
+func TestHelp(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--help"}, "cohort serve"},
+		{[]string{"serve", "--help"}, "cohort serve"},
+		{[]string{"migrate", "-h"}, "cohort migrate"},
+		{[]string{"demo", "--help"}, "--scale"},
+		{[]string{"user", "--help"}, "cohort user reset-password"},
+		{[]string{"user", "reset-password", "--help"}, "cohort user reset-password --tenant"},
+		{[]string{"user", "create", "-h"}, "cohort user create --tenant"},
+		{[]string{"search", "--help"}, "cohort search rebuild"},
+		{[]string{"backup", "help"}, "cohort backup"},
+		{[]string{"config", "--help"}, "COHORT_DB"},
+	} {
+		var out, errs bytes.Buffer
+		if err := run(context.Background(), tc.args, &out, &errs); err != nil || !strings.Contains(out.String(), tc.want) || !strings.Contains(out.String(), "--db") {
+			t.Errorf("%v: %v, printed %q", tc.args, err, out.String())
+		}
+	}
+}

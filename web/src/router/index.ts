@@ -217,6 +217,9 @@ router.beforeEach(async (to) => {
   if (to.name === 'deal') {
     const kind = String(to.params.kind).replace(/s$/, '')
     if (!session.can(kind, 'view')) return { name: 'workbench' }
+    // One route serves the three kinds; the title names the kind shown
+    // (to.meta is this navigation's own merged copy).
+    to.meta.title = `nav.${kind}s`
   }
   return true
 })

@@ -152,7 +152,10 @@ func CheckTicketAction(status, action string) error {
 
 // Ticket is a service request, complaint or fault after a sale (工单).
 type Ticket struct {
-	ID              ID         `json:"id"`
+	ID ID `json:"id"`
+	// ExternalID is the record's id in the system it was migrated from
+	// (unique per tenant and type when set).
+	ExternalID      string     `json:"external_id"`
 	TenantID        ID         `json:"tenant_id"`
 	Number          string     `json:"number"`
 	CustomerID      ID         `json:"customer_id"`

@@ -29,7 +29,10 @@ var (
 
 // Customer is an account (客户).
 type Customer struct {
-	ID         ID     `json:"id"`
+	ID ID `json:"id"`
+	// ExternalID is the record's id in the system it was migrated from
+	// (unique per tenant and type when set).
+	ExternalID string `json:"external_id"`
 	TenantID   ID     `json:"tenant_id"`
 	Name       string `json:"name"`
 	CreditCode string `json:"credit_code"`
@@ -201,7 +204,10 @@ type CustomerUpdate struct {
 
 // Contact is a person at a customer (联系人).
 type Contact struct {
-	ID         ID              `json:"id"`
+	ID ID `json:"id"`
+	// ExternalID is the record's id in the system it was migrated from
+	// (unique per tenant and type when set).
+	ExternalID string          `json:"external_id"`
 	TenantID   ID              `json:"tenant_id"`
 	CustomerID ID              `json:"customer_id"`
 	Name       string          `json:"name"`

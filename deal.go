@@ -94,7 +94,10 @@ func transitionError(what, from, to string, allowed []string) error {
 // Money is in minor units of Currency: Total = Subtotal − Discount, where
 // Subtotal is the sum of the lines' amounts.
 type Deal struct {
-	ID            ID         `json:"id"`
+	ID ID `json:"id"`
+	// ExternalID is the record's id in the system it was migrated from
+	// (unique per tenant and type when set).
+	ExternalID    string     `json:"external_id"`
 	TenantID      ID         `json:"tenant_id"`
 	Kind          ObjectType `json:"kind"`
 	Number        string     `json:"number"`
@@ -316,13 +319,16 @@ type PriceListUpdate struct {
 // PaymentPlan is one installment of a contract's or order's payment plan
 // (回款计划): an amount due on a local date.
 type PaymentPlan struct {
-	ID        ID        `json:"id"`
-	DealID    ID        `json:"deal_id"`
-	DueDate   string    `json:"due_date"`
-	Amount    int64     `json:"amount"`
-	Note      string    `json:"note"`
-	CreatedBy ID        `json:"created_by"`
-	CreatedAt time.Time `json:"created_at"`
+	ID ID `json:"id"`
+	// ExternalID is the record's id in the system it was migrated from
+	// (unique per tenant and type when set).
+	ExternalID string    `json:"external_id"`
+	DealID     ID        `json:"deal_id"`
+	DueDate    string    `json:"due_date"`
+	Amount     int64     `json:"amount"`
+	Note       string    `json:"note"`
+	CreatedBy  ID        `json:"created_by"`
+	CreatedAt  time.Time `json:"created_at"`
 	// Covered, Remaining and Overdue are computed (see Balances).
 	Covered   int64 `json:"covered"`
 	Remaining int64 `json:"remaining"`
@@ -350,7 +356,10 @@ var PaymentMethods = []string{"bank_transfer", "cash", "check", "alipay", "wecha
 // Payment is money received against a contract or order (回款), optionally
 // for one installment of its plan.
 type Payment struct {
-	ID           ID        `json:"id"`
+	ID ID `json:"id"`
+	// ExternalID is the record's id in the system it was migrated from
+	// (unique per tenant and type when set).
+	ExternalID   string    `json:"external_id"`
 	DealID       ID        `json:"deal_id"`
 	PlanID       ID        `json:"plan_id"`
 	ReceivedDate string    `json:"received_date"`

@@ -13,7 +13,10 @@ var Directions = []string{"outbound", "inbound"}
 
 // FollowUp is one touch with a customer (跟进记录).
 type FollowUp struct {
-	ID           ID         `json:"id"`
+	ID ID `json:"id"`
+	// ExternalID is the record's id in the system it was migrated from
+	// (unique per tenant and type when set).
+	ExternalID   string     `json:"external_id"`
 	TenantID     ID         `json:"tenant_id"`
 	CustomerID   ID         `json:"customer_id"`
 	ContactID    ID         `json:"contact_id"`

@@ -13,6 +13,15 @@ const (
 // ImportObjects are the object types that can be imported and exported.
 var ImportObjects = []ObjectType{ObjCustomer, ObjContact, ObjLead, ObjFollowUp}
 
+// ObjPayment names, in imports, the installments, payments and reversals
+// of contracts and orders; they are imported under the contracts'
+// permissions.
+const ObjPayment ObjectType = "payment"
+
+// MigrationObjects are the object types that only a migration import
+// writes (with their histories); they are not exported as sheets.
+var MigrationObjects = []ObjectType{ObjOpportunity, ObjContract, ObjOrder, ObjPayment, ObjTicket}
+
 // Import is one upload of records from an .xlsx or .csv file, worked by a
 // background job that acts as the uploader. RowsRead counts the data rows
 // whose outcome is committed; RowsOK of them were written (or, in a dry run,
@@ -29,6 +38,9 @@ type Import struct {
 	RowsRead   int64      `json:"rows_read"`
 	RowsOK     int64      `json:"rows_ok"`
 	RowsFailed int64      `json:"rows_failed"`
+	// RowsSkipped were not written because a record with their external id
+	// exists already (a re-run of a migration).
+	RowsSkipped int64 `json:"rows_skipped"`
 	// Error says why a failed import stopped (the file as a whole, not a row).
 	Error      string     `json:"error"`
 	Locale     string     `json:"locale"`

@@ -16,7 +16,10 @@ var LeadStatuses = []string{"new", "contacted", "qualified", "disqualified", "co
 
 // Lead is an unqualified prospect (线索).
 type Lead struct {
-	ID            ID              `json:"id"`
+	ID ID `json:"id"`
+	// ExternalID is the record's id in the system it was migrated from
+	// (unique per tenant and type when set).
+	ExternalID    string          `json:"external_id"`
 	TenantID      ID              `json:"tenant_id"`
 	Name          string          `json:"name"`
 	Company       string          `json:"company"`

@@ -147,9 +147,12 @@ var ForecastCategories = []string{"pipeline", "best_case", "commit", "omitted"}
 
 // Opportunity is a potential deal moving through a sales process (商机).
 type Opportunity struct {
-	ID         ID `json:"id"`
-	TenantID   ID `json:"tenant_id"`
-	CustomerID ID `json:"customer_id"`
+	ID ID `json:"id"`
+	// ExternalID is the record's id in the system it was migrated from
+	// (unique per tenant and type when set).
+	ExternalID string `json:"external_id"`
+	TenantID   ID     `json:"tenant_id"`
+	CustomerID ID     `json:"customer_id"`
 	// CustomerName is read with the opportunity (never written through it).
 	CustomerName      string          `json:"customer_name"`
 	ContactID         ID              `json:"contact_id"`

@@ -125,10 +125,12 @@ type ticketInput struct {
 	OpenedAt    *cohortTime        `json:"opened_at,omitempty"`
 	OwnerID     cohort.ID          `json:"owner_id"`
 	Team        []cohort.TeamInput `json:"team"`
+	// ExternalID is the ticket's id in the system it was migrated from.
+	ExternalID string `json:"external_id"`
 }
 
 func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
-	lq, err := listQuery(r, "status", "kind", "priority", "customer_id", "owner_id")
+	lq, err := listQuery(r, "status", "kind", "priority", "customer_id", "owner_id", "external_id")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -148,7 +150,8 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := &cohort.Ticket{Number: in.Number, CustomerID: in.CustomerID, ContactID: in.ContactID, DealID: in.DealID, Kind: in.Kind,
-		Priority: in.Priority, Subject: in.Subject, Description: in.Description, OwnerID: in.OwnerID}
+		Priority: in.Priority, Subject: in.Subject, Description: in.Description, OwnerID: in.OwnerID,
+		ExternalID: in.ExternalID}
 	if in.OpenedAt != nil {
 		t.OpenedAt = in.OpenedAt.Time
 	}

@@ -32,10 +32,12 @@ type customerInput struct {
 	// CreatedAt enters a record after the fact (default now); it needs the
 	// backdate permission.
 	CreatedAt *cohortTime `json:"created_at,omitempty"`
+	// ExternalID is the customer's id in the system it was migrated from.
+	ExternalID string `json:"external_id"`
 }
 
 func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) {
-	lq, err := listQuery(r, "status", "owner_id", "grade", "province", "industry")
+	lq, err := listQuery(r, "status", "owner_id", "grade", "province", "industry", "external_id")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -56,7 +58,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &cohort.Customer{Name: in.Name, CreditCode: in.CreditCode, Industry: in.Industry, Province: in.Province, City: in.City,
 		Source: in.Source, Grade: in.Grade, Segment: in.Segment, ValueQuality: in.ValueQuality, DealSize: in.DealSize,
-		ExpectedSignDate: in.ExpectedSignDate, ExpectedAmount: in.ExpectedAmount, Currency: in.Currency, Milestones: in.Milestones, OwnerID: in.OwnerID, Custom: in.Custom, CreatedAt: in.CreatedAt.zeroOr()}
+		ExpectedSignDate: in.ExpectedSignDate, ExpectedAmount: in.ExpectedAmount, Currency: in.Currency, Milestones: in.Milestones, OwnerID: in.OwnerID, Custom: in.Custom, CreatedAt: in.CreatedAt.zeroOr(), ExternalID: in.ExternalID}
 	if err := s.svc.CreateCustomer(r.Context(), c, in.Team); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -142,6 +144,8 @@ type contactInput struct {
 	// CreatedAt enters a record after the fact (default now); it needs the
 	// backdate permission.
 	CreatedAt *cohortTime `json:"created_at,omitempty"`
+	// ExternalID is the contact's id in the system it was migrated from.
+	ExternalID string `json:"external_id"`
 }
 
 func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
@@ -155,7 +159,7 @@ func (s *Server) createContact(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	c := &cohort.Contact{CustomerID: id, Name: in.Name, Title: in.Title, Phone: in.Phone, Email: in.Email, WeChat: in.WeChat, IsPrimary: in.IsPrimary, Custom: in.Custom, CreatedAt: in.CreatedAt.zeroOr()}
+	c := &cohort.Contact{CustomerID: id, Name: in.Name, Title: in.Title, Phone: in.Phone, Email: in.Email, WeChat: in.WeChat, IsPrimary: in.IsPrimary, Custom: in.Custom, CreatedAt: in.CreatedAt.zeroOr(), ExternalID: in.ExternalID}
 	if err := s.svc.CreateContact(r.Context(), c); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -178,6 +182,8 @@ type followUpInput struct {
 	DurationS  int                     `json:"duration_s"`
 	Content    string                  `json:"content"`
 	NextAction *cohort.NextActionInput `json:"next_action"`
+	// ExternalID is the follow-up's id in the system it was migrated from.
+	ExternalID string `json:"external_id"`
 }
 
 type followUpResult struct {
@@ -192,7 +198,7 @@ func (s *Server) logFollowUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &cohort.FollowUp{CustomerID: in.CustomerID, ContactID: in.ContactID, RecordType: in.RecordType, RecordID: in.RecordID, Type: in.Type, Direction: in.Direction,
-		DurationS: in.DurationS, Content: in.Content}
+		DurationS: in.DurationS, Content: in.Content, ExternalID: in.ExternalID}
 	if in.OccurredAt != nil {
 		f.OccurredAt = in.OccurredAt.Time
 	}
@@ -205,7 +211,7 @@ func (s *Server) logFollowUp(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listFollowUps(w http.ResponseWriter, r *http.Request) {
-	lq, err := listQuery(r, "customer_id", "author_id", "type")
+	lq, err := listQuery(r, "customer_id", "author_id", "type", "external_id")
 	if err != nil {
 		s.writeError(w, r, err)
 		return

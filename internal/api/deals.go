@@ -63,11 +63,13 @@ type dealInput struct {
 	// CreatedAt enters a record after the fact (default now); it needs the
 	// backdate permission.
 	CreatedAt *cohortTime `json:"created_at,omitempty"`
+	// ExternalID is the document's id in the system it was migrated from.
+	ExternalID string `json:"external_id"`
 }
 
 func (s *Server) listDeals(kind cohort.ObjectType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		lq, err := listQuery(r, "status", "customer_id", "opportunity_id", "owner_id")
+		lq, err := listQuery(r, "status", "customer_id", "opportunity_id", "owner_id", "external_id")
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -90,7 +92,7 @@ func (s *Server) createDeal(kind cohort.ObjectType) http.HandlerFunc {
 		}
 		d := &cohort.Deal{Kind: kind, Number: in.Number, Name: in.Name, CustomerID: in.CustomerID, ContactID: in.ContactID,
 			OpportunityID: in.OpportunityID, QuoteID: in.QuoteID, Currency: in.Currency, Discount: in.Discount, ValidUntil: in.ValidUntil,
-			StartDate: in.StartDate, EndDate: in.EndDate, Note: in.Note, Lines: in.Lines, CreatedAt: in.CreatedAt.zeroOr()}
+			StartDate: in.StartDate, EndDate: in.EndDate, Note: in.Note, Lines: in.Lines, CreatedAt: in.CreatedAt.zeroOr(), ExternalID: in.ExternalID}
 		if err := s.svc.CreateDeal(r.Context(), d, in.Team); err != nil {
 			s.writeError(w, r, err)
 			return

@@ -158,6 +158,8 @@ func TestImportTemplateRoundTrip(t *testing.T) {
 						r[j] = ""
 					case "负责人", "Owner":
 						r[j] = "alice@acme.test"
+					case "外部编号", "External ID":
+						r[j] = fmt.Sprintf("%s-%d", tc.format, i)
 					case "预算", "Budget":
 						r[j] = "1234.5"
 					case "层级", "Tier":
@@ -189,7 +191,7 @@ func TestImportTemplateRoundTrip(t *testing.T) {
 			want := byHeader(rows)
 			zhOf := map[string]string{"Name": "客户名称", "Industry": "行业", "Province": "省份", "City": "城市", "Source": "来源", "Grade": "等级",
 				"Segment": "客户分群", "Value": "定性", "Deal size": "定级", "Expected sign date": "预计签约日期", "Expected amount (yuan)": "预计金额（元）",
-				"Owner": "负责人", "Budget": "预算", "Tier": "层级", "Credit code": "统一社会信用代码"}
+				"Owner": "负责人", "Budget": "预算", "Tier": "层级", "Credit code": "统一社会信用代码", "External ID": "外部编号", "Created at": "创建时间"}
 			for _, w := range want {
 				var g map[string]string
 				for _, x := range got {
@@ -464,7 +466,7 @@ func TestImportRefusesBadFiles(t *testing.T) {
 				t.Errorf("%s: %d %s", tc.name, res.status, res.body)
 			}
 		}
-		if res := en.upload("opportunity", false, "x.csv", []byte("Name\nx\n")); res.status != 404 {
+		if res := en.upload("product", false, "x.csv", []byte("Name\nx\n")); res.status != 404 {
 			t.Errorf("unknown object: %d", res.status)
 		}
 		if res := en.do("POST", "/api/v1/imports", `{"object":"customer"}`, nil); res.status != 415 {
@@ -492,7 +494,7 @@ func TestExportScopeAndFormulas(t *testing.T) {
 		var role cohort.PermRole
 		o.admin.must(201, "POST", "/api/v1/perm-roles", map[string]any{"name": "销售+导出", "grants": map[string]any{
 			"customer": map[string]any{"actions": []string{"view", "create", "edit", "export"}, "scope": "own"},
-			"followup": map[string]any{"actions": []string{"view", "create", "export", "import"}, "scope": "own"}}}, &role)
+			"followup": map[string]any{"actions": []string{"view", "create", "export", "import", "backdate"}, "scope": "own"}}}, &role)
 		o.admin.must(200, "PATCH", "/api/v1/users/"+o.aliceU.ID.String(), map[string]any{"perm_role_ids": []cohort.ID{role.ID}}, nil)
 		alice := o.login("alice@acme.test", "sales-pass-2026")
 		alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": `=HYPERLINK("http://evil.test","点我")`, "expected_amount": 1234567}, nil)

@@ -24,10 +24,12 @@ type leadInput struct {
 	// CreatedAt enters a record after the fact (default now); it needs the
 	// backdate permission.
 	CreatedAt *cohortTime `json:"created_at,omitempty"`
+	// ExternalID is the lead's id in the system it was migrated from.
+	ExternalID string `json:"external_id"`
 }
 
 func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
-	lq, err := listQuery(r, "status", "source", "owner_id")
+	lq, err := listQuery(r, "status", "source", "owner_id", "external_id")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -52,7 +54,7 @@ func (s *Server) createLead(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := &cohort.Lead{Name: in.Name, Company: in.Company, Title: in.Title, Phone: in.Phone, Email: in.Email, Province: in.Province,
-		City: in.City, Industry: in.Industry, Source: in.Source, Status: in.Status, Note: in.Note, Custom: in.Custom, CreatedAt: in.CreatedAt.zeroOr()}
+		City: in.City, Industry: in.Industry, Source: in.Source, Status: in.Status, Note: in.Note, Custom: in.Custom, CreatedAt: in.CreatedAt.zeroOr(), ExternalID: in.ExternalID}
 	if err := s.svc.CreateLead(r.Context(), l); err != nil {
 		s.writeError(w, r, err)
 		return

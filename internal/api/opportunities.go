@@ -114,10 +114,12 @@ type opportunityInput struct {
 	// CreatedAt enters a record after the fact (default now); it needs the
 	// backdate permission.
 	CreatedAt *cohortTime `json:"created_at,omitempty"`
+	// ExternalID is the opportunity's id in the system it was migrated from.
+	ExternalID string `json:"external_id"`
 }
 
 func (s *Server) listOpportunities(w http.ResponseWriter, r *http.Request) {
-	lq, err := listQuery(r, "status", "stage", "process_id", "customer_id", "owner_id", "forecast_category")
+	lq, err := listQuery(r, "status", "stage", "process_id", "customer_id", "owner_id", "forecast_category", "external_id")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -138,7 +140,7 @@ func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request) {
 	}
 	o := &cohort.Opportunity{CustomerID: in.CustomerID, ContactID: in.ContactID, ProcessID: in.ProcessID, Name: in.Name, Amount: in.Amount,
 		Currency: in.Currency, ExpectedCloseDate: in.ExpectedCloseDate, ForecastCategory: in.ForecastCategory, Competitor: in.Competitor,
-		Source: in.Source, Lines: in.Lines, Custom: in.Custom, CreatedAt: in.CreatedAt.zeroOr()}
+		Source: in.Source, Lines: in.Lines, Custom: in.Custom, CreatedAt: in.CreatedAt.zeroOr(), ExternalID: in.ExternalID}
 	if err := s.svc.CreateOpportunity(r.Context(), o, in.Team); err != nil {
 		s.writeError(w, r, err)
 		return

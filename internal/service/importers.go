@@ -23,6 +23,7 @@ func (s *Service) customerImport(ctx context.Context, p *cohort.Principal, imp *
 		return nil, err
 	}
 	seenName, seenCode := map[string]int{}, map[string]int{}
+	since := importSince(imp)
 	return &objectImport[cohort.Customer]{
 		spec: customerSheet.withCustom(fields),
 		check: func(c *cohort.Customer, line int) []string {
@@ -52,8 +53,16 @@ func (s *Service) customerImport(ctx context.Context, p *cohort.Principal, imp *
 			return nil
 		},
 		match: func(ctx context.Context, q store.Queryer, batch []importRow[cohort.Customer]) (map[int][]string, error) {
+			bad := map[int][]string{}
+			if err := markExisting(ctx, q, p.Tenant.ID, "customers", "", since, x.zh, batch,
+				func(c *cohort.Customer) string { return c.ExternalID }, bad); err != nil {
+				return nil, err
+			}
 			var keys, codes []string
 			for _, r := range batch {
+				if r.skip {
+					continue
+				}
 				keys = append(keys, cohort.CompanyKey(r.rec.Name))
 				if r.rec.CreditCode != "" {
 					codes = append(codes, r.rec.CreditCode)
@@ -61,10 +70,12 @@ func (s *Service) customerImport(ctx context.Context, p *cohort.Principal, imp *
 			}
 			found, err := store.CustomerRefs(ctx, q, p.Tenant.ID, keys, codes, store.Where{})
 			if err != nil || len(found) == 0 {
-				return nil, err
+				return bad, err
 			}
-			bad := map[int][]string{}
 			for i, r := range batch {
+				if r.skip || len(bad[i]) > 0 {
+					continue
+				}
 				key := cohort.CompanyKey(r.rec.Name)
 				for _, f := range found {
 					if f.NameKey == key || (r.rec.CreditCode != "" && f.CreditCode == r.rec.CreditCode) {
@@ -77,8 +88,9 @@ func (s *Service) customerImport(ctx context.Context, p *cohort.Principal, imp *
 		},
 		write: func(ctx context.Context, tx *store.Tx, batch []importRow[cohort.Customer], now time.Time) error {
 			cs := make([]*cohort.Customer, len(batch))
+			dated := make([]bool, len(batch))
 			for i, r := range batch {
-				cs[i] = r.rec
+				cs[i], dated[i] = r.rec, !r.rec.CreatedAt.IsZero()
 			}
 			if err := store.BulkInsertCustomers(ctx, tx, cs, now); err != nil {
 				return err
@@ -88,9 +100,12 @@ func (s *Service) customerImport(ctx context.Context, p *cohort.Principal, imp *
 			audit := make([]*cohort.AuditEntry, len(cs))
 			for i, c := range cs {
 				team[i] = cohort.TeamMember{RecordType: cohort.ObjCustomer, RecordID: c.ID, UserID: c.OwnerID, Role: cohort.RoleOwner,
-					Access: cohort.AccessWrite, ShareBP: cohort.FullShare, AddedBy: p.User.ID}
+					Access: cohort.AccessWrite, ShareBP: cohort.FullShare, AddedBy: p.User.ID, ValidFrom: c.CreatedAt}
 				docs[i] = preparedDoc(batch[i].doc, customerDoc(c))
 				audit[i] = s.importAudit(p, imp, cohort.ObjCustomer, c.ID, now)
+				if dated[i] {
+					audit[i].Changes = append(audit[i].Changes, change("created_at", c.CreatedAt))
+				}
 			}
 			if err := store.BulkOpenMemberships(ctx, tx, p.Tenant.ID, team, now); err != nil {
 				return err
@@ -208,20 +223,41 @@ func (s *Service) contactImport(ctx context.Context, p *cohort.Principal, imp *c
 		return nil, err
 	}
 	refs := newCustomerRefs(p, scope, x)
+	byExt := newExtRefs(p.Tenant.ID, "customers", "", scope)
+	since := importSince(imp)
 	seen := map[string]int{}
 	return &objectImport[contactRow]{
 		spec: contactSheet.withCustom(fields),
 		check: func(c *contactRow, line int) []string {
 			c.TenantID = p.Tenant.ID
+			if c.customerRef == "" && c.customerExt == "" {
+				return []string{text{"客户", "Customer"}.in(x.zh) + ": " + msgRequired.in(x.zh)}
+			}
 			if err := c.Validate(); err != nil {
 				return validationReasons(err, x.zh)
 			}
 			return dupInFile(seen, x.zh, line, c.Phone, c.Email)
 		},
 		match: func(ctx context.Context, q store.Queryer, batch []importRow[contactRow]) (map[int][]string, error) {
+			bad := map[int][]string{}
+			if err := markExisting(ctx, q, p.Tenant.ID, "contacts", "", since, x.zh, batch,
+				func(c *contactRow) string { return c.ExternalID }, bad); err != nil {
+				return nil, err
+			}
+			if err := customerByExt(ctx, q, byExt, batch, x.zh, func(c *contactRow) string { return c.customerExt },
+				func(c *contactRow, ref store.ExternalRef) {
+					c.cust = store.CustomerRef{ID: ref.ID, Name: ref.Name, OwnerID: ref.OwnerID, DepartmentID: ref.DepartmentID}
+				}, bad); err != nil {
+				return nil, err
+			}
 			var cells, phones, emails []string
-			for _, r := range batch {
-				cells = append(cells, r.rec.customerRef)
+			for i, r := range batch {
+				if r.skip || len(bad[i]) > 0 {
+					continue
+				}
+				if r.rec.customerExt == "" {
+					cells = append(cells, r.rec.customerRef)
+				}
 				phones, emails = appendNonEmpty(phones, r.rec.Phone), appendNonEmpty(emails, r.rec.Email)
 			}
 			if err := refs.resolve(ctx, q, cells); err != nil {
@@ -231,21 +267,27 @@ func (s *Service) contactImport(ctx context.Context, p *cohort.Principal, imp *c
 			if err != nil {
 				return nil, err
 			}
-			bad := map[int][]string{}
 			for i, r := range batch {
-				if why := refs.reason(r.rec.customerRef); why != nil {
-					bad[i] = why
+				if r.skip || len(bad[i]) > 0 {
 					continue
 				}
-				r.rec.CustomerID = refs.known[r.rec.customerRef].ID
+				if r.rec.customerExt == "" {
+					if why := refs.reason(r.rec.customerRef); why != nil {
+						bad[i] = why
+						continue
+					}
+					r.rec.cust = *refs.known[r.rec.customerRef]
+				}
+				r.rec.CustomerID = r.rec.cust.ID
 				bad[i] = takenReasons(taken, x.zh, r.rec.Phone, r.rec.Email)
 			}
 			return bad, nil
 		},
 		write: func(ctx context.Context, tx *store.Tx, batch []importRow[contactRow], now time.Time) error {
 			cs := make([]*cohort.Contact, len(batch))
+			dated := make([]bool, len(batch))
 			for i, r := range batch {
-				cs[i] = &r.rec.Contact
+				cs[i], dated[i] = &r.rec.Contact, !r.rec.CreatedAt.IsZero()
 			}
 			if err := store.BulkInsertContacts(ctx, tx, cs, now); err != nil {
 				return err
@@ -253,11 +295,14 @@ func (s *Service) contactImport(ctx context.Context, p *cohort.Principal, imp *c
 			docs := make([]search.Doc, len(cs))
 			audit := make([]*cohort.AuditEntry, len(cs))
 			for i, r := range batch {
-				c := refs.known[r.rec.customerRef]
+				c := r.rec.cust
 				k := cs[i]
 				docs[i] = search.Doc{TenantID: k.TenantID, ObjectType: string(cohort.ObjContact), ObjectID: k.ID, OwnerID: c.OwnerID,
 					DepartmentID: c.DepartmentID, Title: k.Name, Text: joinText(c.Name, k.Title, k.Phone, k.Email, k.WeChat), UpdatedAt: k.UpdatedAt}
 				audit[i] = s.importAudit(p, imp, cohort.ObjContact, k.ID, now)
+				if dated[i] {
+					audit[i].Changes = append(audit[i].Changes, change("created_at", k.CreatedAt))
+				}
 			}
 			if err := search.IndexNew(ctx, tx, docs); err != nil {
 				return err
@@ -394,10 +439,13 @@ func (s *Service) followUpImport(ctx context.Context, p *cohort.Principal, imp *
 		return nil, err
 	}
 	refs := newCustomerRefs(p, scope, x)
+	byExt := newExtRefs(p.Tenant.ID, "customers", "", scope)
+	since := importSince(imp)
 	// latest is each customer's latest follow-up of the committed batches:
 	// at most one entry per customer of the tenant, whatever the file's size.
 	latest := map[cohort.ID]int64{}
 	resumed := imp.RowsRead > 0 // earlier runs committed batches this one did not see
+	window := backdateWindow(p)
 	return &objectImport[followUpRow]{
 		finish: func(ctx context.Context, tx *store.Tx) error {
 			if err := s.refreshSignedCustomerFacts(ctx, tx, imp); err != nil {
@@ -411,6 +459,9 @@ func (s *Service) followUpImport(ctx context.Context, p *cohort.Principal, imp *
 		spec: followUpSheet.withCustom(fields),
 		check: func(f *followUpRow, line int) []string {
 			f.TenantID = p.Tenant.ID
+			if f.customerRef == "" && f.customerExt == "" {
+				return []string{text{"客户", "Customer"}.in(x.zh) + ": " + msgRequired.in(x.zh)}
+			}
 			if f.AuthorID == 0 {
 				f.AuthorID = p.User.ID
 			}
@@ -423,18 +474,36 @@ func (s *Service) followUpImport(ctx context.Context, p *cohort.Principal, imp *
 			if err != nil {
 				return validationReasons(err, x.zh)
 			}
+			// As when logged one by one: further back than the tenant's
+			// window needs the backdate permission.
+			if !x.backdate && f.OccurredAt.Before(x.now.Add(-window)) {
+				return []string{text{"跟进时间", "Occurred at"}.in(x.zh) + ": " + fail(msgBackdateRow, backdateDays(p)).say(x.zh)}
+			}
 			return nil
 		},
 		match: func(ctx context.Context, q store.Queryer, batch []importRow[followUpRow]) (map[int][]string, error) {
-			cells := make([]string, len(batch))
-			for i, r := range batch {
-				cells[i] = r.rec.customerRef
+			bad := map[int][]string{}
+			if err := markExisting(ctx, q, p.Tenant.ID, "followups", "", since, x.zh, batch,
+				func(f *followUpRow) string { return f.ExternalID }, bad); err != nil {
+				return nil, err
+			}
+			if err := customerByExt(ctx, q, byExt, batch, x.zh, func(f *followUpRow) string { return f.customerExt },
+				func(f *followUpRow, ref store.ExternalRef) { f.CustomerID = ref.ID }, bad); err != nil {
+				return nil, err
+			}
+			cells := make([]string, 0, len(batch))
+			for _, r := range batch {
+				if r.rec.customerExt == "" {
+					cells = append(cells, r.rec.customerRef)
+				}
 			}
 			if err := refs.resolve(ctx, q, cells); err != nil {
 				return nil, err
 			}
-			bad := map[int][]string{}
 			for i, r := range batch {
+				if r.skip || len(bad[i]) > 0 || r.rec.customerExt != "" {
+					continue
+				}
 				if why := refs.reason(r.rec.customerRef); why != nil {
 					bad[i] = why
 					continue

@@ -108,15 +108,34 @@ func checkImportObject(obj cohort.ObjectType) error {
 	return nil
 }
 
+// permObject is the object type whose permissions an import of obj needs:
+// payments are imported under the contracts' (and, for the rows of orders,
+// the orders').
+func permObject(obj cohort.ObjectType) cohort.ObjectType {
+	if obj == cohort.ObjPayment {
+		return cohort.ObjContract
+	}
+	return obj
+}
+
+// checkImportable checks an object type of an import or a template: the
+// exportable ones and those that only a migration imports.
+func checkImportable(obj cohort.ObjectType) error {
+	if !slices.Contains(cohort.ImportObjects, obj) && !slices.Contains(cohort.MigrationObjects, obj) {
+		return cohort.Errorf(cohort.ENOTFOUND, "%q cannot be imported; use customer, contact, lead, followup, opportunity, contract, order, payment or ticket", obj)
+	}
+	return nil
+}
+
 // StartImport keeps an uploaded file and queues its import. The format
 // comes from the file's extension; a file that cannot be read as that
 // format, or whose header row names unknown columns or lacks required ones,
 // is refused at once (EINVALID) and nothing is kept.
 func (s *Service) StartImport(ctx context.Context, up Upload) (*cohort.Import, error) {
-	if err := checkImportObject(up.Object); err != nil {
+	if err := checkImportable(up.Object); err != nil {
 		return nil, err
 	}
-	p, err := require(ctx, up.Object, cohort.ActImport)
+	p, err := require(ctx, permObject(up.Object), cohort.ActImport)
 	if err != nil {
 		return nil, err
 	}
@@ -218,15 +237,24 @@ func (s *Service) checkHeader(ctx context.Context, p *cohort.Principal, imp *coh
 	if err != nil {
 		return err
 	}
+	backdate := canBackdate(p, permObject(imp.ObjectType))
 	switch imp.ObjectType {
 	case cohort.ObjCustomer:
-		_, err = customerSheet.withCustom(fields).bind(header, zh)
+		_, err = customerSheet.withCustom(fields).bindFor(header, zh, backdate)
 	case cohort.ObjContact:
-		_, err = contactSheet.withCustom(fields).bind(header, zh)
+		_, err = contactSheet.withCustom(fields).bindFor(header, zh, backdate)
 	case cohort.ObjLead:
-		_, err = leadSheet.withCustom(fields).bind(header, zh)
+		_, err = leadSheet.withCustom(fields).bindFor(header, zh, backdate)
 	case cohort.ObjFollowUp:
-		_, err = followUpSheet.withCustom(fields).bind(header, zh)
+		_, err = followUpSheet.withCustom(fields).bindFor(header, zh, backdate)
+	case cohort.ObjOpportunity:
+		_, err = oppSheet.bindFor(header, zh, backdate)
+	case cohort.ObjContract, cohort.ObjOrder:
+		_, err = dealSheet.bindFor(header, zh, backdate)
+	case cohort.ObjPayment:
+		_, err = paymentSheet.bindFor(header, zh, backdate)
+	case cohort.ObjTicket:
+		_, err = ticketSheet.bindFor(header, zh, backdate)
 	}
 	return err
 }
@@ -261,7 +289,7 @@ func (s *Service) FindImport(ctx context.Context, id cohort.ID) (*cohort.Import,
 	if err != nil {
 		return nil, err
 	}
-	if !p.System && (p.User == nil || imp.CreatedBy != p.User.ID) && !p.Permissions.Can(imp.ObjectType, cohort.ActAdminister) {
+	if !p.System && (p.User == nil || imp.CreatedBy != p.User.ID) && !p.Permissions.Can(permObject(imp.ObjectType), cohort.ActAdminister) {
 		return nil, cohort.Errorf(cohort.ENOTFOUND, "import not found")
 	}
 	return imp, nil
@@ -320,10 +348,10 @@ func (s *Service) ImportErrors(ctx context.Context, id cohort.ID, format string,
 // Template writes the import template of obj: the header row in the
 // language asked for and one example row.
 func (s *Service) Template(ctx context.Context, obj cohort.ObjectType, format, lang string, w io.Writer) error {
-	if err := checkImportObject(obj); err != nil {
+	if err := checkImportable(obj); err != nil {
 		return err
 	}
-	p, err := require(ctx, obj, cohort.ActImport)
+	p, err := require(ctx, permObject(obj), cohort.ActImport)
 	if err != nil {
 		return err
 	}
@@ -337,18 +365,31 @@ func (s *Service) Template(ctx context.Context, obj cohort.ObjectType, format, l
 	}
 	var name text
 	var header, example []any
+	backdate := canBackdate(p, permObject(obj))
 	switch obj {
 	case cohort.ObjCustomer:
-		sp := customerSheet.withCustom(fields)
+		sp := customerSheet.withCustom(fields).forUploader(backdate)
 		name, header, example = sp.name, sp.headers(zh, true), sp.example()
 	case cohort.ObjContact:
-		sp := contactSheet.withCustom(fields)
+		sp := contactSheet.withCustom(fields).forUploader(backdate)
 		name, header, example = sp.name, sp.headers(zh, true), sp.example()
 	case cohort.ObjLead:
-		sp := leadSheet.withCustom(fields)
+		sp := leadSheet.withCustom(fields).forUploader(backdate)
 		name, header, example = sp.name, sp.headers(zh, true), sp.example()
 	case cohort.ObjFollowUp:
-		sp := followUpSheet.withCustom(fields)
+		sp := followUpSheet.withCustom(fields).forUploader(backdate)
+		name, header, example = sp.name, sp.headers(zh, true), sp.example()
+	case cohort.ObjOpportunity:
+		sp := oppSheet.forUploader(backdate)
+		name, header, example = sp.name, sp.headers(zh, true), sp.example()
+	case cohort.ObjContract, cohort.ObjOrder:
+		sp := dealSheet.forUploader(backdate)
+		name, header, example = sp.name, sp.headers(zh, true), sp.example()
+	case cohort.ObjPayment:
+		sp := paymentSheet.forUploader(backdate)
+		name, header, example = sp.name, sp.headers(zh, true), sp.example()
+	case cohort.ObjTicket:
+		sp := ticketSheet.forUploader(backdate)
 		name, header, example = sp.name, sp.headers(zh, true), sp.example()
 	}
 	out, err := sheet.NewWriter(w, format, name.in(zh))
@@ -384,7 +425,7 @@ func (s *Service) RunImport(ctx context.Context, job ImportJob, lastAttempt bool
 		p.Permissions = intersect(p.Permissions, imp.Permissions)
 		p.Meta.RequestID = "import-" + imp.ID.String()
 		ctx = cohort.NewContext(ctx, p)
-		_, err = require(ctx, imp.ObjectType, cohort.ActImport)
+		_, err = require(ctx, permObject(imp.ObjectType), cohort.ActImport)
 	}
 	if err == nil {
 		err = s.runImport(ctx, p, imp)
@@ -476,6 +517,7 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 	if err != nil {
 		return err
 	}
+	x.backdate = canBackdate(p, permObject(imp.ObjectType))
 	fields, err := store.CustomFields(ctx, s.db.Read(), p.Tenant.ID, imp.ObjectType)
 	if err != nil {
 		return err
@@ -507,6 +549,30 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 		}
 		err = runRows(ctx, s, imp, x, oi)
 		finish = oi.finish
+	case cohort.ObjOpportunity:
+		oi, err := s.oppImport(ctx, p, imp, x)
+		if err != nil {
+			return err
+		}
+		err = runRows(ctx, s, imp, x, oi)
+	case cohort.ObjContract, cohort.ObjOrder:
+		oi, err := s.dealImport(ctx, p, imp, x)
+		if err != nil {
+			return err
+		}
+		err = runRows(ctx, s, imp, x, oi)
+	case cohort.ObjPayment:
+		oi, err := s.paymentImport(ctx, p, imp, x)
+		if err != nil {
+			return err
+		}
+		err = runRows(ctx, s, imp, x, oi)
+	case cohort.ObjTicket:
+		oi, err := s.ticketImport(ctx, p, imp, x)
+		if err != nil {
+			return err
+		}
+		err = runRows(ctx, s, imp, x, oi)
 	}
 	if err != nil {
 		return err
@@ -524,7 +590,8 @@ func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohor
 		}
 		return s.audit(ctx, tx, "import", "import", imp.ID, []cohort.FieldChange{
 			change("object_type", imp.ObjectType), change("file_name", imp.FileName), change("dry_run", imp.DryRun),
-			change("rows_ok", imp.RowsOK), change("rows_failed", imp.RowsFailed)})
+			change("rows_ok", imp.RowsOK), change("rows_failed", imp.RowsFailed),
+			change("rows_skipped", imp.RowsSkipped)})
 	})
 }
 
@@ -558,6 +625,9 @@ type importRow[T any] struct {
 	cells []string
 	// doc is the row's search document made by prepare, if any.
 	doc *search.Prepared
+	// skip is set by match for a row whose external id a stored record
+	// has: a re-run of a migration skips it and counts it.
+	skip bool
 }
 
 // refusedRow is a row on its way to the error file.
@@ -647,7 +717,7 @@ func runRows[T any](ctx context.Context, s *Service, imp *cohort.Import, x *shee
 	if !ok {
 		return readError(r.Err(), x.zh)
 	}
-	bound, err := oi.spec.bind(header, x.zh)
+	bound, err := oi.spec.bindFor(header, x.zh, x.backdate)
 	if err != nil {
 		return err
 	}
@@ -791,10 +861,14 @@ func commitRows[T any](ctx context.Context, s *Service, imp *cohort.Import, ef *
 			return err
 		}
 		ok := make([]importRow[T], 0, len(rows))
+		skipped := 0
 		for i, row := range rows {
-			if len(bad[i]) > 0 {
+			switch {
+			case len(bad[i]) > 0:
 				refused = append(refused, refusedRow{row.line, row.cells, bad[i]})
-			} else {
+			case row.skip:
+				skipped++
+			default:
 				ok = append(ok, row)
 			}
 		}
@@ -815,6 +889,7 @@ func commitRows[T any](ctx context.Context, s *Service, imp *cohort.Import, ef *
 		next.RowsRead += n
 		next.RowsOK += int64(len(ok))
 		next.RowsFailed += int64(len(refused))
+		next.RowsSkipped += int64(skipped)
 		return store.SaveImportProgress(ctx, tx, &next, now)
 	})
 	if err != nil {

@@ -83,7 +83,8 @@ type sheetCtx struct {
 	// followUpTypes are the built-in follow-up types and the tenant's own;
 	// ownTypes the keys of the latter.
 	followUpTypes []option
-	ownTypes      []string
+	ownTypes      []string // backdate: the importer may set business times (see bindFor).
+	backdate      bool
 }
 
 // userIndex finds users by id, e-mail or name.
@@ -151,6 +152,10 @@ type column[T any] struct {
 	// set stores the trimmed, non-empty cell v into r; nil for columns that
 	// are exported only (ids, status, times the server sets).
 	set func(x *sheetCtx, r *T, v string) *cellError
+	// backdate marks a column of business times (a record's creation, a
+	// stage entry, a close): a file that has it needs the backdate
+	// permission on the object type.
+	backdate bool
 }
 
 // sheetSpec is the sheet of one object type.
@@ -162,6 +167,9 @@ type sheetSpec[T any] struct {
 	// without custom fields.
 	custom func(r *T) *json.RawMessage
 	fields []*cohort.CustomField
+	// anyOf lists column keys of which a file must have at least one (a
+	// customer by name or by external id).
+	anyOf []string
 }
 
 // withCustom appends a column per active custom field of the tenant.
@@ -264,6 +272,19 @@ func (s *sheetSpec[T]) bind(header []string, zh bool) ([]int, error) {
 	for i, c := range s.cols {
 		if c.required && !seen[i] {
 			missing = append(missing, c.label.in(zh))
+		}
+	}
+	if len(s.anyOf) > 0 {
+		var labels []string
+		found := false
+		for i, c := range s.cols {
+			if slices.Contains(s.anyOf, c.key) {
+				labels = append(labels, c.label.in(zh))
+				found = found || seen[i]
+			}
+		}
+		if !found {
+			missing = append(missing, strings.Join(labels, text{" 或 ", " or "}.in(zh)))
 		}
 	}
 	var parts []string

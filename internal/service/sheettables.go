@@ -7,6 +7,7 @@ import (
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/sheet"
+	"github.com/cohortcrm/cohort/internal/store"
 )
 
 // The column tables of the importable object types.
@@ -59,6 +60,11 @@ var customerSheet = sheetSpec[cohort.Customer]{
 			c.required = true
 			return c
 		}(),
+		func() column[cohort.Customer] {
+			c := extIDCol(func(r *cohort.Customer) *string { return &r.ExternalID })
+			c.example = "C-1001"
+			return c
+		}(),
 		{key: "credit_code", label: text{"统一社会信用代码", "Credit code"}, example: exampleCredit,
 			get: func(_ *sheetCtx, r *cohort.Customer) any { return r.CreditCode },
 			set: func(_ *sheetCtx, r *cohort.Customer, v string) *cellError {
@@ -99,7 +105,7 @@ var customerSheet = sheetSpec[cohort.Customer]{
 		userCol("owner", text{"负责人", "Owner"}, exampleOwner, func(r *cohort.Customer) *cohort.ID { return &r.OwnerID }),
 		{key: "status", label: text{"状态", "Status"}, get: choiceCol("status", text{}, "", customerStates,
 			func(r *cohort.Customer) *string { return &r.Status }).get},
-		timeCol("created_at", text{"创建时间", "Created at"}, func(r *cohort.Customer) time.Time { return r.CreatedAt }),
+		bizTimeCol("created_at", text{"创建时间", "Created at"}, "2024-01-15 09:30", func(r *cohort.Customer) *time.Time { return &r.CreatedAt }),
 		idCol(func(r *cohort.Customer) cohort.ID { return r.ID }),
 	},
 	custom: func(r *cohort.Customer) *json.RawMessage { return &r.Custom },
@@ -108,7 +114,7 @@ var customerSheet = sheetSpec[cohort.Customer]{
 // customerRefCol names a customer by name or credit code on import (the
 // importer resolves it; the cell is kept in ref) and by name on export.
 func customerRefCol[T any](id func(r *T) cohort.ID, ref func(r *T) *string) column[T] {
-	return column[T]{key: "customer", label: text{"客户", "Customer"}, example: exampleCompany, required: true,
+	return column[T]{key: "customer", label: text{"客户", "Customer"}, example: exampleCompany,
 		get: func(x *sheetCtx, r *T) any { return x.customers[id(r)] },
 		set: func(_ *sheetCtx, r *T, v string) *cellError {
 			*ref(r) = v
@@ -120,13 +126,19 @@ func customerRefCol[T any](id func(r *T) cohort.ID, ref func(r *T) *string) colu
 type contactRow struct {
 	cohort.Contact
 	customerRef string
+	customerExt string
+	// cust is the customer the row names, once resolved.
+	cust store.CustomerRef
 }
 
 var contactSheet = sheetSpec[contactRow]{
-	obj:  cohort.ObjContact,
-	name: text{"联系人", "Contacts"},
+	obj:   cohort.ObjContact,
+	name:  text{"联系人", "Contacts"},
+	anyOf: []string{"customer", "customer_external_id"},
 	cols: []column[contactRow]{
 		customerRefCol(func(r *contactRow) cohort.ID { return r.CustomerID }, func(r *contactRow) *string { return &r.customerRef }),
+		extRefCol("customer_external_id", text{"客户外部编号", "Customer external ID"}, func(r *contactRow) *string { return &r.customerExt }),
+		extIDCol(func(r *contactRow) *string { return &r.ExternalID }),
 		func() column[contactRow] {
 			c := textCol("name", text{"姓名", "Name"}, "张伟", 100, func(r *contactRow) *string { return &r.Name })
 			c.required = true
@@ -146,7 +158,7 @@ var contactSheet = sheetSpec[contactRow]{
 				r.IsPrimary = b
 				return nil
 			}},
-		timeCol("created_at", text{"创建时间", "Created at"}, func(r *contactRow) time.Time { return r.CreatedAt }),
+		bizTimeCol("created_at", text{"创建时间", "Created at"}, "2024-01-15 09:30", func(r *contactRow) *time.Time { return &r.CreatedAt }),
 		idCol(func(r *contactRow) cohort.ID { return r.ID }),
 	},
 	custom: func(r *contactRow) *json.RawMessage { return &r.Custom },
@@ -182,6 +194,7 @@ var leadSheet = sheetSpec[cohort.Lead]{
 	obj:  cohort.ObjLead,
 	name: text{"线索", "Leads"},
 	cols: []column[cohort.Lead]{
+		extIDCol(func(r *cohort.Lead) *string { return &r.ExternalID }),
 		func() column[cohort.Lead] {
 			c := textCol("name", text{"姓名", "Name"}, "李娜", 100, func(r *cohort.Lead) *string { return &r.Name })
 			c.required = true
@@ -209,13 +222,17 @@ var leadSheet = sheetSpec[cohort.Lead]{
 type followUpRow struct {
 	cohort.FollowUp
 	customerRef string
+	customerExt string
 }
 
 var followUpSheet = sheetSpec[followUpRow]{
-	obj:  cohort.ObjFollowUp,
-	name: text{"跟进记录", "Follow-ups"},
+	obj:   cohort.ObjFollowUp,
+	name:  text{"跟进记录", "Follow-ups"},
+	anyOf: []string{"customer", "customer_external_id"},
 	cols: []column[followUpRow]{
 		customerRefCol(func(r *followUpRow) cohort.ID { return r.CustomerID }, func(r *followUpRow) *string { return &r.customerRef }),
+		extRefCol("customer_external_id", text{"客户外部编号", "Customer external ID"}, func(r *followUpRow) *string { return &r.customerExt }),
+		extIDCol(func(r *followUpRow) *string { return &r.ExternalID }),
 		userCol("author", text{"跟进人", "Author"}, exampleOwner, func(r *followUpRow) *cohort.ID { return &r.AuthorID }),
 		func() column[followUpRow] {
 			c := choiceColOf("type", text{"跟进方式", "Type"}, "电话", func(x *sheetCtx) []option { return x.followUpTypes },

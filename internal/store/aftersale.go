@@ -152,7 +152,8 @@ func UpdateMilestone(ctx context.Context, tx *Tx, tenantID cohort.ID, m *cohort.
 
 const ticketCols = `k.id, k.tenant_id, k.number, k.customer_id, COALESCE(c.name, ''), k.contact_id, k.deal_id, k.kind, k.priority, k.status,
 	k.subject, k.description, k.opened_at, k.first_response_at, k.first_response_by, k.resolved_at, k.resolved_by, k.resolution, k.closed_at,
-	k.cost, k.currency, k.satisfaction, k.satisfaction_note, k.owner_id, k.department_id, k.created_by, k.version, k.created_at, k.updated_at`
+	k.cost, k.currency, k.satisfaction, k.satisfaction_note, k.owner_id, k.department_id, k.created_by, k.version, k.created_at, k.updated_at,
+	k.external_id`
 
 const ticketFrom = " FROM tickets k LEFT JOIN customers c ON c.tenant_id = k.tenant_id AND c.id = k.customer_id"
 
@@ -161,7 +162,7 @@ func ticketDest(t *cohort.Ticket) []any {
 		idScanner{&t.DealID}, &t.Kind, &t.Priority, &t.Status, &t.Subject, &t.Description, msScanner{&t.OpenedAt}, nullMsScanner{&t.FirstResponseAt},
 		idScanner{&t.FirstResponseBy}, nullMsScanner{&t.ResolvedAt}, idScanner{&t.ResolvedBy}, &t.Resolution, nullMsScanner{&t.ClosedAt},
 		&t.Cost, &t.Currency, &t.Satisfaction, &t.SatisfactionNote, idScanner{&t.OwnerID}, idScanner{&t.DepartmentID}, idScanner{&t.CreatedBy},
-		&t.Version, msScanner{&t.CreatedAt}, msScanner{&t.UpdatedAt}}
+		&t.Version, msScanner{&t.CreatedAt}, msScanner{&t.UpdatedAt}, &t.ExternalID}
 }
 
 // TicketList is the list spec of service tickets.
@@ -204,7 +205,7 @@ func InsertTicket(ctx context.Context, tx *Tx, t *cohort.Ticket, now time.Time) 
 	if err != nil {
 		return fmt.Errorf("insert ticket: %w", err)
 	}
-	return nil
+	return SetExternalID(ctx, tx, "tickets", t.TenantID, t.ID, t.ExternalID)
 }
 
 // UpdateTicket writes t if its version is still prevVersion.

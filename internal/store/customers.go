@@ -14,13 +14,15 @@ import (
 
 const customerCols = `c.id, c.tenant_id, c.name, c.credit_code, c.industry, c.province, c.city, c.source, c.grade, c.segment,
 	c.value_quality, c.deal_size, c.expected_sign_date, c.expected_amount, c.currency, c.milestones, c.status, c.lost_reason,
-	c.lost_at, c.first_signed_at, c.owner_id, c.department_id, c.pool_id, c.last_followup_at, c.custom, c.created_by, c.version, c.created_at, c.updated_at`
+	c.lost_at, c.first_signed_at, c.owner_id, c.department_id, c.pool_id, c.last_followup_at, c.custom, c.created_by, c.version, c.created_at, c.updated_at,
+	c.external_id`
 
 func customerDest(c *cohort.Customer) []any {
 	return []any{idScanner{&c.ID}, idScanner{&c.TenantID}, &c.Name, &c.CreditCode, &c.Industry, &c.Province, &c.City, &c.Source,
 		&c.Grade, &c.Segment, &c.ValueQuality, &c.DealSize, &c.ExpectedSignDate, &c.ExpectedAmount, &c.Currency, jsonScanner{&c.Milestones},
 		&c.Status, &c.LostReason, nullMsScanner{&c.LostAt}, nullMsScanner{&c.FirstSignedAt}, idScanner{&c.OwnerID}, idScanner{&c.DepartmentID},
-		idScanner{&c.PoolID}, nullMsScanner{&c.LastFollowUpAt}, rawScanner{&c.Custom}, idScanner{&c.CreatedBy}, &c.Version, msScanner{&c.CreatedAt}, msScanner{&c.UpdatedAt}}
+		idScanner{&c.PoolID}, nullMsScanner{&c.LastFollowUpAt}, rawScanner{&c.Custom}, idScanner{&c.CreatedBy}, &c.Version, msScanner{&c.CreatedAt}, msScanner{&c.UpdatedAt},
+		&c.ExternalID}
 }
 
 // rawScanner scans a JSON column as raw bytes.
@@ -222,7 +224,7 @@ func InsertCustomer(ctx context.Context, tx *Tx, c *cohort.Customer, now time.Ti
 	if err != nil {
 		return fmt.Errorf("insert customer: %w", err)
 	}
-	return nil
+	return SetExternalID(ctx, tx, "customers", c.TenantID, c.ID, c.ExternalID)
 }
 
 // ownedSince is the owned_since of a customer owned by ownerID from now on:
@@ -310,11 +312,11 @@ func DuplicateCustomers(ctx context.Context, q Queryer, tenantID cohort.ID, name
 
 // --- contacts
 
-const contactCols = "k.id, k.tenant_id, k.customer_id, k.name, k.title, k.phone, k.email, k.wechat, k.is_primary, k.custom, k.version, k.created_at, k.updated_at"
+const contactCols = "k.id, k.tenant_id, k.customer_id, k.name, k.title, k.phone, k.email, k.wechat, k.is_primary, k.custom, k.version, k.created_at, k.updated_at, k.external_id"
 
 func contactDest(c *cohort.Contact) []any {
 	return []any{idScanner{&c.ID}, idScanner{&c.TenantID}, idScanner{&c.CustomerID}, &c.Name, &c.Title, &c.Phone, &c.Email, &c.WeChat,
-		&c.IsPrimary, rawScanner{&c.Custom}, &c.Version, msScanner{&c.CreatedAt}, msScanner{&c.UpdatedAt}}
+		&c.IsPrimary, rawScanner{&c.Custom}, &c.Version, msScanner{&c.CreatedAt}, msScanner{&c.UpdatedAt}, &c.ExternalID}
 }
 
 // InsertContact inserts c; a primary contact makes the others non-primary.
@@ -328,7 +330,10 @@ func InsertContact(ctx context.Context, tx *Tx, c *cohort.Contact, now time.Time
 	_, err := tx.ExecContext(ctx, `INSERT INTO contacts (id, tenant_id, customer_id, name, title, phone, email, wechat, is_primary, custom,
 		version, created_at, updated_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, int64(c.ID), int64(c.TenantID), int64(c.CustomerID), c.Name,
 		c.Title, c.Phone, c.Email, c.WeChat, c.IsPrimary, string(c.Custom), c.Version, ms(c.CreatedAt), ms(now), ms(now))
-	return err
+	if err != nil {
+		return err
+	}
+	return SetExternalID(ctx, tx, "contacts", c.TenantID, c.ID, c.ExternalID)
 }
 
 func clearPrimary(ctx context.Context, tx *Tx, tenantID, customerID cohort.ID) error {

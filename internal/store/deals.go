@@ -178,7 +178,7 @@ func UpdatePriceList(ctx context.Context, tx *Tx, l *cohort.PriceList, prevVersi
 const dealCols = `d.id, d.tenant_id, d.kind, d.number, d.name, d.customer_id, COALESCE(c.name, ''), d.contact_id, d.opportunity_id, d.quote_id,
 	d.status, d.currency, d.subtotal, d.discount, d.total, d.valid_until, d.start_date, d.end_date, d.sent_at, d.decided_at, d.signed_at,
 	d.signed_date, d.signed_by, d.closed_at, d.note, d.owner_id, d.department_id, d.created_by, d.version, d.created_at, d.updated_at,
-	d.voided_at, d.void_reason, d.signing_department_id`
+	d.voided_at, d.void_reason, d.signing_department_id, d.external_id`
 
 const dealFrom = " FROM deals d LEFT JOIN customers c ON c.tenant_id = d.tenant_id AND c.id = d.customer_id"
 
@@ -188,7 +188,7 @@ func dealDest(d *cohort.Deal) []any {
 		&d.ValidUntil, &d.StartDate, &d.EndDate, nullMsScanner{&d.SentAt}, nullMsScanner{&d.DecidedAt}, nullMsScanner{&d.SignedAt},
 		&d.SignedDate, idScanner{&d.SignedBy}, nullMsScanner{&d.ClosedAt}, &d.Note, idScanner{&d.OwnerID}, idScanner{&d.DepartmentID},
 		idScanner{&d.CreatedBy}, &d.Version, msScanner{&d.CreatedAt}, msScanner{&d.UpdatedAt}, nullMsScanner{&d.VoidedAt}, &d.VoidReason,
-		idScanner{&d.SigningDepartmentID}}
+		idScanner{&d.SigningDepartmentID}, &d.ExternalID}
 }
 
 // DealList is the list spec of quotes, contracts and orders.
@@ -232,6 +232,9 @@ func InsertDeal(ctx context.Context, tx *Tx, d *cohort.Deal, now time.Time) erro
 	}
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", d.Kind, err)
+	}
+	if err := SetExternalID(ctx, tx, "deals", d.TenantID, d.ID, d.ExternalID); err != nil {
+		return err
 	}
 	return replaceDealLines(ctx, tx, d)
 }
@@ -368,7 +371,7 @@ func DeletePaymentPlan(ctx context.Context, tx *Tx, tenantID, dealID, id cohort.
 
 // PaymentPlans returns a document's installments by due date.
 func PaymentPlans(ctx context.Context, q Queryer, tenantID, dealID cohort.ID) ([]cohort.PaymentPlan, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, deal_id, due_date, amount, note, created_by, created_at FROM payment_plans
+	rows, err := q.QueryContext(ctx, `SELECT id, deal_id, due_date, amount, note, created_by, created_at, external_id FROM payment_plans
 		WHERE tenant_id = ? AND deal_id = ? ORDER BY due_date, id`, int64(tenantID), int64(dealID))
 	if err != nil {
 		return nil, fmt.Errorf("payment plans: %w", err)
@@ -377,7 +380,7 @@ func PaymentPlans(ctx context.Context, q Queryer, tenantID, dealID cohort.ID) ([
 	out := []cohort.PaymentPlan{}
 	for rows.Next() {
 		var p cohort.PaymentPlan
-		if err := rows.Scan(idScanner{&p.ID}, idScanner{&p.DealID}, &p.DueDate, &p.Amount, &p.Note, idScanner{&p.CreatedBy}, msScanner{&p.CreatedAt}); err != nil {
+		if err := rows.Scan(idScanner{&p.ID}, idScanner{&p.DealID}, &p.DueDate, &p.Amount, &p.Note, idScanner{&p.CreatedBy}, msScanner{&p.CreatedAt}, &p.ExternalID); err != nil {
 			return nil, err
 		}
 		out = append(out, p)
@@ -401,7 +404,7 @@ func InsertPayment(ctx context.Context, tx *Tx, tenantID cohort.ID, p *cohort.Pa
 // a reversed payment names its reversal.
 func Payments(ctx context.Context, q Queryer, tenantID, dealID cohort.ID) ([]cohort.Payment, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, deal_id, plan_id, received_date, amount, currency, method, reference, note, recorded_by, created_at,
-		reverses_id FROM payments WHERE tenant_id = ? AND deal_id = ? ORDER BY received_date, id`, int64(tenantID), int64(dealID))
+		reverses_id, external_id FROM payments WHERE tenant_id = ? AND deal_id = ? ORDER BY received_date, id`, int64(tenantID), int64(dealID))
 	if err != nil {
 		return nil, fmt.Errorf("payments: %w", err)
 	}
@@ -410,7 +413,7 @@ func Payments(ctx context.Context, q Queryer, tenantID, dealID cohort.ID) ([]coh
 	for rows.Next() {
 		var p cohort.Payment
 		if err := rows.Scan(idScanner{&p.ID}, idScanner{&p.DealID}, idScanner{&p.PlanID}, &p.ReceivedDate, &p.Amount, &p.Currency, &p.Method,
-			&p.Reference, &p.Note, idScanner{&p.RecordedBy}, msScanner{&p.CreatedAt}, idScanner{&p.ReversesID}); err != nil {
+			&p.Reference, &p.Note, idScanner{&p.RecordedBy}, msScanner{&p.CreatedAt}, idScanner{&p.ReversesID}, &p.ExternalID); err != nil {
 			return nil, err
 		}
 		out = append(out, p)

@@ -12,14 +12,14 @@ import (
 )
 
 const followUpCols = `f.id, f.tenant_id, f.customer_id, f.contact_id, f.record_type, f.record_id, f.type, f.direction, f.occurred_at,
-	f.duration_s, f.content, f.author_id, COALESCE(u.name, ''), f.department_id, f.created_at`
+	f.duration_s, f.content, f.author_id, COALESCE(u.name, ''), f.department_id, f.created_at, f.external_id`
 
 const followUpFrom = " FROM followups f LEFT JOIN users u ON u.tenant_id = f.tenant_id AND u.id = f.author_id"
 
 func followUpDest(f *cohort.FollowUp) []any {
 	return []any{idScanner{&f.ID}, idScanner{&f.TenantID}, idScanner{&f.CustomerID}, idScanner{&f.ContactID}, (*string)(&f.RecordType),
 		idScanner{&f.RecordID}, &f.Type, &f.Direction, msScanner{&f.OccurredAt}, &f.DurationS, &f.Content, idScanner{&f.AuthorID},
-		&f.AuthorName, idScanner{&f.DepartmentID}, msScanner{&f.CreatedAt}}
+		&f.AuthorName, idScanner{&f.DepartmentID}, msScanner{&f.CreatedAt}, &f.ExternalID}
 }
 
 // FollowUpList is the list spec of follow-ups.
@@ -49,6 +49,9 @@ func InsertFollowUp(ctx context.Context, tx *Tx, f *cohort.FollowUp, now time.Ti
 		ms(f.OccurredAt), f.DurationS, f.Content, int64(f.AuthorID), nullID(f.DepartmentID), ms(now))
 	if err != nil {
 		return fmt.Errorf("insert follow-up: %w", err)
+	}
+	if err := SetExternalID(ctx, tx, "followups", f.TenantID, f.ID, f.ExternalID); err != nil {
+		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE customers SET last_followup_at = ? WHERE tenant_id = ? AND id = ?
 		AND (last_followup_at IS NULL OR last_followup_at < ?)`, ms(f.OccurredAt), int64(f.TenantID), int64(f.CustomerID), ms(f.OccurredAt))

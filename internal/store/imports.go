@@ -14,12 +14,12 @@ import (
 )
 
 const importCols = `i.id, i.tenant_id, i.object_type, i.format, i.file_name, i.file_path, i.file_size, i.dry_run, i.status, i.locale,
-	i.permissions, i.rows_done, i.rows_ok, i.rows_failed, i.errors_path, i.errors_size, i.error, i.created_by, i.created_at,
+	i.permissions, i.rows_done, i.rows_ok, i.rows_failed, i.rows_skipped, i.errors_path, i.errors_size, i.error, i.created_by, i.created_at,
 	i.started_at, i.finished_at, i.updated_at`
 
 func importDest(i *cohort.Import) []any {
 	return []any{idScanner{&i.ID}, idScanner{&i.TenantID}, (*string)(&i.ObjectType), &i.Format, &i.FileName, &i.FilePath, &i.FileSize,
-		&i.DryRun, &i.Status, &i.Locale, jsonScanner{&i.Permissions}, &i.RowsRead, &i.RowsOK, &i.RowsFailed, &i.ErrorsPath, &i.ErrorsSize,
+		&i.DryRun, &i.Status, &i.Locale, jsonScanner{&i.Permissions}, &i.RowsRead, &i.RowsOK, &i.RowsFailed, &i.RowsSkipped, &i.ErrorsPath, &i.ErrorsSize,
 		&i.Error, idScanner{&i.CreatedBy}, msScanner{&i.CreatedAt}, nullMsScanner{&i.StartedAt}, nullMsScanner{&i.FinishedAt}, msScanner{&i.UpdatedAt}}
 }
 
@@ -57,8 +57,8 @@ func FindImport(ctx context.Context, q Queryer, tenantID, id cohort.ID) (*cohort
 // SaveImportProgress records an import's committed progress, in the
 // transaction that commits the rows it counts.
 func SaveImportProgress(ctx context.Context, tx *Tx, i *cohort.Import, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `UPDATE imports SET status = ?, rows_done = ?, rows_ok = ?, rows_failed = ?, errors_size = ?, error = ?,
-		started_at = ?, finished_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`, i.Status, i.RowsRead, i.RowsOK, i.RowsFailed,
+	_, err := tx.ExecContext(ctx, `UPDATE imports SET status = ?, rows_done = ?, rows_ok = ?, rows_failed = ?, rows_skipped = ?, errors_size = ?, error = ?,
+		started_at = ?, finished_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`, i.Status, i.RowsRead, i.RowsOK, i.RowsFailed, i.RowsSkipped,
 		i.ErrorsSize, truncate(i.Error, 2000), nullMs(i.StartedAt), nullMs(i.FinishedAt), ms(now), int64(i.TenantID), int64(i.ID))
 	if err != nil {
 		return fmt.Errorf("save import progress: %w", err)
@@ -73,36 +73,40 @@ func SaveImportProgress(ctx context.Context, tx *Tx, i *cohort.Import, now time.
 
 var customerInsertCols = []string{"id", "tenant_id", "name", "name_key", "credit_code", "industry", "province", "city", "source", "grade",
 	"segment", "value_quality", "deal_size", "expected_sign_date", "expected_amount", "currency", "milestones", "status", "lost_reason", "lost_at",
-	"first_signed_at", "owner_id", "department_id", "last_followup_at", "custom", "created_by", "version", "created_at", "updated_at"}
+	"first_signed_at", "owner_id", "department_id", "last_followup_at", "custom", "created_by", "version", "created_at", "updated_at", "external_id", "recorded_at"}
 
-// BulkInsertCustomers inserts new customers, giving each its id.
+// BulkInsertCustomers inserts new customers, giving each its id. A
+// customer's creation time, if set, is kept (a migrated history); it is now
+// otherwise.
 func BulkInsertCustomers(ctx context.Context, tx *Tx, cs []*cohort.Customer, now time.Time) error {
 	rows := make([][]any, 0, len(cs))
 	for _, c := range cs {
 		if c.ID == 0 {
 			c.ID = cohort.ID(tx.db.NewID())
 		}
-		c.Version, c.CreatedAt, c.UpdatedAt = 1, now, now
+		c.Version, c.CreatedAt, c.UpdatedAt = 1, createdAt(c.CreatedAt, now), now
 		ms1, _ := json.Marshal(c.Milestones)
 		rows = append(rows, []any{int64(c.ID), int64(c.TenantID), c.Name, cohort.CompanyKey(c.Name), c.CreditCode, c.Industry, c.Province, c.City,
 			c.Source, c.Grade, c.Segment, c.ValueQuality, c.DealSize, c.ExpectedSignDate, c.ExpectedAmount, c.Currency, string(ms1), c.Status,
 			c.LostReason, nullMs(c.LostAt), nullMs(c.FirstSignedAt), nullID(c.OwnerID), nullID(c.DepartmentID), nullMs(c.LastFollowUpAt),
-			string(c.Custom), nullID(c.CreatedBy), c.Version, ms(now), ms(now)})
+			string(c.Custom), nullID(c.CreatedBy), c.Version, ms(c.CreatedAt), ms(now), c.ExternalID, ms(now)})
 	}
 	return BulkInsert(ctx, tx, "customers", customerInsertCols, rows)
 }
 
-// BulkOpenMemberships adds team members from now on, giving each its id.
+// BulkOpenMemberships adds team members from their ValidFrom on (now when
+// unset: a migrated record's first team is in force from its business
+// start), giving each its id.
 func BulkOpenMemberships(ctx context.Context, tx *Tx, tenantID cohort.ID, ms1 []cohort.TeamMember, now time.Time) error {
 	rows := make([][]any, 0, len(ms1))
 	for i := range ms1 {
 		m := &ms1[i]
-		m.ID, m.ValidFrom, m.ValidTo = cohort.ID(tx.db.NewID()), now, nil
+		m.ID, m.ValidFrom, m.ValidTo = cohort.ID(tx.db.NewID()), createdAt(m.ValidFrom, now), nil
 		rows = append(rows, []any{int64(tenantID), int64(m.ID), string(m.RecordType), int64(m.RecordID), int64(m.UserID), m.Role, m.Access,
-			m.ShareBP, nullMs(m.ExpiresAt), ms(now), nil, nullID(m.AddedBy)})
+			m.ShareBP, nullMs(m.ExpiresAt), ms(m.ValidFrom), nil, nullID(m.AddedBy), ms(now)})
 	}
 	return BulkInsert(ctx, tx, "record_team", []string{"tenant_id", "id", "record_type", "record_id", "user_id", "role_key", "access",
-		"share_bp", "expires_at", "valid_from", "valid_to", "added_by"}, rows)
+		"share_bp", "expires_at", "valid_from", "valid_to", "added_by", "recorded_at"}, rows)
 }
 
 // BulkInsertAudit appends audit entries.
@@ -129,7 +133,7 @@ func BulkInsertAudit(ctx context.Context, tx *Tx, es []*cohort.AuditEntry) error
 func BulkInsertContacts(ctx context.Context, tx *Tx, cs []*cohort.Contact, now time.Time) error {
 	rows := make([][]any, 0, len(cs))
 	for _, c := range cs {
-		c.ID, c.Version, c.CreatedAt, c.UpdatedAt = cohort.ID(tx.db.NewID()), 1, now, now
+		c.ID, c.Version, c.CreatedAt, c.UpdatedAt = cohort.ID(tx.db.NewID()), 1, createdAt(c.CreatedAt, now), now
 		if c.IsPrimary {
 			if err := clearPrimary(ctx, tx, c.TenantID, c.CustomerID); err != nil {
 				return err
@@ -142,10 +146,10 @@ func BulkInsertContacts(ctx context.Context, tx *Tx, cs []*cohort.Contact, now t
 			}
 		}
 		rows = append(rows, []any{int64(c.ID), int64(c.TenantID), int64(c.CustomerID), c.Name, c.Title, c.Phone, c.Email, c.WeChat, c.IsPrimary,
-			string(c.Custom), c.Version, ms(now), ms(now)})
+			string(c.Custom), c.Version, ms(c.CreatedAt), ms(now), c.ExternalID, ms(now)})
 	}
 	return BulkInsert(ctx, tx, "contacts", []string{"id", "tenant_id", "customer_id", "name", "title", "phone", "email", "wechat", "is_primary",
-		"custom", "version", "created_at", "updated_at"}, rows)
+		"custom", "version", "created_at", "updated_at", "external_id", "recorded_at"}, rows)
 }
 
 // BulkInsertLeads inserts new leads.
@@ -154,10 +158,10 @@ func BulkInsertLeads(ctx context.Context, tx *Tx, ls []*cohort.Lead, now time.Ti
 	for _, l := range ls {
 		l.ID, l.Version, l.CreatedAt, l.UpdatedAt = cohort.ID(tx.db.NewID()), 1, now, now
 		rows = append(rows, []any{int64(l.ID), int64(l.TenantID), l.Name, l.Company, l.Title, l.Phone, l.Email, l.Province, l.City, l.Industry,
-			l.Source, l.Status, l.Note, nullID(l.OwnerID), nullID(l.DepartmentID), string(l.Custom), l.Version, ms(now), ms(now)})
+			l.Source, l.Status, l.Note, nullID(l.OwnerID), nullID(l.DepartmentID), string(l.Custom), l.Version, ms(now), ms(now), l.ExternalID})
 	}
 	return BulkInsert(ctx, tx, "leads", []string{"id", "tenant_id", "name", "company", "title", "phone", "email", "province", "city", "industry",
-		"source", "status", "note", "owner_id", "department_id", "custom", "version", "created_at", "updated_at"}, rows)
+		"source", "status", "note", "owner_id", "department_id", "custom", "version", "created_at", "updated_at", "external_id"}, rows)
 }
 
 // BulkInsertFollowUps inserts follow-ups. It leaves the customers' last
@@ -171,17 +175,24 @@ func BulkInsertFollowUps(ctx context.Context, tx *Tx, fs []*cohort.FollowUp, now
 	for _, f := range fs {
 		f.ID, f.CreatedAt = cohort.ID(tx.db.NewID()), now
 		rows = append(rows, []any{int64(f.TenantID), int64(f.ID), int64(f.CustomerID), nullID(f.ContactID), string(f.RecordType), nullID(f.RecordID),
-			f.Type, f.Direction, ms(f.OccurredAt), f.DurationS, f.Content, int64(f.AuthorID), nullID(f.DepartmentID), ms(now)})
+			f.Type, f.Direction, ms(f.OccurredAt), f.DurationS, f.Content, int64(f.AuthorID), nullID(f.DepartmentID), ms(now), f.ExternalID})
 	}
 	return BulkInsert(ctx, tx, "followups", []string{"tenant_id", "id", "customer_id", "contact_id", "record_type", "record_id", "type",
-		"direction", "occurred_at", "duration_s", "content", "author_id", "department_id", "created_at"}, rows)
+		"direction", "occurred_at", "duration_s", "content", "author_id", "department_id", "created_at", "external_id"}, rows)
 }
 
 // MoveLastFollowUpsTo moves each customer's last follow-up time forward to
-// the time latest gives it, one statement per 5,000 customers.
+// the time latest gives it.
 func MoveLastFollowUpsTo(ctx context.Context, tx *Tx, tenantID cohort.ID, latest map[cohort.ID]int64) error {
-	ids := make([]cohort.ID, 0, len(latest))
-	for id := range latest {
+	return moveCustomerTimes(ctx, tx, tenantID, "last_followup_at", "<", latest)
+}
+
+// moveCustomerTimes sets column col of each customer of times to its time
+// where col is unset or cmp (< to move it forward, > back) that time, one
+// statement per 5,000 customers.
+func moveCustomerTimes(ctx context.Context, tx *Tx, tenantID cohort.ID, col, cmp string, times map[cohort.ID]int64) error {
+	ids := make([]cohort.ID, 0, len(times))
+	for id := range times {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids) // concurrent writers lock customers in the same order
@@ -190,16 +201,16 @@ func MoveLastFollowUpsTo(ctx context.Context, tx *Tx, tenantID cohort.ID, latest
 		chunk := ids[start:min(start+per, len(ids))]
 		args := make([]any, 0, 2*len(chunk)+1)
 		for _, id := range chunk {
-			args = append(args, int64(id), latest[id])
+			args = append(args, int64(id), times[id])
 		}
 		args = append(args, int64(tenantID))
 		vals := strings.TrimSuffix(strings.Repeat("(CAST(? AS BIGINT), CAST(? AS BIGINT)),", len(chunk)), ",")
 		_, err := tx.ExecContext(ctx, `WITH v (id, at) AS (VALUES `+vals+`)
-			UPDATE customers SET last_followup_at = v.at FROM v
+			UPDATE customers SET `+col+` = v.at FROM v
 			WHERE customers.tenant_id = ? AND customers.id = v.id
-			AND (customers.last_followup_at IS NULL OR customers.last_followup_at < v.at)`, args...)
+			AND (customers.`+col+` IS NULL OR customers.`+col+` `+cmp+` v.at)`, args...)
 		if err != nil {
-			return fmt.Errorf("move last follow-up: %w", err)
+			return fmt.Errorf("move %s: %w", col, err)
 		}
 	}
 	return nil

@@ -12,12 +12,14 @@ import (
 )
 
 const leadCols = `l.id, l.tenant_id, l.name, l.company, l.title, l.phone, l.email, l.province, l.city, l.industry, l.source, l.status, l.note,
-	l.owner_id, l.department_id, l.converted_at, l.customer_id, l.contact_id, l.opportunity_id, l.custom, l.version, l.created_at, l.updated_at`
+	l.owner_id, l.department_id, l.converted_at, l.customer_id, l.contact_id, l.opportunity_id, l.custom, l.version, l.created_at, l.updated_at,
+	l.external_id`
 
 func leadDest(l *cohort.Lead) []any {
 	return []any{idScanner{&l.ID}, idScanner{&l.TenantID}, &l.Name, &l.Company, &l.Title, &l.Phone, &l.Email, &l.Province, &l.City, &l.Industry,
 		&l.Source, &l.Status, &l.Note, idScanner{&l.OwnerID}, idScanner{&l.DepartmentID}, nullMsScanner{&l.ConvertedAt}, idScanner{&l.CustomerID},
-		idScanner{&l.ContactID}, idScanner{&l.OpportunityID}, rawScanner{&l.Custom}, &l.Version, msScanner{&l.CreatedAt}, msScanner{&l.UpdatedAt}}
+		idScanner{&l.ContactID}, idScanner{&l.OpportunityID}, rawScanner{&l.Custom}, &l.Version, msScanner{&l.CreatedAt}, msScanner{&l.UpdatedAt},
+		&l.ExternalID}
 }
 
 // LeadList is the list spec of leads.
@@ -46,7 +48,10 @@ func InsertLead(ctx context.Context, tx *Tx, l *cohort.Lead, now time.Time) erro
 		owner_id, department_id, custom, version, created_at, updated_at, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		int64(l.ID), int64(l.TenantID), l.Name, l.Company, l.Title, l.Phone, l.Email, l.Province, l.City, l.Industry, l.Source, l.Status, l.Note,
 		nullID(l.OwnerID), nullID(l.DepartmentID), string(l.Custom), l.Version, ms(l.CreatedAt), ms(now), ms(now))
-	return err
+	if err != nil {
+		return err
+	}
+	return SetExternalID(ctx, tx, "leads", l.TenantID, l.ID, l.ExternalID)
 }
 
 // UpdateLead writes l if its version is still prevVersion.

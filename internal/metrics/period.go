@@ -1,0 +1,169 @@
+package metrics
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+// Days are local dates counted from 1970-01-01, as facts.day stores them.
+
+const maxPeriodYears = 10
+
+func parseDate(s string) (time.Time, bool) {
+	t, err := time.Parse("2006-01-02", s)
+	return t, err == nil
+}
+
+func dayNum(t time.Time) int64 { return t.Unix() / 86400 }
+
+func dateOf(day int64) time.Time { return time.Unix(day*86400, 0).UTC() }
+
+func fmtDate(t time.Time) string { return t.Format("2006-01-02") }
+
+// timeDims are the time dimensions, finest first.
+var timeDims = []string{"day", "week", "month", "quarter", "year", "fiscal_year"}
+
+// weekStart is the Monday on or before t.
+func weekStart(t time.Time) time.Time {
+	wd := (int(t.Weekday()) + 6) % 7 // Monday 0
+	return t.AddDate(0, 0, -wd)
+}
+
+// bucketSQL is the SQL of the bucket key of f.day for a time dimension: an
+// integer (day number, Monday's day number, yyyymm, yyyy*10+q, yyyy, fiscal
+// year).
+func bucketSQL(e store.Engine, dim string, fyStart int) string {
+	month := "CAST(strftime('%Y%m', f.day * 86400, 'unixepoch') AS INTEGER)"
+	if e == store.Postgres {
+		month = "CAST(to_char(DATE '1970-01-01' + f.day, 'YYYYMM') AS INTEGER)"
+	}
+	switch dim {
+	case "day":
+		return "f.day"
+	case "week":
+		// Day 0 was a Thursday: Monday is 3 days before.
+		return "(f.day - ((f.day + 3) % 7))"
+	case "month":
+		return month
+	case "quarter":
+		return "((" + month + ") / 100 * 10 + ((" + month + ") % 100 + 2) / 3)"
+	case "year":
+		return "((" + month + ") / 100)"
+	case "fiscal_year":
+		if fyStart <= 1 {
+			return "((" + month + ") / 100)"
+		}
+		return fmt.Sprintf("((%s) / 100 - CASE WHEN (%s) %% 100 < %d THEN 1 ELSE 0 END)", month, month, fyStart)
+	}
+	panic("metrics: not a time dimension: " + dim)
+}
+
+// bucketLabel turns a bucket key from bucketSQL into its label: 2026-03-05,
+// 2026-03 (month), 2026-Q1, 2026, FY2026 (the fiscal year starting in 2026).
+func bucketLabel(dim string, key int64) string {
+	switch dim {
+	case "day", "week":
+		return fmtDate(dateOf(key))
+	case "month":
+		return fmt.Sprintf("%04d-%02d", key/100, key%100)
+	case "quarter":
+		return fmt.Sprintf("%04d-Q%d", key/10, key%10)
+	case "year":
+		return strconv.FormatInt(key, 10)
+	case "fiscal_year":
+		return "FY" + strconv.FormatInt(key, 10)
+	}
+	return strconv.FormatInt(key, 10)
+}
+
+// bucketRange parses a bucket label into its local dates [start, end).
+func bucketRange(dim, s string, fyStart int) (start, end time.Time, ok bool) {
+	if fyStart < 1 || fyStart > 12 {
+		fyStart = 1
+	}
+	switch dim {
+	case "day":
+		t, ok := parseDate(s)
+		return t, t.AddDate(0, 0, 1), ok
+	case "week":
+		t, ok := parseDate(s)
+		t = weekStart(t)
+		return t, t.AddDate(0, 0, 7), ok
+	case "month":
+		t, err := time.Parse("2006-01", s)
+		return t, t.AddDate(0, 1, 0), err == nil
+	case "quarter":
+		y, q, found := strings.Cut(s, "-Q")
+		yy, err1 := strconv.Atoi(y)
+		qq, err2 := strconv.Atoi(q)
+		if !found || err1 != nil || err2 != nil || qq < 1 || qq > 4 || yy < 1900 || yy > 9999 {
+			return start, end, false
+		}
+		t := time.Date(yy, time.Month((qq-1)*3+1), 1, 0, 0, 0, 0, time.UTC)
+		return t, t.AddDate(0, 3, 0), true
+	case "year", "fiscal_year":
+		m := 1
+		if dim == "fiscal_year" {
+			var found bool
+			if s, found = strings.CutPrefix(s, "FY"); !found {
+				return start, end, false
+			}
+			m = fyStart
+		}
+		yy, err := strconv.Atoi(s)
+		if err != nil || yy < 1900 || yy > 9999 {
+			return start, end, false
+		}
+		t := time.Date(yy, time.Month(m), 1, 0, 0, 0, 0, time.UTC)
+		return t, t.AddDate(1, 0, 0), true
+	}
+	return start, end, false
+}
+
+// bucketOf is the label of the bucket holding local date t.
+func bucketOf(dim string, t time.Time, fyStart int) string {
+	y, m := int64(t.Year()), int64(t.Month())
+	switch dim {
+	case "day":
+		return fmtDate(t)
+	case "week":
+		return fmtDate(weekStart(t))
+	case "month":
+		return bucketLabel(dim, y*100+m)
+	case "quarter":
+		return bucketLabel(dim, y*10+(m+2)/3)
+	case "year":
+		return bucketLabel(dim, y)
+	case "fiscal_year":
+		if fyStart > 1 && int(m) < fyStart {
+			y--
+		}
+		return bucketLabel(dim, y)
+	}
+	return ""
+}
+
+// Comparisons.
+const (
+	ComparePrevious = "previous"
+	CompareYearAgo  = "year_ago"
+)
+
+// comparePeriod is the period compared with [from, to) and the function
+// moving a date of it onto the asked period.
+func comparePeriod(kind string, from, to time.Time) (time.Time, time.Time, func(time.Time) time.Time) {
+	if kind == CompareYearAgo {
+		return from.AddDate(-1, 0, 0), to.AddDate(-1, 0, 0), func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }
+	}
+	if from.Day() == 1 && to.Day() == 1 {
+		// Whole months: the months before (a quarter's previous quarter).
+		n := (to.Year()-from.Year())*12 + int(to.Month()) - int(from.Month())
+		return from.AddDate(0, -n, 0), from, func(t time.Time) time.Time { return t.AddDate(0, n, 0) }
+	}
+	n := int(dayNum(to) - dayNum(from))
+	return from.AddDate(0, 0, -n), from, func(t time.Time) time.Time { return t.AddDate(0, 0, n) }
+}

@@ -143,7 +143,9 @@ func formula(name, zh, en, unit, def, f string) Metric {
 	return Metric{Name: name, LabelZh: zh, LabelEn: en, Unit: unit, Formula: f, Definition: def}
 }
 
-func hidden(name string, a *Agg) Metric { return Metric{Name: name, Unit: UnitNumber, Agg: a, Hidden: true} }
+func hidden(name string, a *Agg) Metric {
+	return Metric{Name: name, Unit: UnitNumber, Agg: a, Hidden: true}
+}
 
 func followUps(name, zh, en, typ string) Metric {
 	a := agg(ks(kFollowUpDone), "*", "count", "")

@@ -223,3 +223,13 @@ func (e *expr) String() string {
 	b.WriteByte(')')
 	return b.String()
 }
+
+// FormulaNames lists the metric names a formula refers to (none when it
+// does not parse).
+func FormulaNames(f string) []string {
+	e, err := parseFormula(f)
+	if err != nil {
+		return nil
+	}
+	return e.names(nil)
+}

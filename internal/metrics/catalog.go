@@ -33,8 +33,10 @@ type Agg struct {
 	// Kinds are the fact kinds aggregated (docs/FACTS.md).
 	Kinds []string `json:"kinds"`
 	// Role is the business role credited: "" takes the query's role (owner,
-	// the revenue credit, unless the query names another), "*" any role
-	// (personal facts: follow-ups, leads, quotes), else that role.
+	// the revenue credit, unless the query names another), "*" any role,
+	// else that role (personal facts: author for follow-ups and next
+	// actions, owner for leads, quotes and pool events, whatever the
+	// query's role). A known role lets the query use the facts index.
 	Role string `json:"role,omitempty"`
 	// Func is the aggregate: records (distinct records), count (facts),
 	// count_distinct, sum, avg, min, max of Field; credited (the field times
@@ -148,7 +150,7 @@ func hidden(name string, a *Agg) Metric {
 }
 
 func followUps(name, zh, en, typ string) Metric {
-	a := agg(ks(kFollowUpDone), "*", "count", "")
+	a := agg(ks(kFollowUpDone), "author", "count", "")
 	a.Attr = []string{typ}
 	return count(name, zh, en, "follow-ups of type "+typ+" in P, credited to their author", a)
 }
@@ -162,8 +164,8 @@ func ended(a *Agg) *Agg { a.Ended = true; return a }
 // builtins is the catalogue, METRICS.md figure by figure.
 var builtins = []Metric{
 	// Leads.
-	count("new_leads", "新增线索", "New leads", "leads created in P, credited to their owner", agg(ks(kLeadCreated), "*", "records", "")),
-	count("converted_leads", "转化线索", "Converted leads", "leads converted in P", agg(ks(kLeadConverted), "*", "records", "")),
+	count("new_leads", "新增线索", "New leads", "leads created in P, credited to their owner", agg(ks(kLeadCreated), "owner", "records", "")),
+	count("converted_leads", "转化线索", "Converted leads", "leads converted in P", agg(ks(kLeadConverted), "owner", "records", "")),
 	formula("lead_conversion_rate", "线索转化率", "Lead conversion rate", UnitRatio, "leads converted in P ÷ leads created in P", "converted_leads / new_leads"),
 
 	// Customers.
@@ -185,11 +187,11 @@ var builtins = []Metric{
 	hidden("first_signed_followups", agg(ks(kFirstSigned), "", "credited", "n")),
 	formula("followups_per_signed_customer", "签约客户平均跟进次数", "Follow-ups per signed customer", UnitNumber,
 		"mean number of follow-ups before the first signing, over customers first-signed in P", "first_signed_followups / first_signed_weight"),
-	count("pool_returns", "退回公海", "Returned to pool", "customers returned to a pool in P, credited to the person named", agg(ks(kCustomerReturned), "*", "count", "")),
-	count("pool_claims", "公海领取", "Claimed from pool", "customers claimed from a pool in P", agg(ks(kCustomerClaimed), "*", "count", "")),
+	count("pool_returns", "退回公海", "Returned to pool", "customers returned to a pool in P, credited to the person named", agg(ks(kCustomerReturned), "owner", "count", "")),
+	count("pool_claims", "公海领取", "Claimed from pool", "customers claimed from a pool in P", agg(ks(kCustomerClaimed), "owner", "count", "")),
 
 	// Activity.
-	count("followups", "跟进次数", "Follow-ups", "follow-ups in P, credited to their author (by type with the followup_type dimension)", agg(ks(kFollowUpDone), "*", "count", "")),
+	count("followups", "跟进次数", "Follow-ups", "follow-ups in P, credited to their author (by type with the followup_type dimension)", agg(ks(kFollowUpDone), "author", "count", "")),
 	followUps("calls", "电话", "Calls", "call"),
 	followUps("visits", "拜访", "Visits", "visit"),
 	followUps("sms", "短信", "SMS", "sms"),
@@ -198,15 +200,15 @@ var builtins = []Metric{
 	followUps("meetings", "会议", "Meetings", "meeting"),
 	followUps("proposals_sent", "发送方案", "Proposals sent", "proposal_sent"),
 	followUps("quote_followups", "报价跟进", "Quotes sent (follow-ups)", "quote_sent"),
-	hidden("call_seconds", withAttr(agg(ks(kFollowUpDone), "*", "sum", "duration_s"), "call")),
+	hidden("call_seconds", withAttr(agg(ks(kFollowUpDone), "author", "sum", "duration_s"), "call")),
 	{Name: "call_minutes", LabelZh: "通话时长（分钟）", LabelEn: "Call minutes", Unit: UnitMinutes, Additive: true, Formula: "call_seconds / 60",
 		Definition: "sum of call durations in P ÷ 60"},
-	count("followed_customers", "跟进客户数", "Customers followed up", "distinct customers followed up in P", agg(ks(kFollowUpDone), "*", "count_distinct", "customer_id")),
+	count("followed_customers", "跟进客户数", "Customers followed up", "distinct customers followed up in P", agg(ks(kFollowUpDone), "author", "count_distinct", "customer_id")),
 	formula("contact_frequency", "跟进频次", "Contact frequency", UnitNumber, "follow-ups in P ÷ distinct customers followed up in P", "followups / followed_customers"),
-	count("next_actions_due", "到期待办", "Next actions due", "next actions due in P", agg(ks(kNextActionDue), "*", "count", "")),
-	count("next_actions_done", "完成待办", "Next actions done", "next actions done in P", agg(ks(kNextActionDone), "*", "count", "")),
-	count("quotes_sent", "发出报价", "Quotes sent", "quotes sent in P, credited to the sender", agg(ks(kQuoteSent), "*", "records", "")),
-	money("quote_amount", "报价金额", "Quoted amount", "total of the quotes sent in P", agg(ks(kQuoteSent), "*", "credited", "amount")),
+	count("next_actions_due", "到期待办", "Next actions due", "next actions due in P", agg(ks(kNextActionDue), "author", "count", "")),
+	count("next_actions_done", "完成待办", "Next actions done", "next actions done in P", agg(ks(kNextActionDone), "author", "count", "")),
+	count("quotes_sent", "发出报价", "Quotes sent", "quotes sent in P, credited to the sender", agg(ks(kQuoteSent), "owner", "records", "")),
+	money("quote_amount", "报价金额", "Quoted amount", "total of the quotes sent in P", agg(ks(kQuoteSent), "owner", "credited", "amount")),
 
 	// Opportunities and funnel.
 	count("new_opportunities", "新增商机", "New opportunities", "opportunities created in P", agg(ks(kOppCreated), "", "records", "")),

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/cohortcrm/cohort/internal/store"
 )
 
 // Days are local dates counted from 1970-01-01, as facts.day stores them.
@@ -33,33 +31,37 @@ func weekStart(t time.Time) time.Time {
 	return t.AddDate(0, 0, -wd)
 }
 
-// bucketSQL is the SQL of the bucket key of f.day for a time dimension: an
-// integer (day number, Monday's day number, yyyymm, yyyy*10+q, yyyy, fiscal
-// year).
-func bucketSQL(e store.Engine, dim string, fyStart int) string {
-	month := "CAST(strftime('%Y%m', f.day * 86400, 'unixepoch') AS INTEGER)"
-	if e == store.Postgres {
-		month = "CAST(to_char(DATE '1970-01-01' + f.day, 'YYYYMM') AS INTEGER)"
-	}
+// bucketSQL is the SQL of the bucket key of f.day for a time dimension over
+// the period [from, to): an integer (day number, Monday's day number,
+// yyyymm, yyyy*10+q, yyyy, fiscal year). Calendar buckets are a binary
+// CASE over the period's bucket boundaries: plain integer comparisons, the
+// same on both engines and cheaper than a date function per fact.
+func bucketSQL(dim string, fyStart int, from, to time.Time) string {
 	switch dim {
 	case "day":
 		return "f.day"
 	case "week":
 		// Day 0 was a Thursday: Monday is 3 days before.
 		return "(f.day - ((f.day + 3) % 7))"
-	case "month":
-		return month
-	case "quarter":
-		return "((" + month + ") / 100 * 10 + ((" + month + ") % 100 + 2) / 3)"
-	case "year":
-		return "((" + month + ") / 100)"
-	case "fiscal_year":
-		if fyStart <= 1 {
-			return "((" + month + ") / 100)"
-		}
-		return fmt.Sprintf("((%s) / 100 - CASE WHEN (%s) %% 100 < %d THEN 1 ELSE 0 END)", month, month, fyStart)
 	}
-	panic("metrics: not a time dimension: " + dim)
+	type bucket struct{ start, key int64 }
+	var bs []bucket
+	s, _, _ := bucketRange(dim, bucketOf(dim, from, fyStart), fyStart)
+	step := map[string]int{"month": 1, "quarter": 3, "year": 12, "fiscal_year": 12}[dim]
+	for ; s.Before(to); s = s.AddDate(0, step, 0) {
+		y, m := int64(s.Year()), int64(s.Month())
+		k := map[string]int64{"month": y*100 + m, "quarter": y*10 + (m+2)/3, "year": y, "fiscal_year": y}[dim]
+		bs = append(bs, bucket{dayNum(s), k})
+	}
+	var build func(bs []bucket) string
+	build = func(bs []bucket) string {
+		if len(bs) == 1 {
+			return strconv.FormatInt(bs[0].key, 10)
+		}
+		mid := len(bs) / 2
+		return fmt.Sprintf("CASE WHEN f.day < %d THEN %s ELSE %s END", bs[mid].start, build(bs[:mid]), build(bs[mid:]))
+	}
+	return build(bs)
 }
 
 // bucketLabel turns a bucket key from bucketSQL into its label: 2026-03-05,

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -383,21 +384,22 @@ func compile(ctx context.Context, db store.Queryer, env *Env, q Query) (*compile
 
 // sqlOf builds the SELECT of c over [from, to): grouped by the dimensions,
 // or one total row.
-func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped bool) (string, []any) {
+func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped bool, leaves []int) (string, []any) {
 	var sel []string
 	var args []any
 	joins := map[byte]bool{}
 	ndims := 0
 	if grouped {
 		for _, d := range c.dims {
-			sel = append(sel, c.dimSQL(e, env, d, joins))
+			sel = append(sel, c.dimSQL(env, d, joins, from, to))
 		}
 		ndims = len(sel)
 	}
 	kinds := map[string]bool{}
 	roles := map[string]bool{}
 	anyRole := false
-	for _, a := range c.plan.leaves {
+	for _, i := range leaves {
+		a := c.plan.leaves[i]
 		cond, cargs := c.condSQL(a, to)
 		for _, k := range a.Kinds {
 			kinds[k] = true
@@ -595,9 +597,9 @@ func finish(a *Agg, v sql.NullFloat64) *float64 {
 }
 
 // dimSQL is the SQL of a dimension's key.
-func (c *compiled) dimSQL(e store.Engine, env *Env, d string, joins map[byte]bool) string {
+func (c *compiled) dimSQL(env *Env, d string, joins map[byte]bool, from, to time.Time) string {
 	if slices.Contains(timeDims, d) {
-		return bucketSQL(e, d, env.FiscalYearStartMonth)
+		return bucketSQL(d, env.FiscalYearStartMonth, from, to)
 	}
 	dim := dimensions[d]
 	if dim.join != 0 {
@@ -782,21 +784,49 @@ func (c *compiled) run(ctx context.Context, db store.Queryer, env *Env, from, to
 	return rows, total[0], nil
 }
 
-func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, to time.Time, grouped bool) ([]Row, error) {
-	q, args := c.sqlOf(db.Engine(), env, from, to, grouped)
-	rs, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("metrics query: %w", err)
+// groups splits the aggregates by the facts they read (kinds and role):
+// each group is one SQL statement that reads only its facts through the
+// index, instead of every fact of the query testing every aggregate.
+func (c *compiled) groups() [][]int {
+	var keys []string
+	by := map[string][]int{}
+	for i, a := range c.plan.leaves {
+		k := strings.Join(a.Kinds, ",") + "/" + c.aggRole(a)
+		if _, ok := by[k]; !ok {
+			keys = append(keys, k)
+		}
+		by[k] = append(by[k], i)
 	}
-	defer rs.Close()
+	out := make([][]int, len(keys))
+	for i, k := range keys {
+		out[i] = by[k]
+	}
+	return out
+}
+
+func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, to time.Time, grouped bool) ([]Row, error) {
 	nd := 0
 	if grouped {
 		nd = len(c.dims)
 	}
-	var out []Row
-	for rs.Next() {
+	type cell struct {
+		keys []sql.NullString
+		vals []sql.NullFloat64
+	}
+	cells := map[string]*cell{}
+	var order []string
+	if !grouped {
+		cells[""] = &cell{vals: make([]sql.NullFloat64, len(c.plan.leaves))}
+		order = append(order, "")
+	}
+	for _, g := range c.groups() {
+		q, args := c.sqlOf(db.Engine(), env, from, to, grouped, g)
+		rs, err := db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("metrics query: %w", err)
+		}
 		keys := make([]sql.NullString, nd)
-		vals := make([]sql.NullFloat64, len(c.plan.leaves))
+		vals := make([]sql.NullFloat64, len(g))
 		dest := make([]any, 0, nd+len(vals))
 		for i := range keys {
 			dest = append(dest, &keys[i])
@@ -804,11 +834,44 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 		for i := range vals {
 			dest = append(dest, &vals[i])
 		}
-		if err := rs.Scan(dest...); err != nil {
+		for rs.Next() {
+			if err := rs.Scan(dest...); err != nil {
+				rs.Close()
+				return nil, err
+			}
+			var kb strings.Builder
+			for _, k := range keys {
+				if k.Valid {
+					kb.WriteByte('v')
+				}
+				kb.WriteString(k.String)
+				kb.WriteByte(0)
+			}
+			ck := kb.String()
+			cl := cells[ck]
+			if cl == nil {
+				if len(cells) >= MaxRows+1 {
+					continue // too many: run() refuses the answer
+				}
+				cl = &cell{keys: slices.Clone(keys), vals: make([]sql.NullFloat64, len(c.plan.leaves))}
+				cells[ck] = cl
+				order = append(order, ck)
+			}
+			for i, li := range g {
+				cl.vals[li] = vals[i]
+			}
+		}
+		err = rs.Err()
+		rs.Close()
+		if err != nil {
 			return nil, err
 		}
+	}
+	out := make([]Row, 0, len(order))
+	for _, ck := range order {
+		cl := cells[ck]
 		r := Row{Keys: make([]string, nd), Labels: make([]string, nd), Values: map[string]*float64{}}
-		for i, k := range keys {
+		for i, k := range cl.keys {
 			r.Keys[i] = k.String
 			if d := c.dims[i]; k.Valid && slices.Contains(timeDims, d) {
 				n, _ := strconv.ParseInt(k.String, 10, 64)
@@ -816,8 +879,8 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 			}
 			r.Labels[i] = r.Keys[i]
 		}
-		leaves := make([]*float64, len(vals))
-		for i, v := range vals {
+		leaves := make([]*float64, len(cl.vals))
+		for i, v := range cl.vals {
 			leaves[i] = finish(c.plan.leaves[i], v)
 		}
 		for i, m := range c.plan.metrics {
@@ -830,7 +893,23 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 		}
 		out = append(out, r)
 	}
-	return out, rs.Err()
+	slices.SortFunc(out, func(a, b Row) int {
+		for i := range a.Keys {
+			x, errx := strconv.ParseInt(a.Keys[i], 10, 64)
+			y, erry := strconv.ParseInt(b.Keys[i], 10, 64)
+			var c int
+			if errx == nil && erry == nil {
+				c = cmp.Compare(x, y)
+			} else {
+				c = strings.Compare(a.Keys[i], b.Keys[i])
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	return out, nil
 }
 
 func (m *Metric) label(lang string) string {

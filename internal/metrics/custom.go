@@ -152,11 +152,7 @@ func InsertCustom(ctx context.Context, tx *store.Tx, tenantID cohort.ID, c *Cust
 	c.ID, c.Version, c.CreatedAt, c.UpdatedAt = cohort.ID(tx.DB().NewID()), 1, now, now
 	_, err := tx.ExecContext(ctx, "INSERT INTO tenant_metrics (tenant_id, "+customCols+") VALUES (?,?,?,?,?,?,?,?,?,?)",
 		int64(tenantID), int64(c.ID), c.Name, c.LabelZh, c.LabelEn, c.Unit, definitionJSON(c), c.Version, now.UnixMilli(), now.UnixMilli())
-	if err != nil && strings.Contains(strings.ToLower(err.Error()), "unique") {
-		return &cohort.Error{Code: cohort.ECONFLICT, Message: fmt.Sprintf("name: a metric named %q exists already", c.Name),
-			Fields: []cohort.FieldError{{Field: "name", Message: "exists already"}}}
-	}
-	return err
+	return nameTaken(err, c.Name)
 }
 
 // UpdateCustom writes c (name, labels, unit, definition), bumping its
@@ -166,8 +162,13 @@ func UpdateCustom(ctx context.Context, tx *store.Tx, tenantID cohort.ID, c *Cust
 	c.UpdatedAt = now
 	_, err := tx.ExecContext(ctx, `UPDATE tenant_metrics SET name = ?, label_zh = ?, label_en = ?, unit = ?, definition = ?, version = ?, updated_at = ?
 		WHERE tenant_id = ? AND id = ?`, c.Name, c.LabelZh, c.LabelEn, c.Unit, definitionJSON(c), c.Version, now.UnixMilli(), int64(tenantID), int64(c.ID))
+	return nameTaken(err, c.Name)
+}
+
+// nameTaken turns a unique-key violation into a conflict on the name.
+func nameTaken(err error, name string) error {
 	if err != nil && strings.Contains(strings.ToLower(err.Error()), "unique") {
-		return &cohort.Error{Code: cohort.ECONFLICT, Message: fmt.Sprintf("name: a metric named %q exists already", c.Name),
+		return &cohort.Error{Code: cohort.ECONFLICT, Message: fmt.Sprintf("name: a metric named %q exists already", name),
 			Fields: []cohort.FieldError{{Field: "name", Message: "exists already"}}}
 	}
 	return err

@@ -59,39 +59,25 @@ func (p *parser) space() {
 
 func (p *parser) node(e *expr) *expr { p.nodes++; return e }
 
-func (p *parser) sum(depth int) (*expr, error) {
-	l, err := p.product(depth)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		p.space()
-		if p.i >= len(p.s) || (p.s[p.i] != '+' && p.s[p.i] != '-') {
-			return l, nil
-		}
-		op := p.s[p.i]
-		p.i++
-		r, err := p.product(depth)
-		if err != nil {
-			return nil, err
-		}
-		l = p.node(&expr{op: op, l: l, r: r})
-	}
-}
+// sum and product parse a left-associative chain of operands joined by
+// ops.
+func (p *parser) sum(depth int) (*expr, error) { return p.chain(depth, "+-", p.product) }
 
-func (p *parser) product(depth int) (*expr, error) {
-	l, err := p.unary(depth)
+func (p *parser) product(depth int) (*expr, error) { return p.chain(depth, "*/", p.unary) }
+
+func (p *parser) chain(depth int, ops string, operand func(int) (*expr, error)) (*expr, error) {
+	l, err := operand(depth)
 	if err != nil {
 		return nil, err
 	}
 	for {
 		p.space()
-		if p.i >= len(p.s) || (p.s[p.i] != '*' && p.s[p.i] != '/') {
+		if p.i >= len(p.s) || !strings.ContainsRune(ops, rune(p.s[p.i])) {
 			return l, nil
 		}
 		op := p.s[p.i]
 		p.i++
-		r, err := p.unary(depth)
+		r, err := operand(depth)
 		if err != nil {
 			return nil, err
 		}

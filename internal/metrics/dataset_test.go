@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,6 +174,13 @@ func load(t testing.TB, db *store.DB) {
 		}{
 			{"INSERT INTO tenants (id, name, slug, time_zone, fiscal_year_start_month, currency, locale, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
 				[]any{tenant, "Acme", "acme", "Asia/Shanghai", 4, "CNY", "zh-CN", now, now}},
+		}
+		for i, r := range []string{"owner", "presales"} {
+			stmts = append(stmts, struct {
+				q    string
+				args []any
+			}{"INSERT INTO business_roles (tenant_id, id, key, name_zh, name_en, created_at, updated_at) VALUES (?,?,?,?,?,?,?)",
+				[]any{tenant, 50 + i, r, r + "角色", strings.ToUpper(r[:1]) + r[1:], now, now}})
 		}
 		for _, d := range []struct {
 			id, parent int

@@ -147,6 +147,9 @@ func TestPersonRoleAndNonAdditive(t *testing.T) {
 		q.Metrics = []string{"signed_count", "signed_amount"}
 		q.Dimensions = []string{"role"}
 		res = run(t, db, env(), q)
+		if l := row(t, res, "presales").Labels[0]; l != "Presales" {
+			t.Errorf("role label %q", l)
+		}
 		check(t, "owner signed_count", row(t, res, "owner").Values["signed_count"], 2)
 		check(t, "presales signed_count", row(t, res, "presales").Values["signed_count"], 1)
 		check(t, "presales signed_amount", row(t, res, "presales").Values["signed_amount"], 300000)
@@ -459,6 +462,7 @@ func TestBadQueries(t *testing.T) {
 		{metrics.Query{Metrics: []string{"followups"}, From: "2026-01-01", To: "2026-02-01", Filters: []metrics.Filter{{Dimension: "planet"}}}, "filters[0].dimension"},
 		{metrics.Query{Metrics: []string{"stage_conversion:"}, From: "2026-01-01", To: "2026-02-01"}, "metrics[0]"},
 		{metrics.Query{Metrics: []string{"followups"}, From: "2026-01-01", To: "2026-02-01", DepartmentRoot: 999}, "department_root"},
+		{metrics.Query{Metrics: []string{"followups"}, From: "2026-01-01", To: "2026-02-01", Role: "astronaut"}, "role"},
 	} {
 		_, err := metrics.Run(context.Background(), db.Read(), env(), tc.q)
 		var ce *cohort.Error

@@ -361,6 +361,16 @@ func compile(ctx context.Context, db store.Queryer, env *Env, q Query) (*compile
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	if q.Role != "" && q.Role != cohort.RoleOwner {
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM business_roles WHERE tenant_id = ? AND key = ?", int64(env.TenantID), q.Role).Scan(&n); err != nil {
+			return nil, fmt.Errorf("metrics role: %w", err)
+		}
+		if n == 0 {
+			return nil, &cohort.Error{Code: cohort.EINVALID, Message: fmt.Sprintf("role: %q is not a business role", q.Role),
+				Fields: []cohort.FieldError{{Field: "role", Message: "not a business role"}}}
+		}
+	}
 	needTree := q.DepartmentRoot != 0
 	for _, d := range q.Dimensions {
 		needTree = needTree || dimensions[d].dept

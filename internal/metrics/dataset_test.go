@@ -221,15 +221,20 @@ func load(t testing.TB, db *store.DB) {
 			}{"INSERT INTO customers (tenant_id, id, name, name_key, segment, industry, province, grade, currency, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 				[]any{tenant, c.id, c.name, c.name, c.segment, c.industry, c.prov, c.grad, "CNY", now, now}})
 		}
+		stmts = append(stmts, struct {
+			q    string
+			args []any
+		}{"INSERT INTO product_categories (tenant_id, id, name, created_at) VALUES (?,?,?,?)", []any{tenant, 650, "Hardware", now}})
 		for _, p := range []struct {
-			id   int
-			name string
-		}{{601, "Widget"}, {602, "Gadget"}} {
+			id       int
+			name     string
+			category any
+		}{{601, "Widget", 650}, {602, "Gadget", nil}} {
 			stmts = append(stmts, struct {
 				q    string
 				args []any
-			}{"INSERT INTO products (tenant_id, id, code, name, currency, created_at, updated_at) VALUES (?,?,?,?,?,?,?)",
-				[]any{tenant, p.id, p.name, p.name, "CNY", now, now}})
+			}{"INSERT INTO products (tenant_id, id, code, name, category_id, currency, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+				[]any{tenant, p.id, p.name, p.name, p.category, "CNY", now, now}})
 		}
 		for _, s := range stmts {
 			if _, err := tx.ExecContext(ctx, s.q, s.args...); err != nil {

@@ -199,6 +199,9 @@ func TestDepartmentsHistoricAndCurrent(t *testing.T) {
 		res = run(t, db, env(), q)
 		check(t, "West filter new_customers", res.Total.Values["new_customers"], 1)
 		check(t, "West filter followups", res.Total.Values["followups"], 3)
+		q.Filters = []metrics.Filter{{Dimension: "department_current", Values: []string{id(west)}}}
+		res = run(t, db, env(), q)
+		check(t, "West (current) filter new_customers", res.Total.Values["new_customers"], 2)
 	})
 }
 
@@ -256,6 +259,19 @@ func TestTimeCustomerProductAndFunnel(t *testing.T) {
 		check(t, "Widget line_amount", w.Values["line_amount"], 360000)
 		check(t, "Widget line_quantity", w.Values["line_quantity"], 13)
 		check(t, "Gadget line_amount", row(t, res, "602").Values["line_amount"], 40000)
+
+		q.Dimensions = []string{"product_category"}
+		res = run(t, db, env(), q)
+		if hw := row(t, res, "650"); hw.Labels[0] != "Hardware" || *hw.Values["line_amount"] != 360000 {
+			t.Errorf("category row %+v", hw)
+		}
+		check(t, "no category", row(t, res, "").Values["line_amount"], 40000)
+		q.Dimensions = []string{"customer"}
+		q.Metrics = []string{"signed_amount"}
+		res = run(t, db, env(), q)
+		if c2 := row(t, res, id(c2)); c2.Labels[0] != "C2" || *c2.Values["signed_amount"] != 300000 {
+			t.Errorf("customer row %+v", c2)
+		}
 
 		q.Dimensions = []string{"followup_type"}
 		q.Metrics = []string{"followups"}

@@ -127,7 +127,8 @@ func genFacts(b testing.TB, db *store.DB, n int) {
 				}
 				sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?),")
 				rec := int64(i + 1)
-				args = append(args, tenant, int64(i+1), k, d*86400000+3600000, d, "x", rec, "x", rec, int64(100000+r.IntN(benchCustomers)), int64(1+u), role, share,
+				src, _, _ := strings.Cut(k, ".")
+				args = append(args, tenant, int64(i+1), k, d*86400000+3600000, d, src, rec, src, rec, int64(100000+r.IntN(benchCustomers)), int64(1+u), role, share,
 					benchDept(u), amount, dur, 1, stage, attr, ref)
 				if len(args) >= batch*20 {
 					flush()

@@ -520,7 +520,11 @@ func (c *compiled) condSQL(a *Agg, to time.Time) (string, []any) {
 		parts = append(parts, "f.ref_at IS NOT NULL")
 	}
 	if l := a.Later; l != nil {
-		s := "EXISTS (SELECT 1 FROM facts g WHERE g.tenant_id = f.tenant_id AND g.source_type = f.source_type AND g.source_id = f.source_id" +
+		// The later facts are the projection of the same record (a
+		// customer's, an opportunity's, a ticket's: the kind's prefix), found
+		// by facts_source from the record id the covering index holds.
+		src, _, _ := strings.Cut(l.Kinds[0], ".")
+		s := "EXISTS (SELECT 1 FROM facts g WHERE g.tenant_id = f.tenant_id AND g.source_type = '" + src + "' AND g.source_id = f.record_id" +
 			" AND g.kind IN ('" + strings.Join(l.Kinds, "', '") + "') AND (g.occurred_at > f.occurred_at OR g.occurred_at = f.occurred_at AND g.kind <> f.kind)"
 		if l.Stage != "" {
 			s += " AND g.stage = ?"

@@ -43,15 +43,11 @@ func (s *Service) metricEnv(ctx context.Context) (metrics.Env, error) {
 // MetricCatalog lists the built-in metrics and the tenant's own, in the
 // caller's language.
 func (s *Service) MetricCatalog(ctx context.Context) ([]metrics.CatalogEntry, error) {
-	env, err := s.metricEnv(ctx)
+	custom, err := s.TenantMetrics(ctx)
 	if err != nil {
 		return nil, err
 	}
-	custom, err := metrics.ListCustom(ctx, s.db.Read(), env.TenantID)
-	if err != nil {
-		return nil, err
-	}
-	return metrics.Catalog(custom, env.Lang), nil
+	return metrics.Catalog(custom, metricLang(cohort.PrincipalFrom(ctx))), nil
 }
 
 // QueryMetrics answers a metric query inside the caller's scope.

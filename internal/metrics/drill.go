@@ -80,7 +80,7 @@ func RunDrill(ctx context.Context, db store.Queryer, env Env, d DrillQuery) (*Dr
 	var ors []string
 	args := []any{int64(env.TenantID), dayNum(c.from), dayNum(c.to)}
 	for _, a := range c.plan.leaves {
-		cond, cargs := c.condSQL(a, c.to)
+		cond, cargs := c.condSQL(a, c.to, true)
 		ors = append(ors, "("+cond+")")
 		args = append(args, cargs...)
 	}

@@ -410,7 +410,7 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 	anyRole := false
 	for _, i := range leaves {
 		a := c.plan.leaves[i]
-		cond, cargs := c.condSQL(a, to)
+		cond, cargs := c.condSQL(a, to, false)
 		for _, k := range a.Kinds {
 			kinds[k] = true
 		}
@@ -493,18 +493,21 @@ func (c *compiled) aggRole(a *Agg) string {
 	return a.Role
 }
 
-// condSQL is the condition selecting a's facts (beyond the query's WHERE).
-func (c *compiled) condSQL(a *Agg, to time.Time) (string, []any) {
+// condSQL is the condition selecting a's facts. Inside its own statement
+// (full false) the WHERE has selected its kinds and role already.
+func (c *compiled) condSQL(a *Agg, to time.Time, full bool) (string, []any) {
 	var parts []string
 	var args []any
-	if len(a.Kinds) == 1 {
-		parts = append(parts, "f.kind = '"+a.Kinds[0]+"'")
-	} else {
-		parts = append(parts, "f.kind IN ('"+strings.Join(a.Kinds, "', '")+"')")
-	}
-	if r := c.aggRole(a); r != "" {
-		parts = append(parts, "f.role = ?")
-		args = append(args, r)
+	if full {
+		if len(a.Kinds) == 1 {
+			parts = append(parts, "f.kind = '"+a.Kinds[0]+"'")
+		} else {
+			parts = append(parts, "f.kind IN ('"+strings.Join(a.Kinds, "', '")+"')")
+		}
+		if r := c.aggRole(a); r != "" {
+			parts = append(parts, "f.role = ?")
+			args = append(args, r)
+		}
 	}
 	if len(a.Attr) > 0 {
 		parts = append(parts, "f.attr IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(a.Attr)), ", ")+")")
@@ -554,26 +557,31 @@ func fieldSQL(field string) string {
 // floating point (TOTAL on SQLite, which never overflows; a double on
 // PostgreSQL); credited and weight are in basis points, divided in Go.
 func aggSQL(e store.Engine, a *Agg, cond string) string {
-	when := "CASE WHEN " + cond + " THEN "
-	sum := func(x string) string {
-		if e == store.Postgres {
-			return "CAST(SUM(" + when + x + " END) AS DOUBLE PRECISION)"
+	of := func(x string) string {
+		if cond == "" {
+			return x
 		}
-		return "TOTAL(" + when + x + " END)"
+		return "CASE WHEN " + cond + " THEN " + x + " END"
 	}
 	dbl := func(fn, x string) string {
 		if e == store.Postgres {
-			return "CAST(" + fn + "(" + when + x + " END) AS DOUBLE PRECISION)"
+			return "CAST(" + fn + "(" + of(x) + ") AS DOUBLE PRECISION)"
 		}
-		return fn + "(" + when + x + " END)"
+		return fn + "(" + of(x) + ")"
+	}
+	sum := func(x string) string {
+		if e == store.Postgres {
+			return dbl("SUM", x)
+		}
+		return "TOTAL(" + of(x) + ")"
 	}
 	switch a.Func {
 	case "records":
-		return "COUNT(DISTINCT " + when + "f.record_id END)"
+		return "COUNT(DISTINCT " + of("f.record_id") + ")"
 	case "count":
-		return "COUNT(" + when + "1 END)"
+		return "COUNT(" + of("1") + ")"
 	case "count_distinct":
-		return "COUNT(DISTINCT " + when + fieldSQL(a.Field) + " END)"
+		return "COUNT(DISTINCT " + of(fieldSQL(a.Field)) + ")"
 	case "sum":
 		if a.Field == "amount" {
 			return sum("f.amount * f.share_bp")

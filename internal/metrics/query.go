@@ -461,7 +461,7 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 		for i := range pos {
 			pos[i] = strconv.Itoa(i + 1)
 		}
-		b.WriteString(" GROUP BY " + strings.Join(pos, ", ") + " ORDER BY " + strings.Join(pos, ", "))
+		b.WriteString(" GROUP BY " + strings.Join(pos, ", ")) // scan sorts the merged cells
 		fmt.Fprintf(&b, " LIMIT %d", MaxRows+1)
 	}
 	return b.String(), args

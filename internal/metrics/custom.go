@@ -207,13 +207,13 @@ type CatalogEntry struct {
 func Catalog(custom []Custom, lang string) []CatalogEntry {
 	var out []CatalogEntry
 	for _, m := range Builtins() {
-		out = append(out, CatalogEntry{Name: m.Name, Label: m.label(lang), Unit: m.Unit, Additive: m.Additive, Builtin: true, Definition: m.Definition,
+		out = append(out, CatalogEntry{Name: m.Name, Label: m.label(lang), Unit: m.Unit, Additive: m.Additive, Builtin: true, Definition: definition(m.Name, m.Definition, lang),
 			Formula: m.Formula, Aggregate: m.Agg})
 	}
 	sc, _ := stageConversion(stageConversionPfx + "won")
 	sc.Name = stageConversionPfx + "<stage>"
 	out = append(out, CatalogEntry{Name: sc.Name, Label: strings.TrimSuffix(sc.label(lang), "won") + "<stage>", Unit: UnitRatio, Builtin: true,
-		Definition: "of the opportunities that entered a stage in P (the stage dimension or filter), the share that later entered <stage> (won: were won)"})
+		Definition: definition(sc.Name, "of the opportunities that entered a stage in P (the stage dimension or filter), the share that later entered <stage> (won: were won)", lang)})
 	for _, c := range custom {
 		out = append(out, CatalogEntry{Name: c.Name, Label: c.label(lang), Unit: c.Unit, Additive: c.Additive, Definition: c.Definition,
 			Formula: c.Formula, Aggregate: c.Agg, ID: c.ID})

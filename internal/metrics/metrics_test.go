@@ -492,3 +492,17 @@ func TestBadQueries(t *testing.T) {
 		t.Errorf("drill of an unknown metric: %v", err)
 	}
 }
+
+// Every listed built-in metric has its labels and definition in both
+// languages.
+func TestCatalogLanguages(t *testing.T) {
+	zh, en := metrics.Catalog(nil, "zh-CN"), metrics.Catalog(nil, "en")
+	if len(zh) != len(en) || len(zh) < 60 {
+		t.Fatalf("%d and %d entries", len(zh), len(en))
+	}
+	for i := range zh {
+		if zh[i].Label == "" || en[i].Label == "" || zh[i].Label == en[i].Label || zh[i].Definition == en[i].Definition || zh[i].Definition == "" {
+			t.Errorf("%s: %q/%q, %q/%q", zh[i].Name, zh[i].Label, en[i].Label, zh[i].Definition, en[i].Definition)
+		}
+	}
+}

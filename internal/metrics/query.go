@@ -934,8 +934,10 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 	return out, nil
 }
 
+func isEnglish(lang string) bool { return strings.HasPrefix(strings.ToLower(lang), "en") }
+
 func (m *Metric) label(lang string) string {
-	if strings.HasPrefix(strings.ToLower(lang), "en") {
+	if isEnglish(lang) {
 		return m.LabelEn
 	}
 	return m.LabelZh

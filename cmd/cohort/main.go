@@ -20,6 +20,7 @@ import (
 	"github.com/cohortcrm/cohort/internal/app"
 	"github.com/cohortcrm/cohort/internal/config"
 	"github.com/cohortcrm/cohort/internal/demo"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/obs"
 	"github.com/cohortcrm/cohort/internal/store"
 )
@@ -34,6 +35,8 @@ Usage:
   cohort user reset-password --tenant SLUG --email E [--password-file F]
   cohort user list --tenant SLUG
   cohort search rebuild [flags] [--tenant SLUG]  re-index every record for search
+  cohort facts rebuild|verify [flags] [--tenant SLUG]  recompute the fact ledger, or
+                                     compare it with the records (exit 1 when they differ)
   cohort backup   [flags] FILE       online copy of the SQLite database
   cohort config   [flags]            print the configuration (secrets masked)
   cohort version
@@ -71,6 +74,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cmd == "search" {
 		return searchCmd(ctx, rest, stdout, stderr)
+	}
+	if cmd == "facts" {
+		return factsCmd(ctx, rest, stdout, stderr)
 	}
 	var extra *flag.FlagSet
 	var seed *uint64
@@ -330,46 +336,114 @@ func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return fmt.Errorf("user: unknown subcommand %q", sub)
 }
 
+// tenantCmd opens the database named by args' flags and returns the
+// tenants a maintenance command works on: the one of --tenant, or all.
+func tenantCmd(ctx context.Context, name string, args []string, stderr io.Writer) (*app.App, []*cohort.Tenant, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	tenant := fs.String("tenant", "", "tenant slug (all tenants when empty)")
+	rest := splitFlags(fs, args, "tenant")
+	cfg, err := config.Load(rest, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := app.Open(ctx, cfg, obs.NewLogger(stderr, cfg.LogFormat, cfg.SlogLevel()))
+	if err != nil {
+		return nil, nil, err
+	}
+	var ids []cohort.ID
+	if *tenant != "" {
+		t, err := store.FindTenantBySlug(ctx, a.DB.Read(), *tenant)
+		if err != nil {
+			a.DB.Close()
+			return nil, nil, fmt.Errorf("%s: tenant %q: %w", name, *tenant, err)
+		}
+		ids = []cohort.ID{t.ID}
+	} else if ids, err = store.TenantIDs(ctx, a.DB.Read()); err != nil {
+		a.DB.Close()
+		return nil, nil, err
+	}
+	var tenants []*cohort.Tenant
+	for _, id := range ids {
+		t, err := store.FindTenant(ctx, a.DB.Read(), id)
+		if err != nil {
+			a.DB.Close()
+			return nil, nil, err
+		}
+		tenants = append(tenants, t)
+	}
+	return a, tenants, nil
+}
+
+// progress prints "label: tenant T 42% done/total" in place, once per percent.
+func progress(stderr io.Writer, label string, t *cohort.Tenant) func(done, total int) {
+	shown := -1
+	return func(done, total int) {
+		if pct := done * 100 / max(total, 1); pct != shown {
+			shown = pct
+			fmt.Fprintf(stderr, "\r%s: tenant %s %3d%% %d/%d", label, t.Slug, pct, done, total)
+		}
+	}
+}
+
 // searchCmd rebuilds the search index of one tenant or all of them.
 func searchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "rebuild" {
 		return errors.New("search: say rebuild")
 	}
-	fs := flag.NewFlagSet("search", flag.ContinueOnError)
-	tenant := fs.String("tenant", "", "tenant slug (all tenants when empty)")
-	rest := splitFlags(fs, args[1:], "tenant")
-	cfg, err := config.Load(rest, nil)
-	if err != nil {
-		return err
-	}
-	a, err := app.Open(ctx, cfg, obs.NewLogger(stderr, cfg.LogFormat, cfg.SlogLevel()))
+	a, tenants, err := tenantCmd(ctx, "search", args[1:], stderr)
 	if err != nil {
 		return err
 	}
 	defer a.DB.Close()
-	var tenants []cohort.ID
-	if *tenant != "" {
-		t, err := store.FindTenantBySlug(ctx, a.DB.Read(), *tenant)
-		if err != nil {
-			return fmt.Errorf("search: tenant %q: %w", *tenant, err)
-		}
-		tenants = []cohort.ID{t.ID}
-	} else if tenants, err = store.TenantIDs(ctx, a.DB.Read()); err != nil {
-		return err
-	}
-	for _, tid := range tenants {
-		shown := -1
-		n, err := a.Service.RebuildSearch(ctx, tid, func(done, total int) {
-			if pct := done * 100 / max(total, 1); pct != shown {
-				shown = pct
-				fmt.Fprintf(stderr, "\rsearch rebuild: tenant %s %3d%% %d/%d", tid, pct, done, total)
-			}
-		})
+	for _, t := range tenants {
+		n, err := a.Service.RebuildSearch(ctx, t.ID, progress(stderr, "search rebuild", t))
 		fmt.Fprintln(stderr)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "tenant %s: %d records indexed\n", tid, n)
+		fmt.Fprintf(stdout, "tenant %s: %d records indexed\n", t.Slug, n)
+	}
+	return nil
+}
+
+// factsCmd rebuilds or verifies the fact ledger of one tenant or all of
+// them; verify exits non-zero when the stored facts differ from a fresh
+// projection of the records.
+func factsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "rebuild" && args[0] != "verify") {
+		return errors.New("facts: say rebuild or verify")
+	}
+	a, tenants, err := tenantCmd(ctx, "facts", args[1:], stderr)
+	if err != nil {
+		return err
+	}
+	defer a.DB.Close()
+	differ := 0
+	for _, t := range tenants {
+		if args[0] == "rebuild" {
+			start := time.Now()
+			n, err := facts.Rebuild(ctx, a.DB, t, progress(stderr, "facts rebuild", t))
+			fmt.Fprintln(stderr)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "tenant %s: %d facts in %s\n", t.Slug, n, time.Since(start).Round(time.Millisecond))
+			continue
+		}
+		diffs, err := facts.Verify(ctx, a.DB, t, 50, progress(stderr, "facts verify", t))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return err
+		}
+		if len(diffs) == 0 {
+			fmt.Fprintf(stdout, "tenant %s: the facts agree with the records\n", t.Slug)
+			continue
+		}
+		differ++
+		fmt.Fprintf(stdout, "tenant %s: the facts differ from the records:\n  %s\n", t.Slug, strings.Join(diffs, "\n  "))
+	}
+	if differ > 0 {
+		return fmt.Errorf("facts verify: %d tenants differ; run cohort facts rebuild", differ)
 	}
 	return nil
 }

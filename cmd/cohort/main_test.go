@@ -58,3 +58,43 @@ func TestCommands(t *testing.T) {
 		t.Fatal("backup over an existing file")
 	}
 }
+
+func TestFactsCommands(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "f.db")
+	var out, errs bytes.Buffer
+	if err := run(ctx, []string{"demo", "--db", db}, &out, &errs); err != nil {
+		t.Fatalf("demo: %v %s", err, errs.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"facts", "verify", "--db", db, "--tenant", "demo"}, &out, &errs); err != nil || !strings.Contains(out.String(), "agree") {
+		t.Fatalf("verify: %v %q", err, out.String())
+	}
+	// A fact no record accounts for is found, and a rebuild removes it.
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`INSERT INTO facts (tenant_id, id, kind, occurred_at, day, source_type, source_id, record_type, record_id)
+		SELECT id, 1, 'customer.created', 0, 0, 'customer', 42, 'customer', 42 FROM tenants WHERE slug = 'demo'`); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"facts", "verify", "--db", db}, &out, &errs); err == nil || !strings.Contains(out.String(), "no longer exist") {
+		t.Fatalf("verify of a stray fact: %v %q", err, out.String())
+	}
+	out.Reset()
+	errs.Reset()
+	if err := run(ctx, []string{"facts", "rebuild", "--db", db, "--tenant", "demo"}, &out, &errs); err != nil ||
+		!strings.Contains(errs.String(), "100%") || !strings.Contains(out.String(), "facts in") {
+		t.Fatalf("rebuild: %v %q %q", err, out.String(), errs.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"facts", "verify", "--db", db}, &out, &errs); err != nil {
+		t.Fatalf("verify after the rebuild: %v %q", err, out.String())
+	}
+	if err := run(ctx, []string{"facts", "check", "--db", db}, &out, &errs); err == nil {
+		t.Fatal("an unknown facts subcommand")
+	}
+}

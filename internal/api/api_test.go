@@ -15,6 +15,7 @@ import (
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/api"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/jobs"
 	"github.com/cohortcrm/cohort/internal/obs"
 	"github.com/cohortcrm/cohort/internal/service"
@@ -69,7 +70,46 @@ func newEnvUpload(t testing.TB, db *store.DB, maxUpload int64) *env {
 	a := api.New(svc, nil, log, obs.NewRegistry(), api.Options{MaxUploadBytes: maxUpload + 64<<10})
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
+	// Whatever a test did through the API, the facts kept by its writes are
+	// the facts a rebuild would make (checked before the database closes).
+	t.Cleanup(func() { verifyFacts(t, db) })
 	return &env{t: t, db: db, svc: svc, srv: srv, api: a, jobs: runner, files: files}
+}
+
+// verifyFacts fails t when any tenant's stored facts differ from a fresh
+// projection of its records.
+func verifyFacts(t testing.TB, db *store.DB) {
+	t.Helper()
+	if t.Failed() {
+		return
+	}
+	ctx := context.Background()
+	rows, err := db.Read().QueryContext(ctx, "SELECT id FROM tenants")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []cohort.ID
+	for rows.Next() {
+		var id cohort.ID
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		tn, err := store.FindTenant(ctx, db.Read(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diffs, err := facts.Verify(ctx, db, tn, 10, nil)
+		if err != nil {
+			t.Fatalf("verify facts: %v", err)
+		}
+		if len(diffs) > 0 {
+			t.Errorf("tenant %s: stored facts differ from a rebuild:\n%s", tn.Slug, strings.Join(diffs, "\n"))
+		}
+	}
 }
 
 // testMaxUpload is the tests' upload limit, small enough to exceed cheaply.

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/service"
 	"github.com/cohortcrm/cohort/internal/store"
 )
@@ -208,6 +209,18 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 		return res, err
 	}
 	if err := orgMoves(ctx, db, t, ppl, rng, now); err != nil {
+		return res, err
+	}
+	// The history was written in bulk: its facts are projected at the end,
+	// the way `cohort facts rebuild` does.
+	if t, err = store.FindTenant(ctx, db.Read(), t.ID); err != nil {
+		return res, err
+	}
+	fbar := newBar(opt.Progress, "demo: facts", 0)
+	n, err = facts.Rebuild(ctx, db, t, func(done, total int) { fbar.total = total; fbar.Add(done - fbar.n) })
+	fbar.Done()
+	res.Rows += n
+	if err != nil {
 		return res, err
 	}
 	return res, db.Analyze(ctx)

@@ -315,6 +315,7 @@ func (s *Service) followUpFromItem(ctx context.Context, tx *store.Tx, c *cohort.
 		return err
 	}
 	c.FollowUpID, c.Status, c.Reason = f.ID, cohort.CommMatched, ""
+	s.project(ctx, tx, cohort.ObjCustomer, f.CustomerID) // its first-signing figures count follow-ups
 	return s.audit(ctx, tx, "capture", cohort.ObjFollowUp, f.ID, nil)
 }
 

@@ -135,6 +135,7 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 	if err := store.InsertCustomer(ctx, tx, c, now); err != nil {
 		return err
 	}
+	s.projectNew(ctx, tx, cohort.ObjCustomer, c.ID)
 	team, err = withDefaultTeam(ctx, tx, c.TenantID, c.OwnerID, team)
 	if err != nil {
 		return err
@@ -613,6 +614,9 @@ func (s *Service) moveOwner(ctx context.Context, tx *store.Tx, c *cohort.Custome
 		return err
 	}
 	if prev.OwnerID != 0 {
+		if err := s.projectOpenActions(ctx, tx, c.ID); err != nil {
+			return err
+		}
 		if err := store.ReassignNextActions(ctx, tx, c.TenantID, c.ID, prev.OwnerID, u.ID); err != nil {
 			return err
 		}

@@ -539,6 +539,7 @@ func (s *Service) logQuoteSent(ctx context.Context, tx *store.Tx, d *cohort.Deal
 	if err := store.InsertFollowUp(ctx, tx, f, now); err != nil {
 		return err
 	}
+	s.project(ctx, tx, cohort.ObjCustomer, f.CustomerID)
 	return s.audit(ctx, tx, "create", cohort.ObjFollowUp, f.ID, nil)
 }
 

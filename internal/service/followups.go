@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/store"
 )
@@ -216,6 +217,7 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 		if err := store.InsertFollowUp(ctx, tx, f, now); err != nil {
 			return err
 		}
+		s.projectNew(ctx, tx, cohort.ObjFollowUp, f.ID)
 		if err := s.auditTimes(ctx, tx, cohort.ObjFollowUp, f.ID, now, occurred); err != nil {
 			return err
 		}
@@ -223,6 +225,9 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 			if err := s.respondByFollowUp(ctx, tx, f); err != nil {
 				return err
 			}
+		}
+		if err := s.projectOpenActions(ctx, tx, c.ID); err != nil {
+			return err
 		}
 		if _, err := store.CloseNextActions(ctx, tx, p.Tenant.ID, c.ID, p.User.ID, f.ID, now); err != nil {
 			return err
@@ -237,6 +242,7 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 			if err := store.InsertNextAction(ctx, tx, action, now); err != nil {
 				return err
 			}
+			s.projectNew(ctx, tx, facts.SourceNextAction, action.ID)
 			if s.reminders != nil {
 				if err := s.reminders.Schedule(ctx, tx, action); err != nil {
 					return err
@@ -244,6 +250,7 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 			}
 		}
 		f.AuthorName = p.User.Name
+		s.projectSigningFollowUp(ctx, tx, c, f)
 		return s.audit(ctx, tx, "create", cohort.ObjFollowUp, f.ID, nil)
 	})
 	return action, err

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/store"
 )
@@ -96,6 +97,18 @@ func (s *Service) customerImport(ctx context.Context, p *cohort.Principal, imp *
 				audit[i] = s.importAudit(p, imp, cohort.ObjCustomer, c.ID, now)
 			}
 			if err := store.BulkOpenMemberships(ctx, tx, p.Tenant.ID, team, now); err != nil {
+				return err
+			}
+			fp := facts.NewProjector(ctx, tx, p.Tenant)
+			var fs []facts.Fact
+			for i, c := range cs {
+				more, err := fp.NewCustomer(c, team[i:i+1])
+				if err != nil {
+					return err
+				}
+				fs = append(fs, more...)
+			}
+			if err := facts.Insert(ctx, tx, p.Tenant.ID, fs); err != nil {
 				return err
 			}
 			if err := search.IndexPrepared(ctx, tx, docs); err != nil {
@@ -355,9 +368,19 @@ func (s *Service) leadImport(ctx context.Context, p *cohort.Principal, imp *coho
 			}
 			docs := make([]search.Prepared, len(ls))
 			audit := make([]*cohort.AuditEntry, len(ls))
+			fp := facts.NewProjector(ctx, tx, p.Tenant)
+			var fs []facts.Fact
 			for i, l := range ls {
 				docs[i] = preparedDoc(batch[i].doc, leadDoc(l))
 				audit[i] = s.importAudit(p, imp, cohort.ObjLead, l.ID, now)
+				more, err := fp.Lead(l)
+				if err != nil {
+					return err
+				}
+				fs = append(fs, more...)
+			}
+			if err := facts.Insert(ctx, tx, p.Tenant.ID, fs); err != nil {
+				return err
 			}
 			if err := search.IndexPrepared(ctx, tx, docs); err != nil {
 				return err
@@ -385,6 +408,9 @@ func (s *Service) followUpImport(ctx context.Context, p *cohort.Principal, imp *
 	resumed := imp.RowsRead > 0 // earlier runs committed batches this one did not see
 	return &objectImport[followUpRow]{
 		finish: func(ctx context.Context, tx *store.Tx) error {
+			if err := s.refreshSignedCustomerFacts(ctx, tx, imp); err != nil {
+				return err
+			}
 			if resumed {
 				return finishFollowUps(ctx, tx, imp)
 			}
@@ -447,8 +473,18 @@ func (s *Service) followUpImport(ctx context.Context, p *cohort.Principal, imp *
 				}
 			})
 			audit := make([]*cohort.AuditEntry, len(fs))
+			fp := facts.NewProjector(ctx, tx, p.Tenant)
+			var made []facts.Fact
 			for i, f := range fs {
 				audit[i] = s.importAudit(p, imp, cohort.ObjFollowUp, f.ID, now)
+				more, err := fp.FollowUp(f)
+				if err != nil {
+					return err
+				}
+				made = append(made, more...)
+			}
+			if err := facts.Insert(ctx, tx, p.Tenant.ID, made); err != nil {
+				return err
 			}
 			return store.BulkInsertAudit(ctx, tx, audit)
 		},

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/idgen"
 	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/sheet"
@@ -405,6 +406,9 @@ func (s *Service) RunImport(ctx context.Context, job ImportJob, lastAttempt bool
 		if err := finishFollowUps(ctx, tx, imp); err != nil {
 			return err
 		}
+		if err := s.refreshSignedCustomerFacts(ctx, tx, imp); err != nil {
+			return err
+		}
 		return store.SaveImportProgress(ctx, tx, imp, now)
 	})
 }
@@ -421,6 +425,41 @@ func finishFollowUps(ctx context.Context, tx *store.Tx, imp *cohort.Import) erro
 		return nil
 	}
 	return store.MoveLastFollowUps(ctx, tx, imp.TenantID, idgen.FirstAt(imp.StartedAt.Add(-time.Minute)))
+}
+
+// refreshSignedCustomerFacts rewrites the facts of the customers whose first
+// signing an import of follow-ups dated before it changed: their
+// "follow-ups before the first signing" and first contact.
+func (s *Service) refreshSignedCustomerFacts(ctx context.Context, tx *store.Tx, imp *cohort.Import) error {
+	if imp.StartedAt == nil || imp.DryRun || imp.ObjectType != cohort.ObjFollowUp {
+		return nil
+	}
+	t, err := store.FindTenant(ctx, tx, imp.TenantID)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT f.customer_id FROM followups f JOIN customers c ON c.tenant_id = f.tenant_id AND c.id = f.customer_id
+		WHERE f.tenant_id = ? AND f.id >= ? AND c.first_signed_at IS NOT NULL AND f.occurred_at < c.first_signed_at`,
+		int64(imp.TenantID), int64(idgen.FirstAt(imp.StartedAt.Add(-time.Minute))))
+	if err != nil {
+		return fmt.Errorf("import: signed customers: %w", err)
+	}
+	var ids []cohort.ID
+	for rows.Next() {
+		var id cohort.ID
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if err := facts.Rewrite(ctx, tx, t, cohort.ObjCustomer, id); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohort.Import) error {

@@ -228,6 +228,7 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 	if err := store.InsertOpportunity(ctx, tx, o, now); err != nil {
 		return err
 	}
+	s.projectNew(ctx, tx, cohort.ObjOpportunity, o.ID)
 	team, err = withDefaultTeam(ctx, tx, o.TenantID, o.OwnerID, team)
 	if err != nil {
 		return err

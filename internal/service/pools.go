@@ -170,6 +170,9 @@ func (s *Service) toPool(ctx context.Context, tx *store.Tx, c *cohort.Customer, 
 			return err
 		}
 	}
+	if err := s.projectOpenActions(ctx, tx, c.ID); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, "UPDATE next_actions SET status = 'cancelled' WHERE tenant_id = ? AND customer_id = ? AND status = 'open'",
 		int64(c.TenantID), int64(c.ID)); err != nil {
 		return err

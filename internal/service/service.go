@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"log/slog"
 	"sort"
 	"time"
@@ -52,6 +53,9 @@ type Service struct {
 	files     files.Store
 	jobs      JobQueue
 	auth      authCache
+	// orgs keeps people's organisation histories for the fact projections
+	// of writes; cleared whenever a user changes.
+	orgs *facts.OrgCache
 }
 
 // Reminders schedules the reminder of a next action, in the caller's
@@ -89,7 +93,7 @@ func New(db *store.DB, clock cohort.Clock, log *slog.Logger, opt Options) *Servi
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: db, clock: clock, log: log, opt: opt}
+	return &Service{db: db, clock: clock, log: log, opt: opt, orgs: facts.NewOrgCache()}
 }
 
 // SetNotifier wires the inbox; without one, notifications are dropped.
@@ -159,7 +163,92 @@ func (s *Service) audit(ctx context.Context, tx *store.Tx, action string, obj co
 		// Who may do what may have changed: cached principals are stale.
 		tx.AfterCommit(s.auth.clear)
 	}
+	if obj == cohort.ObjUser {
+		// A department move may have changed a person's history: this
+		// transaction's projections read it fresh, and the others' once
+		// it commits.
+		s.factWork(ctx, tx).freshOrgs = true
+		tx.AfterCommit(s.orgs.Clear)
+	}
+	s.project(ctx, tx, obj, id)
 	return store.InsertAudit(ctx, tx, e)
+}
+
+// projectOpenActions has the transaction rewrite the facts of a customer's
+// open next actions: call it before a statement closes, hands over or
+// cancels them.
+func (s *Service) projectOpenActions(ctx context.Context, tx *store.Tx, customerID cohort.ID) error {
+	p := cohort.PrincipalFrom(ctx)
+	ids, err := store.OpenNextActionIDs(ctx, tx, p.Tenant.ID, customerID)
+	for _, id := range ids {
+		s.project(ctx, tx, facts.SourceNextAction, id)
+	}
+	return err
+}
+
+// projectSigningFollowUp has the transaction rewrite a customer's facts when
+// follow-up f, dated before the customer's first signing, changes its
+// "follow-ups before the first signing" and first contact.
+func (s *Service) projectSigningFollowUp(ctx context.Context, tx *store.Tx, c *cohort.Customer, f *cohort.FollowUp) {
+	if c.FirstSignedAt != nil && f.OccurredAt.Before(*c.FirstSignedAt) {
+		s.project(ctx, tx, cohort.ObjCustomer, c.ID)
+	}
+}
+
+// project has the transaction rewrite the facts of record id of type obj
+// before it commits (once, however often the record was touched): every
+// audited write of a measurable record keeps its facts in step.
+func (s *Service) project(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID) {
+	s.projectSource(ctx, tx, facts.Source{Type: obj, ID: id})
+}
+
+// projectNew is project for a record made in tx (no facts to delete).
+func (s *Service) projectNew(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID) {
+	s.projectSource(ctx, tx, facts.Source{Type: obj, ID: id, New: true})
+}
+
+func (s *Service) projectSource(ctx context.Context, tx *store.Tx, src facts.Source) {
+	obj, id := src.Type, src.ID
+	p := cohort.PrincipalFrom(ctx)
+	if p == nil || p.Tenant == nil || id == 0 || !facts.IsSource(obj) {
+		return
+	}
+	w := s.factWork(ctx, tx)
+	key := facts.Source{Type: obj, ID: id}
+	if i, ok := w.index[key]; ok {
+		w.sources[i].New = w.sources[i].New || src.New
+		return
+	}
+	w.index[key] = len(w.sources)
+	w.sources = append(w.sources, src)
+}
+
+// factWork is the records whose facts a transaction rewrites before it
+// commits.
+type factWork struct {
+	sources   []facts.Source
+	index     map[facts.Source]int
+	freshOrgs bool
+}
+
+// factWork returns tx's fact work, registering its rewrite before commit the
+// first time.
+func (s *Service) factWork(ctx context.Context, tx *store.Tx) *factWork {
+	return tx.Local("facts", func() any {
+		w := &factWork{index: map[facts.Source]int{}}
+		tx.BeforeCommit("facts", func() error {
+			p := cohort.PrincipalFrom(ctx)
+			if len(w.sources) == 0 || p == nil || p.Tenant == nil {
+				return nil
+			}
+			orgs := s.orgs
+			if w.freshOrgs {
+				orgs = nil
+			}
+			return facts.RewriteMany(ctx, tx, p.Tenant, w.sources, orgs)
+		})
+		return w
+	}).(*factWork)
 }
 
 // notify queues an inbox message for userID in tx.

@@ -37,6 +37,20 @@ func BulkInsert(ctx context.Context, tx *Tx, table string, cols []string, rows [
 	stmt := func(n int) string {
 		return tx.db.rebind(head + strings.TrimSuffix(strings.Repeat(one+",", n), ","))
 	}
+	if len(rows) <= per {
+		// One statement: preparing it would cost more than it saves.
+		args := make([]any, 0, len(rows)*len(cols))
+		for _, r := range rows {
+			if len(r) != len(cols) {
+				return fmt.Errorf("bulk insert into %s: a row has %d values for %d columns", table, len(r), len(cols))
+			}
+			args = append(args, r...)
+		}
+		if _, err := tx.tx.ExecContext(ctx, stmt(len(rows)), args...); err != nil {
+			return fmt.Errorf("bulk insert into %s: %w", table, err)
+		}
+		return nil
+	}
 	// The statement of a full chunk is prepared once for all chunks.
 	full, err := tx.tx.PrepareContext(ctx, stmt(min(per, len(rows))))
 	if err != nil {

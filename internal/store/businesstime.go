@@ -59,7 +59,12 @@ func RedateDepartment(ctx context.Context, tx *Tx, tenantID, userID, department 
 		nullID(department), int64(tenantID), int64(userID), ms(from)); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE followups SET department_id = ? WHERE tenant_id = ? AND author_id = ? AND occurred_at >= ?`,
+	if _, err := tx.ExecContext(ctx, `UPDATE followups SET department_id = ? WHERE tenant_id = ? AND author_id = ? AND occurred_at >= ?`,
+		nullID(department), int64(tenantID), int64(userID), ms(from)); err != nil {
+		return err
+	}
+	// Each fact keeps its person's department of its time.
+	_, err := tx.ExecContext(ctx, `UPDATE facts SET department_id = ? WHERE tenant_id = ? AND user_id = ? AND occurred_at >= ?`,
 		nullID(department), int64(tenantID), int64(userID), ms(from))
 	return err
 }

@@ -257,12 +257,57 @@ type Tx struct {
 	tx          *sql.Tx
 	db          *DB
 	afterCommit []func()
+	// beforeCommit runs at the end of the transaction's work, keyed so that
+	// a piece of work registered twice runs once (the fact projection of a
+	// record touched by several statements).
+	beforeCommit []func() error
+	beforeKeys   map[string]bool
+	locals       map[string]any
 	// conn is the connection a BulkTx runs on (PostgreSQL only), for COPY.
 	conn *sql.Conn
 }
 
 // AfterCommit registers f to run after the transaction commits.
 func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f) }
+
+// BeforeCommit registers f, once per key, to run in the transaction after
+// its work and before it commits; an error rolls the transaction back. f may
+// register more.
+func (tx *Tx) BeforeCommit(key string, f func() error) {
+	if tx.beforeKeys == nil {
+		tx.beforeKeys = map[string]bool{}
+	}
+	if tx.beforeKeys[key] {
+		return
+	}
+	tx.beforeKeys[key] = true
+	tx.beforeCommit = append(tx.beforeCommit, f)
+}
+
+// Local returns the transaction's value under key, made by make the first
+// time: state that lives as long as the transaction (the records whose facts
+// it must rewrite).
+func (tx *Tx) Local(key string, make func() any) any {
+	if tx.locals == nil {
+		tx.locals = map[string]any{}
+	}
+	v, ok := tx.locals[key]
+	if !ok {
+		v = make()
+		tx.locals[key] = v
+	}
+	return v
+}
+
+// finish runs the work registered with BeforeCommit.
+func (tx *Tx) finish() error {
+	for i := 0; i < len(tx.beforeCommit); i++ {
+		if err := tx.beforeCommit[i](); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // DB returns the database the transaction belongs to.
 func (tx *Tx) DB() *DB { return tx.db }
@@ -300,7 +345,11 @@ func (db *DB) BulkTx(ctx context.Context, f func(tx *Tx) error) error {
 // runTx runs f in tx and commits it when f returns nil.
 func (db *DB) runTx(tx *Tx, f func(tx *Tx) error) error {
 	sqltx := tx.tx
-	if err := f(tx); err != nil {
+	err := f(tx)
+	if err == nil {
+		err = tx.finish()
+	}
+	if err != nil {
 		_ = sqltx.Rollback()
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -98,6 +99,24 @@ func CloseNextActions(ctx context.Context, tx *Tx, tenantID, customerID, ownerID
 	return res.RowsAffected()
 }
 
+// OpenNextActionIDs returns the ids of a customer's open next actions.
+func OpenNextActionIDs(ctx context.Context, q Queryer, tenantID, customerID cohort.ID) ([]cohort.ID, error) {
+	rows, err := q.QueryContext(ctx, "SELECT id FROM next_actions WHERE tenant_id = ? AND customer_id = ? AND status = 'open'", int64(tenantID), int64(customerID))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []cohort.ID
+	for rows.Next() {
+		var id cohort.ID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
 // FindNextAction returns one next action.
 func FindNextAction(ctx context.Context, q Queryer, tenantID, id cohort.ID) (*cohort.NextAction, error) {
 	n := &cohort.NextAction{}
@@ -172,4 +191,32 @@ func CountForgotten(ctx context.Context, q Queryer, tenantID, ownerID cohort.ID,
 	err := q.QueryRowContext(ctx, `SELECT count(*) FROM customers c WHERE c.tenant_id = ? AND c.owner_id = ? AND c.status = 'active'
 		AND COALESCE(c.last_followup_at, c.created_at) < ?`, int64(tenantID), int64(ownerID), ms(since)).Scan(&n)
 	return n, err
+}
+
+// FollowUpsByID returns the follow-ups of a tenant with the given ids (those
+// that exist), for projecting many at once.
+func FollowUpsByID(ctx context.Context, q Queryer, tenantID cohort.ID, ids []cohort.ID) ([]*cohort.FollowUp, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, int64(tenantID))
+	for _, id := range ids {
+		args = append(args, int64(id))
+	}
+	rows, err := q.QueryContext(ctx, "SELECT "+followUpCols+followUpFrom+" WHERE f.tenant_id = ? AND f.id IN ("+
+		strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("follow-ups: %w", err)
+	}
+	defer rows.Close()
+	var out []*cohort.FollowUp
+	for rows.Next() {
+		f := &cohort.FollowUp{}
+		if err := rows.Scan(followUpDest(f)...); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
 }

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { apiCall, config, fill, login, missingConfig, openBrowser, runId, screenshot } from './helpers.mjs'
+import { apiCall, config, fill, login, missingConfig, openBrowser, runId, screenshot, selectTreeNode } from './helpers.mjs'
 
 let problem = missingConfig()
 if (!problem && !existsSync(config.chromium)) problem = `Chromium not found at ${config.chromium} (set CHROMIUM)`
@@ -61,7 +61,7 @@ if (problem) {
         await page.locator('[data-testid="deal-dated-save"]').click()
         await page.locator('[data-testid="deal-status"][data-status="signed"]').waitFor()
         const signed = await apiCall(page, 'GET', `/api/v1/contracts/${c.id}`)
-        assert.equal(new Date(signed.signed_at).getDate(), y.getDate(), 'the signing is dated yesterday')
+        assert.equal(new Date(signed.signed_at).toLocaleString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 16), when.slice(0, 16), 'the signing is dated yesterday 10:00')
         assert.ok(new Date(signed.created_at) <= new Date(signed.signed_at), 'a late-entered signing moves the contract start back')
 
         // Void without a reason is refused in the dialog; with one it is void.
@@ -76,6 +76,43 @@ if (problem) {
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
         assert.ok(overflow <= 0, `no horizontal overflow at ${label} (${overflow}px)`)
         await screenshot(page, `contract-voided-${label}`)
+      })
+
+      test(`${label}: a department move dated in the past`, async () => {
+        const { page } = b
+        await page.setViewportSize(viewport)
+        const depts = await apiCall(page, 'GET', '/api/v1/departments')
+        const root = depts.items[0]
+        const from = await apiCall(page, 'POST', '/api/v1/departments', { name: `调出部门${label}${runId}`, parent_id: root.id })
+        const to = await apiCall(page, 'POST', '/api/v1/departments', { name: `调入部门${label}${runId}`, parent_id: root.id })
+        const email = `mover-${label}-${runId}@e2e.cohort.local`
+        const u = await apiCall(page, 'POST', '/api/v1/users', {
+          name: `调动${label}`, email, password: 'mover-password-1', department_id: from.id,
+          org_since: new Date(Date.now() - 400 * 24 * 3600 * 1000).toISOString(),
+        })
+        await page.goto('/org/users')
+        await fill(page, 'users-search', email)
+        const row = page.locator('[data-testid="users-table"] .el-table__row', { hasText: email })
+        await row.locator('[data-testid="user-edit"]').click()
+        const dialog = page.locator('.el-dialog:visible')
+        await dialog.waitFor()
+        assert.equal(await page.locator('[data-testid="user-form-org-from"]').count(), 0, 'no date while the department is unchanged')
+        await selectTreeNode(page, 'user-form-department', to.name)
+        const d = new Date(Date.now() - 30 * 24 * 3600 * 1000)
+        const pad = (n) => String(n).padStart(2, '0')
+        const day = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+        await fill(page, 'user-form-org-from', day)
+        await page.keyboard.press('Enter')
+        await page.locator('[data-testid="user-form-submit"]').click()
+        await dialog.waitFor({ state: 'hidden' })
+        const spans = (await apiCall(page, 'GET', `/api/v1/users/${u.id}/org-history`)).items
+        assert.equal(spans.length, 2, 'two spans split at the move')
+        assert.equal(spans[1].department_id, to.id)
+        const local = (iso) => new Date(iso).toLocaleDateString('en-CA', { timeZone: 'Asia/Shanghai' })
+        assert.equal(local(spans[1].valid_from), day, 'the move is dated 30 days back, at the start of that day in the browser')
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+        assert.ok(overflow <= 0, `no horizontal overflow at ${label} (${overflow}px)`)
+        await screenshot(page, `user-moved-${label}`)
       })
     }
   })

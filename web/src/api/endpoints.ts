@@ -68,6 +68,10 @@ export interface UserInput {
   perm_role_ids?: string[]
   status?: string
   locale?: string
+  /** Dates a department or manager change (RFC 3339; default now). */
+  org_effective_at?: string
+  /** Dates the first department and manager of a new user. */
+  org_since?: string
 }
 
 export const users = {

@@ -1,0 +1,251 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
+	"github.com/cohortcrm/cohort/internal/store"
+	"github.com/cohortcrm/cohort/internal/store/storetest"
+)
+
+// factRows reads the facts of a record: kind, user, role, share, amount and
+// department, in a stable order.
+func factRows(t *testing.T, db *store.DB, tenantID cohort.ID, recordID cohort.ID, kind string) []string {
+	t.Helper()
+	rows, err := db.Read().QueryContext(context.Background(), `SELECT user_id, role, share_bp, amount, department_id FROM facts
+		WHERE tenant_id = ? AND record_id = ? AND kind = ? ORDER BY role, share_bp DESC, user_id`, int64(tenantID), int64(recordID), kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var user, dept *int64
+		var role string
+		var share int
+		var amount int64
+		if err := rows.Scan(&user, &role, &share, &amount, &dept); err != nil {
+			t.Fatal(err)
+		}
+		u, d := int64(0), int64(0)
+		if user != nil {
+			u = *user
+		}
+		if dept != nil {
+			d = *dept
+		}
+		out = append(out, fmt.Sprintf("%d:%s:%d:%d:%d", u, role, share, amount, d))
+	}
+	return out
+}
+
+// TestFactsFollowTheirRecords checks the facts a few writes leave, one by
+// one, against METRICS.md's credit rules.
+func TestFactsFollowTheirRecords(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		now := time.Now().UTC().Truncate(time.Second)
+		day := 24 * time.Hour
+		var prod cohort.Product
+		o.admin.must(201, "POST", "/api/v1/products", map[string]any{"code": "F-1", "name": "事实", "price": 1000000}, &prod)
+		var c cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "事实检验有限公司"}, &c)
+		dept := int64(o.aliceU.DepartmentID)
+		pre := int64(o.preU.DepartmentID)
+		if got := factRows(t, db, o.tenant.ID, c.ID, "customer.created"); len(got) != 1 || got[0] != fmt.Sprintf("%d:owner:10000:0:%d", o.aliceU.ID, dept) {
+			t.Fatalf("customer.created %v", got)
+		}
+		// A contract signed three days ago with presales; co-owned 60/40 from today.
+		var k cohort.Deal
+		o.alice.must(201, "POST", "/api/v1/contracts", map[string]any{"customer_id": c.ID, "name": "事实合同",
+			"lines": []map[string]any{{"product_id": prod.ID, "quantity": 2}}, "team": []map[string]any{{"user_id": o.preU.ID, "role": "presales"}}}, &k)
+		o.alice.must(200, "POST", "/api/v1/contracts/"+id(k.ID)+"/status", map[string]any{"status": "signed", "signed_at": rfc(now.Add(-3 * day))}, nil)
+		o.alice.must(200, "PUT", "/api/v1/contracts/"+id(k.ID)+"/team", map[string]any{"members": []map[string]any{
+			{"user_id": o.aliceU.ID, "role": "owner", "share_bp": 6000}, {"user_id": o.bobU.ID, "role": "owner", "share_bp": 4000}}}, nil)
+		want := []string{fmt.Sprintf("%d:owner:10000:2000000:%d", o.aliceU.ID, dept), fmt.Sprintf("%d:presales:10000:2000000:%d", o.preU.ID, pre)}
+		if got := factRows(t, db, o.tenant.ID, k.ID, "contract.signed"); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("the signing is credited to the team of its time: %v, want %v", got, want)
+		}
+		// A payment today is credited to today's co-owners; a reversal is negative.
+		var pay cohort.Payment
+		o.alice.must(201, "POST", "/api/v1/contracts/"+id(k.ID)+"/payments", map[string]any{"amount": 500000}, &pay)
+		o.alice.must(201, "POST", "/api/v1/contracts/"+id(k.ID)+"/payments/"+id(pay.ID)+"/reverse", map[string]any{"reason": "退款"}, nil)
+		got := factRows(t, db, o.tenant.ID, k.ID, "payment.received")
+		want = []string{fmt.Sprintf("%d:owner:6000:500000:%d", o.aliceU.ID, dept), fmt.Sprintf("%d:owner:6000:-500000:%d", o.aliceU.ID, dept),
+			fmt.Sprintf("%d:owner:4000:500000:%d", o.bobU.ID, dept), fmt.Sprintf("%d:owner:4000:-500000:%d", o.bobU.ID, dept)}
+		if len(got) != 4 || fmt.Sprint(sortedCopy(got)) != fmt.Sprint(sortedCopy(want)) {
+			t.Fatalf("payments %v, want %v", got, want)
+		}
+		// Void: no signing, no lines; the customer has no first signing.
+		if n := len(factRows(t, db, o.tenant.ID, k.ID, "contract.line")); n != 2 {
+			t.Fatalf("lines before the void: %d", n)
+		}
+		if n := len(factRows(t, db, o.tenant.ID, c.ID, "customer.first_signed")); n != 1 {
+			t.Fatalf("first signed before the void: %d", n)
+		}
+		o.alice.must(200, "POST", "/api/v1/contracts/"+id(k.ID)+"/void", map[string]any{"reason": "作废"}, nil)
+		for _, kind := range []string{"contract.signed", "contract.line"} {
+			if got := factRows(t, db, o.tenant.ID, k.ID, kind); len(got) != 0 {
+				t.Fatalf("a void contract keeps %s facts: %v", kind, got)
+			}
+		}
+		if got := factRows(t, db, o.tenant.ID, c.ID, "customer.first_signed"); len(got) != 0 {
+			t.Fatalf("first signed after the void: %v", got)
+		}
+		// A follow-up five days ago, then Alice's move to presales dated four
+		// days ago: the follow-up keeps her old department; one two days ago
+		// has the new one.
+		before, after := o.logAt(t, c.ID, now.Add(-5*day)), o.logAt(t, c.ID, now.Add(-2*day))
+		o.admin.must(200, "PATCH", "/api/v1/users/"+id(o.aliceU.ID), map[string]any{"org_effective_at": rfc(now.Add(-100 * day))}, nil)
+		o.admin.must(200, "PATCH", "/api/v1/users/"+id(o.aliceU.ID), map[string]any{"department_id": o.preU.DepartmentID, "org_effective_at": rfc(now.Add(-4 * day))}, nil)
+		if a, b := factRows(t, db, o.tenant.ID, before, "followup.done"), factRows(t, db, o.tenant.ID, after, "followup.done"); len(a) != 1 || len(b) != 1 ||
+			a[0] != fmt.Sprintf("%d:author:10000:0:%d", o.aliceU.ID, dept) || b[0] != fmt.Sprintf("%d:author:10000:0:%d", o.aliceU.ID, pre) {
+			t.Fatalf("follow-ups around the move: %v %v", a, b)
+		}
+	})
+}
+
+func sortedCopy(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+// TestFactsPropertyRandomHistories applies random histories of edits — team
+// changes, stage moves back and forth, closes, signings dated in the past,
+// payments and reversals, voids, follow-ups, merges, department moves — and
+// requires the facts kept write by write to equal a rebuild (the env's check
+// at the end), and a rebuild to write as many facts as were kept.
+func TestFactsPropertyRandomHistories(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		rng := rand.New(rand.NewPCG(11, uint64(len(db.Engine))))
+		now := time.Now().UTC().Truncate(time.Second)
+		var prod cohort.Product
+		o.admin.must(201, "POST", "/api/v1/products", map[string]any{"code": "P-1", "name": "属性", "price": 300000}, &prod)
+		people := []*client{o.alice, o.bob}
+		users := []cohort.User{o.aliceU, o.bobU}
+		var customers []cohort.Customer
+		var opps []cohort.Opportunity
+		var deals []cohort.Deal
+		var pays []struct {
+			deal, pay cohort.ID
+		}
+		stages := []string{"qualify", "quote", "negotiation"}
+		at := func(daysBack int) string {
+			return rfc(now.Add(-time.Duration(daysBack)*24*time.Hour - time.Duration(rng.IntN(3600))*time.Second))
+		}
+		for step := 0; step < 150; step++ {
+			switch op := rng.IntN(10); {
+			case op == 0 || len(customers) < 2:
+				var c cohort.Customer
+				o.admin.must(201, "POST", "/api/v1/customers", map[string]any{"name": fmt.Sprintf("随机客户%d有限公司", step),
+					"owner_id": users[rng.IntN(2)].ID, "created_at": at(30 + rng.IntN(60))}, &c)
+				customers = append(customers, c)
+			case op == 1:
+				var x cohort.Opportunity
+				c := customers[rng.IntN(len(customers))]
+				o.admin.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "name": fmt.Sprint("机会", step),
+					"amount": 100000 * (1 + rng.IntN(9)), "created_at": at(20 + rng.IntN(5))}, &x)
+				opps = append(opps, x)
+			case op == 2 && len(opps) > 0:
+				x := opps[rng.IntN(len(opps))]
+				o.admin.do("POST", "/api/v1/opportunities/"+id(x.ID)+"/stage", map[string]any{"stage": stages[rng.IntN(len(stages))]}, nil)
+			case op == 3 && len(opps) > 0:
+				x := opps[rng.IntN(len(opps))]
+				outcome := []string{"won", "lost", "invalid"}[rng.IntN(3)]
+				o.admin.do("POST", "/api/v1/opportunities/"+id(x.ID)+"/close", map[string]any{"outcome": outcome, "loss_reason": "价格"}, nil)
+			case op == 4:
+				var d cohort.Deal
+				c := customers[rng.IntN(len(customers))]
+				kind := []string{"contracts", "orders"}[rng.IntN(2)]
+				o.admin.must(201, "POST", "/api/v1/"+kind, map[string]any{"customer_id": c.ID, "name": fmt.Sprint("单据", step),
+					"lines": []map[string]any{{"product_id": prod.ID, "quantity": 1 + rng.IntN(3)}},
+					"team":  []map[string]any{{"user_id": o.preU.ID, "role": "presales"}}}, &d)
+				if rng.IntN(3) > 0 {
+					o.admin.must(200, "POST", "/api/v1/"+kind+"/"+id(d.ID)+"/status", map[string]any{"status": "signed", "signed_at": at(rng.IntN(10))}, &d)
+				}
+				deals = append(deals, d)
+			case op == 5 && len(deals) > 0:
+				d := deals[rng.IntN(len(deals))]
+				members := []map[string]any{{"user_id": users[0].ID, "role": "owner", "share_bp": 5000}, {"user_id": users[1].ID, "role": "owner", "share_bp": 5000}}
+				if rng.IntN(2) == 0 {
+					members = []map[string]any{{"user_id": o.env.admin.ID, "role": "owner"}, {"user_id": users[rng.IntN(2)].ID, "role": "presales"}}
+				}
+				o.admin.do("PUT", "/api/v1/"+string(d.Kind)+"s/"+id(d.ID)+"/team", map[string]any{"members": members}, nil)
+			case op == 6 && len(deals) > 0:
+				d := deals[rng.IntN(len(deals))]
+				var p cohort.Payment
+				if res := o.admin.do("POST", "/api/v1/"+string(d.Kind)+"s/"+id(d.ID)+"/payments", map[string]any{"amount": 10000}, nil); res.status == 201 {
+					if err := json.Unmarshal(res.body, &p); err != nil {
+						t.Fatal(err)
+					}
+					pays = append(pays, struct{ deal, pay cohort.ID }{d.ID, p.ID})
+				}
+				if len(pays) > 0 && rng.IntN(2) == 0 {
+					x := pays[rng.IntN(len(pays))]
+					kind := "contracts"
+					for _, dd := range deals {
+						if dd.ID == x.deal {
+							kind = string(dd.Kind) + "s"
+						}
+					}
+					o.admin.do("POST", "/api/v1/"+kind+"/"+id(x.deal)+"/payments/"+id(x.pay)+"/reverse", map[string]any{"reason": "冲销"}, nil)
+				}
+			case op == 7 && len(deals) > 0:
+				d := deals[rng.IntN(len(deals))]
+				o.admin.do("POST", "/api/v1/"+string(d.Kind)+"s/"+id(d.ID)+"/void", map[string]any{"reason": "作废"}, nil)
+			case op == 8:
+				c := customers[rng.IntN(len(customers))]
+				who := rng.IntN(2)
+				people[who].do("POST", "/api/v1/followups", map[string]any{"customer_id": c.ID, "type": "call", "duration_s": 60 * rng.IntN(10),
+					"occurred_at": at(rng.IntN(6)), "next_action": map[string]any{"fuzzy": "tomorrow", "plan_type": "keep_in_touch"}}, nil)
+			case op == 9 && len(customers) > 3:
+				i, j := rng.IntN(len(customers)), rng.IntN(len(customers))
+				if i != j {
+					if res := o.admin.do("POST", "/api/v1/customers/"+id(customers[i].ID)+"/merge", map[string]any{"duplicate_id": customers[j].ID}, nil); res.status == 200 {
+						customers = append(customers[:j], customers[j+1:]...)
+					}
+				}
+			}
+		}
+		// A department move dated in the past re-credits what came after it.
+		o.admin.must(200, "PATCH", "/api/v1/users/"+id(o.bobU.ID), map[string]any{"org_effective_at": rfc(now.Add(-400 * 24 * time.Hour))}, nil)
+		o.admin.must(200, "PATCH", "/api/v1/users/"+id(o.bobU.ID), map[string]any{"department_id": o.preU.DepartmentID, "org_effective_at": at(5)}, nil)
+		stored, err := facts.Stored(context.Background(), db.Read(), o.tenant.ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := 0
+		for _, n := range stored {
+			kept += n
+		}
+		if kept < 100 {
+			t.Fatalf("only %d facts kept (%s)", kept, facts.Summary(stored))
+		}
+		written, err := facts.Rebuild(context.Background(), db, o.tenant, nil)
+		if err != nil || written != kept {
+			t.Fatalf("rebuild wrote %d facts, %d were kept: %v", written, kept, err)
+		}
+		rebuilt, err := facts.Stored(context.Background(), db.Read(), o.tenant.ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := facts.Diff(stored, rebuilt, 10); len(d) > 0 {
+			t.Fatalf("kept facts differ from rebuilt ones:\n%s", strings.Join(d, "\n"))
+		}
+	})
+}

@@ -1,0 +1,233 @@
+// Package facts keeps the fact ledger (docs/FACTS.md): one row per
+// measurable event per credited person and business role, projected from the
+// records. A write rewrites the facts of the records it touched, in its own
+// transaction (Rewrite); Rebuild recomputes every fact of a tenant and Verify
+// compares the stored facts with a fresh projection.
+package facts
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+// Fact is one row of the ledger.
+type Fact struct {
+	Kind         string
+	OccurredAt   time.Time
+	Day          int
+	SourceType   string
+	SourceID     cohort.ID
+	RecordType   string
+	RecordID     cohort.ID
+	CustomerID   cohort.ID
+	UserID       cohort.ID
+	Role         string
+	ShareBP      int
+	DepartmentID cohort.ID
+	Amount       int64
+	Currency     string
+	DurationS    int64
+	N            int
+	ProductID    cohort.ID
+	ProcessID    cohort.ID
+	Stage        string
+	Attr         string
+	RefAt        *time.Time
+}
+
+// Key is the fact's identity for comparisons: every column but the id.
+func (f Fact) Key() string {
+	ref := int64(0)
+	if f.RefAt != nil {
+		ref = f.RefAt.UnixMilli()
+	}
+	return fmt.Sprintf("%s|%d|%d|%s|%d|%s|%d|%d|%d|%s|%d|%d|%d|%s|%d|%d|%d|%d|%s|%s|%d", f.Kind, f.OccurredAt.UnixMilli(), f.Day,
+		f.SourceType, f.SourceID, f.RecordType, f.RecordID, f.CustomerID, f.UserID, f.Role, f.ShareBP, f.DepartmentID, f.Amount, f.Currency,
+		f.DurationS, f.N, f.ProductID, f.ProcessID, f.Stage, f.Attr, ref)
+}
+
+// Sources are the record types whose projection makes facts. A quote,
+// contract or order is its own source type.
+var Sources = []cohort.ObjectType{cohort.ObjLead, cohort.ObjCustomer, cohort.ObjOpportunity, cohort.ObjQuote, cohort.ObjContract,
+	cohort.ObjOrder, cohort.ObjFollowUp, cohort.ObjTicket, cohort.ObjProject, SourceNextAction}
+
+// IsSource reports whether records of obj make facts.
+func IsSource(obj cohort.ObjectType) bool { return slices.Contains(Sources, obj) }
+
+var columns = []string{"tenant_id", "id", "kind", "occurred_at", "day", "source_type", "source_id", "record_type", "record_id", "customer_id",
+	"user_id", "role", "share_bp", "department_id", "amount", "currency", "duration_s", "n", "product_id", "process_id", "stage", "attr", "ref_at"}
+
+func nullID(id cohort.ID) any {
+	if id == 0 {
+		return nil
+	}
+	return int64(id)
+}
+
+func (f *Fact) row(tenantID cohort.ID, id int64) []any {
+	var ref any
+	if f.RefAt != nil {
+		ref = f.RefAt.UnixMilli()
+	}
+	return []any{int64(tenantID), id, f.Kind, f.OccurredAt.UnixMilli(), f.Day, f.SourceType, int64(f.SourceID), f.RecordType, int64(f.RecordID),
+		nullID(f.CustomerID), nullID(f.UserID), f.Role, f.ShareBP, nullID(f.DepartmentID), f.Amount, f.Currency, f.DurationS, f.N,
+		nullID(f.ProductID), nullID(f.ProcessID), f.Stage, f.Attr, ref}
+}
+
+// Source names one source record.
+type Source struct {
+	Type cohort.ObjectType
+	ID   cohort.ID
+	// New says the record was made in this transaction: it has no facts to
+	// delete yet.
+	New bool
+}
+
+// Rewrite replaces the facts of one source record with its projection, in
+// tx. A record that no longer exists leaves no facts.
+func Rewrite(ctx context.Context, tx *store.Tx, t *cohort.Tenant, source cohort.ObjectType, id cohort.ID) error {
+	return RewriteMany(ctx, tx, t, []Source{{Type: source, ID: id}}, nil)
+}
+
+// RewriteMany replaces the facts of the source records with their
+// projection, in tx, with one projector (people's organisation histories
+// read once), one delete per source type and one insert.
+func RewriteMany(ctx context.Context, tx *store.Tx, t *cohort.Tenant, sources []Source, orgs *OrgCache) error {
+	p := NewProjector(ctx, tx, t).WithOrgCache(orgs)
+	var fs []Fact
+	byType := map[cohort.ObjectType][]cohort.ID{}
+	var types []cohort.ObjectType
+	for _, s := range sources {
+		more, err := p.Project(s.Type, s.ID)
+		if err != nil {
+			return err
+		}
+		fs = append(fs, more...)
+		if s.New {
+			continue
+		}
+		if _, ok := byType[s.Type]; !ok {
+			types = append(types, s.Type)
+		}
+		byType[s.Type] = append(byType[s.Type], s.ID)
+	}
+	for _, typ := range types {
+		list, args := in(byType[typ])
+		if _, err := tx.ExecContext(ctx, "DELETE FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id IN "+list,
+			append([]any{int64(t.ID), string(typ)}, args...)...); err != nil {
+			return fmt.Errorf("facts: %w", err)
+		}
+	}
+	return insert(ctx, tx, t.ID, fs)
+}
+
+// Insert writes facts of records that had none (an import's new records).
+func Insert(ctx context.Context, tx *store.Tx, tenantID cohort.ID, fs []Fact) error {
+	return insert(ctx, tx, tenantID, fs)
+}
+
+func insert(ctx context.Context, tx *store.Tx, tenantID cohort.ID, fs []Fact) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(fs))
+	for i := range fs {
+		rows[i] = fs[i].row(tenantID, tx.DB().NewID())
+	}
+	if err := store.BulkInsert(ctx, tx, "facts", columns, rows); err != nil {
+		return fmt.Errorf("facts: %w", err)
+	}
+	return nil
+}
+
+// Stored returns the stored facts of a tenant's source records of type
+// source (all types when empty), keyed.
+func Stored(ctx context.Context, q store.Queryer, tenantID cohort.ID, source cohort.ObjectType) (map[string]int, error) {
+	where, args := "tenant_id = ?", []any{int64(tenantID)}
+	if source != "" {
+		where, args = where+" AND source_type = ?", append(args, string(source))
+	}
+	return storedWhere(ctx, q, where, args...)
+}
+
+func storedWhere(ctx context.Context, q store.Queryer, where string, args ...any) (map[string]int, error) {
+	rows, err := q.QueryContext(ctx, `SELECT kind, occurred_at, day, source_type, source_id, record_type, record_id, customer_id, user_id, role,
+		share_bp, department_id, amount, currency, duration_s, n, product_id, process_id, stage, attr, ref_at FROM facts WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var f Fact
+		var at int64
+		var cust, user, dept, prod, proc, ref *int64
+		if err := rows.Scan(&f.Kind, &at, &f.Day, &f.SourceType, &f.SourceID, &f.RecordType, &f.RecordID, &cust, &user, &f.Role, &f.ShareBP,
+			&dept, &f.Amount, &f.Currency, &f.DurationS, &f.N, &prod, &proc, &f.Stage, &f.Attr, &ref); err != nil {
+			return nil, err
+		}
+		f.OccurredAt = time.UnixMilli(at).UTC()
+		id := func(p *int64) cohort.ID {
+			if p == nil {
+				return 0
+			}
+			return cohort.ID(*p)
+		}
+		f.CustomerID, f.UserID, f.DepartmentID, f.ProductID, f.ProcessID = id(cust), id(user), id(dept), id(prod), id(proc)
+		if ref != nil {
+			r := time.UnixMilli(*ref).UTC()
+			f.RefAt = &r
+		}
+		out[f.Key()]++
+	}
+	return out, rows.Err()
+}
+
+// Diff describes how two multisets of facts differ, for Verify.
+func Diff(stored, fresh map[string]int, max int) []string {
+	var out []string
+	for k, n := range fresh {
+		if stored[k] != n {
+			out = append(out, fmt.Sprintf("missing %d× %s", n-stored[k], k))
+		}
+	}
+	for k, n := range stored {
+		if fresh[k] < n {
+			out = append(out, fmt.Sprintf("extra %d× %s", n-fresh[k], k))
+		}
+	}
+	slices.Sort(out)
+	if len(out) > max {
+		out = append(out[:max], fmt.Sprintf("... and %d more", len(out)-max))
+	}
+	return out
+}
+
+// keys counts facts by key.
+func keys(fs []Fact) map[string]int {
+	out := make(map[string]int, len(fs))
+	for _, f := range fs {
+		out[f.Key()]++
+	}
+	return out
+}
+
+// Summary is one line per kind with its count, for progress and reports.
+func Summary(fs map[string]int) string {
+	byKind := map[string]int{}
+	for k, n := range fs {
+		byKind[k[:strings.IndexByte(k, '|')]] += n
+	}
+	var parts []string
+	for k, n := range byKind {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, n))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,646 @@
+package facts
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+// Projector turns records into facts. It caches people's organisation
+// histories, so one projector serves a whole rebuild.
+type Projector struct {
+	ctx  context.Context
+	q    store.Queryer
+	t    *cohort.Tenant
+	loc  *time.Location
+	orgs map[cohort.ID][]cohort.OrgAssignment
+	// shared, when set, keeps organisation histories across projectors
+	// (the server's writes); it is cleared whenever a user changes.
+	shared *OrgCache
+}
+
+// OrgCache keeps people's organisation histories for the projections of
+// many transactions. Clear it after any change of a user's organisation.
+type OrgCache struct {
+	mu  sync.Mutex
+	m   map[[2]cohort.ID][]cohort.OrgAssignment
+	gen uint64 // moves on with every Clear: a history read before it is not kept
+}
+
+// NewOrgCache returns an empty cache.
+func NewOrgCache() *OrgCache { return &OrgCache{m: map[[2]cohort.ID][]cohort.OrgAssignment{}} }
+
+// Clear forgets everything.
+func (c *OrgCache) Clear() {
+	c.mu.Lock()
+	c.m = map[[2]cohort.ID][]cohort.OrgAssignment{}
+	c.gen++
+	c.mu.Unlock()
+}
+
+// WithOrgCache has p read organisation histories through c.
+func (p *Projector) WithOrgCache(c *OrgCache) *Projector {
+	p.shared = c
+	return p
+}
+
+// NewProjector returns a projector reading through q.
+func NewProjector(ctx context.Context, q store.Queryer, t *cohort.Tenant) *Projector {
+	return &Projector{ctx: ctx, q: q, t: t, loc: t.Location(), orgs: map[cohort.ID][]cohort.OrgAssignment{}}
+}
+
+// ProjectBatch returns the facts of many source records of one type (a
+// rebuild's batch): follow-ups, the most numerous, are read in one query.
+func (p *Projector) ProjectBatch(source cohort.ObjectType, ids []cohort.ID) ([]Fact, error) {
+	var out []Fact
+	if source == cohort.ObjFollowUp {
+		fs, err := store.FollowUpsByID(p.ctx, p.q, p.t.ID, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fs {
+			more, err := p.FollowUp(f)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, more...)
+		}
+		return out, nil
+	}
+	for _, id := range ids {
+		more, err := p.Project(source, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
+	return out, nil
+}
+
+// Use has the projector read through q (the next batch's transaction),
+// keeping what it cached.
+func (p *Projector) Use(q store.Queryer) { p.q = q }
+
+// Project returns the facts of one source record (none when it does not
+// exist).
+func (p *Projector) Project(source cohort.ObjectType, id cohort.ID) ([]Fact, error) {
+	var fs []Fact
+	var err error
+	switch source {
+	case cohort.ObjLead:
+		fs, err = p.lead(id)
+	case cohort.ObjCustomer:
+		fs, err = p.customer(id)
+	case cohort.ObjOpportunity:
+		fs, err = p.opportunity(id)
+	case cohort.ObjQuote, cohort.ObjContract, cohort.ObjOrder:
+		fs, err = p.deal(source, id)
+	case cohort.ObjFollowUp:
+		fs, err = p.followUp(id)
+	case cohort.ObjTicket:
+		fs, err = p.ticket(id)
+	case cohort.ObjProject:
+		fs, err = p.project(id)
+	case SourceNextAction:
+		fs, err = p.nextAction(id)
+	default:
+		return nil, fmt.Errorf("facts: %s makes no facts", source)
+	}
+	if cohort.ErrorCode(err) == cohort.ENOTFOUND {
+		return nil, nil
+	}
+	return p.sourced(fs, source, id), err
+}
+
+// sourced names the source of facts, and the record of those that name none.
+func (p *Projector) sourced(fs []Fact, source cohort.ObjectType, id cohort.ID) []Fact {
+	for i := range fs {
+		fs[i].SourceType, fs[i].SourceID = string(source), id
+		if fs[i].RecordType == "" {
+			fs[i].RecordType, fs[i].RecordID = string(source), id
+		}
+	}
+	return fs
+}
+
+// day is t's local date in the tenant's zone, as days since 1970-01-01.
+func (p *Projector) day(t time.Time) int {
+	y, m, d := t.In(p.loc).Date()
+	return int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+// dateSpan is the start and the last instant of a local date YYYY-MM-DD.
+func (p *Projector) dateSpan(date string) (time.Time, time.Time, bool) {
+	d, err := time.ParseInLocation(time.DateOnly, date, p.loc)
+	if err != nil {
+		return time.Time{}, time.Time{}, false
+	}
+	return d.UTC(), d.AddDate(0, 0, 1).Add(-time.Millisecond).UTC(), true
+}
+
+// departmentAt is the department user belonged to at at (the first span's
+// before it began).
+func (p *Projector) departmentAt(user cohort.ID, at time.Time) (cohort.ID, error) {
+	if user == 0 {
+		return 0, nil
+	}
+	spans, ok := p.orgs[user]
+	var gen uint64
+	if !ok && p.shared != nil {
+		p.shared.mu.Lock()
+		spans, ok = p.shared.m[[2]cohort.ID{p.t.ID, user}]
+		gen = p.shared.gen
+		p.shared.mu.Unlock()
+	}
+	if !ok {
+		var err error
+		if spans, err = store.UserOrgHistory(p.ctx, p.q, p.t.ID, user); err != nil {
+			return 0, err
+		}
+		if p.shared != nil {
+			p.shared.mu.Lock()
+			if p.shared.gen == gen {
+				p.shared.m[[2]cohort.ID{p.t.ID, user}] = spans
+			}
+			p.shared.mu.Unlock()
+		}
+	}
+	p.orgs[user] = spans
+	if len(spans) == 0 {
+		return 0, nil
+	}
+	for _, s := range spans {
+		if !s.ValidFrom.After(at) && (s.ValidTo == nil || s.ValidTo.After(at)) {
+			return s.DepartmentID, nil
+		}
+	}
+	if at.Before(spans[0].ValidFrom) {
+		return spans[0].DepartmentID, nil
+	}
+	return spans[len(spans)-1].DepartmentID, nil
+}
+
+// base is a fact of kind at at, before credit.
+func (p *Projector) base(kind string, at time.Time) Fact {
+	return Fact{Kind: kind, OccurredAt: at.UTC(), Day: p.day(at), ShareBP: cohort.FullShare, N: 1}
+}
+
+// personal credits f to one person in role.
+func (p *Projector) personal(f Fact, user cohort.ID, role string) (Fact, error) {
+	dept, err := p.departmentAt(user, f.OccurredAt)
+	f.UserID, f.Role, f.DepartmentID = user, role, dept
+	return f, err
+}
+
+// team holds a record's memberships over time.
+type team []cohort.TeamMember
+
+func (p *Projector) teamOf(obj cohort.ObjectType, id cohort.ID) (team, error) {
+	return store.TeamHistory(p.ctx, p.q, p.t.ID, obj, id)
+}
+
+// credit returns f once per member of tm in force at creditAt (one
+// uncredited fact when nobody is).
+func (p *Projector) credit(f Fact, tm team, creditAt time.Time) ([]Fact, error) {
+	var out []Fact
+	for _, m := range tm {
+		if m.ValidFrom.After(creditAt) || (m.ValidTo != nil && !m.ValidTo.After(creditAt)) ||
+			(m.ExpiresAt != nil && !m.ExpiresAt.After(creditAt)) {
+			continue
+		}
+		g, err := p.personal(f, m.UserID, m.Role)
+		if err != nil {
+			return nil, err
+		}
+		g.ShareBP = m.ShareBP
+		out = append(out, g)
+	}
+	if len(out) == 0 {
+		f.Role = ""
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func (p *Projector) lead(id cohort.ID) ([]Fact, error) {
+	l, err := store.FindLead(p.ctx, p.q, p.t.ID, id, store.Where{})
+	if err != nil {
+		return nil, err
+	}
+	return p.leadFacts(l)
+}
+
+// Lead returns the facts of a lead (an import's, with no reads).
+func (p *Projector) Lead(l *cohort.Lead) ([]Fact, error) {
+	fs, err := p.leadFacts(l)
+	return p.sourced(fs, cohort.ObjLead, l.ID), err
+}
+
+func (p *Projector) leadFacts(l *cohort.Lead) ([]Fact, error) {
+	var out []Fact
+	add := func(kind string, at time.Time) error {
+		f := p.base(kind, at)
+		f.CustomerID, f.Attr = l.CustomerID, l.Source
+		g, err := p.personal(f, l.OwnerID, cohort.RoleOwner)
+		out = append(out, g)
+		return err
+	}
+	if err := add("lead.created", l.CreatedAt); err != nil {
+		return nil, err
+	}
+	if l.ConvertedAt != nil {
+		if err := add("lead.converted", *l.ConvertedAt); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// signing is a customer's first signing: when, and the document's total.
+type signing struct {
+	at           time.Time
+	total        int64
+	currency     string
+	before       int       // follow-ups before it
+	firstContact time.Time // the earlier of creation and the first follow-up
+}
+
+// SourceNextAction is the source type of next actions (下步事务), which have
+// no permission object of their own.
+const SourceNextAction cohort.ObjectType = "next_action"
+
+// nextAction makes a next action's facts: due at the end of its window (n =
+// 1 when it was done by then), and done when it was.
+func (p *Projector) nextAction(id cohort.ID) ([]Fact, error) {
+	var customer, owner int64
+	var plan, status string
+	var due int64
+	var done *int64
+	err := p.q.QueryRowContext(p.ctx, `SELECT customer_id, owner_id, plan_type, due_to, status, done_at FROM next_actions WHERE tenant_id = ? AND id = ?`,
+		int64(p.t.ID), int64(id)).Scan(&customer, &owner, &plan, &due, &status, &done)
+	if errors.Is(err, errNoRows) || status == cohort.ActionCancelled {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("facts: next action: %w", err)
+	}
+	f := p.base("next_action.due", time.UnixMilli(due).UTC())
+	f.CustomerID, f.Attr, f.N = cohort.ID(customer), plan, 0
+	if done != nil && *done <= due {
+		f.N = 1
+	}
+	g, err := p.personal(f, cohort.ID(owner), "author")
+	if err != nil {
+		return nil, err
+	}
+	out := []Fact{g}
+	if status == cohort.ActionDone && done != nil {
+		d := p.base("next_action.done", time.UnixMilli(*done).UTC())
+		d.CustomerID, d.Attr = cohort.ID(customer), plan
+		g, err := p.personal(d, cohort.ID(owner), "author")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+func (p *Projector) customer(id cohort.ID) ([]Fact, error) {
+	c, err := store.FindCustomer(p.ctx, p.q, p.t.ID, id, store.Where{})
+	if err != nil {
+		return nil, err
+	}
+	tm, err := p.teamOf(cohort.ObjCustomer, id)
+	if err != nil {
+		return nil, err
+	}
+	// The first signing, from the documents that are not void.
+	var first *signing
+	var signedAt, total int64
+	var currency string
+	err = p.q.QueryRowContext(p.ctx, `SELECT signed_at, total, currency FROM deals WHERE tenant_id = ? AND customer_id = ?
+		AND kind IN ('contract', 'order') AND signed_at IS NOT NULL AND status <> 'voided' ORDER BY signed_at, id LIMIT 1`,
+		int64(p.t.ID), int64(id)).Scan(&signedAt, &total, &currency)
+	switch {
+	case errors.Is(err, errNoRows):
+	case err != nil:
+		return nil, fmt.Errorf("facts: first signing: %w", err)
+	default:
+		first = &signing{at: time.UnixMilli(signedAt).UTC(), total: total, currency: currency, firstContact: c.CreatedAt}
+		var earliest *int64
+		if err := p.q.QueryRowContext(p.ctx, `SELECT count(*), min(occurred_at) FROM followups WHERE tenant_id = ? AND customer_id = ? AND occurred_at < ?`,
+			int64(p.t.ID), int64(id), signedAt).Scan(&first.before, &earliest); err != nil {
+			return nil, fmt.Errorf("facts: follow-ups before signing: %w", err)
+		}
+		if earliest != nil && *earliest < c.CreatedAt.UnixMilli() {
+			first.firstContact = time.UnixMilli(*earliest).UTC()
+		}
+	}
+	events, err := store.PoolEvents(p.ctx, p.q, p.t.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	return p.customerFacts(c, tm, first, events)
+}
+
+// NewCustomer returns the facts of a customer just created with its first
+// team (an import): what Project makes of a customer with no signing or pool
+// event yet.
+func (p *Projector) NewCustomer(c *cohort.Customer, tm []cohort.TeamMember) ([]Fact, error) {
+	fs, err := p.customerFacts(c, tm, nil, nil)
+	return p.sourced(fs, cohort.ObjCustomer, c.ID), err
+}
+
+func (p *Projector) customerFacts(c *cohort.Customer, tm team, first *signing, events []cohort.PoolEvent) ([]Fact, error) {
+	var out []Fact
+	emit := func(f Fact, at time.Time) error {
+		f.CustomerID = c.ID
+		fs, err := p.credit(f, tm, at)
+		out = append(out, fs...)
+		return err
+	}
+	if err := emit(p.base("customer.created", c.CreatedAt), c.CreatedAt); err != nil {
+		return nil, err
+	}
+	if first != nil {
+		f := p.base("customer.first_signed", first.at)
+		contact := first.firstContact
+		f.Amount, f.Currency, f.N, f.RefAt = first.total, first.currency, first.before, &contact
+		if err := emit(f, first.at); err != nil {
+			return nil, err
+		}
+	}
+	if c.Status == cohort.CustomerLost && c.LostAt != nil {
+		f := p.base("customer.lost", *c.LostAt)
+		f.Attr = c.LostReason
+		if err := emit(f, *c.LostAt); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range events {
+		kind := "customer.returned"
+		if e.Kind == cohort.PoolClaimed || e.Kind == cohort.PoolAssigned {
+			kind = "customer.claimed"
+		}
+		f := p.base(kind, e.At)
+		f.CustomerID, f.Attr = c.ID, e.Kind
+		g, err := p.personal(f, e.UserID, cohort.RoleOwner)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+func (p *Projector) opportunity(id cohort.ID) ([]Fact, error) {
+	o, err := store.FindOpportunity(p.ctx, p.q, p.t.ID, id, store.Where{})
+	if err != nil {
+		return nil, err
+	}
+	tm, err := p.teamOf(cohort.ObjOpportunity, id)
+	if err != nil {
+		return nil, err
+	}
+	stages, err := store.StageHistory(p.ctx, p.q, p.t.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []Fact
+	emit := func(f Fact) error {
+		f.CustomerID, f.ProcessID, f.Amount, f.Currency = o.CustomerID, o.ProcessID, o.Amount, o.Currency
+		fs, err := p.credit(f, tm, f.OccurredAt)
+		out = append(out, fs...)
+		return err
+	}
+	created := p.base("opportunity.created", o.CreatedAt)
+	lastStage := ""
+	for _, s := range stages {
+		if isOutcome(s.Stage) {
+			continue
+		}
+		if created.Stage == "" {
+			created.Stage = s.Stage
+		}
+		f := p.base("opportunity.stage_entered", s.EnteredAt)
+		f.Stage = s.Stage
+		if s.LeftAt != nil {
+			f.DurationS, f.RefAt = int64(s.LeftAt.Sub(s.EnteredAt)/time.Second), s.LeftAt
+		}
+		if err := emit(f); err != nil {
+			return nil, err
+		}
+		lastStage = s.Stage
+	}
+	if err := emit(created); err != nil {
+		return nil, err
+	}
+	if o.Status != cohort.OppOpen && o.ClosedAt != nil {
+		f := p.base("opportunity."+o.Status, *o.ClosedAt)
+		f.Attr, f.Stage, f.DurationS, f.RefAt = o.LossReason, lastStage, int64(o.ClosedAt.Sub(o.CreatedAt)/time.Second), &o.CreatedAt
+		if err := emit(f); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func isOutcome(stage string) bool {
+	return stage == cohort.OppWon || stage == cohort.OppLost || stage == cohort.OppInvalid
+}
+
+func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
+	d, err := store.FindDeal(p.ctx, p.q, p.t.ID, kind, id, store.Where{})
+	if err != nil {
+		return nil, err
+	}
+	var out []Fact
+	if kind == cohort.ObjQuote {
+		if d.SentAt != nil {
+			f := p.base("quote.sent", *d.SentAt)
+			f.CustomerID, f.Amount, f.Currency = d.CustomerID, d.Total, d.Currency
+			g, err := p.personal(f, d.OwnerID, cohort.RoleOwner)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, g)
+		}
+		return out, nil
+	}
+	tm, err := p.teamOf(kind, id)
+	if err != nil {
+		return nil, err
+	}
+	var process int64
+	if d.OpportunityID != 0 {
+		_ = p.q.QueryRowContext(p.ctx, "SELECT process_id FROM opportunities WHERE tenant_id = ? AND id = ?", int64(p.t.ID), int64(d.OpportunityID)).Scan(&process)
+	}
+	emit := func(f Fact, creditAt time.Time) error {
+		f.CustomerID, f.ProcessID = d.CustomerID, cohort.ID(process)
+		if f.Currency == "" {
+			f.Currency = d.Currency
+		}
+		fs, err := p.credit(f, tm, creditAt)
+		out = append(out, fs...)
+		return err
+	}
+	voided := d.Status == cohort.DealVoided
+	if d.SignedAt != nil && !voided {
+		f := p.base(string(kind)+".signed", *d.SignedAt)
+		f.Amount = d.Total
+		if err := emit(f, *d.SignedAt); err != nil {
+			return nil, err
+		}
+		for _, l := range d.Lines {
+			f := p.base(string(kind)+".line", *d.SignedAt)
+			f.Amount, f.N, f.ProductID = l.Amount, int(l.Quantity), l.ProductID
+			if err := emit(f, *d.SignedAt); err != nil {
+				return nil, err
+			}
+		}
+	}
+	dated := func(kind, date string, amount int64, attr string) error {
+		start, end, ok := p.dateSpan(date)
+		if !ok {
+			return nil
+		}
+		f := p.base(kind, start)
+		f.Amount, f.Attr = amount, attr
+		return emit(f, end)
+	}
+	invoices, err := store.Invoices(p.ctx, p.q, p.t.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, inv := range invoices {
+		if inv.Status != cohort.InvoiceIssued {
+			continue
+		}
+		if err := dated("invoice.issued", inv.IssuedDate, inv.Amount, ""); err != nil {
+			return nil, err
+		}
+	}
+	if !voided {
+		plans, err := store.PaymentPlans(p.ctx, p.q, p.t.ID, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, pl := range plans {
+			if err := dated("payment.planned", pl.DueDate, pl.Amount, ""); err != nil {
+				return nil, err
+			}
+		}
+	}
+	pays, err := store.Payments(p.ctx, p.q, p.t.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, pay := range pays {
+		attr := ""
+		if pay.ReversesID != 0 {
+			attr = "reversal"
+		}
+		if err := dated("payment.received", pay.ReceivedDate, pay.Amount, attr); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (p *Projector) followUp(id cohort.ID) ([]Fact, error) {
+	f, err := store.FindFollowUp(p.ctx, p.q, p.t.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	return p.followUpFacts(f)
+}
+
+// FollowUp returns the facts of a follow-up (an import's, with no reads but
+// its author's organisation history).
+func (p *Projector) FollowUp(f *cohort.FollowUp) ([]Fact, error) {
+	fs, err := p.followUpFacts(f)
+	return p.sourced(fs, cohort.ObjFollowUp, f.ID), err
+}
+
+func (p *Projector) followUpFacts(f *cohort.FollowUp) ([]Fact, error) {
+	x := p.base("followup.done", f.OccurredAt)
+	x.CustomerID, x.DurationS, x.Attr = f.CustomerID, int64(f.DurationS), f.Type
+	if f.RecordType != "" && f.RecordID != 0 {
+		x.RecordType, x.RecordID = string(f.RecordType), f.RecordID
+	}
+	g, err := p.personal(x, f.AuthorID, "author")
+	if err != nil {
+		return nil, err
+	}
+	return []Fact{g}, nil
+}
+
+func (p *Projector) ticket(id cohort.ID) ([]Fact, error) {
+	t, err := store.FindTicket(p.ctx, p.q, p.t.ID, id, store.Where{})
+	if err != nil {
+		return nil, err
+	}
+	tm, err := p.teamOf(cohort.ObjTicket, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []Fact
+	emit := func(kind string, at time.Time, amount int64, since bool) error {
+		f := p.base(kind, at)
+		f.CustomerID, f.Attr, f.Amount, f.Currency = t.CustomerID, t.Kind, amount, t.Currency
+		if since {
+			f.DurationS, f.RefAt = int64(at.Sub(t.OpenedAt)/time.Second), &t.OpenedAt
+		}
+		fs, err := p.credit(f, tm, at)
+		out = append(out, fs...)
+		return err
+	}
+	if err := emit("ticket.opened", t.OpenedAt, 0, false); err != nil {
+		return nil, err
+	}
+	if t.FirstResponseAt != nil {
+		if err := emit("ticket.first_response", *t.FirstResponseAt, 0, true); err != nil {
+			return nil, err
+		}
+	}
+	if t.ResolvedAt != nil {
+		if err := emit("ticket.resolved", *t.ResolvedAt, t.Cost, true); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (p *Projector) project(id cohort.ID) ([]Fact, error) {
+	pj, err := store.FindProject(p.ctx, p.q, p.t.ID, id, store.Where{})
+	if err != nil {
+		return nil, err
+	}
+	tm, err := p.teamOf(cohort.ObjProject, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []Fact
+	for _, m := range pj.Milestones {
+		if m.DoneAt == nil {
+			continue
+		}
+		f := p.base("project.milestone_done", *m.DoneAt)
+		f.CustomerID, f.Attr = pj.CustomerID, m.Name
+		fs, err := p.credit(f, tm, *m.DoneAt)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
+	return out, nil
+}
+
+var errNoRows = sql.ErrNoRows

@@ -30,6 +30,8 @@ var definitionsZh = map[string]string{
 	"followed_customers":            "期间内被跟进的不同客户数",
 	"contact_frequency":             "期间内跟进次数 ÷ 期间内被跟进的不同客户数",
 	"next_actions_due":              "期间内到期的待办",
+	"next_actions_on_time":          "期间内到期且在到期时限内完成的待办",
+	"next_actions_on_time_rate":     "期间内到期且按时完成的待办 ÷ 期间内到期的待办",
 	"next_actions_done":             "期间内完成的待办",
 	"quotes_sent":                   "期间内发出的报价单，计入发送人",
 	"quote_amount":                  "期间内发出的报价单总额",

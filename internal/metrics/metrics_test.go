@@ -506,3 +506,46 @@ func TestCatalogLanguages(t *testing.T) {
 		}
 	}
 }
+
+// A team event with nobody credited (a customer created into a pool) counts
+// in the totals under the revenue credit, under no person, and in no narrow
+// scope; next actions on time are the due ones done within their window.
+func TestUncreditedAndNextActions(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		load(t, db)
+		ctx := context.Background()
+		extra := []fact{
+			{kind: "customer.created", date: "2026-03-15", src: "customer", rec: 204, cust: 204, share: 10000},
+			{kind: "next_action.due", date: "2026-01-10", src: "customer", rec: 901, recType: "next_action", cust: c1, user: ann, role: "author", share: 10000, dept: east, n: 1},
+			{kind: "next_action.due", date: "2026-01-12", src: "customer", rec: 902, recType: "next_action", cust: c1, user: ann, role: "author", share: 10000, dept: east},
+			{kind: "next_action.due", date: "2026-02-12", src: "customer", rec: 903, recType: "next_action", cust: c1, user: ann, role: "author", share: 10000, dept: east, n: 1},
+		}
+		err := db.WriteTx(ctx, func(tx *store.Tx) error {
+			for i, f := range extra {
+				if err := insertFact(ctx, tx, int64(10000+i), f); err != nil {
+					return err
+				}
+			}
+			// The second was not done on time: n = 0 (insertFact writes 1 for 0).
+			_, err := tx.ExecContext(ctx, "UPDATE facts SET n = 0 WHERE tenant_id = ? AND id = ?", tenant, 10001)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := q1
+		q.Metrics = []string{"new_customers", "next_actions_due", "next_actions_on_time", "next_actions_on_time_rate"}
+		res := run(t, db, env(), q)
+		check(t, "new customers with the pool one", res.Total.Values["new_customers"], 4)
+		check(t, "next actions due", res.Total.Values["next_actions_due"], 3)
+		check(t, "on time", res.Total.Values["next_actions_on_time"], 2)
+		check(t, "on-time rate", res.Total.Values["next_actions_on_time_rate"], 2.0/3)
+		q.Dimensions = []string{"person"}
+		res = run(t, db, env(), q)
+		check(t, "nobody's new customers", row(t, res, "").Values["new_customers"], 1)
+		check(t, "Bob's new customers", row(t, res, id(bob)).Values["new_customers"], 2)
+		q.Role = "presales"
+		q.Dimensions = nil
+		check(t, "presales new customers", run(t, db, env(), q).Total.Values["new_customers"], 1)
+	})
+}

@@ -414,11 +414,13 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 		for _, k := range a.Kinds {
 			kinds[k] = true
 		}
-		switch r := c.aggRole(a); r {
-		case "":
+		switch rs := c.aggRoles(a); rs {
+		case nil:
 			anyRole = true
 		default:
-			roles[r] = true
+			for _, r := range rs {
+				roles[r] = true
+			}
 		}
 		sel = append(sel, aggSQL(e, a, cond))
 		args = append(args, cargs...)
@@ -493,6 +495,20 @@ func (c *compiled) aggRole(a *Agg) string {
 	return a.Role
 }
 
+// aggRoles are the roles a's facts may have, nil for any: under the revenue
+// credit (owner) a team fact with nobody credited (role "", a customer
+// created into a pool) counts too, in the totals and under no person.
+func (c *compiled) aggRoles(a *Agg) []string {
+	r := c.aggRole(a)
+	switch {
+	case r == "":
+		return nil
+	case r == cohort.RoleOwner && a.Role == "":
+		return []string{cohort.RoleOwner, ""}
+	}
+	return []string{r}
+}
+
 // condSQL is the condition selecting a's facts. Inside its own statement
 // (full false) the WHERE has selected its kinds and role already.
 func (c *compiled) condSQL(a *Agg, to time.Time, full bool) (string, []any) {
@@ -504,9 +520,11 @@ func (c *compiled) condSQL(a *Agg, to time.Time, full bool) (string, []any) {
 		} else {
 			parts = append(parts, "f.kind IN ('"+strings.Join(a.Kinds, "', '")+"')")
 		}
-		if r := c.aggRole(a); r != "" {
-			parts = append(parts, "f.role = ?")
-			args = append(args, r)
+		if rs := c.aggRoles(a); rs != nil {
+			parts = append(parts, "f.role IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(rs)), ", ")+")")
+			for _, r := range rs {
+				args = append(args, r)
+			}
 		}
 	}
 	if len(a.Attr) > 0 {

@@ -173,3 +173,41 @@ func TestMetricsAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestMetricsFromRecords asks the figures of records written through the
+// API: the projection's facts and the engine's catalogue agree on kinds,
+// roles and credit.
+func TestMetricsFromRecords(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		var c cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "杭州指标科技有限公司"}, &c)
+		o.alice.must(201, "POST", "/api/v1/followups", map[string]any{"customer_id": c.ID, "type": "call", "duration_s": 120, "content": "首次沟通",
+			"next_action": map[string]any{"fuzzy": "next_week", "plan_type": "keep_in_touch"}}, nil)
+		var prod cohort.Product
+		o.admin.must(201, "POST", "/api/v1/products", map[string]any{"code": "M-1", "name": "指标产品", "price": 10000}, &prod)
+		var k cohort.Deal
+		o.alice.must(201, "POST", "/api/v1/contracts", map[string]any{"customer_id": c.ID, "name": "指标合同",
+			"lines": []map[string]any{{"product_id": prod.ID, "quantity": 2}}}, &k)
+		o.alice.must(200, "POST", "/api/v1/contracts/"+k.ID.String()+"/status", map[string]any{"status": "signed"}, &k)
+
+		zone, _ := time.LoadLocation("Asia/Shanghai")
+		today := time.Now().In(zone)
+		q := map[string]any{"metrics": []string{"new_customers", "calls", "call_minutes", "contracts_signed", "contract_amount", "first_signed_customers",
+			"conversion_rate", "first_order_avg_value", "followups_per_signed_customer"},
+			"from": today.AddDate(0, 0, -7).Format("2006-01-02"), "to": today.AddDate(0, 0, 2).Format("2006-01-02")}
+		var res metricResult
+		o.alice.must(200, "POST", "/api/v1/metrics/query", q, &res)
+		total := float64(k.Total)
+		for m, want := range map[string]float64{"new_customers": 1, "calls": 1, "call_minutes": 2, "contracts_signed": 1, "contract_amount": total,
+			"first_signed_customers": 1, "conversion_rate": 1, "first_order_avg_value": total, "followups_per_signed_customer": 1} {
+			if v := res.Total.Values[m]; v == nil || *v != want {
+				t.Errorf("%s = %v, want %v", m, v, want)
+			}
+		}
+		o.bob.must(200, "POST", "/api/v1/metrics/query", q, &res)
+		if v := res.Total.Values["contract_amount"]; v == nil || *v != 0 {
+			t.Errorf("bob sees alice's contract amount %v", v)
+		}
+	})
+}

@@ -147,9 +147,11 @@ var ForecastCategories = []string{"pipeline", "best_case", "commit", "omitted"}
 
 // Opportunity is a potential deal moving through a sales process (商机).
 type Opportunity struct {
-	ID                ID              `json:"id"`
-	TenantID          ID              `json:"tenant_id"`
-	CustomerID        ID              `json:"customer_id"`
+	ID         ID `json:"id"`
+	TenantID   ID `json:"tenant_id"`
+	CustomerID ID `json:"customer_id"`
+	// CustomerName is read with the opportunity (never written through it).
+	CustomerName      string          `json:"customer_name"`
 	ContactID         ID              `json:"contact_id"`
 	ProcessID         ID              `json:"process_id"`
 	Stage             string          `json:"stage"`

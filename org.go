@@ -2,6 +2,7 @@ package cohort
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -14,20 +15,75 @@ type Tenant struct {
 	// TimeZone is an IANA zone; every period bucket is computed in it.
 	TimeZone string `json:"time_zone"`
 	// FiscalYearStartMonth is 1..12.
-	FiscalYearStartMonth int       `json:"fiscal_year_start_month"`
-	Currency             string    `json:"currency"`
-	Locale               string    `json:"locale"`
-	Version              int       `json:"version"`
-	CreatedAt            time.Time `json:"created_at"`
-	UpdatedAt            time.Time `json:"updated_at"`
+	FiscalYearStartMonth int    `json:"fiscal_year_start_month"`
+	Currency             string `json:"currency"`
+	Locale               string `json:"locale"`
+	// WeekStart is the first day of the week as ISO 8601 numbers it:
+	// 1 = Monday ... 7 = Sunday (FirstWeekday gives the time.Weekday).
+	WeekStart int `json:"week_start"`
+	// BackdateWindowDays is how many days in the past an event may be dated
+	// without the permission to backdate further (0..3650; default 7).
+	BackdateWindowDays int       `json:"backdate_window_days"`
+	Version            int       `json:"version"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // Tenant defaults.
 const (
-	DefaultTimeZone = "Asia/Shanghai"
-	DefaultCurrency = "CNY"
-	DefaultLocale   = "zh-CN"
+	DefaultTimeZone           = "Asia/Shanghai"
+	DefaultCurrency           = "CNY"
+	DefaultLocale             = "zh-CN"
+	DefaultWeekStart          = 1 // Monday
+	DefaultBackdateWindowDays = 7
+	MaxBackdateWindowDays     = 3650
 )
+
+// TenantUpdate is a change of the tenant's settings; nil fields stay.
+type TenantUpdate struct {
+	Name                 *string `json:"name,omitempty" example:"Hangzhou Lianxin Technology"`
+	TimeZone             *string `json:"time_zone,omitempty" example:"Asia/Shanghai"`
+	FiscalYearStartMonth *int    `json:"fiscal_year_start_month,omitempty" example:"4"`
+	Currency             *string `json:"currency,omitempty" example:"CNY"`
+	WeekStart            *int    `json:"week_start,omitempty" example:"1"`
+	BackdateWindowDays   *int    `json:"backdate_window_days,omitempty" example:"7"`
+}
+
+// Apply returns t with upd applied (strings trimmed), not yet validated.
+func (upd TenantUpdate) Apply(t Tenant) Tenant {
+	if upd.Name != nil {
+		t.Name = strings.TrimSpace(*upd.Name)
+	}
+	if upd.TimeZone != nil {
+		t.TimeZone = strings.TrimSpace(*upd.TimeZone)
+	}
+	if upd.FiscalYearStartMonth != nil {
+		t.FiscalYearStartMonth = *upd.FiscalYearStartMonth
+	}
+	if upd.Currency != nil {
+		t.Currency = strings.TrimSpace(*upd.Currency)
+	}
+	if upd.WeekStart != nil {
+		t.WeekStart = *upd.WeekStart
+	}
+	if upd.BackdateWindowDays != nil {
+		t.BackdateWindowDays = *upd.BackdateWindowDays
+	}
+	return t
+}
+
+// FirstWeekday is the first day of the tenant's week.
+func (t *Tenant) FirstWeekday() time.Weekday { return time.Weekday(t.WeekStart % 7) }
+
+// ValidTimeZone reports whether name is an IANA time zone name ("UTC"
+// included; "Local", the server's own zone, is not one).
+func ValidTimeZone(name string) bool {
+	if name == "" || name == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
 
 // Locales the product speaks.
 var Locales = []string{"zh-CN", "en"}
@@ -44,7 +100,6 @@ func ValidLocale(l string) bool {
 
 // Validate checks t and fills defaults.
 func (t *Tenant) Validate() error {
-	var v Validation
 	if t.TimeZone == "" {
 		t.TimeZone = DefaultTimeZone
 	}
@@ -57,18 +112,34 @@ func (t *Tenant) Validate() error {
 	if t.FiscalYearStartMonth == 0 {
 		t.FiscalYearStartMonth = 1
 	}
+	if t.WeekStart == 0 {
+		t.WeekStart = DefaultWeekStart
+	}
+	return t.Check()
+}
+
+// Check validates t as it is, filling nothing: a settings change sends zero
+// values on purpose.
+func (t *Tenant) Check() error {
+	var v Validation
 	checkName(&v, "name", t.Name, 200)
 	if !validSlug(t.Slug) {
 		v.Add("slug", "must be 2 to 63 lower-case letters, digits or '-'")
 	}
-	if _, err := time.LoadLocation(t.TimeZone); err != nil {
-		v.Add("time_zone", "unknown time zone %q", t.TimeZone)
+	if !ValidTimeZone(t.TimeZone) {
+		v.Add("time_zone", "unknown time zone %q; use an IANA name such as Asia/Shanghai", t.TimeZone)
 	}
 	if t.FiscalYearStartMonth < 1 || t.FiscalYearStartMonth > 12 {
 		v.Add("fiscal_year_start_month", "must be 1 to 12")
 	}
-	if !validCurrency(t.Currency) {
-		v.Add("currency", "must be an ISO 4217 code such as CNY")
+	if !ValidCurrencyCode(t.Currency) {
+		v.Add("currency", "must be an ISO 4217 currency code such as CNY")
+	}
+	if t.WeekStart < 1 || t.WeekStart > 7 {
+		v.Add("week_start", "must be 1 (Monday) to 7 (Sunday)")
+	}
+	if t.BackdateWindowDays < 0 || t.BackdateWindowDays > MaxBackdateWindowDays {
+		v.Add("backdate_window_days", "must be 0 to %d days", MaxBackdateWindowDays)
 	}
 	if !ValidLocale(t.Locale) {
 		v.Add("locale", "must be zh-CN or en")

@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/api"
 	"github.com/cohortcrm/cohort/internal/app"
 	"github.com/cohortcrm/cohort/internal/config"
 	"github.com/cohortcrm/cohort/internal/demo"
@@ -39,6 +41,7 @@ Usage:
                                      compare it with the records (exit 1 when they differ)
   cohort backup   [flags] FILE       online copy of the SQLite database
   cohort config   [flags]            print the configuration (secrets masked)
+  cohort openapi                     print the API's OpenAPI 3.1 document (as served at /api/v1/openapi.json)
   cohort version
 
 Passwords are read from --password-file, or from the COHORT_USER_PASSWORD
@@ -65,6 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	cmd, rest := args[0], args[1:]
+	if wantsHelp(rest) {
+		commandHelp(stdout, cmd, rest)
+		return nil
+	}
 	if cmd == "version" {
 		fmt.Fprintln(stdout, "cohort", app.Version)
 		return nil
@@ -74,6 +81,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cmd == "search" {
 		return searchCmd(ctx, rest, stdout, stderr)
+	}
+	if cmd == "openapi" {
+		// The document depends on the route table only: no database is opened.
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(api.New(nil, nil, obs.NewLogger(stderr, "text", 0), obs.NewRegistry(), api.Options{Version: app.Version}).OpenAPI())
 	}
 	if cmd == "facts" {
 		return factsCmd(ctx, rest, stdout, stderr)
@@ -146,6 +159,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // splitFlags takes the named command-specific flags out of args, parses them
 // into fs and returns the rest for the shared configuration.
+// wantsHelp reports whether a command's arguments ask for its help
+// ("cohort user --help", "cohort user reset-password -h", "cohort serve help").
+func wantsHelp(args []string) bool {
+	for i, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" || (a == "help" && i == len(args)-1) {
+			return true
+		}
+	}
+	return false
+}
+
+// commandHelp prints the usage lines of cmd (and of its sub-command when one
+// is named), then the flags every command takes.
+func commandHelp(w io.Writer, cmd string, rest []string) {
+	prefix := "cohort " + cmd
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && rest[0] != "help" {
+		prefix += " " + rest[0]
+	}
+	var lines []string
+	for _, l := range strings.Split(usage, "\n") {
+		if t := strings.TrimSpace(l); t == prefix || strings.HasPrefix(t, prefix+" ") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		fmt.Fprint(w, usage)
+	} else {
+		fmt.Fprintf(w, "Usage:\n%s\n\n", strings.Join(lines, "\n"))
+		if strings.HasPrefix(prefix, "cohort user") {
+			fmt.Fprintln(w, "Passwords are read from --password-file, or from the COHORT_USER_PASSWORD\nenvironment variable, never from the command line.")
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintln(w, "Flags and environment variables of every command:")
+	}
+	config.Usage(w)
+}
+
 func splitFlags(fs *flag.FlagSet, args []string, names ...string) []string {
 	var mine, rest []string
 	for i := 0; i < len(args); i++ {
@@ -246,7 +296,14 @@ func printLogin(w io.Writer, url string, r *demo.Result) {
 		fmt.Fprintf(w, "  Cohort is running at %s\n", url)
 	}
 	fmt.Fprintf(w, "  Demo company: %s (%d people, %d rows of history)\n", r.Tenant.Name, r.Users, r.Rows)
-	fmt.Fprintf(w, "  Log in as:    %s\n  Password:     %s\n\n", r.AdminEmail, r.Password)
+	fmt.Fprintf(w, "  Administrator (settings, people; owns no customer): %s / %s\n", r.AdminEmail, r.Password)
+	if r.SalesEmail != "" {
+		fmt.Fprintf(w, "  Salesperson (a day of sales work):                  %s / %s\n", r.SalesEmail, r.UserPassword)
+	}
+	if r.ManagerEmail != "" {
+		fmt.Fprintf(w, "  Sales manager (a team's pipeline and goals):        %s / %s\n", r.ManagerEmail, r.UserPassword)
+	}
+	fmt.Fprintln(w)
 }
 
 func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {

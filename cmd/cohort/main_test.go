@@ -20,6 +20,12 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("version: %v %q", err, out.String())
 	}
 	out.Reset()
+	// The OpenAPI document, without a database.
+	if err := run(ctx, []string{"openapi"}, &out, &errs); err != nil || !strings.HasPrefix(out.String(), "{") ||
+		!strings.Contains(out.String(), `"/api/v1/tenant/settings"`) || !strings.Contains(out.String(), `"openapi": "3.1.0"`) {
+		t.Fatalf("openapi: %v %.200s", err, out.String())
+	}
+	out.Reset()
 	if err := run(ctx, []string{"migrate", "--db", db}, &out, &errs); err != nil || !strings.Contains(out.String(), "migrations applied") {
 		t.Fatalf("migrate: %v %q %s", err, out.String(), errs.String())
 	}
@@ -96,5 +102,30 @@ func TestFactsCommands(t *testing.T) {
 	}
 	if err := run(ctx, []string{"facts", "check", "--db", db}, &out, &errs); err == nil {
 		t.Fatal("an unknown facts subcommand")
+	}
+}
+
+// TestHelp: every command and sub-command answers --help with its usage and
+// succeeds.
+func TestHelp(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--help"}, "cohort serve"},
+		{[]string{"serve", "--help"}, "cohort serve"},
+		{[]string{"migrate", "-h"}, "cohort migrate"},
+		{[]string{"demo", "--help"}, "--scale"},
+		{[]string{"user", "--help"}, "cohort user reset-password"},
+		{[]string{"user", "reset-password", "--help"}, "cohort user reset-password --tenant"},
+		{[]string{"user", "create", "-h"}, "cohort user create --tenant"},
+		{[]string{"search", "--help"}, "cohort search rebuild"},
+		{[]string{"backup", "help"}, "cohort backup"},
+		{[]string{"config", "--help"}, "COHORT_DB"},
+	} {
+		var out, errs bytes.Buffer
+		if err := run(context.Background(), tc.args, &out, &errs); err != nil || !strings.Contains(out.String(), tc.want) || !strings.Contains(out.String(), "--db") {
+			t.Errorf("%v: %v, printed %q", tc.args, err, out.String())
+		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 type projectInput struct {
 	Number     string             `json:"number"`
-	Name       string             `json:"name"`
+	Name       string             `json:"name" openapi:"required"`
 	CustomerID cohort.ID          `json:"customer_id"`
 	DealID     cohort.ID          `json:"deal_id"`
 	StartDate  string             `json:"start_date"`
@@ -52,7 +52,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 }
 
 type projectStatusRequest struct {
-	Status string `json:"status"`
+	Status string `json:"status" openapi:"required" example:"in_progress"`
 	// OccurredAt dates the change (default now).
 	OccurredAt *cohortTime `json:"occurred_at,omitempty"`
 }
@@ -64,7 +64,7 @@ type milestoneDoneRequest struct {
 }
 
 type milestoneInput struct {
-	Name    string `json:"name"`
+	Name    string `json:"name" openapi:"required"`
 	DueDate string `json:"due_date"`
 }
 
@@ -120,7 +120,7 @@ type ticketInput struct {
 	DealID      cohort.ID          `json:"deal_id"`
 	Kind        string             `json:"kind"`
 	Priority    string             `json:"priority"`
-	Subject     string             `json:"subject"`
+	Subject     string             `json:"subject" openapi:"required"`
 	Description string             `json:"description"`
 	OpenedAt    *cohortTime        `json:"opened_at,omitempty"`
 	OwnerID     cohort.ID          `json:"owner_id"`

@@ -9,8 +9,8 @@ import (
 )
 
 type loginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email    string `json:"email" openapi:"required" example:"ana@example.com"`
+	Password string `json:"password" openapi:"required" example:"a-long-password"`
 	Tenant   string `json:"tenant,omitempty"`
 }
 
@@ -71,8 +71,8 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) {
 }
 
 type passwordChange struct {
-	CurrentPassword string `json:"current_password"`
-	NewPassword     string `json:"new_password"`
+	CurrentPassword string `json:"current_password" openapi:"required"`
+	NewPassword     string `json:"new_password" openapi:"required" example:"a-new-long-password"`
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
@@ -89,7 +89,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 }
 
 type tokenRequest struct {
-	Name       string    `json:"name"`
+	Name       string    `json:"name" openapi:"required"`
 	PermRoleID cohort.ID `json:"perm_role_id"`
 	// TTLDays is how long the token lives; 0 means until revoked.
 	TTLDays int `json:"ttl_days"`

@@ -12,7 +12,7 @@ import (
 // customerInput is what a client may send to create a customer; the server
 // owns ids, status, dates and versions.
 type customerInput struct {
-	Name             string             `json:"name"`
+	Name             string             `json:"name" openapi:"required" example:"Hangzhou Lianxin Technology"`
 	CreditCode       string             `json:"credit_code"`
 	Industry         string             `json:"industry"`
 	Province         string             `json:"province"`
@@ -66,7 +66,7 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
 }
 
 type transferRequest struct {
-	NewOwnerID cohort.ID `json:"new_owner_id"`
+	NewOwnerID cohort.ID `json:"new_owner_id" openapi:"required"`
 	// KeepOldAs keeps the old owner on the team in this business role.
 	KeepOldAs string `json:"keep_old_as"`
 	// Carry hands the old owner's open opportunities on the customer along.
@@ -132,7 +132,7 @@ func (s *Server) customerContacts(w http.ResponseWriter, r *http.Request) {
 }
 
 type contactInput struct {
-	Name      string          `json:"name"`
+	Name      string          `json:"name" openapi:"required"`
 	Title     string          `json:"title"`
 	Phone     string          `json:"phone"`
 	Email     string          `json:"email"`
@@ -168,7 +168,7 @@ func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) {
 }
 
 type followUpInput struct {
-	CustomerID cohort.ID               `json:"customer_id"`
+	CustomerID cohort.ID               `json:"customer_id" openapi:"required"`
 	ContactID  cohort.ID               `json:"contact_id"`
 	RecordType cohort.ObjectType       `json:"record_type"`
 	RecordID   cohort.ID               `json:"record_id"`

@@ -10,8 +10,8 @@ import (
 type customFieldInput struct {
 	ObjectType cohort.ObjectType `json:"object_type"`
 	Key        string            `json:"key"`
-	LabelZh    string            `json:"label_zh"`
-	LabelEn    string            `json:"label_en"`
+	LabelZh    string            `json:"label_zh" openapi:"required"`
+	LabelEn    string            `json:"label_en" openapi:"required"`
 	Type       string            `json:"type"`
 	Options    []string          `json:"options"`
 	LookupType cohort.ObjectType `json:"lookup_type"`

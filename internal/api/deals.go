@@ -8,7 +8,7 @@ import (
 )
 
 type priceListInput struct {
-	Name      string                 `json:"name"`
+	Name      string                 `json:"name" openapi:"required"`
 	Currency  string                 `json:"currency"`
 	ValidFrom string                 `json:"valid_from"`
 	ValidTo   string                 `json:"valid_to"`
@@ -48,7 +48,7 @@ func (s *Server) createPriceList(w http.ResponseWriter, r *http.Request) {
 type dealInput struct {
 	Number        string             `json:"number"`
 	Name          string             `json:"name"`
-	CustomerID    cohort.ID          `json:"customer_id"`
+	CustomerID    cohort.ID          `json:"customer_id" openapi:"required"`
 	ContactID     cohort.ID          `json:"contact_id"`
 	OpportunityID cohort.ID          `json:"opportunity_id"`
 	QuoteID       cohort.ID          `json:"quote_id"`
@@ -101,7 +101,7 @@ func (s *Server) createDeal(kind cohort.ObjectType) http.HandlerFunc {
 }
 
 type statusRequest struct {
-	Status string `json:"status"`
+	Status string `json:"status" openapi:"required" example:"signed"`
 	// SignedAt dates a signing (contracts and orders); default now.
 	SignedAt *cohortTime `json:"signed_at,omitempty"`
 	// OccurredAt dates any other change of status; default now.
@@ -198,7 +198,7 @@ func (s *Server) payments(kind cohort.ObjectType) http.HandlerFunc {
 }
 
 type reverseRequest struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason" openapi:"required" example:"paid twice"`
 	// Date is the local date of the reversal (default today): a reversal
 	// counts in the period of its own date.
 	Date string `json:"date,omitempty"`

@@ -654,3 +654,49 @@ func TestQuoteSentLogsFollowUp(t *testing.T) {
 		}
 	})
 }
+
+// TestCustomerPayments: the customer page lists the payments of all the
+// customer's contracts and orders the caller may see, with their document.
+func TestCustomerPayments(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		var prod cohort.Product
+		o.admin.must(201, "POST", "/api/v1/products", map[string]any{"code": "ERP", "name": "ERP", "price": 1000000}, &prod)
+		var c, other cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "苏州工业园"}, &c)
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "昆山电子"}, &other)
+		sign := func(kind string, cust cohort.Customer, name string, amounts ...int64) cohort.Deal {
+			var d cohort.Deal
+			o.alice.must(201, "POST", "/api/v1/"+kind+"s", map[string]any{"customer_id": cust.ID, "name": name,
+				"lines": []map[string]any{{"product_id": prod.ID, "quantity": 1}}}, &d)
+			o.alice.must(200, "POST", "/api/v1/"+kind+"s/"+id(d.ID)+"/status", map[string]any{"status": "signed"}, &d)
+			for _, a := range amounts {
+				o.alice.must(201, "POST", "/api/v1/"+kind+"s/"+id(d.ID)+"/payments", map[string]any{"amount": a}, nil)
+			}
+			return d
+		}
+		k := sign("contract", c, "园区合同", 300000, 200000)
+		ord := sign("order", c, "园区订单", 50000)
+		sign("contract", other, "别家合同", 70000)
+
+		var pays cohort.Page[service.CustomerPayment]
+		o.alice.must(200, "GET", "/api/v1/customers/"+id(c.ID)+"/payments", nil, &pays)
+		var sum int64
+		kinds := map[cohort.ObjectType]int{}
+		for _, p := range pays.Items {
+			sum += p.Amount
+			kinds[p.Kind]++
+			if (p.Kind == cohort.ObjContract && (p.DealID != k.ID || p.DealNumber != k.Number || p.DealName != "园区合同")) ||
+				(p.Kind == cohort.ObjOrder && p.DealID != ord.ID) {
+				t.Fatalf("payment with the wrong document %+v", p)
+			}
+		}
+		if len(pays.Items) != 3 || sum != 550000 || kinds[cohort.ObjContract] != 2 || kinds[cohort.ObjOrder] != 1 {
+			t.Fatalf("customer payments %+v", pays.Items)
+		}
+		// Outside the caller's scope the customer is not found.
+		if res := o.bob.do("GET", "/api/v1/customers/"+id(c.ID)+"/payments", nil, nil); res.status != 404 {
+			t.Fatalf("bob sees the payments: %d", res.status)
+		}
+	})
+}

@@ -614,3 +614,68 @@ func TestImportOtherTenant(t *testing.T) {
 		}
 	})
 }
+
+// TestImportChoiceLabels: a choice cell imports from its code, its zh-CN label
+// and its en label as the UI shows them, and from earlier templates' words.
+func TestImportChoiceLabels(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		rows := [][]string{{"客户名称", "定性", "定级"}}
+		want := map[string][2]string{}
+		for i, c := range []struct{ value, size, wantValue, wantSize string }{
+			{"待确认", "普通单", "uncertain", "normal"},               // the zh-CN UI
+			{"Uncertain", "Normal deal", "uncertain", "normal"}, // the en UI
+			{"uncertain", "normal", "uncertain", "normal"},      // the codes
+			{"不确定", "普通", "uncertain", "normal"},                // an earlier template
+			{"无价值", "Big deal", "not_valuable", "big"},
+		} {
+			name := fmt.Sprintf("选项导入公司%d", i)
+			rows = append(rows, []string{name, c.value, c.size})
+			want[name] = [2]string{c.wantValue, c.wantSize}
+		}
+		imp := o.admin.importFile("customer", false, "choices.csv", rawCSV(rows))
+		if imp.RowsOK != int64(len(want)) || imp.RowsFailed != 0 {
+			t.Fatalf("import %+v", imp)
+		}
+		var list cohort.Page[cohort.Customer]
+		o.admin.must(200, "GET", "/api/v1/customers?q=选项导入公司&limit=50", nil, &list)
+		if len(list.Items) != len(want) {
+			t.Fatalf("imported %d customers", len(list.Items))
+		}
+		for _, c := range list.Items {
+			if w := want[c.Name]; c.ValueQuality != w[0] || c.DealSize != w[1] {
+				t.Errorf("%s: value %q size %q, want %v", c.Name, c.ValueQuality, c.DealSize, w)
+			}
+		}
+		// A word of no option is refused naming the options in the UI's words.
+		bad := o.admin.importFile("customer", true, "bad.csv", rawCSV([][]string{{"客户名称", "定性"}, {"选项错误公司", "很好"}}))
+		if bad.RowsFailed != 1 {
+			t.Fatalf("a bad choice: %+v", bad)
+		}
+	})
+}
+
+// TestImportTemplateAsIs: every template imports as downloaded: its example
+// row is skipped, not refused; the same row changed in one cell is a row.
+func TestImportTemplateAsIs(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		for _, obj := range []string{"customer", "contact", "lead", "followup"} {
+			for _, lang := range []string{"zh-CN", "en"} {
+				res := o.admin.do("GET", "/api/v1/import/templates/"+obj+".csv?lang="+lang, nil, nil)
+				if res.status != 200 {
+					t.Fatalf("%s template: %d", obj, res.status)
+				}
+				imp := o.admin.importFile(obj, true, obj+".csv", res.body)
+				if imp.RowsRead != 0 || imp.RowsFailed != 0 || imp.Status != "done" {
+					errs := o.admin.do("GET", "/api/v1/imports/"+imp.ID.String()+"/errors.csv", nil, nil)
+					t.Errorf("%s %s template as is: read %d, ok %d, failed %d: %s", obj, lang, imp.RowsRead, imp.RowsOK, imp.RowsFailed, errs.body)
+				}
+				changed := strings.Replace(string(res.body), "上海星河科技有限公司", "上海星河科技二厂", 1)
+				if imp := o.admin.importFile(obj, true, obj+".csv", []byte(changed)); imp.RowsRead != 1 {
+					t.Errorf("%s %s: a changed example row is read: %+v", obj, lang, imp)
+				}
+			}
+		}
+	})
+}

@@ -9,7 +9,7 @@ import (
 )
 
 type leadInput struct {
-	Name     string          `json:"name"`
+	Name     string          `json:"name" openapi:"required"`
 	Company  string          `json:"company"`
 	Title    string          `json:"title"`
 	Phone    string          `json:"phone"`

@@ -11,8 +11,8 @@ import (
 
 type processInput struct {
 	Key    string         `json:"key"`
-	NameZh string         `json:"name_zh"`
-	NameEn string         `json:"name_en"`
+	NameZh string         `json:"name_zh" openapi:"required"`
+	NameEn string         `json:"name_en" openapi:"required"`
 	Stages []cohort.Stage `json:"stages"`
 	Active *bool          `json:"active"`
 }
@@ -62,7 +62,7 @@ func (s *Server) saveProcess(w http.ResponseWriter, r *http.Request) {
 
 type productInput struct {
 	Code       string    `json:"code"`
-	Name       string    `json:"name"`
+	Name       string    `json:"name" openapi:"required"`
 	CategoryID cohort.ID `json:"category_id"`
 	Unit       string    `json:"unit"`
 	Price      int64     `json:"price"`
@@ -98,7 +98,7 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request) {
 }
 
 type opportunityInput struct {
-	CustomerID        cohort.ID          `json:"customer_id"`
+	CustomerID        cohort.ID          `json:"customer_id" openapi:"required"`
 	ContactID         cohort.ID          `json:"contact_id"`
 	ProcessID         cohort.ID          `json:"process_id"`
 	Name              string             `json:"name"`
@@ -148,14 +148,14 @@ func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request) {
 }
 
 type stageRequest struct {
-	Stage string `json:"stage"`
+	Stage string `json:"stage" openapi:"required" example:"qualify"`
 	// EnteredAt dates the stage entry (default now).
 	EnteredAt *cohortTime `json:"entered_at,omitempty"`
 }
 
 type closeRequest struct {
 	// Outcome is won, lost or invalid.
-	Outcome    string `json:"outcome"`
+	Outcome    string `json:"outcome" openapi:"required" example:"won"`
 	LossReason string `json:"loss_reason"`
 	Competitor string `json:"competitor"`
 	// ClosedAt dates the outcome (default now).
@@ -214,7 +214,7 @@ func (s *Server) recordTeam(obj cohort.ObjectType) http.HandlerFunc {
 }
 
 type categoryInput struct {
-	Name     string    `json:"name"`
+	Name     string    `json:"name" openapi:"required"`
 	ParentID cohort.ID `json:"parent_id"`
 }
 

@@ -40,8 +40,14 @@ func TestOpportunityStagesAndOutcome(t *testing.T) {
 		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "process_id": big.ID, "name": "天府软件园 CRM 项目",
 			"lines": []map[string]any{{"product_id": prod.ID, "quantity": 3, "discount_bp": 1000}},
 			"team":  []map[string]any{{"user_id": o.preU.ID, "role": "presales", "share_bp": 10000}}}, &opp)
-		if opp.Stage != "qualify" || opp.Amount != 5346000 || len(opp.Lines) != 1 || opp.Lines[0].ProductName != "CRM 标准版" {
+		if opp.Stage != "qualify" || opp.Amount != 5346000 || len(opp.Lines) != 1 || opp.Lines[0].ProductName != "CRM 标准版" || opp.CustomerName != "成都天府软件园" {
 			t.Fatalf("created %+v", opp)
+		}
+		// A list carries each customer's name (the kanban asks for no customer).
+		var listed cohort.Page[cohort.Opportunity]
+		o.alice.must(200, "GET", "/api/v1/opportunities?filter=stage:eq:qualify", nil, &listed)
+		if len(listed.Items) != 1 || listed.Items[0].CustomerName != "成都天府软件园" {
+			t.Fatalf("listed %+v", listed.Items)
 		}
 		// Presales on the team sees it from another department.
 		o.pre.must(200, "GET", "/api/v1/opportunities/"+opp.ID.String(), nil, nil)
@@ -165,4 +171,71 @@ func countKind(items []service.TimelineItem, kind string) int {
 		}
 	}
 	return n
+}
+
+// TestStageGatesOnTheWay: a move over several stages checks the requirements
+// of every stage passed, not only of the stage entered; moving back is
+// allowed and recorded in the stage history and the audit trail.
+func TestStageGatesOnTheWay(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		var procs cohort.Page[cohort.SalesProcess]
+		o.alice.must(200, "GET", "/api/v1/sales-processes", nil, &procs)
+		var big cohort.SalesProcess
+		for _, p := range procs.Items {
+			if p.Key == "big_order" {
+				big = p
+			}
+		}
+		var c cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "绵阳科技城"}, &c)
+		var k cohort.Contact
+		o.alice.must(201, "POST", "/api/v1/customers/"+c.ID.String()+"/contacts", map[string]any{"name": "周工"}, &k)
+		// Proposal's own requirements (amount, close date) are met; needs
+		// analysis (a contact and a visit) is not.
+		var opp cohort.Opportunity
+		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "process_id": big.ID, "name": "科技城平台",
+			"amount": 300000000, "expected_close_date": "2027-03-31"}, &opp)
+		path := "/api/v1/opportunities/" + opp.ID.String()
+		res := o.alice.do("POST", path+"/stage", map[string]any{"stage": "proposal"}, nil)
+		p := res.problem(t)
+		if res.status != 422 || !strings.Contains(p.Detail, "passing Needs analysis (需求分析): missing field contact_id, a follow-up of type visit") {
+			t.Fatalf("drag over needs analysis: %d %s", res.status, res.body)
+		}
+		if strings.Contains(p.Detail, "cannot enter Proposal (方案制定): missing") {
+			t.Fatalf("proposal's own requirements are met, yet: %s", p.Detail)
+		}
+		var now cohort.Opportunity
+		o.alice.must(200, "GET", path, nil, &now)
+		if now.Stage != "qualify" || now.Version != opp.Version {
+			t.Fatalf("a refused move changed the opportunity: %+v", now)
+		}
+		// The contact alone is not enough: the visit is still missing.
+		o.alice.must(200, "PATCH", path, map[string]any{"contact_id": k.ID}, nil)
+		res = o.alice.do("POST", path+"/stage", map[string]any{"stage": "proposal"}, nil)
+		if p := res.problem(t); res.status != 422 || strings.Contains(p.Detail, "contact_id") || !strings.Contains(p.Detail, "visit") {
+			t.Fatalf("contact set, visit missing: %d %s", res.status, res.body)
+		}
+		o.alice.must(201, "POST", "/api/v1/followups", map[string]any{"customer_id": c.ID, "record_type": "opportunity", "record_id": opp.ID,
+			"type": "visit", "content": "现场拜访", "next_action": map[string]any{"fuzzy": "this_week", "plan_type": "explore_opportunity"}}, nil)
+		o.alice.must(200, "POST", path+"/stage", map[string]any{"stage": "proposal"}, &opp)
+		// Three stages at once: negotiation and contract both need their
+		// follow-ups, and the refusal names both stages.
+		res = o.alice.do("POST", path+"/stage", map[string]any{"stage": "contract"}, nil)
+		if p := res.problem(t); res.status != 422 || !strings.Contains(p.Detail, "cannot enter Contract (合同审批): missing field lines, a follow-up of type quote_sent") ||
+			!strings.Contains(p.Detail, "passing Negotiation (商务谈判): missing a follow-up of type proposal_sent") {
+			t.Fatalf("drag to contract: %d %s", res.status, res.body)
+		}
+		// Back two stages: allowed without checks, and recorded.
+		o.alice.must(200, "POST", path+"/stage", map[string]any{"stage": "qualify"}, &opp)
+		var hist cohort.Page[cohort.StageEntry]
+		o.alice.must(200, "GET", path+"/stages", nil, &hist)
+		var stages []string
+		for _, h := range hist.Items {
+			stages = append(stages, h.Stage)
+		}
+		if strings.Join(stages, ",") != "qualify,proposal,qualify" {
+			t.Fatalf("stage history %v", stages)
+		}
+	})
 }

@@ -9,10 +9,10 @@ import (
 )
 
 type userCreate struct {
-	Name         string      `json:"name"`
-	Email        string      `json:"email"`
+	Name         string      `json:"name" openapi:"required"`
+	Email        string      `json:"email" openapi:"required"`
 	Phone        string      `json:"phone"`
-	Password     string      `json:"password"`
+	Password     string      `json:"password" openapi:"required"`
 	DepartmentID cohort.ID   `json:"department_id"`
 	ManagerID    cohort.ID   `json:"manager_id"`
 	PermRoleIDs  []cohort.ID `json:"perm_role_ids"`
@@ -63,7 +63,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 }
 
 type passwordSet struct {
-	Password string `json:"password"`
+	Password string `json:"password" openapi:"required" example:"a-new-long-password"`
 }
 
 func (s *Server) setUserPassword(w http.ResponseWriter, r *http.Request) {
@@ -99,7 +99,7 @@ func (s *Server) userOrgHistory(w http.ResponseWriter, r *http.Request) {
 }
 
 type departmentCreate struct {
-	Name      string    `json:"name"`
+	Name      string    `json:"name" openapi:"required"`
 	ParentID  cohort.ID `json:"parent_id"`
 	ManagerID cohort.ID `json:"manager_id"`
 	SortOrder int       `json:"sort_order"`
@@ -167,7 +167,7 @@ func (s *Server) catalog(w http.ResponseWriter, r *http.Request) {
 }
 
 type permRoleCreate struct {
-	Name        string                             `json:"name"`
+	Name        string                             `json:"name" openapi:"required"`
 	Description string                             `json:"description"`
 	Grants      map[cohort.ObjectType]cohort.Grant `json:"grants"`
 }
@@ -201,8 +201,8 @@ func (s *Server) deletePermRole(w http.ResponseWriter, r *http.Request) {
 
 type businessRoleCreate struct {
 	Key       string `json:"key"`
-	NameZh    string `json:"name_zh"`
-	NameEn    string `json:"name_en"`
+	NameZh    string `json:"name_zh" openapi:"required"`
+	NameEn    string `json:"name_en" openapi:"required"`
 	Revenue   bool   `json:"revenue"`
 	SortOrder int    `json:"sort_order"`
 }
@@ -253,4 +253,34 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	respond(w, http.StatusOK, cohort.Page[*cohort.AuditEntry]{Items: nonNil(es), NextCursor: next})
+}
+
+func tenantVersion(t *cohort.Tenant) int { return t.Version }
+
+func (s *Server) getTenantSettings(w http.ResponseWriter, r *http.Request) {
+	t, err := s.svc.TenantSettings(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respondVersioned(w, http.StatusOK, t, tenantVersion(t))
+}
+
+func (s *Server) updateTenantSettings(w http.ResponseWriter, r *http.Request) {
+	ver, err := ifMatch(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var upd cohort.TenantUpdate
+	if err := decode(r, &upd); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.svc.UpdateTenantSettings(r.Context(), upd, ver)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respondVersioned(w, http.StatusOK, t, tenantVersion(t))
 }

@@ -64,6 +64,9 @@ func (s *Server) routeTable() []Route {
 		{Method: "PATCH", Path: "/api/v1/departments/{id}", Summary: "Rename or move a department", Perm: "department:edit", Req: cohort.DepartmentUpdate{}, Resp: cohort.Department{}, Handler: patchByID(s, s.svc.UpdateDepartment, departmentVersion)},
 		{Method: "DELETE", Path: "/api/v1/departments/{id}", Summary: "Delete an empty department", Perm: "department:delete", Status: 204, Handler: s.deleteDepartment},
 
+		{Method: "GET", Path: "/api/v1/tenant/settings", Summary: "The tenant's settings: name, time zone, fiscal-year start, currency, week start, backdating window", Resp: cohort.Tenant{}, Handler: s.getTenantSettings},
+		{Method: "PATCH", Path: "/api/v1/tenant/settings", Summary: "Change the tenant's settings (audited; a bad value is a 422 naming the field)", Perm: "tenant:administer", Req: cohort.TenantUpdate{}, Resp: cohort.Tenant{}, Handler: s.updateTenantSettings},
+
 		{Method: "GET", Path: "/api/v1/permissions/catalog", Summary: "Object types, actions and scopes", Resp: catalog{}, Handler: s.catalog},
 		{Method: "GET", Path: "/api/v1/perm-roles", Summary: "Permission roles", Perm: "role:view", Resp: listOf[cohort.PermRole]{}, Handler: s.listPermRoles},
 		{Method: "POST", Path: "/api/v1/perm-roles", Summary: "Create a permission role", Perm: "role:administer", Idempotent: true, Req: permRoleCreate{}, Resp: cohort.PermRole{}, Status: 201, Handler: s.createPermRole},
@@ -100,6 +103,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "PUT", Path: "/api/v1/customers/{id}/team", Summary: "Replace a customer's team", Perm: "customer:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjCustomer)},
 		{Method: "GET", Path: "/api/v1/customers/{id}/timeline", Summary: "A customer's follow-ups and changes, newest first", Perm: "customer:view", Resp: listOf[service.TimelineItem]{}, Handler: s.timeline(cohort.ObjCustomer)},
 		{Method: "GET", Path: "/api/v1/customers/{id}/next-actions", Summary: "A customer's open next actions, soonest due first", Perm: "customer:view", Resp: listOf[cohort.NextAction]{}, Handler: listByID(s, s.svc.CustomerNextActions)},
+		{Method: "GET", Path: "/api/v1/customers/{id}/payments", Summary: "Payments on a customer's contracts and orders the caller may see, newest first", Perm: "customer:view", Resp: listOf[service.CustomerPayment]{}, Handler: listByID(s, s.svc.CustomerPayments)},
 		{Method: "GET", Path: "/api/v1/customers/{id}/duplicates", Summary: "Customers matching this one by name, credit code, phone or email", Perm: "customer:view", Resp: listOf[service.Duplicate]{}, Handler: s.customerDuplicates},
 		{Method: "POST", Path: "/api/v1/customers/{id}/merge", Summary: "Merge a duplicate into this customer, moving every related record", Perm: "customer:edit", Req: mergeRequest{}, Resp: service.MergeResult{}, Handler: s.mergeCustomer},
 		{Method: "GET", Path: "/api/v1/customers/{id}/contacts", Summary: "A customer's contacts", Perm: "customer:view", Resp: listOf[cohort.Contact]{}, Handler: s.customerContacts},

@@ -24,7 +24,7 @@ func (s *Server) follow(obj cohort.ObjectType) http.HandlerFunc {
 
 type viewInput struct {
 	ObjectType cohort.ObjectType `json:"object_type"`
-	Name       string            `json:"name"`
+	Name       string            `json:"name" openapi:"required"`
 	Query      string            `json:"query"`
 }
 

@@ -39,6 +39,8 @@ type wonDeal struct {
 	amount                             int64
 	closed                             time.Time
 	name                               string
+	// pooled: the customer is in the pool now.
+	pooled bool
 }
 
 // sales turns the won opportunities into signed contracts (small ones into
@@ -63,7 +65,8 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 		return 0, err
 	}
 	var won []wonDeal
-	rows, err := db.Read().QueryContext(ctx, `SELECT o.id, o.customer_id, o.owner_id, o.department_id, o.amount, o.closed_at, o.name
+	rows, err := db.Read().QueryContext(ctx, `SELECT o.id, o.customer_id, o.owner_id, o.department_id, o.amount, o.closed_at, o.name,
+		EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id AND c.pool_id IS NOT NULL)
 		FROM opportunities o WHERE o.tenant_id = ? AND o.status = 'won' ORDER BY o.closed_at, o.id`, int64(t.ID))
 	if err != nil {
 		return 0, err
@@ -71,7 +74,7 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 	for rows.Next() {
 		var w wonDeal
 		var closed int64
-		if err := rows.Scan(&w.oppID, &w.customerID, &w.ownerID, &w.deptID, &w.amount, &closed, &w.name); err != nil {
+		if err := rows.Scan(&w.oppID, &w.customerID, &w.ownerID, &w.deptID, &w.amount, &closed, &w.name, &w.pooled); err != nil {
 			rows.Close()
 			return 0, err
 		}
@@ -214,8 +217,9 @@ func sales(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, rng 
 				if voidedAt != nil {
 					continue // a void contract collects, delivers and serves nothing
 				}
-				// After signing, customer success joins the customer's team.
-				if len(ppl.success) > 0 && !csJoined[w.customerID] && rng.Float64() < 0.5 {
+				// After signing, customer success joins the customer's team
+				// (not of a customer in the pool: it has no team).
+				if len(ppl.success) > 0 && !w.pooled && !csJoined[w.customerID] && rng.Float64() < 0.5 {
 					csJoined[w.customerID] = true
 					cs := ppl.success[rng.IntN(len(ppl.success))]
 					if err := team.Add(ctx, int64(t.ID), db.NewID(), "customer", w.customerID, int64(cs.ID), cohort.RoleCustomerSuccess,

@@ -40,7 +40,18 @@ type Result struct {
 	Users      int
 	// Rows is how many history rows were written.
 	Rows int
+	// SalesEmail and ManagerEmail are a salesperson's and a sales
+	// manager's logins, with UserPassword: the administrator owns no customer.
+	SalesEmail   string
+	ManagerEmail string
+	UserPassword string
 }
+
+// The built-in roles of the demo's sales teams.
+const (
+	salesRole   = "销售 Salesperson"
+	managerRole = "销售经理 Sales manager"
+)
 
 // Defaults for the demo login.
 const (
@@ -119,6 +130,7 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	db := svc.DB()
 	now := svc.Clock().Now()
 	users := 1
+	var salesEmail, managerEmail string
 	err = db.WriteTx(ctx, func(tx *store.Tx) error {
 		roles, err := store.ListPermRoles(ctx, tx, t.ID)
 		if err != nil {
@@ -160,6 +172,12 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 					headOf[u.name] = user.ID
 					d.ManagerID = user.ID
 				}
+				if role == salesRole && salesEmail == "" {
+					salesEmail = email
+				}
+				if role == managerRole && managerEmail == "" {
+					managerEmail = email
+				}
 				users++
 				bar.Add(1)
 			}
@@ -175,7 +193,8 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Tenant: t, AdminEmail: opt.AdminEmail, Password: opt.AdminPassword, Users: users}
+	res := &Result{Tenant: t, AdminEmail: opt.AdminEmail, Password: opt.AdminPassword, Users: users,
+		SalesEmail: salesEmail, ManagerEmail: managerEmail, UserPassword: opt.UserPassword}
 	if !withHistory {
 		return res, nil
 	}
@@ -183,7 +202,7 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	pool := &cohort.Pool{Name: "公海", IsDefault: true, NoFollowUpDays: 90, NoFollowUpByGrade: map[string]int{"A": 180}, WarnDays: 7,
+	pool := &cohort.Pool{Name: "公海", IsDefault: true, NoFollowUpDays: poolNoFollowUpDays, NoFollowUpByGrade: map[string]int{"A": poolGradeADays}, WarnDays: 7,
 		DailyClaimLimit: 10, MaxOwned: 2000, ReclaimBlockDays: 30}
 	if err := svc.SavePool(sctx, pool, 0); err != nil {
 		return nil, err
@@ -239,7 +258,7 @@ func companyUnits(headCount int) []unit {
 		region := regions[i%len(regions)]
 		n := min(16, headCount-total)
 		units = append(units, unit{name: fmt.Sprintf("%s%d组", region, i/len(regions)+1), parent: region, people: n,
-			role: "销售 Salesperson", headRole: "销售经理 Sales manager"})
+			role: salesRole, headRole: managerRole})
 		total += n
 	}
 	return units

@@ -78,11 +78,28 @@ func TestDemoHistoryHoldsTheInvariants(t *testing.T) {
 			(SELECT 1 FROM payments p WHERE p.tenant_id = d.tenant_id AND p.deal_id = d.id)`
 		checks["plans that do not add up to the total"] = `SELECT count(*) FROM deals d WHERE d.tenant_id = ? AND d.status <> 'voided' AND d.total <>
 			(SELECT COALESCE(sum(amount), 0) FROM payment_plans p WHERE p.tenant_id = d.tenant_id AND p.deal_id = d.id)`
+		checks["open opportunities of pooled customers"] = `SELECT count(*) FROM opportunities o JOIN customers c ON c.tenant_id = o.tenant_id
+			AND c.id = o.customer_id WHERE o.tenant_id = ? AND o.status = 'open' AND c.pool_id IS NOT NULL`
+		checks["opportunities with more than one open stage"] = `SELECT count(*) FROM (SELECT opportunity_id FROM opportunity_stages WHERE tenant_id = ?
+			AND left_at IS NULL GROUP BY opportunity_id HAVING count(*) > 1) x`
 		checks["resolved tickets without a first response"] = `SELECT count(*) FROM tickets WHERE tenant_id = ? AND resolved_at IS NOT NULL AND first_response_at IS NULL`
 		for what, query := range checks {
 			if n := count(query, tid); n != 0 {
 				t.Errorf("%s: %d", what, n)
 			}
+		}
+		// The history follows the pool's rules: their first run on the
+		// server finds no customer to return (the pool's customers went on
+		// the days their rule came due, not all today).
+		if n := count("SELECT count(*) FROM customers WHERE tenant_id = ? AND pool_id IS NOT NULL", tid); n == 0 {
+			t.Error("no customer in the pool")
+		}
+		run, err := svc.ApplyPoolRules(ctx, res.Tenant.ID)
+		if err != nil || run.Returned != 0 {
+			t.Errorf("the first pool run returned %d customers: %v", run.Returned, err)
+		}
+		if n := count("SELECT count(DISTINCT substr(CAST(at AS TEXT), 1, 5)) FROM pool_events WHERE tenant_id = ?", tid); n < 2 {
+			t.Errorf("every pool return on one day")
 		}
 		if n := count("SELECT count(*) FROM payments WHERE tenant_id = ? AND reverses_id IS NOT NULL", tid); n == 0 {
 			t.Error("no payment reversals in the history")

@@ -70,6 +70,30 @@ type people struct {
 	success  []*cohort.User
 }
 
+// The demo pool's no-follow-up rule: Create sets it, history follows it.
+const (
+	poolNoFollowUpDays = 90
+	poolGradeADays     = 180
+	poolLossReason     = "客户退回公海"
+)
+
+func poolDays(grade string) int {
+	if grade == "A" {
+		return poolGradeADays
+	}
+	return poolNoFollowUpDays
+}
+
+type openOpp struct {
+	id      int64
+	entered time.Time
+}
+
+type lostOpp struct {
+	id int64
+	at time.Time
+}
+
 // history writes two years and more of realistic history for a tenant:
 // customers with contacts and teams, follow-up chains with next actions,
 // opportunities through their stages to won or lost, and pool movements.
@@ -121,6 +145,7 @@ func history(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, sc
 				b.Hold = true
 			}
 			var docs []search.Doc
+			var lostOpps []lostOpp
 			for i := 0; i < n; i++ {
 				created := pickTime(start)
 				owner := ppl.sales[rng.IntN(len(ppl.sales))]
@@ -157,6 +182,7 @@ func history(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, sc
 				}
 				// Opportunities through their stages.
 				var firstSigned *time.Time
+				var openOpps []openOpp
 				nOpps := poisson(rng, sc.Opportunities)
 				for k := 0; k < nOpps; k++ {
 					proc := procs[rng.IntN(len(procs))]
@@ -201,6 +227,9 @@ func history(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, sc
 					}
 					if status == cohort.OppWon && (firstSigned == nil || closed.Before(*firstSigned)) {
 						firstSigned = closed
+					}
+					if status == cohort.OppOpen {
+						openOpps = append(openOpps, openOpp{oid, entered})
 					}
 					updated := entered
 					expected := oppCreated.AddDate(0, 2+rng.IntN(5), 0).In(loc).Format(time.DateOnly)
@@ -275,18 +304,31 @@ func history(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, sc
 						return err
 					}
 				}
-				// A few customers went back to the pool.
+				// The pool's no-follow-up rule (see Create: 90 days, 180 for
+				// grade A) returned every active customer left that long, on the
+				// day it came due, so that the hourly rule finds nothing to do
+				// when the server starts. Its open opportunities were lost then.
 				ownerID, deptID, poolID := any(int64(owner.ID)), any(int64(owner.DepartmentID)), any(nil)
-				if status == cohort.CustomerActive && firstSigned == nil && rng.Float64() < 0.05 {
-					at := last.Add(91 * 24 * time.Hour)
-					if at.Before(now) {
-						ownerID, deptID, poolID = nil, nil, int64(pool.ID)
-						if err := events.Add(ctx, int64(t.ID), db.NewID(), int64(pool.ID), cid, cohort.PoolReturned, int64(owner.ID), nil,
-							"no follow-up for 90 days", at.UnixMilli()); err != nil {
+				if due := last.AddDate(0, 0, poolDays(grade)); status == cohort.CustomerActive && !due.After(now) {
+					ownerID, deptID, poolID = nil, nil, int64(pool.ID)
+					if err := events.Add(ctx, int64(t.ID), db.NewID(), int64(pool.ID), cid, cohort.PoolReturned, int64(owner.ID), nil,
+						fmt.Sprintf("no follow-up for %d days", poolDays(grade)), due.UnixMilli()); err != nil {
+						return err
+					}
+					for _, o := range openOpps {
+						at := due
+						if o.entered.After(at) {
+							at = o.entered.Add(time.Hour)
+						}
+						if at.After(now) {
+							at = now
+						}
+						if err := stages.Add(ctx, int64(t.ID), db.NewID(), o.id, cohort.OppLost, at.UnixMilli(), nil, int64(owner.ID)); err != nil {
 							return err
 						}
-						last = at
+						lostOpps = append(lostOpps, lostOpp{o.id, at})
 					}
+					last = due
 				}
 				if err := cust.Add(ctx, int64(t.ID), cid, name, cohort.CompanyKey(name), ind.industry, city.province, city.city,
 					sources[rng.IntN(len(sources))], grade, []string{"", "valuable", "uncertain", "not_valuable"}[rng.IntN(4)],
@@ -308,6 +350,18 @@ func history(ctx context.Context, db *store.DB, t *cohort.Tenant, ppl people, sc
 					return err
 				}
 				written += b.Rows
+			}
+			// The open opportunities of customers returned to the pool were
+			// lost on that day.
+			for _, o := range lostOpps {
+				if _, err := tx.ExecContext(ctx, `UPDATE opportunities SET status = 'lost', loss_reason = ?, closed_at = ?, updated_at = ?
+					WHERE tenant_id = ? AND id = ?`, poolLossReason, o.at.UnixMilli(), o.at.UnixMilli(), int64(t.ID), o.id); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE opportunity_stages SET left_at = ? WHERE tenant_id = ? AND opportunity_id = ?
+					AND left_at IS NULL AND stage <> 'lost'`, o.at.UnixMilli(), int64(t.ID), o.id); err != nil {
+					return err
+				}
 			}
 			// Pooled customers have no current team and no open next action.
 			if _, err := tx.ExecContext(ctx, `UPDATE next_actions SET status = 'cancelled' WHERE tenant_id = ? AND status = 'open' AND customer_id IN

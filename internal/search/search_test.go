@@ -20,7 +20,8 @@ var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 
 func newTenant(t testing.TB, db *store.DB, slug string) cohort.ID {
 	t.Helper()
-	ten := &cohort.Tenant{Name: slug, Slug: slug, TimeZone: "Asia/Shanghai", FiscalYearStartMonth: 1, Currency: "CNY", Locale: "zh-CN"}
+	ten := &cohort.Tenant{Name: slug, Slug: slug, TimeZone: "Asia/Shanghai", FiscalYearStartMonth: 1, Currency: "CNY", Locale: "zh-CN",
+		WeekStart: cohort.DefaultWeekStart, BackdateWindowDays: cohort.DefaultBackdateWindowDays}
 	if err := db.WriteTx(context.Background(), func(tx *store.Tx) error { return store.InsertTenant(context.Background(), tx, ten, t0) }); err != nil {
 		t.Fatal(err)
 	}

@@ -20,18 +20,19 @@ import (
 // phones and laptops are not exact.
 const clockSkew = 2 * time.Minute
 
-// defaultBackdateDays is the backdate window of a tenant that has not set
-// its own.
-const defaultBackdateDays = 7
-
 // backdateWindow is how far back the caller's tenant lets anyone date an
 // event without the backdate permission.
 func backdateWindow(p *cohort.Principal) time.Duration {
 	return time.Duration(backdateDays(p)) * 24 * time.Hour
 }
 
+// backdateDays is the tenant's backdate window in days (tenant settings,
+// backdate_window_days; the default of a principal without a tenant).
 func backdateDays(p *cohort.Principal) int {
-	return defaultBackdateDays
+	if p.Tenant == nil {
+		return cohort.DefaultBackdateWindowDays
+	}
+	return p.Tenant.BackdateWindowDays
 }
 
 // canBackdate reports whether p may date events on obj beyond the window

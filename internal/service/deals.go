@@ -743,6 +743,63 @@ func (s *Service) Payments(ctx context.Context, kind cohort.ObjectType, id cohor
 	return out, err
 }
 
+// CustomerPayment is a payment with the contract or order it was received on.
+type CustomerPayment struct {
+	cohort.Payment
+	Kind       cohort.ObjectType `json:"kind"`
+	DealNumber string            `json:"deal_number"`
+	DealName   string            `json:"deal_name"`
+}
+
+// CustomerPayments returns the payments (reversals included) on a visible
+// customer's contracts and orders, those documents the caller may see, newest
+// first: the customer page shows the money of the whole relationship. A kind
+// the caller may not view is left out.
+func (s *Service) CustomerPayments(ctx context.Context, customerID cohort.ID) ([]CustomerPayment, error) {
+	p, err := s.visibleRecord(ctx, cohort.ObjCustomer, customerID, cohort.ActView)
+	if err != nil {
+		return nil, err
+	}
+	q := s.db.Read()
+	out := []CustomerPayment{}
+	for _, kind := range cohort.DealKinds {
+		if !cohort.Signable(kind) || !(p.System || p.Permissions.Can(kind, cohort.ActView)) {
+			continue
+		}
+		scope, _, err := s.recordScope(ctx, kind, cohort.ActView, "d")
+		if err != nil {
+			return nil, err
+		}
+		lq := cohort.ListQuery{Filters: []cohort.Filter{{Field: "customer_id", Op: "eq", Values: []string{customerID.String()}}}, Limit: 200}
+		for {
+			deals, next, err := store.ListDeals(ctx, q, p.Tenant.ID, kind, scope, lq, p.Tenant.Location())
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range deals {
+				pays, err := store.Payments(ctx, q, p.Tenant.ID, d.ID)
+				if err != nil {
+					return nil, err
+				}
+				for _, pay := range pays {
+					out = append(out, CustomerPayment{Payment: pay, Kind: kind, DealNumber: d.Number, DealName: d.Name})
+				}
+			}
+			if next == "" {
+				break
+			}
+			lq.Cursor = next
+		}
+	}
+	slices.SortStableFunc(out, func(a, b CustomerPayment) int {
+		if c := strings.Compare(b.ReceivedDate, a.ReceivedDate); c != 0 {
+			return c
+		}
+		return b.CreatedAt.Compare(a.CreatedAt)
+	})
+	return out, nil
+}
+
 // RecordPayment records money received on a signed contract or order. A
 // payment above the receivable (total − collected) is refused; one that
 // names an installment must name one of this document's. The team is told.

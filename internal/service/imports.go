@@ -716,6 +716,9 @@ func readBatches[T any](ctx context.Context, r sheet.Reader, skip int64, x *shee
 		if emptyRow(cells) {
 			continue
 		}
+		if oi.spec.isExample(bound, cells) {
+			continue // the template's example row, left in: never counted
+		}
 		if skip > 0 {
 			skip--
 			continue

@@ -199,6 +199,7 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 	if err != nil {
 		return err
 	}
+	o.CustomerName = c.Name
 	if o.ContactID != 0 {
 		if k, err := store.FindContact(ctx, tx, p.Tenant.ID, o.ContactID); err != nil || k.CustomerID != c.ID {
 			return cohort.Errorf(cohort.EINVALID, "contact_id: not a contact of this customer")
@@ -386,15 +387,46 @@ func (s *Service) MoveStage(ctx context.Context, id cohort.ID, stage string, at 
 			if err != nil {
 				return err
 			}
-			if missing := o.Missing(proc.Stages[to], logged); len(missing) > 0 {
-				return &cohort.Error{Code: cohort.EINVALID,
-					Message: "cannot enter " + proc.Stages[to].NameEn + " (" + proc.Stages[to].NameZh + "): missing " + strings.Join(missing, ", "),
-					Fields:  []cohort.FieldError{{Field: "stage", Message: "missing " + strings.Join(missing, ", ")}}}
+			if err := stageGates(proc, o, from, to, logged); err != nil {
+				return err
 			}
 		}
 		o.Stage = stage
 		return nil
 	})
+}
+
+// stageGates checks a forward move from stage index from to index to: the
+// stage entered and every stage passed on the way must have their
+// requirements met, so that a drag over several columns skips no gate. The
+// refusal names what the entered stage misses, then each stage passed with
+// what it misses ("cannot enter X (x): missing …; passing Y (y): missing …").
+// Moving back is not checked.
+func stageGates(proc *cohort.SalesProcess, o *cohort.Opportunity, from, to int, logged []string) error {
+	st := proc.Stages[to]
+	var parts, all []string
+	add := func(prefix string, missing []string) {
+		parts = append(parts, prefix+"missing "+strings.Join(missing, ", "))
+		for _, m := range missing {
+			if !slices.Contains(all, m) {
+				all = append(all, m)
+			}
+		}
+	}
+	if missing := o.Missing(st, logged); len(missing) > 0 {
+		add("", missing)
+	}
+	for i := max(from+1, 0); i < to; i++ {
+		if missing := o.Missing(proc.Stages[i], logged); len(missing) > 0 {
+			add("passing "+proc.Stages[i].NameEn+" ("+proc.Stages[i].NameZh+"): ", missing)
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return &cohort.Error{Code: cohort.EINVALID,
+		Message: "cannot enter " + st.NameEn + " (" + st.NameZh + "): " + strings.Join(parts, "; "),
+		Fields:  []cohort.FieldError{{Field: "stage", Message: "missing " + strings.Join(all, ", ")}}}
 }
 
 // CloseOpportunity ends an open opportunity as won, lost or invalid at

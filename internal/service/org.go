@@ -25,6 +25,9 @@ type NewTenant struct {
 // roles, a root department and its administrator. It runs as the system.
 func (s *Service) CreateTenant(ctx context.Context, nt NewTenant) (*cohort.Tenant, *cohort.User, error) {
 	t := nt.Tenant
+	if t.BackdateWindowDays == 0 { // a new tenant starts with the default; 0 is set afterwards
+		t.BackdateWindowDays = cohort.DefaultBackdateWindowDays
+	}
 	if err := t.Validate(); err != nil {
 		return nil, nil, err
 	}

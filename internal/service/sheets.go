@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -283,6 +284,34 @@ func (s *sheetSpec[T]) bind(header []string, zh bool) ([]int, error) {
 
 // parse reads one row into a new record. It returns the reasons the row is
 // refused, each naming its column, or none.
+// isExample reports whether cells are the template's example row as
+// downloaded: every bound column that has an example holds exactly it. Such a
+// row is skipped by an import, so that a template imports as it comes.
+func (s *sheetSpec[T]) isExample(bound []int, cells []string) bool {
+	seen := 0
+	for i, v := range cells {
+		if i >= len(bound) || bound[i] < 0 {
+			if strings.TrimSpace(v) != "" {
+				return false
+			}
+			continue
+		}
+		c := s.cols[bound[i]]
+		v = strings.TrimSpace(v)
+		if c.example == "" {
+			if v != "" {
+				return false
+			}
+			continue
+		}
+		if v != c.example {
+			return false
+		}
+		seen++
+	}
+	return seen > 0
+}
+
 func (s *sheetSpec[T]) parse(x *sheetCtx, bound []int, cells []string) (*T, []string) {
 	r := new(T)
 	var reasons []string
@@ -409,7 +438,8 @@ func choiceColOf[T any](key string, label text, example string, options func(x *
 		set: func(x *sheetCtx, r *T, v string) *cellError {
 			opts := options(x)
 			for _, o := range opts {
-				if strings.EqualFold(v, o.key) || v == o.zh || strings.EqualFold(v, o.en) {
+				if strings.EqualFold(v, o.key) || v == o.zh || strings.EqualFold(v, o.en) ||
+					slices.ContainsFunc(choiceAliases[o.key], func(a string) bool { return strings.EqualFold(v, a) }) {
 					*field(r) = o.key
 					return nil
 				}

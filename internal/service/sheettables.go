@@ -11,16 +11,32 @@ import (
 
 // The column tables of the importable object types.
 
+// A choice cell imports from its code, its zh-CN label or its en label, the
+// labels being the web UI's own (web/src/i18n), and from the words of earlier
+// templates (choiceAliases); an export writes the label of the file's language.
 var (
-	valueQualities = []option{{"valuable", "有价值", "valuable"}, {"not_valuable", "无价值", "not valuable"}, {"uncertain", "不确定", "uncertain"}}
-	dealSizes      = []option{{"big", "大单", "big"}, {"normal", "普通", "normal"}, {"small", "小单", "small"}}
-	customerStates = []option{{cohort.CustomerActive, "活跃", "active"}, {cohort.CustomerLost, "已流失", "lost"}, {cohort.CustomerChurned, "已流失（解约）", "churned"}}
-	followUpTypes  = []option{{"call", "电话", "call"}, {"sms", "短信", "SMS"}, {"email", "邮件", "e-mail"}, {"wechat", "微信", "WeChat"},
-		{"visit", "拜访", "visit"}, {"meeting", "会议", "meeting"}, {"proposal_sent", "发送方案", "proposal sent"},
-		{"quote_sent", "发送报价", "quote sent"}, {"other", "其他", "other"}}
-	directions = []option{{"outbound", "主动", "outbound"}, {"inbound", "被动", "inbound"}}
-	leadStates = []option{{"new", "新线索", "new"}, {"contacted", "已联系", "contacted"}, {"qualified", "已确认", "qualified"},
-		{"disqualified", "无效", "disqualified"}, {"converted", "已转化", "converted"}}
+	valueQualities = []option{{"valuable", "有价值", "Valuable"}, {"not_valuable", "无价值", "Not valuable"}, {"uncertain", "待确认", "Uncertain"}}
+	dealSizes      = []option{{"big", "大单", "Big deal"}, {"normal", "普通单", "Normal deal"}, {"small", "小单", "Small deal"}}
+	customerStates = []option{{cohort.CustomerActive, "跟进中", "Active"}, {cohort.CustomerLost, "已丢单", "Lost"}, {cohort.CustomerChurned, "已流失", "Churned"}}
+	followUpTypes  = []option{{"call", "电话", "Call"}, {"sms", "短信", "SMS"}, {"email", "邮件", "Email"}, {"wechat", "微信", "WeChat"},
+		{"visit", "拜访", "Visit"}, {"meeting", "会议", "Meeting"}, {"proposal_sent", "发方案", "Proposal"},
+		{"quote_sent", "发报价", "Quote"}, {"other", "其他", "Other"}}
+	directions = []option{{"outbound", "我方发起", "Outbound"}, {"inbound", "客户来电/来访", "Inbound"}}
+	leadStates = []option{{"new", "新线索", "New"}, {"contacted", "已联系", "Contacted"}, {"qualified", "已确认", "Qualified"},
+		{"disqualified", "无效", "Disqualified"}, {"converted", "已转化", "Converted"}}
+	// choiceAliases are the words earlier templates used, by option code.
+	choiceAliases = map[string][]string{
+		"uncertain":     {"不确定"},
+		"not_valuable":  {"not valuable"},
+		"normal":        {"普通", "normal"},
+		"active":        {"活跃"},
+		"churned":       {"已流失（解约）"},
+		"email":         {"e-mail"},
+		"proposal_sent": {"发送方案", "proposal sent"},
+		"quote_sent":    {"发送报价", "quote sent"},
+		"outbound":      {"主动"},
+		"inbound":       {"被动"},
+	}
 )
 
 // Example values of the templates.

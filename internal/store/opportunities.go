@@ -147,15 +147,18 @@ func InsertProduct(ctx context.Context, tx *Tx, p *cohort.Product, now time.Time
 
 // --- opportunities
 
+// oppCols ends with the customer's name, so that a list (the kanban) needs no
+// request per customer.
 const oppCols = `o.id, o.tenant_id, o.customer_id, o.contact_id, o.process_id, o.stage, o.name, o.amount, o.currency, o.expected_close_date,
 	o.forecast_category, o.status, o.loss_reason, o.competitor, o.source, o.closed_at, o.owner_id, o.department_id, o.custom, o.created_by,
-	o.version, o.created_at, o.updated_at`
+	o.version, o.created_at, o.updated_at,
+	COALESCE((SELECT c.name FROM customers c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id), '')`
 
 func oppDest(o *cohort.Opportunity) []any {
 	return []any{idScanner{&o.ID}, idScanner{&o.TenantID}, idScanner{&o.CustomerID}, idScanner{&o.ContactID}, idScanner{&o.ProcessID}, &o.Stage,
 		&o.Name, &o.Amount, &o.Currency, &o.ExpectedCloseDate, &o.ForecastCategory, &o.Status, &o.LossReason, &o.Competitor, &o.Source,
 		nullMsScanner{&o.ClosedAt}, idScanner{&o.OwnerID}, idScanner{&o.DepartmentID}, rawScanner{&o.Custom}, idScanner{&o.CreatedBy},
-		&o.Version, msScanner{&o.CreatedAt}, msScanner{&o.UpdatedAt}}
+		&o.Version, msScanner{&o.CreatedAt}, msScanner{&o.UpdatedAt}, &o.CustomerName}
 }
 
 // OpportunityList is the list spec of opportunities.

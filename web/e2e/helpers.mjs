@@ -41,16 +41,17 @@ export const CHROMIUM_ARGS = [
 
 /**
  * A Chromium with its own fresh user-data directory (one per "browser", so two
- * calls give two users that share nothing). Returns {context, page, close}.
+ * calls give two users that share nothing), a desktop window unless a viewport
+ * is given (PHONE: 390×844). Returns {context, page, close}.
  */
-export async function openBrowser({ locale = 'zh-CN' } = {}) {
+export async function openBrowser({ locale = 'zh-CN', viewport = { width: 1440, height: 900 } } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'cohort-e2e-'))
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: config.chromium,
     headless: true,
     args: CHROMIUM_ARGS,
     baseURL: config.baseURL,
-    viewport: { width: 1440, height: 900 },
+    viewport,
     locale,
     timezoneId: 'Asia/Shanghai',
     slowMo: config.slowMo,
@@ -69,6 +70,9 @@ export async function openBrowser({ locale = 'zh-CN' } = {}) {
     },
   }
 }
+
+/** A phone's viewport (an iPhone 12–15 in portrait). */
+export const PHONE = { width: 390, height: 844 }
 
 export async function screenshot(page, name) {
   mkdirSync(screenshotDir, { recursive: true })

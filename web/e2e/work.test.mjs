@@ -62,10 +62,17 @@ if (problem) {
         buffer: Buffer.from('\uFEFF' + csv, 'utf8'),
       })
       await page.locator('[data-testid="import-chosen"]').waitFor()
-      assert.equal(await page.locator('[data-testid="import-dry-run"] input').isChecked(), false, 'dry run is off')
+      assert.equal(await page.locator('[data-testid="import-dry-run"] input').isChecked(), true, 'a dry run comes first')
       await screenshot(page, 'import-chosen')
       await page.locator('[data-testid="import-start"]').click()
       await page.locator('[data-testid="import-progress"][data-status="done"]').waitFor({ timeout: 20_000 })
+      assert.equal(await page.locator('[data-testid="import-ok"]').innerText(), '2')
+      assert.equal(await page.locator('[data-testid="import-failed"]').innerText(), '1')
+      // The dry run wrote nothing; the real import follows from its result.
+      const before = await apiCall(page, 'GET', `/api/v1/customers?q=${runId}&limit=50`)
+      assert.equal(before.items.filter((c) => c.name.includes('E2E导入')).length, 0, 'a dry run writes nothing')
+      await page.locator('[data-testid="import-for-real"]').click()
+      await page.locator('[data-testid="import-open-list"]').waitFor({ timeout: 20_000 })
       assert.equal(await page.locator('[data-testid="import-ok"]').innerText(), '2')
       assert.equal(await page.locator('[data-testid="import-failed"]').innerText(), '1')
       const link = page.locator('[data-testid="import-errors"]')

@@ -1,6 +1,6 @@
 // Typed calls for the customer routes: customers, contacts, record teams,
 // follow-ups with next actions, the workbench and public pools (docs/API.md).
-import { api, type Page, type Query } from './client'
+import { api, type Page, type Query, type RequestOptions } from './client'
 import type { AuditEntry } from './types'
 
 const V1 = '/api/v1'
@@ -300,6 +300,8 @@ export interface SalesProcess {
 export interface Opportunity {
   id: string
   customer_id: string
+  /** The customer's name, read with the opportunity. */
+  customer_name?: string
   contact_id: string | null
   process_id: string
   stage: string
@@ -319,6 +321,7 @@ export interface Opportunity {
 
 export interface OpportunityInput {
   customer_id: string
+  contact_id?: string
   process_id: string
   name: string
   amount?: number
@@ -328,7 +331,7 @@ export interface OpportunityInput {
 
 export const opportunities = {
   processes: async () => items<SalesProcess>(await api.get(`${V1}/sales-processes`)),
-  list: async (q: Query) => page<Opportunity>(await api.get(`${V1}/opportunities`, q)),
+  list: async (q: Query, opts?: RequestOptions) => page<Opportunity>(await api.get(`${V1}/opportunities`, q, opts)),
   create: (body: OpportunityInput) => api.post<Opportunity>(`${V1}/opportunities`, body),
   move: (id: string, stage: string, version: number) =>
     api.post<Opportunity>(`${V1}/opportunities/${id}/stage`, { stage }, { headers: { 'If-Match': `"v${version}"` } }),

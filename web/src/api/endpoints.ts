@@ -13,6 +13,7 @@ import type {
   Notification,
   PermRole,
   Tenant,
+  TenantSettingsUpdate,
   User,
 } from './types'
 
@@ -125,6 +126,11 @@ export const permRoles = {
   create: (body: Partial<PermRole>) => api.post<PermRole>(`${V1}/perm-roles`, body),
   update: (id: string, body: Partial<PermRole>, version?: number) => api.patch<PermRole>(`${V1}/perm-roles/${id}`, body, version),
   remove: (id: string, version?: number) => api.del<void>(`${V1}/perm-roles/${id}`, version),
+}
+
+export const tenantSettings = {
+  get: () => api.get<Tenant>(`${V1}/tenant/settings`),
+  update: (body: TenantSettingsUpdate, version?: number) => api.patch<Tenant>(`${V1}/tenant/settings`, body, version),
 }
 
 export const businessRoles = {

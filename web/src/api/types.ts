@@ -23,7 +23,19 @@ export interface Tenant {
   name: string
   slug?: string
   time_zone?: string
+  fiscal_year_start_month?: number
+  currency?: string
+  locale?: string
+  /** ISO 8601 day number of the first day of the week: 1 = Monday ... 7 = Sunday. */
+  week_start?: number
+  backdate_window_days?: number
+  version?: number
 }
+
+/** A change of the tenant's settings (PATCH /tenant/settings). */
+export type TenantSettingsUpdate = Partial<
+  Pick<Tenant, 'name' | 'time_zone' | 'fiscal_year_start_month' | 'currency' | 'week_start' | 'backdate_window_days'>
+>
 
 export interface Grant {
   actions: string[]

@@ -268,6 +268,17 @@ export interface Payment {
   reversed_by?: string | null
 }
 
+/** A payment with the contract or order it was received on (the customer page). */
+export interface CustomerPayment extends Payment {
+  deal_id: string
+  kind: DealKind
+  deal_number: string
+  deal_name: string
+}
+
+export const customerPayments = async (customerId: string) =>
+  items<CustomerPayment>(await api.get(`${V1}/customers/${customerId}/payments`))
+
 export interface Invoice {
   id: string
   number: string

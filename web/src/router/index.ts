@@ -150,6 +150,12 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.departments', perm: ['department', 'view'] },
       },
       {
+        path: 'settings/tenant',
+        name: 'tenant-settings',
+        component: () => import('@/views/TenantSettingsView.vue'),
+        meta: { title: 'nav.tenantSettings' },
+      },
+      {
         path: 'settings/perm-roles',
         name: 'perm-roles',
         component: () => import('@/views/PermRolesView.vue'),
@@ -211,6 +217,9 @@ router.beforeEach(async (to) => {
   if (to.name === 'deal') {
     const kind = String(to.params.kind).replace(/s$/, '')
     if (!session.can(kind, 'view')) return { name: 'workbench' }
+    // One route serves the three kinds; the title names the kind shown
+    // (to.meta is this navigation's own merged copy).
+    to.meta.title = `nav.${kind}s`
   }
   return true
 })

@@ -31,20 +31,44 @@ const RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Record<st
   { re: /^no contact has (.+)$/, key: 'server.captureNoContact', args: (m) => ({ who: m[1] }) },
   { re: /^several customers have a contact with (.+)$/, key: 'server.captureSeveral', args: (m) => ({ who: m[1] }) },
   { re: /^the salesperson is not known$/, key: 'server.captureNoUser', args: () => ({}) },
+  // Tenant settings (field messages).
+  { re: /^unknown time zone "(.*)"; use an IANA name/, key: 'server.unknownZone', args: (m) => ({ zone: m[1] }) },
+  { re: /^must be an ISO 4217 currency code/, key: 'server.badCurrency', args: () => ({}) },
+  { re: /^must be 1 to 12$/, key: 'server.monthRange', args: () => ({}) },
+  { re: /^must be 1 \(Monday\) to 7 \(Sunday\)$/, key: 'server.weekStartRange', args: () => ({}) },
+  { re: /^must be 0 to (\d+) days$/, key: 'server.daysRange', args: (m) => ({ max: m[1] }) },
 ]
 
-/** "cannot enter Quote (报价): missing field amount, a follow-up of type quote_sent" */
+/**
+ * "cannot enter Quote (报价): missing field amount, a follow-up of type quote_sent"
+ * and, for a move over several stages, "…; passing Needs (需求分析): missing …".
+ */
 function stageRefusal(msg: string): string | null {
-  const m = msg.match(/cannot enter (.+?) \((.+?)\): missing (.+)$/)
+  const m = msg.match(/^cannot enter (.+?) \((.+?)\): (.+)$/)
   if (!m) return null
-  const items = m[3].split(/,\s*/).map((x) => {
-    const f = x.match(/^field (\w+)$/)
-    if (f) return i18n.global.te(`opportunities.fields.${f[1]}`) ? t(`opportunities.fields.${f[1]}`) : f[1]
-    const fu = x.match(/follow-up of type (\w+)$/)
-    if (fu) return t('server.followupOfType', { type: i18n.global.te(`crm.followupTypes.${fu[1]}`) ? t(`crm.followupTypes.${fu[1]}`) : fu[1] })
-    return x
-  })
-  return t('server.stageMissing', { stage: m[2], missing: items.join(t('common.listSep')) })
+  const items = (list: string) =>
+    list
+      .split(/,\s*/)
+      .map((x) => {
+        const f = x.match(/^field (\w+)$/)
+        if (f) return i18n.global.te(`opportunities.fields.${f[1]}`) ? t(`opportunities.fields.${f[1]}`) : f[1]
+        const fu = x.match(/follow-up of type (\w+)$/)
+        if (fu) return t('server.followupOfType', { type: i18n.global.te(`crm.followupTypes.${fu[1]}`) ? t(`crm.followupTypes.${fu[1]}`) : fu[1] })
+        return x
+      })
+      .join(t('common.listSep'))
+  const parts: string[] = []
+  for (const part of m[3].split(/;\s*/)) {
+    const own = part.match(/^missing (.+)$/)
+    if (own) {
+      parts.push(t('server.stageMissing', { stage: m[2], missing: items(own[1]) }))
+      continue
+    }
+    const passed = part.match(/^passing (.+?) \((.+?)\): missing (.+)$/)
+    if (!passed) return null
+    parts.push(t('server.stagePassing', { target: m[2], stage: passed[2], missing: items(passed[3]) }))
+  }
+  return parts.join(t('common.sentenceSep'))
 }
 
 const statusName = (k: string) =>

@@ -25,13 +25,13 @@ func (s *Server) metricRoutes() []Route {
 func metricVersion(m *metrics.Custom) int { return m.Version }
 
 type metricInput struct {
-	Name       string       `json:"name"`
-	LabelZh    string       `json:"label_zh"`
-	LabelEn    string       `json:"label_en"`
-	Unit       string       `json:"unit"`
-	Definition string       `json:"definition"`
-	Aggregate  *metrics.Agg `json:"aggregate"`
-	Formula    string       `json:"formula"`
+	Name       string       `json:"name" openapi:"required" example:"presales_rate"`
+	LabelZh    string       `json:"label_zh" openapi:"required" example:"售前参与率"`
+	LabelEn    string       `json:"label_en" openapi:"required" example:"Presales participation"`
+	Unit       string       `json:"unit" openapi:"required" example:"ratio"`
+	Definition string       `json:"definition" example:"contracts and orders with a presales member ÷ all signed"`
+	Aggregate  *metrics.Agg `json:"aggregate" example:"null"`
+	Formula    string       `json:"formula" example:"won_opportunities / closed_opportunities"`
 }
 
 func (s *Server) metricCatalog(w http.ResponseWriter, r *http.Request) {

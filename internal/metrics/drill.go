@@ -17,13 +17,13 @@ import (
 // period, role and filters, plus one filter per dimension of the cell with
 // its key (a time dimension's key is its bucket label).
 type DrillQuery struct {
-	Metric  string   `json:"metric"`
-	Filters []Filter `json:"filters"`
-	From    string   `json:"from"`
-	To      string   `json:"to"`
-	Role    string   `json:"role"`
+	Metric  string   `json:"metric" openapi:"required" example:"signed_amount"`
+	Filters []Filter `json:"filters" example:"[{\"dimension\": \"month\", \"values\": [\"2026-03\"]}]"`
+	From    string   `json:"from" openapi:"required" example:"2026-01-01"`
+	To      string   `json:"to" openapi:"required" example:"2026-04-01"`
+	Role    string   `json:"role" example:"owner"`
 	// Limit caps the facts returned (default 200, at most 1000).
-	Limit int `json:"limit"`
+	Limit int `json:"limit" example:"200"`
 }
 
 // DrillRow is one fact behind a cell, with the record it is about.

@@ -29,22 +29,22 @@ const (
 // Query asks for metrics by dimensions over a period [From, To) of local
 // dates, optionally with comparisons.
 type Query struct {
-	Metrics    []string `json:"metrics"`
-	Dimensions []string `json:"dimensions"`
-	Filters    []Filter `json:"filters"`
+	Metrics    []string `json:"metrics" openapi:"required" example:"[\"signed_amount\", \"conversion_rate\"]"`
+	Dimensions []string `json:"dimensions" example:"[\"month\", \"person\"]"`
+	Filters    []Filter `json:"filters" example:"[{\"dimension\": \"segment\", \"values\": [\"KA\"]}]"`
 	// From and To are local dates (YYYY-MM-DD), To excluded.
-	From string `json:"from"`
-	To   string `json:"to"`
+	From string `json:"from" openapi:"required" example:"2026-01-01"`
+	To   string `json:"to" openapi:"required" example:"2026-04-01"`
 	// Role is the business role whose credit team metrics count: owner
 	// (revenue credit, the default) or any other role key.
-	Role string `json:"role"`
+	Role string `json:"role" example:"owner"`
 	// Compare lists comparisons: previous (the period before, month-aligned
 	// when the period is whole months) and year_ago.
-	Compare []string `json:"compare"`
+	Compare []string `json:"compare" example:"[\"previous\", \"year_ago\"]"`
 	// DepartmentRoot is the department whose children the department
 	// dimensions group by, each with its whole subtree; 0 groups by the
 	// top-level departments.
-	DepartmentRoot cohort.ID `json:"department_root"`
+	DepartmentRoot cohort.ID `json:"department_root" example:"null"`
 }
 
 // Filter keeps the facts whose dimension has one of values. A department

@@ -235,6 +235,12 @@ func TestTimeCustomerProductAndFunnel(t *testing.T) {
 		res = run(t, db, env(), q2)
 		// 2026-02-01 is a Sunday: its week began on Monday 26 January.
 		check(t, "week of 2026-01-26", row(t, res, "2026-01-26").Values["signed_amount"], 100000)
+		// Weeks starting on Sunday (week_start 7): 2026-02-01 begins one.
+		sunday := env()
+		sunday.WeekStart = 7
+		res = run(t, db, sunday, q2)
+		check(t, "Sunday week of 2026-02-01", row(t, res, "2026-02-01").Values["signed_amount"], 100000)
+		check(t, "Sunday week of 2026-03-01", row(t, res, "2026-03-01").Values["signed_amount"], 300000)
 		q2.Dimensions = []string{"year"}
 		q2.From = "2025-01-01"
 		res = run(t, db, env(), q2)

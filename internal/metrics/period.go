@@ -25,10 +25,17 @@ func fmtDate(t time.Time) string { return t.Format("2006-01-02") }
 // timeDims are the time dimensions, finest first.
 var timeDims = []string{"day", "week", "month", "quarter", "year", "fiscal_year"}
 
-// weekStart is the Monday on or before t.
-func weekStart(t time.Time) time.Time {
-	wd := (int(t.Weekday()) + 6) % 7 // Monday 0
-	return t.AddDate(0, 0, -wd)
+// calendar is the tenant's: the fiscal year's first month (1..12) and the
+// week's first day (ISO: 1 Monday .. 7 Sunday).
+type calendar struct{ fy, week int }
+
+// weekStart is the first day of the week on or before t.
+func (c calendar) weekStart(t time.Time) time.Time {
+	first := c.week % 7 // as time.Weekday: Sunday 0
+	if c.week < 1 || c.week > 7 {
+		first = int(time.Monday)
+	}
+	return t.AddDate(0, 0, -((int(t.Weekday()) - first + 7) % 7))
 }
 
 // bucketSQL is the SQL of the bucket key of f.day for a time dimension over
@@ -36,17 +43,22 @@ func weekStart(t time.Time) time.Time {
 // yyyymm, yyyy*10+q, yyyy, fiscal year). Calendar buckets are a binary
 // CASE over the period's bucket boundaries: plain integer comparisons, the
 // same on both engines and cheaper than a date function per fact.
-func bucketSQL(dim string, fyStart int, from, to time.Time) string {
+func bucketSQL(dim string, cal calendar, from, to time.Time) string {
 	switch dim {
 	case "day":
 		return "f.day"
 	case "week":
-		// Day 0 was a Thursday: Monday is 3 days before.
-		return "(f.day - ((f.day + 3) % 7))"
+		// Day 0 was a Thursday (ISO 4): the week's first day (ISO w) was
+		// (4 - w) mod 7 days before it.
+		w := cal.week
+		if w < 1 || w > 7 {
+			w = 1
+		}
+		return fmt.Sprintf("(f.day - ((f.day + %d) %% 7))", 11-w)
 	}
 	type bucket struct{ start, key int64 }
 	var bs []bucket
-	s, _, _ := bucketRange(dim, bucketOf(dim, from, fyStart), fyStart)
+	s, _, _ := bucketRange(dim, bucketOf(dim, from, cal), cal)
 	step := map[string]int{"month": 1, "quarter": 3, "year": 12, "fiscal_year": 12}[dim]
 	for ; s.Before(to); s = s.AddDate(0, step, 0) {
 		y, m := int64(s.Year()), int64(s.Month())
@@ -83,7 +95,8 @@ func bucketLabel(dim string, key int64) string {
 }
 
 // bucketRange parses a bucket label into its local dates [start, end).
-func bucketRange(dim, s string, fyStart int) (start, end time.Time, ok bool) {
+func bucketRange(dim, s string, cal calendar) (start, end time.Time, ok bool) {
+	fyStart := cal.fy
 	if fyStart < 1 || fyStart > 12 {
 		fyStart = 1
 	}
@@ -93,7 +106,7 @@ func bucketRange(dim, s string, fyStart int) (start, end time.Time, ok bool) {
 		return t, t.AddDate(0, 0, 1), ok
 	case "week":
 		t, ok := parseDate(s)
-		t = weekStart(t)
+		t = cal.weekStart(t)
 		return t, t.AddDate(0, 0, 7), ok
 	case "month":
 		t, err := time.Parse("2006-01", s)
@@ -127,13 +140,14 @@ func bucketRange(dim, s string, fyStart int) (start, end time.Time, ok bool) {
 }
 
 // bucketOf is the label of the bucket holding local date t.
-func bucketOf(dim string, t time.Time, fyStart int) string {
+func bucketOf(dim string, t time.Time, cal calendar) string {
+	fyStart := cal.fy
 	y, m := int64(t.Year()), int64(t.Month())
 	switch dim {
 	case "day":
 		return fmtDate(t)
 	case "week":
-		return fmtDate(weekStart(t))
+		return fmtDate(cal.weekStart(t))
 	case "month":
 		return bucketLabel(dim, y*100+m)
 	case "quarter":

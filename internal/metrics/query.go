@@ -59,6 +59,8 @@ type Filter struct {
 type Env struct {
 	TenantID             cohort.ID
 	FiscalYearStartMonth int
+	// WeekStart is the first day of the week, ISO 1 (Monday) .. 7 (Sunday).
+	WeekStart int
 	// Scope restricts the facts (alias f) to the asker's data scope.
 	Scope store.Where
 	// Custom are the tenant's own metrics.
@@ -66,6 +68,8 @@ type Env struct {
 	// Lang is zh-CN or en, for labels.
 	Lang string
 }
+
+func (env *Env) cal() calendar { return calendar{fy: env.FiscalYearStartMonth, week: env.WeekStart} }
 
 // Result is a query's answer.
 type Result struct {
@@ -333,8 +337,8 @@ func compile(ctx context.Context, db store.Queryer, env *Env, q Query) (*compile
 		for j, val := range f.Values {
 			switch {
 			case isTime:
-				if _, _, ok := bucketRange(f.Dimension, val, env.FiscalYearStartMonth); !ok {
-					v.Add(fmt.Sprintf("%s.values[%d]", field, j), "%q is not a %s (e.g. %s)", val, f.Dimension, bucketOf(f.Dimension, time.Now().UTC(), env.FiscalYearStartMonth))
+				if _, _, ok := bucketRange(f.Dimension, val, env.cal()); !ok {
+					v.Add(fmt.Sprintf("%s.values[%d]", field, j), "%q is not a %s (e.g. %s)", val, f.Dimension, bucketOf(f.Dimension, time.Now().UTC(), env.cal()))
 				}
 			case d.id && val != "":
 				if _, err := strconv.ParseInt(val, 10, 64); err != nil {
@@ -639,7 +643,7 @@ func finish(a *Agg, v sql.NullFloat64) *float64 {
 // dimSQL is the SQL of a dimension's key.
 func (c *compiled) dimSQL(env *Env, d string, joins map[byte]bool, from, to time.Time) string {
 	if slices.Contains(timeDims, d) {
-		return bucketSQL(d, env.FiscalYearStartMonth, from, to)
+		return bucketSQL(d, env.cal(), from, to)
 	}
 	dim := dimensions[d]
 	if dim.join != 0 {
@@ -667,7 +671,7 @@ func (c *compiled) filterSQL(env *Env, joins map[byte]bool) ([]string, []any) {
 		if slices.Contains(timeDims, f.Dimension) {
 			var ors []string
 			for _, val := range f.Values {
-				s, e, _ := bucketRange(f.Dimension, val, env.FiscalYearStartMonth)
+				s, e, _ := bucketRange(f.Dimension, val, env.cal())
 				ors = append(ors, "(f.day >= ? AND f.day < ?)")
 				args = append(args, dayNum(s), dayNum(e))
 			}
@@ -754,8 +758,8 @@ func Run(ctx context.Context, db store.Queryer, env Env, q Query) (*Result, erro
 			if tpos >= 0 {
 				// Move the bucket onto the asked period: March last year
 				// compares with March.
-				s, _, _ := bucketRange(c.dims[tpos], r.Keys[tpos], env.FiscalYearStartMonth)
-				r.Keys[tpos] = bucketOf(c.dims[tpos], fwd(s), env.FiscalYearStartMonth)
+				s, _, _ := bucketRange(c.dims[tpos], r.Keys[tpos], env.cal())
+				r.Keys[tpos] = bucketOf(c.dims[tpos], fwd(s), env.cal())
 			}
 			byKey[strings.Join(r.Keys, "\x00")] = r
 		}

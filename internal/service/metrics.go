@@ -36,7 +36,8 @@ func (s *Service) metricEnv(ctx context.Context) (metrics.Env, error) {
 	if err != nil {
 		return metrics.Env{}, err
 	}
-	return metrics.Env{TenantID: p.Tenant.ID, FiscalYearStartMonth: p.Tenant.FiscalYearStartMonth, Scope: metrics.Scope(a),
+	return metrics.Env{TenantID: p.Tenant.ID, FiscalYearStartMonth: p.Tenant.FiscalYearStartMonth,
+		WeekStart: p.Tenant.WeekStart, Scope: metrics.Scope(a),
 		Custom: metrics.Metrics(custom), Lang: metricLang(p)}, nil
 }
 

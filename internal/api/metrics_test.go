@@ -106,6 +106,8 @@ func TestMetricsAPI(t *testing.T) {
 			{"/api/v1/metrics/query", map[string]any{"metrics": []string{"calls"}, "from": "2000-01-01", "to": "2026-01-01"}, 422, "to"},
 			{"/api/v1/metrics/query", map[string]any{"metrics": []string{"calls"}, "from": "2026-01-01", "to": "2026-02-01", "compare": []string{"x"}}, 422, "compare[0]"},
 			{"/api/v1/metrics/query", map[string]any{"metrics": "calls"}, 400, ""},
+			{"/api/v1/metrics/query", map[string]any{"metrics": []string{"calls"}, "from": "2026-01-01", "to": "2026-02-01", "department_root": "x"}, 422, "department_root"},
+			{"/api/v1/metrics/query", map[string]any{"metrics": []string{"calls"}, "from": "2026-01-01", "to": "2026-02-01", "department_root": "42"}, 422, "department_root"},
 			{"/api/v1/metrics/drill", map[string]any{"metric": "nope", "from": "2026-01-01", "to": "2026-02-01"}, 422, "metric"},
 			{"/api/v1/metrics/drill", map[string]any{"metric": "calls", "from": "2026-01-01", "to": "2026-02-01", "limit": 5000}, 422, "limit"},
 			{"/api/v1/metrics/custom", map[string]any{"name": "x", "label_zh": "x", "label_en": "x", "unit": "ratio", "formula": "calls / (1 +"}, 422, "formula"},

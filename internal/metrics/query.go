@@ -44,7 +44,9 @@ type Query struct {
 	// DepartmentRoot is the department whose children the department
 	// dimensions group by, each with its whole subtree; 0 groups by the
 	// top-level departments.
-	DepartmentRoot cohort.ID `json:"department_root" example:"null"`
+	// In JSON it is department_root, a department id or "" for none.
+	DepartmentRoot   cohort.ID `json:"-"`
+	DepartmentRootID string    `json:"department_root" example:""`
 }
 
 // Filter keeps the facts whose dimension has one of values. A department
@@ -283,6 +285,13 @@ func compile(ctx context.Context, db store.Queryer, env *Env, q Query) (*compile
 	}
 	if len(c.plan.leaves) > 3*MaxMetrics {
 		v.Add("metrics", "the metrics need more than %d aggregates; ask fewer", 3*MaxMetrics)
+	}
+	if q.DepartmentRootID != "" {
+		if id, err := cohort.ParseID(q.DepartmentRootID); err != nil {
+			v.Add("department_root", "must be a department id")
+		} else {
+			c.q.DepartmentRoot, q.DepartmentRoot = id, id
+		}
 	}
 	var ok1, ok2 bool
 	c.from, ok1 = parseDate(q.From)

@@ -1,0 +1,212 @@
+package metrics_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/metrics"
+	"github.com/cohortcrm/cohort/internal/store"
+	"github.com/cohortcrm/cohort/internal/store/storetest"
+)
+
+// Generated organisation of the benchmark: 4 regions of 10 teams (44
+// departments), 500 people, 50,000 customers, facts over 2024–2026.
+const (
+	benchUsers     = 500
+	benchCustomers = 50000
+)
+
+// benchKinds are the fact kinds with their share of the facts (per mille).
+var benchKinds = []struct {
+	kind string
+	per  int
+}{
+	{"followup.done", 550}, {"opportunity.stage_entered", 120}, {"opportunity.created", 50}, {"customer.created", 50}, {"lead.created", 50},
+	{"payment.received", 50}, {"contract.signed", 30}, {"order.signed", 20}, {"invoice.issued", 30}, {"customer.first_signed", 20},
+	{"opportunity.won", 15}, {"opportunity.lost", 15},
+}
+
+func benchDept(u int) int64 { return int64(1000 + 1 + 4 + u%40) } // teams 1005..1044
+
+// genFacts loads n facts into db.
+func genFacts(b testing.TB, db *store.DB, n int) {
+	b.Helper()
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(1, 2))
+	now := int64(1767225600000)
+	exec := func(tx *store.Tx, q string, args ...any) {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	err := db.WriteTx(ctx, func(tx *store.Tx) error {
+		exec(tx, "INSERT INTO tenants (id, name, slug, time_zone, fiscal_year_start_month, currency, locale, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+			tenant, "Bench", "bench", "Asia/Shanghai", 1, "CNY", "zh-CN", now, now)
+		exec(tx, "INSERT INTO departments (tenant_id, id, name, path, depth, created_at, updated_at) VALUES (?,?,?,?,?,?,?)", tenant, 1000, "Company", "/1000/", 0, now, now)
+		for g := 1; g <= 4; g++ {
+			exec(tx, "INSERT INTO departments (tenant_id, id, name, parent_id, path, depth, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+				tenant, 1000+g, "Region "+strconv.Itoa(g), 1000, fmt.Sprintf("/1000/%d/", 1000+g), 1, now, now)
+		}
+		for d := 0; d < 40; d++ {
+			id := 1005 + d
+			exec(tx, "INSERT INTO departments (tenant_id, id, name, parent_id, path, depth, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+				tenant, id, "Team "+strconv.Itoa(d), 1001+d/10, fmt.Sprintf("/1000/%d/%d/", 1001+d/10, id), 2, now, now)
+		}
+		for u := 0; u < benchUsers; u++ {
+			exec(tx, "INSERT INTO users (tenant_id, id, email, name, department_id, status, locale, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+				tenant, 1+u, fmt.Sprintf("u%d@bench.test", u), fmt.Sprintf("User %d", u), benchDept(u), "active", "zh-CN", now, now)
+		}
+		segs := []string{"SMB", "KA", "Mid"}
+		provs := []string{"Zhejiang", "Jiangsu", "Shanghai", "Guangdong", "Beijing", "Sichuan"}
+		for c := 0; c < benchCustomers; c++ {
+			exec(tx, "INSERT INTO customers (tenant_id, id, name, name_key, segment, province, currency, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+				tenant, 100000+c, "C"+strconv.Itoa(c), "c"+strconv.Itoa(c), segs[c%3], provs[c%6], "CNY", now, now)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cum := make([]int, len(benchKinds))
+	total := 0
+	for i, k := range benchKinds {
+		total += k.per
+		cum[i] = total
+	}
+	first, days := day("2024-01-01"), int(day("2027-01-01")-day("2024-01-01"))
+	types := []string{"call", "call", "call", "visit", "sms", "wechat", "email"}
+	stages := []string{"qualify", "needs", "proposal", "negotiate"}
+	const batch = 500
+	for start := 0; start < n; start += 50000 {
+		err := db.WriteTx(ctx, func(tx *store.Tx) error {
+			var sb strings.Builder
+			var args []any
+			flush := func() {
+				if len(args) == 0 {
+					return
+				}
+				q := "INSERT INTO facts (tenant_id, id, kind, occurred_at, day, source_type, source_id, record_type, record_id, customer_id, user_id, role, share_bp, department_id, amount, duration_s, n, stage, attr, ref_at) VALUES " +
+					strings.TrimSuffix(sb.String(), ",")
+				exec(tx, q, args...)
+				sb.Reset()
+				args = args[:0]
+			}
+			for i := start; i < min(n, start+50000); i++ {
+				x := r.IntN(total)
+				k := benchKinds[slices.IndexFunc(cum, func(c int) bool { return x < c })].kind
+				d := first + int64(r.IntN(days))
+				u := r.IntN(benchUsers)
+				role, share, attr, stage := "owner", 10000, "", ""
+				var amount, dur int64
+				var ref any
+				switch k {
+				case "followup.done":
+					role, attr = "author", types[r.IntN(len(types))]
+					if attr == "call" {
+						dur = int64(r.IntN(900))
+					}
+				case "opportunity.stage_entered":
+					stage = stages[r.IntN(len(stages))]
+					dur = int64(r.IntN(40)) * 86400
+					ref = (d+dur/86400)*86400000 + 3600000
+				case "customer.first_signed":
+					amount, ref = int64(r.IntN(100))*100000, (d-int64(r.IntN(120)))*86400000
+				default:
+					amount = int64(r.IntN(100)) * 100000
+				}
+				if r.IntN(10) == 0 && role == "owner" {
+					role, share = "presales", 10000
+				}
+				sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?),")
+				rec := int64(i + 1)
+				src, _, _ := strings.Cut(k, ".")
+				args = append(args, tenant, int64(i+1), k, d*86400000+3600000, d, src, rec, src, rec, int64(100000+r.IntN(benchCustomers)), int64(1+u), role, share,
+					benchDept(u), amount, dur, 1, stage, attr, ref)
+				if len(args) >= batch*20 {
+					flush()
+				}
+			}
+			flush()
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := db.Analyze(ctx); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkQuery measures cockpit-like metric queries over
+// COHORT_BENCH_FACTS (default 1,000,000) generated facts on SQLite (and on
+// PostgreSQL with COHORT_BENCH_POSTGRES=1). Each sub-benchmark reports the
+// median and p95 of its queries.
+func BenchmarkQuery(b *testing.B) {
+	n := 1000000
+	if s := os.Getenv("COHORT_BENCH_FACTS"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	engines := []store.Engine{store.SQLite}
+	if os.Getenv("COHORT_BENCH_POSTGRES") != "" {
+		engines = append(engines, store.Postgres)
+	}
+	kpis := []string{"new_customers", "first_signed_customers", "conversion_rate", "first_order_avg_value", "followup_cycle_days",
+		"followups_per_signed_customer", "signed_amount", "payments_collected", "calls", "call_minutes"}
+	personnel := []string{"signed_amount", "payments_collected", "calls", "sms", "call_minutes", "new_opportunity_value", "new_customers",
+		"first_signed_customers", "first_order_amount", "lost_customers"}
+	queries := []struct {
+		name  string
+		q     metrics.Query
+		scope cohort.Access
+	}{
+		{"kpis_quarter_yoy_mom", metrics.Query{Metrics: kpis, From: "2026-01-01", To: "2026-04-01", Compare: []string{"previous", "year_ago"}}, cohort.Access{}},
+		{"kpis_by_month_year", metrics.Query{Metrics: kpis, Dimensions: []string{"month"}, From: "2025-01-01", To: "2026-01-01"}, cohort.Access{}},
+		{"personnel_by_person_quarter", metrics.Query{Metrics: personnel, Dimensions: []string{"person"}, From: "2026-01-01", To: "2026-04-01"}, cohort.Access{}},
+		{"signed_by_region_rollup_year", metrics.Query{Metrics: []string{"signed_amount", "signed_count"}, Dimensions: []string{"department"}, DepartmentRoot: 1000,
+			From: "2025-01-01", To: "2026-01-01"}, cohort.Access{}},
+		{"signed_by_segment_quarter", metrics.Query{Metrics: []string{"signed_amount", "new_customers"}, Dimensions: []string{"segment"}, From: "2026-01-01", To: "2026-04-01"}, cohort.Access{}},
+		{"funnel_by_stage_quarter", metrics.Query{Metrics: []string{"stage_entries", "stage_conversion:won", "days_in_stage"}, Dimensions: []string{"stage"},
+			From: "2026-01-01", To: "2026-04-01"}, cohort.Access{}},
+		{"salesperson_own_kpis_quarter", metrics.Query{Metrics: kpis, From: "2026-01-01", To: "2026-04-01"}, cohort.Access{Scope: cohort.ScopeOwn, UserID: 7}},
+		{"team_leader_dept_by_month", metrics.Query{Metrics: kpis, Dimensions: []string{"month"}, From: "2025-01-01", To: "2026-01-01"},
+			cohort.Access{Scope: cohort.ScopeDepartmentAndChildren, UserID: 7, DepartmentID: 1001, DepartmentPath: "/1000/1001/"}},
+	}
+	for _, e := range engines {
+		b.Run(string(e), func(b *testing.B) {
+			db := storetest.Open(b, e)
+			t0 := time.Now()
+			genFacts(b, db, n)
+			b.Logf("%s: %d facts loaded in %s", e, n, time.Since(t0).Round(time.Millisecond))
+			for _, bq := range queries {
+				b.Run(bq.name, func(b *testing.B) {
+					env := metrics.Env{TenantID: tenant, FiscalYearStartMonth: 1, Lang: "en"}
+					if bq.scope.Scope != "" {
+						bq.scope.TenantID = tenant
+						env.Scope = metrics.Scope(bq.scope)
+					}
+					var took []time.Duration
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						t := time.Now()
+						if _, err := metrics.Run(context.Background(), db.Read(), env, bq.q); err != nil {
+							b.Fatal(err)
+						}
+						took = append(took, time.Since(t))
+					}
+					slices.Sort(took)
+					b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "median-ms")
+					b.ReportMetric(float64(took[(len(took)*95)/100].Microseconds())/1000, "p95-ms")
+				})
+			}
+		})
+	}
+}

@@ -1,0 +1,986 @@
+package metrics
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+// Limits of a query.
+const (
+	MaxMetrics    = 30
+	MaxDimensions = 4
+	MaxFilters    = 20
+	MaxValues     = 1000
+	MaxRows       = 10000
+	MaxDrill      = 1000
+)
+
+// Query asks for metrics by dimensions over a period [From, To) of local
+// dates, optionally with comparisons.
+type Query struct {
+	Metrics    []string `json:"metrics" openapi:"required" example:"[\"signed_amount\", \"conversion_rate\"]"`
+	Dimensions []string `json:"dimensions" example:"[\"month\", \"person\"]"`
+	Filters    []Filter `json:"filters" example:"[{\"dimension\": \"segment\", \"values\": [\"KA\"]}]"`
+	// From and To are local dates (YYYY-MM-DD), To excluded.
+	From string `json:"from" openapi:"required" example:"2026-01-01"`
+	To   string `json:"to" openapi:"required" example:"2026-04-01"`
+	// Role is the business role whose credit team metrics count: owner
+	// (revenue credit, the default) or any other role key.
+	Role string `json:"role" example:"owner"`
+	// Compare lists comparisons: previous (the period before, month-aligned
+	// when the period is whole months) and year_ago.
+	Compare []string `json:"compare" example:"[\"previous\", \"year_ago\"]"`
+	// DepartmentRoot is the department whose children the department
+	// dimensions group by, each with its whole subtree; 0 groups by the
+	// top-level departments.
+	// In JSON it is department_root, a department id or "" for none.
+	DepartmentRoot   cohort.ID `json:"-"`
+	DepartmentRootID string    `json:"department_root" example:""`
+}
+
+// Filter keeps the facts whose dimension has one of values. A department
+// value includes its sub-departments; a time dimension's value is a bucket
+// label (2026-03, 2026-Q1, FY2026 ...); "" matches an empty value.
+type Filter struct {
+	Dimension string   `json:"dimension"`
+	Values    []string `json:"values"`
+}
+
+// Env is what the engine needs of the tenant and the asker.
+type Env struct {
+	TenantID             cohort.ID
+	FiscalYearStartMonth int
+	// WeekStart is the first day of the week, ISO 1 (Monday) .. 7 (Sunday).
+	WeekStart int
+	// Scope restricts the facts (alias f) to the asker's data scope.
+	Scope store.Where
+	// Custom are the tenant's own metrics.
+	Custom []Metric
+	// Lang is zh-CN or en, for labels.
+	Lang string
+}
+
+func (env *Env) cal() calendar { return calendar{fy: env.FiscalYearStartMonth, week: env.WeekStart} }
+
+// Result is a query's answer.
+type Result struct {
+	Metrics    []Column      `json:"metrics"`
+	Dimensions []string      `json:"dimensions"`
+	From       string        `json:"from"`
+	To         string        `json:"to"`
+	Role       string        `json:"role"`
+	Compare    []ComparedTo  `json:"compare,omitempty"`
+	Rows       []Row         `json:"rows"`
+	Total      Row           `json:"total"`
+	Took       time.Duration `json:"-"`
+}
+
+// Column describes a metric of the result.
+type Column struct {
+	Name     string `json:"name"`
+	Label    string `json:"label"`
+	Unit     string `json:"unit"`
+	Additive bool   `json:"additive"`
+}
+
+// ComparedTo is a comparison's period.
+type ComparedTo struct {
+	Name string `json:"name"`
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Row is one cell of the dimensions: its keys (ids, codes or bucket labels;
+// "" for none) and labels in the order of the dimensions, each metric's
+// value (null when empty, e.g. a rate over nothing), and per comparison the
+// compared value and the change.
+type Row struct {
+	Keys    []string                       `json:"keys"`
+	Labels  []string                       `json:"labels"`
+	Values  map[string]*float64            `json:"values"`
+	Compare map[string]map[string]*float64 `json:"compare,omitempty"`
+	Change  map[string]map[string]*Change  `json:"change,omitempty"`
+}
+
+// Change is a value's change from its comparison: Abs = value − compared,
+// Rel = Abs ÷ |compared| (null when compared is 0).
+type Change struct {
+	Abs float64  `json:"abs"`
+	Rel *float64 `json:"rel"`
+}
+
+// dimension is how a dimension is read.
+type dimension struct {
+	col   string // SQL over f (facts), c (customers), u (users), p (products)
+	join  byte   // 'c', 'u' or 'p' when col needs that join
+	id    bool   // the key is an id
+	label string // the table naming the ids (or business_roles for role)
+	dept  bool   // rolls up through the department tree
+}
+
+var dimensions = map[string]dimension{
+	"person":             {col: "f.user_id", id: true, label: "users"},
+	"department":         {col: "f.department_id", id: true, label: "departments", dept: true},
+	"department_current": {col: "u.department_id", join: 'u', id: true, label: "departments", dept: true},
+	"role":               {col: "f.role", label: "business_roles"},
+	"customer":           {col: "f.customer_id", id: true, label: "customers"},
+	"segment":            {col: "c.segment", join: 'c'},
+	"industry":           {col: "c.industry", join: 'c'},
+	"grade":              {col: "c.grade", join: 'c'},
+	"source":             {col: "c.source", join: 'c'},
+	"region":             {col: "c.province", join: 'c'},
+	"product":            {col: "f.product_id", id: true, label: "products"},
+	"product_category":   {col: "p.category_id", join: 'p', id: true, label: "product_categories"},
+	"followup_type":      {col: "f.attr"},
+	"attr":               {col: "f.attr"},
+	"stage":              {col: "f.stage"},
+	"process":            {col: "f.process_id", id: true, label: "sales_processes"},
+	"kind":               {col: "f.kind"},
+}
+
+// Dimensions lists every dimension name.
+func Dimensions() []string {
+	out := slices.Clone(timeDims)
+	for k := range dimensions {
+		out = append(out, k)
+	}
+	slices.Sort(out[len(timeDims):])
+	return out
+}
+
+// plan is a compiled query: the aggregate columns and each metric's
+// expression over them.
+type plan struct {
+	leaves  []*Agg
+	keys    map[string]int
+	exprs   []*expr
+	metrics []*Metric
+}
+
+// lookup finds a metric by name: built-in, parametric or the tenant's.
+func lookup(env *Env, name string) (*Metric, error) {
+	if m, ok := builtinByName[name]; ok {
+		return m, nil
+	}
+	if strings.HasPrefix(name, stageConversionPfx) {
+		return stageConversion(name)
+	}
+	for i := range env.Custom {
+		if env.Custom[i].Name == name {
+			return &env.Custom[i], nil
+		}
+	}
+	return nil, fmt.Errorf("unknown metric %q", name)
+}
+
+// resolve compiles metric name into an expression over plan's leaves.
+func (p *plan) resolve(env *Env, name string, depth int, visiting []string) (*expr, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("formulas nest more than %d deep", maxDepth)
+	}
+	if slices.Contains(visiting, name) {
+		return nil, fmt.Errorf("formula refers to itself through %s", strings.Join(append(visiting, name), " → "))
+	}
+	m, err := lookup(env, name)
+	if err != nil {
+		return nil, err
+	}
+	visiting = append(visiting, name)
+	if strings.HasPrefix(name, stageConversionPfx) {
+		den, err := p.resolve(env, "stage_entries", depth+1, visiting)
+		if err != nil {
+			return nil, err
+		}
+		return &expr{op: '/', l: p.leaf(m.Agg), r: den}, nil
+	}
+	if m.Formula == "" {
+		if m.Agg == nil {
+			return nil, fmt.Errorf("metric %q has no definition", name)
+		}
+		return p.leaf(m.Agg), nil
+	}
+	e, err := parseFormula(m.Formula)
+	if err != nil {
+		return nil, fmt.Errorf("formula of %q %v", name, err)
+	}
+	var fill func(*expr) error
+	fill = func(x *expr) error {
+		if x == nil {
+			return nil
+		}
+		if x.op == 'n' {
+			sub, err := p.resolve(env, x.name, depth+1, visiting)
+			if err != nil {
+				return err
+			}
+			*x = *sub
+			return nil
+		}
+		if err := fill(x.l); err != nil {
+			return err
+		}
+		return fill(x.r)
+	}
+	if err := fill(e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// leaf returns the expression of an aggregate column, sharing equal ones.
+func (p *plan) leaf(a *Agg) *expr {
+	b, _ := json.Marshal(a)
+	k := string(b)
+	i, ok := p.keys[k]
+	if !ok {
+		i = len(p.leaves)
+		p.keys[k] = i
+		p.leaves = append(p.leaves, a)
+	}
+	return &expr{op: 'a', leaf: i}
+}
+
+// compiled is a validated query.
+type compiled struct {
+	q        Query
+	from, to time.Time
+	plan     *plan
+	role     string // the role team aggregates count ("" = any, with the role dimension)
+	dims     []string
+	filters  []Filter
+	depts    *deptTree
+}
+
+// compile validates q; every problem names its field.
+func compile(ctx context.Context, db store.Queryer, env *Env, q Query) (*compiled, error) {
+	var v cohort.Validation
+	c := &compiled{q: q, plan: &plan{keys: map[string]int{}}}
+	if len(q.Metrics) == 0 || len(q.Metrics) > MaxMetrics {
+		v.Add("metrics", "name 1 to %d metrics", MaxMetrics)
+	}
+	for i, name := range q.Metrics {
+		if slices.Index(q.Metrics, name) < i {
+			v.Add(fmt.Sprintf("metrics[%d]", i), "%q is named twice", name)
+			continue
+		}
+		e, err := c.plan.resolve(env, name, 0, nil)
+		if err != nil {
+			v.Add(fmt.Sprintf("metrics[%d]", i), "%v", err)
+			continue
+		}
+		m, _ := lookup(env, name)
+		c.plan.exprs = append(c.plan.exprs, e)
+		c.plan.metrics = append(c.plan.metrics, m)
+	}
+	if len(c.plan.leaves) > 3*MaxMetrics {
+		v.Add("metrics", "the metrics need more than %d aggregates; ask fewer", 3*MaxMetrics)
+	}
+	if q.DepartmentRootID != "" {
+		if id, err := cohort.ParseID(q.DepartmentRootID); err != nil {
+			v.Add("department_root", "must be a department id")
+		} else {
+			c.q.DepartmentRoot, q.DepartmentRoot = id, id
+		}
+	}
+	var ok1, ok2 bool
+	c.from, ok1 = parseDate(q.From)
+	c.to, ok2 = parseDate(q.To)
+	switch {
+	case !ok1:
+		v.Add("from", "must be a date YYYY-MM-DD")
+	case !ok2:
+		v.Add("to", "must be a date YYYY-MM-DD")
+	case !c.to.After(c.from):
+		v.Add("to", "must be after from (the period is [from, to))")
+	case c.to.After(c.from.AddDate(maxPeriodYears, 0, 0)):
+		v.Add("to", "the period is longer than %d years", maxPeriodYears)
+	case c.from.Year() < 1971 || c.to.Year() > 9998:
+		v.Add("from", "must be between 1971 and 9998")
+	}
+	if len(q.Dimensions) > MaxDimensions {
+		v.Add("dimensions", "at most %d dimensions", MaxDimensions)
+	}
+	times := 0
+	for i, d := range q.Dimensions {
+		_, known := dimensions[d]
+		switch {
+		case slices.Contains(timeDims, d):
+			times++
+			if times > 1 {
+				v.Add(fmt.Sprintf("dimensions[%d]", i), "at most one time dimension")
+			}
+		case !known:
+			v.Add(fmt.Sprintf("dimensions[%d]", i), "unknown dimension %q; known: %s", d, strings.Join(Dimensions(), ", "))
+		}
+		if slices.Index(q.Dimensions, d) < i {
+			v.Add(fmt.Sprintf("dimensions[%d]", i), "%q is named twice", d)
+		}
+	}
+	c.dims = q.Dimensions
+	if len(q.Filters) > MaxFilters {
+		v.Add("filters", "at most %d filters", MaxFilters)
+	}
+	for i, f := range q.Filters {
+		field := fmt.Sprintf("filters[%d]", i)
+		d, known := dimensions[f.Dimension]
+		isTime := slices.Contains(timeDims, f.Dimension)
+		if !known && !isTime {
+			v.Add(field+".dimension", "unknown dimension %q", f.Dimension)
+			continue
+		}
+		if len(f.Values) == 0 || len(f.Values) > MaxValues {
+			v.Add(field+".values", "give 1 to %d values", MaxValues)
+			continue
+		}
+		for j, val := range f.Values {
+			switch {
+			case isTime:
+				if _, _, ok := bucketRange(f.Dimension, val, env.cal()); !ok {
+					v.Add(fmt.Sprintf("%s.values[%d]", field, j), "%q is not a %s (e.g. %s)", val, f.Dimension, bucketOf(f.Dimension, time.Now().UTC(), env.cal()))
+				}
+			case d.id && val != "":
+				if _, err := strconv.ParseInt(val, 10, 64); err != nil {
+					v.Add(fmt.Sprintf("%s.values[%d]", field, j), "%q is not an id", val)
+				}
+			case len(val) > 200:
+				v.Add(fmt.Sprintf("%s.values[%d]", field, j), "is longer than 200 characters")
+			}
+		}
+	}
+	c.filters = q.Filters
+	if len(q.Role) > 50 {
+		v.Add("role", "must be a business role key")
+	}
+	c.role = q.Role
+	if c.role == "" && !slices.Contains(q.Dimensions, "role") {
+		c.role = cohort.RoleOwner
+	}
+	for i, k := range q.Compare {
+		if k != ComparePrevious && k != CompareYearAgo || slices.Index(q.Compare, k) < i {
+			v.Add(fmt.Sprintf("compare[%d]", i), "must be previous or year_ago, each once")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if q.Role != "" && q.Role != cohort.RoleOwner {
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM business_roles WHERE tenant_id = ? AND key = ?", int64(env.TenantID), q.Role).Scan(&n); err != nil {
+			return nil, fmt.Errorf("metrics role: %w", err)
+		}
+		if n == 0 {
+			return nil, &cohort.Error{Code: cohort.EINVALID, Message: fmt.Sprintf("role: %q is not a business role", q.Role),
+				Fields: []cohort.FieldError{{Field: "role", Message: "not a business role"}}}
+		}
+	}
+	needTree := q.DepartmentRoot != 0
+	for _, d := range q.Dimensions {
+		needTree = needTree || dimensions[d].dept
+	}
+	for _, f := range q.Filters {
+		needTree = needTree || dimensions[f.Dimension].dept
+	}
+	if needTree {
+		t, err := loadDepartments(ctx, db, env.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		if q.DepartmentRoot != 0 && t.byID[q.DepartmentRoot] == nil {
+			return nil, &cohort.Error{Code: cohort.EINVALID, Message: "department_root: no such department",
+				Fields: []cohort.FieldError{{Field: "department_root", Message: "no such department"}}}
+		}
+		c.depts = t
+	}
+	return c, nil
+}
+
+// sqlOf builds the SELECT of c over [from, to): grouped by the dimensions,
+// or one total row.
+func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped bool, leaves []int) (string, []any) {
+	var sel []string
+	var args []any
+	joins := map[byte]bool{}
+	ndims := 0
+	if grouped {
+		for _, d := range c.dims {
+			sel = append(sel, c.dimSQL(env, d, joins, from, to))
+		}
+		ndims = len(sel)
+	}
+	kinds := map[string]bool{}
+	roles := map[string]bool{}
+	anyRole := false
+	for _, i := range leaves {
+		a := c.plan.leaves[i]
+		cond, cargs := c.condSQL(a, to, false)
+		for _, k := range a.Kinds {
+			kinds[k] = true
+		}
+		switch rs := c.aggRoles(a); rs {
+		case nil:
+			anyRole = true
+		default:
+			for _, r := range rs {
+				roles[r] = true
+			}
+		}
+		sel = append(sel, aggSQL(e, a, cond))
+		args = append(args, cargs...)
+	}
+	where := []string{"f.tenant_id = ?", "f.day >= ?", "f.day < ?"}
+	args = append(args, int64(env.TenantID), dayNum(from), dayNum(to))
+	kl := make([]string, 0, len(kinds))
+	for k := range kinds {
+		kl = append(kl, k)
+	}
+	slices.Sort(kl)
+	where = append(where, "f.kind IN ('"+strings.Join(kl, "', '")+"')")
+	if !anyRole && len(roles) > 0 {
+		rl := make([]string, 0, len(roles))
+		for r := range roles {
+			rl = append(rl, r)
+		}
+		slices.Sort(rl)
+		where = append(where, "f.role IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(rl)), ", ")+")")
+		for _, r := range rl {
+			args = append(args, r)
+		}
+	}
+	if env.Scope.SQL != "" {
+		where = append(where, "("+env.Scope.SQL+")")
+		args = append(args, env.Scope.Args...)
+	}
+	fw, fargs := c.filterSQL(env, joins)
+	where = append(where, fw...)
+	args = append(args, fargs...)
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	b.WriteString(strings.Join(sel, ", "))
+	b.WriteString(" FROM facts f")
+	b.WriteString(joinSQL(joins))
+	b.WriteString(" WHERE ")
+	b.WriteString(strings.Join(where, " AND "))
+	if ndims > 0 {
+		pos := make([]string, ndims)
+		for i := range pos {
+			pos[i] = strconv.Itoa(i + 1)
+		}
+		b.WriteString(" GROUP BY " + strings.Join(pos, ", ")) // scan sorts the merged cells
+		fmt.Fprintf(&b, " LIMIT %d", MaxRows+1)
+	}
+	return b.String(), args
+}
+
+func joinSQL(joins map[byte]bool) string {
+	var s string
+	if joins['c'] {
+		s += " LEFT JOIN customers c ON c.tenant_id = f.tenant_id AND c.id = f.customer_id"
+	}
+	if joins['u'] {
+		s += " LEFT JOIN users u ON u.tenant_id = f.tenant_id AND u.id = f.user_id"
+	}
+	if joins['p'] {
+		s += " LEFT JOIN products p ON p.tenant_id = f.tenant_id AND p.id = f.product_id"
+	}
+	return s
+}
+
+// aggRole is the role aggregate a counts: its own, the query's, or "" for
+// any.
+func (c *compiled) aggRole(a *Agg) string {
+	switch a.Role {
+	case "*":
+		return ""
+	case "":
+		return c.role
+	}
+	return a.Role
+}
+
+// aggRoles are the roles a's facts may have, nil for any: under the revenue
+// credit (owner) a team fact with nobody credited (role "", a customer
+// created into a pool) counts too, in the totals and under no person.
+func (c *compiled) aggRoles(a *Agg) []string {
+	r := c.aggRole(a)
+	switch {
+	case r == "":
+		return nil
+	case r == cohort.RoleOwner && a.Role == "":
+		return []string{cohort.RoleOwner, ""}
+	}
+	return []string{r}
+}
+
+// condSQL is the condition selecting a's facts. Inside its own statement
+// (full false) the WHERE has selected its kinds and role already.
+func (c *compiled) condSQL(a *Agg, to time.Time, full bool) (string, []any) {
+	var parts []string
+	var args []any
+	if full {
+		if len(a.Kinds) == 1 {
+			parts = append(parts, "f.kind = '"+a.Kinds[0]+"'")
+		} else {
+			parts = append(parts, "f.kind IN ('"+strings.Join(a.Kinds, "', '")+"')")
+		}
+		if rs := c.aggRoles(a); rs != nil {
+			parts = append(parts, "f.role IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(rs)), ", ")+")")
+			for _, r := range rs {
+				args = append(args, r)
+			}
+		}
+	}
+	if len(a.Attr) > 0 {
+		parts = append(parts, "f.attr IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(a.Attr)), ", ")+")")
+		for _, x := range a.Attr {
+			args = append(args, x)
+		}
+	}
+	if a.Stage != "" {
+		parts = append(parts, "f.stage = ?")
+		args = append(args, a.Stage)
+	}
+	if a.Ended {
+		parts = append(parts, "f.ref_at IS NOT NULL")
+	}
+	if l := a.Later; l != nil {
+		// The later facts are the projection of the same record (a
+		// customer's, an opportunity's, a ticket's: the kind's prefix), found
+		// by facts_source from the record id the covering index holds.
+		src, _, _ := strings.Cut(l.Kinds[0], ".")
+		s := "EXISTS (SELECT 1 FROM facts g WHERE g.tenant_id = f.tenant_id AND g.source_type = '" + src + "' AND g.source_id = f.record_id" +
+			" AND g.kind IN ('" + strings.Join(l.Kinds, "', '") + "') AND (g.occurred_at > f.occurred_at OR g.occurred_at = f.occurred_at AND g.kind <> f.kind)"
+		if l.Stage != "" {
+			s += " AND g.stage = ?"
+			args = append(args, l.Stage)
+		}
+		if l.ByEnd {
+			s += " AND g.day < ?"
+			args = append(args, dayNum(to))
+		}
+		parts = append(parts, s+")")
+	}
+	return strings.Join(parts, " AND "), args
+}
+
+// fieldSQL is the SQL of a measure.
+func fieldSQL(field string) string {
+	switch field {
+	case "amount", "duration_s", "n", "record_id", "customer_id", "user_id":
+		return "f." + field
+	case "span_s":
+		return "((f.occurred_at - f.ref_at) / 1000)"
+	}
+	return "1"
+}
+
+// aggSQL is the SQL of aggregate a over the facts matching cond. Sums are
+// floating point (TOTAL on SQLite, which never overflows; a double on
+// PostgreSQL); credited and weight are in basis points, divided in Go.
+func aggSQL(e store.Engine, a *Agg, cond string) string {
+	of := func(x string) string {
+		if cond == "" {
+			return x
+		}
+		return "CASE WHEN " + cond + " THEN " + x + " END"
+	}
+	dbl := func(fn, x string) string {
+		if e == store.Postgres {
+			return "CAST(" + fn + "(" + of(x) + ") AS DOUBLE PRECISION)"
+		}
+		return fn + "(" + of(x) + ")"
+	}
+	sum := func(x string) string {
+		if e == store.Postgres {
+			return dbl("SUM", x)
+		}
+		return "TOTAL(" + of(x) + ")"
+	}
+	switch a.Func {
+	case "records":
+		return "COUNT(DISTINCT " + of("f.record_id") + ")"
+	case "count":
+		return "COUNT(" + of("1") + ")"
+	case "count_distinct":
+		return "COUNT(DISTINCT " + of(fieldSQL(a.Field)) + ")"
+	case "sum":
+		if a.Field == "amount" {
+			return sum("f.amount * f.share_bp")
+		}
+		return sum(fieldSQL(a.Field))
+	case "credited":
+		return sum(fieldSQL(a.Field) + " * f.share_bp")
+	case "weight":
+		return sum("f.share_bp")
+	case "avg":
+		return dbl("AVG", fieldSQL(a.Field))
+	case "min":
+		return dbl("MIN", fieldSQL(a.Field))
+	case "max":
+		return dbl("MAX", fieldSQL(a.Field))
+	}
+	panic("metrics: unknown aggregate " + a.Func)
+}
+
+// finish turns a scanned aggregate into its value: shares in basis points
+// become fractions, and an additive aggregate over nothing is 0.
+func finish(a *Agg, v sql.NullFloat64) *float64 {
+	if !v.Valid {
+		switch a.Func {
+		case "avg", "min", "max":
+			return nil
+		}
+		v.Float64 = 0
+	}
+	x := v.Float64
+	if a.Func == "credited" || a.Func == "weight" || a.Func == "sum" && a.Field == "amount" {
+		x /= 10000
+	}
+	return &x
+}
+
+// dimSQL is the SQL of a dimension's key.
+func (c *compiled) dimSQL(env *Env, d string, joins map[byte]bool, from, to time.Time) string {
+	if slices.Contains(timeDims, d) {
+		return bucketSQL(d, env.cal(), from, to)
+	}
+	dim := dimensions[d]
+	if dim.join != 0 {
+		joins[dim.join] = true
+	}
+	if dim.dept {
+		return c.depts.rollupSQL(dim.col, c.q.DepartmentRoot)
+	}
+	return dim.col
+}
+
+// filterSQL renders the filters (and a department root) as conditions.
+func (c *compiled) filterSQL(env *Env, joins map[byte]bool) ([]string, []any) {
+	var where []string
+	var args []any
+	if c.q.DepartmentRoot != 0 {
+		for _, d := range c.dims {
+			if dim := dimensions[d]; dim.dept {
+				joins[dim.join] = dim.join != 0
+				where = append(where, dim.col+" IN ("+idList(c.depts.subtree(c.q.DepartmentRoot))+")")
+			}
+		}
+	}
+	for _, f := range c.filters {
+		if slices.Contains(timeDims, f.Dimension) {
+			var ors []string
+			for _, val := range f.Values {
+				s, e, _ := bucketRange(f.Dimension, val, env.cal())
+				ors = append(ors, "(f.day >= ? AND f.day < ?)")
+				args = append(args, dayNum(s), dayNum(e))
+			}
+			where = append(where, "("+strings.Join(ors, " OR ")+")")
+			continue
+		}
+		dim := dimensions[f.Dimension]
+		if dim.join != 0 {
+			joins[dim.join] = true
+		}
+		var ors []string
+		var ids []cohort.ID
+		var vals []any
+		for _, val := range f.Values {
+			switch {
+			case val == "" && dim.id:
+				ors = append(ors, dim.col+" IS NULL")
+			case dim.dept:
+				id, _ := strconv.ParseInt(val, 10, 64)
+				ids = append(ids, c.depts.subtree(cohort.ID(id))...)
+			case dim.id:
+				id, _ := strconv.ParseInt(val, 10, 64)
+				ids = append(ids, cohort.ID(id))
+			default:
+				vals = append(vals, val)
+			}
+		}
+		if len(ids) > 0 {
+			ors = append(ors, dim.col+" IN ("+idList(ids)+")")
+		}
+		if len(vals) > 0 {
+			ors = append(ors, dim.col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")+")")
+			args = append(args, vals...)
+		}
+		if len(ors) == 0 {
+			ors = append(ors, "1 = 0") // a department that does not exist
+		}
+		where = append(where, "("+strings.Join(ors, " OR ")+")")
+	}
+	return where, args
+}
+
+// idList renders ids (never user text) as a SQL list.
+func idList(ids []cohort.ID) string {
+	if len(ids) == 0 {
+		return "NULL"
+	}
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(int64(id), 10)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Run answers q inside env's scope.
+func Run(ctx context.Context, db store.Queryer, env Env, q Query) (*Result, error) {
+	start := time.Now()
+	c, err := compile(ctx, db, &env, q)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Dimensions: c.dims, From: q.From, To: q.To, Role: c.role}
+	if res.Dimensions == nil {
+		res.Dimensions = []string{}
+	}
+	for _, m := range c.plan.metrics {
+		res.Metrics = append(res.Metrics, Column{Name: m.Name, Label: m.label(env.Lang), Unit: m.Unit, Additive: m.Additive})
+	}
+	rows, total, err := c.run(ctx, db, &env, c.from, c.to)
+	if err != nil {
+		return nil, err
+	}
+	res.Rows, res.Total = rows, total
+	for _, k := range q.Compare {
+		pf, pt, fwd := comparePeriod(k, c.from, c.to)
+		res.Compare = append(res.Compare, ComparedTo{Name: k, From: fmtDate(pf), To: fmtDate(pt)})
+		prows, ptotal, err := c.run(ctx, db, &env, pf, pt)
+		if err != nil {
+			return nil, err
+		}
+		byKey := map[string]Row{}
+		tpos := slices.IndexFunc(c.dims, func(d string) bool { return slices.Contains(timeDims, d) })
+		for _, r := range prows {
+			if tpos >= 0 {
+				// Move the bucket onto the asked period: March last year
+				// compares with March.
+				s, _, _ := bucketRange(c.dims[tpos], r.Keys[tpos], env.cal())
+				r.Keys[tpos] = bucketOf(c.dims[tpos], fwd(s), env.cal())
+			}
+			byKey[strings.Join(r.Keys, "\x00")] = r
+		}
+		for i := range res.Rows {
+			compare(&res.Rows[i], k, byKey[strings.Join(res.Rows[i].Keys, "\x00")].Values, c.plan.metrics)
+		}
+		compare(&res.Total, k, ptotal.Values, c.plan.metrics)
+	}
+	if err := c.label(ctx, db, &env, res.Rows); err != nil {
+		return nil, err
+	}
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+// compare stores the compared values of r and their change.
+func compare(r *Row, name string, prev map[string]*float64, ms []*Metric) {
+	if r.Compare == nil {
+		r.Compare, r.Change = map[string]map[string]*float64{}, map[string]map[string]*Change{}
+	}
+	vals, chg := map[string]*float64{}, map[string]*Change{}
+	for _, m := range ms {
+		p := prev[m.Name]
+		if prev == nil && m.Formula == "" && m.Additive {
+			z := 0.0
+			p = &z // no facts in the compared cell: an additive figure is 0
+		}
+		vals[m.Name] = p
+		cur := r.Values[m.Name]
+		if cur == nil || p == nil {
+			chg[m.Name] = nil
+			continue
+		}
+		ch := &Change{Abs: round(*cur - *p)}
+		if *p != 0 {
+			rel := round(ch.Abs / math.Abs(*p))
+			ch.Rel = &rel
+		}
+		chg[m.Name] = ch
+	}
+	r.Compare[name], r.Change[name] = vals, chg
+}
+
+func round(x float64) float64 { return math.Round(x*1e6) / 1e6 }
+
+// run computes the grouped rows and the total over [from, to).
+func (c *compiled) run(ctx context.Context, db store.Queryer, env *Env, from, to time.Time) ([]Row, Row, error) {
+	var rows []Row
+	if len(c.dims) > 0 {
+		var err error
+		if rows, err = c.scan(ctx, db, env, from, to, true); err != nil {
+			return nil, Row{}, err
+		}
+		if len(rows) > MaxRows {
+			return nil, Row{}, &cohort.Error{Code: cohort.EINVALID, Message: fmt.Sprintf("dimensions: the answer has more than %d rows; filter or use a coarser grain", MaxRows),
+				Fields: []cohort.FieldError{{Field: "dimensions", Message: fmt.Sprintf("more than %d rows", MaxRows)}}}
+		}
+	}
+	total, err := c.scan(ctx, db, env, from, to, false)
+	if err != nil {
+		return nil, Row{}, err
+	}
+	if rows == nil {
+		rows = []Row{}
+	}
+	return rows, total[0], nil
+}
+
+// groups splits the aggregates by the facts they read (kinds and role):
+// each group is one SQL statement that reads only its facts through the
+// index, instead of every fact of the query testing every aggregate.
+func (c *compiled) groups() [][]int {
+	var keys []string
+	by := map[string][]int{}
+	for i, a := range c.plan.leaves {
+		k := strings.Join(a.Kinds, ",") + "/" + c.aggRole(a)
+		if _, ok := by[k]; !ok {
+			keys = append(keys, k)
+		}
+		by[k] = append(by[k], i)
+	}
+	out := make([][]int, len(keys))
+	for i, k := range keys {
+		out[i] = by[k]
+	}
+	return out
+}
+
+func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, to time.Time, grouped bool) ([]Row, error) {
+	nd := 0
+	if grouped {
+		nd = len(c.dims)
+	}
+	type cell struct {
+		keys []sql.NullString
+		vals []sql.NullFloat64
+	}
+	cells := map[string]*cell{}
+	var order []string
+	if !grouped {
+		cells[""] = &cell{vals: make([]sql.NullFloat64, len(c.plan.leaves))}
+		order = append(order, "")
+	}
+	for _, g := range c.groups() {
+		q, args := c.sqlOf(db.Engine(), env, from, to, grouped, g)
+		rs, err := db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("metrics query: %w", err)
+		}
+		keys := make([]sql.NullString, nd)
+		vals := make([]sql.NullFloat64, len(g))
+		dest := make([]any, 0, nd+len(vals))
+		for i := range keys {
+			dest = append(dest, &keys[i])
+		}
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		for rs.Next() {
+			if err := rs.Scan(dest...); err != nil {
+				rs.Close()
+				return nil, err
+			}
+			var kb strings.Builder
+			for _, k := range keys {
+				if k.Valid {
+					kb.WriteByte('v')
+				}
+				kb.WriteString(k.String)
+				kb.WriteByte(0)
+			}
+			ck := kb.String()
+			cl := cells[ck]
+			if cl == nil {
+				if len(cells) >= MaxRows+1 {
+					continue // too many: run() refuses the answer
+				}
+				cl = &cell{keys: slices.Clone(keys), vals: make([]sql.NullFloat64, len(c.plan.leaves))}
+				cells[ck] = cl
+				order = append(order, ck)
+			}
+			for i, li := range g {
+				cl.vals[li] = vals[i]
+			}
+		}
+		err = rs.Err()
+		rs.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := make([]Row, 0, len(order))
+	for _, ck := range order {
+		cl := cells[ck]
+		r := Row{Keys: make([]string, nd), Labels: make([]string, nd), Values: map[string]*float64{}}
+		for i, k := range cl.keys {
+			r.Keys[i] = k.String
+			if d := c.dims[i]; k.Valid && slices.Contains(timeDims, d) {
+				n, _ := strconv.ParseInt(k.String, 10, 64)
+				r.Keys[i] = bucketLabel(d, n)
+			}
+			r.Labels[i] = r.Keys[i]
+		}
+		leaves := make([]*float64, len(cl.vals))
+		for i, v := range cl.vals {
+			leaves[i] = finish(c.plan.leaves[i], v)
+		}
+		for i, m := range c.plan.metrics {
+			if v := c.plan.exprs[i].eval(leaves); v != nil {
+				x := round(*v)
+				r.Values[m.Name] = &x
+			} else {
+				r.Values[m.Name] = nil
+			}
+		}
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b Row) int {
+		for i := range a.Keys {
+			x, errx := strconv.ParseInt(a.Keys[i], 10, 64)
+			y, erry := strconv.ParseInt(b.Keys[i], 10, 64)
+			var c int
+			if errx == nil && erry == nil {
+				c = cmp.Compare(x, y)
+			} else {
+				c = strings.Compare(a.Keys[i], b.Keys[i])
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	return out, nil
+}
+
+func isEnglish(lang string) bool { return strings.HasPrefix(strings.ToLower(lang), "en") }
+
+func (m *Metric) label(lang string) string {
+	if isEnglish(lang) {
+		return m.LabelEn
+	}
+	return m.LabelZh
+}
+
+// Scope is the data scope a as a condition on facts: a person sees the
+// facts credited to the people of their scope — themselves (own), them and
+// their reports (own and subordinates) — or, for the department scopes,
+// the facts credited while the person belonged to the department (or one
+// below it): the fact's historic department, so that a manager sees what
+// was done in their department, including by people who have since left,
+// and not what a newcomer did before joining.
+func Scope(a cohort.Access) store.Where {
+	return store.AccessWhere(a, "f.user_id", "f.department_id")
+}

@@ -20,6 +20,32 @@ type meResponse struct {
 	Permissions cohort.Permissions `json:"permissions"`
 }
 
+// sessionResponse says whether the browser's session cookie names a live
+// session, and who it is when it does.
+type sessionResponse struct {
+	Authenticated bool               `json:"authenticated"`
+	User          *cohort.User       `json:"user,omitempty"`
+	Tenant        *cohort.Tenant     `json:"tenant,omitempty"`
+	Permissions   cohort.Permissions `json:"permissions,omitempty"`
+}
+
+// session answers 200 whether or not the caller is logged in, so that a
+// page can check its session without an error (a stale cookie is cleared).
+func (s *Server) session(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		respond(w, http.StatusOK, sessionResponse{})
+		return
+	}
+	p, err := s.svc.AuthenticateSession(r.Context(), c.Value)
+	if err != nil {
+		s.clearCookie(w)
+		respond(w, http.StatusOK, sessionResponse{})
+		return
+	}
+	respond(w, http.StatusOK, sessionResponse{Authenticated: true, User: p.User, Tenant: p.Tenant, Permissions: p.Permissions})
+}
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
 	if err := decode(r, &req); err != nil {

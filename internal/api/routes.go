@@ -41,6 +41,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/openapi.json", Summary: "This API's OpenAPI 3.1 document", Public: true, Resp: map[string]any{}, Handler: s.openapi},
 
 		{Method: "POST", Path: "/api/v1/auth/login", Summary: "Log in and start a session", Public: true, Req: loginRequest{}, Resp: meResponse{}, Handler: s.login},
+		{Method: "GET", Path: "/api/v1/auth/session", Summary: "Whether the browser's session is live, and whose (200 either way)", Public: true, Resp: sessionResponse{}, Handler: s.session},
 		{Method: "GET", Path: "/api/v1/signup", Summary: "Whether this server offers self-service sign-up", Public: true, Resp: signupState{}, Handler: s.getSignup},
 		{Method: "POST", Path: "/api/v1/signup", Summary: "Create a company and its administrator, and log in (when sign-up is on)", Public: true, Req: service.Signup{}, Resp: meResponse{}, Status: 201, Handler: s.signup},
 		{Method: "POST", Path: "/api/v1/auth/logout", Summary: "End this session", Status: 204, Handler: s.logout},

@@ -116,4 +116,36 @@ if (problem) {
       })
     }
   })
+
+  describe('The login page checks its session without an error', () => {
+    for (const [label, viewport] of [
+      ['desktop', { width: 1440, height: 900 }],
+      ['phone', { width: 390, height: 844 }],
+    ]) {
+      test(`${label}: no 401 and no console error on load`, async () => {
+        const fresh = await openBrowser()
+        try {
+          const { page } = fresh
+          await page.setViewportSize(viewport)
+          const failed = []
+          const consoleErrors = []
+          page.on('response', (r) => {
+            if (r.url().includes('/api/') && r.status() >= 400) failed.push(`${r.status()} ${r.url()}`)
+          })
+          page.on('console', (m) => {
+            if (m.type() === 'error') consoleErrors.push(m.text())
+          })
+          await page.goto('/login')
+          await page.locator('[data-testid="login-submit"]').waitFor()
+          await page.waitForLoadState('networkidle')
+          assert.deepEqual(failed, [], 'no API request fails on the login page')
+          assert.deepEqual(consoleErrors, [], 'no console error on the login page')
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+          assert.ok(overflow <= 0, `no horizontal overflow at ${label} (${overflow}px)`)
+        } finally {
+          await fresh.close()
+        }
+      })
+    }
+  })
 }

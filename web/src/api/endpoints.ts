@@ -53,6 +53,8 @@ export const auth = {
   signup: (body: { company: string; slug: string; name: string; email: string; password: string }) =>
     api.post<{ user: User; tenant: Tenant }>(`${V1}/signup`, body, { skipAuthRedirect: true }),
   me: () => api.get<Me>(`${V1}/me`, undefined, { skipAuthRedirect: true }),
+  /** The session check of a page load: 200 whether or not logged in. */
+  session: () => api.get<Partial<Me> & { authenticated: boolean }>(`${V1}/auth/session`, undefined, { skipAuthRedirect: true }),
   updateMe: (body: { name?: string; phone?: string; locale?: string }) => api.patch<User>(`${V1}/me`, body),
   changePassword: (current_password: string, new_password: string) =>
     api.post<void>(`${V1}/me/password`, { current_password, new_password }),

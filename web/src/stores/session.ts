@@ -23,9 +23,13 @@ export const useSession = defineStore('session', () => {
 
   async function load(): Promise<boolean> {
     try {
-      const me = await auth.me()
+      const me = await auth.session()
+      if (!me.authenticated || !me.user) {
+        clear()
+        return false
+      }
       user.value = me.user
-      tenant.value = me.tenant
+      tenant.value = me.tenant ?? null
       permissions.value = me.permissions ?? {}
       // A language chosen in this browser wins; otherwise use the account's.
       if (!storedLocale()) {

@@ -104,6 +104,7 @@ export function valueText(field: string, v: unknown, c: TextContext): string {
     case 'deal_size':
       return dealSizeLabel(String(v))
     case 'department_id':
+    case 'signing_department_id':
       return c.deptName?.(String(v)) || '—'
     case 'team':
       return teamText(v, c)

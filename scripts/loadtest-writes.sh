@@ -24,7 +24,7 @@ declare -A port cookie process stages customers opps
 p=18800
 for b in $bins; do
 	p=$((p + 1)); port[$b]=$p
-	COHORT_ADMIN_EMAIL=admin@load.cohort.local COHORT_ADMIN_PASSWORD=load-test-password COHORT_SQLITE_SYNC=FULL \
+	COHORT_ADMIN_EMAIL=admin@load.cohort.local COHORT_ADMIN_PASSWORD=load-test-password COHORT_SQLITE_SYNC=FULL COHORT_RATE_LIMIT=0 \
 		"$tmp/$b" serve --db "$tmp/$b.db" --addr 127.0.0.1:$p --log-level error >"$tmp/$b.log" 2>&1 &
 	until curl -fsS http://127.0.0.1:$p/readyz >/dev/null 2>&1; do sleep 0.05; done
 	base=http://127.0.0.1:$p

@@ -47,23 +47,10 @@ func eachBatch(ctx context.Context, q store.Queryer, tenantID cohort.ID, f func(
 		st := sourceTables[src]
 		var after int64
 		for {
-			rows, err := q.QueryContext(ctx, "SELECT id FROM "+st.table+" WHERE tenant_id = ? AND id > ?"+st.where+" ORDER BY id LIMIT ?",
+			ids, err := store.QueryIDs(ctx, q, "SELECT id FROM "+st.table+" WHERE tenant_id = ? AND id > ?"+st.where+" ORDER BY id LIMIT ?",
 				int64(tenantID), after, batch)
 			if err != nil {
 				return fmt.Errorf("facts: %s: %w", src, err)
-			}
-			var ids []cohort.ID
-			for rows.Next() {
-				var id cohort.ID
-				if err := rows.Scan(&id); err != nil {
-					rows.Close()
-					return err
-				}
-				ids = append(ids, id)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
 			}
 			if len(ids) == 0 {
 				break

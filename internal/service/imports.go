@@ -479,28 +479,18 @@ func (s *Service) refreshSignedCustomerFacts(ctx context.Context, tx *store.Tx, 
 	if err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT f.customer_id FROM followups f JOIN customers c ON c.tenant_id = f.tenant_id AND c.id = f.customer_id
+	ids, err := store.QueryIDs(ctx, tx, `SELECT DISTINCT f.customer_id FROM followups f JOIN customers c ON c.tenant_id = f.tenant_id AND c.id = f.customer_id
 		WHERE f.tenant_id = ? AND f.id >= ? AND c.first_signed_at IS NOT NULL AND f.occurred_at < c.first_signed_at`,
 		int64(imp.TenantID), int64(idgen.FirstAt(imp.StartedAt.Add(-time.Minute))))
 	if err != nil {
 		return fmt.Errorf("import: signed customers: %w", err)
 	}
-	var ids []cohort.ID
-	for rows.Next() {
-		var id cohort.ID
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	for _, id := range ids {
 		if err := facts.Rewrite(ctx, tx, t, cohort.ObjCustomer, id); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
 func (s *Service) runImport(ctx context.Context, p *cohort.Principal, imp *cohort.Import) error {

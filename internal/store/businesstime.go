@@ -8,6 +8,24 @@ import (
 	"github.com/cohortcrm/cohort"
 )
 
+// QueryIDs runs a query of one id column and returns the ids.
+func QueryIDs(ctx context.Context, q Queryer, query string, args ...any) ([]cohort.ID, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []cohort.ID
+	for rows.Next() {
+		var id cohort.ID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
 // createdAt is a new row's business creation time: the one the service set
 // (a record entered after the fact), or now.
 func createdAt(set, now time.Time) time.Time {

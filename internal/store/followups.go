@@ -104,20 +104,7 @@ func CloseNextActions(ctx context.Context, tx *Tx, tenantID, customerID, ownerID
 
 // OpenNextActionIDs returns the ids of a customer's open next actions.
 func OpenNextActionIDs(ctx context.Context, q Queryer, tenantID, customerID cohort.ID) ([]cohort.ID, error) {
-	rows, err := q.QueryContext(ctx, "SELECT id FROM next_actions WHERE tenant_id = ? AND customer_id = ? AND status = 'open'", int64(tenantID), int64(customerID))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []cohort.ID
-	for rows.Next() {
-		var id cohort.ID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return QueryIDs(ctx, q, "SELECT id FROM next_actions WHERE tenant_id = ? AND customer_id = ? AND status = 'open'", int64(tenantID), int64(customerID))
 }
 
 // FindNextAction returns one next action.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -194,8 +193,7 @@ func FollowUpsByID(ctx context.Context, q Queryer, tenantID cohort.ID, ids []coh
 	for _, id := range ids {
 		args = append(args, int64(id))
 	}
-	rows, err := q.QueryContext(ctx, "SELECT "+followUpCols+followUpFrom+" WHERE f.tenant_id = ? AND f.id IN ("+
-		strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")", args...)
+	rows, err := q.QueryContext(ctx, "SELECT "+followUpCols+followUpFrom+" WHERE f.tenant_id = ? AND f.id IN ("+placeholders(len(ids))+")", args...)
 	if err != nil {
 		return nil, fmt.Errorf("follow-ups: %w", err)
 	}

@@ -8,7 +8,22 @@ type ListQuery struct {
 	Q      string
 	Cursor string
 	Limit  int
+	// Total, when not nil, receives the number of rows matching the filters,
+	// the search and the data scope (whatever the cursor): the API sets it
+	// for count=true.
+	Total *Total
 }
+
+// Total is a list's row count. Counting stops at MaxExactTotal rows: above
+// it N is that bound and Exact is false ("more than N").
+type Total struct {
+	N     int64 `json:"n"`
+	Exact bool  `json:"exact"`
+}
+
+// MaxExactTotal bounds the rows a count reads, so that a total costs at most
+// a walk of that many index entries.
+const MaxExactTotal = 100_000
 
 // Filter is one condition: Field Op Values.
 type Filter struct {
@@ -36,4 +51,6 @@ const (
 type Page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor"`
+	// Total is the list's row count, when asked for with count=true.
+	Total *Total `json:"total,omitempty"`
 }

@@ -32,7 +32,7 @@ func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, cohort.Page[*cohort.Project]{Items: nonNil(items), NextCursor: next})
+	respond(w, http.StatusOK, cohort.Page[*cohort.Project]{Items: nonNil(items), NextCursor: next, Total: lq.Total})
 }
 
 func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
@@ -140,7 +140,7 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, cohort.Page[*cohort.Ticket]{Items: nonNil(items), NextCursor: next})
+	respond(w, http.StatusOK, cohort.Page[*cohort.Ticket]{Items: nonNil(items), NextCursor: next, Total: lq.Total})
 }
 
 func (s *Server) createTicket(w http.ResponseWriter, r *http.Request) {

@@ -47,7 +47,7 @@ func (s *Server) listCustomers(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, cohort.Page[*cohort.Customer]{Items: nonNil(items), NextCursor: next})
+	respond(w, http.StatusOK, cohort.Page[*cohort.Customer]{Items: nonNil(items), NextCursor: next, Total: lq.Total})
 }
 
 func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) {
@@ -221,7 +221,7 @@ func (s *Server) listFollowUps(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, cohort.Page[*cohort.FollowUp]{Items: nonNil(items), NextCursor: next})
+	respond(w, http.StatusOK, cohort.Page[*cohort.FollowUp]{Items: nonNil(items), NextCursor: next, Total: lq.Total})
 }
 
 func (s *Server) workbench(w http.ResponseWriter, r *http.Request) {

@@ -26,7 +26,7 @@ func (s *Server) listPriceLists(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, cohort.Page[*cohort.PriceList]{Items: nonNil(items), NextCursor: next})
+	respond(w, http.StatusOK, cohort.Page[*cohort.PriceList]{Items: nonNil(items), NextCursor: next, Total: lq.Total})
 }
 
 func (s *Server) createPriceList(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +79,7 @@ func (s *Server) listDeals(kind cohort.ObjectType) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		respond(w, http.StatusOK, cohort.Page[*cohort.Deal]{Items: nonNil(items), NextCursor: next})
+		respond(w, http.StatusOK, cohort.Page[*cohort.Deal]{Items: nonNil(items), NextCursor: next, Total: lq.Total})
 	}
 }
 

@@ -132,6 +132,13 @@ func pathID(r *http.Request, name string) (cohort.ID, error) {
 func listQuery(r *http.Request, extra ...string) (cohort.ListQuery, error) {
 	q := r.URL.Query()
 	lq := cohort.ListQuery{Q: q.Get("q"), Cursor: q.Get("cursor")}
+	switch q.Get("count") {
+	case "", "false", "0":
+	case "true", "1":
+		lq.Total = &cohort.Total{}
+	default:
+		return lq, cohort.Errorf(cohort.EBADREQUEST, "count must be true or false")
+	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > cohort.MaxLimit {

@@ -44,7 +44,7 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, cohort.Page[*cohort.Lead]{Items: nonNil(items), NextCursor: next})
+	respond(w, http.StatusOK, cohort.Page[*cohort.Lead]{Items: nonNil(items), NextCursor: next, Total: lq.Total})
 }
 
 func (s *Server) createLead(w http.ResponseWriter, r *http.Request) {

@@ -66,6 +66,7 @@ func (s *Server) OpenAPI() map[string]any {
 				{"q", "free-text match"},
 				{"cursor", "next_cursor of the previous page"},
 				{"limit", "page size, 1 to 200"},
+				{"count", "true adds total {n, exact}: the rows matching the filters, search and scope (exact up to 100000, else n is that bound and exact is false)"},
 			} {
 				params = append(params, map[string]any{"name": p.name, "in": "query", "description": p.desc, "schema": map[string]any{"type": "string"}})
 			}

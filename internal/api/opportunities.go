@@ -80,7 +80,7 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, cohort.Page[*cohort.Product]{Items: nonNil(items), NextCursor: next})
+	respond(w, http.StatusOK, cohort.Page[*cohort.Product]{Items: nonNil(items), NextCursor: next, Total: lq.Total})
 }
 
 func (s *Server) createProduct(w http.ResponseWriter, r *http.Request) {
@@ -129,7 +129,7 @@ func (s *Server) listOpportunities(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, cohort.Page[*cohort.Opportunity]{Items: nonNil(items), NextCursor: next})
+	respond(w, http.StatusOK, cohort.Page[*cohort.Opportunity]{Items: nonNil(items), NextCursor: next, Total: lq.Total})
 }
 
 func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request) {

@@ -33,7 +33,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, cohort.Page[*cohort.User]{Items: nonNil(users), NextCursor: next})
+	respond(w, http.StatusOK, cohort.Page[*cohort.User]{Items: nonNil(users), NextCursor: next, Total: lq.Total})
 }
 
 func nonNil[T any](s []T) []T {
@@ -252,7 +252,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, cohort.Page[*cohort.AuditEntry]{Items: nonNil(es), NextCursor: next})
+	respond(w, http.StatusOK, cohort.Page[*cohort.AuditEntry]{Items: nonNil(es), NextCursor: next, Total: lq.Total})
 }
 
 func tenantVersion(t *cohort.Tenant) int { return t.Version }

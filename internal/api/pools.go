@@ -91,7 +91,7 @@ func (s *Server) poolCustomers(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, cohort.Page[*cohort.Customer]{Items: nonNil(items), NextCursor: next})
+	respond(w, http.StatusOK, cohort.Page[*cohort.Customer]{Items: nonNil(items), NextCursor: next, Total: lq.Total})
 }
 
 type releaseRequest struct {

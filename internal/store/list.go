@@ -69,6 +69,7 @@ func And(ws ...Where) Where {
 
 type listPlan struct {
 	where   Where
+	match   Where // the filters, search and scope without the cursor
 	orderBy string
 	keys    []sortCol
 	limit   int
@@ -144,6 +145,7 @@ func (s *ListSpec) plan(lq cohort.ListQuery, base Where, loc *time.Location) (*l
 		ob = append(ob, k.col+d)
 	}
 	p.orderBy = strings.Join(ob, ", ")
+	p.match = And(conds...)
 	if lq.Cursor != "" {
 		vals, err := decodeCursor(lq.Cursor, p.keys)
 		if err != nil {
@@ -332,6 +334,11 @@ func List[T any](ctx context.Context, q Queryer, spec *ListSpec, lq cohort.ListQ
 		query += " WHERE " + p.where.SQL
 	}
 	query += " ORDER BY " + p.orderBy + " LIMIT " + strconv.Itoa(p.limit+1)
+	if lq.Total != nil {
+		if err := count(ctx, q, selectSQL, p.match, lq.Total); err != nil {
+			return nil, "", err
+		}
+	}
 	rows, err := q.QueryContext(ctx, query, p.where.Args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list: %w", err)
@@ -359,6 +366,52 @@ func List[T any](ctx context.Context, q Queryer, spec *ListSpec, lq cohort.ListQ
 		return nil, "", fmt.Errorf("list: %w", err)
 	}
 	return items, "", nil
+}
+
+// maxExactTotal is cohort.MaxExactTotal, lowered by tests.
+var maxExactTotal = cohort.MaxExactTotal
+
+// count sets t to the number of rows of selectSQL matching where, reading at
+// most cohort.MaxExactTotal+1 of them: the count walks the same index the
+// list does and never evaluates the list's columns.
+func count(ctx context.Context, q Queryer, selectSQL string, where Where, t *cohort.Total) error {
+	from := topLevelFrom(selectSQL)
+	if from < 0 {
+		return fmt.Errorf("list: count: no FROM in %q", selectSQL)
+	}
+	inner := "SELECT 1" + selectSQL[from:]
+	if where.SQL != "" {
+		inner += " WHERE " + where.SQL
+	}
+	inner += " LIMIT " + strconv.Itoa(maxExactTotal+1)
+	var n int64
+	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM ("+inner+") n", where.Args...).Scan(&n); err != nil {
+		return fmt.Errorf("list: count: %w", err)
+	}
+	t.N, t.Exact = n, n <= int64(maxExactTotal)
+	if !t.Exact {
+		t.N = int64(maxExactTotal)
+	}
+	return nil
+}
+
+// topLevelFrom is the offset of the first " FROM " of a SELECT outside
+// parentheses (a column may be a subquery), or -1.
+func topLevelFrom(q string) int {
+	depth := 0
+	for i := 0; i < len(q); i++ {
+		switch q[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ' ', '\n', '\t':
+			if depth == 0 && len(q)-i > 6 && strings.EqualFold(q[i+1:i+5], "FROM") && (q[i+5] == ' ' || q[i+5] == '\n' || q[i+5] == '\t') {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // AccessWhere renders an Access (decided by the service) into SQL over a

@@ -187,6 +187,25 @@ func TestListSortsUseIndexes(t *testing.T) {
 				})
 			}
 		}
+		// A total walks the list's index and stops past the bound.
+		t.Run("customers total", func(t *testing.T) {
+			tot := &cohort.Total{}
+			if _, _, err := store.ListCustomers(ctx, db.Read(), tenant, store.Where{}, cohort.ListQuery{Limit: 1, Total: tot}, time.UTC); err != nil {
+				t.Fatal(err)
+			}
+			if !tot.Exact || tot.N < 2 {
+				t.Fatalf("total %+v", tot)
+			}
+			n := int(tot.N)
+			defer store.SetMaxExactTotal(n - 1)()
+			*tot = cohort.Total{}
+			if _, _, err := store.ListCustomers(ctx, db.Read(), tenant, store.Where{}, cohort.ListQuery{Limit: 1, Total: tot}, time.UTC); err != nil {
+				t.Fatal(err)
+			}
+			if tot.Exact || tot.N != int64(n-1) {
+				t.Fatalf("total above the bound %+v, want %d inexact", tot, n-1)
+			}
+		})
 		// The stage filter alone.
 		t.Run("opportunities stage filter", func(t *testing.T) {
 			rec := &recorder{Queryer: db.Read()}

@@ -121,6 +121,10 @@ if (problem) {
       await page.locator('[data-testid="lead-form-save"]').click()
       const row = page.locator('[data-testid="leads-table"] .el-table__row', { hasText: company })
       await row.waitFor()
+      // The footer shows how many leads there are in all ("共 N 条"), as the API counts them.
+      const counted = await apiCall(page, 'GET', '/api/v1/leads?count=true&limit=1')
+      assert.ok(counted.total?.exact && counted.total.n >= 1, `count=true answers a total: ${JSON.stringify(counted.total)}`)
+      await page.locator('[data-testid="leads-total"]', { hasText: String(counted.total.n) }).waitFor()
       await screenshot(page, 'leads')
       await row.locator('[data-testid="lead-row-convert"]').click()
       await page.locator('[data-testid="lead-convert-with-opp"]').click()

@@ -193,8 +193,15 @@ export const api = {
     request<T>('DELETE', path, { ...opts, version }),
 }
 
+/** A list's row count (count=true): exact up to a bound, else n is the bound. */
+export interface ListTotal {
+  n: number
+  exact: boolean
+}
+
 /** A page of a keyset-paged list. */
 export interface Page<T> {
   items: T[]
   next_cursor?: string | null
+  total?: ListTotal
 }

@@ -1,6 +1,6 @@
 // Typed calls for the customer routes: customers, contacts, record teams,
 // follow-ups with next actions, the workbench and public pools (docs/API.md).
-import { api, type Page, type Query, type RequestOptions } from './client'
+import { api, type ListTotal, type Page, type Query, type RequestOptions } from './client'
 import type { AuditEntry } from './types'
 
 const V1 = '/api/v1'
@@ -18,6 +18,7 @@ export function page<T>(data: unknown): Page<T> {
   return {
     items: items<T>(data),
     next_cursor: isObj(data) ? ((data.next_cursor as string | null | undefined) || null) : null,
+    total: isObj(data) && isObj(data.total) ? (data.total as unknown as ListTotal) : undefined,
   }
 }
 

@@ -1,12 +1,14 @@
 // A keyset-paged list: the first page on load(), more pages on loadMore();
 // a newer load() wins over a slower older one.
 import { onMounted, ref, watch, type Ref } from 'vue'
-import type { Page, Query } from '@/api/client'
+import type { ListTotal, Page, Query } from '@/api/client'
 import { showError } from '@/utils/errors'
 
 export function useKeysetList<T>(fetch: (q: Query) => Promise<Page<T>>, query: () => Query) {
   const rows = ref([]) as Ref<T[]>
   const cursor = ref<string | null>(null)
+  /** The rows matching the list's filters and scope ("共 N 条"), from the first page. */
+  const total = ref<ListTotal | null>(null)
   const loading = ref(false)
   const loadingMore = ref(false)
   let seq = 0
@@ -15,10 +17,11 @@ export function useKeysetList<T>(fetch: (q: Query) => Promise<Page<T>>, query: (
     const my = ++seq
     loading.value = true
     try {
-      const p = await fetch(query())
+      const p = await fetch({ ...query(), count: true })
       if (my !== seq) return
       rows.value = p.items
       cursor.value = p.next_cursor ?? null
+      total.value = p.total ?? null
     } catch (e) {
       if (my === seq) showError(e)
     } finally {
@@ -42,7 +45,13 @@ export function useKeysetList<T>(fetch: (q: Query) => Promise<Page<T>>, query: (
     }
   }
 
-  return { rows, cursor, loading, loadingMore, load, loadMore }
+  /** Show a row created on this page first, and count it. */
+  function prepend(item: T) {
+    rows.value.unshift(item)
+    if (total.value?.exact) total.value = { ...total.value, n: total.value.n + 1 }
+  }
+
+  return { rows, cursor, total, loading, loadingMore, load, loadMore, prepend }
 }
 
 /** Build "field:eq:value" filters from the non-empty entries of an object. */

@@ -8,6 +8,8 @@ const en: MessageSchema = {
   },
   common: {
     loadedRows: 'Loaded: {n}',
+    totalRows: '{n} in all',
+    totalRowsAtLeast: 'More than {n}',
     ok: 'OK',
     cancel: 'Cancel',
     save: 'Save',

@@ -8,6 +8,8 @@ const zhCN = {
   },
   common: {
     loadedRows: '已加载 {n} 条',
+    totalRows: '共 {n} 条',
+    totalRowsAtLeast: '超过 {n} 条',
     ok: '确定',
     cancel: '取消',
     save: '保存',

@@ -4,6 +4,7 @@
 # through the keyset cursor. Run `cohort demo --scale M` (or L) into the
 # database first; the demo users' password is cohort-demo.
 # BIN=path runs that binary instead of this checkout's.
+# The last steps ask for the total too (count=true).
 # Usage: [CONNS=n] [BIN=bin] scripts/loadtest-lists.sh DB [seconds per run, default 5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,3 +38,7 @@ for s in "" "&sort=-created_at" "&sort=-amount" "&filter=stage:eq:negotiation"; 
 done
 run followups "/api/v1/followups?limit=50"
 run followups_page2 "$(next "/api/v1/followups?limit=50")"
+# The first page with its total (count=true: "共 N 条").
+run customers_count "/api/v1/customers?limit=50&count=true"
+run opportunities_stage_count "/api/v1/opportunities?limit=50&filter=stage:eq:negotiation&count=true"
+run followups_count "/api/v1/followups?limit=50&count=true"

@@ -1,3 +1,4 @@
+import conflict from './conflict/en'
 import type { MessageSchema } from './zh-CN'
 
 const en: MessageSchema = {
@@ -1225,15 +1226,7 @@ const en: MessageSchema = {
     confirm: 'Move every contact, follow-up, opportunity and contract of "{dup}" into "{name}", then delete "{dup}". This cannot be undone. Merge?',
     merged: 'Merged: {n} related records moved',
   },
-  conflict: {
-    title: 'Changed by someone else',
-    text: 'Someone else saved this record after you opened it. Keep their version, or save yours over it?',
-    field: 'Field',
-    theirs: 'Theirs (saved)',
-    mine: 'Mine',
-    keepTheirs: 'Keep theirs',
-    keepMine: 'Save mine',
-  },
+  conflict,
   server: {
     unknownZone: 'Unknown time zone “{zone}”: use an IANA name such as Asia/Shanghai',
     badCurrency: 'Must be an ISO 4217 currency code such as CNY',

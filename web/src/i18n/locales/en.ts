@@ -1,4 +1,5 @@
 import conflict from './conflict/en'
+import importMigration from './importMigration/en'
 import type { MessageSchema } from './zh-CN'
 
 const en: MessageSchema = {
@@ -1227,6 +1228,7 @@ const en: MessageSchema = {
     merged: 'Merged: {n} related records moved',
   },
   conflict,
+  importMigration,
   server: {
     unknownZone: 'Unknown time zone “{zone}”: use an IANA name such as Asia/Shanghai',
     badCurrency: 'Must be an ISO 4217 currency code such as CNY',

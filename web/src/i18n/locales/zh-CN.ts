@@ -1,6 +1,7 @@
 // Simplified Chinese: the default language. Every key here must exist in en.ts
 // (the type of en.ts is checked against this file).
 import conflict from './conflict/zh-CN'
+import importMigration from './importMigration/zh-CN'
 const zhCN = {
   app: {
     name: 'Cohort',
@@ -1227,6 +1228,7 @@ const zhCN = {
     merged: '已合并，共转移 {n} 条相关记录',
   },
   conflict,
+  importMigration,
   server: {
     unknownZone: '未知时区“{zone}”：请使用 IANA 时区名称，例如 Asia/Shanghai',
     badCurrency: '必须是 ISO 4217 币种代码，例如 CNY',

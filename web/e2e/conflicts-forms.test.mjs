@@ -123,7 +123,7 @@ if (problem) {
           // ---- a user's phone.
           const email = `conflict-${tag}@e2e.cohort.local`
           const user = await apiCall(page, 'POST', '/api/v1/users', { name: `冲突用户${tag}`, email, password: 'conflict-password-1', phone: '13600000000' })
-          await page.goto('/users')
+          await page.goto('/org/users')
           await fill(page, 'users-search', email)
           const userRow = page.locator('[data-testid="users-table"] .el-table__row', { hasText: email })
           await userRow.waitFor()
@@ -139,7 +139,7 @@ if (problem) {
           // ---- a department's name (renamed in the tree).
           const depts = await apiCall(page, 'GET', '/api/v1/departments')
           const dept = await apiCall(page, 'POST', '/api/v1/departments', { name: `冲突部门${tag}`, parent_id: depts.items[0].id })
-          await page.goto('/departments')
+          await page.goto('/org/departments')
           const node = page.locator(`[data-testid="dept-node"][data-name="冲突部门${tag}"]`)
           await node.waitFor()
           await node.hover()

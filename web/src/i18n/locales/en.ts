@@ -800,7 +800,7 @@ const en: MessageSchema = {
   io: {
     exportFollowups: 'Export follow-ups',
     title: 'Import data',
-    subtitle: 'Bring customers, contacts, leads and follow-ups in from a template; try a dry run first',
+    subtitle: 'Bring customers, contacts, leads and follow-ups in from a template, or migrate the history of opportunities, contracts, orders, payments and tickets from an old system; try a dry run first',
     import: 'Import',
     export: 'Export',
     exportXlsx: 'Export Excel (.xlsx)',

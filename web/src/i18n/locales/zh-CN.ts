@@ -800,7 +800,7 @@ const zhCN = {
   io: {
     exportFollowups: '导出跟进记录',
     title: '数据导入',
-    subtitle: '用模板批量导入客户、联系人、线索和跟进记录，可先试导入检查',
+    subtitle: '用模板批量导入客户、联系人、线索和跟进记录，或从旧系统迁移历史商机、合同订单、回款和工单；可先试导入检查',
     import: '导入',
     export: '导出',
     exportXlsx: '导出 Excel（.xlsx）',

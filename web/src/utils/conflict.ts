@@ -92,6 +92,13 @@ export async function askConflict(
   }
 }
 
+/** Theirs for a record type without a GET of one: its row in the list (an error when it is gone). */
+export async function oneOf<T extends { id: string }>(list: Promise<T[]>, id: string): Promise<T> {
+  const found = (await list).find((x) => x.id === id)
+  if (!found) throw new Error(t('common.notFound'))
+  return found
+}
+
 /** Loose equality of field values: '' = null = undefined, objects by content. */
 export function sameValue(a: unknown, b: unknown): boolean {
   const n = (v: unknown) => (v === undefined || v === null || v === '' ? null : v)
@@ -124,6 +131,8 @@ export interface ResolveOptions<T extends { version?: number }> {
   merge?: boolean
   /** For an update that replaces the whole record: the body of theirs, under the fields kept from mine. */
   whole?: (latest: T) => object
+  /** Fields of body not shown nor compared, sent along when any of the listed fields is kept (a move's date). */
+  along?: Record<string, string[]>
 }
 
 export type Outcome = 'saved' | 'mine' | 'merged' | 'theirs'
@@ -176,13 +185,14 @@ export async function saveResolving<T extends { version?: number }>(
     if (!isVersionConflict(e)) throw e
   }
   // Mine: what this form changed (with a base) or all it sends.
-  let pairs = flatten(o.body as Rec).filter(([k, v]) => !o.base || !sameValue(v, valueOf(o.base, k)))
+  const along = o.along ?? {}
+  let pairs = flatten(o.body as Rec).filter(([k, v]) => !(k in along) && (!o.base || !sameValue(v, valueOf(o.base, k))))
   for (let attempt = 0; attempt < 3; attempt++) {
     const latest = await o.reload()
     const theirsOf = (k: string) => (o.theirs ? o.theirs(latest, k) : valueOf(latest, k))
-    // Where theirs is mine already there is nothing to choose.
+    // Where theirs is mine already there is nothing to choose (nor to save).
     const open = pairs.filter(([k, v]) => !sameValue(v, theirsOf(k)))
-    if (!open.length) return { record: latest, outcome: 'theirs' }
+    if (!open.length) return { record: latest, outcome: 'saved' }
     const fmt = o.format ?? ((_k: string, v: unknown) => showValue(v))
     const label = (k: string) => {
       if (!k.startsWith('custom.')) return o.label(k)
@@ -196,7 +206,12 @@ export async function saveResolving<T extends { version?: number }>(
     if (answer === 'theirs') return { record: latest, outcome: 'theirs' }
     const kept = open.filter((_, i) => answer[i] === 'mine')
     if (!kept.length) return { record: latest, outcome: 'theirs' }
-    const body = o.merge === false ? (o.body as Rec) : { ...(o.whole ? (o.whole(latest) as Rec) : {}), ...unflatten(kept) }
+    const extra = Object.fromEntries(
+      Object.entries(along)
+        .filter(([, keys]) => kept.some(([k]) => keys.includes(k)))
+        .map(([k]) => [k, (o.body as Rec)[k]]),
+    )
+    const body = o.merge === false ? (o.body as Rec) : { ...(o.whole ? (o.whole(latest) as Rec) : {}), ...unflatten(kept), ...extra }
     try {
       const record = await save(body, latest.version as number)
       return { record, outcome: kept.length === open.length ? 'mine' : 'merged' }

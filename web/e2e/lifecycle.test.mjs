@@ -242,18 +242,23 @@ if (problem) {
       assert.equal(now.total, 2950000)
       assert.equal(now.version, c.version + 1)
 
-      // Someone else changes the contract meanwhile: the save is refused (412), the page reloads, nothing is written.
+      // Someone else changes the contract meanwhile: the save is refused (412) and the conflict
+      // dialog shows their lines and mine; keeping theirs writes nothing.
       await page.locator('[data-testid="deal-lines-edit"]').click()
       const stale = await page.request.fetch(`/api/v1/contracts/${c.id}`, { method: 'PATCH', data: { note: '另一人修改' }, headers: { 'If-Match': `"v${now.version}"` } })
       assert.equal(stale.status(), 200)
       await setNumber(page, page.locator('[data-testid="lines-editor"] input[data-testid="line-quantity"], [data-testid="lines-editor"] [data-testid="line-quantity"] input').first(), 7)
       await page.locator('[data-testid="deal-lines-save"]').click()
-      const err = page.locator('[data-testid="deal-lines-error"]')
-      await err.waitFor()
-      assert.match(await err.innerText(), /他人修改/)
+      const conflict = page.locator('[data-testid="conflict-dialog"]')
+      await conflict.waitFor()
+      const linesRow = await page.locator('[data-testid="conflict-row"]').first().innerText()
+      assert.match(linesRow, /× 3/)
+      assert.match(linesRow, /× 7/)
+      await page.locator('.conflict-box .el-message-box__btns .el-button:not(.el-button--primary)').click()
+      await conflict.waitFor({ state: 'hidden' })
       now = await apiCall(page, 'GET', `/api/v1/contracts/${c.id}`)
-      assert.equal(now.total, 2950000, 'the refused edit wrote nothing')
-      await page.keyboard.press('Escape')
+      assert.equal(now.total, 2950000, 'keeping theirs wrote nothing')
+      assert.equal(now.note, '另一人修改')
       await dialogsClosed(page)
 
       // Signed: no edit button, the lines are marked as fixed.

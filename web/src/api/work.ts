@@ -9,7 +9,11 @@ const V1 = '/api/v1'
 // ---- imports and exports ---------------------------------------------------
 
 export const IMPORT_OBJECTS = ['customer', 'contact', 'lead', 'followup'] as const
-export type ImportObject = (typeof IMPORT_OBJECTS)[number]
+/** What only a migration imports (a history from the old system, by external ids); cohort.MigrationObjects. */
+export const MIGRATION_OBJECTS = ['opportunity', 'contract', 'order', 'payment', 'ticket'] as const
+export type ImportObject = (typeof IMPORT_OBJECTS)[number] | (typeof MIGRATION_OBJECTS)[number]
+/** The object type whose import permission an import needs: payments come under the contracts'. */
+export const importPermObject = (o: ImportObject) => (o === 'payment' ? 'contract' : o)
 
 export interface ImportJob {
   id: string
@@ -22,6 +26,8 @@ export interface ImportJob {
   rows_read: number
   rows_ok: number
   rows_failed: number
+  /** Rows not written because a record has their external id already (a migration run again). */
+  rows_skipped: number
   error: string
   created_at: string
   started_at: string | null

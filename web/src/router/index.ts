@@ -63,7 +63,7 @@ const routes: RouteRecordRaw[] = [
         path: 'import',
         name: 'import',
         component: () => import('@/views/work/ImportView.vue'),
-        meta: { title: 'nav.import', anyPerm: [['customer', 'import'], ['contact', 'import'], ['lead', 'import'], ['followup', 'import']] },
+        meta: { title: 'nav.import', anyPerm: ['customer', 'contact', 'lead', 'followup', 'opportunity', 'contract', 'order', 'ticket'].map((o): [string, string] => [o, 'import']) },
       },
       {
         path: 'opportunities/:id',

@@ -1,3 +1,5 @@
+import conflict from './conflict/en'
+import importMigration from './importMigration/en'
 import type { MessageSchema } from './zh-CN'
 
 const en: MessageSchema = {
@@ -800,7 +802,7 @@ const en: MessageSchema = {
   io: {
     exportFollowups: 'Export follow-ups',
     title: 'Import data',
-    subtitle: 'Bring customers, contacts, leads and follow-ups in from a template; try a dry run first',
+    subtitle: 'Bring customers, contacts, leads and follow-ups in from a template, or migrate the history of opportunities, contracts, orders, payments and tickets from an old system; try a dry run first',
     import: 'Import',
     export: 'Export',
     exportXlsx: 'Export Excel (.xlsx)',
@@ -1227,15 +1229,8 @@ const en: MessageSchema = {
     confirm: 'Move every contact, follow-up, opportunity and contract of "{dup}" into "{name}", then delete "{dup}". This cannot be undone. Merge?',
     merged: 'Merged: {n} related records moved',
   },
-  conflict: {
-    title: 'Changed by someone else',
-    text: 'Someone else saved this record after you opened it. Keep their version, or save yours over it?',
-    field: 'Field',
-    theirs: 'Theirs (saved)',
-    mine: 'Mine',
-    keepTheirs: 'Keep theirs',
-    keepMine: 'Save mine',
-  },
+  conflict,
+  importMigration,
   server: {
     unknownZone: 'Unknown time zone “{zone}”: use an IANA name such as Asia/Shanghai',
     badCurrency: 'Must be an ISO 4217 currency code such as CNY',

@@ -1,5 +1,7 @@
 // Simplified Chinese: the default language. Every key here must exist in en.ts
 // (the type of en.ts is checked against this file).
+import conflict from './conflict/zh-CN'
+import importMigration from './importMigration/zh-CN'
 const zhCN = {
   app: {
     name: 'Cohort',
@@ -800,7 +802,7 @@ const zhCN = {
   io: {
     exportFollowups: '导出跟进记录',
     title: '数据导入',
-    subtitle: '用模板批量导入客户、联系人、线索和跟进记录，可先试导入检查',
+    subtitle: '用模板批量导入客户、联系人、线索和跟进记录，或从旧系统迁移历史商机、合同订单、回款和工单；可先试导入检查',
     import: '导入',
     export: '导出',
     exportXlsx: '导出 Excel（.xlsx）',
@@ -1227,15 +1229,8 @@ const zhCN = {
     confirm: '将“{dup}”的联系人、跟进、商机、合同等全部并入“{name}”，随后删除“{dup}”。此操作不能撤销，确定合并？',
     merged: '已合并，共转移 {n} 条相关记录',
   },
-  conflict: {
-    title: '已被他人修改',
-    text: '您打开后，其他人保存了这条记录。保留对方的版本，还是用您的修改覆盖？',
-    field: '字段',
-    theirs: '对方（已保存）',
-    mine: '我的',
-    keepTheirs: '保留对方的',
-    keepMine: '保存我的',
-  },
+  conflict,
+  importMigration,
   server: {
     unknownZone: '未知时区“{zone}”：请使用 IANA 时区名称，例如 Asia/Shanghai',
     badCurrency: '必须是 ISO 4217 币种代码，例如 CNY',

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +41,7 @@ type AnalysisParams struct {
 	// Metric and Top are the leaderboard's metric and length.
 	Metric string `json:"metric" example:"signed_amount"`
 	Top    int    `json:"top" example:"10"`
-	// Grain is the trend's time bucket: month (default), quarter or year.
+	// Grain is the trend's time bucket: month (default) or quarter.
 	Grain string `json:"grain" example:"month"`
 }
 
@@ -145,9 +144,9 @@ func (s *Service) newAnalysis(ctx context.Context, p AnalysisParams) (*analysisE
 	switch p.Grain {
 	case "":
 		a.p.Grain = "month"
-	case "month", "quarter", "year":
+	case "month", "quarter":
 	default:
-		v.Add("grain", "must be month, quarter or year")
+		v.Add("grain", "must be month or quarter")
 	}
 	if len(p.Role) > 50 {
 		v.Add("role", "must be a business role key")
@@ -379,12 +378,10 @@ func (s *Service) KPIs(ctx context.Context, p AnalysisParams) (*Analysis, error)
 	}
 	// The trend: 12 buckets ending with the one that holds to − 1 day.
 	last := a.to.AddDate(0, 0, -1)
-	step := map[string]int{"month": 1, "quarter": 3, "year": 12}[a.p.Grain]
+	step := map[string]int{"month": 1, "quarter": 3}[a.p.Grain]
 	end := time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, time.UTC)
 	if a.p.Grain == "quarter" {
 		end = end.AddDate(0, -int(end.Month()-1)%3, 0)
-	} else if a.p.Grain == "year" {
-		end = time.Date(last.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	end = end.AddDate(0, step, 0)
 	start := end.AddDate(0, -12*step, 0)
@@ -417,8 +414,6 @@ func bucketKey(grain string, t time.Time) string {
 	switch grain {
 	case "quarter":
 		return fmt.Sprintf("%04d-Q%d", t.Year(), (int(t.Month())+2)/3)
-	case "year":
-		return strconv.Itoa(t.Year())
 	}
 	return t.Format("2006-01")
 }

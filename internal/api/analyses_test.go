@@ -94,8 +94,8 @@ type analysisResult struct {
 		Columns []struct {
 			Name, Label, Unit string
 		} `json:"columns"`
-		Rows []analysisRow `json:"rows"`
-		Total *analysisRow `json:"total"`
+		Rows  []analysisRow `json:"rows"`
+		Total *analysisRow  `json:"total"`
 	} `json:"tables"`
 	Notes []string `json:"notes"`
 }

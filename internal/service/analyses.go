@@ -15,7 +15,7 @@ import (
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
-// The standard analyses (docs/API.md "Analyses", docs/METRICS.md "Standard
+// The standard analyses (docs/API.md "Analyses", docs/ANALYSES.md "Standard
 // analyses"): each asks the metric engine, inside the caller's data scope,
 // and arranges its answers into labelled tables. No figure here is read
 // from the records: the engine computes them all; this file only orders,

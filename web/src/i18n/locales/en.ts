@@ -1,6 +1,8 @@
 import type { MessageSchema } from './zh-CN'
+import analysesEn from './analyses/en'
 
 const en: MessageSchema = {
+  analyses: analysesEn,
   app: {
     name: 'Cohort',
     tagline: 'Sales performance CRM',

@@ -247,6 +247,21 @@ func (a *analysisEnv) process(ctx context.Context) (*cohort.SalesProcess, error)
 	return nil, invalidField("process", "no such sales process")
 }
 
+// processAnalysis checks the parameters of an analysis of a process and
+// returns the process and the filter selecting its facts. A process has at
+// most 20 stages, so its conversions and figures fit one query.
+func (s *Service) processAnalysis(ctx context.Context, p AnalysisParams) (*analysisEnv, *cohort.SalesProcess, []metrics.Filter, error) {
+	a, err := s.newAnalysis(ctx, p)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sp, err := a.process(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return a, sp, []metrics.Filter{{Dimension: "process", Values: []string{sp.ID.String()}}}, nil
+}
+
 func (a *analysisEnv) stageName(st cohort.Stage) string { return a.tr(st.NameZh, st.NameEn) }
 
 // stageConversions are the metrics stage_conversion:<next> of each stage
@@ -273,17 +288,9 @@ func nextOf(sp *cohort.SalesProcess, i int) string {
 // each stage; the outcome (win rate); and the losses by reason and
 // competitor.
 func (s *Service) Funnel(ctx context.Context, p AnalysisParams) (*Analysis, error) {
-	a, err := s.newAnalysis(ctx, p)
+	a, sp, proc, err := s.processAnalysis(ctx, p)
 	if err != nil {
 		return nil, err
-	}
-	sp, err := a.process(ctx)
-	if err != nil {
-		return nil, err
-	}
-	proc := []metrics.Filter{{Dimension: "process", Values: []string{sp.ID.String()}}}
-	if len(sp.Stages)+3 > metrics.MaxMetrics {
-		return nil, invalidField("process", "has too many stages for one funnel")
 	}
 	ms := append([]string{"stage_entries", "stage_entry_amount", "days_in_stage"}, stageConversions(sp)...)
 	res, err := a.run(ctx, ms, []string{"stage"}, proc)
@@ -623,18 +630,10 @@ func (s *Service) ServiceAnalysis(ctx context.Context, p AnalysisParams) (*Analy
 // figures in the answer: the department asked for, else the caller's
 // whole scope.
 func (s *Service) Coaching(ctx context.Context, p AnalysisParams) (*Analysis, error) {
-	a, err := s.newAnalysis(ctx, p)
+	a, sp, proc, err := s.processAnalysis(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	sp, err := a.process(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(sp.Stages)+1 > metrics.MaxMetrics {
-		return nil, invalidField("process", "has too many stages")
-	}
-	proc := []metrics.Filter{{Dimension: "process", Values: []string{sp.ID.String()}}}
 	res, err := a.run(ctx, append([]string{"stage_entries"}, stageConversions(sp)...), []string{"person", "stage"}, proc)
 	if err != nil {
 		return nil, err

@@ -6,27 +6,10 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { apiCall, config, login, missingConfig, openBrowser, PHONE, runId, screenshot } from './helpers.mjs'
+import { apiCall, assertFits, config, createSalesperson, login, missingConfig, openBrowser, PHONE, runId, screenshot } from './helpers.mjs'
 
 let problem = missingConfig()
 if (!problem && !existsSync(config.chromium)) problem = `Chromium not found at ${config.chromium} (set CHROMIUM)`
-
-/** The page is no wider than the window and every visible button lies within it. */
-async function assertFits(page, what) {
-  await page.waitForTimeout(250)
-  const r = await page.evaluate(() => {
-    const vw = window.innerWidth
-    const outside = []
-    for (const b of document.querySelectorAll('button, .el-button, [role="button"]')) {
-      const rect = b.getBoundingClientRect()
-      if (!rect.width || !rect.height || getComputedStyle(b).visibility === 'hidden') continue
-      if (rect.left < -0.5 || rect.right > vw + 0.5) outside.push((b.getAttribute('data-testid') || b.textContent || '').trim().slice(0, 40))
-    }
-    return { sw: document.documentElement.scrollWidth, vw, outside }
-  })
-  assert.ok(r.sw <= r.vw, `${what}: the page is ${r.sw}px wide in a ${r.vw}px window`)
-  assert.deepEqual(r.outside, [], `${what}: buttons outside the window`)
-}
 
 /** Open an analysis and wait for its answer. */
 async function open(page, tab) {
@@ -62,15 +45,7 @@ if (problem) {
     before(async () => {
       admin = await openBrowser()
       await login(admin.page, config.email, config.password)
-      const roles = await apiCall(admin.page, 'GET', '/api/v1/perm-roles?limit=200')
-      const role = roles.items.find((r) => /销售|sales/i.test(r.name) && !/经理|manager|总监|director/i.test(r.name))
-      assert.ok(role, 'a built-in salesperson role exists')
-      const me = await apiCall(admin.page, 'GET', '/api/v1/me')
-      seller = await apiCall(admin.page, 'POST', '/api/v1/users', {
-        ...sales,
-        perm_role_ids: [role.id],
-        department_id: me.user.department_id ?? undefined,
-      })
+      seller = await createSalesperson(admin.page, sales)
       const product = await apiCall(admin.page, 'POST', '/api/v1/products', { code: `E2E-AN-${runId}`, name: `E2E分析产品${runId}`, unit: '套', price: 1234500 })
 
       // The salesperson's month: a customer, an opportunity of 8,800 in the

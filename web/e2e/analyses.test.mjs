@@ -104,7 +104,7 @@ if (problem) {
       assert.equal(await cell(page, 'stages', firstStage.key, 'conversion_next'), '0%')
       await page.locator('[data-testid="analysis-chart-stages"] canvas').first().waitFor()
       // The other analyses answer too.
-      for (const tab of ['kpis', 'roles', 'leaderboard', 'service', 'coaching']) await open(page, tab)
+      for (const tab of ['kpis', 'roles', 'service', 'coaching', 'leaderboard']) await open(page, tab)
       assert.equal(await cell(page, 'leaderboard', seller.id, 'rank'), '1')
       await screenshot(page, 'analyses-funnel')
     })

@@ -225,6 +225,8 @@ var builtins = []Metric{
 	count("closed_opportunities", "已决商机", "Opportunities decided", "opportunities won or lost in P (invalid ones count in neither)", agg(ks(kOppWon, kOppLost), "", "records", "")),
 	formula("win_rate", "赢率", "Win rate", UnitRatio, "opportunities won in P ÷ (won + lost in P)", "won_opportunities / closed_opportunities"),
 	count("stage_entries", "进入阶段商机", "Opportunities entering a stage", "opportunities that entered a stage in P (per stage with the stage dimension)", agg(ks(kStageEntered), "", "records", "")),
+	money("stage_entry_amount", "进入阶段商机金额", "Amount entering a stage", "credited amount of the opportunities that entered a stage in P (per stage with the stage dimension)",
+		agg(ks(kStageEntered), "", "credited", "amount")),
 	hidden("stage_stay_s", ended(agg(ks(kStageEntered), "", "credited", "duration_s"))),
 	hidden("stage_stay_weight", ended(agg(ks(kStageEntered), "", "weight", ""))),
 	formula("days_in_stage", "阶段停留天数", "Days in stage", UnitDays, "mean days between entering a stage and leaving it, over stays that began in P and have ended",

@@ -45,6 +45,7 @@ var definitionsZh = map[string]string{
 	"closed_opportunities":          "期间内赢单或输单的商机（无效的不计）",
 	"win_rate":                      "期间内赢单商机 ÷（赢单 + 输单）",
 	"stage_entries":                 "期间内进入某阶段的商机（按阶段维度分阶段）",
+	"stage_entry_amount":            "期间内进入某阶段的商机的计入金额（按阶段维度分阶段）",
 	"days_in_stage":                 "期间内开始且已结束的阶段停留，从进入到离开的平均天数",
 	"opportunity_cycle_days":        "期间内赢单商机从创建到赢单的平均天数",
 	"contracts_signed":              "期间内签约的合同（作废的不计入任何期间）",

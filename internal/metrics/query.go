@@ -122,8 +122,8 @@ type Change struct {
 
 // dimension is how a dimension is read.
 type dimension struct {
-	col   string // SQL over f (facts), c (customers), u (users), p (products)
-	join  byte   // 'c', 'u' or 'p' when col needs that join
+	col   string // SQL over f (facts), c (customers), u (users), p (products), o (opportunities)
+	join  byte   // the join col needs: c, u, p or o
 	id    bool   // the key is an id
 	label string // the table naming the ids (or business_roles for role)
 	dept  bool   // rolls up through the department tree
@@ -147,6 +147,9 @@ var dimensions = map[string]dimension{
 	"stage":              {col: "f.stage"},
 	"process":            {col: "f.process_id", id: true, label: "sales_processes"},
 	"kind":               {col: "f.kind"},
+	// competitor is the competitor recorded on an opportunity (its facts
+	// only; "" for none and for facts of other records).
+	"competitor": {col: "o.competitor", join: 'o'},
 }
 
 // Dimensions lists every dimension name.
@@ -492,6 +495,9 @@ func joinSQL(joins map[byte]bool) string {
 	}
 	if joins['p'] {
 		s += " LEFT JOIN products p ON p.tenant_id = f.tenant_id AND p.id = f.product_id"
+	}
+	if joins['o'] {
+		s += " LEFT JOIN opportunities o ON o.tenant_id = f.tenant_id AND o.id = f.source_id AND f.source_type = 'opportunity'"
 	}
 	return s
 }

@@ -9,33 +9,23 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { apiCall, config, fill, login, missingConfig, openBrowser, PHONE, runId, screenshot, selectOption } from './helpers.mjs'
+import {
+  apiCall,
+  assertFits,
+  config,
+  createSalesperson,
+  fill,
+  login,
+  missingConfig,
+  openBrowser,
+  PHONE,
+  runId,
+  screenshot,
+  selectOption,
+} from './helpers.mjs'
 
 let problem = missingConfig()
 if (!problem && !existsSync(config.chromium)) problem = `Chromium not found at ${config.chromium} (set CHROMIUM)`
-
-/**
- * The page is no wider than the window, and every visible button lies
- * within it from left to right (below the fold is fine: that scrolls).
- */
-async function assertFits(page, what) {
-  await page.waitForTimeout(250) // let transitions and late layout settle
-  const r = await page.evaluate(() => {
-    const vw = window.innerWidth
-    const outside = []
-    for (const b of document.querySelectorAll('button, .el-button, [role="button"]')) {
-      const rect = b.getBoundingClientRect()
-      if (!rect.width || !rect.height || getComputedStyle(b).visibility === 'hidden') continue
-      if (rect.left < -0.5 || rect.right > vw + 0.5) {
-        const name = b.getAttribute('data-testid') || b.getAttribute('aria-label') || (b.textContent || '').trim()
-        outside.push(`${name.slice(0, 40)} [${Math.round(rect.left)}–${Math.round(rect.right)}]`)
-      }
-    }
-    return { sw: document.documentElement.scrollWidth, vw, outside }
-  })
-  assert.ok(r.sw <= r.vw, `${what}: the page is ${r.sw}px wide in a ${r.vw}px window`)
-  assert.deepEqual(r.outside, [], `${what}: buttons outside the window`)
-}
 
 /** The element lies wholly inside the window (a dialog's Save button). */
 async function assertInView(locator, what) {
@@ -86,15 +76,7 @@ if (problem) {
     before(async () => {
       admin = await openBrowser()
       await login(admin.page, config.email, config.password)
-      const roles = await apiCall(admin.page, 'GET', '/api/v1/perm-roles?limit=200')
-      const role = roles.items.find((r) => /销售|sales/i.test(r.name) && !/经理|manager|总监|director/i.test(r.name))
-      assert.ok(role, 'a built-in salesperson role exists')
-      const me = await apiCall(admin.page, 'GET', '/api/v1/me')
-      const seller = await apiCall(admin.page, 'POST', '/api/v1/users', {
-        ...sales,
-        perm_role_ids: [role.id],
-        department_id: me.user.department_id ?? undefined,
-      })
+      const seller = await createSalesperson(admin.page, sales)
       // A pool with a customer waiting in it (released by the administrator).
       const pool = await apiCall(admin.page, 'POST', '/api/v1/pools', { name: poolName })
       const waiting = await apiCall(admin.page, 'POST', '/api/v1/customers', { name: pooled, industry: '制造' })

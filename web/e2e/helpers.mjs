@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import assert from 'node:assert/strict'
 import { chromium } from 'playwright-core'
 
 export const here = dirname(fileURLToPath(import.meta.url))
@@ -137,4 +138,44 @@ export async function apiCall(page, method, path, data) {
   const body = await res.text()
   if (!res.ok()) throw new Error(`${method} ${path}: ${res.status()} ${body}`)
   return body ? JSON.parse(body) : null
+}
+
+/**
+ * The page is no wider than the window, and every visible button lies
+ * within it from left to right (below the fold is fine: that scrolls).
+ */
+export async function assertFits(page, what) {
+  await page.waitForTimeout(250) // let transitions and late layout settle
+  const r = await page.evaluate(() => {
+    const vw = window.innerWidth
+    const outside = []
+    for (const b of document.querySelectorAll('button, .el-button, [role="button"]')) {
+      const rect = b.getBoundingClientRect()
+      if (!rect.width || !rect.height || getComputedStyle(b).visibility === 'hidden') continue
+      if (rect.left < -0.5 || rect.right > vw + 0.5) {
+        const name = b.getAttribute('data-testid') || b.getAttribute('aria-label') || (b.textContent || '').trim()
+        outside.push(`${name.slice(0, 40)} [${Math.round(rect.left)}–${Math.round(rect.right)}]`)
+      }
+    }
+    return { sw: document.documentElement.scrollWidth, vw, outside }
+  })
+  assert.ok(r.sw <= r.vw, `${what}: the page is ${r.sw}px wide in a ${r.vw}px window`)
+  assert.deepEqual(r.outside, [], `${what}: buttons outside the window`)
+}
+
+/**
+ * A new salesperson (the built-in salesperson role) in the administrator's
+ * department, created through the administrator's page; `sales` is
+ * {name, email, password}. Returns the user.
+ */
+export async function createSalesperson(adminPage, sales) {
+  const roles = await apiCall(adminPage, 'GET', '/api/v1/perm-roles?limit=200')
+  const role = roles.items.find((r) => /销售|sales/i.test(r.name) && !/经理|manager|总监|director/i.test(r.name))
+  assert.ok(role, 'a built-in salesperson role exists')
+  const me = await apiCall(adminPage, 'GET', '/api/v1/me')
+  return apiCall(adminPage, 'POST', '/api/v1/users', {
+    ...sales,
+    perm_role_ids: [role.id],
+    department_id: me.user.department_id ?? undefined,
+  })
 }

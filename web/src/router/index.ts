@@ -174,6 +174,12 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.businessRoles', perm: ['role', 'view'] },
       },
       {
+        path: 'analyses/:tab?',
+        name: 'analyses',
+        component: () => import('@/views/analyses/AnalysesView.vue'),
+        meta: { title: 'analyses.title', perm: ['customer', 'view'] },
+      },
+      {
         path: 'audit',
         name: 'audit',
         component: () => import('@/views/AuditView.vue'),

@@ -1,8 +1,10 @@
 import conflict from './conflict/en'
 import importMigration from './importMigration/en'
 import type { MessageSchema } from './zh-CN'
+import analysesEn from './analyses/en'
 
 const en: MessageSchema = {
+  analyses: analysesEn,
   app: {
     name: 'Cohort',
     tagline: 'Sales performance CRM',

@@ -2,7 +2,10 @@
 // (the type of en.ts is checked against this file).
 import conflict from './conflict/zh-CN'
 import importMigration from './importMigration/zh-CN'
+import analysesZh from './analyses/zh-CN'
+
 const zhCN = {
+  analyses: analysesZh,
   app: {
     name: 'Cohort',
     tagline: '销售绩效 CRM',

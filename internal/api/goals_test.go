@@ -112,7 +112,7 @@ func num(t *testing.T, what string, got *float64, want float64) {
 
 func (g goalGrid) value(subject, period string) *float64 { return g.Cells[subject][period].Value }
 
-func dept(id cohort.ID) string   { return "department:" + id.String() }
+func dept(id cohort.ID) string    { return "department:" + id.String() }
 func person(u cohort.User) string { return "person:" + u.ID.String() }
 
 // TestGoalsGolden sets goals on a hand-built dataset and checks every
@@ -557,9 +557,15 @@ func TestGoalSheet(t *testing.T) {
 		for name, file := range map[string][]byte{
 			"month column in a quarter rule": bad(func(f *excelize.File) { f.SetCellValue("Goals", "C1", "2026-04") }),
 			"header moved":                   bad(func(f *excelize.File) { f.SetCellValue("Goals", "A1", "who") }),
-			"not a number":                   bad(func(f *excelize.File) { f.SetCellValue("Goals", fmt.Sprintf("C%d", line), "lots"); f.SetCellValue("Goals", fmt.Sprintf("G%d", bobLine), 1) }),
-			"negative":                       bad(func(f *excelize.File) { f.SetCellValue("Goals", fmt.Sprintf("C%d", line), -1) }),
-			"unknown subject":                bad(func(f *excelize.File) { f.SetCellValue("Goals", "A51", "person:12345"); f.SetCellValue("Goals", "C51", 1) }),
+			"not a number": bad(func(f *excelize.File) {
+				f.SetCellValue("Goals", fmt.Sprintf("C%d", line), "lots")
+				f.SetCellValue("Goals", fmt.Sprintf("G%d", bobLine), 1)
+			}),
+			"negative": bad(func(f *excelize.File) { f.SetCellValue("Goals", fmt.Sprintf("C%d", line), -1) }),
+			"unknown subject": bad(func(f *excelize.File) {
+				f.SetCellValue("Goals", "A51", "person:12345")
+				f.SetCellValue("Goals", "C51", 1)
+			}),
 		} {
 			res := o.admin.uploadFile(base+"/sheet", "file", "goals.xlsx", file)
 			if res.status != 422 {

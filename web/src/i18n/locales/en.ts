@@ -1,6 +1,8 @@
 import type { MessageSchema } from './zh-CN'
+import goals from './goals/en'
 
 const en: MessageSchema = {
+  goals,
   app: {
     name: 'Cohort',
     tagline: 'Sales performance CRM',

@@ -1,6 +1,9 @@
 // Simplified Chinese: the default language. Every key here must exist in en.ts
 // (the type of en.ts is checked against this file).
+import goals from './goals/zh-CN'
+
 const zhCN = {
+  goals,
   app: {
     name: 'Cohort',
     tagline: '销售绩效 CRM',

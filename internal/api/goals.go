@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/metrics"
@@ -251,53 +250,34 @@ func (s *Server) importGoalSheet(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	mr, ok := multipartBody(r)
-	if !ok {
-		s.writeError(w, r, errorf(cohort.EUNSUPPORTEDTYPE, "send the file as multipart/form-data in the field \"file\""))
+	part, body, err := filePart(r)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	for {
-		part, err := mr.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if part.FormName() != "file" {
-			if _, err := io.Copy(io.Discard, part); err != nil {
-				s.writeError(w, r, malformedUpload(err))
-				return
-			}
-			continue
-		}
-		format := sheet.FormatOf(part.FileName())
-		if format == "" {
-			s.writeError(w, r, &cohort.Error{Code: cohort.EINVALID, Message: "file: must be an .xlsx or .csv goal sheet", Fields: []cohort.FieldError{{Field: "file", Message: "must be .xlsx or .csv"}}})
-			return
-		}
-		f, err := os.CreateTemp("", "goalsheet-*."+format)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		defer os.Remove(f.Name())
-		_, err = io.Copy(f, &uploadFile{part: part, mr: mr})
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		res, err := s.svc.ImportGoalSheet(r.Context(), id, f.Name(), format)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		respond(w, http.StatusOK, res)
+	format := sheet.FormatOf(part.FileName())
+	if format == "" {
+		s.writeError(w, r, &cohort.Error{Code: cohort.EINVALID, Message: "file: must be an .xlsx or .csv goal sheet", Fields: []cohort.FieldError{{Field: "file", Message: "must be .xlsx or .csv"}}})
 		return
 	}
-	s.writeError(w, r, &cohort.Error{Code: cohort.EINVALID, Message: "file: no field \"file\" in the upload", Fields: []cohort.FieldError{{Field: "file", Message: strings.TrimSpace("missing")}}})
+	f, err := os.CreateTemp("", "goalsheet-*."+format)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer os.Remove(f.Name())
+	_, err = io.Copy(f, body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.svc.ImportGoalSheet(r.Context(), id, f.Name(), format)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, res)
 }

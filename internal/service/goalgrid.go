@@ -42,7 +42,11 @@ func (t *goalTree) add(s GoalSubject) {
 	if p, ok := t.byKey[s.Parent]; ok {
 		s.Depth = p.Depth + 1
 	}
+	grew := len(t.list) == cap(t.list)
 	t.list = append(t.list, s)
+	if grew {
+		t.reindex() // the list moved: every pointer is new
+	}
 	t.byKey[s.Key] = &t.list[len(t.list)-1]
 	if s.Parent != "" {
 		t.children[s.Parent] = append(t.children[s.Parent], s.Key)
@@ -94,7 +98,6 @@ func (s *Service) subjectTree(ctx context.Context, q store.Queryer, tenant *coho
 				parent = "department:" + d.ParentID.String()
 			}
 			t.add(GoalSubject{Key: "department:" + d.ID.String(), Kind: GoalDepartment, Label: d.Name, Parent: parent})
-			t.reindex()
 		}
 		rows, err := q.QueryContext(ctx, "SELECT id, name, department_id FROM users WHERE tenant_id = ? AND status = ? AND department_id IS NOT NULL ORDER BY name, id",
 			int64(tenant.ID), cohort.UserActive)
@@ -110,7 +113,6 @@ func (s *Service) subjectTree(ctx context.Context, q store.Queryer, tenant *coho
 			}
 			if inSet(cohort.ID(dept)) {
 				t.add(GoalSubject{Key: "person:" + cohort.ID(id).String(), Kind: GoalPerson, Label: name, Parent: "department:" + cohort.ID(dept).String()})
-				t.reindex()
 			}
 		}
 		if err := rows.Err(); err != nil {
@@ -142,7 +144,6 @@ func (s *Service) subjectTree(ctx context.Context, q store.Queryer, tenant *coho
 					return nil, err
 				}
 				t.add(GoalSubject{Key: r.SubjectType + ":" + cohort.ID(id).String(), Kind: r.SubjectType, Label: name, Parent: GoalCompany})
-				t.reindex()
 			}
 			if err := rows.Err(); err != nil {
 				return nil, err
@@ -171,7 +172,6 @@ func (s *Service) subjectTree(ctx context.Context, q store.Queryer, tenant *coho
 		for _, k := range slices.Compact(keys) {
 			if name, ok := strings.CutPrefix(k, r.SubjectType+":"); ok && name != "" {
 				t.add(GoalSubject{Key: k, Kind: r.SubjectType, Label: name, Parent: GoalCompany})
-				t.reindex()
 			}
 		}
 	}
@@ -243,10 +243,11 @@ type targets struct {
 	cal   goalCal
 	cycle string
 	memo  map[[2]string]*float64
+	kids  map[string][]string // period → its children in time
 }
 
 func newTargets(vals goalValues, tree *goalTree, cal goalCal, cycle string) *targets {
-	return &targets{vals: vals, tree: tree, cal: cal, cycle: cycle, memo: map[[2]string]*float64{}}
+	return &targets{vals: vals, tree: tree, cal: cal, cycle: cycle, memo: map[[2]string]*float64{}, kids: map[string][]string{}}
 }
 
 func sumOf(xs []*float64) *float64 {
@@ -265,8 +266,13 @@ func sumOf(xs []*float64) *float64 {
 }
 
 func (t *targets) timeSum(s, p string) *float64 {
+	kids, ok := t.kids[p]
+	if !ok {
+		kids = t.cal.timeChildren(t.cycle, p)
+		t.kids[p] = kids
+	}
 	var xs []*float64
-	for _, c := range t.cal.timeChildren(t.cycle, p) {
+	for _, c := range kids {
 		xs = append(xs, t.of(s, c))
 	}
 	return sumOf(xs)

@@ -32,10 +32,10 @@ type GoalSplitInput struct {
 	Method string `json:"method" openapi:"required" example:"even"`
 	// Weights are percentages per child (period or subject key), adding
 	// up to 100.
-	Weights map[string]float64 `json:"weights" example:"null"`
+	Weights map[string]float64 `json:"weights"`
 	// Children are the subjects of a subject split (default: the
 	// subject's children in the grid; regions and segments must be named).
-	Children []string `json:"children" example:"null"`
+	Children []string `json:"children"`
 	// DryRun previews the cells without writing them.
 	DryRun bool `json:"dry_run" example:"true"`
 }

@@ -577,3 +577,55 @@ func TestGoalSheet(t *testing.T) {
 		num(t, "alice Q1 after bad sheets", g.value(alice, "FY2026-Q1"), 500)
 	})
 }
+
+// TestGoalsCrossAlignment: two rules decomposing the same target (the
+// company's signed amount by departments and by products) must agree on
+// their totals (左右拉通).
+func TestGoalsCrossAlignment(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		for _, code := range []string{"A", "B"} {
+			o.admin.must(201, "POST", "/api/v1/products", map[string]any{"code": "P" + code, "name": "产品" + code, "unit": "套", "price": 100}, nil)
+		}
+		var byDept, byProduct, calls goalRule
+		o.admin.must(201, "POST", "/api/v1/goal-rules", map[string]any{"name": "签约（部门）", "metric": "signed_amount", "subject_type": "department", "cycle": "quarter"}, &byDept)
+		o.admin.must(201, "POST", "/api/v1/goal-rules", map[string]any{"name": "签约（产品）", "metric": "signed_amount", "subject_type": "product", "cycle": "year"}, &byProduct)
+		o.admin.must(201, "POST", "/api/v1/goal-rules", map[string]any{"name": "电话", "metric": "calls", "subject_type": "company", "cycle": "year"}, &calls)
+		root := dept(o.rootID(t))
+		set := func(r goalRule, subject string, v float64) {
+			o.admin.must(200, "PUT", "/api/v1/goal-rules/"+r.ID.String()+"/values", map[string]any{"cells": []map[string]any{{"subject": subject, "period": "FY2026", "value": v}}}, nil)
+		}
+		set(byDept, root, 1000000)
+		set(byProduct, "company", 900000)
+		set(calls, "company", 5)
+		var g struct {
+			CrossWarnings []struct {
+				Period     string    `json:"period"`
+				RuleID     cohort.ID `json:"rule_id"`
+				Value      float64   `json:"value"`
+				OtherValue float64   `json:"other_value"`
+			} `json:"cross_warnings"`
+		}
+		o.admin.must(200, "GET", "/api/v1/goal-rules/"+byDept.ID.String()+"/grid?year=2026", nil, &g)
+		if len(g.CrossWarnings) != 1 || g.CrossWarnings[0].Period != "FY2026" || g.CrossWarnings[0].RuleID != byProduct.ID ||
+			g.CrossWarnings[0].Value != 1000000 || g.CrossWarnings[0].OtherValue != 900000 {
+			t.Fatalf("cross warnings %+v", g.CrossWarnings)
+		}
+		// The product rule's products add up to the company: the total
+		// is their sum when the company has no value of its own.
+		set(byProduct, "company", 400000)
+		var products goalGrid
+		o.admin.must(200, "GET", "/api/v1/goal-rules/"+byProduct.ID.String()+"/grid?year=2026", nil, &products)
+		cells := []map[string]any{{"subject": "company", "period": "FY2026", "value": nil}}
+		for _, s := range products.Subjects {
+			if s.Kind == "product" {
+				cells = append(cells, map[string]any{"subject": s.Key, "period": "FY2026", "value": 500000})
+			}
+		}
+		o.admin.must(200, "PUT", "/api/v1/goal-rules/"+byProduct.ID.String()+"/values", map[string]any{"cells": cells}, nil)
+		o.admin.must(200, "GET", "/api/v1/goal-rules/"+byDept.ID.String()+"/grid?year=2026", nil, &g)
+		if len(g.CrossWarnings) != 0 {
+			t.Fatalf("aligned totals still warned: %+v", g.CrossWarnings)
+		}
+	})
+}

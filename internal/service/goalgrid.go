@@ -338,6 +338,64 @@ type GoalGrid struct {
 	Subjects []GoalSubject                  `json:"subjects"`
 	Cells    map[string]map[string]GoalCell `json:"cells"`
 	Warnings []GoalWarning                  `json:"warnings"`
+	// CrossWarnings (左右拉通) are the periods where another rule
+	// decomposing the same target (same metric, role, departments and
+	// filters, another subject type or cycle) has another total.
+	CrossWarnings []GoalCrossWarning `json:"cross_warnings"`
+}
+
+// GoalCrossWarning is a period where two decompositions of the same target
+// disagree: this rule's total (the sum of its top rows' targets) and
+// another rule's.
+type GoalCrossWarning struct {
+	Period     string    `json:"period"`
+	RuleID     cohort.ID `json:"rule_id"`
+	RuleName   string    `json:"rule_name"`
+	Value      float64   `json:"value"`
+	OtherValue float64   `json:"other_value"`
+}
+
+// total is the sum of the top rows' targets in period p.
+func (t *targets) total(p string) *float64 {
+	var xs []*float64
+	for _, s := range t.tree.list {
+		if s.Parent == "" {
+			xs = append(xs, t.of(s.Key, p))
+		}
+	}
+	return sumOf(xs)
+}
+
+// crossWarnings compares g's totals with those of the rules decomposing
+// the same target.
+func (s *Service) crossWarnings(ctx context.Context, q store.Queryer, gc *goalContext, g *GoalGrid) error {
+	rules, err := s.GoalRules(ctx)
+	if err != nil {
+		return err
+	}
+	mine := newTargets(gc.vals, gc.tree, gc.cal, gc.rule.Cycle)
+	key := func(r *GoalRule) string { return r.Metric + "\x00" + r.Role + "\x00" + jsonText(r.Departments) + "\x00" + jsonText(r.Filters) }
+	for i := range rules {
+		o := &rules[i]
+		if o.ID == gc.rule.ID || key(o) != key(gc.rule) {
+			continue
+		}
+		ogc, err := s.goalContext(ctx, q, o.ID, nil)
+		if err != nil {
+			return err
+		}
+		theirs := newTargets(ogc.vals, ogc.tree, ogc.cal, o.Cycle)
+		for _, p := range g.Periods {
+			if !slices.Contains(periodKinds(o.Cycle), p.Kind) {
+				continue
+			}
+			a, b := mine.total(p.Key), theirs.total(p.Key)
+			if a != nil && b != nil && differs(*a, *b) {
+				g.CrossWarnings = append(g.CrossWarnings, GoalCrossWarning{Period: p.Key, RuleID: o.ID, RuleName: o.Name, Value: *a, OtherValue: *b})
+			}
+		}
+	}
+	return nil
 }
 
 // goalLocks are a rule's locked periods: period → frozen actuals (nil
@@ -452,12 +510,16 @@ func (s *Service) GoalGrid(ctx context.Context, ruleID cohort.ID, fy int) (*Goal
 	if err := fiscalYear(fy); err != nil {
 		return nil, err
 	}
-	return gc.grid(fy), nil
+	g := gc.grid(fy)
+	if err := s.crossWarnings(ctx, s.db.Read(), gc, g); err != nil {
+		return nil, err
+	}
+	return g, nil
 }
 
 func (gc *goalContext) grid(fy int) *GoalGrid {
 	g := &GoalGrid{Rule: *gc.rule, Year: fy, Unit: gc.unit, Periods: gc.cal.yearPeriods(fy, gc.rule.Cycle), Subjects: gc.tree.list,
-		Cells: map[string]map[string]GoalCell{}, Warnings: []GoalWarning{}}
+		Cells: map[string]map[string]GoalCell{}, Warnings: []GoalWarning{}, CrossWarnings: []GoalCrossWarning{}}
 	for i := range g.Periods {
 		p := &g.Periods[i]
 		p.Locked = gc.locks.locked(gc.cal, p.Key)

@@ -63,6 +63,8 @@ export interface GoalGrid {
   subjects: GoalSubject[]
   cells: Record<string, Record<string, GoalCell>>
   warnings: GoalWarning[]
+  /** 左右拉通: periods where another rule decomposing the same target has another total. */
+  cross_warnings: { period: string; rule_id: string; rule_name: string; value: number; other_value: number }[]
 }
 
 export interface SplitInput {

@@ -48,6 +48,7 @@ const goals: typeof goalsZh = {
   frozen: 'Frozen',
   rollup: 'Sum {v}',
   warnings: '{n} cells do not add up',
+  crossWarning: '{period}: the rule “{rule}” adds up to {other}, this one to {value}',
   warnPeriods: 'the periods of {period} add up to {sum}, not {value}',
   warnSubjects: 'the children in {period} add up to {sum}, not {value}',
   split: 'Split',

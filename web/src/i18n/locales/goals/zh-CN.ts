@@ -46,6 +46,7 @@ const goals = {
   frozen: '已冻结',
   rollup: '汇总 {v}',
   warnings: '{n} 处上下不对齐',
+  crossWarning: '{period}：规则“{rule}”的合计 {other} 与本规则 {value} 不一致',
   warnPeriods: '{period} 的分解期间合计 {sum}，与目标 {value} 不一致',
   warnSubjects: '{period} 的下级合计 {sum}，与目标 {value} 不一致',
   split: '分解',

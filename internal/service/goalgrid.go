@@ -374,7 +374,9 @@ func (s *Service) crossWarnings(ctx context.Context, q store.Queryer, gc *goalCo
 		return err
 	}
 	mine := newTargets(gc.vals, gc.tree, gc.cal, gc.rule.Cycle)
-	key := func(r *GoalRule) string { return r.Metric + "\x00" + r.Role + "\x00" + jsonText(r.Departments) + "\x00" + jsonText(r.Filters) }
+	key := func(r *GoalRule) string {
+		return r.Metric + "\x00" + r.Role + "\x00" + jsonText(r.Departments) + "\x00" + jsonText(r.Filters)
+	}
 	for i := range rules {
 		o := &rules[i]
 		if o.ID == gc.rule.ID || key(o) != key(gc.rule) {

@@ -211,8 +211,11 @@ type GoalCompletionQuery struct {
 }
 
 // weightedPipelineMetric is the metric the forecast will use once it is
-// in the catalogue.
+// in the catalogue: forecast = (actual + weighted_pipeline over [as_of,
+// period end)) ÷ target (METRICS.md "Goals").
 const weightedPipelineMetric = "weighted_pipeline"
+
+var _ = weightedPipelineMetric
 
 // GoalCompletion computes completion through the metric engine.
 func (s *Service) GoalCompletion(ctx context.Context, ruleID cohort.ID, cq GoalCompletionQuery) (*GoalCompletion, error) {
@@ -271,10 +274,9 @@ func (s *Service) GoalCompletion(ctx context.Context, ruleID cohort.ID, cq GoalC
 		return nil, err
 	}
 	tg := newTargets(gc.vals, gc.tree, gc.cal, gc.rule.Cycle)
-	// The forecast waits for the weighted pipeline metric (branch
-	// forecast); until the catalogue has it the field stays null.
-	_, pipelineErr := metrics.Lookup(&gc.env, weightedPipelineMetric)
-	_ = pipelineErr
+	// Forecast stays null: it needs the weighted pipeline expected to
+	// close in the rest of the period (weightedPipelineMetric), which the
+	// catalogue does not have yet. No number is made up in its place.
 	past := gc.cal.previousPeriods(per.Key, cq.Trend)
 	pastActs := make([]map[string]*float64, len(past))
 	for i, pk := range past {

@@ -215,7 +215,6 @@ type GoalCompletionQuery struct {
 // period end)) ÷ target (METRICS.md "Goals").
 const weightedPipelineMetric = "weighted_pipeline"
 
-
 // GoalCompletion computes completion through the metric engine.
 func (s *Service) GoalCompletion(ctx context.Context, ruleID cohort.ID, cq GoalCompletionQuery) (*GoalCompletion, error) {
 	if _, err := require(ctx, cohort.ObjCustomer, cohort.ActView); err != nil {

@@ -629,3 +629,25 @@ func TestGoalsCrossAlignment(t *testing.T) {
 		}
 	})
 }
+
+// TestGoalsHistoricDepartment: a department's actual counts what its people
+// did while they belonged to it (the fact's historic department), not what
+// today's members did elsewhere.
+func TestGoalsHistoricDepartment(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		// Alice signed 30000 while she was in presales, 50000 since in sales.
+		was := o.aliceU
+		was.DepartmentID = o.preU.DepartmentID
+		addCredit(t, db, o.tenant.ID, "contract.signed", "2026-01-10", 1, was, "owner", 10000, 30000)
+		addCredit(t, db, o.tenant.ID, "contract.signed", "2026-02-10", 2, o.aliceU, "owner", 10000, 50000)
+		var r goalRule
+		o.admin.must(201, "POST", "/api/v1/goal-rules", map[string]any{"name": "签约", "metric": "signed_amount", "subject_type": "department", "cycle": "quarter"}, &r)
+		var c goalCompletion
+		o.admin.must(200, "GET", "/api/v1/goal-rules/"+r.ID.String()+"/completion?period=FY2026-Q1", nil, &c)
+		num(t, "sales", c.row(t, dept(o.aliceU.DepartmentID)).Actual, 50000)
+		num(t, "presales", c.row(t, dept(o.preU.DepartmentID)).Actual, 30000)
+		num(t, "the company", c.row(t, dept(o.rootID(t))).Actual, 80000)
+		num(t, "alice", c.row(t, person(o.aliceU)).Actual, 80000)
+	})
+}

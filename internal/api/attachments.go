@@ -23,36 +23,17 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	mr, ok := multipartBody(r)
-	if !ok {
-		s.writeError(w, r, errorf(cohort.EUNSUPPORTEDTYPE, "send the file as multipart/form-data in the field \"file\""))
+	part, body, err := filePart(r)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	for {
-		part, err := mr.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if part.FormName() != "file" {
-			if _, err := io.Copy(io.Discard, part); err != nil {
-				s.writeError(w, r, malformedUpload(err))
-				return
-			}
-			continue
-		}
-		a, err := s.svc.AddAttachment(r.Context(), id, part.FileName(), part.Header.Get("Content-Type"), &uploadFile{part: part, mr: mr})
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		respond(w, http.StatusCreated, a)
+	a, err := s.svc.AddAttachment(r.Context(), id, part.FileName(), part.Header.Get("Content-Type"), body)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	s.writeError(w, r, cohort.Errorf(cohort.EINVALID, "file: no field \"file\" in the upload"))
+	respond(w, http.StatusCreated, a)
 }
 
 func (s *Server) listAttachments(w http.ResponseWriter, r *http.Request) {

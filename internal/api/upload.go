@@ -136,3 +136,29 @@ func formValue(part *multipart.Part) (string, error) {
 	}
 	return string(b), nil
 }
+
+// filePart finds the multipart field "file" of r, skipping (and reading
+// whole) the fields before it; body streams the file and then checks the
+// rest of the upload. A request that is not multipart is a 415, an upload
+// without the field a 422.
+func filePart(r *http.Request) (part *multipart.Part, body io.Reader, err error) {
+	mr, ok := multipartBody(r)
+	if !ok {
+		return nil, nil, errorf(cohort.EUNSUPPORTEDTYPE, "send the file as multipart/form-data in the field \"file\"")
+	}
+	for {
+		part, err := mr.next()
+		if err == io.EOF {
+			return nil, nil, cohort.Errorf(cohort.EINVALID, "file: no field \"file\" in the upload")
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if part.FormName() == "file" {
+			return part, &uploadFile{part: part, mr: mr}, nil
+		}
+		if _, err := io.Copy(io.Discard, part); err != nil {
+			return nil, nil, malformedUpload(err)
+		}
+	}
+}

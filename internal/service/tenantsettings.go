@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/store"
@@ -54,17 +55,21 @@ func (s *Service) UpdateTenantSettings(ctx context.Context, upd cohort.TenantUpd
 
 // refuseIfFiguresFrozen is the one place that refuses a change of the time
 // zone or the fiscal-year start once goals have frozen figures computed in
-// the old ones (a period's bounds would move under a frozen figure).
-//
-// Goals do not exist yet (issue 9), so no figure is frozen and every change
-// passes. When goals land, this function asks the store whether the tenant
-// has any frozen goal period and, if so, refuses with EINVALID naming
-// time_zone or fiscal_year_start_month ("figures have been frozen by goals;
-// the time zone can no longer change").
+// the old ones (a period's bounds would move under a frozen figure): a
+// frozen goal period (POST /api/v1/goal-rules/{id}/locks with freeze)
+// keeps the actuals it was closed with.
 func (s *Service) refuseIfFiguresFrozen(ctx context.Context, tx *store.Tx, prev, next *cohort.Tenant) error {
 	if prev.TimeZone == next.TimeZone && prev.FiscalYearStartMonth == next.FiscalYearStartMonth {
 		return nil
 	}
-	// Issue 9 (goals) adds the check here.
-	return nil
+	frozen, err := figuresFrozen(ctx, tx, prev.ID)
+	if err != nil || !frozen {
+		return err
+	}
+	field, what := "time_zone", "the time zone"
+	if prev.FiscalYearStartMonth != next.FiscalYearStartMonth {
+		field, what = "fiscal_year_start_month", "the fiscal-year start"
+	}
+	return &cohort.Error{Code: cohort.EINVALID, Message: fmt.Sprintf("%s: figures have been frozen by goals; %s can no longer change", field, what),
+		Fields: []cohort.FieldError{{Field: field, Message: "figures have been frozen by goals; " + what + " can no longer change"}}}
 }

@@ -138,6 +138,12 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.tickets', perm: ['ticket', 'view'] },
       },
       {
+        path: 'goals',
+        name: 'goals',
+        component: () => import('@/views/goals/GoalsView.vue'),
+        meta: { title: 'goals.nav', perm: ['customer', 'view'] },
+      },
+      {
         path: 'pools',
         name: 'pools',
         component: () => import('@/views/PoolsView.vue'),

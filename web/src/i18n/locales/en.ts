@@ -2,9 +2,11 @@ import conflict from './conflict/en'
 import importMigration from './importMigration/en'
 import type { MessageSchema } from './zh-CN'
 import analysesEn from './analyses/en'
+import goals from './goals/en'
 
 const en: MessageSchema = {
   analyses: analysesEn,
+  goals,
   app: {
     name: 'Cohort',
     tagline: 'Sales performance CRM',

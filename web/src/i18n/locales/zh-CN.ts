@@ -3,9 +3,11 @@
 import conflict from './conflict/zh-CN'
 import importMigration from './importMigration/zh-CN'
 import analysesZh from './analyses/zh-CN'
+import goals from './goals/zh-CN'
 
 const zhCN = {
   analyses: analysesZh,
+  goals,
   app: {
     name: 'Cohort',
     tagline: '销售绩效 CRM',

@@ -1,1 +1,0 @@
-import{bG as p,r as l}from"./vendor-B4hh_WUz.js";const v=p("quickFollowUp",()=>{const n=l(!1),o=l(null),u=l(null),t=l(0),a=l(null);function s(e,r={}){o.value=e,u.value=r.planType??null,n.value=!0}function c(e){a.value=e,t.value+=1}return{visible:n,target:o,planType:u,saved:t,last:a,open:s,done:c}});export{v as u};

@@ -1,0 +1,1 @@
+import{r as a,x as s}from"./vendor-OvMKQUJG.js";const r="(max-width: 767px)";function m(){const e=window.matchMedia(r),n=a(e.matches),t=o=>n.value=o.matches;return e.addEventListener("change",t),s(()=>e.removeEventListener("change",t)),n}export{m as u};

@@ -1,6 +1,8 @@
 import type { MessageSchema } from './zh-CN'
+import cockpits from './cockpits/en'
 
 const en: MessageSchema = {
+  cockpits,
   app: {
     name: 'Cohort',
     tagline: 'Sales performance CRM',

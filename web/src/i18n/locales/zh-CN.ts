@@ -1,6 +1,9 @@
 // Simplified Chinese: the default language. Every key here must exist in en.ts
 // (the type of en.ts is checked against this file).
+import cockpits from './cockpits/zh-CN'
+
 const zhCN = {
+  cockpits,
   app: {
     name: 'Cohort',
     tagline: '销售绩效 CRM',

@@ -14,11 +14,11 @@ import (
 // POST /api/v1/metrics/query in the viewer's scope.
 func (s *Server) cockpitRoutes() []Route {
 	return []Route{
-		{Method: "GET", Path: "/api/v1/cockpits", Summary: "The cockpits I may view (mine, shared with me, my department's, the company's), preset periods resolved to today", Perm: "customer:view", Resp: listOf[cockpits.Cockpit]{}, Handler: s.listCockpits},
+		{Method: "GET", Path: "/api/v1/cockpits", Summary: "The cockpits I may view (mine, shared with me, my department's, the company's), preset periods resolved to today", Perm: "customer:view", Resp: listOf[cockpits.Cockpit]{}, Handler: listAll(s, s.svc.Cockpits)},
 		{Method: "POST", Path: "/api/v1/cockpits", Summary: "Make a cockpit: personal, department (its managers) or company (administrators); every widget's query is checked by the metric engine", Perm: "customer:view", Idempotent: true, Req: cockpitInput{}, Resp: cockpits.Cockpit{}, Status: 201, Handler: s.createCockpit},
-		{Method: "GET", Path: "/api/v1/cockpits/presets", Summary: "The built-in cockpits (sales management, funnel, personnel, forecast, service) in my language", Perm: "customer:view", Resp: listOf[cockpits.Preset]{}, Handler: s.cockpitPresets},
+		{Method: "GET", Path: "/api/v1/cockpits/presets", Summary: "The built-in cockpits (sales management, funnel, personnel, forecast, service) in my language", Perm: "customer:view", Resp: listOf[cockpits.Preset]{}, Handler: listAll(s, s.svc.CockpitPresets)},
 		{Method: "POST", Path: "/api/v1/cockpits/presets/{key}/copy", Summary: "Copy a built-in cockpit into my personal cockpits", Perm: "customer:view", Req: copyPresetInput{}, Resp: cockpits.Cockpit{}, Status: 201, Handler: s.copyPreset},
-		{Method: "GET", Path: "/api/v1/cockpits/periods", Summary: "The period presets of widgets with today's dates [from, to) in the tenant's zone", Perm: "customer:view", Resp: listOf[cockpits.PeriodRange]{}, Handler: s.cockpitPeriods},
+		{Method: "GET", Path: "/api/v1/cockpits/periods", Summary: "The period presets of widgets with today's dates [from, to) in the tenant's zone", Perm: "customer:view", Resp: listOf[cockpits.PeriodRange]{}, Handler: listAll(s, s.svc.CockpitPeriods)},
 		{Method: "GET", Path: "/api/v1/cockpits/{id}", Summary: "A cockpit I may view, preset periods resolved to today", Perm: "customer:view", Resp: cockpits.Cockpit{}, Handler: getByID(s, s.svc.FindCockpit, cockpitVersion)},
 		{Method: "PATCH", Path: "/api/v1/cockpits/{id}", Summary: "Change a cockpit I may edit: name, visibility, sharing, layout", Perm: "customer:view", Req: service.CockpitUpdate{}, Resp: cockpits.Cockpit{}, Handler: patchByID(s, s.svc.UpdateCockpit, cockpitVersion)},
 		{Method: "DELETE", Path: "/api/v1/cockpits/{id}", Summary: "Delete a cockpit I may edit", Perm: "customer:view", Status: 204, Handler: s.deleteCockpit},
@@ -41,15 +41,6 @@ type copyPresetInput struct {
 	Name string `json:"name" example:""`
 }
 
-func (s *Server) listCockpits(w http.ResponseWriter, r *http.Request) {
-	items, err := s.svc.Cockpits(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respond(w, http.StatusOK, cohort.Page[*cockpits.Cockpit]{Items: items})
-}
-
 func (s *Server) createCockpit(w http.ResponseWriter, r *http.Request) {
 	var in cockpitInput
 	if err := decode(r, &in); err != nil {
@@ -67,15 +58,6 @@ func (s *Server) createCockpit(w http.ResponseWriter, r *http.Request) {
 	respondVersioned(w, http.StatusCreated, c, c.Version)
 }
 
-func (s *Server) cockpitPresets(w http.ResponseWriter, r *http.Request) {
-	items, err := s.svc.CockpitPresets(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respond(w, http.StatusOK, cohort.Page[cockpits.Preset]{Items: items})
-}
-
 func (s *Server) copyPreset(w http.ResponseWriter, r *http.Request) {
 	var in copyPresetInput
 	if r.ContentLength != 0 {
@@ -90,15 +72,6 @@ func (s *Server) copyPreset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	respondVersioned(w, http.StatusCreated, c, c.Version)
-}
-
-func (s *Server) cockpitPeriods(w http.ResponseWriter, r *http.Request) {
-	items, err := s.svc.CockpitPeriods(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	respond(w, http.StatusOK, cohort.Page[cockpits.PeriodRange]{Items: items})
 }
 
 func (s *Server) deleteCockpit(w http.ResponseWriter, r *http.Request) {

@@ -124,6 +124,17 @@ if (problem) {
       await page.locator('[data-testid="cockpit-exit-fullscreen"]').click()
       await page.locator('[data-testid="cockpit-board"]:not(.full)').waitFor()
 
+      // Live: a new customer committed elsewhere reaches the KPI without a reload
+      // (the event stream's "facts" event, debounced by the page).
+      await page.locator('[data-testid="cockpit-live"]').waitFor()
+      await apiCall(page, 'POST', '/api/v1/customers', { name: `E2E驾驶舱实时客户${runId}有限公司`, province: '江苏' })
+      expected += 1
+      await page.waitForFunction(
+        (n) => Number(document.querySelector('[data-testid="widget-new_customers"] [data-testid="kpi-value"]')?.textContent?.replace(/[^\d.-]/g, '')) === n,
+        expected,
+        { timeout: 15_000 },
+      )
+
       // The whole cockpit as .xlsx (the content is checked by the Go tests).
       const res = await page.request.get(`/api/v1/cockpits/${cockpitId}/export.xlsx`)
       assert.equal(res.status(), 200)

@@ -53,7 +53,7 @@ func TestCockpitsAPI(t *testing.T) {
 			mine.Preset != "sales" || mine.Layout[0].Query.Period != "this_month" || mine.Layout[0].Query.From == "" {
 			t.Fatalf("copy: %+v", mine)
 		}
-		if res := o.alice.do("POST", "/api/v1/cockpits/presets/nope/copy", map[string]any{}, nil); res.status != 422 {
+		if res := o.alice.do("POST", "/api/v1/cockpits/presets/nope/copy", map[string]any{}, nil); res.status != 404 {
 			t.Fatalf("unknown preset: %d %s", res.status, res.body)
 		}
 		id := mine.ID.String()

@@ -311,8 +311,7 @@ func (s *Service) CopyPreset(ctx context.Context, key, name string) (*cockpits.C
 	}
 	pr, ok := cockpits.FindPreset(key)
 	if !ok {
-		return nil, &cohort.Error{Code: cohort.EINVALID, Message: fmt.Sprintf("preset: no preset %q", key),
-			Fields: []cohort.FieldError{{Field: "preset", Message: "no such preset"}}}
+		return nil, cohort.Errorf(cohort.ENOTFOUND, "no preset %q", key)
 	}
 	l := pr.Localized(metricLang(p))
 	if name == "" {

@@ -44,6 +44,19 @@ func listByID[T any](s *Server, list func(context.Context, cohort.ID) ([]T, erro
 	}
 }
 
+// listAll serves GET of a collection answered whole: one page of what list
+// returns.
+func listAll[T any](s *Server, list func(context.Context) ([]T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		items, err := list(r.Context())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		respond(w, http.StatusOK, cohort.Page[T]{Items: items})
+	}
+}
+
 // nested serves GET and POST on a record's sub-collection (a contract's
 // installments, payments, invoices): GET answers what list returns; POST
 // decodes an In, adds it and answers 201 with what was added (with its ETag

@@ -31,6 +31,7 @@ func (a *App) wire(ctx context.Context) error {
 	a.Outbox = outbox.New(a.DB, outbox.Config{Log: a.Log})
 	a.Inbox = notify.New(a.DB, a.Outbox, notify.Options{Log: a.Log})
 	a.Service.SetNotifier(notifier{a.Inbox})
+	a.Service.SetFactsListener(a.Inbox.Hub().PublishFacts)
 	a.Service.SetReminders(reminders{a.Jobs})
 	a.Service.SetFiles(files.Local{Dir: a.Config.AttachmentsDir})
 	a.Service.SetJobs(a.Jobs)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/cockpits"
 	"github.com/cohortcrm/cohort/internal/metrics"
 	"github.com/cohortcrm/cohort/internal/store"
 	"github.com/cohortcrm/cohort/internal/store/storetest"
@@ -151,14 +152,7 @@ func genFacts(b testing.TB, db *store.DB, n int) {
 // PostgreSQL with COHORT_BENCH_POSTGRES=1). Each sub-benchmark reports the
 // median and p95 of its queries.
 func BenchmarkQuery(b *testing.B) {
-	n := 1000000
-	if s := os.Getenv("COHORT_BENCH_FACTS"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	engines := []store.Engine{store.SQLite}
-	if os.Getenv("COHORT_BENCH_POSTGRES") != "" {
-		engines = append(engines, store.Postgres)
-	}
+	n, engines := benchSetup()
 	kpis := []string{"new_customers", "first_signed_customers", "conversion_rate", "first_order_avg_value", "followup_cycle_days",
 		"followups_per_signed_customer", "signed_amount", "payments_collected", "calls", "call_minutes"}
 	personnel := []string{"signed_amount", "payments_collected", "calls", "sms", "call_minutes", "new_opportunity_value", "new_customers",
@@ -193,18 +187,68 @@ func BenchmarkQuery(b *testing.B) {
 						bq.scope.TenantID = tenant
 						env.Scope = metrics.Scope(bq.scope)
 					}
-					var took []time.Duration
-					b.ResetTimer()
-					for i := 0; i < b.N; i++ {
-						t := time.Now()
+					timed(b, func() {
 						if _, err := metrics.Run(context.Background(), db.Read(), env, bq.q); err != nil {
 							b.Fatal(err)
 						}
-						took = append(took, time.Since(t))
-					}
-					slices.Sort(took)
-					b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "median-ms")
-					b.ReportMetric(float64(took[(len(took)*95)/100].Microseconds())/1000, "p95-ms")
+					})
+				})
+			}
+		})
+	}
+}
+
+// benchSetup is the number of facts (COHORT_BENCH_FACTS, default 1,000,000)
+// and the engines (PostgreSQL too with COHORT_BENCH_POSTGRES=1).
+func benchSetup() (int, []store.Engine) {
+	n := 1000000
+	if s := os.Getenv("COHORT_BENCH_FACTS"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	engines := []store.Engine{store.SQLite}
+	if os.Getenv("COHORT_BENCH_POSTGRES") != "" {
+		engines = append(engines, store.Postgres)
+	}
+	return n, engines
+}
+
+// timed runs f b.N times and reports the median and p95 of its runs.
+func timed(b *testing.B, f func()) {
+	var took []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t := time.Now()
+		f()
+		took = append(took, time.Since(t))
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "median-ms")
+	b.ReportMetric(float64(took[(len(took)*95)/100].Microseconds())/1000, "p95-ms")
+}
+
+// BenchmarkPresetCockpits computes every widget of each preset cockpit
+// (internal/cockpits), one after the other as the API answers a page that
+// opens it, over the generated facts, on 2026-06-15. One run is the whole
+// cockpit.
+func BenchmarkPresetCockpits(b *testing.B) {
+	n, engines := benchSetup()
+	cal := cockpits.Calendar{Today: time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC), FiscalYearStartMonth: 1, WeekStart: 1}
+	for _, e := range engines {
+		b.Run(string(e), func(b *testing.B) {
+			db := storetest.Open(b, e)
+			genFacts(b, db, n)
+			env := metrics.Env{TenantID: tenant, FiscalYearStartMonth: 1, WeekStart: 1, Lang: "zh-CN"}
+			for _, p := range cockpits.Presets {
+				b.Run(p.Key, func(b *testing.B) {
+					timed(b, func() {
+						for _, w := range p.Layout {
+							q := w.Query
+							q.Resolve(cal)
+							if _, err := metrics.Run(context.Background(), db.Read(), env, q.Metric()); err != nil {
+								b.Fatalf("%s/%s: %v", p.Key, w.ID, err)
+							}
+						}
+					})
 				})
 			}
 		})

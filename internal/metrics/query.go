@@ -741,6 +741,13 @@ func idList(ids []cohort.ID) string {
 	return strings.Join(s, ", ")
 }
 
+// Check validates q as Run would, without reading a fact: every problem is
+// a field error (cockpits check their widgets' queries on save).
+func Check(ctx context.Context, db store.Queryer, env Env, q Query) error {
+	_, err := compile(ctx, db, &env, q)
+	return err
+}
+
 // Run answers q inside env's scope.
 func Run(ctx context.Context, db store.Queryer, env Env, q Query) (*Result, error) {
 	start := time.Now()

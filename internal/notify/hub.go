@@ -37,7 +37,11 @@ func NewHub(buffer int) *Hub {
 // Subscription receives the notifications of one user. Close it when done.
 type Subscription struct {
 	// C delivers the notifications, in the order they were published.
-	C       <-chan cohort.Notification
+	C <-chan cohort.Notification
+	// Facts signals that the tenant's facts changed since the last
+	// receive: one pending signal at most, so a burst of commits is one.
+	Facts   <-chan struct{}
+	facts   chan struct{}
 	c       chan cohort.Notification
 	dropped atomic.Int64
 	hub     *Hub
@@ -49,7 +53,8 @@ type Subscription struct {
 // tenant tenantID.
 func (h *Hub) Subscribe(tenantID, userID cohort.ID) *Subscription {
 	c := make(chan cohort.Notification, h.buffer)
-	s := &Subscription{C: c, c: c, hub: h, key: subKey{tenantID, userID}}
+	f := make(chan struct{}, 1)
+	s := &Subscription{C: c, c: c, Facts: f, facts: f, hub: h, key: subKey{tenantID, userID}}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.subs[s.key] == nil {
@@ -85,6 +90,25 @@ func (h *Hub) Publish(n cohort.Notification) {
 		case s.c <- n:
 		default:
 			s.dropped.Add(1)
+		}
+	}
+}
+
+// PublishFacts tells every stream of the tenant that its facts changed,
+// without waiting; a stream with a signal pending already keeps that one.
+// It sees the streams of this process only.
+func (h *Hub) PublishFacts(tenantID cohort.ID) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for k, subs := range h.subs {
+		if k.tenant != tenantID {
+			continue
+		}
+		for s := range subs {
+			select {
+			case s.facts <- struct{}{}:
+			default:
+			}
 		}
 	}
 }

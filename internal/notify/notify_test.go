@@ -378,3 +378,28 @@ func TestFanoutAcrossServers(t *testing.T) {
 		<-done
 	})
 }
+
+// A burst of fact changes is one pending signal per stream of the tenant,
+// and other tenants hear nothing.
+func TestHubPublishFacts(t *testing.T) {
+	h := notify.NewHub(4)
+	a := h.Subscribe(1, 10)
+	b := h.Subscribe(2, 20)
+	defer a.Close()
+	defer b.Close()
+	for range 5 {
+		h.PublishFacts(1)
+	}
+	select {
+	case <-a.Facts:
+	default:
+		t.Fatal("no facts signal")
+	}
+	select {
+	case <-a.Facts:
+		t.Fatal("a burst gave more than one signal")
+	case <-b.Facts:
+		t.Fatal("another tenant was told")
+	default:
+	}
+}

@@ -23,6 +23,9 @@ const sseWriteTimeout = 15 * time.Second
 //	event: notification
 //	data: <the notification as JSON, title and body in locale>
 //
+// and, when a transaction rewrote the tenant's facts (coalesced: one event
+// for a burst), "event: facts" with data {} so that live cockpits refresh.
+//
 // A comment line goes out every heartbeat interval to keep proxies from
 // closing an idle stream. When the client reconnects with Last-Event-ID, the
 // notifications it missed meanwhile are sent first (up to 100). When the
@@ -100,6 +103,8 @@ func (s *Service) ServeSSE(w http.ResponseWriter, r *http.Request, tenantID, use
 			if err == nil {
 				err = send(n)
 			}
+		case <-sub.Facts:
+			err = write("event: facts\ndata: {}\n\n")
 		case <-hb.C:
 			if d := sub.TakeDropped(); d > 0 {
 				err = write("event: resync\ndata: {\"dropped\":%d}\n\n", d)

@@ -61,6 +61,9 @@ type Service struct {
 	// orgs keeps people's organisation histories for the fact projections
 	// of writes; cleared whenever a user changes.
 	orgs *facts.OrgCache
+	// factsChanged hears, after commit, of each transaction that rewrote
+	// a tenant's facts (live cockpits).
+	factsChanged func(tenantID cohort.ID)
 }
 
 // Reminders schedules the reminder of a next action, in the caller's
@@ -109,6 +112,11 @@ func New(db *store.DB, clock cohort.Clock, log *slog.Logger, opt Options) *Servi
 
 // SetNotifier wires the inbox; without one, notifications are dropped.
 func (s *Service) SetNotifier(n Notifier) { s.notifier = n }
+
+// SetFactsListener has f called after every transaction that rewrote facts,
+// once per transaction, with the tenant (the "facts changed" event of the
+// live event stream). f must not block.
+func (s *Service) SetFactsListener(f func(tenantID cohort.ID)) { s.factsChanged = f }
 
 // DB returns the service's database.
 func (s *Service) DB() *store.DB { return s.db }
@@ -251,6 +259,12 @@ func (s *Service) factWork(ctx context.Context, tx *store.Tx) *factWork {
 			p := cohort.PrincipalFrom(ctx)
 			if len(w.sources) == 0 || p == nil || p.Tenant == nil {
 				return nil
+			}
+			if s.factsChanged != nil {
+				// This runs once per transaction: one event however many
+				// records it rewrote.
+				tenantID := p.Tenant.ID
+				tx.AfterCommit(func() { s.factsChanged(tenantID) })
 			}
 			orgs := s.orgs
 			if w.freshOrgs {

@@ -6,14 +6,16 @@
 //   <VChart :option="option" autoresize style="height: 320px" />
 import { use } from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
-import { BarChart, FunnelChart, GaugeChart, LineChart, PieChart } from 'echarts/charts'
+import { BarChart, FunnelChart, GaugeChart, HeatmapChart, LineChart, PieChart } from 'echarts/charts'
 import {
   DatasetComponent,
+  GraphicComponent,
   GridComponent,
   LegendComponent,
   MarkLineComponent,
   TitleComponent,
   TooltipComponent,
+  VisualMapComponent,
 } from 'echarts/components'
 import VChart from 'vue-echarts'
 
@@ -24,12 +26,16 @@ use([
   PieChart,
   FunnelChart,
   GaugeChart,
+  // The cockpits' region map: a tile grid of provinces (no offline geo map).
+  HeatmapChart,
   DatasetComponent,
+  GraphicComponent,
   GridComponent,
   LegendComponent,
   MarkLineComponent,
   TitleComponent,
   TooltipComponent,
+  VisualMapComponent,
 ])
 
 /** Series colours that match the UI's primary blue. */

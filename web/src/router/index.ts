@@ -186,6 +186,24 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'analyses.title', perm: ['customer', 'view'] },
       },
       {
+        path: 'analytics/cockpits',
+        name: 'cockpits',
+        component: () => import('@/views/analytics/CockpitsView.vue'),
+        meta: { title: 'cockpits.nav.cockpits', perm: ['customer', 'view'] },
+      },
+      {
+        path: 'analytics/cockpits/:id',
+        name: 'cockpit',
+        component: () => import('@/views/analytics/CockpitView.vue'),
+        meta: { title: 'cockpits.nav.cockpits', perm: ['customer', 'view'] },
+      },
+      {
+        path: 'analytics/analysis',
+        name: 'analysis',
+        component: () => import('@/views/analytics/AnalysisView.vue'),
+        meta: { title: 'cockpits.nav.analysis', perm: ['customer', 'view'] },
+      },
+      {
         path: 'audit',
         name: 'audit',
         component: () => import('@/views/AuditView.vue'),

@@ -19,6 +19,8 @@ export const useNotifications = defineStore('notifications', () => {
   const loading = ref(false)
   /** 'sse' while the event stream is open, 'poll' in fallback, 'off' when stopped. */
   const mode = ref<'off' | 'sse' | 'poll'>('off')
+  /** Bumped on each "facts" event: the tenant's figures changed (live cockpits). */
+  const factsTick = ref(0)
 
   let es: EventSource | null = null
   let pollTimer: ReturnType<typeof setInterval> | null = null
@@ -106,6 +108,9 @@ export const useNotifications = defineStore('notifications', () => {
       }
       received(n)
     })
+    es.addEventListener('facts', () => {
+      factsTick.value += 1
+    })
     es.addEventListener('error', () => {
       failures += 1
       // CLOSED: the server refused the stream (no session, wrong type); the browser
@@ -141,5 +146,5 @@ export const useNotifications = defineStore('notifications', () => {
     items.value = []
   }
 
-  return { unread, items, loading, mode, refreshCount, loadList, markRead, readAll, start, stop, received }
+  return { unread, items, loading, mode, factsTick, refreshCount, loadList, markRead, readAll, start, stop, received }
 })

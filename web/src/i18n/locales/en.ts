@@ -3,10 +3,12 @@ import importMigration from './importMigration/en'
 import type { MessageSchema } from './zh-CN'
 import analysesEn from './analyses/en'
 import goals from './goals/en'
+import cockpits from './cockpits/en'
 
 const en: MessageSchema = {
   analyses: analysesEn,
   goals,
+  cockpits,
   app: {
     name: 'Cohort',
     tagline: 'Sales performance CRM',

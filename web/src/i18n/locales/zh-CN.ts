@@ -4,10 +4,12 @@ import conflict from './conflict/zh-CN'
 import importMigration from './importMigration/zh-CN'
 import analysesZh from './analyses/zh-CN'
 import goals from './goals/zh-CN'
+import cockpits from './cockpits/zh-CN'
 
 const zhCN = {
   analyses: analysesZh,
   goals,
+  cockpits,
   app: {
     name: 'Cohort',
     tagline: '销售绩效 CRM',

@@ -2,7 +2,6 @@ import type analysesZh from './zh-CN'
 
 // Strings of the analyses pages (mounted under `analyses`).
 const analyses: typeof analysesZh = {
-  navGroup: 'Analytics',
   nav: 'Analyses',
   title: 'Analyses',
   subtitle: 'Every figure is computed by the metric engine within your data scope',

@@ -1,6 +1,5 @@
 // Strings of the analyses pages (mounted under `analyses`).
 const analyses = {
-  navGroup: '数据分析',
   nav: '分析',
   title: '分析',
   subtitle: '所有数字由指标引擎在你的数据权限内算出',

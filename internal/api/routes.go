@@ -34,7 +34,7 @@ type Route struct {
 
 // routeTable lists every route of the API with its permission.
 func (s *Server) routeTable() []Route {
-	return append(append(append([]Route{
+	return append(append(append(append([]Route{
 		{Method: "GET", Path: "/healthz", Summary: "Liveness", Public: true, Resp: map[string]string{}, Handler: s.healthz},
 		{Method: "GET", Path: "/readyz", Summary: "Readiness: the database answers and is migrated", Public: true, Resp: map[string]string{}, Handler: s.readyz},
 		{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics", Public: true, Handler: s.metricsHandler},
@@ -206,7 +206,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/notifications/{id}/read", Summary: "Mark a message read", Status: 204, Handler: s.markRead},
 		{Method: "POST", Path: "/api/v1/notifications/read-all", Summary: "Mark all my messages read", Status: 204, Handler: s.markAllRead},
 		{Method: "GET", Path: "/api/v1/events", Summary: "Server-sent events: live notifications", Handler: s.events},
-	}...), s.metricRoutes()...)
+	}...), s.metricRoutes()...), s.forecastRoutes()...)
 }
 
 // dealRoutes are the routes of quotes, contracts and orders; contracts and

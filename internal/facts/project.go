@@ -451,6 +451,18 @@ func (p *Projector) opportunity(id cohort.ID) ([]Fact, error) {
 		}
 		if ok {
 			f.CustomerID, f.ProcessID, f.Amount, f.Currency = o.CustomerID, o.ProcessID, o.Amount, o.Currency
+			// An opportunity still open after a team change dated later
+			// than its expected close (an overdue one handed over) is
+			// credited to the team after the change: the people who hold
+			// it now.
+			for _, m := range tm {
+				if m.ValidFrom.After(creditAt) {
+					creditAt = m.ValidFrom
+				}
+				if m.ValidTo != nil && m.ValidTo.After(creditAt) {
+					creditAt = *m.ValidTo
+				}
+			}
 			fs, err := p.credit(f, tm, creditAt)
 			if err != nil {
 				return nil, err
@@ -473,7 +485,8 @@ func (p *Projector) opportunity(id cohort.ID) ([]Fact, error) {
 // of that local day, n = its stage's win probability in percent, attr = its
 // forecast category, ref_at = its creation. It is credited to the team in
 // force at the end of that day (as any date-only event), or at the
-// opportunity's creation when the day is before it.
+// opportunity's creation when the day is before it, or after the team's
+// last change when that is later.
 func (p *Projector) openOpportunity(o *cohort.Opportunity) (Fact, time.Time, bool, error) {
 	start, end, ok := p.dateSpan(o.ExpectedCloseDate)
 	if !ok {

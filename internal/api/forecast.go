@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/cohortcrm/cohort/internal/metrics"
 	"github.com/cohortcrm/cohort/internal/service"
 )
 
@@ -12,7 +13,21 @@ func (s *Server) forecastRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/api/v1/analyses/forecast", Summary: "Forecast of a period (?period=2026-Q4, default this quarter, or ?from=&to=) and department subtree (?department_id=): won, open by forecast category and weighted pipeline per department and person, with managers' adjustments beside the originals", Perm: "opportunity:view", Resp: service.Forecast{}, Handler: s.forecast},
 		{Method: "POST", Path: "/api/v1/analyses/forecast/adjustments", Summary: "Adjust a forecast category figure of a department subtree or a person in a period (managers of the subject and administrators); the history is kept", Perm: "opportunity:view", Req: service.ForecastAdjustmentInput{}, Resp: service.ForecastAdjustment{}, Status: 201, Handler: s.adjustForecast},
+		{Method: "GET", Path: "/api/v1/opportunities/{id}/win-probability", Summary: "An opportunity's estimated win probability and the factors behind it (naive Bayes over its department's won and lost opportunities)", Perm: "opportunity:view", Resp: metrics.WinProbability{}, Handler: s.winProbability},
 	}
+}
+
+func (s *Server) winProbability(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	var res *metrics.WinProbability
+	if err == nil {
+		res, err = s.svc.WinProbability(r.Context(), id)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, res)
 }
 
 func (s *Server) forecast(w http.ResponseWriter, r *http.Request) {

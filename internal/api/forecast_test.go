@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -224,6 +225,77 @@ func TestForecastAnalysisAndAdjustments(t *testing.T) {
 		o.mgr.must(200, "GET", "/api/v1/analyses/forecast?department_id="+sales+"&period="+o.label, nil, &f)
 		if len(f.History) != 3 {
 			t.Fatalf("refused adjustments were written: %+v", f.History)
+		}
+	})
+}
+
+// TestWinProbabilityFactors checks the naive-Bayes win probability on a
+// small history, against figures worked out by hand.
+func TestWinProbabilityFactors(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		var a, b cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "赢率甲有限公司", "industry": "制造业", "source": "展会"}, &a)
+		o.bob.must(201, "POST", "/api/v1/customers", map[string]any{"name": "赢率乙有限公司", "industry": "零售", "source": "转介绍"}, &b)
+		mk := func(who *client, c cohort.ID, amount int64, stage, outcome string) cohort.Opportunity {
+			var x cohort.Opportunity
+			who.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c, "name": fmt.Sprint("赢率", amount, stage, outcome), "amount": amount}, &x)
+			if stage != "qualify" {
+				who.must(200, "POST", "/api/v1/opportunities/"+id(x.ID)+"/stage", map[string]any{"stage": stage}, nil)
+			}
+			if outcome != "" {
+				who.must(200, "POST", "/api/v1/opportunities/"+id(x.ID)+"/close", map[string]any{"outcome": outcome, "loss_reason": "价格"}, nil)
+			}
+			return x
+		}
+		mk(o.alice, a.ID, 2_000_000, "quote", "won")
+		mk(o.alice, a.ID, 2_000_000, "quote", "won")
+		mk(o.alice, a.ID, 500_000, "qualify", "lost")
+		mk(o.alice, a.ID, 2_000_000, "qualify", "lost")
+		mk(o.bob, b.ID, 500_000, "qualify", "lost")
+		target := mk(o.alice, a.ID, 3_000_000, "quote", "")
+		var w struct {
+			Probability float64  `json:"probability"`
+			BaseRate    *float64 `json:"base_rate"`
+			Won, Lost   int
+			Basis       string `json:"basis"`
+			Factors     []struct {
+				Feature, Value string
+				Won, Lost      int
+				Effect, Points float64
+			} `json:"factors"`
+		}
+		o.alice.must(200, "GET", "/api/v1/opportunities/"+id(target.ID)+"/win-probability", nil, &w)
+		// W = 2, L = 3; every feature has K = 2 values but days open (K = 1).
+		stage := math.Log((3.0 / 4) / (1.0 / 5))    // quote: 2 won, 0 lost
+		amount := math.Log((3.0 / 4) / (2.0 / 5))   // 10k–100k: 2 won, 1 lost
+		source := math.Log((3.0 / 4) / (3.0 / 5))   // 展会: 2 won, 2 lost
+		industry := math.Log((3.0 / 4) / (3.0 / 5)) // 制造业: 2 won, 2 lost
+		logit := math.Log(3.0/4) + stage + amount + source + industry
+		want := 1 / (1 + math.Exp(-logit))
+		if w.Won != 2 || w.Lost != 3 || w.Basis != "company" || w.BaseRate == nil || *w.BaseRate != 0.4 || math.Abs(w.Probability-want) > 1e-5 {
+			t.Fatalf("win probability %+v, want %.6f", w, want)
+		}
+		if len(w.Factors) != 5 || w.Factors[0].Feature != "stage" || w.Factors[0].Value != "quote" || w.Factors[0].Won != 2 || w.Factors[0].Lost != 0 ||
+			math.Abs(w.Factors[0].Effect-stage) > 1e-5 || w.Factors[1].Feature != "amount_band" || w.Factors[4].Feature != "days_open" || w.Factors[4].Effect != 0 {
+			t.Fatalf("factors %+v", w.Factors)
+		}
+		without := 1 / (1 + math.Exp(-(logit - stage)))
+		if math.Abs(w.Factors[0].Points-(want-without)) > 1e-5 {
+			t.Fatalf("stage points %v, want %v", w.Factors[0].Points, want-without)
+		}
+		// A new close counts at once: one more lost at quote.
+		mk(o.alice, a.ID, 2_000_000, "quote", "lost")
+		o.alice.must(200, "GET", "/api/v1/opportunities/"+id(target.ID)+"/win-probability", nil, &w)
+		if w.Lost != 4 || w.Factors[0].Lost != 1 && w.Factors[1].Lost != 1 {
+			t.Fatalf("after a close: %+v", w)
+		}
+		// Bob may not see Alice's opportunity.
+		if res := o.bob.do("GET", "/api/v1/opportunities/"+id(target.ID)+"/win-probability", nil, nil); res.status != 404 {
+			t.Fatalf("bob: %d", res.status)
+		}
+		if res := o.alice.do("GET", "/api/v1/opportunities/abc/win-probability", nil, nil); res.status != 422 && res.status != 400 && res.status != 404 {
+			t.Fatalf("bad id: %d", res.status)
 		}
 	})
 }

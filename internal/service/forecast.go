@@ -510,3 +510,26 @@ func (s *Service) AdjustForecast(ctx context.Context, in ForecastAdjustmentInput
 	}
 	return a, nil
 }
+
+// WinProbability estimates an opportunity's chance to be won, with the
+// factors behind it (metrics.WinOdds says how), for a caller who may see
+// the opportunity. The frequency tables are the department's closed
+// opportunities whatever the caller's scope: only their counts show.
+func (s *Service) WinProbability(ctx context.Context, id cohort.ID) (*metrics.WinProbability, error) {
+	o, err := s.FindOpportunity(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	p := cohort.PrincipalFrom(ctx)
+	db := s.db.Read()
+	c, err := store.FindCustomer(ctx, db, p.Tenant.ID, o.CustomerID, store.Where{})
+	if err != nil {
+		return nil, err
+	}
+	w, err := metrics.WinOdds(ctx, db, p.Tenant.ID, o.DepartmentID, metrics.OpportunityFeatures(o, c.Industry, c.Source, s.now()))
+	if err != nil {
+		return nil, err
+	}
+	w.OpportunityID = o.ID
+	return w, nil
+}

@@ -14,7 +14,17 @@ func (s *Server) forecastRoutes() []Route {
 		{Method: "GET", Path: "/api/v1/analyses/forecast", Summary: "Forecast of a period (?period=2026-Q4, default this quarter, or ?from=&to=) and department subtree (?department_id=): won, open by forecast category and weighted pipeline per department and person, with managers' adjustments beside the originals", Perm: "opportunity:view", Resp: service.Forecast{}, Handler: s.forecast},
 		{Method: "POST", Path: "/api/v1/analyses/forecast/adjustments", Summary: "Adjust a forecast category figure of a department subtree or a person in a period (managers of the subject and administrators); the history is kept", Perm: "opportunity:view", Req: service.ForecastAdjustmentInput{}, Resp: service.ForecastAdjustment{}, Status: 201, Handler: s.adjustForecast},
 		{Method: "GET", Path: "/api/v1/opportunities/{id}/win-probability", Summary: "An opportunity's estimated win probability and the factors behind it (naive Bayes over its department's won and lost opportunities)", Perm: "opportunity:view", Resp: metrics.WinProbability{}, Handler: s.winProbability},
+		{Method: "GET", Path: "/api/v1/analyses/segmentation", Summary: "RFM value tiers of the customers with a signing in the 365 days up to ?as_of= (default today) and the ?top= (default 20) most valuable, in my data scope", Perm: "customer:view", Resp: metrics.Segmentation{}, Handler: s.segmentation},
 	}
+}
+
+func (s *Server) segmentation(w http.ResponseWriter, r *http.Request) {
+	res, err := s.svc.Segmentation(r.Context(), r.URL.Query().Get("as_of"), r.URL.Query().Get("top"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, res)
 }
 
 func (s *Server) winProbability(w http.ResponseWriter, r *http.Request) {

@@ -299,3 +299,87 @@ func TestWinProbabilityFactors(t *testing.T) {
 		}
 	})
 }
+
+// TestSegmentationTiers checks the RFM scores and tiers of five customers
+// worked out by hand (see metrics.RunSegmentation for the rules).
+func TestSegmentationTiers(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		o.admin.must(200, "PATCH", "/api/v1/tenant/settings", map[string]any{"backdate_window_days": 30}, nil)
+		var prod cohort.Product
+		o.admin.must(201, "POST", "/api/v1/products", map[string]any{"code": "RFM-1", "name": "价值", "price": 100000}, &prod)
+		loc := o.tenant.Location()
+		y, m, d := time.Now().In(loc).Date()
+		noon := time.Date(y, m, d, 12, 0, 0, 0, loc)
+		cust := func(name string) cohort.Customer {
+			var c cohort.Customer
+			o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": name}, &c)
+			return c
+		}
+		sign := func(c cohort.Customer, qty, daysAgo int) {
+			var k cohort.Deal
+			o.alice.must(201, "POST", "/api/v1/contracts", map[string]any{"customer_id": c.ID, "name": fmt.Sprint("价值合同", qty, daysAgo),
+				"lines": []map[string]any{{"product_id": prod.ID, "quantity": qty}}}, &k)
+			o.alice.must(200, "POST", "/api/v1/contracts/"+id(k.ID)+"/status", map[string]any{"status": "signed",
+				"signed_at": noon.AddDate(0, 0, -daysAgo).UTC().Format(time.RFC3339)}, nil)
+		}
+		c1, c2, c3, c4, c5 := cust("价值一有限公司"), cust("价值二有限公司"), cust("价值三有限公司"), cust("价值四有限公司"), cust("价值五有限公司")
+		cust("价值六有限公司") // never signed: not segmented
+		sign(c1, 10, 5)
+		sign(c1, 10, 3)
+		sign(c1, 10, 1) // 3 signings, 3 000 000, 1 day
+		sign(c2, 10, 6)
+		sign(c2, 10, 2) // 2, 2 000 000, 2 days
+		sign(c3, 50, 8) // 1, 5 000 000, 8 days
+		sign(c4, 1, 3)  // 1, 100 000, 3 days
+		sign(c5, 2, 9)  // 1, 200 000, 9 days
+		var seg struct {
+			AsOf      string `json:"as_of"`
+			Customers int    `json:"customers"`
+			Tiers     []struct {
+				Tier     string
+				Count    int
+				Monetary float64
+			}
+			Top []struct {
+				CustomerID cohort.ID `json:"customer_id"`
+				Recency    int       `json:"recency_days"`
+				Frequency  int
+				Monetary   float64
+				R, F, M    int
+				Tier       string
+			}
+		}
+		o.admin.must(200, "GET", "/api/v1/analyses/segmentation?top=3&as_of="+noon.Format(time.DateOnly), nil, &seg)
+		tiers := map[string]int{}
+		for _, tc := range seg.Tiers {
+			tiers[tc.Tier] = tc.Count
+		}
+		want := map[string]int{"champion": 1, "loyal": 1, "at_risk": 1, "promising": 0, "hibernating": 2}
+		if seg.Customers != 5 || fmt.Sprint(tiers) != fmt.Sprint(want) {
+			t.Fatalf("tiers %v of %d customers, want %v", tiers, seg.Customers, want)
+		}
+		// Top 3 by value: c3 (R2 F1 M5 at risk), c1 (R5 F5 M4 champion), c2 (R4 F4 M3 loyal).
+		wantTop := []string{
+			fmt.Sprintf("%d:8:1:5000000:2/1/5:at_risk", c3.ID), fmt.Sprintf("%d:1:3:3000000:5/5/4:champion", c1.ID),
+			fmt.Sprintf("%d:2:2:2000000:4/4/3:loyal", c2.ID)}
+		var got []string
+		for _, c := range seg.Top {
+			got = append(got, fmt.Sprintf("%d:%d:%d:%.0f:%d/%d/%d:%s", c.CustomerID, c.Recency, c.Frequency, c.Monetary, c.R, c.F, c.M, c.Tier))
+		}
+		if fmt.Sprint(got) != fmt.Sprint(wantTop) {
+			t.Fatalf("top %v\nwant %v", got, wantTop)
+		}
+		_, _ = c4, c5
+		// Bob sees none of Alice's customers.
+		o.bob.must(200, "GET", "/api/v1/analyses/segmentation", nil, &seg)
+		if seg.Customers != 0 || len(seg.Top) != 0 {
+			t.Fatalf("bob sees %+v", seg)
+		}
+		for _, qs := range []string{"top=0", "top=101", "top=x", "as_of=2026-02-30"} {
+			if res := o.admin.do("GET", "/api/v1/analyses/segmentation?"+qs, nil, nil); res.status != 422 {
+				t.Fatalf("bad %s: %d %s", qs, res.status, res.body)
+			}
+		}
+	})
+}

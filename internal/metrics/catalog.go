@@ -262,6 +262,7 @@ var builtins = []Metric{
 	money("order_amount", "订单金额", "Order amount", "credited amount of the orders signed in P", agg(ks(kOrderSigned), "", "credited", "amount")),
 	count("signed_count", "签约数", "Contracts and orders signed", "contracts and orders signed in P", agg(ks(kContractSigned, kOrderSigned), "", "records", "")),
 	money("signed_amount", "签约金额", "Signed amount", "credited amount of the contracts and orders signed in P", agg(ks(kContractSigned, kOrderSigned), "", "credited", "amount")),
+	hidden("last_signed_day", agg(ks(kContractSigned, kOrderSigned), "", "max", "day")),
 	money("line_amount", "产品签约金额", "Signed amount by product line", "credited amount of the signed documents' lines in P (use with the product dimension)",
 		agg(ks(kContractLine, kOrderLine), "", "credited", "amount")),
 	{Name: "line_quantity", LabelZh: "产品签约数量", LabelEn: "Quantity signed", Unit: UnitNumber, Additive: true, Agg: agg(ks(kContractLine, kOrderLine), "", "credited", "n"),

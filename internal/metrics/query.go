@@ -577,7 +577,7 @@ func (c *compiled) condSQL(a *Agg, to time.Time, full bool) (string, []any) {
 // fieldSQL is the SQL of a measure.
 func fieldSQL(field string) string {
 	switch field {
-	case "amount", "duration_s", "n", "record_id", "customer_id", "user_id":
+	case "amount", "duration_s", "n", "record_id", "customer_id", "user_id", "day":
 		return "f." + field
 	case "span_s":
 		return "((f.occurred_at - f.ref_at) / 1000)"

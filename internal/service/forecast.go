@@ -533,3 +533,32 @@ func (s *Service) WinProbability(ctx context.Context, id cohort.ID) (*metrics.Wi
 	w.OpportunityID = o.ID
 	return w, nil
 }
+
+// Segmentation computes the RFM value tiers at an as-of date (YYYY-MM-DD,
+// default today in the tenant's zone) and the top customers by value, in
+// the caller's scope.
+func (s *Service) Segmentation(ctx context.Context, asOf, top string) (*metrics.Segmentation, error) {
+	env, err := s.metricEnv(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := cohort.PrincipalFrom(ctx)
+	var v cohort.Validation
+	y, m, d := s.now().In(p.Tenant.Location()).Date()
+	at := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if asOf != "" {
+		if at, err = time.Parse(time.DateOnly, asOf); err != nil || at.Year() < 1972 || at.Year() > 9998 {
+			v.Add("as_of", "must be a date YYYY-MM-DD")
+		}
+	}
+	n := 20
+	if top != "" {
+		if n, err = strconv.Atoi(top); err != nil || n < 1 || n > 100 {
+			v.Add("top", "must be 1 to 100")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return metrics.RunSegmentation(ctx, s.db.Read(), env, at, n)
+}

@@ -1,6 +1,8 @@
 import type { MessageSchema } from './zh-CN'
+import forecast from './forecast/en'
 
 const en: MessageSchema = {
+  forecast,
   app: {
     name: 'Cohort',
     tagline: 'Sales performance CRM',

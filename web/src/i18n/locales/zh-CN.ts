@@ -1,6 +1,9 @@
 // Simplified Chinese: the default language. Every key here must exist in en.ts
 // (the type of en.ts is checked against this file).
+import forecast from './forecast/zh-CN'
+
 const zhCN = {
+  forecast,
   app: {
     name: 'Cohort',
     tagline: '销售绩效 CRM',

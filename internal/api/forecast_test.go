@@ -169,6 +169,18 @@ func TestForecastAnalysisAndAdjustments(t *testing.T) {
 		if all.Root.Figures.Category["commit"] != 2_000_000 || all.Root.Forecast["commit"] != 1_800_000 {
 			t.Fatalf("company: %+v", all.Root)
 		}
+		// An administrator adjusts the company's figure (department 0); the
+		// manager may not.
+		company := map[string]any{"period": o.label, "subject_type": "company", "category": "best_case", "amount": 700_000}
+		if res := o.mgr.do("POST", "/api/v1/analyses/forecast/adjustments", company, nil); res.status != 403 {
+			t.Fatalf("manager adjusts the company: %d %s", res.status, res.body)
+		}
+		o.admin.must(201, "POST", "/api/v1/analyses/forecast/adjustments", company, nil)
+		all = service.Forecast{}
+		o.admin.must(200, "GET", "/api/v1/analyses/forecast?period="+o.label, nil, &all)
+		if all.Root.Forecast["best_case"] != 700_000 || all.Root.Figures.Category["best_case"] != 500_000 || all.Root.Forecast["commit"] != 1_800_000 {
+			t.Fatalf("company adjusted: %+v", all.Root)
+		}
 		// Another period has no adjustment.
 		f = service.Forecast{}
 		o.mgr.must(200, "GET", "/api/v1/analyses/forecast?department_id="+sales+"&from="+o.to+"&to="+o.to[:4]+"-12-31", nil, &f)

@@ -91,9 +91,12 @@ type ForecastQuery struct {
 const (
 	SubjectDepartment = "department"
 	SubjectPerson     = "person"
+	SubjectCompany    = "company"
 )
 
 // ForecastAdjustmentInput is a new adjustment.
+// The subject is a department (with its subtree), a person, or the company
+// (no subject_id).
 type ForecastAdjustmentInput struct {
 	Period       string    `json:"period" example:"2026-Q4"`
 	From         string    `json:"from" example:""`
@@ -193,9 +196,9 @@ func (s *Service) ForecastAnalysis(ctx context.Context, fq ForecastQuery) (*Fore
 	if err != nil {
 		return nil, err
 	}
-	out.Root = ForecastRow{SubjectType: SubjectDepartment, ID: dept, Name: p.Tenant.Name, Figures: figuresOf(total.Total.Values)}
+	out.Root = ForecastRow{SubjectType: SubjectCompany, Name: p.Tenant.Name, Figures: figuresOf(total.Total.Values)}
 	if root != nil {
-		out.Root.Name = root.Name
+		out.Root.SubjectType, out.Root.ID, out.Root.Name = SubjectDepartment, root.ID, root.Name
 	}
 	byDept, err := run([]string{"department"}, dept)
 	if err != nil {
@@ -260,7 +263,8 @@ func (s *Service) applyAdjustments(ctx context.Context, db store.Queryer, env me
 	out.History = []ForecastAdjustment{}
 	for i := range hist { // newest first
 		a := &hist[i]
-		if a.SubjectType == SubjectPerson && !people[a.SubjectID] || a.SubjectType == SubjectDepartment && !within(a.SubjectID, out.DepartmentID, false) {
+		if a.SubjectType == SubjectPerson && !people[a.SubjectID] || a.SubjectType == SubjectDepartment && !within(a.SubjectID, out.DepartmentID, false) ||
+			a.SubjectType == SubjectCompany && out.DepartmentID != 0 {
 			continue
 		}
 		out.History = append(out.History, *a)
@@ -296,7 +300,7 @@ func (s *Service) applyAdjustments(ctx context.Context, db store.Queryer, env me
 				r.Adjusted[c], r.Forecast[c] = a, float64(a.Amount)
 				continue
 			}
-			if r.SubjectType != SubjectDepartment {
+			if r.SubjectType == SubjectPerson {
 				continue
 			}
 			for _, a := range inForce {
@@ -426,11 +430,15 @@ func (s *Service) AdjustForecast(ctx context.Context, in ForecastAdjustmentInput
 	}
 	var v cohort.Validation
 	label, from, to := forecastPeriod(p, in.Period, in.From, in.To, s.now(), &v)
-	if in.SubjectType != SubjectDepartment && in.SubjectType != SubjectPerson {
-		v.Add("subject_type", "must be department or person")
-	}
-	if in.SubjectID == 0 {
-		v.Add("subject_id", "is required")
+	switch in.SubjectType {
+	case SubjectDepartment, SubjectPerson:
+		if in.SubjectID == 0 {
+			v.Add("subject_id", "is required")
+		}
+	case SubjectCompany:
+		in.SubjectID = 0
+	default:
+		v.Add("subject_type", "must be department, person or company")
 	}
 	if !slices.Contains(cohort.ForecastCategories, in.Category) {
 		v.Add("category", "must be one of %s", strings.Join(cohort.ForecastCategories, ", "))
@@ -451,9 +459,11 @@ func (s *Service) AdjustForecast(ctx context.Context, in ForecastAdjustmentInput
 	db := s.db.Read()
 	// The subject must exist in the tenant (else 404) and be the caller's to
 	// manage (else 403).
-	if in.SubjectType == SubjectDepartment {
+	switch {
+	case in.SubjectType == SubjectCompany:
+	case in.SubjectType == SubjectDepartment:
 		_, err = store.FindDepartment(ctx, db, p.Tenant.ID, in.SubjectID)
-	} else {
+	default:
 		_, err = store.FindUser(ctx, db, p.Tenant.ID, in.SubjectID)
 	}
 	if err != nil {
@@ -472,8 +482,10 @@ func (s *Service) AdjustForecast(ctx context.Context, in ForecastAdjustmentInput
 		fq.From, fq.To = "", ""
 	}
 	var original float64
-	if in.SubjectType == SubjectDepartment {
-		fq.DepartmentID = in.SubjectID.String()
+	if in.SubjectType != SubjectPerson {
+		if in.SubjectID != 0 {
+			fq.DepartmentID = in.SubjectID.String()
+		}
 		f, err := s.ForecastAnalysis(ctx, fq)
 		if err != nil {
 			return nil, err

@@ -11,7 +11,7 @@ export interface ForecastAdjustment {
   id: string
   period_from: string
   period_to: string
-  subject_type: 'department' | 'person'
+  subject_type: 'department' | 'person' | 'company'
   subject_id: string
   category: ForecastCategory
   amount: number
@@ -30,7 +30,7 @@ export interface ForecastFigures {
 }
 
 export interface ForecastRow {
-  subject_type: 'department' | 'person'
+  subject_type: 'department' | 'person' | 'company'
   id: string
   name: string
   figures: ForecastFigures
@@ -98,8 +98,9 @@ export const analyses = {
     api.get<Forecast>(`${V1}/analyses/forecast`, { period: q.period || undefined, department_id: q.department_id || undefined }),
   adjust: (body: {
     period: string
-    subject_type: 'department' | 'person'
-    subject_id: string
+    subject_type: 'department' | 'person' | 'company'
+    /** None for the company. */
+    subject_id?: string
     category: ForecastCategory
     amount: number
     note: string

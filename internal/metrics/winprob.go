@@ -137,11 +137,14 @@ func closedOpps(ctx context.Context, db store.Queryer, tenantID, dept cohort.ID)
 // department, or of the company when the department has too few.
 func WinOdds(ctx context.Context, db store.Queryer, tenantID, dept cohort.ID, features []string) (*WinProbability, error) {
 	out := &WinProbability{Basis: "department", DepartmentID: dept}
-	closed, err := closedOpps(ctx, db, tenantID, dept)
-	if err != nil {
-		return nil, err
+	var closed []closedOpp
+	var err error
+	if dept != 0 {
+		if closed, err = closedOpps(ctx, db, tenantID, dept); err != nil {
+			return nil, err
+		}
 	}
-	if len(closed) < MinWinSamples || dept == 0 {
+	if len(closed) < MinWinSamples {
 		out.Basis, out.DepartmentID = "company", 0
 		if closed, err = closedOpps(ctx, db, tenantID, 0); err != nil {
 			return nil, err

@@ -159,7 +159,9 @@ func TestFactsPropertyRandomHistories(t *testing.T) {
 				var x cohort.Opportunity
 				c := customers[rng.IntN(len(customers))]
 				o.admin.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "name": fmt.Sprint("机会", step),
-					"amount": 100000 * (1 + rng.IntN(9)), "created_at": at(20 + rng.IntN(5))}, &x)
+					"amount": 100000 * (1 + rng.IntN(9)), "created_at": at(20 + rng.IntN(5)),
+					"expected_close_date": now.AddDate(0, 0, rng.IntN(90)-30).Format(time.DateOnly),
+					"forecast_category":   cohort.ForecastCategories[rng.IntN(len(cohort.ForecastCategories))]}, &x)
 				opps = append(opps, x)
 			case op == 2 && len(opps) > 0:
 				x := opps[rng.IntN(len(opps))]
@@ -220,6 +222,15 @@ func TestFactsPropertyRandomHistories(t *testing.T) {
 						customers = append(customers[:j], customers[j+1:]...)
 					}
 				}
+			}
+		}
+		// A changed stage probability rewrites the open opportunities' facts.
+		var procs cohort.Page[cohort.SalesProcess]
+		o.admin.must(200, "GET", "/api/v1/sales-processes", nil, &procs)
+		for _, sp := range procs.Items {
+			if sp.ID == opps[0].ProcessID {
+				sp.Stages[0].Probability = 15
+				o.admin.must(200, "PATCH", "/api/v1/sales-processes/"+id(sp.ID), map[string]any{"name_zh": sp.NameZh, "name_en": sp.NameEn, "stages": sp.Stages, "active": true}, nil)
 			}
 		}
 		// A department move dated in the past re-credits what came after it.

@@ -20,6 +20,8 @@ type Projector struct {
 	t    *cohort.Tenant
 	loc  *time.Location
 	orgs map[cohort.ID][]cohort.OrgAssignment
+	// procs caches sales processes (stage probabilities) by id.
+	procs map[cohort.ID]*cohort.SalesProcess
 	// shared, when set, keeps organisation histories across projectors
 	// (the server's writes); it is cleared whenever a user changes.
 	shared *OrgCache
@@ -442,6 +444,32 @@ func (p *Projector) opportunity(id cohort.ID) ([]Fact, error) {
 	if err := emit(created); err != nil {
 		return nil, err
 	}
+	if o.Status == cohort.OppOpen {
+		f, creditAt, ok, err := p.openOpportunity(o)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			f.CustomerID, f.ProcessID, f.Amount, f.Currency = o.CustomerID, o.ProcessID, o.Amount, o.Currency
+			// An opportunity still open after a team change dated later
+			// than its expected close (an overdue one handed over) is
+			// credited to the team after the change: the people who hold
+			// it now.
+			for _, m := range tm {
+				if m.ValidFrom.After(creditAt) {
+					creditAt = m.ValidFrom
+				}
+				if m.ValidTo != nil && m.ValidTo.After(creditAt) {
+					creditAt = *m.ValidTo
+				}
+			}
+			fs, err := p.credit(f, tm, creditAt)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, fs...)
+		}
+	}
 	if o.Status != cohort.OppOpen && o.ClosedAt != nil {
 		f := p.base("opportunity."+o.Status, *o.ClosedAt)
 		f.Attr, f.Stage, f.DurationS, f.RefAt = o.LossReason, lastStage, int64(o.ClosedAt.Sub(o.CreatedAt)/time.Second), &o.CreatedAt
@@ -450,6 +478,62 @@ func (p *Projector) opportunity(id cohort.ID) ([]Fact, error) {
 		}
 	}
 	return out, nil
+}
+
+// openOpportunity is the current-state fact of an open opportunity with an
+// expected close date (docs/FACTS.md, opportunity.open): dated at the start
+// of that local day, n = its stage's win probability in percent, attr = its
+// forecast category, ref_at = its creation. It is credited to the team in
+// force at the end of that day (as any date-only event), or at the
+// opportunity's creation when the day is before it, or after the team's
+// last change when that is later.
+func (p *Projector) openOpportunity(o *cohort.Opportunity) (Fact, time.Time, bool, error) {
+	start, end, ok := p.dateSpan(o.ExpectedCloseDate)
+	if !ok {
+		return Fact{}, time.Time{}, false, nil
+	}
+	prob, err := p.stageProbability(o.ProcessID, o.Stage)
+	if err != nil {
+		return Fact{}, time.Time{}, false, err
+	}
+	f := p.base(KindOpportunityOpen, start)
+	created := o.CreatedAt.UTC()
+	f.N, f.Attr, f.Stage, f.RefAt = prob, o.ForecastCategory, o.Stage, &created
+	if end.Before(created) {
+		end = created
+	}
+	return f, end, true, nil
+}
+
+// KindOpportunityOpen is the fact kind of an open opportunity's current
+// state.
+const KindOpportunityOpen = "opportunity.open"
+
+// stageProbability is the win probability (percent) of stage in process
+// (0 when either is unknown).
+func (p *Projector) stageProbability(process cohort.ID, stage string) (int, error) {
+	if p.procs == nil {
+		p.procs = map[cohort.ID]*cohort.SalesProcess{}
+	}
+	sp, ok := p.procs[process]
+	if !ok {
+		var err error
+		sp, err = store.FindProcess(p.ctx, p.q, p.t.ID, process)
+		if cohort.ErrorCode(err) == cohort.ENOTFOUND {
+			sp, err = nil, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		p.procs[process] = sp
+	}
+	if sp == nil {
+		return 0, nil
+	}
+	if i := sp.StageIndex(stage); i >= 0 {
+		return sp.Stages[i].Probability, nil
+	}
+	return 0, nil
 }
 
 func isOutcome(stage string) bool {

@@ -44,7 +44,9 @@ type Agg struct {
 	// count) make exact means of amounts and spans at every grain.
 	Func string `json:"func"`
 	// Field is amount, duration_s, n, span_s (occurred_at − ref_at, in
-	// seconds), or for count_distinct record_id, customer_id, user_id.
+	// seconds), weighted_amount (amount × n ÷ 100: an open opportunity's
+	// amount times its stage's win probability), or for count_distinct
+	// record_id, customer_id, user_id.
 	Field string `json:"field,omitempty"`
 	// Attr restricts to facts whose attr is one of these.
 	Attr []string `json:"attr,omitempty"`
@@ -102,6 +104,7 @@ const (
 	kOppWon            = "opportunity.won"
 	kOppLost           = "opportunity.lost"
 	kOppInvalid        = "opportunity.invalid"
+	kOppOpen           = "opportunity.open"
 	kQuoteSent         = "quote.sent"
 	kContractSigned    = "contract.signed"
 	kOrderSigned       = "order.signed"
@@ -122,7 +125,7 @@ const (
 
 // Kinds lists every fact kind.
 var Kinds = []string{kLeadCreated, kLeadConverted, kCustomerCreated, kFirstSigned, kCustomerLost, kCustomerReturned, kCustomerClaimed,
-	kOppCreated, kStageEntered, kOppWon, kOppLost, kOppInvalid, kQuoteSent, kContractSigned, kOrderSigned, kContractLine, kOrderLine,
+	kOppCreated, kStageEntered, kOppWon, kOppLost, kOppInvalid, kOppOpen, kQuoteSent, kContractSigned, kOrderSigned, kContractLine, kOrderLine,
 	kInvoiceIssued, kPaymentPlanned, kPaymentReceived, kFollowUpDone, kNextActionDue, kNextActionDone, kTicketOpened, kTicketResponse,
 	kTicketResolved, kMilestoneDone}
 
@@ -153,6 +156,13 @@ func followUps(name, zh, en, typ string) Metric {
 	a := agg(ks(kFollowUpDone), "author", "count", "")
 	a.Attr = []string{typ}
 	return count(name, zh, en, "follow-ups of type "+typ+" in P, credited to their author", a)
+}
+
+// forecast is the open amount of one forecast category.
+func forecast(category, zh, en string) Metric {
+	return money("forecast_"+category, "预测："+zh, "Forecast: "+en,
+		"credited amount of the opportunities open now with expected close in P in forecast category "+category,
+		withAttr(agg(ks(kOppOpen), "", "credited", "amount"), category))
 }
 
 func withAttr(a *Agg, attr ...string) *Agg { a.Attr = attr; return a }
@@ -235,6 +245,18 @@ var builtins = []Metric{
 	hidden("won_weight", agg(ks(kOppWon), "", "weight", "")),
 	formula("opportunity_cycle_days", "商机周期", "Opportunity cycle", UnitDays, "mean days from creation to win, over opportunities won in P", "won_cycle_s / won_weight / 86400"),
 
+	// Pipeline and forecast: the current state of the open opportunities
+	// (opportunity.open facts), by expected close date.
+	count("open_opportunities", "未结商机", "Open opportunities", "opportunities open now with expected close in P", agg(ks(kOppOpen), "", "records", "")),
+	money("open_pipeline_amount", "未结商机金额", "Open pipeline amount", "credited amount of the opportunities open now with expected close in P",
+		agg(ks(kOppOpen), "", "credited", "amount")),
+	money("weighted_pipeline", "加权商机金额", "Weighted pipeline", "sum over the opportunities open now with expected close in P of credited amount × stage win probability",
+		agg(ks(kOppOpen), "", "credited", "weighted_amount")),
+	forecast("commit", "承诺", "Commit"),
+	forecast("best_case", "最佳情况", "Best case"),
+	forecast("pipeline", "管道", "Pipeline"),
+	forecast("omitted", "排除", "Omitted"),
+
 	// Money.
 	count("contracts_signed", "签约合同数", "Contracts signed", "contracts signed in P (voided ones count in no period)", agg(ks(kContractSigned), "", "records", "")),
 	money("contract_amount", "合同金额", "Contract amount", "credited amount of the contracts signed in P", agg(ks(kContractSigned), "", "credited", "amount")),
@@ -242,6 +264,7 @@ var builtins = []Metric{
 	money("order_amount", "订单金额", "Order amount", "credited amount of the orders signed in P", agg(ks(kOrderSigned), "", "credited", "amount")),
 	count("signed_count", "签约数", "Contracts and orders signed", "contracts and orders signed in P", agg(ks(kContractSigned, kOrderSigned), "", "records", "")),
 	money("signed_amount", "签约金额", "Signed amount", "credited amount of the contracts and orders signed in P", agg(ks(kContractSigned, kOrderSigned), "", "credited", "amount")),
+	hidden("last_signed_day", agg(ks(kContractSigned, kOrderSigned), "", "max", "day")),
 	money("line_amount", "产品签约金额", "Signed amount by product line", "credited amount of the signed documents' lines in P (use with the product dimension)",
 		agg(ks(kContractLine, kOrderLine), "", "credited", "amount")),
 	{Name: "line_quantity", LabelZh: "产品签约数量", LabelEn: "Quantity signed", Unit: UnitNumber, Additive: true, Agg: agg(ks(kContractLine, kOrderLine), "", "credited", "n"),
@@ -333,7 +356,7 @@ func validAgg(a *Agg) (field, msg string) {
 	}
 	fields := map[string][]string{
 		"count": {""}, "records": {""}, "count_distinct": {"record_id", "customer_id", "user_id"},
-		"sum": {"amount", "duration_s", "n"}, "avg": {"amount", "duration_s", "n", "span_s"},
+		"sum": {"amount", "duration_s", "n", "weighted_amount"}, "avg": {"amount", "duration_s", "n", "span_s"},
 		"min": {"amount", "duration_s", "n", "span_s"}, "max": {"amount", "duration_s", "n", "span_s"},
 	}
 	ok, known := fields[a.Func]

@@ -70,6 +70,13 @@ var definitionsZh = map[string]string{
 	"service_cost":                  "期间内解决工单的服务成本（按份额计入）",
 	"milestones_done":               "期间内完成的项目里程碑",
 	stageConversionPfx + "<stage>":  "期间内进入某阶段（由阶段维度或筛选指定）的商机中，之后进入 <stage> 阶段（won：赢单）的比例",
+	"open_opportunities":            "当前未结、预计成交日在期间内的商机",
+	"open_pipeline_amount":          "当前未结、预计成交日在期间内的商机金额（按份额计入）",
+	"weighted_pipeline":             "当前未结、预计成交日在期间内的商机：金额（按份额）× 所在阶段赢率之和",
+	"forecast_commit":               "预测类别为“承诺”的未结商机金额（预计成交日在期间内）",
+	"forecast_best_case":            "预测类别为“最佳情况”的未结商机金额（预计成交日在期间内）",
+	"forecast_pipeline":             "预测类别为“管道”的未结商机金额（预计成交日在期间内）",
+	"forecast_omitted":              "预测类别为“排除”的未结商机金额（预计成交日在期间内）",
 }
 
 // definition is m's definition in lang.

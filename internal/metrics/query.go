@@ -144,6 +144,7 @@ var dimensions = map[string]dimension{
 	"product_category":   {col: "p.category_id", join: 'p', id: true, label: "product_categories"},
 	"followup_type":      {col: "f.attr"},
 	"attr":               {col: "f.attr"},
+	"forecast_category":  {col: "f.attr"},
 	"stage":              {col: "f.stage"},
 	"process":            {col: "f.process_id", id: true, label: "sales_processes"},
 	"kind":               {col: "f.kind"},
@@ -582,10 +583,12 @@ func (c *compiled) condSQL(a *Agg, to time.Time, full bool) (string, []any) {
 // fieldSQL is the SQL of a measure.
 func fieldSQL(field string) string {
 	switch field {
-	case "amount", "duration_s", "n", "record_id", "customer_id", "user_id":
+	case "amount", "duration_s", "n", "record_id", "customer_id", "user_id", "day":
 		return "f." + field
 	case "span_s":
 		return "((f.occurred_at - f.ref_at) / 1000)"
+	case "weighted_amount":
+		return "(f.amount * f.n / 100.0)"
 	}
 	return "1"
 }
@@ -620,8 +623,8 @@ func aggSQL(e store.Engine, a *Agg, cond string) string {
 	case "count_distinct":
 		return "COUNT(DISTINCT " + of(fieldSQL(a.Field)) + ")"
 	case "sum":
-		if a.Field == "amount" {
-			return sum("f.amount * f.share_bp")
+		if a.Field == "amount" || a.Field == "weighted_amount" {
+			return sum(fieldSQL(a.Field) + " * f.share_bp")
 		}
 		return sum(fieldSQL(a.Field))
 	case "credited":
@@ -649,7 +652,7 @@ func finish(a *Agg, v sql.NullFloat64) *float64 {
 		v.Float64 = 0
 	}
 	x := v.Float64
-	if a.Func == "credited" || a.Func == "weight" || a.Func == "sum" && a.Field == "amount" {
+	if a.Func == "credited" || a.Func == "weight" || a.Func == "sum" && (a.Field == "amount" || a.Field == "weighted_amount") {
 		x /= 10000
 	}
 	return &x

@@ -69,6 +69,16 @@ func (s *Service) SaveProcess(ctx context.Context, sp *cohort.SalesProcess, ifVe
 		if err := store.UpdateProcess(ctx, tx, sp, prev.Version, now); err != nil {
 			return err
 		}
+		// Open opportunities' facts carry their stage's win probability
+		// (opportunity.open): a changed probability rewrites them.
+		open, err := store.QueryIDs(ctx, tx, "SELECT id FROM opportunities WHERE tenant_id = ? AND process_id = ? AND status = 'open' AND expected_close_date <> ''",
+			int64(p.Tenant.ID), int64(sp.ID))
+		if err != nil {
+			return err
+		}
+		for _, id := range open {
+			s.project(ctx, tx, cohort.ObjOpportunity, id)
+		}
 		return s.audit(ctx, tx, "update", "sales_process", sp.ID, diff(prev, sp))
 	})
 }

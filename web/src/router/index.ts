@@ -209,6 +209,18 @@ const routes: RouteRecordRaw[] = [
         component: () => import('@/views/AuditView.vue'),
         meta: { title: 'nav.audit', perm: ['audit', 'view'] },
       },
+      {
+        path: 'analyses/forecast',
+        name: 'analyses-forecast',
+        component: () => import('@/views/analyses/ForecastView.vue'),
+        meta: { title: 'forecast.nav.forecast', perm: ['opportunity', 'view'] },
+      },
+      {
+        path: 'analyses/segmentation',
+        name: 'analyses-segmentation',
+        component: () => import('@/views/analyses/SegmentationView.vue'),
+        meta: { title: 'forecast.nav.segmentation', perm: ['customer', 'view'] },
+      },
       { path: 'profile', name: 'profile', component: () => import('@/views/ProfileView.vue'), meta: { title: 'nav.profile' } },
       {
         path: ':pathMatch(.*)*',

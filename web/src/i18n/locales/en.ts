@@ -4,11 +4,13 @@ import type { MessageSchema } from './zh-CN'
 import analysesEn from './analyses/en'
 import goals from './goals/en'
 import cockpits from './cockpits/en'
+import forecast from './forecast/en'
 
 const en: MessageSchema = {
   analyses: analysesEn,
   goals,
   cockpits,
+  forecast,
   app: {
     name: 'Cohort',
     tagline: 'Sales performance CRM',

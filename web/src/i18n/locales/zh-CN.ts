@@ -5,11 +5,13 @@ import importMigration from './importMigration/zh-CN'
 import analysesZh from './analyses/zh-CN'
 import goals from './goals/zh-CN'
 import cockpits from './cockpits/zh-CN'
+import forecast from './forecast/zh-CN'
 
 const zhCN = {
   analyses: analysesZh,
   goals,
   cockpits,
+  forecast,
   app: {
     name: 'Cohort',
     tagline: '销售绩效 CRM',

@@ -1,0 +1,1 @@
+import{u as a,i as s,a as l,b as t,c as i,d as n,e as $,f as c,g as e,h as f,j as o,k as b,l as d,m as r,n as m,o as h}from"./echarts-CZWmjeMZ.js";a([s,l,t,i,n,$,c,e,f,o,b,d,r,m,h]);const u=["#2f6bff","#12b886","#f59f00","#7048e8","#e8590c","#1098ad","#d6336c","#5c7cfa"];export{u as c};

@@ -887,7 +887,7 @@ func (c *compiled) asOfIn(from, to time.Time) time.Time {
 // dayBounds are the days [lo, hi) whose facts aggregate a reads over the
 // period [from, to): the period's, or everything up to the as-of date.
 func (c *compiled) dayBounds(a *Agg, from, to time.Time) (int64, int64) {
-	const first = -1 << 40
+	const first = -1 << 30 // facts.day is a 4-byte integer on PostgreSQL
 	switch a.AsOf {
 	case "as_of":
 		return first, dayNum(c.asOfIn(from, to)) + 1

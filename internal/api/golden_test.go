@@ -257,3 +257,107 @@ func loadGoldenHistory(t *testing.T, o *salesOrg) map[string]cohort.ID {
 		"method": "bank_transfer"}, nil)
 	return ids
 }
+
+// TestFiguresSettingsAndBadInput: the tenant's churn grace days and quote
+// tolerance move their figures; expenses are kept in the data scope and
+// refuse bad input; and a bad metric query is a 422 naming the field.
+func TestFiguresSettingsAndBadInput(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		loadGoldenHistory(t, o)
+		a := o.admin
+		ask := func(body map[string]any) map[string]*float64 {
+			t.Helper()
+			body["from"], body["to"] = "2025-01-01", "2025-04-01"
+			var res metrics.Result
+			a.must(200, "POST", "/api/v1/metrics/query", body, &res)
+			return res.Total.Values
+		}
+		// C5's contract ended on 2025-02-28; a renewal starting ten days
+		// later keeps it from churning under the default 30 grace days, not
+		// under 5.
+		imp := a.importFile("contract", false, "renewal.csv", rawCSV([][]string{
+			{"External ID", "Customer external ID", "Amount (yuan)", "Owner", "Created at", "Signed at", "Start date", "End date"},
+			{"CT5R", "C5", "10000", "alice@acme.test", "2025-03-10 10:00", "2025-03-10 10:00", "2025-03-10", "2026-03-09"},
+		}))
+		if imp.RowsOK != 1 {
+			t.Fatalf("renewal: %+v", imp)
+		}
+		if v := ask(map[string]any{"metrics": []string{"churned_customers"}})["churned_customers"]; v == nil || *v != 0 {
+			t.Errorf("churned with a renewal 10 days later, 30 grace days: %s", show(v))
+		}
+		a.must(200, "PATCH", "/api/v1/tenant/settings", map[string]any{"churn_grace_days": 5, "quote_tolerance_bp": 2000}, nil)
+		v := ask(map[string]any{"metrics": []string{"churned_customers", "quote_accuracy"}})
+		if c, q := v["churned_customers"], v["quote_accuracy"]; c == nil || *c != 1 || q == nil || *q != 1 {
+			t.Errorf("5 grace days, 20 %% tolerance: churned %s, quote accuracy %s", show(c), show(q))
+		}
+		for _, bad := range []map[string]any{{"churn_grace_days": -1}, {"quote_tolerance_bp": 10001}} {
+			if res := a.do("PATCH", "/api/v1/tenant/settings", bad, nil); res.status != 422 {
+				t.Errorf("settings %v: %d %s", bad, res.status, res.body)
+			}
+		}
+
+		// Expenses: in the scope of the person who incurred them.
+		var e cohort.Expense
+		o.alice.must(201, "POST", "/api/v1/expenses", map[string]any{"type": "travel", "amount": 5000, "incurred_on": "2025-03-01"}, &e)
+		if e.UserID != o.aliceU.ID || e.DepartmentID != o.aliceU.DepartmentID || e.Currency != "CNY" {
+			t.Fatalf("expense %+v", e)
+		}
+		if res := o.bob.do("GET", "/api/v1/expenses/"+e.ID.String(), nil, nil); res.status != 404 {
+			t.Errorf("bob sees alice's expense: %d", res.status)
+		}
+		if res := o.bob.do("POST", "/api/v1/expenses", map[string]any{"user_id": o.aliceU.ID, "type": "x", "amount": 1, "incurred_on": "2025-03-01"}, nil); res.status != 403 {
+			t.Errorf("bob records alice's expense: %d %s", res.status, res.body)
+		}
+		o.mgr.must(200, "GET", "/api/v1/expenses/"+e.ID.String(), nil, nil)
+		var list cohort.Page[cohort.Expense]
+		o.alice.must(200, "GET", "/api/v1/expenses", nil, &list)
+		if len(list.Items) != 2 {
+			t.Errorf("alice's expenses: %d", len(list.Items))
+		}
+		for _, bad := range []map[string]any{
+			{"type": "travel", "amount": -100, "incurred_on": "2025-03-01"},
+			{"type": "travel", "amount": 0, "incurred_on": "2025-03-01"},
+			{"type": "", "amount": 100, "incurred_on": "2025-03-01"},
+			{"type": "travel", "amount": 100, "incurred_on": "2099-01-01"},
+			{"type": "travel", "amount": 100, "incurred_on": "March"},
+			{"type": "travel", "amount": 100, "incurred_on": "2025-03-01", "currency": "XXQ"},
+			{"type": "travel", "amount": 100, "incurred_on": "2025-03-01", "customer_id": "12345"},
+		} {
+			if res := o.alice.do("POST", "/api/v1/expenses", bad, nil); res.status != 422 {
+				t.Errorf("expense %v: %d %s", bad, res.status, res.body)
+			}
+		}
+		if res := o.alice.do("PATCH", "/api/v1/expenses/"+e.ID.String(), map[string]any{"amount": -1}, nil); res.status != 422 {
+			t.Errorf("negative amount by PATCH: %d", res.status)
+		}
+		o.alice.must(200, "PATCH", "/api/v1/expenses/"+e.ID.String(), map[string]any{"amount": 7000, "incurred_on": "2025-03-02"}, nil)
+		if v := ask(map[string]any{"metrics": []string{"expense_amount"}})["expense_amount"]; v == nil || *v != 257000 {
+			t.Errorf("expenses after the change: %s", show(v))
+		}
+		o.alice.must(204, "DELETE", "/api/v1/expenses/"+e.ID.String(), nil, nil)
+		if v := ask(map[string]any{"metrics": []string{"expense_amount"}})["expense_amount"]; v == nil || *v != 250000 {
+			t.Errorf("expenses after the delete: %s", show(v))
+		}
+
+		// Bad metric queries.
+		for _, c := range []struct {
+			body  map[string]any
+			field string
+		}{
+			{map[string]any{"metrics": []string{"no_such_metric"}}, "metrics[0]"},
+			{map[string]any{"metrics": []string{"receivable"}, "as_of": "2025-04-01"}, "as_of"},
+			{map[string]any{"metrics": []string{"receivable"}, "as_of": "2024-12-31"}, "as_of"},
+			{map[string]any{"metrics": []string{"receivable"}, "as_of": "soon"}, "as_of"},
+			{map[string]any{"metrics": []string{"receivable"}, "dimensions": []string{"month"}}, "metrics[0]"},
+			{map[string]any{"metrics": []string{"forgotten_customers:0"}}, "metrics[0]"},
+			{map[string]any{"metrics": []string{"forgotten_customers:x"}}, "metrics[0]"},
+		} {
+			c.body["from"], c.body["to"] = "2025-01-01", "2025-04-01"
+			res := a.do("POST", "/api/v1/metrics/query", c.body, nil)
+			if res.status != 422 || !strings.Contains(string(res.body), `"field":"`+c.field+`"`) {
+				t.Errorf("%v: %d %s", c.body, res.status, res.body)
+			}
+		}
+	})
+}

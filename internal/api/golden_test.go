@@ -306,7 +306,7 @@ func TestFiguresSettingsAndBadInput(t *testing.T) {
 		if res := o.bob.do("GET", "/api/v1/expenses/"+e.ID.String(), nil, nil); res.status != 404 {
 			t.Errorf("bob sees alice's expense: %d", res.status)
 		}
-		if res := o.bob.do("POST", "/api/v1/expenses", map[string]any{"user_id": o.aliceU.ID, "type": "x", "amount": 1, "incurred_on": "2025-03-01"}, nil); res.status != 403 {
+		if res := o.bob.do("POST", "/api/v1/expenses", map[string]any{"user_id": o.aliceU.ID, "type": "x", "amount": 1, "incurred_on": "2025-03-01"}, nil); res.status != 422 {
 			t.Errorf("bob records alice's expense: %d %s", res.status, res.body)
 		}
 		o.mgr.must(200, "GET", "/api/v1/expenses/"+e.ID.String(), nil, nil)

@@ -60,7 +60,7 @@ func (s *Service) checkExpense(ctx context.Context, tx *store.Tx, p *cohort.Prin
 // CreateExpense records an expense, incurred by e.UserID (default the
 // caller), who must be in the caller's scope.
 func (s *Service) CreateExpense(ctx context.Context, e *cohort.Expense) error {
-	scope, p, err := s.expenseScope(ctx)
+	p, err := require(ctx, cohort.ObjCustomer, cohort.ActView)
 	if err != nil {
 		return err
 	}
@@ -81,14 +81,14 @@ func (s *Service) CreateExpense(ctx context.Context, e *cohort.Expense) error {
 		if _, err := store.FindUser(ctx, tx, p.Tenant.ID, e.UserID); err != nil {
 			return cohort.Errorf(cohort.EINVALID, "user_id: no such person")
 		}
+		if err := s.checkOwnerInScope(ctx, tx, cohort.ObjCustomer, cohort.ActView, "user_id", e.UserID); err != nil {
+			return err
+		}
 		if err := s.checkExpense(ctx, tx, p, e); err != nil {
 			return err
 		}
 		if err := store.InsertExpense(ctx, tx, e, s.now()); err != nil {
 			return err
-		}
-		if _, err := store.FindExpense(ctx, tx, p.Tenant.ID, e.ID, scope); err != nil {
-			return cohort.Errorf(cohort.EFORBIDDEN, "user_id: the person is outside your data scope")
 		}
 		return s.audit(ctx, tx, "create", cohort.ObjExpense, e.ID, diff(nil, e))
 	})

@@ -491,7 +491,8 @@ func (p *Projector) opportunity(id cohort.ID) ([]Fact, error) {
 // (rounded up). The final amount is the total of the opportunity's last
 // signed contract or order that is not void, else the opportunity's amount.
 func (p *Projector) quoteWon(o *cohort.Opportunity) ([]Fact, error) {
-	var qid, owner, total int64
+	var qid, total int64
+	var owner *int64 // none for a quote made by an integration
 	var currency string
 	err := p.q.QueryRowContext(p.ctx, `SELECT id, owner_id, total, currency FROM deals WHERE tenant_id = ? AND opportunity_id = ? AND kind = 'quote'
 		AND sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT 1`, int64(p.t.ID), int64(o.ID)).Scan(&qid, &owner, &total, &currency)
@@ -510,7 +511,11 @@ func (p *Projector) quoteWon(o *cohort.Opportunity) ([]Fact, error) {
 	f := p.base("quote.won", *o.ClosedAt)
 	f.CustomerID, f.RecordType, f.RecordID, f.Amount, f.Currency = o.CustomerID, string(cohort.ObjQuote), cohort.ID(qid), total, currency
 	f.N = deviationBP(final, total)
-	g, err := p.personal(f, cohort.ID(owner), cohort.RoleOwner)
+	if owner == nil {
+		f.Role = ""
+		return []Fact{f}, nil
+	}
+	g, err := p.personal(f, cohort.ID(*owner), cohort.RoleOwner)
 	return []Fact{g}, err
 }
 

@@ -84,6 +84,7 @@ var definitionsZh = map[string]string{
 	"expenses":                      "期间内发生的费用笔数",
 	"participants":                  "期间内以该业务角色参与签约（合同或订单）的人数",
 	"active_people":                 "期末最后一天在组织中（未停用）的人数，按其当时的部门",
+	"forgotten_customers:<N>":       "截至日有负责人、未流失、且截至日前 N 天内没有跟进的客户（N 为 1 到 3650）",
 	"participation_rate":            "期间内在该部门时以该角色参与签约的人数 ÷ 期末最后一天该部门的在岗人数",
 }
 

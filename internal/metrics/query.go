@@ -309,7 +309,7 @@ func compile(ctx context.Context, db store.Queryer, env *Env, q Query) (*compile
 		}
 		m, _ := lookup(env, name)
 		if slices.ContainsFunc(q.Dimensions, func(d string) bool { return slices.Contains(timeDims, d) }) && c.plan.asOfFrom(e) {
-			v.Add(fmt.Sprintf("metrics[%d]", i), "%q is taken at the as-of date: ask it without a time dimension", name)
+			v.Add(fmt.Sprintf("metrics[%d]", i), "%q is a state on one day (as_of, or the period's last day): ask it without a time dimension", name)
 			continue
 		}
 		c.plan.exprs = append(c.plan.exprs, e)

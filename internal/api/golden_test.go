@@ -264,8 +264,23 @@ func loadGoldenHistory(t *testing.T, o *salesOrg) map[string]cohort.ID {
 func TestFiguresSettingsAndBadInput(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		o := newSalesOrg(t, db)
-		loadGoldenHistory(t, o)
+		ids := loadGoldenHistory(t, o)
 		a := o.admin
+		// The drill of an as-of figure lists the facts it counts: the
+		// forgotten customers' ownerships.
+		var drill metrics.Drill
+		a.must(200, "POST", "/api/v1/metrics/drill", map[string]any{"metric": "forgotten_customers", "from": "2025-01-01", "to": "2025-04-01",
+			"as_of": "2025-03-31"}, &drill)
+		var forgotten []string
+		for _, r := range drill.Items {
+			forgotten = append(forgotten, r.CustomerID.String())
+		}
+		slices.Sort(forgotten)
+		want := []string{ids["$C2"].String(), ids["$C3"].String(), ids["$C5"].String()}
+		slices.Sort(want)
+		if !slices.Equal(forgotten, want) {
+			t.Errorf("forgotten customers drilled: %v, want %v", forgotten, want)
+		}
 		ask := func(body map[string]any) map[string]*float64 {
 			t.Helper()
 			body["from"], body["to"] = "2025-01-01", "2025-04-01"

@@ -23,10 +23,17 @@ type Tenant struct {
 	WeekStart int `json:"week_start"`
 	// BackdateWindowDays is how many days in the past an event may be dated
 	// without the permission to backdate further (0..3650; default 7).
-	BackdateWindowDays int       `json:"backdate_window_days"`
-	Version            int       `json:"version"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
+	BackdateWindowDays int `json:"backdate_window_days"`
+	// ChurnGraceDays is how many days after a contract's end a renewal may
+	// start for the customer not to count as churned (0..3650; default 30).
+	ChurnGraceDays int `json:"churn_grace_days"`
+	// QuoteToleranceBP is how far (basis points of the last quote) a won
+	// opportunity's final contract amount may lie from its last quote for
+	// the quote to count as accurate (0..10000; default 500 = 5 %).
+	QuoteToleranceBP int       `json:"quote_tolerance_bp"`
+	Version          int       `json:"version"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 	// DisabledAt is when the tenant was disabled: nobody of it logs in, and
 	// its sessions and tokens stop. Nil while it is enabled.
 	DisabledAt *time.Time `json:"disabled_at,omitempty"`
@@ -40,6 +47,8 @@ const (
 	DefaultWeekStart          = 1 // Monday
 	DefaultBackdateWindowDays = 7
 	MaxBackdateWindowDays     = 3650
+	DefaultChurnGraceDays     = 30
+	DefaultQuoteToleranceBP   = 500
 )
 
 // TenantUpdate is a change of the tenant's settings; nil fields stay.
@@ -50,6 +59,8 @@ type TenantUpdate struct {
 	Currency             *string `json:"currency,omitempty" example:"CNY"`
 	WeekStart            *int    `json:"week_start,omitempty" example:"1"`
 	BackdateWindowDays   *int    `json:"backdate_window_days,omitempty" example:"7"`
+	ChurnGraceDays       *int    `json:"churn_grace_days,omitempty" example:"30"`
+	QuoteToleranceBP     *int    `json:"quote_tolerance_bp,omitempty" example:"500"`
 }
 
 // Apply returns t with upd applied (strings trimmed), not yet validated.
@@ -71,6 +82,12 @@ func (upd TenantUpdate) Apply(t Tenant) Tenant {
 	}
 	if upd.BackdateWindowDays != nil {
 		t.BackdateWindowDays = *upd.BackdateWindowDays
+	}
+	if upd.ChurnGraceDays != nil {
+		t.ChurnGraceDays = *upd.ChurnGraceDays
+	}
+	if upd.QuoteToleranceBP != nil {
+		t.QuoteToleranceBP = *upd.QuoteToleranceBP
 	}
 	return t
 }
@@ -143,6 +160,12 @@ func (t *Tenant) Check() error {
 	}
 	if t.BackdateWindowDays < 0 || t.BackdateWindowDays > MaxBackdateWindowDays {
 		v.Add("backdate_window_days", "must be 0 to %d days", MaxBackdateWindowDays)
+	}
+	if t.ChurnGraceDays < 0 || t.ChurnGraceDays > 3650 {
+		v.Add("churn_grace_days", "must be 0 to 3650 days")
+	}
+	if t.QuoteToleranceBP < 0 || t.QuoteToleranceBP > 10000 {
+		v.Add("quote_tolerance_bp", "must be 0 to 10000 basis points (0 to 100 %%)")
 	}
 	if !ValidLocale(t.Locale) {
 		v.Add("locale", "must be zh-CN or en")

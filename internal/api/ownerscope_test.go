@@ -108,6 +108,9 @@ func TestOwnerScopeWalk(t *testing.T) {
 			}
 		}
 		walks := map[string]func(t *testing.T){
+			"POST /api/v1/expenses": func(t *testing.T) {
+				refused(t, "POST", "/api/v1/expenses", map[string]any{"type": "travel", "amount": 100, "incurred_on": "2025-03-01", "user_id": pre}, "user_id", "expenses")
+			},
 			"POST /api/v1/customers": func(t *testing.T) {
 				refused(t, "POST", "/api/v1/customers", map[string]any{"name": "别人的客户", "owner_id": pre}, "owner_id", "customers")
 			},

@@ -161,6 +161,11 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/api/v1/projects/{id}/team", Summary: "A project's team (?history=true, ?at=time)", Perm: "project:view", Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjProject)},
 		{Method: "PUT", Path: "/api/v1/projects/{id}/team", Summary: "Replace a project's team", Perm: "project:edit", Req: teamRequest{}, Resp: listOf[cohort.TeamMember]{}, Handler: s.recordTeam(cohort.ObjProject)},
 
+		{Method: "GET", Path: "/api/v1/expenses", Summary: "List sales expenses of the people in the caller's data scope", Perm: "customer:view", List: true, Resp: listOf[cohort.Expense]{}, Handler: s.listExpenses},
+		{Method: "POST", Path: "/api/v1/expenses", Summary: "Record a sales expense incurred by user_id (default the caller) on incurred_on", Perm: "customer:view", Idempotent: true, Req: expenseInput{}, Resp: cohort.Expense{}, Status: 201, Handler: s.createExpense},
+		{Method: "GET", Path: "/api/v1/expenses/{id}", Summary: "One expense", Perm: "customer:view", Resp: cohort.Expense{}, Handler: getByID(s, s.svc.FindExpense, expenseVersion)},
+		{Method: "PATCH", Path: "/api/v1/expenses/{id}", Summary: "Change an expense", Perm: "customer:view", Req: cohort.ExpenseUpdate{}, Resp: cohort.Expense{}, Handler: patchByID(s, s.svc.UpdateExpense, expenseVersion)},
+		{Method: "DELETE", Path: "/api/v1/expenses/{id}", Summary: "Delete an expense", Perm: "customer:view", Status: 204, Handler: s.deleteExpense},
 		{Method: "GET", Path: "/api/v1/tickets", Summary: "List service tickets (?view=all|mine|team)", Perm: "ticket:view", List: true, Resp: listOf[cohort.Ticket]{}, Handler: s.listTickets},
 		{Method: "POST", Path: "/api/v1/tickets", Summary: "Open a ticket (request, complaint or fault) assigned to owner_id", Perm: "ticket:create", Idempotent: true, Req: ticketInput{}, Resp: cohort.Ticket{}, Status: 201, Handler: s.createTicket},
 		{Method: "GET", Path: "/api/v1/tickets/{id}", Summary: "One ticket", Perm: "ticket:view", Resp: cohort.Ticket{}, Handler: getByID(s, s.svc.FindTicket, ticketVersion)},

@@ -55,7 +55,7 @@ func (f Fact) Key() string {
 // Sources are the record types whose projection makes facts. A quote,
 // contract or order is its own source type.
 var Sources = []cohort.ObjectType{cohort.ObjLead, cohort.ObjCustomer, cohort.ObjOpportunity, cohort.ObjQuote, cohort.ObjContract,
-	cohort.ObjOrder, cohort.ObjFollowUp, cohort.ObjTicket, cohort.ObjProject, SourceNextAction}
+	cohort.ObjOrder, cohort.ObjFollowUp, cohort.ObjTicket, cohort.ObjProject, SourceNextAction, cohort.ObjExpense, cohort.ObjUser}
 
 // IsSource reports whether records of obj make facts.
 func IsSource(obj cohort.ObjectType) bool { return slices.Contains(Sources, obj) }

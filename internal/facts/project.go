@@ -111,6 +111,10 @@ func (p *Projector) Project(source cohort.ObjectType, id cohort.ID) ([]Fact, err
 		fs, err = p.project(id)
 	case SourceNextAction:
 		fs, err = p.nextAction(id)
+	case cohort.ObjExpense:
+		fs, err = p.expense(id)
+	case cohort.ObjUser:
+		fs, err = p.member(id)
 	default:
 		return nil, fmt.Errorf("facts: %s makes no facts", source)
 	}
@@ -386,6 +390,28 @@ func (p *Projector) customerFacts(c *cohort.Customer, tm team, first *signing, e
 			return nil, err
 		}
 	}
+	// Ownership spans, for the customers owned (and forgotten) on a day:
+	// from the owner's membership to its end (ref_at; none while it lasts).
+	for _, m := range tm {
+		if m.Role != cohort.RoleOwner {
+			continue
+		}
+		f := p.base("customer.owned", m.ValidFrom)
+		f.CustomerID, f.RefAt = c.ID, m.ValidTo
+		if m.ExpiresAt != nil && (f.RefAt == nil || m.ExpiresAt.Before(*f.RefAt)) {
+			f.RefAt = m.ExpiresAt
+		}
+		if f.RefAt != nil {
+			r := f.RefAt.UTC()
+			f.RefAt = &r
+		}
+		g, err := p.personal(f, m.UserID, cohort.RoleOwner)
+		if err != nil {
+			return nil, err
+		}
+		g.ShareBP = m.ShareBP
+		out = append(out, g)
+	}
 	for _, e := range events {
 		kind := "customer.returned"
 		if e.Kind == cohort.PoolClaimed || e.Kind == cohort.PoolAssigned {
@@ -476,6 +502,124 @@ func (p *Projector) opportunity(id cohort.ID) ([]Fact, error) {
 		if err := emit(f); err != nil {
 			return nil, err
 		}
+	}
+	if o.Status == cohort.OppWon && o.ClosedAt != nil {
+		q, err := p.quoteWon(o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, q...)
+	}
+	return out, nil
+}
+
+// quoteWon is the fact of a won opportunity's last sent quote, for quote
+// accuracy: at the win, credited to the quote's owner, amount the quote's
+// total, n the deviation of the final amount from it in basis points
+// (rounded up). The final amount is the total of the opportunity's last
+// signed contract or order that is not void, else the opportunity's amount.
+func (p *Projector) quoteWon(o *cohort.Opportunity) ([]Fact, error) {
+	var qid, total int64
+	var owner *int64 // none for a quote made by an integration
+	var currency string
+	err := p.q.QueryRowContext(p.ctx, `SELECT id, owner_id, total, currency FROM deals WHERE tenant_id = ? AND opportunity_id = ? AND kind = 'quote'
+		AND sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT 1`, int64(p.t.ID), int64(o.ID)).Scan(&qid, &owner, &total, &currency)
+	if errors.Is(err, errNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("facts: last quote: %w", err)
+	}
+	final := o.Amount
+	err = p.q.QueryRowContext(p.ctx, `SELECT total FROM deals WHERE tenant_id = ? AND opportunity_id = ? AND kind IN ('contract', 'order')
+		AND signed_at IS NOT NULL AND status <> 'voided' ORDER BY signed_at DESC, id DESC LIMIT 1`, int64(p.t.ID), int64(o.ID)).Scan(&final)
+	if err != nil && !errors.Is(err, errNoRows) {
+		return nil, fmt.Errorf("facts: final contract: %w", err)
+	}
+	f := p.base("quote.won", *o.ClosedAt)
+	f.CustomerID, f.RecordType, f.RecordID, f.Amount, f.Currency = o.CustomerID, string(cohort.ObjQuote), cohort.ID(qid), total, currency
+	f.N = deviationBP(final, total)
+	if owner == nil {
+		f.Role = ""
+		return []Fact{f}, nil
+	}
+	g, err := p.personal(f, cohort.ID(*owner), cohort.RoleOwner)
+	return []Fact{g}, err
+}
+
+// deviationBP is |final − quoted| in basis points of quoted, rounded up,
+// at most 10^9 (a quote of 0 deviates by nothing or by that).
+func deviationBP(final, quoted int64) int {
+	const most = 1_000_000_000
+	d := final - quoted
+	if d < 0 {
+		d = -d
+	}
+	if quoted <= 0 {
+		if d == 0 {
+			return 0
+		}
+		return most
+	}
+	bp := (d*10000 + quoted - 1) / quoted
+	if bp > most || bp < 0 {
+		return most
+	}
+	return int(bp)
+}
+
+// expense makes an expense's fact: incurred on its date, credited to the
+// person who incurred it.
+func (p *Projector) expense(id cohort.ID) ([]Fact, error) {
+	var user, amount int64
+	var cust, opp *int64
+	var currency, typ, on string
+	err := p.q.QueryRowContext(p.ctx, `SELECT user_id, customer_id, opportunity_id, amount, currency, type, incurred_on FROM expenses
+		WHERE tenant_id = ? AND id = ?`, int64(p.t.ID), int64(id)).Scan(&user, &cust, &opp, &amount, &currency, &typ, &on)
+	if errors.Is(err, errNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("facts: expense: %w", err)
+	}
+	start, _, ok := p.dateSpan(on)
+	if !ok {
+		return nil, nil
+	}
+	f := p.base("expense.incurred", start)
+	f.Amount, f.Currency, f.Attr = amount, currency, typ
+	if cust != nil {
+		f.CustomerID = cohort.ID(*cust)
+	}
+	g, err := p.personal(f, cohort.ID(user), cohort.RoleOwner)
+	return []Fact{g}, err
+}
+
+// member makes a person's organisation spans (person.member: from the
+// span's start, ref_at its end, in its department), for the active people
+// of a department on a day. A disabled person has none: the users table
+// keeps no time of the disabling.
+func (p *Projector) member(id cohort.ID) ([]Fact, error) {
+	u, err := store.FindUser(p.ctx, p.q, p.t.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Status == cohort.UserDisabled {
+		return nil, nil
+	}
+	spans, err := store.UserOrgHistory(p.ctx, p.q, p.t.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []Fact
+	for _, s := range spans {
+		f := p.base("person.member", s.ValidFrom)
+		f.UserID, f.Role, f.DepartmentID, f.RefAt = id, "member", s.DepartmentID, s.ValidTo
+		if f.RefAt != nil {
+			r := f.RefAt.UTC()
+			f.RefAt = &r
+		}
+		out = append(out, f)
 	}
 	return out, nil
 }
@@ -590,14 +734,32 @@ func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
 			}
 		}
 	}
-	dated := func(kind, date string, amount int64, attr string) error {
+	dated := func(kind, date string, amount int64, attr string, ref *time.Time) error {
 		start, end, ok := p.dateSpan(date)
 		if !ok {
 			return nil
 		}
 		f := p.base(kind, start)
-		f.Amount, f.Attr = amount, attr
+		f.Amount, f.Attr, f.RefAt = amount, attr, ref
 		return emit(f, end)
+	}
+	if kind == cohort.ObjContract && d.SignedAt != nil && !voided {
+		// The contract's term, for churn: it started (on its start date,
+		// else its signing date) and, when it has an end date, ended.
+		start := d.StartDate
+		if start == "" {
+			start = d.SignedDate
+		}
+		var endRef *time.Time
+		if e, _, ok := p.dateSpan(d.EndDate); ok {
+			endRef = &e
+		}
+		if err := dated("contract.started", start, d.Total, "", endRef); err != nil {
+			return nil, err
+		}
+		if err := dated("contract.ended", d.EndDate, d.Total, "", nil); err != nil {
+			return nil, err
+		}
 	}
 	invoices, err := store.Invoices(p.ctx, p.q, p.t.ID, id)
 	if err != nil {
@@ -607,19 +769,24 @@ func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
 		if inv.Status != cohort.InvoiceIssued {
 			continue
 		}
-		if err := dated("invoice.issued", inv.IssuedDate, inv.Amount, ""); err != nil {
+		if err := dated("invoice.issued", inv.IssuedDate, inv.Amount, "", nil); err != nil {
 			return nil, err
 		}
 	}
-	if !voided {
-		plans, err := store.PaymentPlans(p.ctx, p.q, p.t.ID, id)
-		if err != nil {
-			return nil, err
+	plans, err := store.PaymentPlans(p.ctx, p.q, p.t.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	due := map[cohort.ID]*time.Time{} // an installment's due date, for receivables
+	for _, pl := range plans {
+		if start, _, ok := p.dateSpan(pl.DueDate); ok {
+			due[pl.ID] = &start
 		}
-		for _, pl := range plans {
-			if err := dated("payment.planned", pl.DueDate, pl.Amount, ""); err != nil {
-				return nil, err
-			}
+		if voided {
+			continue
+		}
+		if err := dated("payment.planned", pl.DueDate, pl.Amount, "", nil); err != nil {
+			return nil, err
 		}
 	}
 	pays, err := store.Payments(p.ctx, p.q, p.t.ID, id)
@@ -631,7 +798,7 @@ func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
 		if pay.ReversesID != 0 {
 			attr = "reversal"
 		}
-		if err := dated("payment.received", pay.ReceivedDate, pay.Amount, attr); err != nil {
+		if err := dated("payment.received", pay.ReceivedDate, pay.Amount, attr, due[pay.PlanID]); err != nil {
 			return nil, err
 		}
 	}

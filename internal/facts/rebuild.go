@@ -21,6 +21,8 @@ var sourceTables = map[cohort.ObjectType]struct{ table, where string }{
 	cohort.ObjTicket:      {"tickets", ""},
 	cohort.ObjProject:     {"projects", ""},
 	SourceNextAction:      {"next_actions", ""},
+	cohort.ObjExpense:     {"expenses", ""},
+	cohort.ObjUser:        {"users", ""},
 }
 
 // batch is how many source records one transaction of a rebuild rewrites.

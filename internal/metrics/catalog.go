@@ -10,6 +10,7 @@ package metrics
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -58,6 +59,28 @@ type Agg struct {
 	// Later restricts to facts whose source record has a later fact of one
 	// of Later.Kinds (a cohort: customers created in P that signed).
 	Later *Later `json:"later,omitempty"`
+	// AsOf makes the aggregate a state at a day instead of the events of
+	// P: "as_of" takes the facts dated on or before the query's as-of date,
+	// "before_as_of" those dated before it, "end" those dated on or before
+	// the last day of P.
+	AsOf string `json:"as_of,omitempty"`
+	// Ref compares ref_at with that day: "by" — set and before the day's
+	// end; "before" — set and before the day's start; "open" — empty or
+	// not before the day's end (a span still in force at the end of it).
+	Ref string `json:"ref,omitempty"`
+	// Quiet restricts to facts whose customer had no follow-up in the
+	// Quiet days ending with the as-of date and is not lost by then.
+	Quiet int `json:"quiet,omitempty"`
+	// Repeat restricts signing facts to those whose customer signed an
+	// earlier contract or order (not void): the signing is not its first.
+	Repeat bool `json:"repeat,omitempty"`
+	// Unrenewed restricts contract.ended facts to those with no other
+	// contract of the customer starting within the tenant's churn grace
+	// days after the end and ending later (or never).
+	Unrenewed bool `json:"unrenewed,omitempty"`
+	// Accurate restricts quote.won facts to those whose deviation (n, in
+	// basis points) is within the tenant's quote tolerance.
+	Accurate bool `json:"accurate,omitempty"`
 }
 
 // Later is a condition on a later fact of the same source record.
@@ -120,14 +143,25 @@ const (
 	kTicketResponse    = "ticket.first_response"
 	kTicketResolved    = "ticket.resolved"
 	kMilestoneDone     = "project.milestone_done"
+	kContractStarted   = "contract.started"
+	kContractEnded     = "contract.ended"
+	kQuoteWon          = "quote.won"
+	kCustomerOwned     = "customer.owned"
+	kExpense           = "expense.incurred"
+	kPersonMember      = "person.member"
 	stageConversionPfx = "stage_conversion:"
+	forgottenPfx       = "forgotten_customers:"
 )
+
+// DefaultForgottenDays is N of forgotten_customers (forgotten_customers:N
+// names another).
+const DefaultForgottenDays = 30
 
 // Kinds lists every fact kind.
 var Kinds = []string{kLeadCreated, kLeadConverted, kCustomerCreated, kFirstSigned, kCustomerLost, kCustomerReturned, kCustomerClaimed,
 	kOppCreated, kStageEntered, kOppWon, kOppLost, kOppInvalid, kOppOpen, kQuoteSent, kContractSigned, kOrderSigned, kContractLine, kOrderLine,
 	kInvoiceIssued, kPaymentPlanned, kPaymentReceived, kFollowUpDone, kNextActionDue, kNextActionDone, kTicketOpened, kTicketResponse,
-	kTicketResolved, kMilestoneDone}
+	kTicketResolved, kMilestoneDone, kContractStarted, kContractEnded, kQuoteWon, kCustomerOwned, kExpense, kPersonMember}
 
 func agg(kinds []string, role, fn, field string) *Agg {
 	return &Agg{Kinds: kinds, Role: role, Func: fn, Field: field}
@@ -171,6 +205,23 @@ func withLater(a *Agg, l Later) *Agg { a.Later = &l; return a }
 
 func ended(a *Agg) *Agg { a.Ended = true; return a }
 
+// asOf makes a a state at the as-of day (mode as_of, before_as_of or end)
+// with ref_at compared by ref ("" for none).
+func asOf(a *Agg, mode, ref string) *Agg { a.AsOf, a.Ref = mode, ref; return a }
+
+func repeat(a *Agg) *Agg { a.Repeat = true; return a }
+
+func moneyFormula(name, zh, en, def, f string) Metric {
+	return Metric{Name: name, LabelZh: zh, LabelEn: en, Unit: UnitMoney, Additive: true, Formula: f, Definition: def}
+}
+
+// forgotten is forgotten_customers with N days.
+func forgotten(days int) *Agg {
+	a := asOf(agg(ks(kCustomerOwned), "owner", "count_distinct", "customer_id"), "as_of", "open")
+	a.Quiet = days
+	return a
+}
+
 // builtins is the catalogue, METRICS.md figure by figure.
 var builtins = []Metric{
 	// Leads.
@@ -197,6 +248,19 @@ var builtins = []Metric{
 	hidden("first_signed_followups", agg(ks(kFirstSigned), "", "credited", "n")),
 	formula("followups_per_signed_customer", "签约客户平均跟进次数", "Follow-ups per signed customer", UnitNumber,
 		"mean number of follow-ups before the first signing, over customers first-signed in P", "first_signed_followups / first_signed_weight"),
+	{Name: "churned_customers", LabelZh: "流失（未续约）客户", LabelEn: "Churned customers", Unit: UnitCount,
+		Agg:        &Agg{Kinds: ks(kContractEnded), Func: "count_distinct", Field: "customer_id", Unrenewed: true},
+		Definition: "customers with a contract that ended in P and no other contract starting within the tenant's churn grace days after it and ending later"},
+	count("signing_customers", "签约客户", "Customers signing", "distinct customers with a contract or order signed in P",
+		agg(ks(kContractSigned, kOrderSigned), "", "count_distinct", "customer_id")),
+	count("repeat_customers", "复购客户", "Repeat customers", "distinct customers with a signing in P that is not their first",
+		repeat(agg(ks(kContractSigned, kOrderSigned), "", "count_distinct", "customer_id"))),
+	formula("repurchase_rate", "复购率", "Repurchase rate", UnitRatio, "of the customers with a signing in P, the share whose signing in P is not their first",
+		"repeat_customers / signing_customers"),
+	{Name: "owned_customers", LabelZh: "名下客户", LabelEn: "Owned customers", Unit: UnitCount, Agg: asOf(agg(ks(kCustomerOwned), "owner", "count_distinct", "customer_id"), "as_of", "open"),
+		Definition: "customers owned on the as-of date, credited to their owners"},
+	{Name: "forgotten_customers", LabelZh: "被遗忘客户", LabelEn: "Forgotten customers", Unit: UnitCount, Agg: forgotten(DefaultForgottenDays),
+		Definition: "customers owned on the as-of date, not lost, with no follow-up in the 30 days ending with it (forgotten_customers:N for N days)"},
 	count("pool_returns", "退回公海", "Returned to pool", "customers returned to a pool in P, credited to the person named", agg(ks(kCustomerReturned), "owner", "count", "")),
 	count("pool_claims", "公海领取", "Claimed from pool", "customers claimed from a pool in P", agg(ks(kCustomerClaimed), "owner", "count", "")),
 
@@ -221,6 +285,13 @@ var builtins = []Metric{
 	formula("next_actions_on_time_rate", "待办按时完成率", "Next actions on time", UnitRatio,
 		"next actions due in P done by the end of their due window ÷ next actions due in P", "next_actions_on_time / next_actions_due"),
 	count("next_actions_done", "完成待办", "Next actions done", "next actions done in P", agg(ks(kNextActionDone), "author", "count", "")),
+	count("quotes_won", "赢单报价", "Quotes of won opportunities", "last quotes of the opportunities won in P, credited to the sender",
+		agg(ks(kQuoteWon), "owner", "records", "")),
+	{Name: "quotes_accurate", LabelZh: "准确报价", LabelEn: "Accurate quotes", Unit: UnitCount,
+		Agg:        &Agg{Kinds: ks(kQuoteWon), Role: "owner", Func: "records", Accurate: true},
+		Definition: "last quotes of the opportunities won in P whose final contract amount is within the tenant's tolerance of the quote"},
+	formula("quote_accuracy", "报价准确率", "Quote accuracy", UnitRatio,
+		"of the quotes whose opportunity was won in P, the share whose final contract amount is within the tenant's tolerance of the last quote", "quotes_accurate / quotes_won"),
 	count("quotes_sent", "发出报价", "Quotes sent", "quotes sent in P, credited to the sender", agg(ks(kQuoteSent), "owner", "records", "")),
 	money("quote_amount", "报价金额", "Quoted amount", "total of the quotes sent in P", agg(ks(kQuoteSent), "owner", "credited", "amount")),
 
@@ -275,6 +346,25 @@ var builtins = []Metric{
 	{Name: "invoices", LabelZh: "开票张数", LabelEn: "Invoices", Unit: UnitNumber, Additive: true, Agg: agg(ks(kInvoiceIssued), "", "weight", ""),
 		Definition: "invoices issued in P, share-weighted (a co-owner with 60 % counts 0.6; the company total is exact)"},
 
+	hidden("receivable_planned", asOf(agg(ks(kPaymentPlanned), "", "credited", "amount"), "as_of", "")),
+	hidden("receivable_paid", asOf(agg(ks(kPaymentReceived), "", "credited", "amount"), "as_of", "by")),
+	moneyFormula("receivable", "应收款", "Receivable", "installments due on or before the as-of date − the payments allocated to them received by then",
+		"receivable_planned - receivable_paid"),
+	hidden("overdue_planned", asOf(agg(ks(kPaymentPlanned), "", "credited", "amount"), "before_as_of", "")),
+	hidden("overdue_paid", asOf(agg(ks(kPaymentReceived), "", "credited", "amount"), "as_of", "before")),
+	moneyFormula("overdue", "逾期应收", "Overdue", "receivable on the installments due before the as-of date",
+		"overdue_planned - overdue_paid"),
+	money("expense_amount", "销售费用", "Sales expenses", "expenses incurred in P, credited to the person who incurred them", agg(ks(kExpense), "owner", "credited", "amount")),
+	count("expenses", "费用笔数", "Expenses", "expenses incurred in P", agg(ks(kExpense), "owner", "records", "")),
+
+	// People and departments.
+	count("participants", "参与人数", "People participating", "people credited in the query's role on a contract or order signed in P",
+		agg(ks(kContractSigned, kOrderSigned), "", "count_distinct", "user_id")),
+	count("active_people", "在岗人数", "Active people", "people in the organisation (not disabled) on the last day of P, by their department then",
+		asOf(agg(ks(kPersonMember), "member", "count_distinct", "user_id"), "end", "open")),
+	formula("participation_rate", "参与率", "Participation rate", UnitRatio,
+		"people credited in the role on a record signed in P while in the department ÷ active people in the department on the last day of P", "participants / active_people"),
+
 	// Service.
 	count("tickets_opened", "工单数", "Tickets", "tickets opened in P", agg(ks(kTicketOpened), "", "records", "")),
 	count("complaints", "投诉数", "Complaints", "complaint tickets opened in P", withAttr(agg(ks(kTicketOpened), "", "records", ""), "complaint")),
@@ -320,7 +410,18 @@ func Builtins() []Metric {
 // parametric one.
 func IsBuiltin(name string) bool {
 	_, ok := builtinByName[name]
-	return ok || strings.HasPrefix(name, stageConversionPfx)
+	return ok || strings.HasPrefix(name, stageConversionPfx) || strings.HasPrefix(name, forgottenPfx)
+}
+
+// forgottenN is the metric forgotten_customers:N.
+func forgottenN(name string) (*Metric, error) {
+	n, err := strconv.Atoi(strings.TrimPrefix(name, forgottenPfx))
+	if err != nil || n < 1 || n > 3650 {
+		return nil, fmt.Errorf("forgotten_customers:N needs N days from 1 to 3650, e.g. forgotten_customers:30")
+	}
+	return &Metric{Name: name, LabelZh: fmt.Sprintf("被遗忘客户（%d 天）", n), LabelEn: fmt.Sprintf("Forgotten customers (%d days)", n), Unit: UnitCount,
+		Agg: forgotten(n), Builtin: true,
+		Definition: fmt.Sprintf("customers owned on the as-of date, not lost, with no follow-up in the %d days ending with it", n)}, nil
 }
 
 // stageConversion is the metric stage_conversion:<to>: of the opportunities
@@ -369,7 +470,7 @@ func validAgg(a *Agg) (field, msg string) {
 	if len(a.Attr) > 20 || len(a.Stage) > 50 {
 		return "attr", "at most 20 values"
 	}
-	if a.Later != nil {
+	if a.Later != nil || a.AsOf != "" || a.Ref != "" || a.Quiet != 0 || a.Repeat || a.Unrenewed || a.Accurate {
 		return "later", "is not available to tenant metrics"
 	}
 	return "", ""

@@ -214,6 +214,9 @@ func Catalog(custom []Custom, lang string) []CatalogEntry {
 	sc.Name = stageConversionPfx + "<stage>"
 	out = append(out, CatalogEntry{Name: sc.Name, Label: strings.TrimSuffix(sc.label(lang), "won") + "<stage>", Unit: UnitRatio, Builtin: true,
 		Definition: definition(sc.Name, "of the opportunities that entered a stage in P (the stage dimension or filter), the share that later entered <stage> (won: were won)", lang)})
+	fg, _ := forgottenN(forgottenPfx + "30")
+	out = append(out, CatalogEntry{Name: forgottenPfx + "<N>", Label: strings.Replace(fg.label(lang), "30", "N", 1), Unit: UnitCount, Builtin: true,
+		Definition: definition(forgottenPfx+"<N>", "customers owned on the as-of date, not lost, with no follow-up in the N days ending with it (N from 1 to 3650)", lang)})
 	for _, c := range custom {
 		out = append(out, CatalogEntry{Name: c.Name, Label: c.label(lang), Unit: c.Unit, Additive: c.Additive, Definition: c.Definition,
 			Formula: c.Formula, Aggregate: c.Agg, ID: c.ID})

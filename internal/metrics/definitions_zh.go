@@ -77,6 +77,23 @@ var definitionsZh = map[string]string{
 	"forecast_best_case":            "预测类别为“最佳情况”的未结商机金额（预计成交日在期间内）",
 	"forecast_pipeline":             "预测类别为“管道”的未结商机金额（预计成交日在期间内）",
 	"forecast_omitted":              "预测类别为“排除”的未结商机金额（预计成交日在期间内）",
+	"churned_customers":             "期间内有合同到期、且宽限天数（租户设置）内没有开始的续约合同的客户",
+	"signing_customers":             "期间内签约（合同或订单）的不同客户数",
+	"repeat_customers":              "期间内的签约不是其首次签约的不同客户数",
+	"repurchase_rate":               "期间内有签约的客户中，该签约不是首次签约的比例",
+	"owned_customers":               "截至日（as_of）有负责人的客户，计入负责人",
+	"forgotten_customers":           "截至日有负责人、未流失、且截至日前 30 天内没有跟进的客户（forgotten_customers:N 为 N 天）",
+	"quotes_won":                    "期间内赢单商机的最后一份报价，计入报价人",
+	"quotes_accurate":               "期间内赢单商机的最后一份报价中，最终合同金额在租户容差内的报价",
+	"quote_accuracy":                "期间内赢单商机的最后一份报价中，最终合同金额与报价之差在租户容差内的比例",
+	"receivable":                    "截至日及之前到期的回款计划金额 − 截至日前已收到并分配到这些计划的回款",
+	"overdue":                       "截至日之前已到期的回款计划上的应收款",
+	"expense_amount":                "期间内发生的销售费用，计入发生人",
+	"expenses":                      "期间内发生的费用笔数",
+	"participants":                  "期间内以该业务角色参与签约（合同或订单）的人数",
+	"active_people":                 "期末最后一天在组织中（未停用）的人数，按其当时的部门",
+	"forgotten_customers:<N>":       "截至日有负责人、未流失、且截至日前 N 天内没有跟进的客户（N 为 1 到 3650）",
+	"participation_rate":            "期间内在该部门时以该角色参与签约的人数 ÷ 期末最后一天该部门的在岗人数",
 }
 
 // definition is m's definition in lang.

@@ -22,6 +22,8 @@ type DrillQuery struct {
 	From    string   `json:"from" openapi:"required" example:"2026-01-01"`
 	To      string   `json:"to" openapi:"required" example:"2026-04-01"`
 	Role    string   `json:"role" example:"owner"`
+	// AsOf is the as-of date of as-of figures (see Query.AsOf).
+	AsOf string `json:"as_of" example:""`
 	// Limit caps the facts returned (default 200, at most 1000).
 	Limit int `json:"limit" example:"200"`
 }
@@ -66,7 +68,7 @@ func RunDrill(ctx context.Context, db store.Queryer, env Env, d DrillQuery) (*Dr
 		return nil, &cohort.Error{Code: cohort.EINVALID, Message: fmt.Sprintf("limit: must be 1 to %d", MaxDrill),
 			Fields: []cohort.FieldError{{Field: "limit", Message: fmt.Sprintf("must be 1 to %d", MaxDrill)}}}
 	}
-	c, err := compile(ctx, db, &env, Query{Metrics: []string{d.Metric}, Filters: d.Filters, From: d.From, To: d.To, Role: d.Role})
+	c, err := compile(ctx, db, &env, Query{Metrics: []string{d.Metric}, Filters: d.Filters, From: d.From, To: d.To, Role: d.Role, AsOf: d.AsOf})
 	if err != nil {
 		var e *cohort.Error
 		if errors.As(err, &e) {
@@ -78,13 +80,14 @@ func RunDrill(ctx context.Context, db store.Queryer, env Env, d DrillQuery) (*Dr
 		return nil, err
 	}
 	var ors []string
-	args := []any{int64(env.TenantID), dayNum(c.from), dayNum(c.to)}
+	args := []any{int64(env.TenantID)}
 	for _, a := range c.plan.leaves {
-		cond, cargs := c.condSQL(a, c.to, true)
-		ors = append(ors, "("+cond+")")
-		args = append(args, cargs...)
+		cond, cargs := c.condSQL(a, c.from, c.to, true)
+		lo, hi := c.dayBounds(a, c.from, c.to)
+		ors = append(ors, "(f.day >= ? AND f.day < ? AND "+cond+")")
+		args = append(append(args, lo, hi), cargs...)
 	}
-	where := []string{"f.tenant_id = ?", "f.day >= ?", "f.day < ?", "(" + strings.Join(ors, " OR ") + ")"}
+	where := []string{"f.tenant_id = ?", "(" + strings.Join(ors, " OR ") + ")"}
 	if env.Scope.SQL != "" {
 		where = append(where, "("+env.Scope.SQL+")")
 		args = append(args, env.Scope.Args...)

@@ -47,6 +47,11 @@ type Query struct {
 	// In JSON it is department_root, a department id or "" for none.
 	DepartmentRoot   cohort.ID `json:"-"`
 	DepartmentRootID string    `json:"department_root" example:""`
+	// AsOf is the date (YYYY-MM-DD, inside [From, To)) at which the as-of
+	// figures (receivable, overdue, owned and forgotten customers) are
+	// taken; default the last day of the period, or today when the period
+	// contains it. A comparison takes the same offset into its period.
+	AsOf string `json:"as_of" example:"2026-03-31"`
 }
 
 // Filter keeps the facts whose dimension has one of values. A department
@@ -69,6 +74,21 @@ type Env struct {
 	Custom []Metric
 	// Lang is zh-CN or en, for labels.
 	Lang string
+	// Location is the tenant's time zone (nil: UTC), for as-of bounds of
+	// times; Today is the tenant's local date (zero: today in Location).
+	Location *time.Location
+	Today    time.Time
+	// ChurnGraceDays and QuoteToleranceBP are the tenant's settings for
+	// churned_customers and quote_accuracy.
+	ChurnGraceDays   int
+	QuoteToleranceBP int
+}
+
+func (env *Env) loc() *time.Location {
+	if env.Location == nil {
+		return time.UTC
+	}
+	return env.Location
 }
 
 func (env *Env) cal() calendar { return calendar{fy: env.FiscalYearStartMonth, week: env.WeekStart} }
@@ -80,6 +100,7 @@ type Result struct {
 	From       string        `json:"from"`
 	To         string        `json:"to"`
 	Role       string        `json:"role"`
+	AsOf       string        `json:"as_of"`
 	Compare    []ComparedTo  `json:"compare,omitempty"`
 	Rows       []Row         `json:"rows"`
 	Total      Row           `json:"total"`
@@ -180,6 +201,9 @@ func lookup(env *Env, name string) (*Metric, error) {
 	if strings.HasPrefix(name, stageConversionPfx) {
 		return stageConversion(name)
 	}
+	if strings.HasPrefix(name, forgottenPfx) {
+		return forgottenN(name)
+	}
 	for i := range env.Custom {
 		if env.Custom[i].Name == name {
 			return &env.Custom[i], nil
@@ -264,6 +288,10 @@ type compiled struct {
 	dims     []string
 	filters  []Filter
 	depts    *deptTree
+	asOf     time.Time // the as-of date of [from, to)
+	loc      *time.Location
+	grace    int
+	tolBP    int
 }
 
 // compile validates q; every problem names its field.
@@ -284,6 +312,10 @@ func compile(ctx context.Context, db store.Queryer, env *Env, q Query) (*compile
 			continue
 		}
 		m, _ := lookup(env, name)
+		if slices.ContainsFunc(q.Dimensions, func(d string) bool { return slices.Contains(timeDims, d) }) && c.plan.asOfFrom(e) {
+			v.Add(fmt.Sprintf("metrics[%d]", i), "%q is a state on one day (as_of, or the period's last day): ask it without a time dimension", name)
+			continue
+		}
 		c.plan.exprs = append(c.plan.exprs, e)
 		c.plan.metrics = append(c.plan.metrics, m)
 	}
@@ -312,6 +344,26 @@ func compile(ctx context.Context, db store.Queryer, env *Env, q Query) (*compile
 	case c.from.Year() < 1971 || c.to.Year() > 9998:
 		v.Add("from", "must be between 1971 and 9998")
 	}
+	if ok1 && ok2 && c.to.After(c.from) {
+		if q.AsOf != "" {
+			d, ok := parseDate(q.AsOf)
+			if !ok || d.Before(c.from) || !d.Before(c.to) {
+				v.Add("as_of", "must be a date YYYY-MM-DD in the period [from, to)")
+			}
+			c.asOf = d
+		} else {
+			c.asOf = c.to.AddDate(0, 0, -1)
+			today := env.Today
+			if today.IsZero() {
+				y, m, d := time.Now().In(env.loc()).Date()
+				today = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+			}
+			if !today.Before(c.from) && today.Before(c.asOf) {
+				c.asOf = today
+			}
+		}
+	}
+	c.loc, c.grace, c.tolBP = env.loc(), env.ChurnGraceDays, env.QuoteToleranceBP
 	if len(q.Dimensions) > MaxDimensions {
 		v.Add("dimensions", "at most %d dimensions", MaxDimensions)
 	}
@@ -427,7 +479,7 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 	anyRole := false
 	for _, i := range leaves {
 		a := c.plan.leaves[i]
-		cond, cargs := c.condSQL(a, to, false)
+		cond, cargs := c.condSQL(a, from, to, false)
 		for _, k := range a.Kinds {
 			kinds[k] = true
 		}
@@ -442,8 +494,9 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 		sel = append(sel, aggSQL(e, a, cond))
 		args = append(args, cargs...)
 	}
+	lo, hi := c.dayBounds(c.plan.leaves[leaves[0]], from, to)
 	where := []string{"f.tenant_id = ?", "f.day >= ?", "f.day < ?"}
-	args = append(args, int64(env.TenantID), dayNum(from), dayNum(to))
+	args = append(args, int64(env.TenantID), lo, hi)
 	kl := make([]string, 0, len(kinds))
 	for k := range kinds {
 		kl = append(kl, k)
@@ -531,7 +584,7 @@ func (c *compiled) aggRoles(a *Agg) []string {
 
 // condSQL is the condition selecting a's facts. Inside its own statement
 // (full false) the WHERE has selected its kinds and role already.
-func (c *compiled) condSQL(a *Agg, to time.Time, full bool) (string, []any) {
+func (c *compiled) condSQL(a *Agg, from, to time.Time, full bool) (string, []any) {
 	var parts []string
 	var args []any
 	if full {
@@ -559,6 +612,42 @@ func (c *compiled) condSQL(a *Agg, to time.Time, full bool) (string, []any) {
 	}
 	if a.Ended {
 		parts = append(parts, "f.ref_at IS NOT NULL")
+	}
+	if a.AsOf != "" {
+		r := c.asOfIn(from, to)
+		if a.AsOf == "end" {
+			r = to.AddDate(0, 0, -1)
+		}
+		y, m, d := r.Date()
+		start := time.Date(y, m, d, 0, 0, 0, 0, c.loc).UnixMilli()
+		end := time.Date(y, m, d+1, 0, 0, 0, 0, c.loc).UnixMilli()
+		switch a.Ref {
+		case "by":
+			parts, args = append(parts, "f.ref_at IS NOT NULL AND f.ref_at < ?"), append(args, end)
+		case "before":
+			parts, args = append(parts, "f.ref_at IS NOT NULL AND f.ref_at < ?"), append(args, start)
+		case "open":
+			parts, args = append(parts, "(f.ref_at IS NULL OR f.ref_at >= ?)"), append(args, end)
+		}
+		if a.Quiet > 0 {
+			parts = append(parts, "NOT EXISTS (SELECT 1 FROM facts g WHERE g.tenant_id = f.tenant_id AND g.customer_id = f.customer_id"+
+				" AND g.kind = '"+kFollowUpDone+"' AND g.day > ? AND g.day <= ?)",
+				"NOT EXISTS (SELECT 1 FROM facts g WHERE g.tenant_id = f.tenant_id AND g.customer_id = f.customer_id"+
+					" AND g.kind = '"+kCustomerLost+"' AND g.day <= ?)")
+			args = append(args, dayNum(r)-int64(a.Quiet), dayNum(r), dayNum(r))
+		}
+	}
+	if a.Repeat {
+		parts = append(parts, "EXISTS (SELECT 1 FROM facts g WHERE g.tenant_id = f.tenant_id AND g.customer_id = f.customer_id"+
+			" AND g.kind IN ('"+kContractSigned+"', '"+kOrderSigned+"') AND (g.occurred_at < f.occurred_at OR g.occurred_at = f.occurred_at AND g.record_id < f.record_id))")
+	}
+	if a.Unrenewed {
+		parts = append(parts, "NOT EXISTS (SELECT 1 FROM facts g WHERE g.tenant_id = f.tenant_id AND g.customer_id = f.customer_id"+
+			" AND g.kind = '"+kContractStarted+"' AND g.record_id <> f.record_id AND g.day <= f.day + ? AND (g.ref_at IS NULL OR g.ref_at > f.occurred_at))")
+		args = append(args, c.grace)
+	}
+	if a.Accurate {
+		parts, args = append(parts, "f.n <= ?"), append(args, c.tolBP)
 	}
 	if l := a.Later; l != nil {
 		// The later facts are the projection of the same record (a
@@ -758,7 +847,7 @@ func Run(ctx context.Context, db store.Queryer, env Env, q Query) (*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Dimensions: c.dims, From: q.From, To: q.To, Role: c.role}
+	res := &Result{Dimensions: c.dims, From: q.From, To: q.To, Role: c.role, AsOf: fmtDate(c.asOf)}
 	if res.Dimensions == nil {
 		res.Dimensions = []string{}
 	}
@@ -798,6 +887,43 @@ func Run(ctx context.Context, db store.Queryer, env Env, q Query) (*Result, erro
 	}
 	res.Took = time.Since(start)
 	return res, nil
+}
+
+// asOfIn is the as-of date of the period [from, to): the query's, at the
+// same offset from the start (a comparison's), at most the period's last
+// day.
+func (c *compiled) asOfIn(from, to time.Time) time.Time {
+	r := from.AddDate(0, 0, int(dayNum(c.asOf)-dayNum(c.from)))
+	if last := to.AddDate(0, 0, -1); r.After(last) {
+		r = last
+	}
+	return r
+}
+
+// dayBounds are the days [lo, hi) whose facts aggregate a reads over the
+// period [from, to): the period's, or everything up to the as-of date.
+func (c *compiled) dayBounds(a *Agg, from, to time.Time) (int64, int64) {
+	const first = -1 << 30 // facts.day is a 4-byte integer on PostgreSQL
+	switch a.AsOf {
+	case "as_of":
+		return first, dayNum(c.asOfIn(from, to)) + 1
+	case "before_as_of":
+		return first, dayNum(c.asOfIn(from, to))
+	case "end":
+		return first, dayNum(to)
+	}
+	return dayNum(from), dayNum(to)
+}
+
+// asOfFrom reports whether e reads an as-of aggregate.
+func (p *plan) asOfFrom(e *expr) bool {
+	if e == nil {
+		return false
+	}
+	if e.op == 'a' {
+		return p.leaves[e.leaf].AsOf != ""
+	}
+	return p.asOfFrom(e.l) || p.asOfFrom(e.r)
 }
 
 // compare stores the compared values of r and their change.
@@ -860,7 +986,7 @@ func (c *compiled) groups() [][]int {
 	var keys []string
 	by := map[string][]int{}
 	for i, a := range c.plan.leaves {
-		k := strings.Join(a.Kinds, ",") + "/" + c.aggRole(a)
+		k := strings.Join(a.Kinds, ",") + "/" + c.aggRole(a) + "/" + a.AsOf
 		if _, ok := by[k]; !ok {
 			keys = append(keys, k)
 		}

@@ -363,7 +363,14 @@ func (s *Service) UpdateDeal(ctx context.Context, kind cohort.ObjectType, id coh
 		if upd.ContactID != nil {
 			d.ContactID = *upd.ContactID
 		}
-		if upd.OpportunityID != nil {
+		if upd.OpportunityID != nil && *upd.OpportunityID != d.OpportunityID {
+			// Both opportunities' quote.won facts read their quotes and
+			// documents.
+			for _, o := range []cohort.ID{d.OpportunityID, *upd.OpportunityID} {
+				if o != 0 {
+					s.project(ctx, tx, cohort.ObjOpportunity, o)
+				}
+			}
 			d.OpportunityID = *upd.OpportunityID
 		}
 		if upd.Discount != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/metrics"
@@ -36,9 +37,12 @@ func (s *Service) metricEnv(ctx context.Context) (metrics.Env, error) {
 	if err != nil {
 		return metrics.Env{}, err
 	}
+	loc := p.Tenant.Location()
+	y, m, d := s.now().In(loc).Date()
 	return metrics.Env{TenantID: p.Tenant.ID, FiscalYearStartMonth: p.Tenant.FiscalYearStartMonth,
 		WeekStart: p.Tenant.WeekStart, Scope: metrics.Scope(a),
-		Custom: metrics.Metrics(custom), Lang: metricLang(p)}, nil
+		Custom: metrics.Metrics(custom), Lang: metricLang(p), Location: loc, Today: time.Date(y, m, d, 0, 0, 0, 0, time.UTC),
+		ChurnGraceDays: p.Tenant.ChurnGraceDays, QuoteToleranceBP: p.Tenant.QuoteToleranceBP}, nil
 }
 
 // MetricCatalog lists the built-in metrics and the tenant's own, in the

@@ -327,6 +327,14 @@ func (s *Service) dealImport(ctx context.Context, p *cohort.Principal, imp *coho
 			for id := range batchFirst {
 				changed = append(changed, facts.Source{Type: cohort.ObjCustomer, ID: id})
 			}
+			// A won opportunity's quote.won fact reads its final document.
+			opps := map[cohort.ID]bool{}
+			for _, d := range ds {
+				if d.OpportunityID != 0 && !opps[d.OpportunityID] {
+					opps[d.OpportunityID] = true
+					changed = append(changed, facts.Source{Type: cohort.ObjOpportunity, ID: d.OpportunityID})
+				}
+			}
 			if err := madeFacts(ctx, tx, p, kind, ds, func(d *cohort.Deal) cohort.ID { return d.ID }, changed...); err != nil {
 				return err
 			}

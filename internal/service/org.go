@@ -28,6 +28,9 @@ func (s *Service) CreateTenant(ctx context.Context, nt NewTenant) (*cohort.Tenan
 	if t.BackdateWindowDays == 0 { // a new tenant starts with the default; 0 is set afterwards
 		t.BackdateWindowDays = cohort.DefaultBackdateWindowDays
 	}
+	if t.ChurnGraceDays == 0 && t.QuoteToleranceBP == 0 { // likewise
+		t.ChurnGraceDays, t.QuoteToleranceBP = cohort.DefaultChurnGraceDays, cohort.DefaultQuoteToleranceBP
+	}
 	if err := t.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -75,6 +78,7 @@ func (s *Service) CreateTenant(ctx context.Context, nt NewTenant) (*cohort.Tenan
 		if err := store.InsertUser(ctx, tx, admin, hash, now); err != nil {
 			return err
 		}
+		s.projectNew(sys, tx, cohort.ObjUser, admin.ID)
 		if err := s.audit(sys, tx, "create", cohort.ObjTenant, t.ID, diff(nil, t)); err != nil {
 			return err
 		}

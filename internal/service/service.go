@@ -240,6 +240,14 @@ func (s *Service) projectSource(ctx context.Context, tx *store.Tx, src facts.Sou
 	}
 	w.index[key] = len(w.sources)
 	w.sources = append(w.sources, src)
+	if obj == cohort.ObjQuote || obj == cohort.ObjContract || obj == cohort.ObjOrder {
+		// A won opportunity's quote.won fact reads its last quote and final
+		// contract or order: their writes rewrite it too.
+		var opp *int64
+		if err := tx.QueryRowContext(ctx, "SELECT opportunity_id FROM deals WHERE tenant_id = ? AND id = ?", int64(p.Tenant.ID), int64(id)).Scan(&opp); err == nil && opp != nil {
+			s.projectSource(ctx, tx, facts.Source{Type: cohort.ObjOpportunity, ID: cohort.ID(*opp)})
+		}
+	}
 }
 
 // factWork is the records whose facts a transaction rewrites before it

@@ -36,8 +36,13 @@ func BulkInsertOpportunities(ctx context.Context, tx *Tx, opps []*cohort.Opportu
 		h := hist[i]
 		for j, e := range h {
 			var left any
-			if j+1 < len(h) {
+			switch {
+			case j+1 < len(h):
 				left = ms(h[j+1].At)
+			case o.ClosedAt != nil:
+				// The close leaves the last stage, as a close through the
+				// API does: its stay counts in days in stage.
+				left = ms(*o.ClosedAt)
 			}
 			stages = append(stages, []any{int64(o.TenantID), tx.db.NewID(), int64(o.ID), e.Stage, ms(e.At), left, nullID(o.CreatedBy), ms(now)})
 		}

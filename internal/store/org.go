@@ -16,11 +16,11 @@ func notFound(what string) error { return cohort.Errorf(cohort.ENOTFOUND, "%s no
 
 // --- tenants
 
-const tenantCols = "id, name, slug, time_zone, fiscal_year_start_month, currency, locale, week_start, backdate_window_days, version, created_at, updated_at, disabled_at"
+const tenantCols = "id, name, slug, time_zone, fiscal_year_start_month, currency, locale, week_start, backdate_window_days, churn_grace_days, quote_tolerance_bp, version, created_at, updated_at, disabled_at"
 
 func tenantDest(t *cohort.Tenant) []any {
 	return []any{idScanner{&t.ID}, &t.Name, &t.Slug, &t.TimeZone, &t.FiscalYearStartMonth, &t.Currency, &t.Locale,
-		&t.WeekStart, &t.BackdateWindowDays, &t.Version, msScanner{&t.CreatedAt}, msScanner{&t.UpdatedAt}, nullMsScanner{&t.DisabledAt}}
+		&t.WeekStart, &t.BackdateWindowDays, &t.ChurnGraceDays, &t.QuoteToleranceBP, &t.Version, msScanner{&t.CreatedAt}, msScanner{&t.UpdatedAt}, nullMsScanner{&t.DisabledAt}}
 }
 
 // InsertTenant inserts t, setting its id and times.
@@ -28,8 +28,9 @@ func InsertTenant(ctx context.Context, tx *Tx, t *cohort.Tenant, now time.Time) 
 	t.ID = cohort.ID(tx.db.NewID())
 	t.CreatedAt, t.UpdatedAt, t.Version = now, now, 1
 	_, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, slug, time_zone, fiscal_year_start_month, currency, locale, week_start,
-		backdate_window_days, version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		backdate_window_days, churn_grace_days, quote_tolerance_bp, version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		int64(t.ID), t.Name, t.Slug, t.TimeZone, t.FiscalYearStartMonth, t.Currency, t.Locale, t.WeekStart, t.BackdateWindowDays,
+		t.ChurnGraceDays, t.QuoteToleranceBP,
 		t.Version, ms(now), ms(now))
 	if isUniqueViolation(err) {
 		return cohort.Errorf(cohort.ECONFLICT, "a tenant with slug %q exists already", t.Slug)
@@ -41,8 +42,9 @@ func InsertTenant(ctx context.Context, tx *Tx, t *cohort.Tenant, now time.Time) 
 // still be prev's.
 func UpdateTenantSettings(ctx context.Context, tx *Tx, t *cohort.Tenant, prev *cohort.Tenant, now time.Time) error {
 	res, err := tx.ExecContext(ctx, `UPDATE tenants SET name = ?, time_zone = ?, fiscal_year_start_month = ?, currency = ?,
-		week_start = ?, backdate_window_days = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-		t.Name, t.TimeZone, t.FiscalYearStartMonth, t.Currency, t.WeekStart, t.BackdateWindowDays, ms(now), int64(t.ID), prev.Version)
+		week_start = ?, backdate_window_days = ?, churn_grace_days = ?, quote_tolerance_bp = ?, version = version + 1, updated_at = ?
+		WHERE id = ? AND version = ?`,
+		t.Name, t.TimeZone, t.FiscalYearStartMonth, t.Currency, t.WeekStart, t.BackdateWindowDays, t.ChurnGraceDays, t.QuoteToleranceBP, ms(now), int64(t.ID), prev.Version)
 	if err := checkOne(res, err, "tenant"); err != nil {
 		return err
 	}

@@ -21,6 +21,8 @@ export interface MetricQuery {
   compare?: ('previous' | 'year_ago')[]
   /** Department id whose children the department dimensions group by. */
   department_root?: string
+  /** Date (YYYY-MM-DD, inside [from, to)) of the as-of figures: receivable, overdue, forgotten customers. */
+  as_of?: string
 }
 
 export interface MetricColumn {
@@ -49,6 +51,8 @@ export interface MetricResult {
   from: string
   to: string
   role: string
+  /** The as-of date the as-of figures were taken at. */
+  as_of: string
   compare?: { name: string; from: string; to: string }[]
   rows: MetricRow[]
   total: MetricRow
@@ -71,6 +75,7 @@ export interface DrillQuery {
   from: string
   to: string
   role?: string
+  as_of?: string
   limit?: number
 }
 

@@ -487,12 +487,12 @@ func factsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, t := range tenants {
 		if args[0] == "rebuild" {
 			start := time.Now()
-			n, err := facts.Rebuild(ctx, a.DB, t, progress(stderr, "facts rebuild", t))
+			n, changed, err := facts.Rebuild(ctx, a.DB, t, progress(stderr, "facts rebuild", t))
 			fmt.Fprintln(stderr)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "tenant %s: %d facts in %s\n", t.Slug, n, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(stdout, "tenant %s: %d facts (%d rows changed) in %s\n", t.Slug, n, changed, time.Since(start).Round(time.Millisecond))
 			continue
 		}
 		diffs, err := facts.Verify(ctx, a.DB, t, 50, progress(stderr, "facts verify", t))

@@ -225,20 +225,29 @@ func (s *Service) projectSource(ctx context.Context, tx *store.Tx, src facts.Sou
 		return
 	}
 	w := s.factWork(ctx, tx)
-	key := facts.Source{Type: obj, ID: id}
+	key := sourceKey{obj, id}
 	if i, ok := w.index[key]; ok {
 		w.sources[i].New = w.sources[i].New || src.New
+		// What was held in memory may be stale now: read the record back
+		// unless this registration brings the record itself.
+		w.sources[i].Made = src.Made
 		return
 	}
 	w.index[key] = len(w.sources)
 	w.sources = append(w.sources, src)
 }
 
+// sourceKey names a source record in a transaction's fact work.
+type sourceKey struct {
+	typ cohort.ObjectType
+	id  cohort.ID
+}
+
 // factWork is the records whose facts a transaction rewrites before it
 // commits.
 type factWork struct {
 	sources   []facts.Source
-	index     map[facts.Source]int
+	index     map[sourceKey]int
 	freshOrgs bool
 }
 
@@ -246,7 +255,7 @@ type factWork struct {
 // first time.
 func (s *Service) factWork(ctx context.Context, tx *store.Tx) *factWork {
 	return tx.Local("facts", func() any {
-		w := &factWork{index: map[facts.Source]int{}}
+		w := &factWork{index: map[sourceKey]int{}}
 		tx.BeforeCommit("facts", func() error {
 			p := cohort.PrincipalFrom(ctx)
 			if len(w.sources) == 0 || p == nil || p.Tenant == nil {

@@ -2,8 +2,6 @@ package facts
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -55,34 +53,6 @@ func NewProjector(ctx context.Context, q store.Queryer, t *cohort.Tenant) *Proje
 	return &Projector{ctx: ctx, q: q, t: t, loc: t.Location(), orgs: map[cohort.ID][]cohort.OrgAssignment{}}
 }
 
-// ProjectBatch returns the facts of many source records of one type (a
-// rebuild's batch): follow-ups, the most numerous, are read in one query.
-func (p *Projector) ProjectBatch(source cohort.ObjectType, ids []cohort.ID) ([]Fact, error) {
-	var out []Fact
-	if source == cohort.ObjFollowUp {
-		fs, err := store.FollowUpsByID(p.ctx, p.q, p.t.ID, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range fs {
-			more, err := p.FollowUp(f)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, more...)
-		}
-		return out, nil
-	}
-	for _, id := range ids {
-		more, err := p.Project(source, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, more...)
-	}
-	return out, nil
-}
-
 // Use has the projector read through q (the next batch's transaction),
 // keeping what it cached.
 func (p *Projector) Use(q store.Queryer) { p.q = q }
@@ -90,32 +60,172 @@ func (p *Projector) Use(q store.Queryer) { p.q = q }
 // Project returns the facts of one source record (none when it does not
 // exist).
 func (p *Projector) Project(source cohort.ObjectType, id cohort.ID) ([]Fact, error) {
-	var fs []Fact
-	var err error
+	return p.ProjectBatch(source, []cohort.ID{id})
+}
+
+// ProjectBatch returns the facts of many source records of one type (a
+// rebuild's batch of 500, a write's few): every part of them is read with
+// one query per part for the whole batch. Records that do not exist make
+// no facts.
+func (p *Projector) ProjectBatch(source cohort.ObjectType, ids []cohort.ID) ([]Fact, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var out []Fact
+	add := func(id cohort.ID, fs []Fact, err error) error {
+		out = append(out, p.sourced(fs, source, id)...)
+		return err
+	}
+	ctx, q, tid := p.ctx, p.q, p.t.ID
 	switch source {
 	case cohort.ObjLead:
-		fs, err = p.lead(id)
+		ls, err := store.LeadsByID(ctx, q, tid, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if l := ls[id]; l != nil {
+				fs, err := p.leadFacts(l)
+				if err := add(id, fs, err); err != nil {
+					return nil, err
+				}
+			}
+		}
 	case cohort.ObjCustomer:
-		fs, err = p.customer(id)
+		cs, err := store.CustomersByID(ctx, q, tid, ids)
+		if err != nil {
+			return nil, err
+		}
+		teams, err := store.TeamHistories(ctx, q, tid, source, ids)
+		if err != nil {
+			return nil, err
+		}
+		firsts, err := p.firstSignings(cs)
+		if err != nil {
+			return nil, err
+		}
+		events, err := store.PoolEventsOf(ctx, q, tid, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if c := cs[id]; c != nil {
+				fs, err := p.customerFacts(c, teams[id], firsts[id], events[id])
+				if err := add(id, fs, err); err != nil {
+					return nil, err
+				}
+			}
+		}
 	case cohort.ObjOpportunity:
-		fs, err = p.opportunity(id)
+		os, err := store.OpportunitiesByID(ctx, q, tid, ids)
+		if err != nil {
+			return nil, err
+		}
+		teams, err := store.TeamHistories(ctx, q, tid, source, ids)
+		if err != nil {
+			return nil, err
+		}
+		stages, err := store.StageHistories(ctx, q, tid, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if o := os[id]; o != nil {
+				fs, err := p.opportunityFacts(o, teams[id], stages[id])
+				if err := add(id, fs, err); err != nil {
+					return nil, err
+				}
+			}
+		}
 	case cohort.ObjQuote, cohort.ObjContract, cohort.ObjOrder:
-		fs, err = p.deal(source, id)
+		ds, err := store.DealsByID(ctx, q, tid, source, ids)
+		if err != nil {
+			return nil, err
+		}
+		var teams map[cohort.ID][]cohort.TeamMember
+		money := &store.Money{}
+		processes := map[cohort.ID]cohort.ID{}
+		if source != cohort.ObjQuote {
+			if teams, err = store.TeamHistories(ctx, q, tid, source, ids); err != nil {
+				return nil, err
+			}
+			if money, err = store.MoneyOf(ctx, q, tid, ids); err != nil {
+				return nil, err
+			}
+			if processes, err = p.processesOf(ds); err != nil {
+				return nil, err
+			}
+		}
+		for _, id := range ids {
+			if d := ds[id]; d != nil {
+				fs, err := p.dealFacts(source, d, teams[id], processes[d.OpportunityID], money.Invoices[id], money.Plans[id], money.Payments[id])
+				if err := add(id, fs, err); err != nil {
+					return nil, err
+				}
+			}
+		}
 	case cohort.ObjFollowUp:
-		fs, err = p.followUp(id)
+		fs, err := store.FollowUpsByID(ctx, q, tid, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fs {
+			fs, err := p.followUpFacts(f)
+			if err := add(f.ID, fs, err); err != nil {
+				return nil, err
+			}
+		}
 	case cohort.ObjTicket:
-		fs, err = p.ticket(id)
+		ts, err := store.TicketsByID(ctx, q, tid, ids)
+		if err != nil {
+			return nil, err
+		}
+		teams, err := store.TeamHistories(ctx, q, tid, source, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if t := ts[id]; t != nil {
+				fs, err := p.ticketFacts(t, teams[id])
+				if err := add(id, fs, err); err != nil {
+					return nil, err
+				}
+			}
+		}
 	case cohort.ObjProject:
-		fs, err = p.project(id)
+		ps, err := store.ProjectsByID(ctx, q, tid, ids)
+		if err != nil {
+			return nil, err
+		}
+		teams, err := store.TeamHistories(ctx, q, tid, source, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if pj := ps[id]; pj != nil {
+				fs, err := p.projectFacts(pj, teams[id])
+				if err := add(id, fs, err); err != nil {
+					return nil, err
+				}
+			}
+		}
 	case SourceNextAction:
-		fs, err = p.nextAction(id)
+		as, err := p.nextActions(ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if a, ok := as[id]; ok {
+				fs, err := p.nextActionFacts(a)
+				if err := add(id, fs, err); err != nil {
+					return nil, err
+				}
+			}
+		}
 	default:
 		return nil, fmt.Errorf("facts: %s makes no facts", source)
 	}
-	if cohort.ErrorCode(err) == cohort.ENOTFOUND {
-		return nil, nil
-	}
-	return p.sourced(fs, source, id), err
+	return out, nil
 }
 
 // sourced names the source of facts, and the record of those that name none.
@@ -228,14 +338,6 @@ func (p *Projector) credit(f Fact, tm team, creditAt time.Time) ([]Fact, error) 
 	return out, nil
 }
 
-func (p *Projector) lead(id cohort.ID) ([]Fact, error) {
-	l, err := store.FindLead(p.ctx, p.q, p.t.ID, id, store.Where{})
-	if err != nil {
-		return nil, err
-	}
-	return p.leadFacts(l)
-}
-
 // Lead returns the facts of a lead (an import's, with no reads).
 func (p *Projector) Lead(l *cohort.Lead) ([]Fact, error) {
 	fs, err := p.leadFacts(l)
@@ -275,35 +377,57 @@ type signing struct {
 // no permission object of their own.
 const SourceNextAction cohort.ObjectType = "next_action"
 
-// nextAction makes a next action's facts: due at the end of its window (n =
-// 1 when it was done by then), and done when it was.
-func (p *Projector) nextAction(id cohort.ID) ([]Fact, error) {
-	var customer, owner int64
-	var plan, status string
-	var due int64
-	var done *int64
-	err := p.q.QueryRowContext(p.ctx, `SELECT customer_id, owner_id, plan_type, due_to, status, done_at FROM next_actions WHERE tenant_id = ? AND id = ?`,
-		int64(p.t.ID), int64(id)).Scan(&customer, &owner, &plan, &due, &status, &done)
-	if errors.Is(err, errNoRows) || status == cohort.ActionCancelled {
+// nextAction is what a next action's facts are made of.
+type nextAction struct {
+	customer, owner cohort.ID
+	plan, status    string
+	due             int64
+	done            *int64
+}
+
+// nextActions reads next actions by id.
+func (p *Projector) nextActions(ids []cohort.ID) (map[cohort.ID]nextAction, error) {
+	out := make(map[cohort.ID]nextAction, len(ids))
+	list, args := in(ids)
+	rows, err := p.q.QueryContext(p.ctx, `SELECT id, customer_id, owner_id, plan_type, due_to, status, done_at FROM next_actions
+		WHERE tenant_id = ? AND id IN `+list, append([]any{int64(p.t.ID)}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("facts: next actions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, customer, owner int64
+		var a nextAction
+		if err := rows.Scan(&id, &customer, &owner, &a.plan, &a.due, &a.status, &a.done); err != nil {
+			return nil, fmt.Errorf("facts: next actions: %w", err)
+		}
+		a.customer, a.owner = cohort.ID(customer), cohort.ID(owner)
+		out[cohort.ID(id)] = a
+	}
+	return out, rows.Err()
+}
+
+// nextActionFacts makes a next action's facts: due at the end of its window
+// (n = 1 when it was done by then), and done when it was. A cancelled one
+// has none.
+func (p *Projector) nextActionFacts(a nextAction) ([]Fact, error) {
+	if a.status == cohort.ActionCancelled {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("facts: next action: %w", err)
-	}
-	f := p.base("next_action.due", time.UnixMilli(due).UTC())
-	f.CustomerID, f.Attr, f.N = cohort.ID(customer), plan, 0
-	if done != nil && *done <= due {
+	f := p.base("next_action.due", time.UnixMilli(a.due).UTC())
+	f.CustomerID, f.Attr, f.N = a.customer, a.plan, 0
+	if a.done != nil && *a.done <= a.due {
 		f.N = 1
 	}
-	g, err := p.personal(f, cohort.ID(owner), "author")
+	g, err := p.personal(f, a.owner, "author")
 	if err != nil {
 		return nil, err
 	}
 	out := []Fact{g}
-	if status == cohort.ActionDone && done != nil {
-		d := p.base("next_action.done", time.UnixMilli(*done).UTC())
-		d.CustomerID, d.Attr = cohort.ID(customer), plan
-		g, err := p.personal(d, cohort.ID(owner), "author")
+	if a.status == cohort.ActionDone && a.done != nil {
+		d := p.base("next_action.done", time.UnixMilli(*a.done).UTC())
+		d.CustomerID, d.Attr = a.customer, a.plan
+		g, err := p.personal(d, a.owner, "author")
 		if err != nil {
 			return nil, err
 		}
@@ -312,42 +436,69 @@ func (p *Projector) nextAction(id cohort.ID) ([]Fact, error) {
 	return out, nil
 }
 
-func (p *Projector) customer(id cohort.ID) ([]Fact, error) {
-	c, err := store.FindCustomer(p.ctx, p.q, p.t.ID, id, store.Where{})
-	if err != nil {
-		return nil, err
+// firstSignings returns customers' first signings, from their documents
+// that are not void, with the follow-ups before each.
+func (p *Projector) firstSignings(cs map[cohort.ID]*cohort.Customer) (map[cohort.ID]*signing, error) {
+	out := map[cohort.ID]*signing{}
+	if len(cs) == 0 {
+		return out, nil
 	}
-	tm, err := p.teamOf(cohort.ObjCustomer, id)
-	if err != nil {
-		return nil, err
+	ids := make([]cohort.ID, 0, len(cs))
+	for id := range cs {
+		ids = append(ids, id)
 	}
-	// The first signing, from the documents that are not void.
-	var first *signing
-	var signedAt, total int64
-	var currency string
-	err = p.q.QueryRowContext(p.ctx, `SELECT signed_at, total, currency FROM deals WHERE tenant_id = ? AND customer_id = ?
-		AND kind IN ('contract', 'order') AND signed_at IS NOT NULL AND status <> 'voided' ORDER BY signed_at, id LIMIT 1`,
-		int64(p.t.ID), int64(id)).Scan(&signedAt, &total, &currency)
-	switch {
-	case errors.Is(err, errNoRows):
-	case err != nil:
+	list, args := in(ids)
+	rows, err := p.q.QueryContext(p.ctx, `SELECT customer_id, signed_at, total, currency FROM deals WHERE tenant_id = ? AND customer_id IN `+list+`
+		AND kind IN ('contract', 'order') AND signed_at IS NOT NULL AND status <> 'voided' ORDER BY customer_id, signed_at, id`,
+		append([]any{int64(p.t.ID)}, args...)...)
+	if err != nil {
 		return nil, fmt.Errorf("facts: first signing: %w", err)
-	default:
-		first = &signing{at: time.UnixMilli(signedAt).UTC(), total: total, currency: currency, firstContact: c.CreatedAt}
-		var earliest *int64
-		if err := p.q.QueryRowContext(p.ctx, `SELECT count(*), min(occurred_at) FROM followups WHERE tenant_id = ? AND customer_id = ? AND occurred_at < ?`,
-			int64(p.t.ID), int64(id), signedAt).Scan(&first.before, &earliest); err != nil {
+	}
+	defer rows.Close()
+	var signed []cohort.ID
+	for rows.Next() {
+		var customer, signedAt, total int64
+		var currency string
+		if err := rows.Scan(&customer, &signedAt, &total, &currency); err != nil {
+			return nil, fmt.Errorf("facts: first signing: %w", err)
+		}
+		id := cohort.ID(customer)
+		if out[id] == nil {
+			out[id] = &signing{at: time.UnixMilli(signedAt).UTC(), total: total, currency: currency, firstContact: cs[id].CreatedAt}
+			signed = append(signed, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(signed) == 0 {
+		return out, nil
+	}
+	// The follow-ups of the signed customers: those before the signing
+	// count, and the earliest may be the first contact.
+	list, args = in(signed)
+	frows, err := p.q.QueryContext(p.ctx, `SELECT customer_id, occurred_at FROM followups WHERE tenant_id = ? AND customer_id IN `+list,
+		append([]any{int64(p.t.ID)}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("facts: follow-ups before signing: %w", err)
+	}
+	defer frows.Close()
+	for frows.Next() {
+		var customer, at int64
+		if err := frows.Scan(&customer, &at); err != nil {
 			return nil, fmt.Errorf("facts: follow-ups before signing: %w", err)
 		}
-		if earliest != nil && *earliest < c.CreatedAt.UnixMilli() {
-			first.firstContact = time.UnixMilli(*earliest).UTC()
+		s := out[cohort.ID(customer)]
+		if s == nil || at >= s.at.UnixMilli() {
+			continue
+		}
+		s.before++
+		if at < s.firstContact.UnixMilli() {
+			s.firstContact = time.UnixMilli(at).UTC()
 		}
 	}
-	events, err := store.PoolEvents(p.ctx, p.q, p.t.ID, id)
-	if err != nil {
-		return nil, err
-	}
-	return p.customerFacts(c, tm, first, events)
+	return out, frows.Err()
 }
 
 // NewCustomer returns the facts of a customer just created with its first
@@ -400,19 +551,7 @@ func (p *Projector) customerFacts(c *cohort.Customer, tm team, first *signing, e
 	return out, nil
 }
 
-func (p *Projector) opportunity(id cohort.ID) ([]Fact, error) {
-	o, err := store.FindOpportunity(p.ctx, p.q, p.t.ID, id, store.Where{})
-	if err != nil {
-		return nil, err
-	}
-	tm, err := p.teamOf(cohort.ObjOpportunity, id)
-	if err != nil {
-		return nil, err
-	}
-	stages, err := store.StageHistory(p.ctx, p.q, p.t.ID, id)
-	if err != nil {
-		return nil, err
-	}
+func (p *Projector) opportunityFacts(o *cohort.Opportunity, tm team, stages []cohort.StageEntry) ([]Fact, error) {
 	var out []Fact
 	emit := func(f Fact) error {
 		f.CustomerID, f.ProcessID, f.Amount, f.Currency = o.CustomerID, o.ProcessID, o.Amount, o.Currency
@@ -456,11 +595,36 @@ func isOutcome(stage string) bool {
 	return stage == cohort.OppWon || stage == cohort.OppLost || stage == cohort.OppInvalid
 }
 
-func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
-	d, err := store.FindDeal(p.ctx, p.q, p.t.ID, kind, id, store.Where{})
-	if err != nil {
-		return nil, err
+// processesOf returns the sales process of each document's opportunity.
+func (p *Projector) processesOf(ds map[cohort.ID]*cohort.Deal) (map[cohort.ID]cohort.ID, error) {
+	out := map[cohort.ID]cohort.ID{}
+	var opps []cohort.ID
+	for _, d := range ds {
+		if d.OpportunityID != 0 {
+			opps = append(opps, d.OpportunityID)
+		}
 	}
+	if len(opps) == 0 {
+		return out, nil
+	}
+	list, args := in(opps)
+	rows, err := p.q.QueryContext(p.ctx, "SELECT id, process_id FROM opportunities WHERE tenant_id = ? AND id IN "+list, append([]any{int64(p.t.ID)}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("facts: processes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, process int64
+		if err := rows.Scan(&id, &process); err != nil {
+			return nil, err
+		}
+		out[cohort.ID(id)] = cohort.ID(process)
+	}
+	return out, rows.Err()
+}
+
+func (p *Projector) dealFacts(kind cohort.ObjectType, d *cohort.Deal, tm team, process cohort.ID, invoices []cohort.Invoice,
+	plans []cohort.PaymentPlan, pays []cohort.Payment) ([]Fact, error) {
 	var out []Fact
 	if kind == cohort.ObjQuote {
 		if d.SentAt != nil {
@@ -474,16 +638,8 @@ func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
 		}
 		return out, nil
 	}
-	tm, err := p.teamOf(kind, id)
-	if err != nil {
-		return nil, err
-	}
-	var process int64
-	if d.OpportunityID != 0 {
-		_ = p.q.QueryRowContext(p.ctx, "SELECT process_id FROM opportunities WHERE tenant_id = ? AND id = ?", int64(p.t.ID), int64(d.OpportunityID)).Scan(&process)
-	}
 	emit := func(f Fact, creditAt time.Time) error {
-		f.CustomerID, f.ProcessID = d.CustomerID, cohort.ID(process)
+		f.CustomerID, f.ProcessID = d.CustomerID, process
 		if f.Currency == "" {
 			f.Currency = d.Currency
 		}
@@ -515,10 +671,6 @@ func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
 		f.Amount, f.Attr = amount, attr
 		return emit(f, end)
 	}
-	invoices, err := store.Invoices(p.ctx, p.q, p.t.ID, id)
-	if err != nil {
-		return nil, err
-	}
 	for _, inv := range invoices {
 		if inv.Status != cohort.InvoiceIssued {
 			continue
@@ -528,19 +680,11 @@ func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
 		}
 	}
 	if !voided {
-		plans, err := store.PaymentPlans(p.ctx, p.q, p.t.ID, id)
-		if err != nil {
-			return nil, err
-		}
 		for _, pl := range plans {
 			if err := dated("payment.planned", pl.DueDate, pl.Amount, ""); err != nil {
 				return nil, err
 			}
 		}
-	}
-	pays, err := store.Payments(p.ctx, p.q, p.t.ID, id)
-	if err != nil {
-		return nil, err
 	}
 	for _, pay := range pays {
 		attr := ""
@@ -552,14 +696,6 @@ func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
 		}
 	}
 	return out, nil
-}
-
-func (p *Projector) followUp(id cohort.ID) ([]Fact, error) {
-	f, err := store.FindFollowUp(p.ctx, p.q, p.t.ID, id)
-	if err != nil {
-		return nil, err
-	}
-	return p.followUpFacts(f)
 }
 
 // FollowUp returns the facts of a follow-up (an import's, with no reads but
@@ -582,15 +718,7 @@ func (p *Projector) followUpFacts(f *cohort.FollowUp) ([]Fact, error) {
 	return []Fact{g}, nil
 }
 
-func (p *Projector) ticket(id cohort.ID) ([]Fact, error) {
-	t, err := store.FindTicket(p.ctx, p.q, p.t.ID, id, store.Where{})
-	if err != nil {
-		return nil, err
-	}
-	tm, err := p.teamOf(cohort.ObjTicket, id)
-	if err != nil {
-		return nil, err
-	}
+func (p *Projector) ticketFacts(t *cohort.Ticket, tm team) ([]Fact, error) {
 	var out []Fact
 	emit := func(kind string, at time.Time, amount int64, since bool) error {
 		f := p.base(kind, at)
@@ -618,15 +746,7 @@ func (p *Projector) ticket(id cohort.ID) ([]Fact, error) {
 	return out, nil
 }
 
-func (p *Projector) project(id cohort.ID) ([]Fact, error) {
-	pj, err := store.FindProject(p.ctx, p.q, p.t.ID, id, store.Where{})
-	if err != nil {
-		return nil, err
-	}
-	tm, err := p.teamOf(cohort.ObjProject, id)
-	if err != nil {
-		return nil, err
-	}
+func (p *Projector) projectFacts(pj *cohort.Project, tm team) ([]Fact, error) {
 	var out []Fact
 	for _, m := range pj.Milestones {
 		if m.DoneAt == nil {
@@ -643,4 +763,3 @@ func (p *Projector) project(id cohort.ID) ([]Fact, error) {
 	return out, nil
 }
 
-var errNoRows = sql.ErrNoRows

@@ -762,4 +762,3 @@ func (p *Projector) projectFacts(pj *cohort.Project, tm team) ([]Fact, error) {
 	}
 	return out, nil
 }
-

@@ -762,3 +762,51 @@ func (p *Projector) projectFacts(pj *cohort.Project, tm team) ([]Fact, error) {
 	}
 	return out, nil
 }
+
+// Made projections: the facts of a record a write has just made, from the
+// record the writer holds, with no read back but the record's team. They
+// make what Project would make of the record as it was made: a customer
+// with no signing or pool event yet, an opportunity in its first stage, an
+// open next action.
+
+// MadeCustomer projects a customer just made, with the team its writer gave it.
+func MadeCustomer(c *cohort.Customer) func(p *Projector) ([]Fact, error) {
+	return func(p *Projector) ([]Fact, error) {
+		teams, err := store.TeamHistories(p.ctx, p.q, p.t.ID, cohort.ObjCustomer, []cohort.ID{c.ID})
+		if err != nil {
+			return nil, err
+		}
+		return p.NewCustomer(c, teams[c.ID])
+	}
+}
+
+// MadeOpportunity projects an opportunity just opened in its first stage.
+func MadeOpportunity(o *cohort.Opportunity) func(p *Projector) ([]Fact, error) {
+	return func(p *Projector) ([]Fact, error) {
+		teams, err := store.TeamHistories(p.ctx, p.q, p.t.ID, cohort.ObjOpportunity, []cohort.ID{o.ID})
+		if err != nil {
+			return nil, err
+		}
+		stages := []cohort.StageEntry{{Stage: o.Stage, EnteredAt: o.CreatedAt}}
+		fs, err := p.opportunityFacts(o, teams[o.ID], stages)
+		return p.sourced(fs, cohort.ObjOpportunity, o.ID), err
+	}
+}
+
+// MadeFollowUp projects a follow-up just logged.
+func MadeFollowUp(f *cohort.FollowUp) func(p *Projector) ([]Fact, error) {
+	return func(p *Projector) ([]Fact, error) { return p.FollowUp(f) }
+}
+
+// MadeNextAction projects a next action just planned.
+func MadeNextAction(a *cohort.NextAction) func(p *Projector) ([]Fact, error) {
+	return func(p *Projector) ([]Fact, error) {
+		n := nextAction{customer: a.CustomerID, owner: a.OwnerID, plan: a.PlanType, status: a.Status, due: a.DueTo.UnixMilli()}
+		if a.DoneAt != nil {
+			done := a.DoneAt.UnixMilli()
+			n.done = &done
+		}
+		fs, err := p.nextActionFacts(n)
+		return p.sourced(fs, SourceNextAction, a.ID), err
+	}
+}

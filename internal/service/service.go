@@ -218,6 +218,14 @@ func (s *Service) projectNew(ctx context.Context, tx *store.Tx, obj cohort.Objec
 	s.projectSource(ctx, tx, facts.Source{Type: obj, ID: id, New: true})
 }
 
+// projectMade is projectNew for a record the writer holds as it was made:
+// its facts are projected from made, not read back. Call it after the
+// record's last audit in tx: a later change of the record in tx
+// (registered by its audit) has its facts read back again.
+func (s *Service) projectMade(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID, made func(*facts.Projector) ([]facts.Fact, error)) {
+	s.projectSource(ctx, tx, facts.Source{Type: obj, ID: id, New: true, Made: made})
+}
+
 func (s *Service) projectSource(ctx context.Context, tx *store.Tx, src facts.Source) {
 	obj, id := src.Type, src.ID
 	p := cohort.PrincipalFrom(ctx)

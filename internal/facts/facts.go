@@ -52,6 +52,22 @@ func (f Fact) Key() string {
 		f.DurationS, f.N, f.ProductID, f.ProcessID, f.Stage, f.Attr, ref)
 }
 
+// ident is the fact's identity as a comparable value, for Changes (Key
+// formats the same identity as text).
+type ident struct {
+	Fact
+	at, ref int64
+}
+
+func (f *Fact) ident() ident {
+	id := ident{Fact: *f, at: f.OccurredAt.UnixMilli()}
+	if f.RefAt != nil {
+		id.ref = f.RefAt.UnixMilli()
+	}
+	id.OccurredAt, id.RefAt = time.Time{}, nil
+	return id
+}
+
 // Sources are the record types whose projection makes facts. A quote,
 // contract or order is its own source type.
 var Sources = []cohort.ObjectType{cohort.ObjLead, cohort.ObjCustomer, cohort.ObjOpportunity, cohort.ObjQuote, cohort.ObjContract,
@@ -154,13 +170,13 @@ func Changes(stored []StoredFact, fresh []Fact) (removed []StoredFact, added []F
 	if len(stored) == 0 {
 		return nil, fresh
 	}
-	left := make(map[string][]int, len(stored))
+	left := make(map[ident][]int, len(stored))
 	for i := range stored {
-		k := stored[i].Key()
+		k := stored[i].ident()
 		left[k] = append(left[k], i)
 	}
 	for _, f := range fresh {
-		k := f.Key()
+		k := f.ident()
 		if l := left[k]; len(l) > 0 {
 			left[k] = l[1:]
 			continue
@@ -168,9 +184,10 @@ func Changes(stored []StoredFact, fresh []Fact) (removed []StoredFact, added []F
 		added = append(added, f)
 	}
 	for i := range stored {
-		if l := left[stored[i].Key()]; len(l) > 0 && l[0] == i {
+		k := stored[i].ident()
+		if l := left[k]; len(l) > 0 && l[0] == i {
 			removed = append(removed, stored[i])
-			left[stored[i].Key()] = l[1:]
+			left[k] = l[1:]
 		}
 	}
 	return removed, added

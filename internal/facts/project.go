@@ -53,6 +53,31 @@ func NewProjector(ctx context.Context, q store.Queryer, t *cohort.Tenant) *Proje
 	return &Projector{ctx: ctx, q: q, t: t, loc: t.Location(), orgs: map[cohort.ID][]cohort.OrgAssignment{}}
 }
 
+// teamed projects records of one type whose facts need only the record and
+// its team history: load reads the records, project makes one's facts.
+func teamed[R any](p *Projector, source cohort.ObjectType, ids []cohort.ID,
+	load func(context.Context, store.Queryer, cohort.ID, []cohort.ID) (map[cohort.ID]*R, error), project func(*R, team) ([]Fact, error)) ([]Fact, error) {
+	rs, err := load(p.ctx, p.q, p.t.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	teams, err := store.TeamHistories(p.ctx, p.q, p.t.ID, source, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []Fact
+	for _, id := range ids {
+		if r := rs[id]; r != nil {
+			fs, err := project(r, teams[id])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p.sourced(fs, source, id)...)
+		}
+	}
+	return out, nil
+}
+
 // Use has the projector read through q (the next batch's transaction),
 // keeping what it cached.
 func (p *Projector) Use(q store.Queryer) { p.q = q }
@@ -176,39 +201,9 @@ func (p *Projector) ProjectBatch(source cohort.ObjectType, ids []cohort.ID) ([]F
 			}
 		}
 	case cohort.ObjTicket:
-		ts, err := store.TicketsByID(ctx, q, tid, ids)
-		if err != nil {
-			return nil, err
-		}
-		teams, err := store.TeamHistories(ctx, q, tid, source, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			if t := ts[id]; t != nil {
-				fs, err := p.ticketFacts(t, teams[id])
-				if err := add(id, fs, err); err != nil {
-					return nil, err
-				}
-			}
-		}
+		return teamed(p, source, ids, store.TicketsByID, p.ticketFacts)
 	case cohort.ObjProject:
-		ps, err := store.ProjectsByID(ctx, q, tid, ids)
-		if err != nil {
-			return nil, err
-		}
-		teams, err := store.TeamHistories(ctx, q, tid, source, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			if pj := ps[id]; pj != nil {
-				fs, err := p.projectFacts(pj, teams[id])
-				if err := add(id, fs, err); err != nil {
-					return nil, err
-				}
-			}
-		}
+		return teamed(p, source, ids, store.ProjectsByID, p.projectFacts)
 	case SourceNextAction:
 		as, err := p.nextActions(ids)
 		if err != nil {

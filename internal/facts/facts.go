@@ -213,6 +213,25 @@ func Write(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed []Stor
 	return insert(ctx, tx, tenantID, added)
 }
 
+// Update changes stored facts in place of a projection: the tenant's
+// facts matching where (a condition on facts' columns, with args after the
+// tenant) are read, changed by change, and written back through Write as
+// removed and added rows. A department move dated in the past re-credits
+// its person's later facts, a merge moves facts to the surviving customer.
+func Update(ctx context.Context, tx *store.Tx, tenantID cohort.ID, where string, args []any, change func(*Fact)) error {
+	old, err := storedRows(ctx, tx, "tenant_id = ? AND "+where, append([]any{int64(tenantID)}, args...)...)
+	if err != nil || len(old) == 0 {
+		return err
+	}
+	fresh := make([]Fact, len(old))
+	for i := range old {
+		fresh[i] = old[i].Fact
+		change(&fresh[i])
+	}
+	removed, added := Changes(old, fresh)
+	return Write(ctx, tx, tenantID, removed, added)
+}
+
 // Insert writes facts of records that had none (an import's new records).
 func Insert(ctx context.Context, tx *store.Tx, tenantID cohort.ID, fs []Fact) error {
 	return Write(ctx, tx, tenantID, nil, fs)

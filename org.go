@@ -3,6 +3,7 @@ package cohort
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -175,12 +176,20 @@ func (t *Tenant) Check() error {
 
 // Location returns the tenant's time zone.
 func (t *Tenant) Location() *time.Location {
+	if loc, ok := zones.Load(t.TimeZone); ok {
+		return loc.(*time.Location)
+	}
 	loc, err := time.LoadLocation(t.TimeZone)
 	if err != nil {
 		return time.UTC
 	}
+	zones.Store(t.TimeZone, loc)
 	return loc
 }
+
+// zones keeps the time zones loaded (LoadLocation reads the zone database
+// on every call): name → *time.Location.
+var zones sync.Map
 
 // User statuses.
 const (

@@ -97,6 +97,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return enc.Encode(api.New(nil, nil, obs.NewLogger(stderr, "text", 0), obs.NewRegistry(), api.Options{Version: app.Version}).OpenAPI())
 	}
 	if cmd == "facts" {
+		stop, err := cpuProfile()
+		if err != nil {
+			return err
+		}
+		defer stop()
 		return factsCmd(ctx, rest, stdout, stderr)
 	}
 	var extra *flag.FlagSet
@@ -229,22 +234,33 @@ func splitFlags(fs *flag.FlagSet, args []string, names ...string) []string {
 	return rest
 }
 
+// cpuProfile is a debugging aid for load tests and rebuilds, not a setting:
+// COHORT_DEBUG_CPUPROFILE names a file that receives a CPU profile of the
+// whole run (of serve and of cohort facts). Call stop at the end.
+func cpuProfile() (stop func(), err error) {
+	name := os.Getenv("COHORT_DEBUG_CPUPROFILE")
+	if name == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
 func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) error {
 	start := time.Now()
 	log := obs.NewLogger(stderr, cfg.LogFormat, cfg.SlogLevel())
-	// A debugging aid for load tests, not a setting: COHORT_DEBUG_CPUPROFILE
-	// names a file that receives a CPU profile of the whole run.
-	if name := os.Getenv("COHORT_DEBUG_CPUPROFILE"); name != "" {
-		f, err := os.Create(name)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer f.Close()
-		defer pprof.StopCPUProfile()
+	stop, err := cpuProfile()
+	if err != nil {
+		return err
 	}
+	defer stop()
 	log.Info("starting cohort", "version", app.Version, "db", config.MaskDSN(cfg.DB), "addr", cfg.Addr)
 	var dump strings.Builder
 	if err := cfg.Dump(&dump); err == nil {
@@ -487,12 +503,12 @@ func factsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, t := range tenants {
 		if args[0] == "rebuild" {
 			start := time.Now()
-			n, err := facts.Rebuild(ctx, a.DB, t, progress(stderr, "facts rebuild", t))
+			n, changed, err := facts.Rebuild(ctx, a.DB, t, progress(stderr, "facts rebuild", t))
 			fmt.Fprintln(stderr)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "tenant %s: %d facts in %s\n", t.Slug, n, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(stdout, "tenant %s: %d facts (%d rows changed) in %s\n", t.Slug, n, changed, time.Since(start).Round(time.Millisecond))
 			continue
 		}
 		diffs, err := facts.Verify(ctx, a.DB, t, 50, progress(stderr, "facts verify", t))

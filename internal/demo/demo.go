@@ -236,7 +236,7 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 		return res, err
 	}
 	fbar := newBar(opt.Progress, "demo: facts", 0)
-	n, err = facts.Rebuild(ctx, db, t, func(done, total int) { fbar.total = total; fbar.Add(done - fbar.n) })
+	n, _, err = facts.Rebuild(ctx, db, t, func(done, total int) { fbar.total = total; fbar.Add(done - fbar.n) })
 	fbar.Done()
 	res.Rows += n
 	if err != nil {

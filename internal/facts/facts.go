@@ -52,6 +52,22 @@ func (f Fact) Key() string {
 		f.DurationS, f.N, f.ProductID, f.ProcessID, f.Stage, f.Attr, ref)
 }
 
+// ident is the fact's identity as a comparable value, for Changes (Key
+// formats the same identity as text).
+type ident struct {
+	Fact
+	at, ref int64
+}
+
+func (f *Fact) ident() ident {
+	id := ident{Fact: *f, at: f.OccurredAt.UnixMilli()}
+	if f.RefAt != nil {
+		id.ref = f.RefAt.UnixMilli()
+	}
+	id.OccurredAt, id.RefAt = time.Time{}, nil
+	return id
+}
+
 // Sources are the record types whose projection makes facts. A quote,
 // contract or order is its own source type.
 var Sources = []cohort.ObjectType{cohort.ObjLead, cohort.ObjCustomer, cohort.ObjOpportunity, cohort.ObjQuote, cohort.ObjContract,
@@ -87,6 +103,10 @@ type Source struct {
 	// New says the record was made in this transaction: it has no facts to
 	// delete yet.
 	New bool
+	// Made, when set, projects the record from what the writer holds in
+	// memory instead of reading it back (a record just made, whose every
+	// part the writer knows).
+	Made func(p *Projector) ([]Fact, error)
 }
 
 // Rewrite replaces the facts of one source record with its projection, in
@@ -95,20 +115,27 @@ func Rewrite(ctx context.Context, tx *store.Tx, t *cohort.Tenant, source cohort.
 	return RewriteMany(ctx, tx, t, []Source{{Type: source, ID: id}}, nil)
 }
 
-// RewriteMany replaces the facts of the source records with their
-// projection, in tx, with one projector (people's organisation histories
-// read once), one delete per source type and one insert.
+// RewriteMany brings the facts of the source records in line with their
+// projection, in tx: one projector (people's organisation histories read
+// once), one read of the stored facts per source type, and a Write of only
+// the rows that differ. A source marked New has no stored facts to read.
 func RewriteMany(ctx context.Context, tx *store.Tx, t *cohort.Tenant, sources []Source, orgs *OrgCache) error {
 	p := NewProjector(ctx, tx, t).WithOrgCache(orgs)
-	var fs []Fact
+	var fresh []Fact
 	byType := map[cohort.ObjectType][]cohort.ID{}
 	var types []cohort.ObjectType
 	for _, s := range sources {
-		more, err := p.Project(s.Type, s.ID)
+		var more []Fact
+		var err error
+		if s.Made != nil {
+			more, err = s.Made(p)
+		} else {
+			more, err = p.Project(s.Type, s.ID)
+		}
 		if err != nil {
 			return err
 		}
-		fs = append(fs, more...)
+		fresh = append(fresh, more...)
 		if s.New {
 			continue
 		}
@@ -117,19 +144,97 @@ func RewriteMany(ctx context.Context, tx *store.Tx, t *cohort.Tenant, sources []
 		}
 		byType[s.Type] = append(byType[s.Type], s.ID)
 	}
+	var stored []StoredFact
 	for _, typ := range types {
-		list, args := in(byType[typ])
-		if _, err := tx.ExecContext(ctx, "DELETE FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id IN "+list,
-			append([]any{int64(t.ID), string(typ)}, args...)...); err != nil {
+		more, err := storedOf(ctx, tx, t.ID, typ, byType[typ])
+		if err != nil {
+			return err
+		}
+		stored = append(stored, more...)
+	}
+	removed, added := Changes(stored, fresh)
+	return Write(ctx, tx, t.ID, removed, added)
+}
+
+// StoredFact is a fact as stored, with its row id.
+type StoredFact struct {
+	ID int64
+	Fact
+}
+
+// Changes returns the smallest change that turns the stored facts into the
+// fresh ones: the stored rows no fresh fact matches (removed) and the fresh
+// facts no stored row matches (added). Facts match on every column but the
+// id; equal facts match one for one.
+func Changes(stored []StoredFact, fresh []Fact) (removed []StoredFact, added []Fact) {
+	if len(stored) == 0 {
+		return nil, fresh
+	}
+	left := make(map[ident][]int, len(stored))
+	for i := range stored {
+		k := stored[i].ident()
+		left[k] = append(left[k], i)
+	}
+	for _, f := range fresh {
+		k := f.ident()
+		if l := left[k]; len(l) > 0 {
+			left[k] = l[1:]
+			continue
+		}
+		added = append(added, f)
+	}
+	for i := range stored {
+		k := stored[i].ident()
+		if l := left[k]; len(l) > 0 && l[0] == i {
+			removed = append(removed, stored[i])
+			left[k] = l[1:]
+		}
+	}
+	return removed, added
+}
+
+// Write applies one change to a tenant's facts in tx: it deletes the removed
+// rows (by id) and inserts the added facts. Every fact the server keeps is
+// written here — writes, imports, rebuilds — so that anything maintained
+// from the facts (per-day rollups) can follow the same removed and added
+// rows in the same transaction.
+func Write(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed []StoredFact, added []Fact) error {
+	for start := 0; start < len(removed); start += batch {
+		chunk := removed[start:min(start+batch, len(removed))]
+		ids := make([]cohort.ID, len(chunk))
+		for i := range chunk {
+			ids[i] = cohort.ID(chunk[i].ID)
+		}
+		list, args := in(ids)
+		if _, err := tx.ExecContext(ctx, "DELETE FROM facts WHERE tenant_id = ? AND id IN "+list, append([]any{int64(tenantID)}, args...)...); err != nil {
 			return fmt.Errorf("facts: %w", err)
 		}
 	}
-	return insert(ctx, tx, t.ID, fs)
+	return insert(ctx, tx, tenantID, added)
+}
+
+// Update changes stored facts in place of a projection: the tenant's
+// facts matching where (a condition on facts' columns, with args after the
+// tenant) are read, changed by change, and written back through Write as
+// removed and added rows. A department move dated in the past re-credits
+// its person's later facts, a merge moves facts to the surviving customer.
+func Update(ctx context.Context, tx *store.Tx, tenantID cohort.ID, where string, args []any, change func(*Fact)) error {
+	old, err := storedRows(ctx, tx, "tenant_id = ? AND "+where, append([]any{int64(tenantID)}, args...)...)
+	if err != nil || len(old) == 0 {
+		return err
+	}
+	fresh := make([]Fact, len(old))
+	for i := range old {
+		fresh[i] = old[i].Fact
+		change(&fresh[i])
+	}
+	removed, added := Changes(old, fresh)
+	return Write(ctx, tx, tenantID, removed, added)
 }
 
 // Insert writes facts of records that had none (an import's new records).
 func Insert(ctx context.Context, tx *store.Tx, tenantID cohort.ID, fs []Fact) error {
-	return insert(ctx, tx, tenantID, fs)
+	return Write(ctx, tx, tenantID, nil, fs)
 }
 
 func insert(ctx context.Context, tx *store.Tx, tenantID cohort.ID, fs []Fact) error {
@@ -146,6 +251,21 @@ func insert(ctx context.Context, tx *store.Tx, tenantID cohort.ID, fs []Fact) er
 	return nil
 }
 
+// storedOf returns the stored facts of source records of one type.
+func storedOf(ctx context.Context, q store.Queryer, tenantID cohort.ID, source cohort.ObjectType, ids []cohort.ID) ([]StoredFact, error) {
+	var out []StoredFact
+	for start := 0; start < len(ids); start += batch {
+		list, args := in(ids[start:min(start+batch, len(ids))])
+		more, err := storedRows(ctx, q, "tenant_id = ? AND source_type = ? AND source_id IN "+list,
+			append([]any{int64(tenantID), string(source)}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
+	return out, nil
+}
+
 // Stored returns the stored facts of a tenant's source records of type
 // source (all types when empty), keyed.
 func Stored(ctx context.Context, q store.Queryer, tenantID cohort.ID, source cohort.ObjectType) (map[string]int, error) {
@@ -157,18 +277,31 @@ func Stored(ctx context.Context, q store.Queryer, tenantID cohort.ID, source coh
 }
 
 func storedWhere(ctx context.Context, q store.Queryer, where string, args ...any) (map[string]int, error) {
-	rows, err := q.QueryContext(ctx, `SELECT kind, occurred_at, day, source_type, source_id, record_type, record_id, customer_id, user_id, role,
+	fs, err := storedRows(ctx, q, where, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(fs))
+	for i := range fs {
+		out[fs[i].Key()]++
+	}
+	return out, nil
+}
+
+// storedRows reads stored facts.
+func storedRows(ctx context.Context, q store.Queryer, where string, args ...any) ([]StoredFact, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, kind, occurred_at, day, source_type, source_id, record_type, record_id, customer_id, user_id, role,
 		share_bp, department_id, amount, currency, duration_s, n, product_id, process_id, stage, attr, ref_at FROM facts WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("facts: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]int{}
+	var out []StoredFact
 	for rows.Next() {
-		var f Fact
+		var f StoredFact
 		var at int64
 		var cust, user, dept, prod, proc, ref *int64
-		if err := rows.Scan(&f.Kind, &at, &f.Day, &f.SourceType, &f.SourceID, &f.RecordType, &f.RecordID, &cust, &user, &f.Role, &f.ShareBP,
+		if err := rows.Scan(&f.ID, &f.Kind, &at, &f.Day, &f.SourceType, &f.SourceID, &f.RecordType, &f.RecordID, &cust, &user, &f.Role, &f.ShareBP,
 			&dept, &f.Amount, &f.Currency, &f.DurationS, &f.N, &prod, &proc, &f.Stage, &f.Attr, &ref); err != nil {
 			return nil, err
 		}
@@ -184,7 +317,7 @@ func storedWhere(ctx context.Context, q store.Queryer, where string, args ...any
 			r := time.UnixMilli(*ref).UTC()
 			f.RefAt = &r
 		}
-		out[f.Key()]++
+		out = append(out, f)
 	}
 	return out, rows.Err()
 }

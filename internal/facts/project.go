@@ -57,30 +57,27 @@ func NewProjector(ctx context.Context, q store.Queryer, t *cohort.Tenant) *Proje
 	return &Projector{ctx: ctx, q: q, t: t, loc: t.Location(), orgs: map[cohort.ID][]cohort.OrgAssignment{}}
 }
 
-// ProjectBatch returns the facts of many source records of one type (a
-// rebuild's batch): follow-ups, the most numerous, are read in one query.
-func (p *Projector) ProjectBatch(source cohort.ObjectType, ids []cohort.ID) ([]Fact, error) {
+// teamed projects records of one type whose facts need only the record and
+// its team history: load reads the records, project makes one's facts.
+func teamed[R any](p *Projector, source cohort.ObjectType, ids []cohort.ID,
+	load func(context.Context, store.Queryer, cohort.ID, []cohort.ID) (map[cohort.ID]*R, error), project func(*R, team) ([]Fact, error)) ([]Fact, error) {
+	rs, err := load(p.ctx, p.q, p.t.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	teams, err := store.TeamHistories(p.ctx, p.q, p.t.ID, source, ids)
+	if err != nil {
+		return nil, err
+	}
 	var out []Fact
-	if source == cohort.ObjFollowUp {
-		fs, err := store.FollowUpsByID(p.ctx, p.q, p.t.ID, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range fs {
-			more, err := p.FollowUp(f)
+	for _, id := range ids {
+		if r := rs[id]; r != nil {
+			fs, err := project(r, teams[id])
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, more...)
+			out = append(out, p.sourced(fs, source, id)...)
 		}
-		return out, nil
-	}
-	for _, id := range ids {
-		more, err := p.Project(source, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, more...)
 	}
 	return out, nil
 }
@@ -92,36 +89,156 @@ func (p *Projector) Use(q store.Queryer) { p.q = q }
 // Project returns the facts of one source record (none when it does not
 // exist).
 func (p *Projector) Project(source cohort.ObjectType, id cohort.ID) ([]Fact, error) {
-	var fs []Fact
-	var err error
+	return p.ProjectBatch(source, []cohort.ID{id})
+}
+
+// ProjectBatch returns the facts of many source records of one type (a
+// rebuild's batch of 500, a write's few): every part of them is read with
+// one query per part for the whole batch. Records that do not exist make
+// no facts.
+func (p *Projector) ProjectBatch(source cohort.ObjectType, ids []cohort.ID) ([]Fact, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var out []Fact
+	add := func(id cohort.ID, fs []Fact, err error) error {
+		out = append(out, p.sourced(fs, source, id)...)
+		return err
+	}
+	ctx, q, tid := p.ctx, p.q, p.t.ID
 	switch source {
 	case cohort.ObjLead:
-		fs, err = p.lead(id)
+		ls, err := store.LeadsByID(ctx, q, tid, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if l := ls[id]; l != nil {
+				fs, err := p.leadFacts(l)
+				if err := add(id, fs, err); err != nil {
+					return nil, err
+				}
+			}
+		}
 	case cohort.ObjCustomer:
-		fs, err = p.customer(id)
+		cs, err := store.CustomersByID(ctx, q, tid, ids)
+		if err != nil {
+			return nil, err
+		}
+		teams, err := store.TeamHistories(ctx, q, tid, source, ids)
+		if err != nil {
+			return nil, err
+		}
+		firsts, err := p.firstSignings(cs)
+		if err != nil {
+			return nil, err
+		}
+		events, err := store.PoolEventsOf(ctx, q, tid, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if c := cs[id]; c != nil {
+				fs, err := p.customerFacts(c, teams[id], firsts[id], events[id])
+				if err := add(id, fs, err); err != nil {
+					return nil, err
+				}
+			}
+		}
 	case cohort.ObjOpportunity:
-		fs, err = p.opportunity(id)
+		os, err := store.OpportunitiesByID(ctx, q, tid, ids)
+		if err != nil {
+			return nil, err
+		}
+		teams, err := store.TeamHistories(ctx, q, tid, source, ids)
+		if err != nil {
+			return nil, err
+		}
+		stages, err := store.StageHistories(ctx, q, tid, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if o := os[id]; o != nil {
+				fs, err := p.opportunityFacts(o, teams[id], stages[id])
+				if err := add(id, fs, err); err != nil {
+					return nil, err
+				}
+			}
+		}
 	case cohort.ObjQuote, cohort.ObjContract, cohort.ObjOrder:
-		fs, err = p.deal(source, id)
+		ds, err := store.DealsByID(ctx, q, tid, source, ids)
+		if err != nil {
+			return nil, err
+		}
+		var teams map[cohort.ID][]cohort.TeamMember
+		money := &store.Money{}
+		processes := map[cohort.ID]cohort.ID{}
+		if source != cohort.ObjQuote {
+			if teams, err = store.TeamHistories(ctx, q, tid, source, ids); err != nil {
+				return nil, err
+			}
+			if money, err = store.MoneyOf(ctx, q, tid, ids); err != nil {
+				return nil, err
+			}
+			if processes, err = p.processesOf(ds); err != nil {
+				return nil, err
+			}
+		}
+		for _, id := range ids {
+			if d := ds[id]; d != nil {
+				fs, err := p.dealFacts(source, d, teams[id], processes[d.OpportunityID], money.Invoices[id], money.Plans[id], money.Payments[id])
+				if err := add(id, fs, err); err != nil {
+					return nil, err
+				}
+			}
+		}
 	case cohort.ObjFollowUp:
-		fs, err = p.followUp(id)
+		fs, err := store.FollowUpsByID(ctx, q, tid, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fs {
+			fs, err := p.followUpFacts(f)
+			if err := add(f.ID, fs, err); err != nil {
+				return nil, err
+			}
+		}
 	case cohort.ObjTicket:
-		fs, err = p.ticket(id)
+		return teamed(p, source, ids, store.TicketsByID, p.ticketFacts)
 	case cohort.ObjProject:
-		fs, err = p.project(id)
+		return teamed(p, source, ids, store.ProjectsByID, p.projectFacts)
 	case SourceNextAction:
-		fs, err = p.nextAction(id)
+		as, err := p.nextActions(ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if a, ok := as[id]; ok {
+				fs, err := p.nextActionFacts(a)
+				if err := add(id, fs, err); err != nil {
+					return nil, err
+				}
+			}
+		}
 	case cohort.ObjExpense:
-		fs, err = p.expense(id)
+		for _, id := range ids {
+			fs, err := p.expense(id)
+			if err := add(id, fs, err); err != nil {
+				return nil, err
+			}
+		}
 	case cohort.ObjUser:
-		fs, err = p.member(id)
+		for _, id := range ids {
+			fs, err := p.member(id)
+			if err := add(id, fs, err); err != nil {
+				return nil, err
+			}
+		}
 	default:
 		return nil, fmt.Errorf("facts: %s makes no facts", source)
 	}
-	if cohort.ErrorCode(err) == cohort.ENOTFOUND {
-		return nil, nil
-	}
-	return p.sourced(fs, source, id), err
+	return out, nil
 }
 
 // sourced names the source of facts, and the record of those that name none.
@@ -234,14 +351,6 @@ func (p *Projector) credit(f Fact, tm team, creditAt time.Time) ([]Fact, error) 
 	return out, nil
 }
 
-func (p *Projector) lead(id cohort.ID) ([]Fact, error) {
-	l, err := store.FindLead(p.ctx, p.q, p.t.ID, id, store.Where{})
-	if err != nil {
-		return nil, err
-	}
-	return p.leadFacts(l)
-}
-
 // Lead returns the facts of a lead (an import's, with no reads).
 func (p *Projector) Lead(l *cohort.Lead) ([]Fact, error) {
 	fs, err := p.leadFacts(l)
@@ -281,35 +390,57 @@ type signing struct {
 // no permission object of their own.
 const SourceNextAction cohort.ObjectType = "next_action"
 
-// nextAction makes a next action's facts: due at the end of its window (n =
-// 1 when it was done by then), and done when it was.
-func (p *Projector) nextAction(id cohort.ID) ([]Fact, error) {
-	var customer, owner int64
-	var plan, status string
-	var due int64
-	var done *int64
-	err := p.q.QueryRowContext(p.ctx, `SELECT customer_id, owner_id, plan_type, due_to, status, done_at FROM next_actions WHERE tenant_id = ? AND id = ?`,
-		int64(p.t.ID), int64(id)).Scan(&customer, &owner, &plan, &due, &status, &done)
-	if errors.Is(err, errNoRows) || status == cohort.ActionCancelled {
+// nextAction is what a next action's facts are made of.
+type nextAction struct {
+	customer, owner cohort.ID
+	plan, status    string
+	due             int64
+	done            *int64
+}
+
+// nextActions reads next actions by id.
+func (p *Projector) nextActions(ids []cohort.ID) (map[cohort.ID]nextAction, error) {
+	out := make(map[cohort.ID]nextAction, len(ids))
+	list, args := in(ids)
+	rows, err := p.q.QueryContext(p.ctx, `SELECT id, customer_id, owner_id, plan_type, due_to, status, done_at FROM next_actions
+		WHERE tenant_id = ? AND id IN `+list, append([]any{int64(p.t.ID)}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("facts: next actions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, customer, owner int64
+		var a nextAction
+		if err := rows.Scan(&id, &customer, &owner, &a.plan, &a.due, &a.status, &a.done); err != nil {
+			return nil, fmt.Errorf("facts: next actions: %w", err)
+		}
+		a.customer, a.owner = cohort.ID(customer), cohort.ID(owner)
+		out[cohort.ID(id)] = a
+	}
+	return out, rows.Err()
+}
+
+// nextActionFacts makes a next action's facts: due at the end of its window
+// (n = 1 when it was done by then), and done when it was. A cancelled one
+// has none.
+func (p *Projector) nextActionFacts(a nextAction) ([]Fact, error) {
+	if a.status == cohort.ActionCancelled {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("facts: next action: %w", err)
-	}
-	f := p.base("next_action.due", time.UnixMilli(due).UTC())
-	f.CustomerID, f.Attr, f.N = cohort.ID(customer), plan, 0
-	if done != nil && *done <= due {
+	f := p.base("next_action.due", time.UnixMilli(a.due).UTC())
+	f.CustomerID, f.Attr, f.N = a.customer, a.plan, 0
+	if a.done != nil && *a.done <= a.due {
 		f.N = 1
 	}
-	g, err := p.personal(f, cohort.ID(owner), "author")
+	g, err := p.personal(f, a.owner, "author")
 	if err != nil {
 		return nil, err
 	}
 	out := []Fact{g}
-	if status == cohort.ActionDone && done != nil {
-		d := p.base("next_action.done", time.UnixMilli(*done).UTC())
-		d.CustomerID, d.Attr = cohort.ID(customer), plan
-		g, err := p.personal(d, cohort.ID(owner), "author")
+	if a.status == cohort.ActionDone && a.done != nil {
+		d := p.base("next_action.done", time.UnixMilli(*a.done).UTC())
+		d.CustomerID, d.Attr = a.customer, a.plan
+		g, err := p.personal(d, a.owner, "author")
 		if err != nil {
 			return nil, err
 		}
@@ -318,42 +449,69 @@ func (p *Projector) nextAction(id cohort.ID) ([]Fact, error) {
 	return out, nil
 }
 
-func (p *Projector) customer(id cohort.ID) ([]Fact, error) {
-	c, err := store.FindCustomer(p.ctx, p.q, p.t.ID, id, store.Where{})
-	if err != nil {
-		return nil, err
+// firstSignings returns customers' first signings, from their documents
+// that are not void, with the follow-ups before each.
+func (p *Projector) firstSignings(cs map[cohort.ID]*cohort.Customer) (map[cohort.ID]*signing, error) {
+	out := map[cohort.ID]*signing{}
+	if len(cs) == 0 {
+		return out, nil
 	}
-	tm, err := p.teamOf(cohort.ObjCustomer, id)
-	if err != nil {
-		return nil, err
+	ids := make([]cohort.ID, 0, len(cs))
+	for id := range cs {
+		ids = append(ids, id)
 	}
-	// The first signing, from the documents that are not void.
-	var first *signing
-	var signedAt, total int64
-	var currency string
-	err = p.q.QueryRowContext(p.ctx, `SELECT signed_at, total, currency FROM deals WHERE tenant_id = ? AND customer_id = ?
-		AND kind IN ('contract', 'order') AND signed_at IS NOT NULL AND status <> 'voided' ORDER BY signed_at, id LIMIT 1`,
-		int64(p.t.ID), int64(id)).Scan(&signedAt, &total, &currency)
-	switch {
-	case errors.Is(err, errNoRows):
-	case err != nil:
+	list, args := in(ids)
+	rows, err := p.q.QueryContext(p.ctx, `SELECT customer_id, signed_at, total, currency FROM deals WHERE tenant_id = ? AND customer_id IN `+list+`
+		AND kind IN ('contract', 'order') AND signed_at IS NOT NULL AND status <> 'voided' ORDER BY customer_id, signed_at, id`,
+		append([]any{int64(p.t.ID)}, args...)...)
+	if err != nil {
 		return nil, fmt.Errorf("facts: first signing: %w", err)
-	default:
-		first = &signing{at: time.UnixMilli(signedAt).UTC(), total: total, currency: currency, firstContact: c.CreatedAt}
-		var earliest *int64
-		if err := p.q.QueryRowContext(p.ctx, `SELECT count(*), min(occurred_at) FROM followups WHERE tenant_id = ? AND customer_id = ? AND occurred_at < ?`,
-			int64(p.t.ID), int64(id), signedAt).Scan(&first.before, &earliest); err != nil {
+	}
+	defer rows.Close()
+	var signed []cohort.ID
+	for rows.Next() {
+		var customer, signedAt, total int64
+		var currency string
+		if err := rows.Scan(&customer, &signedAt, &total, &currency); err != nil {
+			return nil, fmt.Errorf("facts: first signing: %w", err)
+		}
+		id := cohort.ID(customer)
+		if out[id] == nil {
+			out[id] = &signing{at: time.UnixMilli(signedAt).UTC(), total: total, currency: currency, firstContact: cs[id].CreatedAt}
+			signed = append(signed, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(signed) == 0 {
+		return out, nil
+	}
+	// The follow-ups of the signed customers: those before the signing
+	// count, and the earliest may be the first contact.
+	list, args = in(signed)
+	frows, err := p.q.QueryContext(p.ctx, `SELECT customer_id, occurred_at FROM followups WHERE tenant_id = ? AND customer_id IN `+list,
+		append([]any{int64(p.t.ID)}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("facts: follow-ups before signing: %w", err)
+	}
+	defer frows.Close()
+	for frows.Next() {
+		var customer, at int64
+		if err := frows.Scan(&customer, &at); err != nil {
 			return nil, fmt.Errorf("facts: follow-ups before signing: %w", err)
 		}
-		if earliest != nil && *earliest < c.CreatedAt.UnixMilli() {
-			first.firstContact = time.UnixMilli(*earliest).UTC()
+		s := out[cohort.ID(customer)]
+		if s == nil || at >= s.at.UnixMilli() {
+			continue
+		}
+		s.before++
+		if at < s.firstContact.UnixMilli() {
+			s.firstContact = time.UnixMilli(at).UTC()
 		}
 	}
-	events, err := store.PoolEvents(p.ctx, p.q, p.t.ID, id)
-	if err != nil {
-		return nil, err
-	}
-	return p.customerFacts(c, tm, first, events)
+	return out, frows.Err()
 }
 
 // NewCustomer returns the facts of a customer just created with its first
@@ -428,19 +586,7 @@ func (p *Projector) customerFacts(c *cohort.Customer, tm team, first *signing, e
 	return out, nil
 }
 
-func (p *Projector) opportunity(id cohort.ID) ([]Fact, error) {
-	o, err := store.FindOpportunity(p.ctx, p.q, p.t.ID, id, store.Where{})
-	if err != nil {
-		return nil, err
-	}
-	tm, err := p.teamOf(cohort.ObjOpportunity, id)
-	if err != nil {
-		return nil, err
-	}
-	stages, err := store.StageHistory(p.ctx, p.q, p.t.ID, id)
-	if err != nil {
-		return nil, err
-	}
+func (p *Projector) opportunityFacts(o *cohort.Opportunity, tm team, stages []cohort.StageEntry) ([]Fact, error) {
 	var out []Fact
 	emit := func(f Fact) error {
 		f.CustomerID, f.ProcessID, f.Amount, f.Currency = o.CustomerID, o.ProcessID, o.Amount, o.Currency
@@ -546,6 +692,9 @@ func (p *Projector) quoteWon(o *cohort.Opportunity) ([]Fact, error) {
 	g, err := p.personal(f, cohort.ID(*owner), cohort.RoleOwner)
 	return []Fact{g}, err
 }
+
+// errNoRows is a single-row read that found nothing.
+var errNoRows = sql.ErrNoRows
 
 // deviationBP is |final − quoted| in basis points of quoted, rounded up,
 // at most 10^9 (a quote of 0 deviates by nothing or by that).
@@ -684,11 +833,36 @@ func isOutcome(stage string) bool {
 	return stage == cohort.OppWon || stage == cohort.OppLost || stage == cohort.OppInvalid
 }
 
-func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
-	d, err := store.FindDeal(p.ctx, p.q, p.t.ID, kind, id, store.Where{})
-	if err != nil {
-		return nil, err
+// processesOf returns the sales process of each document's opportunity.
+func (p *Projector) processesOf(ds map[cohort.ID]*cohort.Deal) (map[cohort.ID]cohort.ID, error) {
+	out := map[cohort.ID]cohort.ID{}
+	var opps []cohort.ID
+	for _, d := range ds {
+		if d.OpportunityID != 0 {
+			opps = append(opps, d.OpportunityID)
+		}
 	}
+	if len(opps) == 0 {
+		return out, nil
+	}
+	list, args := in(opps)
+	rows, err := p.q.QueryContext(p.ctx, "SELECT id, process_id FROM opportunities WHERE tenant_id = ? AND id IN "+list, append([]any{int64(p.t.ID)}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("facts: processes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, process int64
+		if err := rows.Scan(&id, &process); err != nil {
+			return nil, err
+		}
+		out[cohort.ID(id)] = cohort.ID(process)
+	}
+	return out, rows.Err()
+}
+
+func (p *Projector) dealFacts(kind cohort.ObjectType, d *cohort.Deal, tm team, process cohort.ID, invoices []cohort.Invoice,
+	plans []cohort.PaymentPlan, pays []cohort.Payment) ([]Fact, error) {
 	var out []Fact
 	if kind == cohort.ObjQuote {
 		if d.SentAt != nil {
@@ -702,16 +876,8 @@ func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
 		}
 		return out, nil
 	}
-	tm, err := p.teamOf(kind, id)
-	if err != nil {
-		return nil, err
-	}
-	var process int64
-	if d.OpportunityID != 0 {
-		_ = p.q.QueryRowContext(p.ctx, "SELECT process_id FROM opportunities WHERE tenant_id = ? AND id = ?", int64(p.t.ID), int64(d.OpportunityID)).Scan(&process)
-	}
 	emit := func(f Fact, creditAt time.Time) error {
-		f.CustomerID, f.ProcessID = d.CustomerID, cohort.ID(process)
+		f.CustomerID, f.ProcessID = d.CustomerID, process
 		if f.Currency == "" {
 			f.Currency = d.Currency
 		}
@@ -761,10 +927,6 @@ func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
 			return nil, err
 		}
 	}
-	invoices, err := store.Invoices(p.ctx, p.q, p.t.ID, id)
-	if err != nil {
-		return nil, err
-	}
 	for _, inv := range invoices {
 		if inv.Status != cohort.InvoiceIssued {
 			continue
@@ -772,10 +934,6 @@ func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
 		if err := dated("invoice.issued", inv.IssuedDate, inv.Amount, "", nil); err != nil {
 			return nil, err
 		}
-	}
-	plans, err := store.PaymentPlans(p.ctx, p.q, p.t.ID, id)
-	if err != nil {
-		return nil, err
 	}
 	due := map[cohort.ID]*time.Time{} // an installment's due date, for receivables
 	for _, pl := range plans {
@@ -789,10 +947,6 @@ func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
 			return nil, err
 		}
 	}
-	pays, err := store.Payments(p.ctx, p.q, p.t.ID, id)
-	if err != nil {
-		return nil, err
-	}
 	for _, pay := range pays {
 		attr := ""
 		if pay.ReversesID != 0 {
@@ -803,14 +957,6 @@ func (p *Projector) deal(kind cohort.ObjectType, id cohort.ID) ([]Fact, error) {
 		}
 	}
 	return out, nil
-}
-
-func (p *Projector) followUp(id cohort.ID) ([]Fact, error) {
-	f, err := store.FindFollowUp(p.ctx, p.q, p.t.ID, id)
-	if err != nil {
-		return nil, err
-	}
-	return p.followUpFacts(f)
 }
 
 // FollowUp returns the facts of a follow-up (an import's, with no reads but
@@ -833,15 +979,7 @@ func (p *Projector) followUpFacts(f *cohort.FollowUp) ([]Fact, error) {
 	return []Fact{g}, nil
 }
 
-func (p *Projector) ticket(id cohort.ID) ([]Fact, error) {
-	t, err := store.FindTicket(p.ctx, p.q, p.t.ID, id, store.Where{})
-	if err != nil {
-		return nil, err
-	}
-	tm, err := p.teamOf(cohort.ObjTicket, id)
-	if err != nil {
-		return nil, err
-	}
+func (p *Projector) ticketFacts(t *cohort.Ticket, tm team) ([]Fact, error) {
 	var out []Fact
 	emit := func(kind string, at time.Time, amount int64, since bool) error {
 		f := p.base(kind, at)
@@ -869,15 +1007,7 @@ func (p *Projector) ticket(id cohort.ID) ([]Fact, error) {
 	return out, nil
 }
 
-func (p *Projector) project(id cohort.ID) ([]Fact, error) {
-	pj, err := store.FindProject(p.ctx, p.q, p.t.ID, id, store.Where{})
-	if err != nil {
-		return nil, err
-	}
-	tm, err := p.teamOf(cohort.ObjProject, id)
-	if err != nil {
-		return nil, err
-	}
+func (p *Projector) projectFacts(pj *cohort.Project, tm team) ([]Fact, error) {
 	var out []Fact
 	for _, m := range pj.Milestones {
 		if m.DoneAt == nil {
@@ -894,4 +1024,50 @@ func (p *Projector) project(id cohort.ID) ([]Fact, error) {
 	return out, nil
 }
 
-var errNoRows = sql.ErrNoRows
+// Made projections: the facts of a record a write has just made, from the
+// record the writer holds, with no read back but the record's team. They
+// make what Project would make of the record as it was made: a customer
+// with no signing or pool event yet, an opportunity in its first stage, an
+// open next action.
+
+// MadeCustomer projects a customer just made, with the team its writer gave it.
+func MadeCustomer(c *cohort.Customer) func(p *Projector) ([]Fact, error) {
+	return func(p *Projector) ([]Fact, error) {
+		teams, err := store.TeamHistories(p.ctx, p.q, p.t.ID, cohort.ObjCustomer, []cohort.ID{c.ID})
+		if err != nil {
+			return nil, err
+		}
+		return p.NewCustomer(c, teams[c.ID])
+	}
+}
+
+// MadeOpportunity projects an opportunity just opened in its first stage.
+func MadeOpportunity(o *cohort.Opportunity) func(p *Projector) ([]Fact, error) {
+	return func(p *Projector) ([]Fact, error) {
+		teams, err := store.TeamHistories(p.ctx, p.q, p.t.ID, cohort.ObjOpportunity, []cohort.ID{o.ID})
+		if err != nil {
+			return nil, err
+		}
+		stages := []cohort.StageEntry{{Stage: o.Stage, EnteredAt: o.CreatedAt}}
+		fs, err := p.opportunityFacts(o, teams[o.ID], stages)
+		return p.sourced(fs, cohort.ObjOpportunity, o.ID), err
+	}
+}
+
+// MadeFollowUp projects a follow-up just logged.
+func MadeFollowUp(f *cohort.FollowUp) func(p *Projector) ([]Fact, error) {
+	return func(p *Projector) ([]Fact, error) { return p.FollowUp(f) }
+}
+
+// MadeNextAction projects a next action just planned.
+func MadeNextAction(a *cohort.NextAction) func(p *Projector) ([]Fact, error) {
+	return func(p *Projector) ([]Fact, error) {
+		n := nextAction{customer: a.CustomerID, owner: a.OwnerID, plan: a.PlanType, status: a.Status, due: a.DueTo.UnixMilli()}
+		if a.DoneAt != nil {
+			done := a.DoneAt.UnixMilli()
+			n.done = &done
+		}
+		fs, err := p.nextActionFacts(n)
+		return p.sourced(fs, SourceNextAction, a.ID), err
+	}
+}

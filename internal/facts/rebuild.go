@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/store"
@@ -42,28 +43,46 @@ func count(ctx context.Context, q store.Queryer, tenantID cohort.ID) (int, error
 	return total, nil
 }
 
+// batches walks the ids of every source record of a tenant, batch by batch,
+// source type by source type, in id order.
+type batches struct {
+	tenantID cohort.ID
+	src      int   // index in Sources
+	after    int64 // the last id returned of Sources[src]
+}
+
+// next returns the next batch read through q; ok is false after the last.
+func (b *batches) next(ctx context.Context, q store.Queryer) (src cohort.ObjectType, ids []cohort.ID, ok bool, err error) {
+	for b.src < len(Sources) {
+		src = Sources[b.src]
+		st := sourceTables[src]
+		ids, err = store.QueryIDs(ctx, q, "SELECT id FROM "+st.table+" WHERE tenant_id = ? AND id > ?"+st.where+" ORDER BY id LIMIT ?",
+			int64(b.tenantID), b.after, batch)
+		if err != nil {
+			return "", nil, false, fmt.Errorf("facts: %s: %w", src, err)
+		}
+		if len(ids) > 0 {
+			b.after = int64(ids[len(ids)-1])
+			return src, ids, true, nil
+		}
+		b.src, b.after = b.src+1, 0
+	}
+	return "", nil, false, nil
+}
+
 // eachBatch calls f with the ids of every source record of a tenant, batch
 // by batch, in id order.
 func eachBatch(ctx context.Context, q store.Queryer, tenantID cohort.ID, f func(src cohort.ObjectType, ids []cohort.ID) error) error {
-	for _, src := range Sources {
-		st := sourceTables[src]
-		var after int64
-		for {
-			ids, err := store.QueryIDs(ctx, q, "SELECT id FROM "+st.table+" WHERE tenant_id = ? AND id > ?"+st.where+" ORDER BY id LIMIT ?",
-				int64(tenantID), after, batch)
-			if err != nil {
-				return fmt.Errorf("facts: %s: %w", src, err)
-			}
-			if len(ids) == 0 {
-				break
-			}
-			after = int64(ids[len(ids)-1])
-			if err := f(src, ids); err != nil {
-				return err
-			}
+	b := &batches{tenantID: tenantID}
+	for {
+		src, ids, ok, err := b.next(ctx, q)
+		if err != nil || !ok {
+			return err
+		}
+		if err := f(src, ids); err != nil {
+			return err
 		}
 	}
-	return nil
 }
 
 // in is "(?,?,...)" for n values and the values.
@@ -75,49 +94,87 @@ func in(ids []cohort.ID) (string, []any) {
 	return "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")", args
 }
 
+// rebuildTxTime is how long one transaction of a rebuild goes on taking
+// batches: long enough that commits cost little (at scale M, 4 s took a
+// quarter less CPU than 1 s), short enough that the writes waiting for it
+// (SQLite's busy timeout is 10 s) do not time out.
+const rebuildTxTime = 4 * time.Second
+
 // Rebuild recomputes every fact of tenant t from its records, batch by
-// batch, telling progress how many source records are done. It returns how
-// many facts it wrote. Writes running meanwhile rewrite their own records'
-// facts as usual; a batch deletes and re-projects its records, so the result
-// is the same.
-func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(done, total int)) (int, error) {
+// batch, telling progress how many source records are done. Each batch's
+// projection is compared with its stored facts and only the difference is
+// written (through Write), so a rebuild of a ledger in step writes nothing;
+// the facts of records that no longer exist are removed at the end. It
+// returns how many facts the ledger holds and how many rows it changed
+// (removed plus added). Writes running meanwhile keep their own records'
+// facts as usual; a batch compares and writes in one transaction, so the
+// result is the same.
+func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(done, total int)) (facts, changed int, err error) {
 	total, err := count(ctx, db.Read(), t.ID)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	if err := db.WriteTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.ExecContext(ctx, "DELETE FROM facts WHERE tenant_id = ?", int64(t.ID))
-		return err
-	}); err != nil {
-		return 0, fmt.Errorf("facts: %w", err)
-	}
-	done, written := 0, 0
+	done := 0
 	p := NewProjector(ctx, db.Read(), t)
-	err = eachBatch(ctx, db.Read(), t.ID, func(src cohort.ObjectType, ids []cohort.ID) error {
+	b := &batches{tenantID: t.ID}
+	for finished := false; !finished; {
 		err := db.BulkTx(ctx, func(tx *store.Tx) error {
 			p.Use(tx)
-			fs, err := p.ProjectBatch(src, ids)
+			for start := time.Now(); time.Since(start) < rebuildTxTime; {
+				src, ids, ok, err := b.next(ctx, tx)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					finished = true
+					break
+				}
+				fresh, err := p.ProjectBatch(src, ids)
+				if err != nil {
+					return err
+				}
+				stored, err := storedOf(ctx, tx, t.ID, src, ids)
+				if err != nil {
+					return err
+				}
+				removed, added := Changes(stored, fresh)
+				if err := Write(ctx, tx, t.ID, removed, added); err != nil {
+					return err
+				}
+				facts, changed, done = facts+len(fresh), changed+len(removed)+len(added), done+len(ids)
+				if progress != nil {
+					progress(done, total)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, 0, err
+		}
+	}
+	// Facts of records that no longer exist.
+	for _, src := range Sources {
+		err := db.BulkTx(ctx, func(tx *store.Tx) error {
+			orphans, err := storedRows(ctx, tx, orphansOf(src), int64(t.ID), string(src))
 			if err != nil {
 				return err
 			}
-			list, args := in(ids)
-			if _, err := tx.ExecContext(ctx, "DELETE FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id IN "+list,
-				append([]any{int64(t.ID), string(src)}, args...)...); err != nil {
-				return err
-			}
-			written += len(fs)
-			return insert(ctx, tx, t.ID, fs)
+			changed += len(orphans)
+			return Write(ctx, tx, t.ID, orphans, nil)
 		})
 		if err != nil {
-			return err
+			return 0, 0, fmt.Errorf("facts: orphans of %s: %w", src, err)
 		}
-		done += len(ids)
-		if progress != nil {
-			progress(done, total)
-		}
-		return nil
-	})
-	return written, err
+	}
+	return facts, changed, nil
+}
+
+// orphansOf is the condition on facts of source type src (tenant and type
+// the arguments) whose record no longer exists.
+func orphansOf(src cohort.ObjectType) string {
+	st := sourceTables[src]
+	return `tenant_id = ? AND source_type = ? AND NOT EXISTS (SELECT 1 FROM ` + st.table + ` r WHERE r.tenant_id = facts.tenant_id
+		AND r.id = facts.source_id` + strings.ReplaceAll(st.where, "kind", "r.kind") + `)`
 }
 
 // Verify compares a tenant's stored facts with a fresh projection of its
@@ -156,11 +213,8 @@ func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progre
 	}
 	// Facts of records that no longer exist.
 	for _, src := range Sources {
-		st := sourceTables[src]
 		var orphans int
-		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM facts f WHERE f.tenant_id = ? AND f.source_type = ? AND NOT EXISTS
-			(SELECT 1 FROM `+st.table+` r WHERE r.tenant_id = f.tenant_id AND r.id = f.source_id`+strings.ReplaceAll(st.where, "kind", "r.kind")+`)`,
-			int64(t.ID), string(src)).Scan(&orphans); err != nil {
+		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM facts WHERE `+orphansOf(src), int64(t.ID), string(src)).Scan(&orphans); err != nil {
 			return nil, fmt.Errorf("facts: orphans of %s: %w", src, err)
 		}
 		if orphans > 0 {

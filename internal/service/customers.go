@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -152,7 +153,11 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 	if err := s.audit(ctx, tx, "create", cohort.ObjCustomer, c.ID, diff(nil, c)); err != nil {
 		return err
 	}
-	return s.auditTimes(ctx, tx, cohort.ObjCustomer, c.ID, now, created)
+	if err := s.auditTimes(ctx, tx, cohort.ObjCustomer, c.ID, now, created); err != nil {
+		return err
+	}
+	s.projectMade(ctx, tx, cohort.ObjCustomer, c.ID, facts.MadeCustomer(c))
+	return nil
 }
 
 // UpdateCustomer changes a customer's fields, including its value calibration

@@ -251,7 +251,14 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 		}
 		f.AuthorName = p.User.Name
 		s.projectSigningFollowUp(ctx, tx, c, f)
-		return s.audit(ctx, tx, "create", cohort.ObjFollowUp, f.ID, nil)
+		if err := s.audit(ctx, tx, "create", cohort.ObjFollowUp, f.ID, nil); err != nil {
+			return err
+		}
+		s.projectMade(ctx, tx, cohort.ObjFollowUp, f.ID, facts.MadeFollowUp(f))
+		if action != nil {
+			s.projectMade(ctx, tx, facts.SourceNextAction, action.ID, facts.MadeNextAction(action))
+		}
+		return nil
 	})
 	return action, err
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/store"
 )
@@ -183,6 +184,10 @@ func (s *Service) Merge(ctx context.Context, id, dupID cohort.ID, keepOwnerAs st
 			}
 		}
 		if res.Moved, err = store.MoveCustomerRecords(ctx, tx, p.Tenant.ID, dup.ID, surv.ID); err != nil {
+			return err
+		}
+		if err := facts.Update(ctx, tx, p.Tenant.ID, "customer_id = ?", []any{int64(dup.ID)},
+			func(f *facts.Fact) { f.CustomerID = surv.ID }); err != nil {
 			return err
 		}
 		if err := store.UpdateCustomer(ctx, tx, surv, before.Version, now); err != nil {

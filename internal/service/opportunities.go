@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -253,7 +254,11 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 	if err := s.audit(ctx, tx, "create", cohort.ObjOpportunity, o.ID, diff(nil, o)); err != nil {
 		return err
 	}
-	return s.auditTimes(ctx, tx, cohort.ObjOpportunity, o.ID, now, created)
+	if err := s.auditTimes(ctx, tx, cohort.ObjOpportunity, o.ID, now, created); err != nil {
+		return err
+	}
+	s.projectMade(ctx, tx, cohort.ObjOpportunity, o.ID, facts.MadeOpportunity(o))
+	return nil
 }
 
 // editOpportunity runs f on an open opportunity the caller may edit, then

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -218,7 +219,12 @@ func (s *Service) orgChangeTime(ctx context.Context, tx *store.Tx, p *cohort.Pri
 		if err != nil || u.DepartmentID == prev.DepartmentID || !t.At.Before(now) {
 			return t, err
 		}
-		return t, store.RedateDepartment(ctx, tx, p.Tenant.ID, u.ID, u.DepartmentID, t.At)
+		if err := store.RedateDepartment(ctx, tx, p.Tenant.ID, u.ID, u.DepartmentID, t.At); err != nil {
+			return t, err
+		}
+		// Each fact keeps its person's department of its time.
+		return t, facts.Update(ctx, tx, p.Tenant.ID, "user_id = ? AND occurred_at >= ?", []any{int64(u.ID), t.At.UnixMilli()},
+			func(f *facts.Fact) { f.DepartmentID = u.DepartmentID })
 	}
 	t, err := eventTime(p, cohort.ObjUser, "org_effective_at", at, now, time.Time{})
 	if err != nil {

@@ -226,6 +226,14 @@ func (s *Service) projectNew(ctx context.Context, tx *store.Tx, obj cohort.Objec
 	s.projectSource(ctx, tx, facts.Source{Type: obj, ID: id, New: true})
 }
 
+// projectMade is projectNew for a record the writer holds as it was made:
+// its facts are projected from made, not read back. Call it after the
+// record's last audit in tx: a later change of the record in tx
+// (registered by its audit) has its facts read back again.
+func (s *Service) projectMade(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID, made func(*facts.Projector) ([]facts.Fact, error)) {
+	s.projectSource(ctx, tx, facts.Source{Type: obj, ID: id, New: true, Made: made})
+}
+
 func (s *Service) projectSource(ctx context.Context, tx *store.Tx, src facts.Source) {
 	obj, id := src.Type, src.ID
 	p := cohort.PrincipalFrom(ctx)
@@ -233,9 +241,12 @@ func (s *Service) projectSource(ctx context.Context, tx *store.Tx, src facts.Sou
 		return
 	}
 	w := s.factWork(ctx, tx)
-	key := facts.Source{Type: obj, ID: id}
+	key := sourceKey{obj, id}
 	if i, ok := w.index[key]; ok {
 		w.sources[i].New = w.sources[i].New || src.New
+		// What was held in memory may be stale now: read the record back
+		// unless this registration brings the record itself.
+		w.sources[i].Made = src.Made
 		return
 	}
 	w.index[key] = len(w.sources)
@@ -250,11 +261,17 @@ func (s *Service) projectSource(ctx context.Context, tx *store.Tx, src facts.Sou
 	}
 }
 
+// sourceKey names a source record in a transaction's fact work.
+type sourceKey struct {
+	typ cohort.ObjectType
+	id  cohort.ID
+}
+
 // factWork is the records whose facts a transaction rewrites before it
 // commits.
 type factWork struct {
 	sources   []facts.Source
-	index     map[facts.Source]int
+	index     map[sourceKey]int
 	freshOrgs bool
 }
 
@@ -262,7 +279,7 @@ type factWork struct {
 // first time.
 func (s *Service) factWork(ctx context.Context, tx *store.Tx) *factWork {
 	return tx.Local("facts", func() any {
-		w := &factWork{index: map[facts.Source]int{}}
+		w := &factWork{index: map[sourceKey]int{}}
 		tx.BeforeCommit("facts", func() error {
 			p := cohort.PrincipalFrom(ctx)
 			if len(w.sources) == 0 || p == nil || p.Tenant == nil {

@@ -474,11 +474,9 @@ func MoveCustomerRecords(ctx context.Context, tx *Tx, tenantID, from, to cohort.
 		}
 		*m.n, _ = res.RowsAffected()
 	}
-	// The facts of the records moved belong to the survivor now (the two
-	// customers' own facts are rewritten by the merge).
-	if _, err := tx.ExecContext(ctx, "UPDATE facts SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?", int64(to), int64(tenantID), int64(from)); err != nil {
-		return mc, fmt.Errorf("merge: %w", err)
-	}
+	// The facts of the records moved belong to the survivor now: the
+	// caller moves them (facts.Update; the two customers' own facts are
+	// rewritten by the merge).
 	return mc, nil
 }
 

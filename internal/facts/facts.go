@@ -117,19 +117,37 @@ func RewriteMany(ctx context.Context, tx *store.Tx, t *cohort.Tenant, sources []
 		}
 		byType[s.Type] = append(byType[s.Type], s.ID)
 	}
+	var removed []Fact
 	for _, typ := range types {
-		list, args := in(byType[typ])
-		if _, err := tx.ExecContext(ctx, "DELETE FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id IN "+list,
-			append([]any{int64(t.ID), string(typ)}, args...)...); err != nil {
-			return fmt.Errorf("facts: %w", err)
+		gone, err := deleteSources(ctx, tx, t.ID, typ, byType[typ])
+		if err != nil {
+			return err
 		}
+		removed = append(removed, gone...)
 	}
-	return insert(ctx, tx, t.ID, fs)
+	return write(ctx, tx, t.ID, removed, fs)
+}
+
+// deleteSources deletes the facts of source records of one type and
+// returns them (their rollup columns).
+func deleteSources(ctx context.Context, tx *store.Tx, tenantID cohort.ID, typ cohort.ObjectType, ids []cohort.ID) ([]Fact, error) {
+	list, args := in(ids)
+	return deleteFacts(ctx, tx, tenantID, "source_type = ? AND source_id IN "+list, append([]any{string(typ)}, args...)...)
+}
+
+// write inserts the facts added and applies to the rollups the difference
+// from the facts removed (deleted by the caller in tx): the single place
+// facts are written.
+func write(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed, added []Fact) error {
+	if err := insert(ctx, tx, tenantID, added); err != nil {
+		return err
+	}
+	return applyRollups(ctx, tx, tenantID, removed, added)
 }
 
 // Insert writes facts of records that had none (an import's new records).
 func Insert(ctx context.Context, tx *store.Tx, tenantID cohort.ID, fs []Fact) error {
-	return insert(ctx, tx, tenantID, fs)
+	return write(ctx, tx, tenantID, nil, fs)
 }
 
 func insert(ctx context.Context, tx *store.Tx, tenantID cohort.ID, fs []Fact) error {

@@ -84,8 +84,10 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 		return 0, err
 	}
 	if err := db.WriteTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.ExecContext(ctx, "DELETE FROM facts WHERE tenant_id = ?", int64(t.ID))
-		return err
+		if _, err := tx.ExecContext(ctx, "DELETE FROM facts WHERE tenant_id = ?", int64(t.ID)); err != nil {
+			return err
+		}
+		return deleteRollups(ctx, tx, t.ID)
 	}); err != nil {
 		return 0, fmt.Errorf("facts: %w", err)
 	}
@@ -98,13 +100,12 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 			if err != nil {
 				return err
 			}
-			list, args := in(ids)
-			if _, err := tx.ExecContext(ctx, "DELETE FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id IN "+list,
-				append([]any{int64(t.ID), string(src)}, args...)...); err != nil {
+			removed, err := deleteSources(ctx, tx, t.ID, src, ids)
+			if err != nil {
 				return err
 			}
 			written += len(fs)
-			return insert(ctx, tx, t.ID, fs)
+			return write(ctx, tx, t.ID, removed, fs)
 		})
 		if err != nil {
 			return err
@@ -119,7 +120,8 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 }
 
 // Verify compares a tenant's stored facts with a fresh projection of its
-// records and returns the differences (at most max lines; none when they
+// records, and its rollups with the sums of its facts, and returns the
+// differences (at most max lines; none when they
 // agree), telling progress how many source records are done.
 func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progress func(done, total int)) ([]string, error) {
 	q := db.Read()
@@ -165,5 +167,9 @@ func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progre
 			diffs = append(diffs, fmt.Sprintf("extra %d facts of %s records that no longer exist", orphans, src))
 		}
 	}
-	return diffs, nil
+	more, err := VerifyRollups(ctx, q, t.ID, max)
+	if err != nil {
+		return nil, err
+	}
+	return append(diffs, more...), nil
 }

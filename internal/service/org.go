@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -214,7 +215,10 @@ func (s *Service) orgChangeTime(ctx context.Context, tx *store.Tx, p *cohort.Pri
 		if err != nil || u.DepartmentID == prev.DepartmentID || !t.At.Before(now) {
 			return t, err
 		}
-		return t, store.RedateDepartment(ctx, tx, p.Tenant.ID, u.ID, u.DepartmentID, t.At)
+		if err := store.RedateDepartment(ctx, tx, p.Tenant.ID, u.ID, u.DepartmentID, t.At); err != nil {
+			return t, err
+		}
+		return t, facts.RedateDepartment(ctx, tx, p.Tenant.ID, u.ID, u.DepartmentID, t.At)
 	}
 	t, err := eventTime(p, cohort.ObjUser, "org_effective_at", at, now, time.Time{})
 	if err != nil {

@@ -81,8 +81,6 @@ func RedateDepartment(ctx context.Context, tx *Tx, tenantID, userID, department 
 		nullID(department), int64(tenantID), int64(userID), ms(from)); err != nil {
 		return err
 	}
-	// Each fact keeps its person's department of its time.
-	_, err := tx.ExecContext(ctx, `UPDATE facts SET department_id = ? WHERE tenant_id = ? AND user_id = ? AND occurred_at >= ?`,
-		nullID(department), int64(tenantID), int64(userID), ms(from))
-	return err
+	// The facts follow in facts.RedateDepartment, with their rollups.
+	return nil
 }

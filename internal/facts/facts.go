@@ -128,6 +128,16 @@ func RewriteMany(ctx context.Context, tx *store.Tx, t *cohort.Tenant, sources []
 	return write(ctx, tx, t.ID, removed, fs)
 }
 
+// DeleteSources deletes the facts of source records of one type, with their
+// rollups, in tx.
+func DeleteSources(ctx context.Context, tx *store.Tx, tenantID cohort.ID, typ cohort.ObjectType, ids []cohort.ID) error {
+	removed, err := deleteSources(ctx, tx, tenantID, typ, ids)
+	if err != nil {
+		return err
+	}
+	return write(ctx, tx, tenantID, removed, nil)
+}
+
 // deleteSources deletes the facts of source records of one type and
 // returns them (their rollup columns).
 func deleteSources(ctx context.Context, tx *store.Tx, tenantID cohort.ID, typ cohort.ObjectType, ids []cohort.ID) ([]Fact, error) {

@@ -313,3 +313,33 @@ func VerifyRollups(ctx context.Context, q store.Queryer, tenantID cohort.ID, max
 	}
 	return diffs, nil
 }
+
+// RebuildRollups recomputes a tenant's rollups from its facts in SQL, in
+// tx: for facts loaded by other means than this package (a bulk load, a
+// benchmark's generator); a rebuild keeps them as it goes.
+func RebuildRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
+	if err := deleteRollups(ctx, tx, tenantID); err != nil {
+		return err
+	}
+	month := "CAST(julianday(date(day * 86400, 'unixepoch', 'start of month')) - 2440587.5 AS INTEGER)"
+	if tx.DB().Engine == store.Postgres {
+		month = "(CAST(date_trunc('month', DATE '1970-01-01' + day) AS DATE) - DATE '1970-01-01')"
+	}
+	cols := strings.Join(rollCols, ", ")
+	if _, err := tx.ExecContext(ctx, `INSERT INTO facts_daily (`+cols+`)
+		SELECT tenant_id, kind, role, day, COALESCE(user_id, 0), COALESCE(department_id, 0), attr, stage, COALESCE(process_id, 0), COALESCE(product_id, 0),
+		count(*), sum(share_bp), sum(amount * share_bp), sum(duration_s), sum(duration_s * share_bp), sum(n), sum(n * share_bp)
+		FROM facts WHERE tenant_id = ?
+		GROUP BY tenant_id, kind, role, day, COALESCE(user_id, 0), COALESCE(department_id, 0), attr, stage, COALESCE(process_id, 0), COALESCE(product_id, 0)`,
+		int64(tenantID)); err != nil {
+		return fmt.Errorf("facts: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO facts_monthly (`+cols+`)
+		SELECT tenant_id, kind, role, `+month+`, user_id, department_id, attr, stage, process_id, product_id,
+		sum(cnt), sum(share_bp), sum(amount_bp), sum(duration_s), sum(duration_bp), sum(n), sum(n_bp)
+		FROM facts_daily WHERE tenant_id = ?
+		GROUP BY tenant_id, kind, role, `+month+`, user_id, department_id, attr, stage, process_id, product_id`, int64(tenantID)); err != nil {
+		return fmt.Errorf("facts: %w", err)
+	}
+	return nil
+}

@@ -69,6 +69,9 @@ type Env struct {
 	Custom []Metric
 	// Lang is zh-CN or en, for labels.
 	Lang string
+	// RawFacts has every statement read the facts, never the rollups (the
+	// tests and benchmarks compare the two).
+	RawFacts bool
 }
 
 func (env *Env) cal() calendar { return calendar{fy: env.FiscalYearStartMonth, week: env.WeekStart} }
@@ -421,6 +424,7 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 	kinds := map[string]bool{}
 	roles := map[string]bool{}
 	anyRole := false
+	rollup := c.rollupTable(env, from, to, grouped, leaves)
 	for _, i := range leaves {
 		a := c.plan.leaves[i]
 		cond, cargs := c.condSQL(a, to, false)
@@ -435,7 +439,11 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 				roles[r] = true
 			}
 		}
-		sel = append(sel, aggSQL(e, a, cond))
+		if rollup != "" {
+			sel = append(sel, rollupAggSQL(e, a, cond))
+		} else {
+			sel = append(sel, aggSQL(e, a, cond))
+		}
 		args = append(args, cargs...)
 	}
 	where := []string{"f.tenant_id = ?", "f.day >= ?", "f.day < ?"}
@@ -467,7 +475,11 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	b.WriteString(strings.Join(sel, ", "))
-	b.WriteString(" FROM facts f")
+	if rollup != "" {
+		b.WriteString(" FROM " + rollupFrom(rollup))
+	} else {
+		b.WriteString(" FROM facts f")
+	}
 	b.WriteString(joinSQL(joins))
 	b.WriteString(" WHERE ")
 	b.WriteString(strings.Join(where, " AND "))

@@ -1,0 +1,4 @@
+package metrics
+
+// RollupReads counts the statements that read a rollup, for the tests.
+var RollupReads = &rollupReads

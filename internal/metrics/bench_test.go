@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	factledger "github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/metrics"
 	"github.com/cohortcrm/cohort/internal/store"
 	"github.com/cohortcrm/cohort/internal/store/storetest"
@@ -68,7 +69,7 @@ func genFacts(b testing.TB, db *store.DB, n int) {
 		provs := []string{"Zhejiang", "Jiangsu", "Shanghai", "Guangdong", "Beijing", "Sichuan"}
 		for c := 0; c < benchCustomers; c++ {
 			exec(tx, "INSERT INTO customers (tenant_id, id, name, name_key, segment, province, currency, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-				tenant, 100000+c, "C"+strconv.Itoa(c), "c"+strconv.Itoa(c), segs[c%3], provs[c%6], "CNY", now, now)
+				tenant, 100000+c, "C"+strconv.Itoa(c), "c"+strconv.Itoa(c), segs[c%3], provs[c%6], "CNY", now-3*365*86400000, now)
 		}
 		return nil
 	})
@@ -141,6 +142,9 @@ func genFacts(b testing.TB, db *store.DB, n int) {
 			b.Fatal(err)
 		}
 	}
+	if err := db.WriteTx(ctx, func(tx *store.Tx) error { return factledger.RebuildRollups(ctx, tx, tenant) }); err != nil {
+		b.Fatal(err)
+	}
 	if err := db.Analyze(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -206,6 +210,68 @@ func BenchmarkQuery(b *testing.B) {
 					b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "median-ms")
 					b.ReportMetric(float64(took[(len(took)*95)/100].Microseconds())/1000, "p95-ms")
 				})
+			}
+		})
+	}
+}
+
+// BenchmarkExplain prints the plans (EXPLAIN ANALYZE) of the 10-KPI
+// query's statements over COHORT_BENCH_FACTS generated facts on each
+// engine, from the facts alone and with the rollups.
+func BenchmarkExplain(b *testing.B) {
+	n := 1000000
+	if s := os.Getenv("COHORT_BENCH_FACTS"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	engines := []store.Engine{store.SQLite}
+	if os.Getenv("COHORT_BENCH_POSTGRES") != "" {
+		engines = append(engines, store.Postgres)
+	}
+	kpis := []string{"new_customers", "first_signed_customers", "conversion_rate", "first_order_avg_value", "followup_cycle_days",
+		"followups_per_signed_customer", "signed_amount", "payments_collected", "calls", "call_minutes"}
+	ctx := context.Background()
+	for _, e := range engines {
+		b.Run(string(e), func(b *testing.B) {
+			db := storetest.Open(b, e)
+			genFacts(b, db, n)
+			explain := "EXPLAIN QUERY PLAN "
+			if e == store.Postgres {
+				explain = "EXPLAIN (ANALYZE, BUFFERS) "
+			}
+			for _, raw := range []bool{true, false} {
+				env := metrics.Env{TenantID: tenant, FiscalYearStartMonth: 1, Lang: "en", RawFacts: raw}
+				sqls, args, err := metrics.Statements(ctx, db.Read(), env, metrics.Query{Metrics: kpis, From: "2026-01-01", To: "2026-04-01"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i, s := range sqls {
+					t := time.Now()
+					rows, err := db.Read().QueryContext(ctx, s, args[i]...)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for rows.Next() {
+					}
+					rows.Close()
+					took := time.Since(t)
+					var plan []string
+					rows, err = db.Read().QueryContext(ctx, explain+s, args[i]...)
+					if err != nil {
+						b.Fatal(err)
+					}
+					cols, _ := rows.Columns()
+					for rows.Next() {
+						vals := make([]any, len(cols))
+						ptrs := make([]any, len(cols))
+						for j := range vals {
+							ptrs[j] = &vals[j]
+						}
+						_ = rows.Scan(ptrs...)
+						plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+					}
+					rows.Close()
+					b.Logf("%s raw=%v statement %d took %s\n%s\n%v\n%s", e, raw, i, took, s, args[i], strings.Join(plan, "\n"))
+				}
 			}
 		})
 	}

@@ -35,6 +35,38 @@ var benchKinds = []struct {
 	{"opportunity.won", 15}, {"opportunity.lost", 15},
 }
 
+// benchKPIs are the ten KPIs of BenchmarkQuery and BenchmarkExplain.
+var benchKPIs = []string{"new_customers", "first_signed_customers", "conversion_rate", "first_order_avg_value", "followup_cycle_days",
+	"followups_per_signed_customer", "signed_amount", "payments_collected", "calls", "call_minutes"}
+
+// benchSize is the number of facts (COHORT_BENCH_FACTS, default 1,000,000)
+// and the engines (PostgreSQL too with COHORT_BENCH_POSTGRES=1).
+func benchSize() (int, []store.Engine) {
+	n := 1000000
+	if s := os.Getenv("COHORT_BENCH_FACTS"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	engines := []store.Engine{store.SQLite}
+	if os.Getenv("COHORT_BENCH_POSTGRES") != "" {
+		engines = append(engines, store.Postgres)
+	}
+	return n, engines
+}
+
+// kindPicker draws fact kinds in benchKinds' proportions.
+func kindPicker() func(r *rand.Rand) string {
+	cum := make([]int, len(benchKinds))
+	total := 0
+	for i, k := range benchKinds {
+		total += k.per
+		cum[i] = total
+	}
+	return func(r *rand.Rand) string {
+		x := r.IntN(total)
+		return benchKinds[slices.IndexFunc(cum, func(c int) bool { return x < c })].kind
+	}
+}
+
 func benchDept(u int) int64 { return int64(1000 + 1 + 4 + u%40) } // teams 1005..1044
 
 // genFacts loads n facts into db.
@@ -76,12 +108,7 @@ func genFacts(b testing.TB, db *store.DB, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cum := make([]int, len(benchKinds))
-	total := 0
-	for i, k := range benchKinds {
-		total += k.per
-		cum[i] = total
-	}
+	pick := kindPicker()
 	first, days := day("2024-01-01"), int(day("2027-01-01")-day("2024-01-01"))
 	types := []string{"call", "call", "call", "visit", "sms", "wechat", "email"}
 	stages := []string{"qualify", "needs", "proposal", "negotiate"}
@@ -101,8 +128,7 @@ func genFacts(b testing.TB, db *store.DB, n int) {
 				args = args[:0]
 			}
 			for i := start; i < min(n, start+50000); i++ {
-				x := r.IntN(total)
-				k := benchKinds[slices.IndexFunc(cum, func(c int) bool { return x < c })].kind
+				k := pick(r)
 				d := first + int64(r.IntN(days))
 				u := r.IntN(benchUsers)
 				role, share, attr, stage := "owner", 10000, "", ""
@@ -155,16 +181,8 @@ func genFacts(b testing.TB, db *store.DB, n int) {
 // PostgreSQL with COHORT_BENCH_POSTGRES=1). Each sub-benchmark reports the
 // median and p95 of its queries.
 func BenchmarkQuery(b *testing.B) {
-	n := 1000000
-	if s := os.Getenv("COHORT_BENCH_FACTS"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	engines := []store.Engine{store.SQLite}
-	if os.Getenv("COHORT_BENCH_POSTGRES") != "" {
-		engines = append(engines, store.Postgres)
-	}
-	kpis := []string{"new_customers", "first_signed_customers", "conversion_rate", "first_order_avg_value", "followup_cycle_days",
-		"followups_per_signed_customer", "signed_amount", "payments_collected", "calls", "call_minutes"}
+	n, engines := benchSize()
+	kpis := benchKPIs
 	personnel := []string{"signed_amount", "payments_collected", "calls", "sms", "call_minutes", "new_opportunity_value", "new_customers",
 		"first_signed_customers", "first_order_amount", "lost_customers"}
 	queries := []struct {
@@ -219,16 +237,8 @@ func BenchmarkQuery(b *testing.B) {
 // query's statements over COHORT_BENCH_FACTS generated facts on each
 // engine, from the facts alone and with the rollups.
 func BenchmarkExplain(b *testing.B) {
-	n := 1000000
-	if s := os.Getenv("COHORT_BENCH_FACTS"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	engines := []store.Engine{store.SQLite}
-	if os.Getenv("COHORT_BENCH_POSTGRES") != "" {
-		engines = append(engines, store.Postgres)
-	}
-	kpis := []string{"new_customers", "first_signed_customers", "conversion_rate", "first_order_avg_value", "followup_cycle_days",
-		"followups_per_signed_customer", "signed_amount", "payments_collected", "calls", "call_minutes"}
+	n, engines := benchSize()
+	kpis := benchKPIs
 	ctx := context.Background()
 	for _, e := range engines {
 		b.Run(string(e), func(b *testing.B) {

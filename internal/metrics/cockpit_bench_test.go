@@ -56,12 +56,7 @@ func genCockpit(b testing.TB, db *store.DB, n int) {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	cum := make([]int, len(benchKinds))
-	total := 0
-	for i, k := range benchKinds {
-		total += k.per
-		cum[i] = total
-	}
+	pick := kindPicker()
 	first, days := day("2024-01-01"), int(day("2027-01-01")-day("2024-01-01"))
 	types := []string{"call", "call", "call", "visit", "sms", "wechat", "email"}
 	stages := []string{"qualify", "needs", "proposal", "negotiate"}
@@ -74,8 +69,7 @@ func genCockpit(b testing.TB, db *store.DB, n int) {
 	for start := 0; start < n; start += chunk {
 		var fs, fus, ds, ps, cs, opps [][]any
 		for i := start; i < min(n, start+chunk); i++ {
-			x := r.IntN(total)
-			k := benchKinds[slices.IndexFunc(cum, func(c int) bool { return x < c })].kind
+			k := pick(r)
 			d := first + int64(r.IntN(days))
 			u := int64(1 + r.IntN(benchUsers))
 			dept := benchDept(int(u - 1))
@@ -436,17 +430,10 @@ func (m *memFacts) cockpit() float64 {
 // medians. COHORT_BENCH_DB keeps the SQLite database in that file and
 // reuses it when it holds the facts already.
 func BenchmarkCockpit(b *testing.B) {
-	n := 1000000
-	if s := os.Getenv("COHORT_BENCH_FACTS"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
+	n, engines := benchSize()
 	rounds := 20
 	if s := os.Getenv("COHORT_BENCH_ROUNDS"); s != "" {
 		rounds, _ = strconv.Atoi(s)
-	}
-	engines := []store.Engine{store.SQLite}
-	if os.Getenv("COHORT_BENCH_POSTGRES") != "" {
-		engines = append(engines, store.Postgres)
 	}
 	ctx := context.Background()
 	for _, e := range engines {

@@ -103,7 +103,7 @@ func TestFactsCommands(t *testing.T) {
 	}
 	// A rollup that does not sum its facts is found too, and a rebuild
 	// mends it.
-	if _, err := raw.Exec(`UPDATE facts_monthly SET cnt = cnt + 1 WHERE rowid = (SELECT min(rowid) FROM facts_monthly)`); err != nil {
+	if _, err := raw.Exec(`UPDATE facts_monthly SET cnt = cnt + 1 WHERE day = (SELECT min(day) FROM facts_monthly)`); err != nil {
 		t.Fatal(err)
 	}
 	out.Reset()

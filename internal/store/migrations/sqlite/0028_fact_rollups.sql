@@ -5,7 +5,9 @@
 -- missing person, department, process or product is 0. They are kept with
 -- the facts: every statement that deletes or inserts facts applies the
 -- difference to both tables in its transaction (facts.applyRollups), and
--- `cohort facts verify` checks them against the facts.
+-- `cohort facts verify` checks them against the facts. WITHOUT ROWID: the
+-- rows are stored in key order, so the engine's range of (kind, role, day)
+-- reads them without a second lookup per row.
 CREATE TABLE facts_daily (
     tenant_id     INTEGER NOT NULL,
     kind          TEXT    NOT NULL,
@@ -27,7 +29,7 @@ CREATE TABLE facts_daily (
     n             INTEGER NOT NULL,
     n_bp          INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, kind, role, day, user_id, department_id, attr, stage, process_id, product_id)
-);
+) WITHOUT ROWID;
 CREATE TABLE facts_monthly (
     tenant_id     INTEGER NOT NULL,
     kind          TEXT    NOT NULL,
@@ -47,7 +49,7 @@ CREATE TABLE facts_monthly (
     n             INTEGER NOT NULL,
     n_bp          INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, kind, role, day, user_id, department_id, attr, stage, process_id, product_id)
-);
+) WITHOUT ROWID;
 -- The facts already kept.
 INSERT INTO facts_daily (tenant_id, kind, role, day, user_id, department_id, attr, stage, process_id, product_id,
     cnt, share_bp, amount_bp, duration_s, duration_bp, n, n_bp)

@@ -102,6 +102,22 @@ func TestFactsCommands(t *testing.T) {
 	if err := run(ctx, []string{"facts", "verify", "--db", db}, &out, &errs); err != nil {
 		t.Fatalf("verify after the rebuild: %v %q", err, out.String())
 	}
+	// A rollup that does not sum its facts is found too, and a rebuild
+	// mends it.
+	if _, err := raw.Exec(`UPDATE facts_monthly SET cnt = cnt + 1 WHERE day = (SELECT min(day) FROM facts_monthly)`); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"facts", "verify", "--db", db}, &out, &errs); err == nil || !strings.Contains(out.String(), "facts_monthly") {
+		t.Fatalf("verify of a wrong rollup: %v %q", err, out.String())
+	}
+	if err := run(ctx, []string{"facts", "rebuild", "--db", db, "--tenant", "demo"}, &out, &errs); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"facts", "verify", "--db", db}, &out, &errs); err != nil {
+		t.Fatalf("verify after the second rebuild: %v %q", err, out.String())
+	}
 	if err := run(ctx, []string{"facts", "check", "--db", db}, &out, &errs); err == nil {
 		t.Fatal("an unknown facts subcommand")
 	}

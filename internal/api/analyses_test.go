@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/store"
 	"github.com/cohortcrm/cohort/internal/store/storetest"
 )
@@ -79,7 +80,7 @@ func addFacts(t *testing.T, db *store.DB, tenant cohort.ID, fs ...hf) {
 				return err
 			}
 		}
-		return nil
+		return facts.RebuildRollups(context.Background(), tx, tenant)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -156,8 +157,10 @@ func TestAnalyses(t *testing.T) {
 		tid := o.tenant.ID
 		t.Cleanup(func() { // registered after the env's: runs before it verifies the facts
 			err := db.WriteTx(context.Background(), func(tx *store.Tx) error {
-				_, err := tx.ExecContext(context.Background(), "DELETE FROM facts WHERE currency = 'TST'")
-				return err
+				if _, err := tx.ExecContext(context.Background(), "DELETE FROM facts WHERE currency = 'TST'"); err != nil {
+					return err
+				}
+				return facts.RebuildRollups(context.Background(), tx, tid)
 			})
 			if err != nil {
 				t.Error(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/cockpits"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/store"
 	"github.com/cohortcrm/cohort/internal/store/storetest"
 )
@@ -233,8 +234,10 @@ func TestCockpitsAPI(t *testing.T) {
 		// Hand-written facts are not a record's: drop them before the
 		// cleanup compares the facts with a rebuild.
 		if err := db.WriteTx(t.Context(), func(tx *store.Tx) error {
-			_, err := tx.ExecContext(t.Context(), "DELETE FROM facts WHERE source_type = 'x'")
-			return err
+			if _, err := tx.ExecContext(t.Context(), "DELETE FROM facts WHERE source_type = 'x'"); err != nil {
+				return err
+			}
+			return facts.RebuildRollups(t.Context(), tx, o.tenant.ID)
 		}); err != nil {
 			t.Fatal(err)
 		}

@@ -128,7 +128,8 @@ func sortedCopy(s []string) []string {
 // changes, stage moves back and forth, closes, signings dated in the past,
 // payments and reversals, voids, follow-ups, merges, department moves — and
 // requires the facts kept write by write to equal a rebuild (the env's check
-// at the end), and a rebuild to write as many facts as were kept.
+// at the end), the rollups kept with them to equal the sums of the facts,
+// and a rebuild to write as many facts as were kept.
 func TestFactsPropertyRandomHistories(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		o := newSalesOrg(t, db)
@@ -246,6 +247,16 @@ func TestFactsPropertyRandomHistories(t *testing.T) {
 		}
 		if kept < 100 {
 			t.Fatalf("only %d facts kept (%s)", kept, facts.Summary(stored))
+		}
+		// The rollups kept write by write (upserts and deletions of their
+		// rows) equal the sums of the facts kept.
+		if d, err := facts.VerifyRollups(context.Background(), db.Read(), o.tenant.ID, 10); err != nil || len(d) > 0 {
+			t.Fatalf("rollups kept differ from the facts: %v\n%s", err, strings.Join(d, "\n"))
+		}
+		var rollRows int
+		if err := db.Read().QueryRowContext(context.Background(), "SELECT count(*) FROM facts_daily WHERE tenant_id = ?", int64(o.tenant.ID)).Scan(&rollRows); err != nil ||
+			rollRows == 0 || rollRows > kept {
+			t.Fatalf("%d daily rollup rows for %d facts: %v", rollRows, kept, err)
 		}
 		// The writes kept the ledger by writing only the rows that differ:
 		// a rebuild over it finds nothing to change, and a rebuild from an

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/store"
 	"github.com/cohortcrm/cohort/internal/store/storetest"
 	"github.com/xuri/excelize/v2"
@@ -25,7 +26,10 @@ func addCredit(t *testing.T, db *store.DB, tenant cohort.ID, kind, date string, 
 		_, err := tx.ExecContext(context.Background(), `INSERT INTO facts (tenant_id, id, kind, occurred_at, day, source_type, source_id, record_type, record_id,
 			user_id, role, share_bp, department_id, amount, attr) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			int64(tenant), db.NewID(), kind, day*86400000, day, "x", rec, "x", rec, int64(user.ID), role, shareBP, int64(user.DepartmentID), amount, "")
-		return err
+		if err != nil {
+			return err
+		}
+		return facts.RebuildRollups(context.Background(), tx, tenant)
 	})
 	if err != nil {
 		t.Fatal(err)

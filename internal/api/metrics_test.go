@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/store"
 	"github.com/cohortcrm/cohort/internal/store/storetest"
 )
 
-// addFact writes a fact by hand (the projection is tested on its own).
+// addFact writes a fact by hand (the projection is tested on its own),
+// with its rollups.
 func addFact(t *testing.T, db *store.DB, tenant cohort.ID, kind, date string, rec int64, user cohort.User, amount int64, attr string) {
 	t.Helper()
 	d, _ := time.Parse("2006-01-02", date)
@@ -20,12 +22,9 @@ func addFact(t *testing.T, db *store.DB, tenant cohort.ID, kind, date string, re
 	if kind == "followup.done" {
 		role = "author"
 	}
-	err := db.WriteTx(context.Background(), func(tx *store.Tx) error {
-		_, err := tx.ExecContext(context.Background(), `INSERT INTO facts (tenant_id, id, kind, occurred_at, day, source_type, source_id, record_type, record_id,
-			user_id, role, share_bp, department_id, amount, attr) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-			int64(tenant), db.NewID(), kind, day*86400000, day, "x", rec, "x", rec, int64(user.ID), role, 10000, int64(user.DepartmentID), amount, attr)
-		return err
-	})
+	f := facts.Fact{Kind: kind, OccurredAt: time.UnixMilli(day * 86400000).UTC(), Day: int(day), SourceType: "x", SourceID: cohort.ID(rec),
+		RecordType: "x", RecordID: cohort.ID(rec), UserID: user.ID, Role: role, ShareBP: 10000, DepartmentID: user.DepartmentID, Amount: amount, N: 1, Attr: attr}
+	err := db.WriteTx(context.Background(), func(tx *store.Tx) error { return facts.Insert(context.Background(), tx, tenant, []facts.Fact{f}) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -210,7 +210,14 @@ func Write(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed []Stor
 			return fmt.Errorf("facts: %w", err)
 		}
 	}
-	return insert(ctx, tx, tenantID, added)
+	if err := insert(ctx, tx, tenantID, added); err != nil {
+		return err
+	}
+	gone := make([]Fact, len(removed))
+	for i := range removed {
+		gone[i] = removed[i].Fact
+	}
+	return applyRollups(ctx, tx, tenantID, gone, added)
 }
 
 // Update changes stored facts in place of a projection: the tenant's

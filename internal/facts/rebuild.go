@@ -166,6 +166,11 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 			return 0, 0, fmt.Errorf("facts: orphans of %s: %w", src, err)
 		}
 	}
+	// The rollups follow every write above; summing them again from the
+	// facts mends any that were changed by other means.
+	if err := db.BulkTx(ctx, func(tx *store.Tx) error { return RebuildRollups(ctx, tx, t.ID) }); err != nil {
+		return 0, 0, fmt.Errorf("facts: rollups: %w", err)
+	}
 	return facts, changed, nil
 }
 
@@ -178,7 +183,8 @@ func orphansOf(src cohort.ObjectType) string {
 }
 
 // Verify compares a tenant's stored facts with a fresh projection of its
-// records and returns the differences (at most max lines; none when they
+// records, and its rollups with the sums of its facts, and returns the
+// differences (at most max lines; none when they
 // agree), telling progress how many source records are done.
 func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progress func(done, total int)) ([]string, error) {
 	q := db.Read()
@@ -221,5 +227,9 @@ func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progre
 			diffs = append(diffs, fmt.Sprintf("extra %d facts of %s records that no longer exist", orphans, src))
 		}
 	}
-	return diffs, nil
+	more, err := VerifyRollups(ctx, q, t.ID, max)
+	if err != nil {
+		return nil, err
+	}
+	return append(diffs, more...), nil
 }

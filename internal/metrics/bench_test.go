@@ -13,6 +13,7 @@ import (
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/cockpits"
+	factledger "github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/metrics"
 	"github.com/cohortcrm/cohort/internal/store"
 	"github.com/cohortcrm/cohort/internal/store/storetest"
@@ -33,6 +34,38 @@ var benchKinds = []struct {
 	{"followup.done", 550}, {"opportunity.stage_entered", 120}, {"opportunity.created", 50}, {"customer.created", 50}, {"lead.created", 50},
 	{"payment.received", 50}, {"contract.signed", 30}, {"order.signed", 20}, {"invoice.issued", 30}, {"customer.first_signed", 20},
 	{"opportunity.won", 15}, {"opportunity.lost", 15},
+}
+
+// benchKPIs are the ten KPIs of BenchmarkQuery and BenchmarkExplain.
+var benchKPIs = []string{"new_customers", "first_signed_customers", "conversion_rate", "first_order_avg_value", "followup_cycle_days",
+	"followups_per_signed_customer", "signed_amount", "payments_collected", "calls", "call_minutes"}
+
+// benchSize is the number of facts (COHORT_BENCH_FACTS, default 1,000,000)
+// and the engines (PostgreSQL too with COHORT_BENCH_POSTGRES=1).
+func benchSize() (int, []store.Engine) {
+	n := 1000000
+	if s := os.Getenv("COHORT_BENCH_FACTS"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	engines := []store.Engine{store.SQLite}
+	if os.Getenv("COHORT_BENCH_POSTGRES") != "" {
+		engines = append(engines, store.Postgres)
+	}
+	return n, engines
+}
+
+// kindPicker draws fact kinds in benchKinds' proportions.
+func kindPicker() func(r *rand.Rand) string {
+	cum := make([]int, len(benchKinds))
+	total := 0
+	for i, k := range benchKinds {
+		total += k.per
+		cum[i] = total
+	}
+	return func(r *rand.Rand) string {
+		x := r.IntN(total)
+		return benchKinds[slices.IndexFunc(cum, func(c int) bool { return x < c })].kind
+	}
 }
 
 func benchDept(u int) int64 { return int64(1000 + 1 + 4 + u%40) } // teams 1005..1044
@@ -69,19 +102,14 @@ func genFacts(b testing.TB, db *store.DB, n int) {
 		provs := []string{"Zhejiang", "Jiangsu", "Shanghai", "Guangdong", "Beijing", "Sichuan"}
 		for c := 0; c < benchCustomers; c++ {
 			exec(tx, "INSERT INTO customers (tenant_id, id, name, name_key, segment, province, currency, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-				tenant, 100000+c, "C"+strconv.Itoa(c), "c"+strconv.Itoa(c), segs[c%3], provs[c%6], "CNY", now, now)
+				tenant, 100000+c, "C"+strconv.Itoa(c), "c"+strconv.Itoa(c), segs[c%3], provs[c%6], "CNY", now-3*365*86400000, now)
 		}
 		return nil
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	cum := make([]int, len(benchKinds))
-	total := 0
-	for i, k := range benchKinds {
-		total += k.per
-		cum[i] = total
-	}
+	pick := kindPicker()
 	first, days := day("2024-01-01"), int(day("2027-01-01")-day("2024-01-01"))
 	types := []string{"call", "call", "call", "visit", "sms", "wechat", "email"}
 	stages := []string{"qualify", "needs", "proposal", "negotiate"}
@@ -101,8 +129,7 @@ func genFacts(b testing.TB, db *store.DB, n int) {
 				args = args[:0]
 			}
 			for i := start; i < min(n, start+50000); i++ {
-				x := r.IntN(total)
-				k := benchKinds[slices.IndexFunc(cum, func(c int) bool { return x < c })].kind
+				k := pick(r)
 				d := first + int64(r.IntN(days))
 				u := r.IntN(benchUsers)
 				role, share, attr, stage := "owner", 10000, "", ""
@@ -142,6 +169,9 @@ func genFacts(b testing.TB, db *store.DB, n int) {
 			b.Fatal(err)
 		}
 	}
+	if err := db.WriteTx(ctx, func(tx *store.Tx) error { return factledger.RebuildRollups(ctx, tx, tenant) }); err != nil {
+		b.Fatal(err)
+	}
 	if err := db.Analyze(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -152,9 +182,8 @@ func genFacts(b testing.TB, db *store.DB, n int) {
 // PostgreSQL with COHORT_BENCH_POSTGRES=1). Each sub-benchmark reports the
 // median and p95 of its queries.
 func BenchmarkQuery(b *testing.B) {
-	n, engines := benchSetup()
-	kpis := []string{"new_customers", "first_signed_customers", "conversion_rate", "first_order_avg_value", "followup_cycle_days",
-		"followups_per_signed_customer", "signed_amount", "payments_collected", "calls", "call_minutes"}
+	n, engines := benchSize()
+	kpis := benchKPIs
 	personnel := []string{"signed_amount", "payments_collected", "calls", "sms", "call_minutes", "new_opportunity_value", "new_customers",
 		"first_signed_customers", "first_order_amount", "lost_customers"}
 	queries := []struct {
@@ -198,20 +227,6 @@ func BenchmarkQuery(b *testing.B) {
 	}
 }
 
-// benchSetup is the number of facts (COHORT_BENCH_FACTS, default 1,000,000)
-// and the engines (PostgreSQL too with COHORT_BENCH_POSTGRES=1).
-func benchSetup() (int, []store.Engine) {
-	n := 1000000
-	if s := os.Getenv("COHORT_BENCH_FACTS"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	engines := []store.Engine{store.SQLite}
-	if os.Getenv("COHORT_BENCH_POSTGRES") != "" {
-		engines = append(engines, store.Postgres)
-	}
-	return n, engines
-}
-
 // timed runs f b.N times and reports the median and p95 of its runs.
 func timed(b *testing.B, f func()) {
 	var took []time.Duration
@@ -231,7 +246,7 @@ func timed(b *testing.B, f func()) {
 // opens it, over the generated facts, on 2026-06-15. One run is the whole
 // cockpit.
 func BenchmarkPresetCockpits(b *testing.B) {
-	n, engines := benchSetup()
+	n, engines := benchSize()
 	cal := cockpits.Calendar{Today: time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC), FiscalYearStartMonth: 1, WeekStart: 1}
 	for _, e := range engines {
 		b.Run(string(e), func(b *testing.B) {
@@ -250,6 +265,71 @@ func BenchmarkPresetCockpits(b *testing.B) {
 						}
 					})
 				})
+			}
+		})
+	}
+}
+
+// BenchmarkExplain prints the plans (EXPLAIN ANALYZE) of the 10-KPI
+// query's statements over COHORT_BENCH_FACTS generated facts on each
+// engine, from the facts alone and with the rollups.
+func BenchmarkExplain(b *testing.B) {
+	n, engines := benchSize()
+	kpis := benchKPIs
+	ctx := context.Background()
+	for _, e := range engines {
+		b.Run(string(e), func(b *testing.B) {
+			db := storetest.Open(b, e)
+			genFacts(b, db, n)
+			explain := "EXPLAIN QUERY PLAN "
+			if e == store.Postgres {
+				explain = "EXPLAIN (ANALYZE, BUFFERS) "
+			}
+			for _, pass := range []struct{ raw, vacuum bool }{{true, false}, {false, false}, {true, true}, {false, true}} {
+				raw := pass.raw
+				if pass.vacuum && e == store.Postgres {
+					// After a bulk load the visibility map is unset: an
+					// index-only scan reads the table for every entry until
+					// (auto)vacuum has run.
+					if _, err := db.Read().ExecContext(ctx, "VACUUM ANALYZE facts"); err != nil {
+						b.Fatal(err)
+					}
+				} else if pass.vacuum {
+					continue
+				}
+				env := metrics.Env{TenantID: tenant, FiscalYearStartMonth: 1, Lang: "en", RawFacts: raw}
+				sqls, args, err := metrics.Statements(ctx, db.Read(), env, metrics.Query{Metrics: kpis, From: "2026-01-01", To: "2026-04-01"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i, s := range sqls {
+					t := time.Now()
+					rows, err := db.Read().QueryContext(ctx, s, args[i]...)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for rows.Next() {
+					}
+					rows.Close()
+					took := time.Since(t)
+					var plan []string
+					rows, err = db.Read().QueryContext(ctx, explain+s, args[i]...)
+					if err != nil {
+						b.Fatal(err)
+					}
+					cols, _ := rows.Columns()
+					for rows.Next() {
+						vals := make([]any, len(cols))
+						ptrs := make([]any, len(cols))
+						for j := range vals {
+							ptrs[j] = &vals[j]
+						}
+						_ = rows.Scan(ptrs...)
+						plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+					}
+					rows.Close()
+					b.Logf("%s raw=%v vacuumed=%v statement %d took %s\n%s\n%v\n%s", e, raw, pass.vacuum, i, took, s, args[i], strings.Join(plan, "\n"))
+				}
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	factledger "github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -246,7 +247,7 @@ func load(t testing.TB, db *store.DB) {
 				return err
 			}
 		}
-		return nil
+		return factledger.RebuildRollups(ctx, tx, tenant)
 	})
 	if err != nil {
 		t.Fatal(err)

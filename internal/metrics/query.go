@@ -82,6 +82,9 @@ type Env struct {
 	// churned_customers and quote_accuracy.
 	ChurnGraceDays   int
 	QuoteToleranceBP int
+	// RawFacts has every statement read the facts, never the rollups (the
+	// tests and benchmarks compare the two).
+	RawFacts bool
 }
 
 func (env *Env) loc() *time.Location {
@@ -477,6 +480,7 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 	kinds := map[string]bool{}
 	roles := map[string]bool{}
 	anyRole := false
+	rollup := c.rollupTable(env, from, to, grouped, leaves)
 	for _, i := range leaves {
 		a := c.plan.leaves[i]
 		cond, cargs := c.condSQL(a, from, to, false)
@@ -491,7 +495,11 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 				roles[r] = true
 			}
 		}
-		sel = append(sel, aggSQL(e, a, cond))
+		if rollup != "" {
+			sel = append(sel, rollupAggSQL(e, a, cond))
+		} else {
+			sel = append(sel, aggSQL(e, a, cond))
+		}
 		args = append(args, cargs...)
 	}
 	lo, hi := c.dayBounds(c.plan.leaves[leaves[0]], from, to)
@@ -524,7 +532,11 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	b.WriteString(strings.Join(sel, ", "))
-	b.WriteString(" FROM facts f")
+	if rollup != "" {
+		b.WriteString(" FROM " + rollupFrom(rollup))
+	} else {
+		b.WriteString(" FROM facts f")
+	}
 	b.WriteString(joinSQL(joins))
 	b.WriteString(" WHERE ")
 	b.WriteString(strings.Join(where, " AND "))

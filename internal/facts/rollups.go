@@ -1,0 +1,313 @@
+package facts
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+// Rollups are the additive measures of the facts summed per day
+// (facts_daily) and per month (facts_monthly) by tenant, kind, role,
+// person, historic department, attr, stage, sales process and product
+// (docs/FACTS.md, "Rollups"). The metric engine reads them instead of the
+// facts when a query's aggregates are additive and its dimensions and
+// filters are all among those columns.
+var RollupTables = []string{"facts_daily", "facts_monthly"}
+
+// rollKey is a rollup row's key; a missing id is 0.
+type rollKey struct {
+	kind, role             string
+	day                    int64
+	user, dept, proc, prod int64
+	attr, stage            string
+}
+
+// rollVal are a rollup row's measures.
+type rollVal struct{ cnt, share, amountBP, dur, durBP, n, nBP int64 }
+
+func (v *rollVal) add(o rollVal, sign int64) {
+	v.cnt += sign * o.cnt
+	v.share += sign * o.share
+	v.amountBP += sign * o.amountBP
+	v.dur += sign * o.dur
+	v.durBP += sign * o.durBP
+	v.n += sign * o.n
+	v.nBP += sign * o.nBP
+}
+
+func (v rollVal) zero() bool { return v == rollVal{} }
+
+// rollCols are the columns of a rollup table, the key first.
+var rollCols = []string{"tenant_id", "kind", "role", "day", "user_id", "department_id", "attr", "stage", "process_id", "product_id",
+	"cnt", "share_bp", "amount_bp", "duration_s", "duration_bp", "n", "n_bp"}
+
+const rollKeyCols = 10
+
+// MonthStart is the day number of the first day of the month of day (both
+// local dates as days since 1970-01-01): facts_monthly's day.
+func MonthStart(day int64) int64 {
+	t := time.Unix(day*86400, 0).UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+func (f *Fact) rollup() (rollKey, rollVal) {
+	k := rollKey{kind: f.Kind, role: f.Role, day: int64(f.Day), user: int64(f.UserID), dept: int64(f.DepartmentID), proc: int64(f.ProcessID),
+		prod: int64(f.ProductID), attr: f.Attr, stage: f.Stage}
+	s := int64(f.ShareBP)
+	return k, rollVal{cnt: 1, share: s, amountBP: f.Amount * s, dur: f.DurationS, durBP: f.DurationS * s, n: int64(f.N), nBP: int64(f.N) * s}
+}
+
+// applyRollups applies to both rollup tables of tenantID the difference
+// made by deleting the facts removed and inserting the facts added, in tx.
+// It is the one place rollups change: every statement that deletes or
+// inserts facts hands it the rows (only the rollup's columns are read). A
+// fact removed and added again cancels out and writes nothing.
+func applyRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed, added []Fact) error {
+	if len(removed) == 0 && len(added) == 0 {
+		return nil
+	}
+	daily := map[rollKey]*rollVal{}
+	acc := func(fs []Fact, sign int64) {
+		for i := range fs {
+			k, v := fs[i].rollup()
+			d := daily[k]
+			if d == nil {
+				d = &rollVal{}
+				daily[k] = d
+			}
+			d.add(v, sign)
+		}
+	}
+	acc(removed, -1)
+	acc(added, 1)
+	monthly := map[rollKey]*rollVal{}
+	for k, v := range daily {
+		k.day = MonthStart(k.day)
+		m := monthly[k]
+		if m == nil {
+			m = &rollVal{}
+			monthly[k] = m
+		}
+		m.add(*v, 1)
+	}
+	if err := applyDelta(ctx, tx, tenantID, "facts_daily", daily); err != nil {
+		return err
+	}
+	return applyDelta(ctx, tx, tenantID, "facts_monthly", monthly)
+}
+
+// applyDelta adds delta to table's rows (an upsert per changed key, in
+// statements of up to 500 rows) and deletes the rows it emptied.
+func applyDelta(ctx context.Context, tx *store.Tx, tenantID cohort.ID, table string, delta map[rollKey]*rollVal) error {
+	keys := make([]rollKey, 0, len(delta))
+	for k, v := range delta {
+		if !v.zero() {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	// A stable order keeps concurrent transactions' row locks in one order.
+	slices.SortFunc(keys, func(a, b rollKey) int {
+		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.role, b.role), cmp.Compare(a.day, b.day), cmp.Compare(a.user, b.user),
+			cmp.Compare(a.dept, b.dept), strings.Compare(a.attr, b.attr), strings.Compare(a.stage, b.stage), cmp.Compare(a.proc, b.proc),
+			cmp.Compare(a.prod, b.prod))
+	})
+	var sets []string
+	for _, c := range rollCols[rollKeyCols:] {
+		sets = append(sets, c+" = "+table+"."+c+" + excluded."+c)
+	}
+	suffix := " ON CONFLICT (" + strings.Join(rollCols[:rollKeyCols], ", ") + ") DO UPDATE SET " + strings.Join(sets, ", ")
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(rollCols)), ",") + ")"
+	var emptied []rollKey
+	for start := 0; start < len(keys); start += 500 {
+		part := keys[start:min(len(keys), start+500)]
+		args := make([]any, 0, len(part)*len(rollCols))
+		rows := make([]string, len(part))
+		for i, k := range part {
+			v := delta[k]
+			rows[i] = row
+			args = append(args, int64(tenantID), k.kind, k.role, k.day, k.user, k.dept, k.attr, k.stage, k.proc, k.prod,
+				v.cnt, v.share, v.amountBP, v.dur, v.durBP, v.n, v.nBP)
+			if v.cnt < 0 {
+				emptied = append(emptied, k)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+" ("+strings.Join(rollCols, ", ")+") VALUES "+strings.Join(rows, ", ")+suffix, args...); err != nil {
+			return fmt.Errorf("facts: %s: %w", table, err)
+		}
+	}
+	for start := 0; start < len(emptied); start += 100 {
+		part := emptied[start:min(len(emptied), start+100)]
+		var ors []string
+		args := []any{int64(tenantID)}
+		for _, k := range part {
+			ors = append(ors, "(kind = ? AND role = ? AND day = ? AND user_id = ? AND department_id = ? AND attr = ? AND stage = ? AND process_id = ? AND product_id = ?)")
+			args = append(args, k.kind, k.role, k.day, k.user, k.dept, k.attr, k.stage, k.proc, k.prod)
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE tenant_id = ? AND cnt = 0 AND ("+strings.Join(ors, " OR ")+")", args...); err != nil {
+			return fmt.Errorf("facts: %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// rollupFactCols are the columns of facts a rollup reads.
+const rollupFactCols = "kind, role, day, user_id, department_id, attr, stage, process_id, product_id, share_bp, amount, duration_s, n"
+
+type rowsScanner interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+	Close() error
+}
+
+// eachRollupFact calls f with each row of rows (rollupFactCols) and closes
+// rows.
+func eachRollupFact(rows rowsScanner, f func(Fact)) error {
+	defer rows.Close()
+	for rows.Next() {
+		var x Fact
+		var user, dept, proc, prod *int64
+		if err := rows.Scan(&x.Kind, &x.Role, &x.Day, &user, &dept, &x.Attr, &x.Stage, &proc, &prod, &x.ShareBP, &x.Amount, &x.DurationS, &x.N); err != nil {
+			return fmt.Errorf("facts: %w", err)
+		}
+		id := func(p *int64) cohort.ID {
+			if p == nil {
+				return 0
+			}
+			return cohort.ID(*p)
+		}
+		x.UserID, x.DepartmentID, x.ProcessID, x.ProductID = id(user), id(dept), id(proc), id(prod)
+		f(x)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("facts: %w", err)
+	}
+	return nil
+}
+
+// DeleteSources deletes the facts of source records of one type, with
+// their rollups, in tx.
+func DeleteSources(ctx context.Context, tx *store.Tx, tenantID cohort.ID, typ cohort.ObjectType, ids []cohort.ID) error {
+	stored, err := storedOf(ctx, tx, tenantID, typ, ids)
+	if err != nil {
+		return err
+	}
+	return Write(ctx, tx, tenantID, stored, nil)
+}
+
+// deleteRollups empties a tenant's rollups (a rebuild's start).
+func deleteRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
+	for _, t := range RollupTables {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE tenant_id = ?", int64(tenantID)); err != nil {
+			return fmt.Errorf("facts: %w", err)
+		}
+	}
+	return nil
+}
+
+// VerifyRollups compares a tenant's rollups with the sums of its facts and
+// returns the differences (at most max lines).
+func VerifyRollups(ctx context.Context, q store.Queryer, tenantID cohort.ID, max int) ([]string, error) {
+	want := map[rollKey]rollVal{}
+	rows, err := q.QueryContext(ctx, "SELECT "+rollupFactCols+" FROM facts WHERE tenant_id = ?", int64(tenantID))
+	if err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
+	}
+	// Facts are read in one pass and summed in memory per day (a tenant at
+	// scale L has a few million daily rows).
+	err = eachRollupFact(rows, func(f Fact) {
+		k, v := f.rollup()
+		w := want[k]
+		w.add(v, 1)
+		want[k] = w
+	})
+	if err != nil {
+		return nil, err
+	}
+	var diffs []string
+	for _, table := range RollupTables {
+		exp := want
+		if table == "facts_monthly" {
+			exp = map[rollKey]rollVal{}
+			for k, v := range want {
+				k.day = MonthStart(k.day)
+				m := exp[k]
+				m.add(v, 1)
+				exp[k] = m
+			}
+		}
+		got := map[rollKey]rollVal{}
+		rows, err := q.QueryContext(ctx, "SELECT "+strings.Join(rollCols[1:], ", ")+" FROM "+table+" WHERE tenant_id = ?", int64(tenantID))
+		if err != nil {
+			return nil, fmt.Errorf("facts: %w", err)
+		}
+		for rows.Next() {
+			var k rollKey
+			var v rollVal
+			if err := rows.Scan(&k.kind, &k.role, &k.day, &k.user, &k.dept, &k.attr, &k.stage, &k.proc, &k.prod,
+				&v.cnt, &v.share, &v.amountBP, &v.dur, &v.durBP, &v.n, &v.nBP); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("facts: %w", err)
+			}
+			got[k] = v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("facts: %w", err)
+		}
+		for k, v := range exp {
+			if got[k] != v {
+				diffs = append(diffs, fmt.Sprintf("%s: %+v is %+v, the facts sum to %+v", table, k, got[k], v))
+			}
+		}
+		for k, v := range got {
+			if _, ok := exp[k]; !ok {
+				diffs = append(diffs, fmt.Sprintf("%s: %+v is %+v, no facts", table, k, v))
+			}
+		}
+	}
+	slices.Sort(diffs)
+	if len(diffs) > max {
+		diffs = append(diffs[:max], fmt.Sprintf("... and %d more", len(diffs)-max))
+	}
+	return diffs, nil
+}
+
+// RebuildRollups recomputes a tenant's rollups from its facts in SQL, in
+// tx: for facts loaded by other means than this package (a bulk load, a
+// benchmark's generator); a rebuild keeps them as it goes.
+func RebuildRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
+	if err := deleteRollups(ctx, tx, tenantID); err != nil {
+		return err
+	}
+	month := "CAST(julianday(date(day * 86400, 'unixepoch', 'start of month')) - 2440587.5 AS INTEGER)"
+	if tx.DB().Engine == store.Postgres {
+		month = "(CAST(date_trunc('month', DATE '1970-01-01' + day) AS DATE) - DATE '1970-01-01')"
+	}
+	cols := strings.Join(rollCols, ", ")
+	if _, err := tx.ExecContext(ctx, `INSERT INTO facts_daily (`+cols+`)
+		SELECT tenant_id, kind, role, day, COALESCE(user_id, 0), COALESCE(department_id, 0), attr, stage, COALESCE(process_id, 0), COALESCE(product_id, 0),
+		count(*), sum(share_bp), sum(amount * share_bp), sum(duration_s), sum(duration_s * share_bp), sum(n), sum(n * share_bp)
+		FROM facts WHERE tenant_id = ?
+		GROUP BY tenant_id, kind, role, day, COALESCE(user_id, 0), COALESCE(department_id, 0), attr, stage, COALESCE(process_id, 0), COALESCE(product_id, 0)`,
+		int64(tenantID)); err != nil {
+		return fmt.Errorf("facts: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO facts_monthly (`+cols+`)
+		SELECT tenant_id, kind, role, `+month+`, user_id, department_id, attr, stage, process_id, product_id,
+		sum(cnt), sum(share_bp), sum(amount_bp), sum(duration_s), sum(duration_bp), sum(n), sum(n_bp)
+		FROM facts_daily WHERE tenant_id = ?
+		GROUP BY tenant_id, kind, role, `+month+`, user_id, department_id, attr, stage, process_id, product_id`, int64(tenantID)); err != nil {
+		return fmt.Errorf("facts: %w", err)
+	}
+	return nil
+}

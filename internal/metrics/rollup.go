@@ -1,0 +1,127 @@
+package metrics
+
+import (
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+// Rollups (docs/FACTS.md, "Rollups"): facts_daily and facts_monthly hold
+// the additive measures of the facts summed by tenant, kind, role, day (or
+// month), person, historic department, attr, stage, sales process and
+// product. A statement of the engine reads them instead of the facts when
+// every aggregate it computes is additive (a count, a sum, a credited sum
+// or a weight of amount, duration_s or n, without Ended or Later) and every
+// dimension and filter of the query is one of those columns or joins on
+// them; facts_monthly when the period and every time bucket and filter are
+// whole months. The answer is the same either way.
+
+// rollupReads counts the statements that read a rollup (the tests check
+// that they do).
+var rollupReads atomic.Int64
+
+// rollupDims are the dimensions a rollup answers (besides time).
+var rollupDims = map[string]bool{"person": true, "department": true, "department_current": true, "role": true, "product": true,
+	"product_category": true, "followup_type": true, "attr": true, "stage": true, "process": true, "kind": true}
+
+// rollupable reports whether a rollup answers aggregate a.
+func rollupable(a *Agg) bool {
+	// Conditions on ref_at, the customer, other facts or an as-of day
+	// read columns a rollup does not keep.
+	if a.Ended || a.Later != nil || a.AsOf != "" || a.Ref != "" || a.Quiet != 0 || a.Repeat || a.Unrenewed || a.Accurate {
+		return false
+	}
+	switch a.Func {
+	case "count", "weight":
+		return true
+	case "sum", "credited":
+		switch a.Field {
+		case "", "amount", "duration_s", "n":
+			return true
+		}
+	}
+	return false
+}
+
+// rollupTable is the rollup the statement of leaves over [from, to) reads,
+// or "" for the facts.
+func (c *compiled) rollupTable(env *Env, from, to time.Time, grouped bool, leaves []int) string {
+	if env.RawFacts {
+		return ""
+	}
+	for _, i := range leaves {
+		if !rollupable(c.plan.leaves[i]) {
+			return ""
+		}
+	}
+	monthly := from.Day() == 1 && to.Day() == 1
+	var dims []string
+	if grouped {
+		dims = c.dims
+	}
+	for _, f := range c.filters {
+		dims = append(dims, f.Dimension)
+	}
+	for _, d := range dims {
+		switch {
+		case d == "day" || d == "week":
+			monthly = false
+		case slices.Contains(timeDims, d):
+		case !rollupDims[d]:
+			return ""
+		}
+	}
+	rollupReads.Add(1)
+	if monthly {
+		return "facts_monthly"
+	}
+	return "facts_daily"
+}
+
+// rollupFrom reads a rollup table as facts f: its missing ids (0) are
+// NULL again, so every dimension, filter and scope reads it as it reads
+// the facts.
+func rollupFrom(table string) string {
+	return "(SELECT tenant_id, kind, role, day, NULLIF(user_id, 0) AS user_id, NULLIF(department_id, 0) AS department_id, attr, stage," +
+		" NULLIF(process_id, 0) AS process_id, NULLIF(product_id, 0) AS product_id, cnt, share_bp, amount_bp, duration_s, duration_bp, n, n_bp FROM " +
+		table + ") f"
+}
+
+// rollupAggSQL is aggSQL over a rollup: each aggregate is the sum of the
+// rollup column holding it.
+func rollupAggSQL(e store.Engine, a *Agg, cond string) string {
+	col := "f.cnt"
+	switch a.Func {
+	case "weight":
+		col = "f.share_bp"
+	case "sum":
+		switch a.Field {
+		case "amount":
+			col = "f.amount_bp"
+		case "duration_s":
+			col = "f.duration_s"
+		case "n":
+			col = "f.n"
+		}
+	case "credited":
+		switch a.Field {
+		case "":
+			col = "f.share_bp"
+		case "amount":
+			col = "f.amount_bp"
+		case "duration_s":
+			col = "f.duration_bp"
+		case "n":
+			col = "f.n_bp"
+		}
+	}
+	if cond != "" {
+		col = "CASE WHEN " + cond + " THEN " + col + " END"
+	}
+	if e == store.Postgres {
+		return "CAST(SUM(" + col + ") AS DOUBLE PRECISION)"
+	}
+	return "TOTAL(" + col + ")"
+}

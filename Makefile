@@ -43,7 +43,7 @@ test-go:
 	@if [ -n "$$COHORT_TEST_POSTGRES" ]; then echo "go test -count=1 ./...  (SQLite and PostgreSQL)"; \
 	else echo "go test -count=1 ./...  (SQLite only; set COHORT_TEST_POSTGRES to a DSN for PostgreSQL too)"; fi
 	@set -o pipefail; status=0; \
-	$(GO) test -count=1 -v ./... 2>&1 | tee $(OUT)/go-test.log \
+	$(GO) test -count=1 -timeout 60m -v ./... 2>&1 | tee $(OUT)/go-test.log \
 	  | awk '!/^[ \t]*(=== (RUN|PAUSE|CONT|NAME) |--- (PASS|SKIP): )/ && !/^PASS$$/ { print; fflush() }' || status=$$?; \
 	pass=$$(grep -cE '^[[:space:]]*--- PASS: ' $(OUT)/go-test.log || true); \
 	fail=$$(grep -cE '^[[:space:]]*--- FAIL: |^FAIL[[:space:]].*\[(build|setup) failed\]' $(OUT)/go-test.log || true); \

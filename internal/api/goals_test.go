@@ -240,11 +240,36 @@ func TestGoalsGolden(t *testing.T) {
 		if *a.Band != "below" || *b.Band != "below" || *b.Rank != 1 || *a.Rank != 2 || a.Peers != 3 || c.row(t, person(o.mgrU)).Rank != nil {
 			t.Fatalf("bands/ranks alice %+v bob %+v", a, b)
 		}
-		// The forecast waits for the weighted pipeline metric: null, never
-		// a made-up number.
-		if a.Forecast != nil {
-			t.Fatalf("forecast %v", *a.Forecast)
+		// Forecast = (actual + weighted pipeline expected to close after the
+		// as-of day and before the period's end) ÷ target. Alice has no open
+		// opportunity yet: her forecast is her completion.
+		num(t, "alice forecast, no pipeline", a.Forecast, 0.216667)
+		// Alice's open opportunities: 200000 at 50 % on 10 March counts
+		// (100000); 80000 on 1 February (before the as-of day) and 90000 on
+		// 10 April (after the quarter) do not. (130000 + 100000) ÷ 600000.
+		addOpen := func(date string, rec int64, amount int64, pct int) {
+			t.Helper()
+			d, _ := time.Parse("2006-01-02", date)
+			day := d.Unix() / 86400
+			if err := db.WriteTx(context.Background(), func(tx *store.Tx) error {
+				if _, err := tx.ExecContext(context.Background(), `INSERT INTO facts (tenant_id, id, kind, occurred_at, day, source_type, source_id, record_type, record_id,
+					user_id, role, share_bp, department_id, amount, n, attr) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+					int64(tid), db.NewID(), "opportunity.open", day*86400000, day, "x", rec, "x", rec, int64(o.aliceU.ID), "owner", 10000, int64(o.aliceU.DepartmentID), amount, pct, "pipeline"); err != nil {
+					return err
+				}
+				return facts.RebuildRollups(context.Background(), tx, tid)
+			}); err != nil {
+				t.Fatal(err)
+			}
 		}
+		addOpen("2026-03-10", 91, 200000, 50)
+		addOpen("2026-02-01", 92, 80000, 50)
+		addOpen("2026-04-10", 93, 90000, 50)
+		o.admin.must(200, "GET", base+"/completion?period=FY2026-Q1&as_of=2026-02-14&trend=2", nil, &c)
+		a, b = c.row(t, person(o.aliceU)), c.row(t, person(o.bobU))
+		num(t, "alice forecast", a.Forecast, 0.383333)
+		num(t, "alice actual unchanged by the pipeline", a.Actual, 130000)
+		num(t, "bob forecast", b.Forecast, 0.777778)
 		if len(b.Trend) != 3 || b.Trend[0].Period != "FY2025-Q3" || b.Trend[2].Period != "FY2026-Q1" {
 			t.Fatalf("trend %+v", b.Trend)
 		}

@@ -23,8 +23,14 @@ import (
 // categories, regions and segments by their dimension; the company as the
 // total. The rule's departments and filters narrow every query.
 func (gc *goalContext) actuals(ctx context.Context, q store.Queryer, subjects []string, from, to string) (map[string]*float64, error) {
+	return gc.metricBy(ctx, q, gc.rule.Metric, subjects, from, to)
+}
+
+// metricBy is metric for each subject over [from, to), with the rule's
+// role credit, filters and departments.
+func (gc *goalContext) metricBy(ctx context.Context, q store.Queryer, metric string, subjects []string, from, to string) (map[string]*float64, error) {
 	out := map[string]*float64{}
-	base := metrics.Query{Metrics: []string{gc.rule.Metric}, Role: gc.rule.Role, From: from, To: to, Filters: slices.Clone(gc.rule.Filters)}
+	base := metrics.Query{Metrics: []string{metric}, Role: gc.rule.Role, From: from, To: to, Filters: slices.Clone(gc.rule.Filters)}
 	if len(gc.rule.Departments) > 0 {
 		vals := make([]string, len(gc.rule.Departments))
 		for i, d := range gc.rule.Departments {
@@ -43,7 +49,7 @@ func (gc *goalContext) actuals(ctx context.Context, q store.Queryer, subjects []
 		if err != nil {
 			return nil, err
 		}
-		out[GoalCompany] = res.Total.Values[gc.rule.Metric]
+		out[GoalCompany] = res.Total.Values[metric]
 	}
 	dims := map[string]string{GoalPerson: "person", GoalProduct: "product", GoalProductCategory: "product_category", GoalRegion: "region", GoalSegment: "segment"}
 	for kind, dim := range dims {
@@ -60,10 +66,10 @@ func (gc *goalContext) actuals(ctx context.Context, q store.Queryer, subjects []
 			}
 			zero := 0.0
 			for _, id := range chunk {
-				out[kind+":"+id] = nullOrZero(res, gc.rule.Metric, &zero)
+				out[kind+":"+id] = nullOrZero(res, metric, &zero)
 			}
 			for _, r := range res.Rows {
-				out[kind+":"+r.Keys[0]] = r.Values[gc.rule.Metric]
+				out[kind+":"+r.Keys[0]] = r.Values[metric]
 			}
 		}
 	}
@@ -99,11 +105,11 @@ func (gc *goalContext) actuals(ctx context.Context, q store.Queryer, subjects []
 			zero := 0.0
 			for _, d := range depts {
 				if d.ParentID == p {
-					out["department:"+d.ID.String()] = nullOrZero(res, gc.rule.Metric, &zero)
+					out["department:"+d.ID.String()] = nullOrZero(res, metric, &zero)
 				}
 			}
 			for _, r := range res.Rows {
-				out["department:"+r.Keys[0]] = r.Values[gc.rule.Metric]
+				out["department:"+r.Keys[0]] = r.Values[metric]
 			}
 		}
 	}
@@ -174,8 +180,8 @@ type GoalCompletionRow struct {
 	Gap            *float64 `json:"gap"`
 	Band           *string  `json:"band"`
 	// Forecast is (actual + weighted pipeline expected to close in the
-	// rest of the period) ÷ target. The weighted pipeline metric is not in
-	// the catalogue yet, so it is null: never a made-up number.
+	// rest of the period) ÷ target, for rules on a signed or won amount
+	// (forecastable); null for other rules and a target of 0.
 	Forecast *float64 `json:"forecast"`
 	// Rank is the place among Peers (the subjects of the same kind under
 	// the same parent) by completion rate, 1 = best; null without a rate.
@@ -210,10 +216,14 @@ type GoalCompletionQuery struct {
 	Trend int
 }
 
-// weightedPipelineMetric is the metric the forecast will use once it is
-// in the catalogue: forecast = (actual + weighted_pipeline over [as_of,
-// period end)) ÷ target (METRICS.md "Goals").
+// weightedPipelineMetric is the metric of the forecast: forecast =
+// (actual + weighted_pipeline with expected close after the as-of day and
+// before the period's end) ÷ target (METRICS.md "Goals").
 const weightedPipelineMetric = "weighted_pipeline"
+
+// forecastable are the metrics whose goals have a forecast: amounts that
+// open opportunities turn into when won.
+var forecastable = map[string]bool{"signed_amount": true, "contract_amount": true, "order_amount": true, "won_amount": true}
 
 // GoalCompletion computes completion through the metric engine.
 func (s *Service) GoalCompletion(ctx context.Context, ruleID cohort.ID, cq GoalCompletionQuery) (*GoalCompletion, error) {
@@ -272,9 +282,21 @@ func (s *Service) GoalCompletion(ctx context.Context, ruleID cohort.ID, cq GoalC
 		return nil, err
 	}
 	tg := newTargets(gc.vals, gc.tree, gc.cal, gc.rule.Cycle)
-	// Forecast stays null: it needs the weighted pipeline expected to
-	// close in the rest of the period (weightedPipelineMetric), which the
-	// catalogue does not have yet. No number is made up in its place.
+	// The weighted pipeline expected to close in the rest of the period:
+	// after the as-of day, before its end.
+	var pipeline map[string]*float64
+	if forecastable[gc.rule.Metric] {
+		rest := asOf.AddDate(0, 0, 1)
+		if rest.Before(from) {
+			rest = from
+		}
+		pipeline = map[string]*float64{}
+		if rest.Before(to) {
+			if pipeline, err = gc.metricBy(ctx, q, weightedPipelineMetric, subjects, ymd(rest), per.To); err != nil {
+				return nil, err
+			}
+		}
+	}
 	past := gc.cal.previousPeriods(per.Key, cq.Trend)
 	pastActs := make([]map[string]*float64, len(past))
 	for i, pk := range past {
@@ -288,6 +310,17 @@ func (s *Service) GoalCompletion(ctx context.Context, ruleID cohort.ID, cq GoalC
 		row := GoalCompletionRow{Subject: key, Kind: sub.Kind, Label: sub.Label, Parent: sub.Parent, Depth: sub.Depth, Actual: act[key], Target: tg.of(key, per.Key), Trend: []GoalTrendPoint{}}
 		row.CompletionRate, row.Gap = rateAndGap(row.Actual, row.Target)
 		row.Band = band(row.CompletionRate)
+		if pipeline != nil && row.Target != nil && *row.Target != 0 {
+			a := 0.0
+			if row.Actual != nil {
+				a = *row.Actual
+			}
+			if p := pipeline[key]; p != nil {
+				a += *p
+			}
+			f := math.Round(a / *row.Target * 1e6) / 1e6
+			row.Forecast = &f
+		}
 		if frozen != nil {
 			row.FrozenActual = frozen[key]
 			if row.FrozenActual != nil && row.Actual != nil {

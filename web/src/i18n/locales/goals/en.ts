@@ -81,7 +81,7 @@ const goals: typeof goalsZh = {
   rank: 'Rank',
   rankOf: '{rank} of {peers}',
   forecast: 'Forecast',
-  forecastPending: 'waits for the weighted pipeline metric',
+  forecastPending: 'none for this metric',
   trend: 'Trend',
   frozenActual: 'Frozen at {v}, difference {d}',
   showKind: 'Show',

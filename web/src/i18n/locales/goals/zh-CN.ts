@@ -79,7 +79,7 @@ const goals = {
   rank: '排名',
   rankOf: '第 {rank} / {peers}',
   forecast: '预测完成率',
-  forecastPending: '待加权商机指标上线',
+  forecastPending: '此指标无预测',
   trend: '趋势',
   frozenActual: '冻结值 {v}，差异 {d}',
   showKind: '显示',

@@ -8,8 +8,7 @@ import (
 
 // Preset is a built-in cockpit a user copies into their own: sales
 // management, funnel, personnel, forecast and service. Presets is a plain
-// list: a new preset, or a new widget of one (the weighted pipeline when
-// its metrics exist), is one more entry.
+// list: a new preset, or a new widget of one, is one more entry.
 type Preset struct {
 	Key    string `json:"key" example:"sales"`
 	Name   string `json:"name" example:"销售管理"`
@@ -78,11 +77,15 @@ var Presets = []Preset{
 		wf("followups", Pivot, "本月跟进方式按人员", "Follow-ups this month by person and type", q("this_month", ms("followups"), "person", "followup_type"), 6, 5, 6, 4),
 	),
 	preset("forecast", "销售预测", "Forecast",
-		wf("opp_value", KPI, "本财年新增商机金额", "New opportunity value this fiscal year", cmp(q("this_fiscal_year", ms("new_opportunity_value")), "year_ago"), 0, 0, 4, 2),
-		wf("won", KPI, "本财年赢单金额", "Won this fiscal year", cmp(q("this_fiscal_year", ms("won_amount")), "year_ago"), 4, 0, 4, 2),
-		wf("win_rate", Gauge, "本财年赢率", "Win rate this fiscal year", q("this_fiscal_year", ms("win_rate")), 8, 0, 4, 2),
+		wf("opp_value", KPI, "本财年新增商机金额", "New opportunity value this fiscal year", cmp(q("this_fiscal_year", ms("new_opportunity_value")), "year_ago"), 0, 0, 3, 2),
+		wf("won", KPI, "本财年赢单金额", "Won this fiscal year", cmp(q("this_fiscal_year", ms("won_amount")), "year_ago"), 3, 0, 3, 2),
+		wf("weighted", KPI, "本季加权商机", "Weighted pipeline this quarter", q("this_quarter", ms("weighted_pipeline")), 6, 0, 3, 2),
+		wf("win_rate", Gauge, "本财年赢率", "Win rate this fiscal year", q("this_fiscal_year", ms("win_rate")), 9, 0, 3, 2),
 		wf("trend", Line, "本财年商机与赢单按月", "Opportunities and won by month, this fiscal year", cmp(q("this_fiscal_year", ms("new_opportunity_value", "won_amount"), "month"), "year_ago"), 0, 2, 8, 4),
-		wf("people", StackedBar, "本季商机金额按人员", "Opportunity value this quarter by person", q("this_quarter", ms("new_opportunity_value", "won_amount"), "person"), 8, 2, 4, 4),
+		wf("categories", StackedBar, "本季预测类别按人员", "Forecast categories this quarter by person",
+			q("this_quarter", ms("forecast_commit", "forecast_best_case", "forecast_pipeline"), "person"), 8, 2, 4, 4),
+		wf("pipeline", Bar, "本财年未结与加权商机按预计成交月", "Open and weighted pipeline by expected close month, this fiscal year",
+			q("this_fiscal_year", ms("open_pipeline_amount", "weighted_pipeline"), "month"), 0, 6, 12, 4),
 	),
 	preset("service", "客户服务", "Service",
 		wf("opened", KPI, "本月新建工单", "Tickets opened this month", cmp(q("this_month", ms("tickets_opened")), both...), 0, 0, 3, 2),

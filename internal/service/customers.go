@@ -21,15 +21,9 @@ func (s *Service) recordScope(ctx context.Context, obj cohort.ObjectType, act co
 		return store.Where{}, nil, err
 	}
 	p := cohort.PrincipalFrom(ctx)
-	w := store.RecordAccessWhereOn(s.db.Engine, a, obj, alias, s.now())
-	if _, team := store.RecordTable(obj); team && s.db.Engine == store.Postgres {
-		depts, ok, err := store.DepartmentIDs(ctx, s.db.Read(), a)
-		if err != nil {
-			return store.Where{}, nil, err
-		}
-		if ok {
-			w = store.RecordAccessWhereDepartments(a, obj, alias, depts, s.now())
-		}
+	w, err := store.RecordScope(ctx, s.db.Read(), s.db.Engine, a, obj, alias, s.now())
+	if err != nil {
+		return store.Where{}, nil, err
 	}
 	if act != cohort.ActView && w.SQL != "" {
 		// Read-only team members may look, not change.

@@ -48,14 +48,14 @@ var CustomerList = &ListSpec{
 	Fields: map[string]Field{
 		"name":               {Column: "c.name", Sortable: true},
 		"credit_code":        {Column: "c.credit_code"},
-		"industry":           {Column: "c.industry", Sortable: true},
-		"province":           {Column: "c.province", Sortable: true},
-		"city":               {Column: "c.city", Sortable: true},
-		"source":             {Column: "c.source", Sortable: true},
+		"industry":           {Column: "c.industry"},
+		"province":           {Column: "c.province"},
+		"city":               {Column: "c.city"},
+		"source":             {Column: "c.source"},
 		"grade":              {Column: "c.grade", Sortable: true},
-		"segment":            {Column: "c.segment", Sortable: true},
-		"value_quality":      {Column: "c.value_quality", Sortable: true},
-		"deal_size":          {Column: "c.deal_size", Sortable: true},
+		"segment":            {Column: "c.segment"},
+		"value_quality":      {Column: "c.value_quality"},
+		"deal_size":          {Column: "c.deal_size"},
 		"expected_sign_date": {Column: "c.expected_sign_date", Sortable: true},
 		"expected_amount":    {Column: "c.expected_amount", Type: TInt, Sortable: true},
 		"status":             {Column: "c.status", Sortable: true},
@@ -111,6 +111,24 @@ func RecordAccessWhereOn(engine Engine, a cohort.Access, recordType cohort.Objec
 	return Where{alias + `.rowid IN (SELECT x.rowid FROM ` + table + ` x WHERE x.tenant_id = ? AND (` + scope.SQL + `)
 		UNION ALL SELECT x.rowid FROM record_team t CROSS JOIN ` + table + ` x WHERE ` + memberOf + `
 		AND x.tenant_id = t.tenant_id AND x.id = t.record_id)`, args}
+}
+
+// RecordScope is the data scope a over a list of recordType under alias, as
+// every list and lookup of records asks it: RecordAccessWhereOn, and on
+// PostgreSQL for a department scope the departments written out
+// (RecordAccessWhereDepartments), read through q now.
+func RecordScope(ctx context.Context, q Queryer, engine Engine, a cohort.Access, recordType cohort.ObjectType, alias string, now time.Time) (Where, error) {
+	w := RecordAccessWhereOn(engine, a, recordType, alias, now)
+	if _, team := recordTables[recordType]; team && engine == Postgres {
+		depts, ok, err := DepartmentIDs(ctx, q, a)
+		if err != nil {
+			return Where{}, err
+		}
+		if ok {
+			w = RecordAccessWhereDepartments(a, recordType, alias, depts, now)
+		}
+	}
+	return w, nil
 }
 
 // memberOf is the SQL over record_team t of the asker's current, unexpired

@@ -27,7 +27,7 @@ var ExpenseList = &ListSpec{
 		"department_id":  {Column: "e.department_id", Type: TID},
 		"customer_id":    {Column: "e.customer_id", Type: TID},
 		"opportunity_id": {Column: "e.opportunity_id", Type: TID},
-		"type":           {Column: "e.type", Sortable: true},
+		"type":           {Column: "e.type"},
 		"amount":         {Column: "e.amount", Type: TInt, Sortable: true},
 		"incurred_on":    {Column: "e.incurred_on", Sortable: true},
 		"created_at":     {Column: "e.created_at", Type: TTime, Sortable: true},

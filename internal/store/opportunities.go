@@ -172,7 +172,7 @@ var OpportunityList = &ListSpec{
 		"status":              {Column: "o.status", Sortable: true},
 		"amount":              {Column: "o.amount", Type: TInt, Sortable: true},
 		"expected_close_date": {Column: "o.expected_close_date", Sortable: true},
-		"forecast_category":   {Column: "o.forecast_category", Sortable: true},
+		"forecast_category":   {Column: "o.forecast_category"},
 		"owner_id":            {Column: "o.owner_id", Type: TID},
 		"department_id":       {Column: "o.department_id", Type: TID},
 		"competitor":          {Column: "o.competitor"},

@@ -94,7 +94,15 @@ export function useListPage<T, F extends Record<string, string>>(
  */
 export function applySavedQuery(
   p: URLSearchParams,
-  state: { view?: Ref<string>; views?: readonly string[]; q: Ref<string>; filters: Record<string, string>; sort: Ref<string> },
+  state: {
+    view?: Ref<string>
+    views?: readonly string[]
+    q: Ref<string>
+    filters: Record<string, string>
+    sort: Ref<string>
+    /** The fields the list sorts by; a view saved with another sort keeps its default order. */
+    sortable?: readonly string[]
+  },
 ) {
   if (state.view && state.views) {
     const v = p.get('view') ?? ''
@@ -106,5 +114,6 @@ export function applySavedQuery(
     const [k, op, ...rest] = f.split(':')
     if (op === 'eq' && k in state.filters) state.filters[k] = rest.join(':')
   }
-  state.sort.value = p.get('sort') ?? ''
+  const sort = p.get('sort') ?? ''
+  state.sort.value = !state.sortable || state.sortable.includes(sort.replace(/^-/, '')) ? sort : ''
 }

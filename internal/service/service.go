@@ -332,15 +332,35 @@ func diff(before, after any) []cohort.FieldChange {
 	for k := range b {
 		keys[k] = true
 	}
+	created, deleted := len(a) == 0, len(b) == 0
 	var out []cohort.FieldChange
 	for k := range keys {
 		if unchangedFields[k] || bytes.Equal(a[k], b[k]) {
+			continue
+		}
+		// A create (or delete) names the fields it set (or cleared): an
+		// empty one is the default, and the ids are the entry's own.
+		if (created && emptyJSON(b[k])) || (deleted && emptyJSON(a[k])) || ((created || deleted) && recordKeys[k]) {
 			continue
 		}
 		out = append(out, cohort.FieldChange{Field: k, Before: orNull(a[k]), After: orNull(b[k])})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out
+}
+
+// recordKeys are a record's own keys, already in every audit entry
+// (object_id and the tenant).
+var recordKeys = map[string]bool{"id": true, "tenant_id": true}
+
+// emptyJSON reports a JSON value that says nothing: null, "", 0, false, [],
+// {}.
+func emptyJSON(r json.RawMessage) bool {
+	switch string(bytes.TrimSpace(r)) {
+	case "", "null", `""`, "0", "false", "[]", "{}":
+		return true
+	}
+	return false
 }
 
 func orNull(r json.RawMessage) json.RawMessage {

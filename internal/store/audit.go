@@ -1,8 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -14,7 +18,7 @@ func InsertAudit(ctx context.Context, tx *Tx, e *cohort.AuditEntry) error {
 	if e.Changes == nil {
 		e.Changes = []cohort.FieldChange{}
 	}
-	ch, err := json.Marshal(e.Changes)
+	ch, err := encodeChanges(e.Changes)
 	if err != nil {
 		return err
 	}
@@ -50,7 +54,7 @@ func ListAudit(ctx context.Context, q Queryer, tenantID cohort.ID, lq cohort.Lis
 		Where{"a.tenant_id = ?", []any{int64(tenantID)}}, func() (*cohort.AuditEntry, []any) {
 			e := &cohort.AuditEntry{}
 			return e, []any{idScanner{&e.ID}, idScanner{&e.TenantID}, msScanner{&e.At}, idScanner{&e.ActorID}, &e.ActorName, &e.Action,
-				(*string)(&e.ObjectType), idScanner{&e.ObjectID}, jsonScanner{&e.Changes}, &e.IP, &e.UserAgent, &e.RequestID}
+				(*string)(&e.ObjectType), idScanner{&e.ObjectID}, changesScanner{&e.Changes}, &e.IP, &e.UserAgent, &e.RequestID}
 		})
 }
 
@@ -108,4 +112,74 @@ func CompleteIdempotencyKey(ctx context.Context, tx *Tx, tenantID, userID cohort
 	_, err := tx.ExecContext(ctx, "UPDATE idempotency_keys SET status = ?, response = ? WHERE tenant_id = ? AND user_id = ? AND key = ?",
 		status, string(body), int64(tenantID), int64(userID), key)
 	return err
+}
+
+// encodeChanges writes an entry's changes as one JSON object of
+// "field": [before, after] — about half the bytes of a list of
+// {"field","before","after"} objects (issue 12, "Size"). A list that names a
+// field twice keeps the list form, which changesScanner reads too.
+func encodeChanges(changes []cohort.FieldChange) ([]byte, error) {
+	var b bytes.Buffer
+	seen := make(map[string]bool, len(changes))
+	b.WriteByte('{')
+	for i, c := range changes {
+		if seen[c.Field] {
+			return json.Marshal(changes)
+		}
+		seen[c.Field] = true
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(c.Field)
+		b.Write(k)
+		b.WriteString(":[")
+		for j, v := range []json.RawMessage{c.Before, c.After} {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			if len(bytes.TrimSpace(v)) == 0 {
+				b.WriteString("null")
+			} else if err := json.Compact(&b, v); err != nil {
+				return nil, fmt.Errorf("audit change %s: %w", c.Field, err)
+			}
+		}
+		b.WriteByte(']')
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// changesScanner reads an entry's changes in either stored form: the object
+// of encodeChanges (its fields in name order: PostgreSQL's jsonb keeps no
+// order) or the list of entries written before it.
+type changesScanner struct{ dst *[]cohort.FieldChange }
+
+func (s changesScanner) Scan(v any) error {
+	var raw []byte
+	switch x := v.(type) {
+	case nil:
+		*s.dst = []cohort.FieldChange{}
+		return nil
+	case string:
+		raw = []byte(x)
+	case []byte:
+		raw = x
+	default:
+		return fmt.Errorf("audit changes: unexpected %T", v)
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return json.Unmarshal(raw, s.dst)
+	}
+	var m map[string][2]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("audit changes: %w", err)
+	}
+	out := make([]cohort.FieldChange, 0, len(m))
+	for f, ba := range m {
+		out = append(out, cohort.FieldChange{Field: f, Before: ba[0], After: ba[1]})
+	}
+	slices.SortFunc(out, func(a, b cohort.FieldChange) int { return strings.Compare(a.Field, b.Field) })
+	*s.dst = out
+	return nil
 }

@@ -117,7 +117,7 @@ func BulkInsertAudit(ctx context.Context, tx *Tx, es []*cohort.AuditEntry) error
 		if e.Changes == nil {
 			e.Changes = []cohort.FieldChange{}
 		}
-		ch, err := json.Marshal(e.Changes)
+		ch, err := encodeChanges(e.Changes)
 		if err != nil {
 			return err
 		}

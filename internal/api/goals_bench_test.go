@@ -1,10 +1,14 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/cohortcrm/cohort/internal/demo"
 	"github.com/cohortcrm/cohort/internal/store"
@@ -30,6 +34,68 @@ func BenchmarkGoals(b *testing.B) {
 		var g goalGrid
 		c.must(200, "GET", base+"/grid?year="+y, nil, &g)
 		b.Logf("%d subjects × %d periods", len(g.Subjects), len(g.Periods))
+		// Issue 9's targets: every rule for the whole company over 12
+		// months (four monthly rules, each asked for its last month with the
+		// eleven before as the trend), and a 500-row goal sheet imported.
+		var rules []string
+		for _, in := range []map[string]any{
+			{"name": "签约（负责人）", "metric": "signed_amount", "subject_type": "person", "cycle": "month"},
+			{"name": "签约（售前）", "metric": "signed_amount", "role": "presales", "subject_type": "person", "cycle": "month"},
+			{"name": "拜访", "metric": "visits", "subject_type": "person", "cycle": "month"},
+			{"name": "新增商机", "metric": "new_opportunities", "subject_type": "person", "cycle": "month"},
+		} {
+			var pr goalRule
+			c.must(201, "POST", "/api/v1/goal-rules", in, &pr)
+			rules = append(rules, "/api/v1/goal-rules/"+pr.ID.String())
+		}
+		last := y + "-12"
+		b.Run("completion_4_rules_12_months", func(b *testing.B) {
+			for range b.N {
+				for _, rb := range rules {
+					c.must(200, "GET", rb+"/completion?period="+last+"&trend=11", nil, nil)
+				}
+			}
+		})
+		// The person rule's sheet with a value in every month of every
+		// person, imported with the values changed each time.
+		sheet := func(v int) []byte {
+			res := c.do("GET", rules[0]+"/sheet?year="+y, nil, nil)
+			if res.status != 200 {
+				b.Fatalf("export: %d %s", res.status, res.body)
+			}
+			f, err := excelize.OpenReader(bytes.NewReader(res.body))
+			if err != nil {
+				b.Fatal(err)
+			}
+			rows, _ := f.GetRows("Goals")
+			n := 0
+			for i, row := range rows[1:] {
+				if !strings.HasPrefix(row[0], "person:") {
+					continue
+				}
+				n++
+				for j, h := range rows[0] {
+					if len(h) == 7 && h[4] == '-' { // a month, YYYY-MM
+						cell, _ := excelize.CoordinatesToCellName(j+1, i+2)
+						f.SetCellValue("Goals", cell, v+i)
+					}
+				}
+			}
+			if n < 500 {
+				b.Fatalf("%d person rows", n)
+			}
+			var buf bytes.Buffer
+			f.Write(&buf)
+			return buf.Bytes()
+		}
+		files := [][]byte{sheet(1000), sheet(2000)}
+		b.Run("sheet_import_500_people", func(b *testing.B) {
+			for i := range b.N {
+				if res := c.uploadFile(rules[0]+"/sheet", "file", "goals.xlsx", files[i%2]); res.status != 200 {
+					b.Fatalf("import: %d %s", res.status, res.body)
+				}
+			}
+		})
 		for _, bc := range []struct{ name, path string }{
 			{"grid", base + "/grid?year=" + y},
 			{"completion_month", base + "/completion?period=" + y + "-06"},

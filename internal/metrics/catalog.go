@@ -315,6 +315,7 @@ var builtins = []Metric{
 	hidden("won_cycle_s", agg(ks(kOppWon), "", "credited", "duration_s")),
 	hidden("won_weight", agg(ks(kOppWon), "", "weight", "")),
 	formula("opportunity_cycle_days", "商机周期", "Opportunity cycle", UnitDays, "mean days from creation to win, over opportunities won in P", "won_cycle_s / won_weight / 86400"),
+	formula("avg_won_amount", "平均赢单金额", "Average won amount", UnitMoney, "mean amount of the opportunities won in P (share-weighted)", "won_amount / won_weight"),
 
 	// Pipeline and forecast: the current state of the open opportunities
 	// (opportunity.open facts), by expected close date.
@@ -336,6 +337,14 @@ var builtins = []Metric{
 	count("signed_count", "签约数", "Contracts and orders signed", "contracts and orders signed in P", agg(ks(kContractSigned, kOrderSigned), "", "records", "")),
 	money("signed_amount", "签约金额", "Signed amount", "credited amount of the contracts and orders signed in P", agg(ks(kContractSigned, kOrderSigned), "", "credited", "amount")),
 	hidden("last_signed_day", agg(ks(kContractSigned, kOrderSigned), "", "max", "day")),
+	// Average order values: the performance formula's order value, one per
+	// signed amount (gap diagnosis, service/goaldiagnosis.go).
+	hidden("contract_weight", agg(ks(kContractSigned), "", "weight", "")),
+	formula("avg_contract_amount", "平均合同金额", "Average contract amount", UnitMoney, "mean amount of the contracts signed in P (share-weighted)", "contract_amount / contract_weight"),
+	hidden("order_weight", agg(ks(kOrderSigned), "", "weight", "")),
+	formula("avg_order_amount", "平均订单金额", "Average order amount", UnitMoney, "mean amount of the orders signed in P (share-weighted)", "order_amount / order_weight"),
+	hidden("signed_weight", agg(ks(kContractSigned, kOrderSigned), "", "weight", "")),
+	formula("avg_signed_amount", "平均签约金额", "Average signed amount", UnitMoney, "mean amount of the contracts and orders signed in P (share-weighted)", "signed_amount / signed_weight"),
 	money("line_amount", "产品签约金额", "Signed amount by product line", "credited amount of the signed documents' lines in P (use with the product dimension)",
 		agg(ks(kContractLine, kOrderLine), "", "credited", "amount")),
 	{Name: "line_quantity", LabelZh: "产品签约数量", LabelEn: "Quantity signed", Unit: UnitNumber, Additive: true, Agg: agg(ks(kContractLine, kOrderLine), "", "credited", "n"),

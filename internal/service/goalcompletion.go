@@ -29,8 +29,18 @@ func (gc *goalContext) actuals(ctx context.Context, q store.Queryer, subjects []
 // metricBy is metric for each subject over [from, to), with the rule's
 // role credit, filters and departments.
 func (gc *goalContext) metricBy(ctx context.Context, q store.Queryer, metric string, subjects []string, from, to string) (map[string]*float64, error) {
-	out := map[string]*float64{}
-	base := metrics.Query{Metrics: []string{metric}, Role: gc.rule.Role, From: from, To: to, Filters: slices.Clone(gc.rule.Filters)}
+	all, err := gc.metricsBy(ctx, q, []string{metric}, subjects, from, to)
+	return all[metric], err
+}
+
+// metricsBy is metricBy for several metrics at once: metric → subject →
+// value, with the same queries as one metric.
+func (gc *goalContext) metricsBy(ctx context.Context, q store.Queryer, names []string, subjects []string, from, to string) (map[string]map[string]*float64, error) {
+	all := map[string]map[string]*float64{}
+	for _, m := range names {
+		all[m] = map[string]*float64{}
+	}
+	base := metrics.Query{Metrics: names, Role: gc.rule.Role, From: from, To: to, Filters: slices.Clone(gc.rule.Filters)}
 	if len(gc.rule.Departments) > 0 {
 		vals := make([]string, len(gc.rule.Departments))
 		for i, d := range gc.rule.Departments {
@@ -49,7 +59,9 @@ func (gc *goalContext) metricBy(ctx context.Context, q store.Queryer, metric str
 		if err != nil {
 			return nil, err
 		}
-		out[GoalCompany] = res.Total.Values[metric]
+		for _, m := range names {
+			all[m][GoalCompany] = res.Total.Values[m]
+		}
 	}
 	dims := map[string]string{GoalPerson: "person", GoalProduct: "product", GoalProductCategory: "product_category", GoalRegion: "region", GoalSegment: "segment"}
 	for kind, dim := range dims {
@@ -65,11 +77,13 @@ func (gc *goalContext) metricBy(ctx context.Context, q store.Queryer, metric str
 				return nil, err
 			}
 			zero := 0.0
-			for _, id := range chunk {
-				out[kind+":"+id] = nullOrZero(res, metric, &zero)
-			}
-			for _, r := range res.Rows {
-				out[kind+":"+r.Keys[0]] = r.Values[metric]
+			for _, m := range names {
+				for _, id := range chunk {
+					all[m][kind+":"+id] = nullOrZero(res, m, &zero)
+				}
+				for _, r := range res.Rows {
+					all[m][kind+":"+r.Keys[0]] = r.Values[m]
+				}
 			}
 		}
 	}
@@ -103,17 +117,19 @@ func (gc *goalContext) metricBy(ctx context.Context, q store.Queryer, metric str
 				return nil, err
 			}
 			zero := 0.0
-			for _, d := range depts {
-				if d.ParentID == p {
-					out["department:"+d.ID.String()] = nullOrZero(res, metric, &zero)
+			for _, m := range names {
+				for _, d := range depts {
+					if d.ParentID == p {
+						all[m]["department:"+d.ID.String()] = nullOrZero(res, m, &zero)
+					}
 				}
-			}
-			for _, r := range res.Rows {
-				out["department:"+r.Keys[0]] = r.Values[metric]
+				for _, r := range res.Rows {
+					all[m]["department:"+r.Keys[0]] = r.Values[m]
+				}
 			}
 		}
 	}
-	return out, nil
+	return all, nil
 }
 
 // nullOrZero is a subject's value when the engine has no row for it: 0

@@ -5,12 +5,14 @@ import analysesEn from './analyses/en'
 import goals from './goals/en'
 import cockpits from './cockpits/en'
 import forecast from './forecast/en'
+import gapdiag from './gapdiag/en'
 
 const en: MessageSchema = {
   analyses: analysesEn,
   goals,
   cockpits,
   forecast,
+  gapdiag,
   app: {
     name: 'Cohort',
     tagline: 'Sales performance CRM',

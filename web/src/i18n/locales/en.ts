@@ -5,12 +5,14 @@ import analysesEn from './analyses/en'
 import goals from './goals/en'
 import cockpits from './cockpits/en'
 import forecast from './forecast/en'
+import expenses from './expenses/en'
 
 const en: MessageSchema = {
   analyses: analysesEn,
   goals,
   cockpits,
   forecast,
+  expenses,
   app: {
     name: 'Cohort',
     tagline: 'Sales performance CRM',
@@ -778,6 +780,7 @@ const en: MessageSchema = {
     pool: 'Public pool',
     sales_process: 'Sales process',
     next_action: 'Next action',
+    expense: 'Sales expense',
   },
   permActions: {
     view: 'View',

@@ -6,12 +6,14 @@ import analysesZh from './analyses/zh-CN'
 import goals from './goals/zh-CN'
 import cockpits from './cockpits/zh-CN'
 import forecast from './forecast/zh-CN'
+import expenses from './expenses/zh-CN'
 
 const zhCN = {
   analyses: analysesZh,
   goals,
   cockpits,
   forecast,
+  expenses,
   app: {
     name: 'Cohort',
     tagline: '销售绩效 CRM',
@@ -779,6 +781,7 @@ const zhCN = {
     pool: '公海',
     sales_process: '销售流程',
     next_action: '下步事务',
+    expense: '销售费用',
   },
   permActions: {
     view: '查看',

@@ -61,8 +61,13 @@ async function walk(page, { customer, nav, tag }) {
   await page.locator('[data-testid="expenses"]').waitFor()
   const before = await figure(page, 'expenses-figure')
 
-  // 1. From the expenses page: ¥123.45 of travel for the customer.
+  // 1. From the expenses page: ¥123.45 of travel for the customer; an
+  // empty form first is refused field by field, in the UI's language.
   await page.locator('[data-testid="expenses-create"]').click()
+  await page.locator('[data-testid="expense-form-save"]').click()
+  const form = page.locator('[data-testid="expense-form"]')
+  await form.locator('.el-form-item__error', { hasText: '必须是大于 0 的金额' }).waitFor()
+  await form.locator('.el-form-item__error', { hasText: '必填' }).waitFor()
   await fill(page, 'expense-form-amount', '123.45')
   await selectOption(page, 'expense-form-type', '差旅')
   await pickCustomer(page, 'expense-form-customer', customer.name)

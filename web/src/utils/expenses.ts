@@ -39,6 +39,8 @@ export function expenseTypeLabel(type?: string | null): string {
 const FIELD_RULES: [RegExp, string][] = [
   [/is in the future$/, 'expenses.server.future'],
   [/^must be a positive amount/, 'expenses.server.positive'],
+  [/^must not be empty$/, 'expenses.server.required'],
+  [/^must be at most (\d+) characters$/, 'expenses.server.atMost'],
   [/^no such customer in your data scope$/, 'expenses.server.noCustomer'],
   [/^no such opportunity of the customer$/, 'expenses.server.noOpportunity'],
   [/unlink the opportunity too$/, 'expenses.server.unlinkOpportunityFirst'],
@@ -47,6 +49,9 @@ const FIELD_RULES: [RegExp, string][] = [
 /** A field error of the expense form in the UI language (else as the server wrote it). */
 export function expenseFieldText(msg?: string): string {
   if (!msg) return ''
-  for (const [re, key] of FIELD_RULES) if (re.test(msg)) return t(key)
+  for (const [re, key] of FIELD_RULES) {
+    const m = msg.match(re)
+    if (m) return t(key, { n: m[1] ?? '' })
+  }
   return localiseServerText(msg)
 }

@@ -55,6 +55,8 @@ const expenses: typeof expensesZh = {
   server: {
     future: 'Must not be later than today',
     positive: 'Must be an amount above 0',
+    required: 'Required',
+    atMost: 'At most {n} characters',
     noCustomer: 'No such customer in your data scope',
     noOpportunity: 'The customer has no such opportunity',
     unlinkOpportunityFirst: 'The expense is still linked to an opportunity (which belongs to a customer); unlink the opportunity too',

@@ -53,6 +53,8 @@ const expenses = {
   server: {
     future: '不能晚于今天',
     positive: '必须是大于 0 的金额',
+    required: '必填',
+    atMost: '最多 {n} 个字符',
     noCustomer: '没有这个客户，或不在你的数据权限范围内',
     noOpportunity: '该客户没有这个商机',
     unlinkOpportunityFirst: '费用仍关联着商机（商机属于客户），请同时取消商机',

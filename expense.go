@@ -1,6 +1,8 @@
 package cohort
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,10 +21,14 @@ type Expense struct {
 	// UserID is the person who incurred it (default: the one recording it).
 	UserID ID `json:"user_id"`
 	// DepartmentID is the person's department on IncurredOn.
-	DepartmentID  ID     `json:"department_id"`
-	CustomerID    ID     `json:"customer_id"`
-	OpportunityID ID     `json:"opportunity_id"`
-	Type          string `json:"type"`
+	DepartmentID  ID `json:"department_id"`
+	CustomerID    ID `json:"customer_id"`
+	OpportunityID ID `json:"opportunity_id"`
+	// CustomerName and OpportunityName name the linked records ("" when
+	// none), for lists.
+	CustomerName    string `json:"customer_name"`
+	OpportunityName string `json:"opportunity_name"`
+	Type            string `json:"type"`
 	// Amount is positive, in minor units of Currency.
 	Amount   int64  `json:"amount"`
 	Currency string `json:"currency"`
@@ -36,7 +42,8 @@ type Expense struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
-// ExpenseUpdate changes an expense; nil fields stay.
+// ExpenseUpdate changes an expense; absent fields stay. customer_id or
+// opportunity_id given as null unlinks the expense from it.
 type ExpenseUpdate struct {
 	CustomerID    *ID     `json:"customer_id,omitempty"`
 	OpportunityID *ID     `json:"opportunity_id,omitempty"`
@@ -45,6 +52,28 @@ type ExpenseUpdate struct {
 	Currency      *string `json:"currency,omitempty" example:"CNY"`
 	IncurredOn    *string `json:"incurred_on,omitempty" example:"2026-03-02"`
 	Note          *string `json:"note,omitempty"`
+}
+
+// UnmarshalJSON reads an update as encoding/json does (unknown fields
+// refused), and reads a null customer_id or opportunity_id as "unlink",
+// which a plain pointer cannot tell from an absent field.
+func (upd *ExpenseUpdate) UnmarshalJSON(b []byte) error {
+	type plain ExpenseUpdate
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode((*plain)(upd)); err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	for key, field := range map[string]**ID{"customer_id": &upd.CustomerID, "opportunity_id": &upd.OpportunityID} {
+		if v, ok := raw[key]; ok && string(v) == "null" {
+			*field = new(ID)
+		}
+	}
+	return nil
 }
 
 // Apply returns e with upd applied, not yet validated.

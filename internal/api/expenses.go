@@ -33,7 +33,7 @@ func (s *Server) listExpenses(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, cohort.Page[*cohort.Expense]{Items: nonNil(items), NextCursor: next})
+	respond(w, http.StatusOK, cohort.Page[*cohort.Expense]{Items: nonNil(items), NextCursor: next, Total: lq.Total})
 }
 
 func (s *Server) createExpense(w http.ResponseWriter, r *http.Request) {

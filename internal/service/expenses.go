@@ -38,19 +38,19 @@ func (s *Service) checkExpense(ctx context.Context, tx *store.Tx, p *cohort.Prin
 			return err
 		}
 		if _, err := store.FindCustomer(ctx, tx, p.Tenant.ID, e.CustomerID, scope); err != nil {
-			return cohort.Errorf(cohort.EINVALID, "customer_id: no such customer in your data scope")
+			return invalidField("customer_id", "no such customer in your data scope")
 		}
 	}
 	if e.OpportunityID != 0 {
 		o, err := store.FindOpportunity(ctx, tx, p.Tenant.ID, e.OpportunityID, store.Where{})
 		if err != nil || (e.CustomerID != 0 && o.CustomerID != e.CustomerID) {
-			return cohort.Errorf(cohort.EINVALID, "opportunity_id: no such opportunity of the customer")
+			return invalidField("opportunity_id", "no such opportunity of the customer")
 		}
 		e.CustomerID = o.CustomerID
 	}
 	day, err := time.ParseInLocation(time.DateOnly, e.IncurredOn, p.Tenant.Location())
 	if err != nil {
-		return cohort.Errorf(cohort.EINVALID, "incurred_on: must be a date YYYY-MM-DD")
+		return invalidField("incurred_on", "must be a date YYYY-MM-DD")
 	}
 	dept, _, err := store.DepartmentAt(ctx, tx, p.Tenant.ID, e.UserID, day)
 	e.DepartmentID = dept
@@ -65,7 +65,7 @@ func (s *Service) CreateExpense(ctx context.Context, e *cohort.Expense) error {
 		return err
 	}
 	if p.User == nil && e.UserID == 0 {
-		return cohort.Errorf(cohort.EINVALID, "user_id: name the person who incurred the expense")
+		return invalidField("user_id", "name the person who incurred the expense")
 	}
 	e.ID, e.TenantID = 0, p.Tenant.ID
 	if e.UserID == 0 {
@@ -79,7 +79,7 @@ func (s *Service) CreateExpense(ctx context.Context, e *cohort.Expense) error {
 	}
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error {
 		if _, err := store.FindUser(ctx, tx, p.Tenant.ID, e.UserID); err != nil {
-			return cohort.Errorf(cohort.EINVALID, "user_id: no such person")
+			return invalidField("user_id", "no such person")
 		}
 		if err := s.checkOwnerInScope(ctx, tx, cohort.ObjCustomer, cohort.ActView, "user_id", e.UserID); err != nil {
 			return err
@@ -90,6 +90,12 @@ func (s *Service) CreateExpense(ctx context.Context, e *cohort.Expense) error {
 		if err := store.InsertExpense(ctx, tx, e, s.now()); err != nil {
 			return err
 		}
+		// Read back for the names of the linked records.
+		made, err := store.FindExpense(ctx, tx, p.Tenant.ID, e.ID, store.Where{})
+		if err != nil {
+			return err
+		}
+		*e = *made
 		return s.audit(ctx, tx, "create", cohort.ObjExpense, e.ID, diff(nil, e))
 	})
 }
@@ -131,14 +137,20 @@ func (s *Service) UpdateExpense(ctx context.Context, id cohort.ID, upd cohort.Ex
 			return err
 		}
 		e := upd.Apply(*prev)
+		if upd.CustomerID != nil && *upd.CustomerID == 0 && e.OpportunityID != 0 {
+			// checkExpense would link the opportunity's customer again.
+			return invalidField("customer_id", "the expense's opportunity belongs to a customer; unlink the opportunity too")
+		}
 		if err := s.checkExpense(ctx, tx, p, &e); err != nil {
 			return err
 		}
 		if err := store.UpdateExpense(ctx, tx, &e, prev, s.now()); err != nil {
 			return err
 		}
-		out = &e
-		return s.audit(ctx, tx, "update", cohort.ObjExpense, e.ID, diff(prev, e))
+		if out, err = store.FindExpense(ctx, tx, p.Tenant.ID, id, store.Where{}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, "update", cohort.ObjExpense, id, diff(prev, out))
 	})
 	return out, err
 }

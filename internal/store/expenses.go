@@ -10,12 +10,16 @@ import (
 	"github.com/cohortcrm/cohort"
 )
 
-const expenseCols = `e.id, e.tenant_id, e.user_id, e.department_id, e.customer_id, e.opportunity_id, e.type, e.amount, e.currency, e.incurred_on,
-	e.note, e.created_by, e.version, e.created_at, e.updated_at`
+const expenseCols = `e.id, e.tenant_id, e.user_id, e.department_id, e.customer_id, e.opportunity_id, COALESCE(c.name, ''), COALESCE(o.name, ''),
+	e.type, e.amount, e.currency, e.incurred_on, e.note, e.created_by, e.version, e.created_at, e.updated_at`
+
+// expenseFrom names the linked customer and opportunity.
+const expenseFrom = ` FROM expenses e LEFT JOIN customers c ON c.tenant_id = e.tenant_id AND c.id = e.customer_id
+	LEFT JOIN opportunities o ON o.tenant_id = e.tenant_id AND o.id = e.opportunity_id`
 
 func expenseDest(e *cohort.Expense) []any {
 	return []any{idScanner{&e.ID}, idScanner{&e.TenantID}, idScanner{&e.UserID}, idScanner{&e.DepartmentID}, idScanner{&e.CustomerID},
-		idScanner{&e.OpportunityID}, &e.Type, &e.Amount, &e.Currency, &e.IncurredOn, &e.Note, idScanner{&e.CreatedBy}, &e.Version,
+		idScanner{&e.OpportunityID}, &e.CustomerName, &e.OpportunityName, &e.Type, &e.Amount, &e.Currency, &e.IncurredOn, &e.Note, idScanner{&e.CreatedBy}, &e.Version,
 		msScanner{&e.CreatedAt}, msScanner{&e.UpdatedAt}}
 }
 
@@ -53,7 +57,7 @@ func InsertExpense(ctx context.Context, tx *Tx, e *cohort.Expense, now time.Time
 func FindExpense(ctx context.Context, q Queryer, tenantID, id cohort.ID, scope Where) (*cohort.Expense, error) {
 	w := And(Where{"e.tenant_id = ? AND e.id = ?", []any{int64(tenantID), int64(id)}}, scope)
 	e := &cohort.Expense{}
-	err := q.QueryRowContext(ctx, "SELECT "+expenseCols+" FROM expenses e WHERE "+w.SQL, w.Args...).Scan(expenseDest(e)...)
+	err := q.QueryRowContext(ctx, "SELECT "+expenseCols+expenseFrom+" WHERE "+w.SQL, w.Args...).Scan(expenseDest(e)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("expense")
 	}
@@ -66,7 +70,7 @@ func FindExpense(ctx context.Context, q Queryer, tenantID, id cohort.ID, scope W
 // ListExpenses lists expenses inside scope.
 func ListExpenses(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Expense, string, error) {
 	base := And(Where{"e.tenant_id = ?", []any{int64(tenantID)}}, scope)
-	return List(ctx, q, ExpenseList, lq, loc, "SELECT "+expenseCols+" FROM expenses e", base, func() (*cohort.Expense, []any) {
+	return List(ctx, q, ExpenseList, lq, loc, "SELECT "+expenseCols+expenseFrom, base, func() (*cohort.Expense, []any) {
 		e := &cohort.Expense{}
 		return e, expenseDest(e)
 	})

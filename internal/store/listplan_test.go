@@ -135,6 +135,27 @@ func TestListSortsUseIndexes(t *testing.T) {
 				_, next, err := store.ListTickets(ctx, q, tenant, store.RecordAccessWhereOn(db.Engine, all, cohort.ObjTicket, "k", now), lq, time.UTC)
 				return next, err
 			}, []string{"", "-opened_at"}},
+			{"expenses all", func(q store.Queryer, lq cohort.ListQuery) (string, error) {
+				_, next, err := store.ListExpenses(ctx, q, tenant, store.Where{}, lq, time.UTC)
+				return next, err
+			}, []string{"", "-incurred_on", "incurred_on"}},
+			// A salesperson's own scope, and the customer's and the
+			// opportunity's sections.
+			{"expenses own", func(q store.Queryer, lq cohort.ListQuery) (string, error) {
+				_, next, err := store.ListExpenses(ctx, q, tenant, store.AccessWhere(cohort.Access{TenantID: tenant, Scope: cohort.ScopeOwn, UserID: user},
+					"e.user_id", "e.department_id"), lq, time.UTC)
+				return next, err
+			}, []string{""}},
+			{"expenses of a customer", func(q store.Queryer, lq cohort.ListQuery) (string, error) {
+				lq.Filters = []cohort.Filter{{Field: "customer_id", Op: "eq", Values: []string{"100"}}}
+				_, next, err := store.ListExpenses(ctx, q, tenant, store.Where{}, lq, time.UTC)
+				return next, err
+			}, []string{""}},
+			{"expenses of an opportunity", func(q store.Queryer, lq cohort.ListQuery) (string, error) {
+				lq.Filters = []cohort.Filter{{Field: "opportunity_id", Op: "eq", Values: []string{"100"}}}
+				_, next, err := store.ListExpenses(ctx, q, tenant, store.Where{}, lq, time.UTC)
+				return next, err
+			}, []string{""}},
 			{"follow-ups all", func(q store.Queryer, lq cohort.ListQuery) (string, error) {
 				_, next, err := store.ListFollowUps(ctx, q, tenant, store.RecordIDIn(all, cohort.ObjCustomer, "f.customer_id", now), lq, time.UTC)
 				return next, err
@@ -252,6 +273,9 @@ func seed(t *testing.T, db *store.DB, tenant, user cohort.ID) {
 					VALUES (?, ?, ?, 'p', ?, 'active', ?, ?, ?)`, []any{int64(tenant), id, "P" + string(rune('a'+i)), id, int64(user), 1000 + i, 2000 + i}},
 				{`INSERT INTO tickets (tenant_id, id, number, customer_id, kind, priority, status, subject, opened_at, currency, owner_id, created_at, updated_at)
 					VALUES (?, ?, ?, ?, 'repair', 'normal', 'open', 's', ?, 'CNY', ?, ?, ?)`, []any{int64(tenant), id, "T" + string(rune('a'+i)), id, 3000 + i, int64(user), 1000 + i, 2000 + i}},
+				// Two expenses a day, so that the order's last key (id) matters.
+				{`INSERT INTO expenses (tenant_id, id, user_id, customer_id, opportunity_id, type, amount, currency, incurred_on, created_at, updated_at)
+					VALUES (?, ?, ?, 100, 100, 'travel', ?, 'CNY', ?, 0, 0)`, []any{int64(tenant), id, int64(user), 100 + i, "2025-03-0" + string(rune('1'+i/2))}},
 			} {
 				if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
 					return err

@@ -138,6 +138,12 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.tickets', perm: ['ticket', 'view'] },
       },
       {
+        path: 'expenses',
+        name: 'expenses',
+        component: () => import('@/views/work/ExpensesView.vue'),
+        meta: { title: 'expenses.nav', perm: ['customer', 'view'] },
+      },
+      {
         path: 'goals',
         name: 'goals',
         component: () => import('@/views/goals/GoalsView.vue'),

@@ -31,7 +31,6 @@ CREATE INDEX projects_tenant_created ON projects (tenant_id, created_at, id);
 CREATE INDEX tickets_tenant_priority ON tickets (tenant_id, priority, id);
 CREATE INDEX tickets_tenant_status ON tickets (tenant_id, status, id);
 CREATE INDEX tickets_tenant_updated ON tickets (tenant_id, updated_at, id);
-CREATE INDEX expenses_tenant_incurred ON expenses (tenant_id, incurred_on, id);
 CREATE INDEX expenses_tenant_amount ON expenses (tenant_id, amount, id);
 CREATE INDEX expenses_tenant_created ON expenses (tenant_id, created_at, id);
 -- A sort by stage (opportunities_tenant_stage serves a filter on stage with

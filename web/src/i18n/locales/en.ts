@@ -6,6 +6,7 @@ import goals from './goals/en'
 import cockpits from './cockpits/en'
 import forecast from './forecast/en'
 import gapdiag from './gapdiag/en'
+import expenses from './expenses/en'
 
 const en: MessageSchema = {
   analyses: analysesEn,
@@ -13,6 +14,7 @@ const en: MessageSchema = {
   cockpits,
   forecast,
   gapdiag,
+  expenses,
   app: {
     name: 'Cohort',
     tagline: 'Sales performance CRM',
@@ -780,6 +782,7 @@ const en: MessageSchema = {
     pool: 'Public pool',
     sales_process: 'Sales process',
     next_action: 'Next action',
+    expense: 'Sales expense',
   },
   permActions: {
     view: 'View',

@@ -7,6 +7,7 @@ import goals from './goals/zh-CN'
 import cockpits from './cockpits/zh-CN'
 import forecast from './forecast/zh-CN'
 import gapdiag from './gapdiag/zh-CN'
+import expenses from './expenses/zh-CN'
 
 const zhCN = {
   analyses: analysesZh,
@@ -14,6 +15,7 @@ const zhCN = {
   cockpits,
   forecast,
   gapdiag,
+  expenses,
   app: {
     name: 'Cohort',
     tagline: '销售绩效 CRM',
@@ -781,6 +783,7 @@ const zhCN = {
     pool: '公海',
     sales_process: '销售流程',
     next_action: '下步事务',
+    expense: '销售费用',
   },
   permActions: {
     view: '查看',

@@ -284,6 +284,34 @@ func TestGoalsGolden(t *testing.T) {
 			t.Fatalf("february %+v", c.Rows)
 		}
 
+		// A month's trend (the months before it, read in one query) is
+		// each of those months asked alone.
+		o.admin.must(200, "GET", base+"/completion?period=2026-03&trend=2", nil, &c)
+		alone := map[string]goalCompletion{}
+		for _, m := range []string{"2026-01", "2026-02"} {
+			var one goalCompletion
+			o.admin.must(200, "GET", base+"/completion?period="+m, nil, &one)
+			alone[m] = one
+		}
+		nonzero := 0
+		for _, r := range c.Rows {
+			if len(r.Trend) != 3 || r.Trend[0].Period != "2026-01" || r.Trend[1].Period != "2026-02" {
+				t.Fatalf("%s trend %+v", r.Subject, r.Trend)
+			}
+			for _, pt := range r.Trend[:2] {
+				want := alone[pt.Period].row(t, r.Subject).Actual
+				if (pt.Actual == nil) != (want == nil) || pt.Actual != nil && *pt.Actual != *want {
+					t.Fatalf("%s %s: trend %v, alone %v", r.Subject, pt.Period, pt.Actual, want)
+				}
+				if pt.Actual != nil && *pt.Actual != 0 {
+					nonzero++
+				}
+			}
+		}
+		if nonzero == 0 {
+			t.Fatal("no actual in January or February: the comparison checks nothing")
+		}
+
 		// Presales credit: what 小孙 supported, not what Alice owned.
 		pbase := "/api/v1/goal-rules/" + pres.ID.String()
 		o.admin.must(200, "PUT", pbase+"/values", map[string]any{"cells": []map[string]any{{"subject": person(o.preU), "period": "FY2026", "value": 800000}}}, nil)

@@ -36,9 +36,22 @@ func (gc *goalContext) metricBy(ctx context.Context, q store.Queryer, metric str
 // metricsBy is metricBy for several metrics at once: metric → subject →
 // value, with the same queries as one metric.
 func (gc *goalContext) metricsBy(ctx context.Context, q store.Queryer, names []string, subjects []string, from, to string) (map[string]map[string]*float64, error) {
-	all := map[string]map[string]*float64{}
-	for _, m := range names {
-		all[m] = map[string]*float64{}
+	out, err := gc.metricsByBucket(ctx, q, names, subjects, from, to, "", []string{""})
+	return out[""], err
+}
+
+// metricsByBucket is metricsBy over [from, to) split by the engine's time
+// dimension timeDim ("" for none) into buckets, the dimension's keys (the
+// months "2026-01" ... "2026-12"): bucket → metric → subject → value, in
+// as many queries as one period takes — a year of monthly trend is one
+// query, not twelve.
+func (gc *goalContext) metricsByBucket(ctx context.Context, q store.Queryer, names, subjects []string, from, to, timeDim string, buckets []string) (map[string]map[string]map[string]*float64, error) {
+	out := make(map[string]map[string]map[string]*float64, len(buckets))
+	for _, b := range buckets {
+		out[b] = map[string]map[string]*float64{}
+		for _, m := range names {
+			out[b][m] = map[string]*float64{}
+		}
 	}
 	base := metrics.Query{Metrics: names, Role: gc.rule.Role, From: from, To: to, Filters: slices.Clone(gc.rule.Filters)}
 	if len(gc.rule.Departments) > 0 {
@@ -48,19 +61,56 @@ func (gc *goalContext) metricsBy(ctx context.Context, q store.Queryer, names []s
 		}
 		base.Filters = append(base.Filters, metrics.Filter{Dimension: "department", Values: vals})
 	}
-	run := func(qq metrics.Query) (*metrics.Result, error) { return metrics.Run(ctx, q, gc.env, qq) }
+	run := func(qq metrics.Query, dim string) (*metrics.Result, error) {
+		if dim != "" {
+			qq.Dimensions = []string{dim}
+		}
+		if timeDim != "" {
+			qq.Dimensions = append(slices.Clone(qq.Dimensions), timeDim)
+		}
+		return metrics.Run(ctx, q, gc.env, qq)
+	}
+	// set gives every subject of keys, in every bucket, the value of no
+	// row, then each row's value under its subject (named from the row's
+	// first key) and its bucket (the last key, with a time dimension).
+	set := func(res *metrics.Result, keys []string, subject func(metrics.Row) string) {
+		zero := 0.0
+		for _, m := range names {
+			none := nullOrZero(res, m, &zero)
+			for _, b := range buckets {
+				for _, k := range keys {
+					out[b][m][k] = none
+				}
+			}
+		}
+		for _, r := range res.Rows {
+			b := ""
+			if timeDim != "" {
+				b = r.Keys[len(r.Keys)-1]
+			}
+			if byMetric, ok := out[b]; ok {
+				for _, m := range names {
+					byMetric[m][subject(r)] = r.Values[m]
+				}
+			}
+		}
+	}
 	byKind := map[string][]string{}
 	for _, s := range subjects {
 		kind, id, _ := strings.Cut(s, ":")
 		byKind[kind] = append(byKind[kind], id)
 	}
 	if len(byKind[GoalCompany]) > 0 || len(byKind[""]) > 0 {
-		res, err := run(base)
+		res, err := run(base, "")
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range names {
-			all[m][GoalCompany] = res.Total.Values[m]
+		if timeDim == "" {
+			for _, m := range names {
+				out[""][m][GoalCompany] = res.Total.Values[m]
+			}
+		} else {
+			set(res, []string{GoalCompany}, func(metrics.Row) string { return GoalCompany })
 		}
 	}
 	dims := map[string]string{GoalPerson: "person", GoalProduct: "product", GoalProductCategory: "product_category", GoalRegion: "region", GoalSegment: "segment"}
@@ -70,21 +120,16 @@ func (gc *goalContext) metricsBy(ctx context.Context, q store.Queryer, names []s
 			chunk := ids[:min(len(ids), metrics.MaxValues)]
 			ids = ids[len(chunk):]
 			qq := base
-			qq.Dimensions = []string{dim}
 			qq.Filters = append(slices.Clone(base.Filters), metrics.Filter{Dimension: dim, Values: chunk})
-			res, err := run(qq)
+			res, err := run(qq, dim)
 			if err != nil {
 				return nil, err
 			}
-			zero := 0.0
-			for _, m := range names {
-				for _, id := range chunk {
-					all[m][kind+":"+id] = nullOrZero(res, m, &zero)
-				}
-				for _, r := range res.Rows {
-					all[m][kind+":"+r.Keys[0]] = r.Values[m]
-				}
+			keys := make([]string, len(chunk))
+			for i, id := range chunk {
+				keys[i] = kind + ":" + id
 			}
+			set(res, keys, func(r metrics.Row) string { return kind + ":" + r.Keys[0] })
 		}
 	}
 	if ids := byKind[GoalDepartment]; len(ids) > 0 {
@@ -107,29 +152,24 @@ func (gc *goalContext) metricsBy(ctx context.Context, q store.Queryer, names []s
 		slices.Sort(keys)
 		for _, p := range keys {
 			qq := base
-			qq.Dimensions = []string{"department"}
 			qq.DepartmentRootID = ""
 			if p != 0 {
 				qq.DepartmentRootID = p.String()
 			}
-			res, err := run(qq)
+			res, err := run(qq, "department")
 			if err != nil {
 				return nil, err
 			}
-			zero := 0.0
-			for _, m := range names {
-				for _, d := range depts {
-					if d.ParentID == p {
-						all[m]["department:"+d.ID.String()] = nullOrZero(res, m, &zero)
-					}
-				}
-				for _, r := range res.Rows {
-					all[m]["department:"+r.Keys[0]] = r.Values[m]
+			var children []string
+			for _, d := range depts {
+				if d.ParentID == p {
+					children = append(children, "department:"+d.ID.String())
 				}
 			}
+			set(res, children, func(r metrics.Row) string { return "department:" + r.Keys[0] })
 		}
 	}
-	return all, nil
+	return out, nil
 }
 
 // nullOrZero is a subject's value when the engine has no row for it: 0
@@ -314,12 +354,9 @@ func (s *Service) GoalCompletion(ctx context.Context, ruleID cohort.ID, cq GoalC
 		}
 	}
 	past := gc.cal.previousPeriods(per.Key, cq.Trend)
-	pastActs := make([]map[string]*float64, len(past))
-	for i, pk := range past {
-		pp, _, _ := gc.cal.parse(pk)
-		if pastActs[i], err = gc.actuals(ctx, q, subjects, pp.From, pp.To); err != nil {
-			return nil, err
-		}
+	pastActs, err := gc.pastActuals(ctx, q, subjects, past)
+	if err != nil {
+		return nil, err
 	}
 	for _, key := range subjects {
 		sub := gc.tree.byKey[key]
@@ -353,6 +390,35 @@ func (s *Service) GoalCompletion(ctx context.Context, ruleID cohort.ID, cq GoalC
 		out.Rows = append(out.Rows, row)
 	}
 	rankPeers(out.Rows)
+	return out, nil
+}
+
+// pastActuals are the actuals of each past period: months in one query
+// split by the engine's month (a calendar month is a goal month in any
+// fiscal year), other periods one query each.
+func (gc *goalContext) pastActuals(ctx context.Context, q store.Queryer, subjects, past []string) ([]map[string]*float64, error) {
+	out := make([]map[string]*float64, len(past))
+	if len(past) == 0 {
+		return out, nil
+	}
+	if first, _, _ := gc.cal.parse(past[0]); first.Kind == "month" {
+		last, _, _ := gc.cal.parse(past[len(past)-1])
+		byMonth, err := gc.metricsByBucket(ctx, q, []string{gc.rule.Metric}, subjects, first.From, last.To, "month", past)
+		if err != nil {
+			return nil, err
+		}
+		for i, pk := range past {
+			out[i] = byMonth[pk][gc.rule.Metric]
+		}
+		return out, nil
+	}
+	for i, pk := range past {
+		pp, _, _ := gc.cal.parse(pk)
+		var err error
+		if out[i], err = gc.actuals(ctx, q, subjects, pp.From, pp.To); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 

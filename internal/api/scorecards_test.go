@@ -518,4 +518,3 @@ func TestScorecardsBadInput(t *testing.T) {
 		o.admin.must(204, "DELETE", base, nil, nil)
 	})
 }
-

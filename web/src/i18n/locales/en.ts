@@ -5,12 +5,14 @@ import analysesEn from './analyses/en'
 import goals from './goals/en'
 import cockpits from './cockpits/en'
 import forecast from './forecast/en'
+import scorecards from './scorecards/en'
 
 const en: MessageSchema = {
   analyses: analysesEn,
   goals,
   cockpits,
   forecast,
+  scorecards,
   app: {
     name: 'Cohort',
     tagline: 'Sales performance CRM',

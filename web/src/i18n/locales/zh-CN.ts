@@ -6,12 +6,14 @@ import analysesZh from './analyses/zh-CN'
 import goals from './goals/zh-CN'
 import cockpits from './cockpits/zh-CN'
 import forecast from './forecast/zh-CN'
+import scorecards from './scorecards/zh-CN'
 
 const zhCN = {
   analyses: analysesZh,
   goals,
   cockpits,
   forecast,
+  scorecards,
   app: {
     name: 'Cohort',
     tagline: '销售绩效 CRM',

@@ -81,6 +81,13 @@ const scorecards: typeof scorecardsZh = {
   frozenDone: '{n} scorecards frozen',
   unfrozenDone: 'Unfrozen',
   totalOf: '{total} of {max}',
+  server: {
+    weights: 'The weights add up to {sum}, not 100',
+    frozen: '{period} is frozen; an administrator must unfreeze it first',
+    hasFrozen: 'The template has frozen periods ({periods}); unfreeze them first',
+    self: 'Nobody scores their own card',
+    managerOnly: "Scores are entered by the person's manager or an administrator",
+  },
   parts: 'Parts',
 }
 

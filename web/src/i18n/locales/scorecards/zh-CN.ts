@@ -79,6 +79,13 @@ const scorecards = {
   frozenDone: '已冻结 {n} 张考核卡',
   unfrozenDone: '已解冻',
   totalOf: '{total} / {max}',
+  server: {
+    weights: '权重合计为 {sum}，须为 100',
+    frozen: '{period} 已冻结，须由管理员解冻后才能修改',
+    hasFrozen: '模板有已冻结的考核期（{periods}），请先解冻',
+    self: '不能给自己评分',
+    managerOnly: '评分由其上级经理或管理员录入',
+  },
   parts: '构成',
 }
 

@@ -518,3 +518,28 @@ func TestScorecardsBadInput(t *testing.T) {
 		o.admin.must(204, "DELETE", base, nil, nil)
 	})
 }
+
+// TestScorecardsFiscalQuarter: a quarterly template follows the tenant's
+// fiscal year (starting in April): FY2025-Q1 is April to June 2025.
+func TestScorecardsFiscalQuarter(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		o.admin.must(200, "PATCH", "/api/v1/tenant/settings", map[string]any{"fiscal_year_start_month": 4}, nil)
+		for i, d := range []string{"2025-03-31", "2025-04-01", "2025-06-30", "2025-07-01"} {
+			addCredit(t, db, o.tenant.ID, "followup.done", d, int64(10+i), o.aliceU, "author", 10000, 0)
+		}
+		var tpl scorecardTemplate
+		o.admin.must(201, "POST", "/api/v1/scorecard-templates", map[string]any{"name": "季度考核", "cycle": "quarter", "people": []cohort.ID{o.aliceU.ID},
+			"items": []map[string]any{{"name": "跟进", "type": "count", "metric": "followups", "weight": 100, "target": 4}}}, &tpl)
+		var team scorecardTeam
+		o.admin.must(200, "GET", "/api/v1/scorecards?template="+tpl.ID.String()+"&period=FY2025-Q1", nil, &team)
+		a := team.card(t, o.aliceU.ID)
+		num(t, "FY2025-Q1 follow-ups", a.Items[0].Value, 2)
+		if a.Total != 50 || len(team.Cards) != 1 || a.Items[0].Key != "k1" {
+			t.Fatalf("quarter card %+v", a)
+		}
+		if r := o.admin.do("GET", "/api/v1/scorecards?template="+tpl.ID.String()+"&period=2025-04", nil, nil); r.status != 422 {
+			t.Fatalf("a month of a quarterly template: %d", r.status)
+		}
+	})
+}

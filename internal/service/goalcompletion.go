@@ -326,12 +326,10 @@ func (s *Service) GoalCompletion(ctx context.Context, ruleID cohort.ID, cq GoalC
 	}
 	from, _ := time.Parse("2006-01-02", per.From)
 	to, _ := time.Parse("2006-01-02", per.To)
-	days := to.Sub(from).Hours() / 24
-	elapsed := math.Min(math.Max(asOf.Sub(from).Hours()/24+1, 0), days)
 	per.Locked = gc.locks.locked(gc.cal, per.Key)
 	frozen := gc.locks[per.Key]
 	per.Frozen = frozen != nil
-	out := &GoalCompletion{Rule: *gc.rule, Unit: gc.unit, Period: per, AsOf: ymd(asOf), TimeProgress: elapsed / days, Rows: []GoalCompletionRow{}}
+	out := &GoalCompletion{Rule: *gc.rule, Unit: gc.unit, Period: per, AsOf: ymd(asOf), TimeProgress: timeProgress(from, to, asOf), Rows: []GoalCompletionRow{}}
 
 	act, err := gc.actuals(ctx, q, subjects, per.From, per.To)
 	if err != nil {

@@ -139,16 +139,7 @@ func (s *Service) validateGoalRule(ctx context.Context, q store.Queryer, env *me
 	if err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(roles, func(b *cohort.BusinessRole) bool { return b.Key == r.Role }) {
-		v.Add("role", "%q is not a business role", r.Role)
-	}
-	if _, err := metrics.Lookup(env, r.Metric); err != nil || strings.HasSuffix(r.Metric, "<stage>") {
-		v.Add("metric", "unknown metric %q; see GET /api/v1/metrics", r.Metric)
-	} else if credit, err := metrics.CreditOf(env, r.Metric); err != nil {
-		v.Add("metric", "%v", err)
-	} else if err := credit.Accepts(r.Metric, r.Role); err != nil {
-		v.Add("role", "%v", err)
-	}
+	checkMetricCredit(&v, env, roles, r.Metric, r.Role, "metric", "role")
 	if !slices.Contains(GoalSubjectTypes, r.SubjectType) {
 		v.Add("subject_type", "must be one of %s", strings.Join(GoalSubjectTypes, ", "))
 	}
@@ -194,6 +185,22 @@ func (s *Service) validateGoalRule(ctx context.Context, q store.Queryer, env *me
 		}
 	}
 	return nil
+}
+
+// checkMetricCredit adds to v what is wrong with counting metric with
+// role's credit: an unknown metric or business role, or a role that can
+// never earn the metric's credit (see validateGoalRule).
+func checkMetricCredit(v *cohort.Validation, env *metrics.Env, roles []*cohort.BusinessRole, metric, role, metricField, roleField string) {
+	if !slices.ContainsFunc(roles, func(b *cohort.BusinessRole) bool { return b.Key == role }) {
+		v.Add(roleField, "%q is not a business role", role)
+	}
+	if _, err := metrics.Lookup(env, metric); err != nil || strings.HasSuffix(metric, "<stage>") {
+		v.Add(metricField, "unknown metric %q; see GET /api/v1/metrics", metric)
+	} else if credit, err := metrics.CreditOf(env, metric); err != nil {
+		v.Add(metricField, "%v", err)
+	} else if err := credit.Accepts(metric, role); err != nil {
+		v.Add(roleField, "%v", err)
+	}
 }
 
 // GoalRules lists the tenant's goal rules.

@@ -150,6 +150,12 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'goals.nav', perm: ['customer', 'view'] },
       },
       {
+        path: 'goals/scorecards',
+        name: 'scorecards',
+        component: () => import('@/views/goals/ScorecardsView.vue'),
+        meta: { title: 'scorecards.nav', perm: ['customer', 'view'] },
+      },
+      {
         path: 'pools',
         name: 'pools',
         component: () => import('@/views/PoolsView.vue'),

@@ -45,6 +45,12 @@ const RULES: { re: RegExp; key: string; args: (m: RegExpMatchArray) => Record<st
   { re: /is outside your data scope$/, key: 'server.outOfScope', args: () => ({}) },
   { re: /must not be your email or your company's name$/, key: 'server.passwordPersonal', args: () => ({}) },
   { re: /is one of the most common passwords; choose another$/, key: 'server.passwordCommon', args: () => ({}) },
+  // KPI scorecards.
+  { re: /the weights add up to ([\d.]+), not 100$/, key: 'scorecards.server.weights', args: (m) => ({ sum: m[1] }) },
+  { re: /the period (\S+) is frozen; an administrator must unfreeze it first/, key: 'scorecards.server.frozen', args: (m) => ({ period: m[1] }) },
+  { re: /the template has frozen periods \((.+)\); unfreeze them/, key: 'scorecards.server.hasFrozen', args: (m) => ({ periods: m[1] }) },
+  { re: /^nobody scores their own card$/, key: 'scorecards.server.self', args: () => ({}) },
+  { re: /^scores are entered by the person's manager or an administrator$/, key: 'scorecards.server.managerOnly', args: () => ({}) },
 ]
 
 /**

@@ -7,6 +7,7 @@ import cockpits from './cockpits/en'
 import forecast from './forecast/en'
 import gapdiag from './gapdiag/en'
 import expenses from './expenses/en'
+import scorecards from './scorecards/en'
 
 const en: MessageSchema = {
   analyses: analysesEn,
@@ -15,6 +16,7 @@ const en: MessageSchema = {
   forecast,
   gapdiag,
   expenses,
+  scorecards,
   app: {
     name: 'Cohort',
     tagline: 'Sales performance CRM',

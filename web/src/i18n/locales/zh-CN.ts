@@ -8,6 +8,7 @@ import cockpits from './cockpits/zh-CN'
 import forecast from './forecast/zh-CN'
 import gapdiag from './gapdiag/zh-CN'
 import expenses from './expenses/zh-CN'
+import scorecards from './scorecards/zh-CN'
 
 const zhCN = {
   analyses: analysesZh,
@@ -16,6 +17,7 @@ const zhCN = {
   forecast,
   gapdiag,
   expenses,
+  scorecards,
   app: {
     name: 'Cohort',
     tagline: '销售绩效 CRM',

@@ -225,7 +225,7 @@ func TestHeartbeatKeepsLease(t *testing.T) {
 		h := func(ctx context.Context, j jobs.Job) error {
 			runs.Add(1)
 			select {
-			case <-time.After(600 * time.Millisecond):
+			case <-time.After(3 * time.Second): // three leases
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
@@ -233,7 +233,10 @@ func TestHeartbeatKeepsLease(t *testing.T) {
 		}
 		var rs []*jobs.Runner
 		for _, db := range dbs {
-			r := jobs.New(db, jobs.Config{Log: quiet(), Lease: 150 * time.Millisecond, PollInterval: 10 * time.Millisecond})
+			// A lease of a second: long enough that a heartbeat starved
+			// for a few hundred milliseconds on a loaded machine still
+			// renews it, short enough that the job outlives three.
+			r := jobs.New(db, jobs.Config{Log: quiet(), Lease: time.Second, PollInterval: 10 * time.Millisecond})
 			r.Register("long", h)
 			rs = append(rs, r)
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -34,99 +33,27 @@ func (gc *goalContext) metricBy(ctx context.Context, q store.Queryer, metric str
 }
 
 // metricsBy is metricBy for several metrics at once: metric → subject →
-// value, with the same queries as one metric.
+// value, with the same queries as one metric (subjectFigures).
 func (gc *goalContext) metricsBy(ctx context.Context, q store.Queryer, names []string, subjects []string, from, to string) (map[string]map[string]*float64, error) {
-	all := map[string]map[string]*float64{}
-	for _, m := range names {
-		all[m] = map[string]*float64{}
-	}
-	base := metrics.Query{Metrics: names, Role: gc.rule.Role, From: from, To: to, Filters: slices.Clone(gc.rule.Filters)}
+	ask := figureAsk{Metrics: names, Role: gc.rule.Role, From: from, To: to, Filters: slices.Clone(gc.rule.Filters)}
 	if len(gc.rule.Departments) > 0 {
 		vals := make([]string, len(gc.rule.Departments))
 		for i, d := range gc.rule.Departments {
 			vals[i] = d.String()
 		}
-		base.Filters = append(base.Filters, metrics.Filter{Dimension: "department", Values: vals})
+		ask.Filters = append(ask.Filters, metrics.Filter{Dimension: "department", Values: vals})
 	}
-	run := func(qq metrics.Query) (*metrics.Result, error) { return metrics.Run(ctx, q, gc.env, qq) }
-	byKind := map[string][]string{}
-	for _, s := range subjects {
-		kind, id, _ := strings.Cut(s, ":")
-		byKind[kind] = append(byKind[kind], id)
+	f, err := subjectFigures(ctx, q, &gc.env, ask, subjects)
+	if err != nil {
+		return nil, err
 	}
-	if len(byKind[GoalCompany]) > 0 || len(byKind[""]) > 0 {
-		res, err := run(base)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range names {
-			all[m][GoalCompany] = res.Total.Values[m]
-		}
+	all := map[string]map[string]*float64{}
+	for _, m := range names {
+		all[m] = map[string]*float64{}
 	}
-	dims := map[string]string{GoalPerson: "person", GoalProduct: "product", GoalProductCategory: "product_category", GoalRegion: "region", GoalSegment: "segment"}
-	for kind, dim := range dims {
-		ids := byKind[kind]
-		for len(ids) > 0 {
-			chunk := ids[:min(len(ids), metrics.MaxValues)]
-			ids = ids[len(chunk):]
-			qq := base
-			qq.Dimensions = []string{dim}
-			qq.Filters = append(slices.Clone(base.Filters), metrics.Filter{Dimension: dim, Values: chunk})
-			res, err := run(qq)
-			if err != nil {
-				return nil, err
-			}
-			zero := 0.0
-			for _, m := range names {
-				for _, id := range chunk {
-					all[m][kind+":"+id] = nullOrZero(res, m, &zero)
-				}
-				for _, r := range res.Rows {
-					all[m][kind+":"+r.Keys[0]] = r.Values[m]
-				}
-			}
-		}
-	}
-	if ids := byKind[GoalDepartment]; len(ids) > 0 {
-		// One query per parent: the department dimension under a root
-		// groups by its children, each with its subtree.
-		depts, err := store.ListDepartments(ctx, q, gc.tenant.ID)
-		if err != nil {
-			return nil, err
-		}
-		parents := map[cohort.ID]bool{}
-		for _, id := range ids {
-			if d := deptByIDString(depts, id); d != nil {
-				parents[d.ParentID] = true
-			}
-		}
-		keys := make([]cohort.ID, 0, len(parents))
-		for p := range parents {
-			keys = append(keys, p)
-		}
-		slices.Sort(keys)
-		for _, p := range keys {
-			qq := base
-			qq.Dimensions = []string{"department"}
-			qq.DepartmentRootID = ""
-			if p != 0 {
-				qq.DepartmentRootID = p.String()
-			}
-			res, err := run(qq)
-			if err != nil {
-				return nil, err
-			}
-			zero := 0.0
-			for _, m := range names {
-				for _, d := range depts {
-					if d.ParentID == p {
-						all[m]["department:"+d.ID.String()] = nullOrZero(res, m, &zero)
-					}
-				}
-				for _, r := range res.Rows {
-					all[m]["department:"+r.Keys[0]] = r.Values[m]
-				}
-			}
+	for sub, b := range f {
+		for m, v := range b[""] {
+			all[m][sub] = v
 		}
 	}
 	return all, nil

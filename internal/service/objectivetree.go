@@ -581,4 +581,3 @@ func (s *Service) doneByNames(ctx context.Context, q store.Queryer, tenant *coho
 	}
 	return out, nil
 }
-

@@ -29,11 +29,12 @@ const maxTreeObjectives = 200
 // figures: goal_rule_missing, goal_period or goal_subject_missing.
 type KeyResultNode struct {
 	KeyResult
-	MetricLabel string   `json:"metric_label"`
-	Unit        string   `json:"unit"`
-	Actual      *float64 `json:"actual"`
-	Score       *float64 `json:"score"`
-	Problem     string   `json:"problem,omitempty"`
+	AssessedByName string   `json:"assessed_by_name,omitempty"`
+	MetricLabel    string   `json:"metric_label"`
+	Unit           string   `json:"unit"`
+	Actual         *float64 `json:"actual"`
+	Score          *float64 `json:"score"`
+	Problem        string   `json:"problem,omitempty"`
 }
 
 // FactorValue is a factor of the performance formula with its metric's
@@ -315,7 +316,14 @@ func (s *Service) objectiveTree(ctx context.Context, q store.Queryer, c *okrCont
 	for ruleID, subjects := range goalSubjects {
 		goals[ruleID] = s.goalFigures(ctx, q, ruleID, per.Key, ymd(asOf), subjects)
 	}
-	names, err := s.doneByNames(ctx, q, c.tenant, acts)
+	var people []cohort.ID
+	for _, a := range acts {
+		people = append(people, a.DoneBy)
+	}
+	for _, k := range krs {
+		people = append(people, k.AssessedBy)
+	}
+	names, err := personNames(ctx, q, c.tenant, people)
 	if err != nil {
 		return nil, err
 	}
@@ -363,7 +371,7 @@ func (s *Service) objectiveTree(ctx context.Context, q store.Queryer, c *okrCont
 					kn.MetricLabel, kn.Unit = label(r.Metric)
 				}
 			case KRSelf:
-				kn.Score = k.SelfScore
+				kn.Score, kn.AssessedByName = k.SelfScore, names[k.AssessedBy]
 			}
 			if kn.Score != nil {
 				wsum += k.Weight
@@ -560,12 +568,12 @@ func (s *Service) goalFigures(ctx context.Context, q store.Queryer, ruleID cohor
 	return out
 }
 
-// doneByNames names the people who ticked manual actions.
-func (s *Service) doneByNames(ctx context.Context, q store.Queryer, tenant *cohort.Tenant, acts []*Action) (map[cohort.ID]string, error) {
+// personNames names people by id (ids of nobody are left out).
+func personNames(ctx context.Context, q store.Queryer, tenant *cohort.Tenant, ids []cohort.ID) (map[cohort.ID]string, error) {
 	var owners []string
-	for _, a := range acts {
-		if a.DoneBy != 0 {
-			owners = append(owners, "person:"+a.DoneBy.String())
+	for _, id := range ids {
+		if id != 0 {
+			owners = append(owners, "person:"+id.String())
 		}
 	}
 	names, err := ownerNames(ctx, q, tenant, owners)

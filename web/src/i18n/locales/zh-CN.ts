@@ -4,6 +4,7 @@ import conflict from './conflict/zh-CN'
 import importMigration from './importMigration/zh-CN'
 import analysesZh from './analyses/zh-CN'
 import goals from './goals/zh-CN'
+import okr from './okr/zh-CN'
 import cockpits from './cockpits/zh-CN'
 import forecast from './forecast/zh-CN'
 import gapdiag from './gapdiag/zh-CN'
@@ -12,6 +13,7 @@ import expenses from './expenses/zh-CN'
 const zhCN = {
   analyses: analysesZh,
   goals,
+  okr,
   cockpits,
   forecast,
   gapdiag,

@@ -250,6 +250,11 @@ func TestObjectiveActionQuotas(t *testing.T) {
 		o.admin.must(201, "POST", acts, map[string]any{"title": "全年跟进 10 次拜访", "kind": "quota", "metric": "followups",
 			"filters": []map[string]any{{"dimension": "followup_type", "values": []string{"visit"}}}, "quota": 10, "cadence": "period"}, &total)
 		o.admin.must(201, "POST", acts, map[string]any{"title": "通过产品培训", "kind": "manual"}, &training)
+		// A tenant's own metric: distinct customers visited, per month.
+		o.admin.must(201, "POST", "/api/v1/metrics/custom", map[string]any{"name": "visited_customers", "label_zh": "拜访客户数", "label_en": "Customers visited", "unit": "count",
+			"aggregate": map[string]any{"kinds": []string{"followup.done"}, "role": "author", "func": "count_distinct", "field": "customer_id", "attr": []string{"visit"}}}, nil)
+		var monthly okrAction
+		o.admin.must(201, "POST", acts, map[string]any{"title": "每月拜访 1 家客户", "kind": "quota", "metric": "visited_customers", "quota": 1, "cadence": "month"}, &monthly)
 
 		var tr okrTree
 		o.admin.must(200, "GET", base+"/tree?as_of=2026-01-07", nil, &tr)
@@ -257,7 +262,7 @@ func TestObjectiveActionQuotas(t *testing.T) {
 			t.Fatalf("period %+v as of %s", tr.Period, tr.AsOf)
 		}
 		s := tr.node(t, obj.ID).Strategies[0]
-		if s.Factor != "opportunities" || s.FactorValue.Metric != "new_opportunities" || len(s.Actions) != 3 {
+		if s.Factor != "opportunities" || s.FactorValue.Metric != "new_opportunities" || len(s.Actions) != 4 {
 			t.Fatalf("strategy %+v", s)
 		}
 		w := s.Actions[0]
@@ -294,6 +299,13 @@ func TestObjectiveActionQuotas(t *testing.T) {
 		num(t, "period counted", tt.Counted, 4)
 		num(t, "period progress", tt.Progress, 0.4)
 		num(t, "manual not done", s.Actions[2].Progress, 0)
+		// Ten months (April to January); December and January met (the
+		// same customer, once in each).
+		m := s.Actions[3]
+		if len(m.Buckets) != 10 || m.Buckets[8].Key != "2025-12" || m.Buckets[8].Count != 1 || !m.Buckets[9].Met || m.BucketsMet != 2 {
+			t.Fatalf("monthly buckets of a tenant metric: %+v", m)
+		}
+		num(t, "monthly progress", m.Progress, 0.2)
 
 		// As of the week before the new year the later visits do not count.
 		o.admin.must(200, "GET", base+"/tree?as_of=2025-12-28", nil, &tr)
@@ -314,7 +326,7 @@ func TestObjectiveActionQuotas(t *testing.T) {
 		if s.Actions[2].DoneByName == "" {
 			t.Fatal("no name of who ticked it")
 		}
-		num(t, "strategy progress", s.Progress, (4/(2*6.0/7+40*2)+0.4+1)/3)
+		num(t, "strategy progress", s.Progress, (4/(2*6.0/7+40*2)+0.4+1+0.2)/4)
 	})
 }
 

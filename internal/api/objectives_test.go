@@ -175,7 +175,7 @@ func TestObjectiveScores(t *testing.T) {
 		num(t, "goal score", n.kr(t, byGoal.ID).Score, 0.625)
 		// (3×1 + 1×0.625 + 1×0.5) ÷ 5
 		num(t, "objective score", n.Score, 0.825)
-		if len(n.Factors) != 4 || n.Factors[0].Factor != "opportunities" || n.Factors[2].Metric != "avg_won_amount" {
+		if len(n.Factors) != 4 || n.Factors[0].Factor != "opportunities" || n.Factors[2].Factor != "order_value" || n.Factors[2].Metric != "avg_signed_amount" {
 			t.Fatalf("factors %+v", n.Factors)
 		}
 

@@ -62,11 +62,12 @@ const (
 )
 
 // Factors of the performance formula revenue = opportunities × conversion
-// rate × average order value ÷ cycle, each with the metric shown for it.
+// rate × average order value ÷ cycle (the gap diagnosis's), each with the
+// metric shown for it; the order value is that of the signed amount.
 var (
-	Factors       = []string{"opportunities", "conversion_rate", "avg_order_value", "cycle"}
-	factorMetrics = map[string]string{"opportunities": "new_opportunities", "conversion_rate": "win_rate",
-		"avg_order_value": "avg_won_amount", "cycle": "opportunity_cycle_days"}
+	Factors       = []string{FactorOpportunities, FactorConversion, FactorOrderValue, FactorCycle}
+	factorMetrics = map[string]string{FactorOpportunities: metricNewOpps, FactorConversion: metricWinRate,
+		FactorOrderValue: diagnosable["signed_amount"], FactorCycle: metricCycle}
 )
 
 // Kinds and cadences of actions.
@@ -172,7 +173,7 @@ type Strategy struct {
 	ObjectiveID cohort.ID `json:"objective_id"`
 	Position    int       `json:"position"`
 	Title       string    `json:"title" example:"多拜访老客户，挖掘新商机"`
-	// Factor is opportunities, conversion_rate, avg_order_value or cycle.
+	// Factor is opportunities, conversion, order_value or cycle.
 	Factor    string    `json:"factor" example:"opportunities"`
 	Version   int       `json:"version"`
 	CreatedAt time.Time `json:"created_at"`

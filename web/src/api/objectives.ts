@@ -7,11 +7,11 @@ import type { MetricFilter } from './metrics'
 const V1 = '/api/v1/objectives'
 
 export type KRKind = 'metric' | 'goal' | 'self'
-export type Factor = 'opportunities' | 'conversion_rate' | 'avg_order_value' | 'cycle'
+export type Factor = 'opportunities' | 'conversion' | 'order_value' | 'cycle'
 export type Cadence = 'day' | 'week' | 'month' | 'period'
 export type ActionKind = 'quota' | 'manual'
 
-export const FACTORS: Factor[] = ['opportunities', 'conversion_rate', 'avg_order_value', 'cycle']
+export const FACTORS: Factor[] = ['opportunities', 'conversion', 'order_value', 'cycle']
 export const CADENCES: Cadence[] = ['day', 'week', 'month', 'period']
 
 export interface Objective {

@@ -67,7 +67,7 @@ const okr: typeof okrZh = {
   editStrategy: 'Edit strategy',
   deleteStrategy: 'Delete strategy',
   noStrategies: 'No strategies yet',
-  factors: { opportunities: 'Opportunities', conversion_rate: 'Conversion rate', avg_order_value: 'Average order value', cycle: 'Cycle' },
+  factors: { opportunities: 'Opportunities', conversion: 'Conversion rate', order_value: 'Average order value', cycle: 'Cycle' },
   actions: 'Actions',
   newAction: 'Add action',
   editAction: 'Edit action',

@@ -65,7 +65,7 @@ const okr = {
   editStrategy: '编辑策略',
   deleteStrategy: '删除策略',
   noStrategies: '还没有策略',
-  factors: { opportunities: '商机数', conversion_rate: '转化率', avg_order_value: '客单价', cycle: '周期' },
+  factors: { opportunities: '商机数', conversion: '转化率', order_value: '客单价', cycle: '周期' },
   actions: '行动',
   newAction: '添加行动',
   editAction: '编辑行动',

@@ -212,7 +212,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/api/v1/notifications/{id}/read", Summary: "Mark a message read", Status: 204, Handler: s.markRead},
 		{Method: "POST", Path: "/api/v1/notifications/read-all", Summary: "Mark all my messages read", Status: 204, Handler: s.markAllRead},
 		{Method: "GET", Path: "/api/v1/events", Summary: "Server-sent events: live notifications", Handler: s.events},
-	}...), slices.Concat(s.metricRoutes(), s.analysisRoutes(), s.goalRoutes(), s.goalDiagnosisRoutes(), s.scorecardRoutes(), s.cockpitRoutes(), s.forecastRoutes())...)
+	}...), slices.Concat(s.metricRoutes(), s.analysisRoutes(), s.goalRoutes(), s.goalDiagnosisRoutes(), s.scorecardRoutes(), s.objectiveRoutes(), s.cockpitRoutes(), s.forecastRoutes())...)
 }
 
 // dealRoutes are the routes of quotes, contracts and orders; contracts and

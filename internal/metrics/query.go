@@ -1121,6 +1121,9 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 
 func isEnglish(lang string) bool { return strings.HasPrefix(strings.ToLower(lang), "en") }
 
+// Label is the metric's name in lang (zh-CN or en).
+func (m *Metric) Label(lang string) string { return m.label(lang) }
+
 func (m *Metric) label(lang string) string {
 	if isEnglish(lang) {
 		return m.LabelEn

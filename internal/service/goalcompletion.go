@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -34,142 +33,36 @@ func (gc *goalContext) metricBy(ctx context.Context, q store.Queryer, metric str
 }
 
 // metricsBy is metricBy for several metrics at once: metric → subject →
-// value, with the same queries as one metric.
+// value, with the same queries as one metric (subjectFigures).
 func (gc *goalContext) metricsBy(ctx context.Context, q store.Queryer, names []string, subjects []string, from, to string) (map[string]map[string]*float64, error) {
-	out, err := gc.metricsByBucket(ctx, q, names, subjects, from, to, "", []string{""})
-	return out[""], err
-}
-
-// metricsByBucket is metricsBy over [from, to) split by the engine's time
-// dimension timeDim ("" for none) into buckets, the dimension's keys (the
-// months "2026-01" ... "2026-12"): bucket → metric → subject → value, in
-// as many queries as one period takes — a year of monthly trend is one
-// query, not twelve.
-func (gc *goalContext) metricsByBucket(ctx context.Context, q store.Queryer, names, subjects []string, from, to, timeDim string, buckets []string) (map[string]map[string]map[string]*float64, error) {
-	out := make(map[string]map[string]map[string]*float64, len(buckets))
-	for _, b := range buckets {
-		out[b] = map[string]map[string]*float64{}
-		for _, m := range names {
-			out[b][m] = map[string]*float64{}
+	f, err := subjectFigures(ctx, q, &gc.env, gc.figureAsk(names, from, to), subjects)
+	if err != nil {
+		return nil, err
+	}
+	all := map[string]map[string]*float64{}
+	for _, m := range names {
+		all[m] = map[string]*float64{}
+	}
+	for sub, b := range f {
+		for m, v := range b[""] {
+			all[m][sub] = v
 		}
 	}
-	base := metrics.Query{Metrics: names, Role: gc.rule.Role, From: from, To: to, Filters: slices.Clone(gc.rule.Filters)}
+	return all, nil
+}
+
+// figureAsk asks for names over [from, to) with the rule's role credit,
+// filters and departments.
+func (gc *goalContext) figureAsk(names []string, from, to string) figureAsk {
+	ask := figureAsk{Metrics: names, Role: gc.rule.Role, From: from, To: to, Filters: slices.Clone(gc.rule.Filters)}
 	if len(gc.rule.Departments) > 0 {
 		vals := make([]string, len(gc.rule.Departments))
 		for i, d := range gc.rule.Departments {
 			vals[i] = d.String()
 		}
-		base.Filters = append(base.Filters, metrics.Filter{Dimension: "department", Values: vals})
+		ask.Filters = append(ask.Filters, metrics.Filter{Dimension: "department", Values: vals})
 	}
-	run := func(qq metrics.Query, dim string) (*metrics.Result, error) {
-		if dim != "" {
-			qq.Dimensions = []string{dim}
-		}
-		if timeDim != "" {
-			qq.Dimensions = append(slices.Clone(qq.Dimensions), timeDim)
-		}
-		return metrics.Run(ctx, q, gc.env, qq)
-	}
-	// set gives every subject of keys, in every bucket, the value of no
-	// row, then each row's value under its subject (named from the row's
-	// first key) and its bucket (the last key, with a time dimension).
-	set := func(res *metrics.Result, keys []string, subject func(metrics.Row) string) {
-		zero := 0.0
-		for _, m := range names {
-			none := nullOrZero(res, m, &zero)
-			for _, b := range buckets {
-				for _, k := range keys {
-					out[b][m][k] = none
-				}
-			}
-		}
-		for _, r := range res.Rows {
-			b := ""
-			if timeDim != "" {
-				b = r.Keys[len(r.Keys)-1]
-			}
-			if byMetric, ok := out[b]; ok {
-				for _, m := range names {
-					byMetric[m][subject(r)] = r.Values[m]
-				}
-			}
-		}
-	}
-	byKind := map[string][]string{}
-	for _, s := range subjects {
-		kind, id, _ := strings.Cut(s, ":")
-		byKind[kind] = append(byKind[kind], id)
-	}
-	if len(byKind[GoalCompany]) > 0 || len(byKind[""]) > 0 {
-		res, err := run(base, "")
-		if err != nil {
-			return nil, err
-		}
-		if timeDim == "" {
-			for _, m := range names {
-				out[""][m][GoalCompany] = res.Total.Values[m]
-			}
-		} else {
-			set(res, []string{GoalCompany}, func(metrics.Row) string { return GoalCompany })
-		}
-	}
-	dims := map[string]string{GoalPerson: "person", GoalProduct: "product", GoalProductCategory: "product_category", GoalRegion: "region", GoalSegment: "segment"}
-	for kind, dim := range dims {
-		ids := byKind[kind]
-		for len(ids) > 0 {
-			chunk := ids[:min(len(ids), metrics.MaxValues)]
-			ids = ids[len(chunk):]
-			qq := base
-			qq.Filters = append(slices.Clone(base.Filters), metrics.Filter{Dimension: dim, Values: chunk})
-			res, err := run(qq, dim)
-			if err != nil {
-				return nil, err
-			}
-			keys := make([]string, len(chunk))
-			for i, id := range chunk {
-				keys[i] = kind + ":" + id
-			}
-			set(res, keys, func(r metrics.Row) string { return kind + ":" + r.Keys[0] })
-		}
-	}
-	if ids := byKind[GoalDepartment]; len(ids) > 0 {
-		// One query per parent: the department dimension under a root
-		// groups by its children, each with its subtree.
-		depts, err := store.ListDepartments(ctx, q, gc.tenant.ID)
-		if err != nil {
-			return nil, err
-		}
-		parents := map[cohort.ID]bool{}
-		for _, id := range ids {
-			if d := deptByIDString(depts, id); d != nil {
-				parents[d.ParentID] = true
-			}
-		}
-		keys := make([]cohort.ID, 0, len(parents))
-		for p := range parents {
-			keys = append(keys, p)
-		}
-		slices.Sort(keys)
-		for _, p := range keys {
-			qq := base
-			qq.DepartmentRootID = ""
-			if p != 0 {
-				qq.DepartmentRootID = p.String()
-			}
-			res, err := run(qq, "department")
-			if err != nil {
-				return nil, err
-			}
-			var children []string
-			for _, d := range depts {
-				if d.ParentID == p {
-					children = append(children, "department:"+d.ID.String())
-				}
-			}
-			set(res, children, func(r metrics.Row) string { return "department:" + r.Keys[0] })
-		}
-	}
-	return out, nil
+	return ask
 }
 
 // nullOrZero is a subject's value when the engine has no row for it: 0
@@ -401,12 +294,27 @@ func (gc *goalContext) pastActuals(ctx context.Context, q store.Queryer, subject
 	}
 	if first, _, _ := gc.cal.parse(past[0]); first.Kind == "month" {
 		last, _, _ := gc.cal.parse(past[len(past)-1])
-		byMonth, err := gc.metricsByBucket(ctx, q, []string{gc.rule.Metric}, subjects, first.From, last.To, "month", past)
+		ask := gc.figureAsk([]string{gc.rule.Metric}, first.From, last.To)
+		ask.TimeDim = "month"
+		f, err := subjectFigures(ctx, q, &gc.env, ask, subjects)
 		if err != nil {
 			return nil, err
 		}
+		// A month without facts has no bucket: 0 for an additive metric,
+		// null for a rate over nothing.
+		var none *float64
+		if m, err := metrics.Lookup(&gc.env, gc.rule.Metric); err == nil && (m.Additive || m.Unit == metrics.UnitMoney || m.Unit == metrics.UnitCount || m.Unit == metrics.UnitMinutes) {
+			none = new(float64)
+		}
 		for i, pk := range past {
-			out[i] = byMonth[pk][gc.rule.Metric]
+			out[i] = make(map[string]*float64, len(subjects))
+			for _, sub := range subjects {
+				if v, ok := f[sub][pk][gc.rule.Metric]; ok {
+					out[i][sub] = v
+				} else {
+					out[i][sub] = none
+				}
+			}
 		}
 		return out, nil
 	}

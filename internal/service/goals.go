@@ -132,14 +132,9 @@ func (s *Service) validateGoalRule(ctx context.Context, q store.Queryer, env *me
 	if n := utf8.RuneCountInString(r.Name); n == 0 || n > 100 {
 		v.Add("name", "must be 1 to 100 characters")
 	}
-	if r.Role == "" {
-		r.Role = cohort.RoleOwner
-	}
-	roles, err := store.ListBusinessRoles(ctx, q, env.TenantID)
-	if err != nil {
+	if err := checkMetricCredit(ctx, q, env, &v, "", r.Metric, &r.Role); err != nil {
 		return err
 	}
-	checkMetricCredit(&v, env, roles, r.Metric, r.Role, "metric", "role")
 	if !slices.Contains(GoalSubjectTypes, r.SubjectType) {
 		v.Add("subject_type", "must be one of %s", strings.Join(GoalSubjectTypes, ", "))
 	}
@@ -165,32 +160,32 @@ func (s *Service) validateGoalRule(ctx context.Context, q store.Queryer, env *me
 			}
 		}
 	}
-	for i, f := range r.Filters {
-		if f.Dimension == "department" || f.Dimension == "person" || slices.Contains([]string{"day", "week", "month", "quarter", "year", "fiscal_year"}, f.Dimension) {
-			v.Add(fmt.Sprintf("filters[%d].dimension", i), "%q is set by the goal's subject and period, not by a filter", f.Dimension)
-		}
-	}
+	checkSubjectFilters(&v, "", r.Filters)
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if len(r.Filters) > 0 {
-		// The engine validates the filters: an empty day of the metric.
-		_, err := metrics.Run(ctx, q, *env, metrics.Query{Metrics: []string{r.Metric}, Role: r.Role, Filters: r.Filters, From: "2000-01-01", To: "2000-01-02"})
-		var ce *cohort.Error
-		if errors.As(err, &ce) && ce.Code == cohort.EINVALID {
-			return ce
-		}
-		if err != nil {
-			return err
-		}
+	return checkMetricFilters(ctx, q, env, metrics.Query{Metrics: []string{r.Metric}, Role: r.Role, Filters: r.Filters})
+}
+
+// checkMetricCredit checks that metric is a metric of the engine and *role
+// (owner when empty) a business role that can earn its credit, adding each
+// problem to v under prefix+"metric" and prefix+"role".
+func checkMetricCredit(ctx context.Context, q store.Queryer, env *metrics.Env, v *cohort.Validation, prefix, metric string, role *string) error {
+	if *role == "" {
+		*role = cohort.RoleOwner
 	}
+	roles, err := store.ListBusinessRoles(ctx, q, env.TenantID)
+	if err != nil {
+		return err
+	}
+	checkCredit(v, env, roles, metric, *role, prefix+"metric", prefix+"role")
 	return nil
 }
 
-// checkMetricCredit adds to v what is wrong with counting metric with
+// checkCredit adds to v what is wrong with counting metric with
 // role's credit: an unknown metric or business role, or a role that can
 // never earn the metric's credit (see validateGoalRule).
-func checkMetricCredit(v *cohort.Validation, env *metrics.Env, roles []*cohort.BusinessRole, metric, role, metricField, roleField string) {
+func checkCredit(v *cohort.Validation, env *metrics.Env, roles []*cohort.BusinessRole, metric, role, metricField, roleField string) {
 	if !slices.ContainsFunc(roles, func(b *cohort.BusinessRole) bool { return b.Key == role }) {
 		v.Add(roleField, "%q is not a business role", role)
 	}
@@ -201,6 +196,31 @@ func checkMetricCredit(v *cohort.Validation, env *metrics.Env, roles []*cohort.B
 	} else if err := credit.Accepts(metric, role); err != nil {
 		v.Add(roleField, "%v", err)
 	}
+}
+
+// checkSubjectFilters refuses filters on the dimensions a goal's subject
+// and period set.
+func checkSubjectFilters(v *cohort.Validation, prefix string, filters []metrics.Filter) {
+	for i, f := range filters {
+		if f.Dimension == "department" || f.Dimension == "person" || slices.Contains([]string{"day", "week", "month", "quarter", "year", "fiscal_year"}, f.Dimension) {
+			v.Add(fmt.Sprintf("%sfilters[%d].dimension", prefix, i), "%q is set by the goal's subject and period, not by a filter", f.Dimension)
+		}
+	}
+}
+
+// checkMetricFilters has the engine validate q (its metrics, filters and
+// dimensions) on an empty day: a problem is its 422 naming the field.
+func checkMetricFilters(ctx context.Context, q store.Queryer, env *metrics.Env, mq metrics.Query) error {
+	if len(mq.Filters) == 0 && len(mq.Dimensions) == 0 {
+		return nil
+	}
+	mq.From, mq.To = "2000-01-01", "2000-01-02"
+	_, err := metrics.Run(ctx, q, *env, mq)
+	var ce *cohort.Error
+	if errors.As(err, &ce) && ce.Code == cohort.EINVALID {
+		return ce
+	}
+	return err
 }
 
 // GoalRules lists the tenant's goal rules.

@@ -375,7 +375,7 @@ func (s *Service) validateItemSource(ctx context.Context, q store.Queryer, env *
 		it.Role = cohort.RoleOwner
 	}
 	var mv cohort.Validation
-	checkMetricCredit(&mv, env, roles, it.Metric, it.Role, f("metric"), f("role"))
+	checkCredit(&mv, env, roles, it.Metric, it.Role, f("metric"), f("role"))
 	var ce *cohort.Error
 	if errors.As(mv.Err(), &ce) {
 		for _, fe := range ce.Fields {

@@ -156,6 +156,12 @@ const routes: RouteRecordRaw[] = [
         meta: { title: 'scorecards.nav', perm: ['customer', 'view'] },
       },
       {
+        path: 'goals/okr',
+        name: 'okr',
+        component: () => import('@/views/goals/ObjectivesView.vue'),
+        meta: { title: 'okr.nav', perm: ['customer', 'view'] },
+      },
+      {
         path: 'pools',
         name: 'pools',
         component: () => import('@/views/PoolsView.vue'),

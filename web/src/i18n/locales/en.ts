@@ -3,6 +3,7 @@ import importMigration from './importMigration/en'
 import type { MessageSchema } from './zh-CN'
 import analysesEn from './analyses/en'
 import goals from './goals/en'
+import okr from './okr/en'
 import cockpits from './cockpits/en'
 import forecast from './forecast/en'
 import gapdiag from './gapdiag/en'
@@ -12,6 +13,7 @@ import scorecards from './scorecards/en'
 const en: MessageSchema = {
   analyses: analysesEn,
   goals,
+  okr,
   cockpits,
   forecast,
   gapdiag,

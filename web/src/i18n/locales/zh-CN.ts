@@ -4,6 +4,7 @@ import conflict from './conflict/zh-CN'
 import importMigration from './importMigration/zh-CN'
 import analysesZh from './analyses/zh-CN'
 import goals from './goals/zh-CN'
+import okr from './okr/zh-CN'
 import cockpits from './cockpits/zh-CN'
 import forecast from './forecast/zh-CN'
 import gapdiag from './gapdiag/zh-CN'
@@ -13,6 +14,7 @@ import scorecards from './scorecards/zh-CN'
 const zhCN = {
   analyses: analysesZh,
   goals,
+  okr,
   cockpits,
   forecast,
   gapdiag,

@@ -319,7 +319,7 @@ func (s *Service) DeleteGoalRule(ctx context.Context, id cohort.ID) error {
 		if n > 0 {
 			return cohort.Errorf(cohort.ECONFLICT, "the rule has %d frozen period(s); unfreeze them first", n)
 		}
-		for _, t := range []string{"goal_locks", "goal_value_changes", "goal_values"} {
+		for _, t := range []string{"goal_bands", "goal_locks", "goal_value_changes", "goal_values"} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE tenant_id = ? AND rule_id = ?", int64(p.Tenant.ID), int64(id)); err != nil {
 				return err
 			}

@@ -8,8 +8,9 @@ package service
 //
 // Who may do what: reading rules, values and completion takes customer:view
 // (completion is computed inside the caller's data scope, like every
-// metric); writing rules, values and locks takes tenant:administer until
-// goals get an object type of their own.
+// metric); writing rules and locks takes tenant:administer until goals get
+// an object type of their own; values, an administrator or the manager of
+// the subjects' department (goalaccess.go).
 
 import (
 	"context"

@@ -23,6 +23,7 @@ type goalWidgetRow struct {
 	Gap            *float64  `json:"gap"`
 	Band           *string   `json:"band"`
 	Rank           *int      `json:"rank"`
+	Peers          int       `json:"peers"`
 	Self           bool      `json:"self"`
 }
 
@@ -122,10 +123,11 @@ func TestGoalCockpits(t *testing.T) {
 					if w.Type == "goal_trend" {
 						period = res.Rows[len(res.Rows)-1].Period
 					}
-					// A ranking ranks among all the peers: ask for every subject.
-					only := "&subject=" + url.QueryEscape(row.Subject)
-					if w.Type == "goal_ranking" {
-						only = ""
+					// Ranks are among all the peers: ask for every subject (a
+					// trend, for its subject's past periods).
+					only := ""
+					if w.Type == "goal_trend" {
+						only = "&subject=" + url.QueryEscape(row.Subject)
 					}
 					var comp goalCompletion
 					tc.viewer.must(200, "GET", fmt.Sprintf("/api/v1/goal-rules/%s/completion?period=%s%s%s", row.RuleID, period, only, trend), nil, &comp)
@@ -178,7 +180,9 @@ func TestGoalCockpits(t *testing.T) {
 		// My goals as Alice: her month's figures, with the signed contract.
 		var mine goalWidgetResult
 		o.alice.must(200, "POST", "/api/v1/cockpits/goal-widget", map[string]any{"type": "goal_gauge", "goal": map[string]any{"subject": "me"}}, &mine)
-		if mine.Subject != person(o.aliceU) || len(mine.Rows) != 1 || mine.Rows[0].Period != month || !mine.Rows[0].Self {
+		// Ranked among the people of her department: first of three.
+		if mine.Subject != person(o.aliceU) || len(mine.Rows) != 1 || mine.Rows[0].Period != month || !mine.Rows[0].Self ||
+			mine.Rows[0].Rank == nil || *mine.Rows[0].Rank != 1 || mine.Rows[0].Peers != 3 {
 			t.Fatalf("Alice's gauge %+v", mine)
 		}
 		num(t, "Alice's month actual", mine.Rows[0].Actual, 800000)

@@ -105,17 +105,18 @@ func (s *Service) GoalWidget(ctx context.Context, in GoalWidgetInput) (*GoalWidg
 	}
 	first := picked[0]
 	out.Rule, out.Unit, out.Label = first.gc.rule, first.gc.unit, first.gc.tree.byKey[out.Subject].Label
-	rows := []string{out.Subject}
-	trend := 0
-	switch in.Type {
-	case cockpits.GoalRanking:
-		if rows = first.gc.tree.rowsOf(out.Subject, g.Rows); len(rows) == 0 {
-			return out, nil // no children to rank
-		}
-	case cockpits.GoalTrend:
-		trend = g.Trend
-	}
 	for i, pk := range picked {
+		// A gauge's and a list's subject is ranked among its peers, as the
+		// completion of the whole rule ranks it; a trend has no rank.
+		rows, trend := pk.gc.tree.rowsOf(out.Subject, cockpits.RowsPeers), 0
+		switch in.Type {
+		case cockpits.GoalRanking:
+			if rows = pk.gc.tree.rowsOf(out.Subject, g.Rows); len(rows) == 0 {
+				return out, nil // no children to rank
+			}
+		case cockpits.GoalTrend:
+			rows, trend = []string{out.Subject}, g.Trend
+		}
 		comp, err := s.GoalCompletion(ctx, pk.gc.rule.ID, GoalCompletionQuery{Period: pk.period, Subjects: rows, Trend: trend})
 		if err != nil {
 			return nil, err
@@ -124,6 +125,9 @@ func (s *Service) GoalWidget(ctx context.Context, in GoalWidgetInput) (*GoalWidg
 			out.Period, out.AsOf, out.TimeProgress = comp.Period, comp.AsOf, comp.TimeProgress
 		}
 		for _, r := range comp.Rows {
+			if in.Type != cockpits.GoalRanking && r.Subject != out.Subject {
+				continue
+			}
 			row := GoalWidgetRow{RuleID: pk.gc.rule.ID, RuleName: pk.gc.rule.Name, Unit: comp.Unit, Period: comp.Period.Key, Subject: r.Subject, Kind: r.Kind,
 				Label: r.Label, Actual: r.Actual, Target: r.Target, CompletionRate: r.CompletionRate, Gap: r.Gap, Band: r.Band, Forecast: r.Forecast,
 				Rank: r.Rank, Peers: r.Peers, Self: r.Subject == out.Subject}

@@ -20,24 +20,15 @@ import (
 )
 
 // GoalWidgetRow is a row of a goal widget: a subject's completion in a
-// rule and period. A goal_list has a row per rule, a goal_trend a row per
-// period, a goal_ranking a row per peer (or child), a goal_gauge one row.
+// rule and period, as the completion API's row (without its trend). A
+// goal_list has a row per rule, a goal_trend a row per period, a
+// goal_ranking a row per peer (or child), a goal_gauge one row.
 type GoalWidgetRow struct {
-	RuleID         cohort.ID `json:"rule_id"`
-	RuleName       string    `json:"rule_name"`
-	Unit           string    `json:"unit"`
-	Period         string    `json:"period"`
-	Subject        string    `json:"subject"`
-	Kind           string    `json:"kind"`
-	Label          string    `json:"label"`
-	Actual         *float64  `json:"actual"`
-	Target         *float64  `json:"target"`
-	CompletionRate *float64  `json:"completion_rate"`
-	Gap            *float64  `json:"gap"`
-	Band           *string   `json:"band"`
-	Forecast       *float64  `json:"forecast"`
-	Rank           *int      `json:"rank"`
-	Peers          int       `json:"peers"`
+	GoalCompletionRow
+	RuleID   cohort.ID `json:"rule_id"`
+	RuleName string    `json:"rule_name"`
+	Unit     string    `json:"unit"`
+	Period   string    `json:"period"`
 	// Self marks the widget's own subject (among its peers in a ranking).
 	Self bool `json:"self"`
 }
@@ -128,9 +119,9 @@ func (s *Service) GoalWidget(ctx context.Context, in GoalWidgetInput) (*GoalWidg
 			if in.Type != cockpits.GoalRanking && r.Subject != out.Subject {
 				continue
 			}
-			row := GoalWidgetRow{RuleID: pk.gc.rule.ID, RuleName: pk.gc.rule.Name, Unit: comp.Unit, Period: comp.Period.Key, Subject: r.Subject, Kind: r.Kind,
-				Label: r.Label, Actual: r.Actual, Target: r.Target, CompletionRate: r.CompletionRate, Gap: r.Gap, Band: r.Band, Forecast: r.Forecast,
-				Rank: r.Rank, Peers: r.Peers, Self: r.Subject == out.Subject}
+			row := GoalWidgetRow{GoalCompletionRow: r, RuleID: pk.gc.rule.ID, RuleName: pk.gc.rule.Name, Unit: comp.Unit, Period: comp.Period.Key,
+				Self: r.Subject == out.Subject}
+			row.Trend = []GoalTrendPoint{}
 			if in.Type != cockpits.GoalTrend {
 				out.Rows = append(out.Rows, row)
 				continue
@@ -138,7 +129,7 @@ func (s *Service) GoalWidget(ctx context.Context, in GoalWidgetInput) (*GoalWidg
 			for _, t := range r.Trend {
 				pt := row
 				pt.Period, pt.Actual, pt.Target, pt.CompletionRate = t.Period, t.Actual, t.Target, t.CompletionRate
-				pt.Gap, pt.Band, pt.Forecast, pt.Rank = nil, band(t.CompletionRate), nil, nil
+				pt.Gap, pt.Band, pt.Forecast, pt.Rank, pt.FrozenActual, pt.Difference = nil, band(t.CompletionRate), nil, nil, nil, nil
 				if t.Target != nil {
 					pt.Gap = new(float64)
 					*pt.Gap = *t.Target - deref(t.Actual)

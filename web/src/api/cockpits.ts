@@ -3,6 +3,7 @@
 // completion (goalWidget), never from here.
 import { api, type Page } from './client'
 import type { MetricFilter } from './metrics'
+import type { CompletionRow } from './goals'
 
 const V1 = '/api/v1'
 
@@ -47,22 +48,13 @@ export interface GoalBinding {
   trend: number
 }
 
-export interface GoalWidgetRow {
+/** A subject's completion (as the completion API's rows) in a rule and period. */
+export interface GoalWidgetRow extends CompletionRow {
   rule_id: string
   rule_name: string
   unit: string
   period: string
-  subject: string
-  kind: string
-  label: string
-  actual: number | null
-  target: number | null
-  completion_rate: number | null
-  gap: number | null
-  band: 'below' | 'on_track' | 'above' | null
-  forecast: number | null
-  rank: number | null
-  peers: number
+  /** The widget's own subject (among its peers in a ranking). */
   self: boolean
 }
 

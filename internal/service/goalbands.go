@@ -93,7 +93,14 @@ func (s *Service) EvaluateGoalBands(ctx context.Context, tenantID cohort.ID) (Go
 	}
 	for _, r := range rules {
 		run.Rules++
-		if err := s.evaluateRuleBands(sctx, r.ID, &run); err != nil {
+		err := s.evaluateRuleBands(sctx, r.ID, &run)
+		if cohort.ErrorCode(err) == cohort.EINVALID {
+			// A rule the engine no longer answers (its tenant metric was
+			// deleted): the others still run.
+			s.log.Warn("goal bands: rule skipped", "tenant", tenantID, "rule", r.ID, "err", err)
+			continue
+		}
+		if err != nil {
 			return run, fmt.Errorf("goal bands of rule %s: %w", r.ID, err)
 		}
 	}

@@ -13,18 +13,12 @@ import (
 	"github.com/cohortcrm/cohort/internal/store/storetest"
 )
 
+// goalWidgetRow is a completion row with its rule, period and self mark.
 type goalWidgetRow struct {
-	RuleID         cohort.ID `json:"rule_id"`
-	Period         string    `json:"period"`
-	Subject        string    `json:"subject"`
-	Actual         *float64  `json:"actual"`
-	Target         *float64  `json:"target"`
-	CompletionRate *float64  `json:"completion_rate"`
-	Gap            *float64  `json:"gap"`
-	Band           *string   `json:"band"`
-	Rank           *int      `json:"rank"`
-	Peers          int       `json:"peers"`
-	Self           bool      `json:"self"`
+	goalRow
+	RuleID cohort.ID `json:"rule_id"`
+	Period string    `json:"period"`
+	Self   bool      `json:"self"`
 }
 
 type goalWidgetResult struct {

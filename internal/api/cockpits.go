@@ -16,8 +16,9 @@ func (s *Server) cockpitRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/api/v1/cockpits", Summary: "The cockpits I may view (mine, shared with me, my department's, the company's), preset periods resolved to today", Perm: "customer:view", Resp: listOf[cockpits.Cockpit]{}, Handler: listAll(s, s.svc.Cockpits)},
 		{Method: "POST", Path: "/api/v1/cockpits", Summary: "Make a cockpit: personal, department (its managers) or company (administrators); every widget's query is checked by the metric engine", Perm: "customer:view", Idempotent: true, Req: cockpitInput{}, Resp: cockpits.Cockpit{}, Status: 201, Handler: s.createCockpit},
-		{Method: "GET", Path: "/api/v1/cockpits/presets", Summary: "The built-in cockpits (sales management, funnel, personnel, forecast, service) in my language", Perm: "customer:view", Resp: listOf[cockpits.Preset]{}, Handler: listAll(s, s.svc.CockpitPresets)},
+		{Method: "GET", Path: "/api/v1/cockpits/presets", Summary: "The built-in cockpits (sales management, funnel, personnel, forecast, service; my, department, product and customer goals) in my language", Perm: "customer:view", Resp: listOf[cockpits.Preset]{}, Handler: listAll(s, s.svc.CockpitPresets)},
 		{Method: "POST", Path: "/api/v1/cockpits/presets/{key}/copy", Summary: "Copy a built-in cockpit into my personal cockpits", Perm: "customer:view", Req: copyPresetInput{}, Resp: cockpits.Cockpit{}, Status: 201, Handler: s.copyPreset},
+		{Method: "POST", Path: "/api/v1/cockpits/goal-widget", Summary: "A goal widget's figures (goal_gauge, goal_ranking, goal_trend, goal_list): goal completion of a rule, subject (me, my_department, a subject key) and period (current, current_year, a period key), in my data scope", Perm: "customer:view", Req: service.GoalWidgetInput{}, Resp: service.GoalWidgetResult{}, Handler: s.goalWidget},
 		{Method: "GET", Path: "/api/v1/cockpits/periods", Summary: "The period presets of widgets with today's dates [from, to) in the tenant's zone", Perm: "customer:view", Resp: listOf[cockpits.PeriodRange]{}, Handler: listAll(s, s.svc.CockpitPeriods)},
 		{Method: "GET", Path: "/api/v1/cockpits/{id}", Summary: "A cockpit I may view, preset periods resolved to today", Perm: "customer:view", Resp: cockpits.Cockpit{}, Handler: getByID(s, s.svc.FindCockpit, cockpitVersion)},
 		{Method: "PATCH", Path: "/api/v1/cockpits/{id}", Summary: "Change a cockpit I may edit: name, visibility, sharing, layout", Perm: "customer:view", Req: service.CockpitUpdate{}, Resp: cockpits.Cockpit{}, Handler: patchByID(s, s.svc.UpdateCockpit, cockpitVersion)},
@@ -103,4 +104,18 @@ func (s *Server) exportCockpit(w http.ResponseWriter, r *http.Request) {
 	}
 	download(w, "cockpit-"+id.String()+".xlsx", sheet.XLSX)
 	_, _ = w.Write(buf.b)
+}
+
+func (s *Server) goalWidget(w http.ResponseWriter, r *http.Request) {
+	var in service.GoalWidgetInput
+	if err := decode(r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.svc.GoalWidget(r.Context(), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, res)
 }

@@ -38,9 +38,14 @@ func TestCockpitsAPI(t *testing.T) {
 		if len(presets.Items) != len(cockpits.Presets) || presets.Items[0].Name != "销售管理" || presets.Items[0].Layout[0].Query.From == "" {
 			t.Fatalf("presets: %+v", presets.Items)
 		}
-		// Every preset's every widget is a query the engine accepts.
+		// Every preset's every widget is a query the engine accepts (a goal
+		// widget: a binding goal completion accepts).
 		for _, p := range presets.Items {
 			for _, w := range p.Layout {
+				if cockpits.IsGoal(w.Type) {
+					o.alice.must(200, "POST", "/api/v1/cockpits/goal-widget", map[string]any{"type": w.Type, "goal": w.Goal}, nil)
+					continue
+				}
 				q := w.Query
 				o.alice.must(200, "POST", "/api/v1/metrics/query", map[string]any{"metrics": q.Metrics, "dimensions": q.Dimensions,
 					"from": q.From, "to": q.To, "compare": q.Compare}, nil)

@@ -21,7 +21,14 @@ import (
 const (
 	jobRemind    = "next_action.remind"
 	jobPoolRules = "pool.rules"
+	// jobGoalBandsSweep evaluates every tenant's goal bands each hour;
+	// service.JobGoalBands one tenant's, a little after its facts changed.
+	jobGoalBandsSweep = "goal.bands.sweep"
 )
+
+// goalBandsDelay is how long after a change of a tenant's facts its goal
+// bands are evaluated: the writes of that while fold into one evaluation.
+const goalBandsDelay = 30 * time.Second
 
 // wire builds the job runner, the outbox, the inbox and the HTTP server, and
 // connects the services to them.
@@ -31,7 +38,10 @@ func (a *App) wire(ctx context.Context) error {
 	a.Outbox = outbox.New(a.DB, outbox.Config{Log: a.Log})
 	a.Inbox = notify.New(a.DB, a.Outbox, notify.Options{Log: a.Log})
 	a.Service.SetNotifier(notifier{a.Inbox})
-	a.Service.SetFactsListener(a.Inbox.Hub().PublishFacts)
+	a.Service.SetFactsListener(func(tenantID cohort.ID) {
+		a.Inbox.Hub().PublishFacts(tenantID)
+		a.Jobs.Debounce(service.JobGoalBands, service.JobGoalBands+":"+tenantID.String(), service.GoalBandsJob{TenantID: tenantID}, goalBandsDelay)
+	})
 	a.Service.SetReminders(reminders{a.Jobs})
 	a.Service.SetFiles(files.Local{Dir: a.Config.AttachmentsDir})
 	a.Service.SetJobs(a.Jobs)
@@ -39,6 +49,9 @@ func (a *App) wire(ctx context.Context) error {
 	a.Jobs.Register(jobRemind, a.remind)
 	a.Jobs.Register(jobPoolRules, a.poolRules)
 	a.Jobs.Every(jobPoolRules, time.Hour)
+	a.Jobs.Register(service.JobGoalBands, a.goalBands)
+	a.Jobs.Register(jobGoalBandsSweep, a.goalBandsSweep)
+	a.Jobs.Every(jobGoalBandsSweep, time.Hour)
 	a.API = api.New(a.Service, inbox{a.Inbox}, a.Log, a.Metrics, a.apiOptions())
 	a.API.SetReady(a.ready)
 	return nil
@@ -142,6 +155,42 @@ func (a *App) poolRules(ctx context.Context, _ jobs.Job) error {
 		}
 		if run.Returned+run.Warned > 0 {
 			a.Log.Info("pool rules", "tenant", t, "returned", run.Returned, "warned", run.Warned)
+		}
+	}
+	return nil
+}
+
+// goalBands evaluates one tenant's goal bands (service/goalbands.go).
+func (a *App) goalBands(ctx context.Context, j jobs.Job) error {
+	var p service.GoalBandsJob
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Permanent(err)
+	}
+	run, err := a.Service.EvaluateGoalBands(ctx, p.TenantID)
+	if cohort.ErrorCode(err) == cohort.ENOTFOUND {
+		return nil // the tenant is gone
+	}
+	if run.Notified > 0 {
+		a.Log.Info("goal bands", "tenant", p.TenantID, "changed", run.Changed, "notified", run.Notified)
+	}
+	return err
+}
+
+// goalBandsSweep evaluates every tenant's goal bands: targets changed and
+// periods began since the last run, and debounced runs a stopped server
+// lost.
+func (a *App) goalBandsSweep(ctx context.Context, _ jobs.Job) error {
+	tenants, err := store.TenantIDs(ctx, a.DB.Read())
+	if err != nil {
+		return err
+	}
+	for _, t := range tenants {
+		run, err := a.Service.EvaluateGoalBands(ctx, t)
+		if err != nil {
+			return err
+		}
+		if run.Notified > 0 {
+			a.Log.Info("goal bands", "tenant", t, "changed", run.Changed, "notified", run.Notified)
 		}
 	}
 	return nil

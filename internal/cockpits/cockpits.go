@@ -42,13 +42,69 @@ const (
 	Map        = "map"         // region: a tile grid of provinces coloured by the first metric
 )
 
+// Goal widget types: their figures are goal completion (a rule's targets
+// and the metric engine's actuals with the rule's role credit, from
+// service.GoalCompletion), bound by the widget's Goal instead of a query.
+const (
+	GoalGauge   = "goal_gauge"   // one subject's completion rate, with actual, target, gap, band and time progress
+	GoalRanking = "goal_ranking" // the subject's peers (or children) ranked by completion rate
+	GoalTrend   = "goal_trend"   // the subject's actual, target and completion rate over past periods
+	GoalList    = "goal_list"    // the subject's completion in every rule whose grid holds it
+)
+
 // Types lists the widget types.
-var Types = []string{KPI, Line, Bar, StackedBar, Funnel, Pie, Gauge, Table, Pivot, Map}
+var Types = []string{KPI, Line, Bar, StackedBar, Funnel, Pie, Gauge, Table, Pivot, Map, GoalGauge, GoalRanking, GoalTrend, GoalList}
+
+// GoalTypes lists the goal widget types.
+var GoalTypes = []string{GoalGauge, GoalRanking, GoalTrend, GoalList}
+
+// IsGoal says whether a widget type shows goal completion.
+func IsGoal(typ string) bool { return slices.Contains(GoalTypes, typ) }
 
 // dimsOf is how many dimensions a widget type takes: [min, max].
 var dimsOf = map[string][2]int{
 	KPI: {0, 0}, Gauge: {0, 0}, Line: {1, 1}, Bar: {1, 1}, Funnel: {1, 1}, Pie: {1, 1}, Map: {1, 1},
 	StackedBar: {1, 2}, Pivot: {2, 2}, Table: {0, metrics.MaxDimensions},
+	GoalGauge: {0, 0}, GoalRanking: {0, 0}, GoalTrend: {0, 0}, GoalList: {0, 0},
+}
+
+// Subjects of a goal widget that stand for the viewer.
+const (
+	SubjectMe           = "me"            // the viewer (person:<id>)
+	SubjectMyDepartment = "my_department" // the viewer's department
+)
+
+// Periods of a goal widget relative to today.
+const (
+	PeriodCurrent     = "current"      // the period of the rule's cycle holding today (its month, week, quarter or year)
+	PeriodCurrentYear = "current_year" // the fiscal year holding today
+)
+
+// Rows of a goal ranking.
+const (
+	RowsPeers    = "peers"    // the subjects of the same kind under the same parent
+	RowsChildren = "children" // the subject's children in the grid
+)
+
+// GoalBinding binds a goal widget to a goal rule, a subject and a period.
+type GoalBinding struct {
+	// Rule is a goal rule; null picks, by name, the first rule (of
+	// SubjectType, when set) whose grid holds the subject, one where it
+	// has a target in the period first.
+	Rule cohort.ID `json:"rule"`
+	// SubjectType narrows the rule picked (person, department, product,
+	// segment ...); "" takes any.
+	SubjectType string `json:"subject_type" example:"person"`
+	// Subject is a subject key (person:<id>, department:<id>, company,
+	// product:<id>, segment:<name> ...), me or my_department.
+	Subject string `json:"subject" example:"me"`
+	// Period is current, current_year or a period key (FY2026,
+	// FY2026-Q1, 2026-04, W2026-12-28).
+	Period string `json:"period" example:"current"`
+	// Rows of a ranking: peers (default) or children.
+	Rows string `json:"rows" example:"peers"`
+	// Trend is how many past periods a trend shows (1 to 12, default 6).
+	Trend int `json:"trend" example:"6"`
 }
 
 // Limits.
@@ -93,6 +149,9 @@ type Widget struct {
 	H     int         `json:"h" example:"2"`
 	// Target is a gauge's full scale (0: 1 for a ratio, else twice the value).
 	Target float64 `json:"target,omitempty"`
+	// Goal binds a goal widget (goal_gauge, goal_ranking, goal_trend,
+	// goal_list); it has no query.
+	Goal *GoalBinding `json:"goal,omitempty"`
 }
 
 // WidgetQuery is a metric query whose period is a preset relative to today
@@ -299,6 +358,12 @@ func (c *Cockpit) Check(v *cohort.Validation) {
 		if w.Target < 0 {
 			v.Add(f+".target", "must not be negative")
 		}
+		if IsGoal(w.Type) {
+			w.Query = WidgetQuery{Metrics: []string{}, Dimensions: []string{}, Filters: []metrics.Filter{}, Compare: []string{}, Period: Custom}
+			w.Goal.Check(v, f+".goal", w.Type)
+			continue
+		}
+		w.Goal = nil
 		switch {
 		case w.Query.Period == "" || w.Query.Period == Custom:
 			w.Query.Period = Custom
@@ -306,6 +371,46 @@ func (c *Cockpit) Check(v *cohort.Validation) {
 		default:
 			v.Add(f+".query.period", "must be custom or one of %s", strings.Join(Periods, ", "))
 		}
+	}
+}
+
+// Check validates a goal binding's own fields (the service checks the
+// rule and the subject against the rule).
+func (g *GoalBinding) Check(v *cohort.Validation, f, typ string) {
+	if g == nil {
+		v.Add(f, "a %s widget names its goal: {\"subject\": \"me\", \"period\": \"current\"}", typ)
+		return
+	}
+	if g.SubjectType != "" && !slices.Contains([]string{"company", "department", "person", "product", "product_category", "region", "segment"}, g.SubjectType) {
+		v.Add(f+".subject_type", "must be company, department, person, product, product_category, region or segment")
+	}
+	kind, _, _ := strings.Cut(g.Subject, ":")
+	switch {
+	case g.Subject == "":
+		g.Subject = SubjectMe
+	case g.Subject == SubjectMe || g.Subject == SubjectMyDepartment || g.Subject == "company":
+	case slices.Contains([]string{"department", "person", "product", "product_category", "region", "segment"}, kind) && len(g.Subject) > len(kind)+1 && utf8.RuneCountInString(g.Subject) <= 220:
+	default:
+		v.Add(f+".subject", "must be me, my_department, company or a subject key such as person:<id>, department:<id>, segment:<name>")
+	}
+	if g.Period == "" {
+		g.Period = PeriodCurrent
+	}
+	if utf8.RuneCountInString(g.Period) > 20 {
+		v.Add(f+".period", "must be current, current_year or a period key such as FY2026-Q1")
+	}
+	switch g.Rows {
+	case "":
+		g.Rows = RowsPeers
+	case RowsPeers, RowsChildren:
+	default:
+		v.Add(f+".rows", "must be peers or children")
+	}
+	switch {
+	case g.Trend == 0:
+		g.Trend = 6
+	case g.Trend < 1 || g.Trend > 12:
+		v.Add(f+".trend", "must be 1 to 12")
 	}
 }
 

@@ -7,7 +7,8 @@ import (
 )
 
 // Preset is a built-in cockpit a user copies into their own: sales
-// management, funnel, personnel, forecast and service. Presets is a plain
+// management, funnel, personnel, forecast, service, and the goal cockpits
+// (my goals, department, product and customer goals). Presets is a plain
 // list: a new preset, or a new widget of one, is one more entry.
 type Preset struct {
 	Key    string `json:"key" example:"sales"`
@@ -47,6 +48,20 @@ func wf(id, typ, zh, en string, wq WidgetQuery, x, y, wd, h int) func() (Widget,
 }
 
 var both = []string{"previous", "year_ago"}
+
+// gf is a preset goal widget.
+func gf(id, typ, zh, en string, g GoalBinding, x, y, wd, h int) func() (Widget, string) {
+	return func() (Widget, string) {
+		wd, t := w(id, typ, zh, en, WidgetQuery{Period: Custom}, x, y, wd, h)
+		wd.Goal = &g
+		return wd, t
+	}
+}
+
+// goal is a goal binding to the current period.
+func goal(subjectType, subject, rows string) GoalBinding {
+	return GoalBinding{SubjectType: subjectType, Subject: subject, Period: PeriodCurrent, Rows: rows, Trend: 6}
+}
 
 // Presets are the built-in cockpits.
 var Presets = []Preset{
@@ -97,6 +112,31 @@ var Presets = []Preset{
 		wf("lost", Bar, "近 12 个月流失客户", "Customers lost, last 12 months", q("last_12_months", ms("lost_customers"), "month"), 0, 6, 6, 4),
 		wf("regions", Map, "本年工单按地区", "Tickets this year by region", q("this_year", ms("tickets_opened"), "region"), 6, 6, 6, 4),
 	),
+	// Goal cockpits: every figure is goal completion (the rule's targets,
+	// the metric engine's actuals), for the viewer, their department, the
+	// products and the customer segments, in the current period.
+	preset("my_goals", "我的目标", "My goals",
+		gf("completion", GoalGauge, "本期目标完成率", "Completion this period", goal("", SubjectMe, RowsPeers), 0, 0, 4, 4),
+		gf("all", GoalList, "我的全部目标", "All my goals", goal("", SubjectMe, RowsPeers), 4, 0, 8, 4),
+		gf("trend", GoalTrend, "近 6 期完成趋势", "Completion, last 6 periods", goal("", SubjectMe, RowsPeers), 0, 4, 6, 4),
+		gf("ranking", GoalRanking, "同部门排名", "Ranking among my peers", goal("", SubjectMe, RowsPeers), 6, 4, 6, 4),
+	),
+	preset("department_goals", "部门目标", "Department goals",
+		gf("completion", GoalGauge, "本部门本期完成率", "My department this period", goal("department", SubjectMyDepartment, RowsChildren), 0, 0, 4, 4),
+		gf("ranking", GoalRanking, "下级部门与人员完成排名", "Sub-departments and people by completion", goal("department", SubjectMyDepartment, RowsChildren), 4, 0, 8, 4),
+		gf("trend", GoalTrend, "近 6 期完成趋势", "Completion, last 6 periods", goal("department", SubjectMyDepartment, RowsChildren), 0, 4, 6, 4),
+		gf("all", GoalList, "本部门全部目标", "All my department's goals", goal("", SubjectMyDepartment, RowsChildren), 6, 4, 6, 4),
+	),
+	preset("product_goals", "产品目标", "Product goals",
+		gf("completion", GoalGauge, "产品目标合计完成率", "All products this period", goal("product", "company", RowsChildren), 0, 0, 4, 4),
+		gf("ranking", GoalRanking, "各产品完成排名", "Products by completion", goal("product", "company", RowsChildren), 4, 0, 8, 4),
+		gf("trend", GoalTrend, "近 6 期完成趋势", "Completion, last 6 periods", goal("product", "company", RowsChildren), 0, 4, 12, 4),
+	),
+	preset("customer_goals", "客户目标", "Customer goals",
+		gf("completion", GoalGauge, "客户分类目标合计完成率", "All segments this period", goal("segment", "company", RowsChildren), 0, 0, 4, 4),
+		gf("ranking", GoalRanking, "各客户分类完成排名", "Customer segments by completion", goal("segment", "company", RowsChildren), 4, 0, 8, 4),
+		gf("trend", GoalTrend, "近 6 期完成趋势", "Completion, last 6 periods", goal("segment", "company", RowsChildren), 0, 4, 12, 4),
+	),
 }
 
 // Localized returns preset p in lang with its widgets' periods unresolved.
@@ -107,10 +147,14 @@ func (p Preset) Localized(lang string) Preset {
 		out.Name = p.NameEn
 	}
 	for i, wd := range p.Layout {
-		wd.Query.Metrics = append([]string(nil), wd.Query.Metrics...)
+		wd.Query.Metrics = append([]string{}, wd.Query.Metrics...)
 		wd.Query.Dimensions = append([]string{}, wd.Query.Dimensions...)
 		wd.Query.Compare = append([]string{}, wd.Query.Compare...)
 		wd.Query.Filters = []metrics.Filter{}
+		if wd.Goal != nil {
+			g := *wd.Goal
+			wd.Goal = &g
+		}
 		if en {
 			wd.Title = p.titles[i]
 		}

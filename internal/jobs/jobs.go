@@ -132,6 +132,8 @@ type Runner struct {
 	mu       sync.Mutex
 	handlers map[string]Handler
 	periodic []periodic
+	// waiting are the debounced jobs not yet enqueued, by key.
+	waiting map[string]debounced
 }
 
 // New returns a Runner working the jobs table of db.

@@ -553,3 +553,45 @@ func TestStopTimeoutRequeues(t *testing.T) {
 		}
 	})
 }
+
+// TestDebounce folds the calls for a key within the delay into one job,
+// enqueued once the delay has passed, with the first call's payload.
+func TestDebounce(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clk := newClock()
+		r := jobs.New(db, jobs.Config{Clock: clk, Log: quiet()})
+		var got []map[string]int
+		r.Register("bands", func(ctx context.Context, j jobs.Job) error {
+			var p map[string]int
+			if err := json.Unmarshal(j.Payload, &p); err != nil {
+				return err
+			}
+			got = append(got, p)
+			return nil
+		})
+		for i := 0; i < 5; i++ {
+			r.Debounce("bands", "bands:1", map[string]int{"tenant": 1, "call": i}, 30*time.Second)
+			clk.Add(time.Second)
+		}
+		r.Debounce("bands", "bands:2", map[string]int{"tenant": 2}, 30*time.Second)
+		if n, err := r.FlushDebounced(ctx, false); err != nil || n != 0 {
+			t.Fatalf("flushed %d before the delay, %v", n, err)
+		}
+		clk.Add(25 * time.Second)
+		if n, err := r.FlushDebounced(ctx, false); err != nil || n != 1 {
+			t.Fatalf("flushed %d at 30 s, %v", n, err)
+		}
+		if n, err := r.RunOnce(ctx); err != nil || n != 1 || len(got) != 1 || got[0]["call"] != 0 || got[0]["tenant"] != 1 {
+			t.Fatalf("ran %d (%v): %v", n, err, got)
+		}
+		// A call after the flush waits again; all flushes everything.
+		r.Debounce("bands", "bands:1", map[string]int{"tenant": 1, "call": 9}, 30*time.Second)
+		if n, err := r.FlushDebounced(ctx, true); err != nil || n != 2 {
+			t.Fatalf("flushed all: %d, %v", n, err)
+		}
+		if n, err := r.RunOnce(ctx); err != nil || n != 2 {
+			t.Fatalf("ran %d, %v", n, err)
+		}
+	})
+}

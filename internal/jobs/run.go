@@ -45,6 +45,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	defer ticker.Stop()
 	r.log.Info("job runner started", "concurrency", r.cfg.Concurrency, "poll", r.cfg.PollInterval)
 	for ctx.Err() == nil {
+		if _, err := r.FlushDebounced(ctx, false); err != nil && ctx.Err() == nil {
+			r.log.Error("debounced jobs", "err", err)
+		}
 		if free := r.cfg.Concurrency - running; free > 0 {
 			jobs, err := r.claimDue(ctx, free)
 			if err != nil && ctx.Err() == nil {

@@ -3,6 +3,7 @@ package notify
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -43,6 +44,10 @@ const (
 	// KindTicketAssigned: a service ticket is now yours (params: number,
 	// subject, customer, priority).
 	KindTicketAssigned = "ticket_assigned"
+	// KindGoalBandChanged: a goal subject left its completion band (params:
+	// rule, subject (its name), period, from and to (below, on_track,
+	// above), rate (the completion rate, 0.9 for 90 %)).
+	KindGoalBandChanged = "goal_band_changed"
 )
 
 // Locales the catalogue speaks.
@@ -230,6 +235,21 @@ var renderers = map[string]func(p params, zh bool) (title, body string){
 		}
 		return "A ticket is now yours", "The ticket " + num + " \"" + subj + "\" from " + c + " (priority " + priorityLabel(prio, zh) + ") is now yours."
 	},
+	KindGoalBandChanged: func(p params, zh bool) (string, string) {
+		rule, sub, per := p.str("rule", zh), p.str("subject", zh), p.str("period", zh)
+		from, to := bandLabel(p.str("from", zh), zh), bandLabel(p.str("to", zh), zh)
+		rate := ""
+		if r, ok := p["rate"].(float64); ok {
+			rate = strconv.FormatFloat(r*100, 'f', 1, 64) + "%"
+			if !zh {
+				rate = strconv.FormatFloat(r*100, 'f', 1, 64) + " %"
+			}
+		}
+		if zh {
+			return "目标完成状态变化", "「" + sub + "」的目标「" + rule + "」在 " + per + " 的完成率为 " + rate + "，由「" + from + "」变为「" + to + "」。"
+		}
+		return "Goal band changed", sub + "'s goal \"" + rule + "\" for " + per + " is at " + rate + " completion: from " + from + " to " + to + "."
+	},
 	KindTest: func(p params, zh bool) (string, string) {
 		msg := p.str("message", zh)
 		if zh {
@@ -297,6 +317,24 @@ func docLabel(kind string, zh bool) string {
 			return "单据"
 		}
 		return "document"
+	}
+	if zh {
+		return l[0]
+	}
+	return l[1]
+}
+
+// bandLabels name the completion bands in both languages.
+var bandLabels = map[string][2]string{
+	"below":    {"低于 80%", "below 80 %"},
+	"on_track": {"80%–120%", "80–120 %"},
+	"above":    {"高于 120%", "above 120 %"},
+}
+
+func bandLabel(key string, zh bool) string {
+	l, ok := bandLabels[key]
+	if !ok {
+		return key
 	}
 	if zh {
 		return l[0]

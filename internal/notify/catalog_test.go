@@ -38,6 +38,10 @@ func TestRender(t *testing.T) {
 			"收到回款", "客户「星河科技」的合同 HT-2026-000001 收到回款 100.00 CNY。"},
 		{notify.KindTicketAssigned, `{"number":"GD-2026-000003","subject":"无法登录","customer":"星河科技","priority":"urgent"}`, "zh-CN",
 			"新工单分配给你", "客户「星河科技」的工单 GD-2026-000003「无法登录」（优先级：紧急）现在由你处理。"},
+		{notify.KindGoalBandChanged, `{"rule":"签约金额","subject":"Alice","period":"2026-05","from":"below","to":"on_track","rate":0.9}`, "zh-CN",
+			"目标完成状态变化", "「Alice」的目标「签约金额」在 2026-05 的完成率为 90.0%，由「低于 80%」变为「80%–120%」。"},
+		{notify.KindGoalBandChanged, `{"rule":"Signed","subject":"East","period":"FY2026-Q2","from":"on_track","to":"above","rate":1.25}`, "en",
+			"Goal band changed", "East's goal \"Signed\" for FY2026-Q2 is at 125.0 % completion: from 80–120 % to above 120 %."},
 		{"deal_won", `{"amount":1}`, "zh-CN", "deal_won", ""},
 	}
 	for _, c := range cases {

@@ -173,12 +173,15 @@ func (s *Service) checkCockpit(ctx context.Context, q store.Queryer, p *cohort.P
 	}
 	cal := cockpits.CalendarOf(p.Tenant, s.now())
 	for i := range c.Layout {
+		if cockpits.IsGoal(c.Layout[i].Type) {
+			continue // goal completion, not a metric query (goalcockpits.go)
+		}
 		c.Layout[i].Query.Resolve(cal)
 		if err := metrics.Check(ctx, q, env, c.Layout[i].Query.Metric()); err != nil {
 			return cockpits.Prefix(err, fmt.Sprintf("layout[%d].query", i))
 		}
 	}
-	return nil
+	return checkGoalWidgets(ctx, q, p.Tenant.ID, c.Layout)
 }
 
 // CreateCockpit stores a new cockpit of the caller's. A department cockpit
@@ -343,6 +346,14 @@ func (s *Service) ExportCockpit(ctx context.Context, id cohort.ID, w io.Writer) 
 	}
 	results := make([]*metrics.Result, len(c.Layout))
 	for i, wd := range c.Layout {
+		if cockpits.IsGoal(wd.Type) {
+			g, err := s.GoalWidget(ctx, GoalWidgetInput{Type: wd.Type, Goal: wd.Goal})
+			if err != nil {
+				return cockpits.Prefix(err, fmt.Sprintf("layout[%d]", i))
+			}
+			results[i] = g.metricResult(metricLang(p))
+			continue
+		}
 		if results[i], err = s.QueryMetrics(ctx, wd.Query.Metric()); err != nil {
 			return cockpits.Prefix(err, fmt.Sprintf("layout[%d].query", i))
 		}

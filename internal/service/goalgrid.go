@@ -25,6 +25,10 @@ type GoalSubject struct {
 	Label  string `json:"label"`
 	Parent string `json:"parent"`
 	Depth  int    `json:"depth"`
+	// Editable says whether the caller may set the subject's values (in a
+	// grid: administrators every one, a department's manager those of the
+	// department, the departments below it and their people).
+	Editable bool `json:"editable"`
 }
 
 // goalTree is a rule's subjects with their roll-up structure.
@@ -516,6 +520,14 @@ func (s *Service) GoalGrid(ctx context.Context, ruleID cohort.ID, fy int) (*Goal
 	if err := s.crossWarnings(ctx, s.db.Read(), gc, g); err != nil {
 		return nil, err
 	}
+	if w, err := s.goalWriter(ctx, s.db.Read()); err == nil {
+		g.Subjects = slices.Clone(g.Subjects)
+		for i := range g.Subjects {
+			g.Subjects[i].Editable = w.may(gc, g.Subjects[i].Key)
+		}
+	} else if cohort.ErrorCode(err) != cohort.EFORBIDDEN {
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -617,11 +629,12 @@ func (gc *goalContext) checkCell(v *cohort.Validation, field, subject, period st
 // SetGoalValues writes cells, all or nothing: any bad cell is a 422 and a
 // cell in a locked period a 409, and then nothing changes.
 func (s *Service) SetGoalValues(ctx context.Context, ruleID cohort.ID, in GoalCellsInput) (int, error) {
-	if _, err := require(ctx, cohort.ObjTenant, cohort.ActAdminister); err != nil {
+	w, err := s.goalWriter(ctx, s.db.Read())
+	if err != nil {
 		return 0, err
 	}
 	var n int
-	err := s.db.WriteTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
 		gc, err := s.goalContext(ctx, tx, ruleID, nil)
 		if err != nil {
 			return err
@@ -646,6 +659,13 @@ func (s *Service) SetGoalValues(ctx context.Context, ruleID cohort.ID, in GoalCe
 			writes = append(writes, goalWrite{c.Subject, c.Period, x})
 		}
 		if err := v.Err(); err != nil {
+			return err
+		}
+		named := make([]goalTarget, len(writes))
+		for i, wr := range writes {
+			named[i] = goalTarget{fmt.Sprintf("cells[%d].subject", i), wr}
+		}
+		if err := w.check(gc, named); err != nil {
 			return err
 		}
 		n, err = s.writeGoalCells(ctx, tx, gc, writes, "edit")

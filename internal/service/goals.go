@@ -8,8 +8,9 @@ package service
 //
 // Who may do what: reading rules, values and completion takes customer:view
 // (completion is computed inside the caller's data scope, like every
-// metric); writing rules, values and locks takes tenant:administer until
-// goals get an object type of their own.
+// metric); writing rules and locks takes tenant:administer until goals get
+// an object type of their own; values, an administrator or the manager of
+// the subjects' department (goalaccess.go).
 
 import (
 	"context"
@@ -346,7 +347,7 @@ func (s *Service) DeleteGoalRule(ctx context.Context, id cohort.ID) error {
 		if n > 0 {
 			return cohort.Errorf(cohort.ECONFLICT, "the rule has %d frozen period(s); unfreeze them first", n)
 		}
-		for _, t := range []string{"goal_locks", "goal_value_changes", "goal_values"} {
+		for _, t := range []string{"goal_bands", "goal_locks", "goal_value_changes", "goal_values"} {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE tenant_id = ? AND rule_id = ?", int64(p.Tenant.ID), int64(id)); err != nil {
 				return err
 			}

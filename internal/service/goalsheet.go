@@ -74,7 +74,8 @@ type GoalSheetResult struct {
 // unknown subject or period, or a cell that is not a valid target is a 422
 // naming the cell, a locked period a 409, and then nothing changes.
 func (s *Service) ImportGoalSheet(ctx context.Context, ruleID cohort.ID, path, format string) (*GoalSheetResult, error) {
-	if _, err := require(ctx, cohort.ObjTenant, cohort.ActAdminister); err != nil {
+	w, err := s.goalWriter(ctx, s.db.Read())
+	if err != nil {
 		return nil, err
 	}
 	rd, err := sheet.Open(path, format)
@@ -118,6 +119,7 @@ func (s *Service) ImportGoalSheet(ctx context.Context, ruleID cohort.ID, path, f
 			return err
 		}
 		var writes []goalWrite
+		var named []goalTarget
 		seen := map[string]int{}
 		for rd.Next() {
 			row := rd.Row()
@@ -154,12 +156,16 @@ func (s *Service) ImportGoalSheet(ctx context.Context, ruleID cohort.ID, path, f
 					continue
 				}
 				writes = append(writes, goalWrite{sub, periods[i], x})
+				named = append(named, goalTarget{fmt.Sprintf("%s%d", colName(i), line), writes[len(writes)-1]})
 			}
 		}
 		if err := rd.Err(); err != nil {
 			return err
 		}
 		if err := v.Err(); err != nil {
+			return err
+		}
+		if err := w.check(gc, named); err != nil {
 			return err
 		}
 		res.Changed, err = s.writeGoalCells(ctx, tx, gc, writes, "import")

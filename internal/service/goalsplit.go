@@ -60,16 +60,18 @@ type GoalSplitResult struct {
 // anything is written: bad input is a 422 and a locked cell a 409, and then
 // nothing changes.
 func (s *Service) SplitGoal(ctx context.Context, ruleID cohort.ID, in GoalSplitInput) (*GoalSplitResult, error) {
-	act := cohort.ActAdminister
-	obj := cohort.ObjTenant
+	var w *goalWriter
+	var err error
 	if in.DryRun {
-		obj, act = cohort.ObjCustomer, cohort.ActView
+		_, err = require(ctx, cohort.ObjCustomer, cohort.ActView)
+	} else {
+		w, err = s.goalWriter(ctx, s.db.Read())
 	}
-	if _, err := require(ctx, obj, act); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	var out *GoalSplitResult
-	err := s.db.WriteTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
 		gc, err := s.goalContext(ctx, tx, ruleID, in.Children)
 		if err != nil {
 			return err
@@ -79,9 +81,14 @@ func (s *Service) SplitGoal(ctx context.Context, ruleID cohort.ID, in GoalSplitI
 			return err
 		}
 		writes := make([]goalWrite, len(out.Cells))
+		named := make([]goalTarget, len(out.Cells))
 		for i, c := range out.Cells {
 			x := c.New
 			writes[i] = goalWrite{c.Subject, c.Period, &x}
+			named[i] = goalTarget{c.Subject + "@" + c.Period, writes[i]}
+		}
+		if err := w.check(gc, named); err != nil {
+			return err
 		}
 		if _, err := s.writeGoalCells(ctx, tx, gc, writes, "split"); err != nil {
 			return err

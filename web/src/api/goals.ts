@@ -37,6 +37,8 @@ export interface GoalSubject {
   label: string
   parent: string
   depth: number
+  /** Whether I may set its values (administrators: all; a department's manager: its tree). */
+  editable: boolean
 }
 
 export interface GoalCell {

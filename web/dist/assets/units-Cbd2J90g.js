@@ -1,0 +1,1 @@
+function o(t,n){return n==="money"?Math.round(t)/100:n==="ratio"?Math.round(t*1e6)/1e4:t}function e(t,n){return n==="money"?Math.round(t*100):n==="ratio"?t/100:t}function a(t,n){const r=o(t,n).toLocaleString(void 0,{maximumFractionDigits:2});return n==="ratio"?`${r}%`:r}function u(t){return t==null?"—":`${(t*100).toFixed(1)}%`}export{o as a,a as f,u as p,e as t};

@@ -40,6 +40,7 @@ func (a *App) wire(ctx context.Context) error {
 	a.Service.SetNotifier(notifier{a.Inbox})
 	a.Service.SetFactsListener(func(tenantID cohort.ID) {
 		a.Inbox.Hub().PublishFacts(tenantID)
+		a.Inbox.AnnounceFacts(tenantID) // to the other servers, on PostgreSQL
 		a.Jobs.Debounce(service.JobGoalBands, service.JobGoalBands+":"+tenantID.String(), service.GoalBandsJob{TenantID: tenantID}, goalBandsDelay)
 	})
 	a.Service.SetReminders(reminders{a.Jobs})

@@ -3,6 +3,8 @@ package notify
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -43,9 +45,105 @@ func (s *Service) RunFanout(ctx context.Context) error {
 	}
 }
 
-// remote publishes a notification announced by another server, when a
-// stream of its user is open here.
+// factsPrefix starts a fan-out payload that says a tenant's facts changed
+// on another server: "facts <origin> <tenant>". Open cockpits of that
+// tenant on every server then refresh, as they do for a write on their own.
+const factsPrefix = "facts "
+
+// FactsInterval is the least time between two announcements of one
+// tenant's fact changes: a burst of writes is one announcement at its
+// start and one at most an interval later.
+const FactsInterval = 500 * time.Millisecond
+
+// factsAnnouncer folds each tenant's announcements into one per interval.
+type factsAnnouncer struct {
+	mu      sync.Mutex
+	tenants map[cohort.ID]*factsState
+}
+
+type factsState struct {
+	last    time.Time
+	pending bool
+	timer   *time.Timer
+}
+
+// AnnounceFacts tells the other servers (on PostgreSQL) that tenantID's
+// facts changed, at most once per FactsInterval for a tenant; the calls in
+// between are folded into one announcement at the interval's end. It does
+// not wait for the database. On SQLite, where one server holds every
+// stream, it does nothing.
+func (s *Service) AnnounceFacts(tenantID cohort.ID) {
+	if s.db.Engine != store.Postgres {
+		return
+	}
+	a := &s.facts
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.tenants == nil {
+		a.tenants = map[cohort.ID]*factsState{}
+	}
+	st := a.tenants[tenantID]
+	if st == nil {
+		st = &factsState{}
+		a.tenants[tenantID] = st
+	}
+	if st.timer != nil {
+		st.pending = true
+		return
+	}
+	wait := FactsInterval - time.Since(st.last)
+	if wait <= 0 {
+		st.last = time.Now()
+		go s.sendFacts(tenantID)
+		wait = FactsInterval
+	} else {
+		st.pending = true
+	}
+	st.timer = time.AfterFunc(wait, func() { s.flushFacts(tenantID) })
+}
+
+// flushFacts sends a tenant's folded announcement, if any, and ends its
+// interval.
+func (s *Service) flushFacts(tenantID cohort.ID) {
+	a := &s.facts
+	a.mu.Lock()
+	st := a.tenants[tenantID]
+	send := st.pending
+	st.pending, st.timer = false, nil
+	if send {
+		st.last = time.Now()
+	} else {
+		delete(a.tenants, tenantID) // quiet: forget it
+	}
+	a.mu.Unlock()
+	if send {
+		s.sendFacts(tenantID)
+	}
+}
+
+func (s *Service) sendFacts(tenantID cohort.ID) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.db.NotifyNow(ctx, fanoutChannel, fmt.Sprintf("%s%s %d", factsPrefix, s.origin, tenantID)); err != nil {
+		s.log.Warn("announce fact changes", "err", err)
+	}
+}
+
+// remote publishes what another server announced: a tenant's fact changes,
+// or a notification when a stream of its user is open here.
 func (s *Service) remote(ctx context.Context, payload string) {
+	if rest, ok := strings.CutPrefix(payload, factsPrefix); ok {
+		var origin string
+		var tenantID cohort.ID
+		if _, err := fmt.Sscanf(rest, "%s %d", &origin, &tenantID); err != nil {
+			s.log.Warn("malformed fan-out payload", "payload", payload)
+			return
+		}
+		if origin != s.origin {
+			s.hub.PublishFacts(tenantID)
+		}
+		return
+	}
 	var origin string
 	var tenantID, userID, id cohort.ID
 	if _, err := fmt.Sscanf(payload, "%s %d %d %d", &origin, &tenantID, &userID, &id); err != nil {

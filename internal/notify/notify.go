@@ -53,6 +53,7 @@ type Service struct {
 	// origin marks this service's fan-out announcements, so that it skips
 	// its own (already published locally) when they come back.
 	origin string
+	facts  factsAnnouncer
 }
 
 // New returns a Service on db and registers its delivery handler for Topic

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -402,4 +403,65 @@ func TestHubPublishFacts(t *testing.T) {
 		t.Fatal("another tenant was told")
 	default:
 	}
+}
+
+// A tenant's fact changes announced by one server reach the open streams of
+// that tenant on another (open cockpits refresh there too): a burst is
+// folded, another tenant hears nothing, and a server skips its own.
+func TestFactsFanoutAcrossServers(t *testing.T) {
+	storetest.EnginesShared(t, 2, func(t *testing.T, dbs []*store.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		_, a := setup(t, dbs[0])
+		b := notify.New(dbs[1], outbox.New(dbs[1], outbox.Config{Log: quiet()}), notify.Options{Log: quiet(), Heartbeat: time.Hour})
+		if dbs[0].Engine != store.Postgres {
+			// One SQLite server holds every stream: nothing to announce.
+			a.AnnounceFacts(tenant)
+			return
+		}
+		var wg sync.WaitGroup
+		for _, s := range []*notify.Service{a, b} {
+			wg.Add(1)
+			go func() { defer wg.Done(); s.RunFanout(ctx) }()
+		}
+		onB, otherOnB, onA := b.Hub().Subscribe(tenant, alice), b.Hub().Subscribe(tenant+1, alice), a.Hub().Subscribe(tenant, alice)
+		defer onB.Close()
+		defer otherOnB.Close()
+		defer onA.Close()
+		got := func(s *notify.Subscription, wait time.Duration) bool {
+			select {
+			case <-s.Facts:
+				return true
+			case <-time.After(wait):
+				return false
+			}
+		}
+		// The listeners connect in the background: announce until one
+		// arrives.
+		arrived := false
+		for i := 0; i < 50 && !arrived; i++ {
+			a.AnnounceFacts(tenant)
+			arrived = got(onB, 200*time.Millisecond)
+		}
+		if !arrived {
+			t.Fatal("no fact change fanned out")
+		}
+		for got(onB, 2*notify.FactsInterval) {
+		}
+		// A burst: at least one signal, at most two announcements.
+		for range 20 {
+			a.AnnounceFacts(tenant)
+		}
+		if !got(onB, 3*time.Second) {
+			t.Fatal("a burst of fact changes was not fanned out")
+		}
+		if got(otherOnB, 3*notify.FactsInterval) {
+			t.Fatal("another tenant's streams were told")
+		}
+		if got(onA, 0) {
+			t.Fatal("a server published its own announcement again")
+		}
+		cancel()
+		wg.Wait()
+	})
 }

@@ -25,6 +25,18 @@ func (tx *Tx) Notify(ctx context.Context, channel, payload string) error {
 	return nil
 }
 
+// NotifyNow sends a PostgreSQL notification at once, outside any
+// transaction. On SQLite it does nothing.
+func (db *DB) NotifyNow(ctx context.Context, channel, payload string) error {
+	if db.Engine != Postgres {
+		return nil
+	}
+	if _, err := db.write.ExecContext(ctx, "SELECT pg_notify($1, $2)", channel, payload); err != nil {
+		return fmt.Errorf("notify %s: %w", channel, err)
+	}
+	return nil
+}
+
 // Listen holds one connection of the pool and calls f with the payload of
 // every notification on channel (from any session, this one's included) until
 // ctx is done, when it returns nil, or the connection fails, when it returns

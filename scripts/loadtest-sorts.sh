@@ -31,7 +31,7 @@ login() { # login EMAIL -> cookie header value
 declare -A who=([all]="$(login admin@demo.cohort.local)" [department]="$(login "$(email 'Sales manager')")" [own]="$(login "$(email 'Salesperson')")")
 lat() { # lat COOKIE PATH -> "p50 / p95"
 	wrk -t1 -c1 -d"${secs}s" -H "Cookie: $1" -s scripts/wrk/report.lua "$base$2" | grep '^RESULT' |
-		sed -E 's/.*p50_ms=([0-9.]+) p95_ms=([0-9.]+).*non2xx=([0-9]+).*/\1 \/ \2\3/' | sed -E 's/ \/ ([0-9.]+)0$/ \/ \1/; s/ \/ ([0-9.]+)([1-9][0-9]*)$/ \/ \1 (\2 not 2xx)/'
+		sed -E 's/.*p50_ms=([0-9.]+) p95_ms=([0-9.]+).*non2xx=([0-9]+).*/\1 \/ \2 #\3/; s/ #0$//; s/ #([0-9]+)$/ (\1 not 2xx)/'
 }
 echo "| list, sort | all: p50 / p95 ms | department and children | own |"
 echo "| --- | --- | --- | --- |"

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -270,9 +271,33 @@ func (s *Service) ListFollowUps(ctx context.Context, q cohort.ListQuery) ([]*coh
 		return nil, "", err
 	}
 	p := cohort.PrincipalFrom(ctx)
-	scope := store.RecordIDIn(a, cohort.ObjCustomer, "f.customer_id", s.now())
+	col := "f.customer_id"
+	if s.db.Engine == store.SQLite && len(q.Filters) == 0 && strings.TrimSpace(q.Q) == "" {
+		// SQLite reads a scope's follow-ups through each customer's index
+		// and sorts them all, which is right for a few customers and slow
+		// for a department's thousands (201 ms a page at scale M). From
+		// wideScope customers on, walk the list's time index instead and
+		// keep the follow-ups of customers in scope ("+" keeps SQLite from
+		// driving the plan by the customer ids).
+		n, err := store.CountInScope(ctx, s.db.Read(), a, cohort.ObjCustomer, s.now(), wideScope)
+		if err != nil {
+			return nil, "", err
+		}
+		if n >= wideScope {
+			col = "+" + col
+		}
+	}
+	scope := store.RecordIDIn(a, cohort.ObjCustomer, col, s.now())
 	return store.ListFollowUps(ctx, s.db.Read(), p.Tenant.ID, scope, q, p.Tenant.Location())
 }
+
+// wideScope is the number of customers in scope (team rows included, so an
+// owner's customer may count twice) from which a list of their follow-ups
+// walks its time index rather than sorting theirs. At scale M a sales
+// manager's department (3,653 customers, 73,510 follow-ups) took 201 ms a
+// page by sorting and 3.1 ms by the walk; a salesperson's 158 customers
+// (3,129 follow-ups) 5.4 ms by sorting and 31 ms by the walk.
+const wideScope = 1000
 
 // TimelineItem is one line of a record's timeline: a follow-up or a change.
 type TimelineItem struct {

@@ -195,17 +195,46 @@ func RecordAccessWhereDepartments(a cohort.Access, recordType cohort.ObjectType,
 // RecordIDIn is RecordAccessWhere over any column holding the record's id,
 // such as f.customer_id for the follow-ups of the customers one may see.
 func RecordIDIn(a cohort.Access, recordType cohort.ObjectType, col string, now time.Time) Where {
+	ids, ok := recordIDs(a, recordType, now)
+	if !ok {
+		return ids
+	}
+	return Where{col + ` IN (` + ids.SQL + `)`, ids.Args}
+}
+
+// recordIDs is the query of the ids of the records of recordType in scope
+// a, and false when there is none to ask: every record is visible (an
+// empty Where) or none is ("1 = 0").
+func recordIDs(a cohort.Access, recordType cohort.ObjectType, now time.Time) (Where, bool) {
 	scope := AccessWhere(a, "x.owner_id", "x.department_id")
 	if scope.SQL == "" {
-		return scope
+		return scope, false
 	}
 	table, ok := recordTables[recordType]
 	if !ok {
-		return Where{SQL: "1 = 0"} // no such record type: nothing is visible
+		return Where{SQL: "1 = 0"}, false // no such record type: nothing is visible
 	}
 	args := append(append([]any{int64(a.TenantID)}, scope.Args...), memberArgs(a, recordType, now)...)
-	return Where{col + ` IN (SELECT x.id FROM ` + table + ` x WHERE x.tenant_id = ? AND (` + scope.SQL + `)
-		UNION ALL SELECT t.record_id FROM record_team t WHERE ` + memberOf + `)`, args}
+	return Where{`SELECT x.id FROM ` + table + ` x WHERE x.tenant_id = ? AND (` + scope.SQL + `)
+		UNION ALL SELECT t.record_id FROM record_team t WHERE ` + memberOf, args}, true
+}
+
+// CountInScope counts the records of recordType in scope a, stopping at
+// limit; -1 when the scope holds every record.
+func CountInScope(ctx context.Context, q Queryer, a cohort.Access, recordType cohort.ObjectType, now time.Time, limit int) (int, error) {
+	ids, ok := recordIDs(a, recordType, now)
+	if !ok {
+		if ids.SQL == "" {
+			return -1, nil
+		}
+		return 0, nil
+	}
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM (`+ids.SQL+` LIMIT ?) s`, append(ids.Args, limit)...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count the scope: %w", err)
+	}
+	return n, nil
 }
 
 // RecordAccessOne is RecordAccessWhere for finding one record by its key:

@@ -157,6 +157,41 @@ func TestEverySortIsIndexed(t *testing.T) {
 	})
 }
 
+// TestFollowUpsWideScopeWalksTheTimeIndex: a wide scope's follow-ups
+// (service.ListFollowUps marks the customer column with "+") are read by
+// walking the list's time index, not sorted, and are the same rows.
+func TestFollowUpsWideScopeWalksTheTimeIndex(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		if db.Engine != store.SQLite {
+			return // the "+" is SQLite's; PostgreSQL plans by its statistics
+		}
+		ctx := context.Background()
+		tenant, user := cohort.ID(1), cohort.ID(2)
+		now := time.Now()
+		seed(t, db, tenant, user)
+		a := cohort.Access{TenantID: tenant, Scope: cohort.ScopeOwn, UserID: user}
+		page := func(col string, q store.Queryer) []*cohort.FollowUp {
+			fs, _, err := store.ListFollowUps(ctx, q, tenant, store.RecordIDIn(a, cohort.ObjCustomer, col, now), cohort.ListQuery{Limit: 2}, time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fs
+		}
+		rec := &recorder{Queryer: db.Read()}
+		wide := page("+f.customer_id", rec)
+		if plan := explain(t, db, rec.query, rec.args); sortsOrScans(db.Engine, plan) || !strings.Contains(plan, "followups_tenant_occurred") {
+			t.Errorf("a wide scope's follow-ups are not read through the time index:\n%s", plan)
+		}
+		narrow := page("f.customer_id", db.Read())
+		if len(wide) != 2 || len(narrow) != 2 || wide[0].ID != narrow[0].ID || wide[1].ID != narrow[1].ID {
+			t.Fatalf("wide %v, narrow %v", wide, narrow)
+		}
+		if n, err := store.CountInScope(ctx, db.Read(), a, cohort.ObjCustomer, now, 100); err != nil || n != 3 {
+			t.Fatalf("customers in scope %d, %v; want 3", n, err)
+		}
+	})
+}
+
 type planRule int
 
 const noSort planRule = iota

@@ -199,6 +199,12 @@ func Changes(stored []StoredFact, fresh []Fact) (removed []StoredFact, added []F
 // from the facts (per-day rollups) can follow the same removed and added
 // rows in the same transaction.
 func Write(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed []StoredFact, added []Fact) error {
+	return write(ctx, tx, tenantID, removed, added, true)
+}
+
+// write is Write; without rollups it leaves the rollup tables alone, for a
+// rebuild that sums them again from the facts at its end.
+func write(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed []StoredFact, added []Fact, rollups bool) error {
 	for start := 0; start < len(removed); start += batch {
 		chunk := removed[start:min(start+batch, len(removed))]
 		ids := make([]cohort.ID, len(chunk))
@@ -212,6 +218,9 @@ func Write(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed []Stor
 	}
 	if err := insert(ctx, tx, tenantID, added); err != nil {
 		return err
+	}
+	if !rollups {
+		return nil
 	}
 	gone := make([]Fact, len(removed))
 	for i := range removed {

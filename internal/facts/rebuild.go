@@ -103,7 +103,8 @@ const rebuildTxTime = 4 * time.Second
 // Rebuild recomputes every fact of tenant t from its records, batch by
 // batch, telling progress how many source records are done. Each batch's
 // projection is compared with its stored facts and only the difference is
-// written (through Write), so a rebuild of a ledger in step writes nothing;
+// written (as Write does, without the rollups, which are summed again at
+// the end), so a rebuild of a ledger in step writes nothing;
 // the facts of records that no longer exist are removed at the end. It
 // returns how many facts the ledger holds and how many rows it changed
 // (removed plus added). Writes running meanwhile keep their own records'
@@ -138,7 +139,7 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 					return err
 				}
 				removed, added := Changes(stored, fresh)
-				if err := Write(ctx, tx, t.ID, removed, added); err != nil {
+				if err := write(ctx, tx, t.ID, removed, added, false); err != nil {
 					return err
 				}
 				facts, changed, done = facts+len(fresh), changed+len(removed)+len(added), done+len(ids)
@@ -160,14 +161,16 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 				return err
 			}
 			changed += len(orphans)
-			return Write(ctx, tx, t.ID, orphans, nil)
+			return write(ctx, tx, t.ID, orphans, nil, false)
 		})
 		if err != nil {
 			return 0, 0, fmt.Errorf("facts: orphans of %s: %w", src, err)
 		}
 	}
-	// The rollups follow every write above; summing them again from the
-	// facts mends any that were changed by other means.
+	// The batches above left the rollups alone (adding each batch's rows
+	// to them cost a third of a first rebuild); they are summed again from
+	// the facts here, in one transaction. Until then a rollup may miss what
+	// the rebuild changed — only facts that were wrong before it.
 	if err := db.BulkTx(ctx, func(tx *store.Tx) error { return RebuildRollups(ctx, tx, t.ID) }); err != nil {
 		return 0, 0, fmt.Errorf("facts: rollups: %w", err)
 	}

@@ -183,6 +183,16 @@ if (problem) {
       await page.locator('[data-testid="okr-action-dialog"]').waitFor()
       await assertFits(page, 'phone action dialog')
       await page.keyboard.press('Escape')
+      await page.locator('[data-testid="okr-action-dialog"]').waitFor({ state: 'hidden' })
+      // So does the key result dialog with a goal rule's subject picker.
+      await card(page).locator('[data-testid="okr-kr-add"]').click()
+      const dlg = page.locator('[data-testid="okr-kr-dialog"]')
+      await dlg.locator('[data-testid="okr-kr-kind"] label', { hasText: /目标规则|goal rule/i }).click()
+      await dlg.locator('.el-select[data-testid="okr-kr-rule"]').click()
+      await page.locator('.el-select-dropdown__item:visible', { hasText: goalRule }).click()
+      await dlg.locator('.el-select[data-testid="okr-kr-subject"]').waitFor()
+      await assertFits(page, 'phone key result dialog')
+      await page.keyboard.press('Escape')
     })
   })
 }

@@ -57,6 +57,27 @@ func (t *goalTree) add(s GoalSubject) {
 	}
 }
 
+// preorder puts the rows in the order of the tree as read top down: each
+// row followed by its children (a department's sub-departments, each with
+// its own subtree, then its people), as the API documents.
+func (t *goalTree) preorder() {
+	out := make([]GoalSubject, 0, len(t.list))
+	var walk func(key string)
+	walk = func(key string) {
+		out = append(out, *t.byKey[key])
+		for _, c := range t.children[key] {
+			walk(c)
+		}
+	}
+	for _, s := range t.list {
+		if _, ok := t.byKey[s.Parent]; !ok {
+			walk(s.Key) // a root (or, defensively, an orphan)
+		}
+	}
+	t.list = out
+	t.reindex()
+}
+
 func (t *goalTree) reindex() {
 	t.byKey = map[string]*GoalSubject{}
 	for i := range t.list {
@@ -122,6 +143,7 @@ func (s *Service) subjectTree(ctx context.Context, q store.Queryer, tenant *coho
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
+		t.preorder()
 	default:
 		t.add(GoalSubject{Key: GoalCompany, Kind: GoalCompany, Label: tenant.Name})
 		t.reindex()

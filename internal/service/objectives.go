@@ -21,6 +21,7 @@ package service
 // caller reads but may not change is forbidden.
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -162,9 +163,33 @@ type KeyResultInput struct {
 	Direction   *string           `json:"direction" example:"increase"`
 	GoalRuleID  *cohort.ID        `json:"goal_rule_id"`
 	GoalSubject *string           `json:"goal_subject"`
-	SelfScore   *float64          `json:"self_score" example:"0.7"`
-	SelfNote    *string           `json:"self_note"`
-	Position    *int              `json:"position"`
+	// SelfScore: a score from 0 to 1; in a PATCH, null clears it back to
+	// "not assessed".
+	SelfScore *float64 `json:"self_score" example:"0.7"`
+	SelfNote  *string  `json:"self_note"`
+	Position  *int     `json:"position"`
+	// ClearSelfScore is set when the body names self_score as null.
+	ClearSelfScore bool `json:"-"`
+}
+
+// UnmarshalJSON reads the input as encoding/json does (unknown fields
+// refused) and reads a null self_score as "clear it", which a plain
+// pointer cannot tell from an absent field.
+func (in *KeyResultInput) UnmarshalJSON(b []byte) error {
+	type plain KeyResultInput
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode((*plain)(in)); err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	if v, ok := raw["self_score"]; ok && string(bytes.TrimSpace(v)) == "null" {
+		in.ClearSelfScore = true
+	}
+	return nil
 }
 
 // Strategy is a strategy (策略) acting on a factor of the formula.
@@ -1035,6 +1060,8 @@ func applyKeyResult(k *KeyResult, in KeyResultInput) {
 	}
 	if in.SelfScore != nil {
 		k.SelfScore = in.SelfScore
+	} else if in.ClearSelfScore {
+		k.SelfScore = nil
 	}
 	if in.Position != nil {
 		k.Position = *in.Position
@@ -1049,7 +1076,11 @@ func assessed(k *KeyResult, prev *KeyResult, by cohort.ID, now time.Time) {
 	}
 	same := prev != nil && prev.Kind == KRSelf && prev.SelfNote == k.SelfNote &&
 		(prev.SelfScore == nil) == (k.SelfScore == nil) && (k.SelfScore == nil || *prev.SelfScore == *k.SelfScore)
-	if same || k.SelfScore == nil && k.SelfNote == "" {
+	if same {
+		return
+	}
+	if k.SelfScore == nil && k.SelfNote == "" {
+		k.AssessedBy, k.AssessedAt = 0, nil // not assessed (again)
 		return
 	}
 	k.AssessedBy, k.AssessedAt = by, &now

@@ -56,6 +56,9 @@ if (problem) {
     /** @type {Awaited<ReturnType<typeof openBrowser>>} */
     let phone
     let dept, sellerU, otherU
+    const products = [`E2E目标产品甲${runId}`, `E2E目标产品乙${runId}`]
+    const productRule = `E2E产品目标${runId}`
+    let prods = []
 
     before(async () => {
       admin = await openBrowser()
@@ -66,6 +69,15 @@ if (problem) {
       const role = roles.items.find((r) => /销售|sales/i.test(r.name) && !/经理|manager|总监|director/i.test(r.name))
       sellerU = await apiCall(admin.page, 'POST', '/api/v1/users', { ...seller, perm_role_ids: [role.id], department_id: dept.id })
       otherU = await apiCall(admin.page, 'POST', '/api/v1/users', { ...other, perm_role_ids: [role.id], department_id: dept.id })
+      // A product rule with this month's targets for two products.
+      prods = []
+      for (const [i, name] of products.entries()) {
+        prods.push(await apiCall(admin.page, 'POST', '/api/v1/products', { code: `E2EGP${i}-${runId}`, name, price: 100000 }))
+      }
+      const pr = await apiCall(admin.page, 'POST', '/api/v1/goal-rules', { name: productRule, metric: 'signed_amount', subject_type: 'product', cycle: 'month' })
+      await apiCall(admin.page, 'PUT', `/api/v1/goal-rules/${pr.id}/values`, {
+        cells: prods.map((p, i) => ({ subject: `product:${p.id}`, period: month, value: (i + 1) * 1000000 })),
+      })
       // The seller makes three calls today: the metric engine counts them.
       phone = await openBrowser({ viewport: PHONE })
       await login(phone.page, seller.email, seller.password)
@@ -104,6 +116,10 @@ if (problem) {
       const S = `person:${sellerU.id}`
       const O = `person:${otherU.id}`
       await page.locator(`[data-testid="goal-grid"] tr[data-subject="${S}"]`).waitFor()
+      // Rows in tree order: the department, then its people (by name), indented under it.
+      const rows = await page.locator('[data-testid="goal-grid"] tr[data-subject]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-subject')))
+      const at = rows.indexOf(D)
+      assert.deepEqual(rows.slice(at, at + 3), [D, O, S], `the department's people follow it: ${rows.join(' ')}`)
       // The year's department goal, typed and saved.
       await cell(page, D, `FY${year}`).locator('input').fill('240')
       await page.locator('[data-testid="goal-save"]').click()
@@ -163,6 +179,24 @@ if (problem) {
       await page.locator('[data-testid="completion-detail"] canvas').first().waitFor()
       await assertFits(page, 'desktop completion')
       await screenshot(page, 'goals-completion')
+
+      // A product rule's completion: products by name, ranked among
+      // products; the company total is labelled and not ranked alone.
+      await page.locator('[data-testid="goal-rule-select"]').click()
+      await page.locator('.el-select-dropdown__item:visible', { hasText: productRule }).click()
+      await page.locator('.el-tabs__item', { hasText: /完成情况|Completion/ }).click()
+      const prow = (p) => page.locator(`[data-testid="completion-row"][data-subject="product:${p.id}"]`)
+      await prow(prods[1]).waitFor()
+      for (const [i, p] of prods.entries()) {
+        assert.equal((await prow(p).locator('.name').textContent()).trim(), products[i], 'a product row shows its name')
+        assert.match(await prow(p).locator('[data-testid="row-rank"]').textContent(), /^\s*(第 )?1 (\/|of) \d+\s*$/)
+      }
+      const total = page.locator('[data-testid="completion-row"][data-subject="company"]')
+      assert.equal(await total.locator('[data-testid="row-rank"]').count(), 0, 'the company total has no peers to rank among')
+      assert.match(await total.locator('[data-testid="row-kind"]').textContent(), /公司|Company/)
+      assert.ok(await page.locator('.completion .el-radio-button', { hasText: /^\s*(产品|Product)\s*$/ }).count(), 'the kind filter is labelled')
+      await assertFits(page, 'desktop product completion')
+      await screenshot(page, 'goals-product-completion')
     })
 
     test('phone: the salesperson sees their completion at 390×844', async () => {
@@ -184,6 +218,12 @@ if (problem) {
       assert.equal((await row.locator('[data-testid="row-target"]').textContent()).trim(), '10')
       await assertFits(page, 'phone completion')
       await screenshot(page, 'phone-goals-completion')
+      // The product rule's completion fits the phone too.
+      await page.locator('[data-testid="goal-rule-select"]').click()
+      await page.locator('.el-select-dropdown__item:visible', { hasText: productRule }).click()
+      await page.locator('.el-tabs__item', { hasText: /完成情况|Completion/ }).click()
+      await page.locator(`[data-testid="completion-row"][data-subject="product:${prods[0].id}"]`).waitFor()
+      await assertFits(page, 'phone product completion')
     })
   })
 }

@@ -29,6 +29,7 @@ if (problem) {
     /** @type {Awaited<ReturnType<typeof openBrowser>>} */
     let phone
     let customer
+    const goalRule = `E2E OKR签约规则${runId}`
 
     const card = (page) => page.locator('[data-testid="okr-objective"]', { hasText: title })
     const visit = (page, i) =>
@@ -55,6 +56,7 @@ if (problem) {
       const admin = await openBrowser()
       await login(admin.page, config.email, config.password)
       await createSalesperson(admin.page, seller)
+      await apiCall(admin.page, 'POST', '/api/v1/goal-rules', { name: goalRule, metric: 'signed_amount', subject_type: 'person', cycle: 'month' })
       await admin.close()
       desk = await openBrowser()
       await login(desk.page, seller.email, seller.password)
@@ -134,6 +136,33 @@ if (problem) {
       assert.equal(await card(page).locator('[data-testid="okr-objective-score"]').getAttribute('data-score'), '0.425')
       await assertFits(page, 'desktop OKR')
       await screenshot(page, 'okr-desktop')
+
+      // The self-assessment cleared: not assessed again, and the objective's
+      // score is the visits' alone.
+      await card(page).locator('[data-testid="okr-assess-clear"]').click()
+      await page.waitForFunction((t) => {
+        const c = [...document.querySelectorAll('[data-testid="okr-objective"]')].find((el) => el.textContent.includes(t))
+        return c?.querySelector('[data-testid="okr-objective-score"]')?.getAttribute('data-score') === '0.05'
+      }, title)
+      assert.match(await card(page).locator('[data-testid="okr-kr-assess"]').textContent(), /尚未自评|Not assessed/)
+
+      // A goal key result: the subject picker offers the rule's people, the owner marked.
+      await card(page).locator('[data-testid="okr-kr-add"]').click()
+      dlg = page.locator('[data-testid="okr-kr-dialog"]')
+      await fill(page, 'okr-kr-title', '完成个人签约目标')
+      await dlg.locator('[data-testid="okr-kr-kind"] label', { hasText: /目标规则|goal rule/i }).click()
+      await dlg.locator('.el-select[data-testid="okr-kr-rule"]').click()
+      await page.locator('.el-select-dropdown__item:visible', { hasText: goalRule }).click()
+      await dlg.locator('.el-select[data-testid="okr-kr-subject"]').click()
+      const me = page.locator('.el-select-dropdown__item:visible', { hasText: seller.name })
+      assert.match(await me.textContent(), /所有者|owner/i)
+      await me.click()
+      await dlg.locator('[data-testid="okr-kr-save"]').click()
+      await dlg.waitFor({ state: 'hidden' })
+      await page.waitForFunction((t) => {
+        const c = [...document.querySelectorAll('[data-testid="okr-objective"]')].find((el) => el.textContent.includes(t))
+        return c?.querySelectorAll('[data-testid="okr-kr"]').length === 3
+      }, title)
     })
 
     test('phone: the salesperson sees the action progress move at 390×844', async () => {
@@ -153,6 +182,16 @@ if (problem) {
       await card(page).locator('[data-testid="okr-action-add"]').click()
       await page.locator('[data-testid="okr-action-dialog"]').waitFor()
       await assertFits(page, 'phone action dialog')
+      await page.keyboard.press('Escape')
+      await page.locator('[data-testid="okr-action-dialog"]').waitFor({ state: 'hidden' })
+      // So does the key result dialog with a goal rule's subject picker.
+      await card(page).locator('[data-testid="okr-kr-add"]').click()
+      const dlg = page.locator('[data-testid="okr-kr-dialog"]')
+      await dlg.locator('[data-testid="okr-kr-kind"] label', { hasText: /目标规则|goal rule/i }).click()
+      await dlg.locator('.el-select[data-testid="okr-kr-rule"]').click()
+      await page.locator('.el-select-dropdown__item:visible', { hasText: goalRule }).click()
+      await dlg.locator('.el-select[data-testid="okr-kr-subject"]').waitFor()
+      await assertFits(page, 'phone key result dialog')
       await page.keyboard.press('Escape')
     })
   })

@@ -33,6 +33,7 @@ const okr: typeof okrZh = {
     target: 'Target',
     direction: 'Direction',
     goalRule: 'Goal rule',
+    goalSubject: 'Subject of the goal',
     selfScore: 'Self-assessed score (0–1)',
     selfNote: 'Note',
     factor: 'Acts on the formula factor',
@@ -55,6 +56,8 @@ const okr: typeof okrZh = {
   assess: 'Assess',
   assessSave: 'Save assessment',
   assessedBy: 'Assessed by {name} on {at}',
+  subjectDefault: 'The objective’s owner',
+  clearScore: 'Clear score',
   notAssessed: 'Not assessed yet',
   problems: {
     goal_rule_missing: 'The goal rule was deleted',

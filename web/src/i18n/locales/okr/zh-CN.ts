@@ -31,6 +31,7 @@ const okr = {
     target: '目标值',
     direction: '方向',
     goalRule: '目标规则',
+    goalSubject: '目标对象',
     selfScore: '自评分（0–1）',
     selfNote: '自评说明',
     factor: '作用于公式因子',
@@ -53,6 +54,8 @@ const okr = {
   assess: '自评',
   assessSave: '保存自评',
   assessedBy: '{name}于 {at} 自评',
+  subjectDefault: '默认为目标所有者',
+  clearScore: '清除评分',
   notAssessed: '尚未自评',
   problems: {
     goal_rule_missing: '目标规则已删除',

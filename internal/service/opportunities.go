@@ -8,6 +8,7 @@ import (
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/facts"
+	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -182,13 +183,24 @@ func (s *Service) CreateOpportunity(ctx context.Context, o *cohort.Opportunity, 
 	if err != nil {
 		return err
 	}
-	return s.db.WriteTx(ctx, func(tx *store.Tx) error { return s.createOpportunity(ctx, tx, o, team, custScope) })
+	// Validate and make the search document before taking the writer. The
+	// customer's name in it is read here, outside the transaction; the write
+	// reads the customer again and indexes what it then holds.
+	if err := newOpportunity(cohort.PrincipalFrom(ctx), o); err != nil {
+		return err
+	}
+	var doc *search.Prepared
+	if c, err := store.FindCustomer(ctx, s.db.Read(), o.TenantID, o.CustomerID, custScope); err == nil {
+		o.CustomerName = c.Name
+		doc = s.prepareDoc(opportunityDoc(o))
+	}
+	return s.db.WriteTx(ctx, func(tx *store.Tx) error { return s.createOpportunity(ctx, tx, o, team, custScope, doc) })
 }
 
-// createOpportunity is CreateOpportunity inside the caller's transaction;
-// custScope limits the customers it may be opened on.
-func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort.Opportunity, team []cohort.TeamInput, custScope store.Where) error {
-	p := cohort.PrincipalFrom(ctx)
+// newOpportunity sets the fields of an opportunity about to be opened that
+// the caller does not choose and validates it. It reads nothing, so it runs
+// before the transaction and again, unchanged, inside it.
+func newOpportunity(p *cohort.Principal, o *cohort.Opportunity) error {
 	if p.User == nil {
 		return cohort.Errorf(cohort.EFORBIDDEN, "opportunities are opened by people")
 	}
@@ -197,7 +209,15 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 	if o.Currency == "" {
 		o.Currency = p.Tenant.Currency
 	}
-	if err := o.Validate(); err != nil {
+	return o.Validate()
+}
+
+// createOpportunity is CreateOpportunity inside the caller's transaction;
+// custScope limits the customers it may be opened on; doc, when not nil, is
+// the search document prepared before the transaction.
+func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort.Opportunity, team []cohort.TeamInput, custScope store.Where, doc *search.Prepared) error {
+	p := cohort.PrincipalFrom(ctx)
+	if err := newOpportunity(p, o); err != nil {
 		return err
 	}
 	now := s.now()
@@ -248,7 +268,7 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 	if err := s.replaceTeam(ctx, tx, cohort.ObjOpportunity, o.ID, withOwner(o.OwnerID, team), o.CreatedAt, now); err != nil {
 		return err
 	}
-	if err := s.reindexOpportunity(ctx, tx, o.TenantID, o.ID); err != nil {
+	if err := search.UpsertPrepared(ctx, tx, doc.For(opportunityDoc(o))); err != nil {
 		return err
 	}
 	if err := s.audit(ctx, tx, "create", cohort.ObjOpportunity, o.ID, diff(nil, o)); err != nil {
@@ -312,7 +332,9 @@ func (s *Service) editOpportunity(ctx context.Context, id cohort.ID, ifVersion i
 		if err := store.UpdateOpportunity(ctx, tx, &o, prev.Version, now); err != nil {
 			return err
 		}
-		if err := s.reindexOpportunity(ctx, tx, o.TenantID, o.ID); err != nil {
+		// o is the row as written, with its customer's name as of this
+		// transaction: nothing to read again for its search document.
+		if err := search.UpsertPrepared(ctx, tx, search.Prepared{Doc: opportunityDoc(&o)}); err != nil {
 			return err
 		}
 		if o.Stage != prev.Stage || o.Status != prev.Status {

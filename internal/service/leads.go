@@ -261,7 +261,7 @@ func (s *Service) Convert(ctx context.Context, id cohort.ID, req ConvertLead) (*
 			if o.Name == "" {
 				o.Name = customer.Name
 			}
-			if err := s.createOpportunity(ctx, tx, o, nil, store.Where{}, nil); err != nil {
+			if err := s.createOpportunity(ctx, tx, o, nil, store.Where{}); err != nil {
 				return err
 			}
 			l.OpportunityID = o.ID

@@ -69,3 +69,58 @@ func TestSearchRespectsScope(t *testing.T) {
 		}
 	})
 }
+
+// TestWritesIndexTheRowAsWritten holds the three everyday writes, whose
+// search documents are built from the record in hand (a customer's before
+// the writer), to what re-reading the record would index: the stored
+// document carries the record's owner, department and last change, and an
+// opportunity's carries its customer's name as of the write.
+func TestWritesIndexTheRowAsWritten(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		var c cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "  杭州西湖光电有限公司 ", "city": "杭州", "industry": "光电子"}, &c)
+		var opp cohort.Opportunity
+		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "name": "光电产线改造", "competitor": "海康", "amount": 880000}, &opp)
+		doc := func(obj string, id cohort.ID) (title, body string, owner, dept cohort.ID, updated int64) {
+			t.Helper()
+			var own, dep *int64
+			err := db.Read().QueryRowContext(t.Context(), `SELECT title, body, owner_id, department_id, updated_at FROM search_docs
+				WHERE tenant_id = ? AND object_type = ? AND object_id = ?`, int64(o.tenant.ID), obj, int64(id)).Scan(&title, &body, &own, &dep, &updated)
+			if err != nil {
+				t.Fatalf("%s %s: %v", obj, id, err)
+			}
+			if own != nil {
+				owner = cohort.ID(*own)
+			}
+			if dep != nil {
+				dept = cohort.ID(*dep)
+			}
+			return
+		}
+		title, body, owner, dept, updated := doc("customer", c.ID)
+		if title != "杭州西湖光电有限公司" || !strings.Contains(body, "杭州") || !strings.Contains(body, "光电子") ||
+			owner != o.aliceU.ID || dept != o.aliceU.DepartmentID || dept == 0 || updated != c.UpdatedAt.UnixMilli() {
+			t.Errorf("customer's document: %q %q owner %s dept %s at %d; the customer %+v", title, body, owner, dept, updated, c)
+		}
+		title, body, owner, dept, updated = doc("opportunity", opp.ID)
+		if title != "光电产线改造" || !strings.Contains(body, "杭州西湖光电") || !strings.Contains(body, "海康") ||
+			owner != o.aliceU.ID || dept != o.aliceU.DepartmentID || updated != opp.UpdatedAt.UnixMilli() {
+			t.Errorf("opportunity's document: %q %q owner %s dept %s at %d; the opportunity %+v", title, body, owner, dept, updated, opp)
+		}
+		// The customer is renamed; the opportunity's next move indexes the
+		// new name, read in the move's transaction.
+		o.alice.must(200, "PATCH", "/api/v1/customers/"+c.ID.String(), map[string]any{"name": "杭州钱塘光电有限公司"}, nil)
+		var moved cohort.Opportunity
+		o.alice.must(200, "POST", "/api/v1/opportunities/"+opp.ID.String()+"/stage", map[string]any{"stage": "quote"}, &moved)
+		title, body, _, _, updated = doc("opportunity", opp.ID)
+		if title != "光电产线改造" || !strings.Contains(body, "杭州钱塘光电") || strings.Contains(body, "西湖") || updated != moved.UpdatedAt.UnixMilli() {
+			t.Errorf("moved opportunity's document: %q %q at %d; the opportunity %+v", title, body, updated, moved)
+		}
+		var page cohort.Page[search.Hit]
+		o.alice.must(200, "GET", "/api/v1/search?types=opportunity&q="+url.QueryEscape("钱塘光电"), nil, &page)
+		if len(page.Items) != 1 || page.Items[0].ObjectID != opp.ID {
+			t.Errorf("opportunity by its customer's new name: %+v", page.Items)
+		}
+	})
+}

@@ -86,17 +86,27 @@ func tenantKey(tenantID cohort.ID) string {
 // the caller's transaction: call it in the transaction that writes the record
 // so that the index never disagrees with the data.
 func Upsert(ctx context.Context, tx *store.Tx, doc Doc) error {
+	return UpsertPrepared(ctx, tx, Prepared{Doc: doc})
+}
+
+// UpsertPrepared is Upsert of a document made with Prepare, typically before
+// the transaction, so that the single writer only runs the SQL. A Prepared
+// holding just a Doc (or one made for the other engine) is prepared here; on
+// SQLite its tokens are then made only when its text changed.
+func UpsertPrepared(ctx context.Context, tx *store.Tx, p Prepared) error {
+	doc := p.Doc
 	if doc.TenantID <= 0 || doc.ObjectType == "" || doc.ObjectID <= 0 {
 		return fmt.Errorf("search: index %s %d of tenant %d: tenant, type and id are required", doc.ObjectType, doc.ObjectID, doc.TenantID)
 	}
-	body := IndexText(doc.Title + "\n" + doc.Text)
-	key := tenantKey(doc.TenantID)
-	titleToks := tokens(IndexText(doc.Title))
-	bodyToks := tokens(body)
+	if engine := tx.DB().Engine; p.engine != engine {
+		p = Prepared{Doc: doc, engine: engine, body: IndexText(doc.Title + "\n" + doc.Text)}
+	}
+	body := p.body
 	owner, dept := nullID(doc.OwnerID), nullID(doc.DepartmentID)
 	updated := doc.UpdatedAt.UnixMilli()
 
-	if tx.DB().Engine == store.Postgres {
+	if p.engine == store.Postgres {
+		p.tokenize()
 		// One statement, so that concurrent writers of one record queue on its
 		// row instead of failing on the unique key.
 		_, err := tx.ExecContext(ctx, `INSERT INTO search_docs
@@ -106,7 +116,7 @@ func Upsert(ctx context.Context, tx *store.Tx, doc Doc) error {
 			owner_id = excluded.owner_id, department_id = excluded.department_id, title = excluded.title,
 			body = excluded.body, tsv = excluded.tsv, updated_at = excluded.updated_at`,
 			int64(doc.TenantID), tx.DB().NewID(), doc.ObjectType, int64(doc.ObjectID), owner, dept,
-			doc.Title, body, pgVector(key, titleToks, bodyToks), updated)
+			doc.Title, body, p.tsv, updated)
 		if err != nil {
 			return fmt.Errorf("search: index %s %d: %w", doc.ObjectType, doc.ObjectID, err)
 		}
@@ -138,8 +148,9 @@ func Upsert(ctx context.Context, tx *store.Tx, doc Doc) error {
 		}
 	}
 	if err == nil {
+		p.tokenize()
 		_, err = tx.ExecContext(ctx, "INSERT INTO search_fts (rowid, title, body) VALUES (?, ?, ?)",
-			id, ftsText(key, titleToks), ftsText(key, bodyToks))
+			id, p.ftsTitle, p.ftsBody)
 	}
 	if err != nil {
 		return fmt.Errorf("search: index %s %d: %w", doc.ObjectType, doc.ObjectID, err)
@@ -480,6 +491,7 @@ type Prepared struct {
 	Doc
 	engine            store.Engine
 	body              string
+	tokenized         bool
 	tsv               string // PostgreSQL
 	ftsTitle, ftsBody string // SQLite
 }
@@ -487,14 +499,36 @@ type Prepared struct {
 // Prepare makes the index text and tokens of doc for engine.
 func Prepare(engine store.Engine, doc Doc) Prepared {
 	p := Prepared{Doc: doc, engine: engine, body: IndexText(doc.Title + "\n" + doc.Text)}
-	key := tenantKey(doc.TenantID)
-	titleToks, bodyToks := tokens(IndexText(doc.Title)), tokens(p.body)
-	if engine == store.Postgres {
+	p.tokenize()
+	return p
+}
+
+// tokenize makes p's tokens, once.
+func (p *Prepared) tokenize() {
+	if p.tokenized {
+		return
+	}
+	key := tenantKey(p.TenantID)
+	titleToks, bodyToks := tokens(IndexText(p.Title)), tokens(p.body)
+	if p.engine == store.Postgres {
 		p.tsv = pgVector(key, titleToks, bodyToks)
 	} else {
 		p.ftsTitle, p.ftsBody = ftsText(key, titleToks), ftsText(key, bodyToks)
 	}
-	return p
+	p.tokenized = true
+}
+
+// For is p made ready for doc: p with doc's id, owner, department and time
+// when it was prepared from doc's tenant, title and text, else doc alone (to
+// be prepared when written). A record whose text changed between Prepare and
+// its write is thus indexed by what it holds, never by what it held.
+func (p *Prepared) For(doc Doc) Prepared {
+	if p == nil || p.TenantID != doc.TenantID || p.Title != doc.Title || p.Text != doc.Text {
+		return Prepared{Doc: doc}
+	}
+	q := *p
+	q.Doc = doc
+	return q
 }
 
 // IndexPrepared is IndexNew for documents made with Prepare for the
@@ -521,6 +555,7 @@ func IndexPrepared(ctx context.Context, tx *store.Tx, docs []Prepared) error {
 		default:
 			return fmt.Errorf("search: index %s %d: prepared for %s", doc.ObjectType, doc.ObjectID, doc.engine)
 		}
+		doc.tokenize()
 		id := tx.DB().NewID()
 		row := []any{int64(doc.TenantID), id, doc.ObjectType, int64(doc.ObjectID), nullID(doc.OwnerID), nullID(doc.DepartmentID),
 			doc.Title, doc.body, doc.UpdatedAt.UnixMilli()}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/facts"
+	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -86,25 +87,20 @@ func (s *Service) CreateCustomer(ctx context.Context, c *cohort.Customer, team [
 	if _, err := require(ctx, cohort.ObjCustomer, cohort.ActCreate); err != nil {
 		return err
 	}
-	return s.db.WriteTx(ctx, func(tx *store.Tx) error { return s.createCustomer(ctx, tx, c, team) })
+	// Validate and make the search document before taking the writer.
+	if err := newCustomer(cohort.PrincipalFrom(ctx), c); err != nil {
+		return err
+	}
+	doc := s.prepareDoc(customerDoc(c))
+	return s.db.WriteTx(ctx, func(tx *store.Tx) error { return s.createCustomer(ctx, tx, c, team, doc) })
 }
 
 // createCustomer is CreateCustomer inside the caller's transaction (lead
-// conversion and import compose it).
-func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Customer, team []cohort.TeamInput) error {
+// conversion and import compose it); doc, when not nil, is the customer's
+// search document prepared from c before the transaction.
+func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Customer, team []cohort.TeamInput, doc *search.Prepared) error {
 	p := cohort.PrincipalFrom(ctx)
-	c.ID, c.TenantID = 0, p.Tenant.ID
-	if c.Currency == "" {
-		c.Currency = p.Tenant.Currency
-	}
-	c.Status, c.LostAt, c.FirstSignedAt, c.LastFollowUpAt = cohort.CustomerActive, nil, nil, nil
-	if c.OwnerID == 0 && p.User != nil {
-		c.OwnerID = p.User.ID
-	}
-	if p.User != nil {
-		c.CreatedBy = p.User.ID
-	}
-	if err := c.Validate(); err != nil {
+	if err := newCustomer(p, c); err != nil {
 		return err
 	}
 	now := s.now()
@@ -119,7 +115,7 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 		return &cohort.Error{Code: cohort.ECONFLICT, Message: "a customer with this name or credit code exists already: " + dups[0].Name,
 			Fields: []cohort.FieldError{{Field: "name", Message: "duplicate of customer " + dups[0].ID.String()}}}
 	}
-	owner, err := store.FindUser(ctx, tx, c.TenantID, c.OwnerID)
+	owner, err := store.FindUserRow(ctx, tx, c.TenantID, c.OwnerID)
 	if err != nil || owner.Status != cohort.UserActive {
 		return cohort.Errorf(cohort.EINVALID, "owner_id: no such active user")
 	}
@@ -141,7 +137,9 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 	if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, c.ID, withOwner(c.OwnerID, team), c.CreatedAt, now); err != nil {
 		return err
 	}
-	if err := s.reindexCustomer(ctx, tx, c.TenantID, c.ID); err != nil {
+	// A new customer has no contacts yet: its own document is all there is
+	// to index, from the record as written.
+	if err := search.UpsertPrepared(ctx, tx, doc.For(customerDoc(c))); err != nil {
 		return err
 	}
 	if err := s.audit(ctx, tx, "create", cohort.ObjCustomer, c.ID, diff(nil, c)); err != nil {
@@ -152,6 +150,25 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 	}
 	s.projectMade(ctx, tx, cohort.ObjCustomer, c.ID, facts.MadeCustomer(c))
 	return nil
+}
+
+// newCustomer sets the fields of a customer about to be created that the
+// caller does not choose (tenant, status, owner by default, creator) and
+// validates it. It reads nothing, so it runs before the transaction and
+// again, unchanged, inside it.
+func newCustomer(p *cohort.Principal, c *cohort.Customer) error {
+	c.ID, c.TenantID = 0, p.Tenant.ID
+	if c.Currency == "" {
+		c.Currency = p.Tenant.Currency
+	}
+	c.Status, c.LostAt, c.FirstSignedAt, c.LastFollowUpAt = cohort.CustomerActive, nil, nil, nil
+	if c.OwnerID == 0 && p.User != nil {
+		c.OwnerID = p.User.ID
+	}
+	if p.User != nil {
+		c.CreatedBy = p.User.ID
+	}
+	return c.Validate()
 }
 
 // UpdateCustomer changes a customer's fields, including its value calibration
@@ -542,7 +559,7 @@ func (s *Service) replaceTeam(ctx context.Context, tx *store.Tx, obj cohort.Obje
 		if m.Role == cohort.RoleOwner && m.ExpiresAt != nil {
 			v.Add(field+".expires_at", "the owner's membership does not expire")
 		}
-		u, err := store.FindUser(ctx, tx, tenantID, m.UserID)
+		u, err := store.FindUserRow(ctx, tx, tenantID, m.UserID)
 		if err != nil || u.Status != cohort.UserActive {
 			v.Add(field+".user_id", "no such active user")
 		}

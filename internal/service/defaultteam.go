@@ -90,7 +90,7 @@ func withDefaultTeam(ctx context.Context, q store.Queryer, tenantID, owner cohor
 		for _, m := range team {
 			dup = dup || (m.UserID == d.UserID && m.Role == d.Role)
 		}
-		if u, err := store.FindUser(ctx, q, tenantID, d.UserID); err != nil || u.Status != cohort.UserActive {
+		if u, err := store.FindUserRow(ctx, q, tenantID, d.UserID); err != nil || u.Status != cohort.UserActive {
 			dup = true // a member who left no longer joins
 		}
 		if !dup {

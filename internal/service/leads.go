@@ -232,7 +232,7 @@ func (s *Service) Convert(ctx context.Context, id cohort.ID, req ConvertLead) (*
 			if customer.Name == "" {
 				return cohort.Errorf(cohort.EINVALID, "the lead has no %s to name the customer; fill it or pick an existing customer", mapping.Customer["name"])
 			}
-			if err := s.createCustomer(ctx, tx, customer, nil); err != nil {
+			if err := s.createCustomer(ctx, tx, customer, nil, nil); err != nil {
 				return err
 			}
 		}

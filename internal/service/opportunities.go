@@ -8,6 +8,7 @@ import (
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/facts"
+	"github.com/cohortcrm/cohort/internal/search"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -182,13 +183,20 @@ func (s *Service) CreateOpportunity(ctx context.Context, o *cohort.Opportunity, 
 	if err != nil {
 		return err
 	}
+	// Validate before taking the writer. The search document holds the
+	// customer's name, which only the transaction reads reliably: reading it
+	// before as well, to tokenize outside the writer, cost more CPU (about
+	// 260 µs a request on the read pool) than the tokenizing it moved.
+	if err := newOpportunity(cohort.PrincipalFrom(ctx), o); err != nil {
+		return err
+	}
 	return s.db.WriteTx(ctx, func(tx *store.Tx) error { return s.createOpportunity(ctx, tx, o, team, custScope) })
 }
 
-// createOpportunity is CreateOpportunity inside the caller's transaction;
-// custScope limits the customers it may be opened on.
-func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort.Opportunity, team []cohort.TeamInput, custScope store.Where) error {
-	p := cohort.PrincipalFrom(ctx)
+// newOpportunity sets the fields of an opportunity about to be opened that
+// the caller does not choose and validates it. It reads nothing, so it runs
+// before the transaction and again, unchanged, inside it.
+func newOpportunity(p *cohort.Principal, o *cohort.Opportunity) error {
 	if p.User == nil {
 		return cohort.Errorf(cohort.EFORBIDDEN, "opportunities are opened by people")
 	}
@@ -197,7 +205,14 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 	if o.Currency == "" {
 		o.Currency = p.Tenant.Currency
 	}
-	if err := o.Validate(); err != nil {
+	return o.Validate()
+}
+
+// createOpportunity is CreateOpportunity inside the caller's transaction;
+// custScope limits the customers it may be opened on.
+func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort.Opportunity, team []cohort.TeamInput, custScope store.Where) error {
+	p := cohort.PrincipalFrom(ctx)
+	if err := newOpportunity(p, o); err != nil {
 		return err
 	}
 	now := s.now()
@@ -248,7 +263,9 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 	if err := s.replaceTeam(ctx, tx, cohort.ObjOpportunity, o.ID, withOwner(o.OwnerID, team), o.CreatedAt, now); err != nil {
 		return err
 	}
-	if err := s.reindexOpportunity(ctx, tx, o.TenantID, o.ID); err != nil {
+	// o is the row as written, with its customer's name read above: nothing
+	// to read again for its search document.
+	if err := search.Upsert(ctx, tx, opportunityDoc(o)); err != nil {
 		return err
 	}
 	if err := s.audit(ctx, tx, "create", cohort.ObjOpportunity, o.ID, diff(nil, o)); err != nil {
@@ -312,7 +329,9 @@ func (s *Service) editOpportunity(ctx context.Context, id cohort.ID, ifVersion i
 		if err := store.UpdateOpportunity(ctx, tx, &o, prev.Version, now); err != nil {
 			return err
 		}
-		if err := s.reindexOpportunity(ctx, tx, o.TenantID, o.ID); err != nil {
+		// o is the row as written, with its customer's name as of this
+		// transaction: nothing to read again for its search document.
+		if err := search.Upsert(ctx, tx, opportunityDoc(&o)); err != nil {
 			return err
 		}
 		if o.Stage != prev.Stage || o.Status != prev.Status {

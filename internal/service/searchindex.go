@@ -62,8 +62,24 @@ func (s *Service) reindexOpportunity(ctx context.Context, tx *store.Tx, tenantID
 	if err != nil {
 		return err
 	}
-	return search.Upsert(ctx, tx, search.Doc{TenantID: tenantID, ObjectType: string(cohort.ObjOpportunity), ObjectID: o.ID, OwnerID: o.OwnerID,
-		DepartmentID: o.DepartmentID, Title: o.Name, Text: joinText(c.Name, o.Competitor, o.Source), UpdatedAt: o.UpdatedAt})
+	o.CustomerName = c.Name
+	return search.Upsert(ctx, tx, opportunityDoc(o))
+}
+
+// opportunityDoc is what the index holds of an opportunity: o.CustomerName
+// must be its customer's name.
+func opportunityDoc(o *cohort.Opportunity) search.Doc {
+	return search.Doc{TenantID: o.TenantID, ObjectType: string(cohort.ObjOpportunity), ObjectID: o.ID, OwnerID: o.OwnerID,
+		DepartmentID: o.DepartmentID, Title: o.Name, Text: joinText(o.CustomerName, o.Competitor, o.Source), UpdatedAt: o.UpdatedAt}
+}
+
+// prepareDoc makes the index text and tokens of doc before the transaction
+// that writes its record, so that the single writer only runs the SQL; the
+// write passes what the record then holds through Prepared.For, which drops
+// the preparation when the text differs.
+func (s *Service) prepareDoc(doc search.Doc) *search.Prepared {
+	p := search.Prepare(s.db.Engine, doc)
+	return &p
 }
 
 // customerDoc is what the index holds of a customer (imports index it too).

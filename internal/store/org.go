@@ -237,6 +237,19 @@ func SetUserPermRoles(ctx context.Context, tx *Tx, tenantID, userID cohort.ID, r
 
 // FindUser returns the user with id in tenant, with its permission roles.
 func FindUser(ctx context.Context, q Queryer, tenantID, id cohort.ID) (*cohort.User, error) {
+	u, err := FindUserRow(ctx, q, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := loadPermRoleIDs(ctx, q, tenantID, []*cohort.User{u}); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// FindUserRow is FindUser without the user's permission roles (left nil):
+// enough to check that someone is an active user and find their department.
+func FindUserRow(ctx context.Context, q Queryer, tenantID, id cohort.ID) (*cohort.User, error) {
 	var u cohort.User
 	err := q.QueryRowContext(ctx, "SELECT "+userCols+" FROM users u WHERE u.tenant_id = ? AND u.id = ?", int64(tenantID), int64(id)).Scan(userDest(&u)...)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -244,9 +257,6 @@ func FindUser(ctx context.Context, q Queryer, tenantID, id cohort.ID) (*cohort.U
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find user: %w", err)
-	}
-	if err := loadPermRoleIDs(ctx, q, tenantID, []*cohort.User{&u}); err != nil {
-		return nil, err
 	}
 	return &u, nil
 }

@@ -316,7 +316,7 @@ func (s *Service) CreateTicket(ctx context.Context, t *cohort.Ticket, team []coh
 				return cohort.Errorf(cohort.EINVALID, "deal_id: not a contract or order of this customer")
 			}
 		}
-		owner, err := store.FindUser(ctx, tx, p.Tenant.ID, t.OwnerID)
+		owner, err := store.FindUserRow(ctx, tx, p.Tenant.ID, t.OwnerID)
 		if err != nil || owner.Status != cohort.UserActive {
 			return cohort.Errorf(cohort.EINVALID, "owner_id: no such active user")
 		}

@@ -391,7 +391,7 @@ func (s *Service) SetTeam(ctx context.Context, obj cohort.ObjectType, id cohort.
 					return err
 				}
 			} else {
-				u, err := store.FindUser(ctx, tx, p.Tenant.ID, newOwner)
+				u, err := store.FindUserRow(ctx, tx, p.Tenant.ID, newOwner)
 				if err != nil {
 					return err
 				}
@@ -640,7 +640,7 @@ func actorID(p *cohort.Principal) cohort.ID {
 // moveOwner points a customer at its new owner and the owner's department,
 // and hands the old owner's open next actions on it to the new one.
 func (s *Service) moveOwner(ctx context.Context, tx *store.Tx, c *cohort.Customer, newOwner cohort.ID, now time.Time) error {
-	u, err := store.FindUser(ctx, tx, c.TenantID, newOwner)
+	u, err := store.FindUserRow(ctx, tx, c.TenantID, newOwner)
 	if err != nil {
 		return err
 	}
@@ -746,7 +746,7 @@ func (s *Service) carryOpportunities(ctx context.Context, tx *store.Tx, customer
 	if err != nil {
 		return err
 	}
-	u, err := store.FindUser(ctx, tx, p.Tenant.ID, to)
+	u, err := store.FindUserRow(ctx, tx, p.Tenant.ID, to)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func (s *Service) SetDefaultTeam(ctx context.Context, members []cohort.TeamInput
 					return cohort.Errorf(cohort.EINVALID, "members: %s is a revenue role; a default team holds overlay roles", m.Role)
 				}
 			}
-			if u, err := store.FindUser(ctx, tx, p.Tenant.ID, m.UserID); err != nil || u.Status != cohort.UserActive {
+			if u, err := store.FindUserRow(ctx, tx, p.Tenant.ID, m.UserID); err != nil || u.Status != cohort.UserActive {
 				return cohort.Errorf(cohort.EINVALID, "members: no such active user %s", m.UserID)
 			}
 		}

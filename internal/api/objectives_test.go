@@ -347,6 +347,25 @@ func TestObjectiveScopeAndBadInput(t *testing.T) {
 			Version int       `json:"version"`
 		}
 		o.alice.must(201, "POST", base+"/strategies", map[string]any{"title": "勤拜访", "factor": "opportunities"}, &st)
+		// A strategy changes with its version; a stale one or an unknown
+		// factor changes nothing.
+		sbase := base + "/strategies/" + id(st.ID)
+		stale := map[string]string{"If-Match": fmt.Sprintf(`"v%d"`, st.Version+1)}
+		if res := o.alice.do("PATCH", sbase, map[string]any{"title": "旧版本"}, stale); res.status != 412 {
+			t.Fatalf("stale strategy patch: %d %s", res.status, res.body)
+		}
+		if res := o.alice.do("PATCH", sbase, map[string]any{"factor": "luck"}, nil); res.status != 422 || res.problem(t).Errors[0].Field != "factor" {
+			t.Fatalf("unknown factor: %d %s", res.status, res.body)
+		}
+		var changed struct {
+			Title   string `json:"title"`
+			Factor  string `json:"factor"`
+			Version int    `json:"version"`
+		}
+		o.alice.must(200, "PATCH", sbase, map[string]any{"title": "提高赢率", "factor": "conversion"}, &changed)
+		if changed.Title != "提高赢率" || changed.Factor != "conversion" || changed.Version != st.Version+1 {
+			t.Fatalf("strategy after patch %+v (was version %d)", changed, st.Version)
+		}
 
 		// Bob, a salesperson of the same department, neither reads nor changes it.
 		for _, r := range []struct{ method, path string }{{"GET", base}, {"GET", base + "/tree"}, {"PATCH", base}, {"DELETE", base},

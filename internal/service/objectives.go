@@ -1130,7 +1130,33 @@ func (s *Service) AddKeyResult(ctx context.Context, objectiveID cohort.ID, in Ke
 // UpdateKeyResult changes a key result; a self-assessment records who set
 // it and when.
 func (s *Service) UpdateKeyResult(ctx context.Context, objectiveID, id cohort.ID, in KeyResultInput, ifVersion int) (*KeyResult, error) {
-	var out *KeyResult
+	return updateChild(s, ctx, objectiveID, id, ifVersion, "key_results", keyResultCols, "key result", objKeyResult, scanKeyResult,
+		func(k *KeyResult) *int { return &k.Version },
+		func(tx *store.Tx, c *okrContext, o *Objective, prev, k *KeyResult, now time.Time) error {
+			applyKeyResult(k, in)
+			if err := s.validateKeyResult(ctx, tx, &c.env, c.tenant, o, k); err != nil {
+				return err
+			}
+			assessed(k, prev, userOf(c.p), now)
+			k.UpdatedAt = now
+			_, err := tx.ExecContext(ctx, `UPDATE key_results SET position = ?, title = ?, kind = ?, weight = ?, metric = ?, role = ?, filters = ?, target = ?,
+			direction = ?, goal_rule_id = ?, goal_subject = ?, self_score = ?, self_note = ?, assessed_by = ?, assessed_at = ?, version = ?, updated_at = ?
+			WHERE tenant_id = ? AND id = ?`, k.Position, k.Title, k.Kind, k.Weight, k.Metric, k.Role, jsonText(k.Filters), k.Target, k.Direction,
+				idOrNil(k.GoalRuleID), k.GoalSubject, k.SelfScore, k.SelfNote, idOrNil(k.AssessedBy), msOrNil(k.AssessedAt), k.Version, now.UnixMilli(),
+				int64(c.tenant.ID), int64(id))
+			return err
+		})
+}
+
+// updateChild changes one child row of an objective (a key result, a
+// strategy, an action): the objective must be editable by the caller, the
+// row is locked, found under it and checked against ifVersion; change turns
+// a copy of it (its version already counted up) into the new row and
+// writes it, and the audit entry records the difference.
+func updateChild[T any](s *Service, ctx context.Context, objectiveID, id cohort.ID, ifVersion int, table, cols, what string, obj cohort.ObjectType,
+	scan func(interface{ Scan(...any) error }) (*T, error), version func(*T) *int,
+	change func(tx *store.Tx, c *okrContext, o *Objective, prev, next *T, now time.Time) error) (*T, error) {
+	var out *T
 	err := s.db.WriteTx(ctx, func(tx *store.Tx) error {
 		c, err := s.okrContext(ctx, tx)
 		if err != nil {
@@ -1140,34 +1166,23 @@ func (s *Service) UpdateKeyResult(ctx context.Context, objectiveID, id cohort.ID
 		if err != nil {
 			return err
 		}
-		if err := store.LockRow(ctx, tx, "key_results", c.tenant.ID, id); err != nil {
+		if err := store.LockRow(ctx, tx, table, c.tenant.ID, id); err != nil {
 			return err
 		}
-		prev, err := findChild(ctx, tx, c.tenant.ID, o.ID, id, "key_results", keyResultCols, "key result", scanKeyResult)
+		prev, err := findChild(ctx, tx, c.tenant.ID, o.ID, id, table, cols, what, scan)
 		if err != nil {
 			return err
 		}
-		if err := checkVersion(ifVersion, prev.Version, "key result"); err != nil {
+		if err := checkVersion(ifVersion, *version(prev), what); err != nil {
 			return err
 		}
-		k := *prev
-		applyKeyResult(&k, in)
-		if err := s.validateKeyResult(ctx, tx, &c.env, c.tenant, o, &k); err != nil {
+		next := *prev
+		*version(&next)++
+		if err := change(tx, c, o, prev, &next, s.now()); err != nil {
 			return err
 		}
-		now := s.now()
-		assessed(&k, prev, userOf(c.p), now)
-		k.Version++
-		k.UpdatedAt = now
-		if _, err := tx.ExecContext(ctx, `UPDATE key_results SET position = ?, title = ?, kind = ?, weight = ?, metric = ?, role = ?, filters = ?, target = ?,
-			direction = ?, goal_rule_id = ?, goal_subject = ?, self_score = ?, self_note = ?, assessed_by = ?, assessed_at = ?, version = ?, updated_at = ?
-			WHERE tenant_id = ? AND id = ?`, k.Position, k.Title, k.Kind, k.Weight, k.Metric, k.Role, jsonText(k.Filters), k.Target, k.Direction,
-			idOrNil(k.GoalRuleID), k.GoalSubject, k.SelfScore, k.SelfNote, idOrNil(k.AssessedBy), msOrNil(k.AssessedAt), k.Version, now.UnixMilli(),
-			int64(c.tenant.ID), int64(id)); err != nil {
-			return err
-		}
-		out = &k
-		return s.audit(ctx, tx, "update", objKeyResult, id, diff(prev, &k))
+		out = &next
+		return s.audit(ctx, tx, "update", obj, id, diff(prev, &next))
 	})
 	return out, err
 }
@@ -1278,45 +1293,18 @@ func (s *Service) AddStrategy(ctx context.Context, objectiveID cohort.ID, in Str
 
 // UpdateStrategy changes a strategy.
 func (s *Service) UpdateStrategy(ctx context.Context, objectiveID, id cohort.ID, in StrategyInput, ifVersion int) (*Strategy, error) {
-	var out *Strategy
-	err := s.db.WriteTx(ctx, func(tx *store.Tx) error {
-		p, err := principal(ctx)
-		if err != nil {
+	return updateChild(s, ctx, objectiveID, id, ifVersion, "objective_strategies", strategyCols, "strategy", objStrategy, scanStrategy,
+		func(st *Strategy) *int { return &st.Version },
+		func(tx *store.Tx, c *okrContext, _ *Objective, _, st *Strategy, now time.Time) error {
+			applyStrategy(st, in)
+			if err := validateStrategy(st); err != nil {
+				return err
+			}
+			st.UpdatedAt = now
+			_, err := tx.ExecContext(ctx, "UPDATE objective_strategies SET position = ?, title = ?, factor = ?, version = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+				st.Position, st.Title, st.Factor, st.Version, now.UnixMilli(), int64(c.tenant.ID), int64(id))
 			return err
-		}
-		tenant, err := store.FindTenant(ctx, tx, p.Tenant.ID)
-		if err != nil {
-			return err
-		}
-		o, err := s.objectiveFor(ctx, tx, tenant, objectiveID, cohort.ActEdit)
-		if err != nil {
-			return err
-		}
-		if err := store.LockRow(ctx, tx, "objective_strategies", tenant.ID, id); err != nil {
-			return err
-		}
-		prev, err := findChild(ctx, tx, tenant.ID, o.ID, id, "objective_strategies", strategyCols, "strategy", scanStrategy)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(ifVersion, prev.Version, "strategy"); err != nil {
-			return err
-		}
-		st := *prev
-		applyStrategy(&st, in)
-		if err := validateStrategy(&st); err != nil {
-			return err
-		}
-		st.Version++
-		st.UpdatedAt = s.now()
-		if _, err := tx.ExecContext(ctx, "UPDATE objective_strategies SET position = ?, title = ?, factor = ?, version = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
-			st.Position, st.Title, st.Factor, st.Version, st.UpdatedAt.UnixMilli(), int64(tenant.ID), int64(id)); err != nil {
-			return err
-		}
-		out = &st
-		return s.audit(ctx, tx, "update", objStrategy, id, diff(prev, &st))
-	})
-	return out, err
+		})
 }
 
 // DeleteStrategy deletes a strategy with its actions.
@@ -1415,46 +1403,22 @@ func (s *Service) AddAction(ctx context.Context, objectiveID, strategyID cohort.
 
 // UpdateAction changes an action, or ticks a manual one done (or not).
 func (s *Service) UpdateAction(ctx context.Context, objectiveID, id cohort.ID, in ActionInput, ifVersion int) (*Action, error) {
-	var out *Action
-	err := s.db.WriteTx(ctx, func(tx *store.Tx) error {
-		c, err := s.okrContext(ctx, tx)
-		if err != nil {
-			return err
-		}
-		o, err := s.objectiveFor(ctx, tx, c.tenant, objectiveID, cohort.ActEdit)
-		if err != nil {
-			return err
-		}
-		if err := store.LockRow(ctx, tx, "objective_actions", c.tenant.ID, id); err != nil {
-			return err
-		}
-		prev, err := findChild(ctx, tx, c.tenant.ID, o.ID, id, "objective_actions", actionCols, "action", scanAction)
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(ifVersion, prev.Version, "action"); err != nil {
-			return err
-		}
-		a := *prev
-		applyAction(&a, in)
-		if err := validateAction(ctx, tx, &c.env, &a); err != nil {
-			return err
-		}
-		now := s.now()
-		if err := tick(&a, in, userOf(c.p), now); err != nil {
-			return err
-		}
-		a.Version++
-		a.UpdatedAt = now
-		if _, err := tx.ExecContext(ctx, `UPDATE objective_actions SET position = ?, title = ?, kind = ?, metric = ?, filters = ?, quota = ?, cadence = ?,
+	return updateChild(s, ctx, objectiveID, id, ifVersion, "objective_actions", actionCols, "action", objAction, scanAction,
+		func(a *Action) *int { return &a.Version },
+		func(tx *store.Tx, c *okrContext, _ *Objective, _, a *Action, now time.Time) error {
+			applyAction(a, in)
+			if err := validateAction(ctx, tx, &c.env, a); err != nil {
+				return err
+			}
+			if err := tick(a, in, userOf(c.p), now); err != nil {
+				return err
+			}
+			a.UpdatedAt = now
+			_, err := tx.ExecContext(ctx, `UPDATE objective_actions SET position = ?, title = ?, kind = ?, metric = ?, filters = ?, quota = ?, cadence = ?,
 			done_by = ?, done_at = ?, version = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`, a.Position, a.Title, a.Kind, a.Metric, jsonText(a.Filters),
-			a.Quota, a.Cadence, idOrNil(a.DoneBy), msOrNil(a.DoneAt), a.Version, now.UnixMilli(), int64(c.tenant.ID), int64(id)); err != nil {
+				a.Quota, a.Cadence, idOrNil(a.DoneBy), msOrNil(a.DoneAt), a.Version, now.UnixMilli(), int64(c.tenant.ID), int64(id))
 			return err
-		}
-		out = &a
-		return s.audit(ctx, tx, "update", objAction, id, diff(prev, &a))
-	})
-	return out, err
+		})
 }
 
 // DeleteAction deletes an action.

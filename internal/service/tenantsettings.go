@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -28,6 +29,7 @@ func (s *Service) UpdateTenantSettings(ctx context.Context, upd cohort.TenantUpd
 		return nil, err
 	}
 	var out *cohort.Tenant
+	zoneChanged := false
 	err = s.db.WriteTx(ctx, func(tx *store.Tx) error {
 		prev, err := store.FindTenant(ctx, tx, p.Tenant.ID)
 		if err != nil {
@@ -47,10 +49,22 @@ func (s *Service) UpdateTenantSettings(ctx context.Context, upd cohort.TenantUpd
 			return err
 		}
 		out = &t
+		zoneChanged = prev.TimeZone != t.TimeZone
 		// ObjTenant: audit clears the principal cache after commit.
 		return s.audit(ctx, tx, "update", cohort.ObjTenant, t.ID, diff(prev, t))
 	})
-	return out, err
+	if err != nil || !zoneChanged {
+		return out, err
+	}
+	// A fact's day (and its rollups' day and month) is the local day of its
+	// business time in the tenant's zone: a new zone moves the events near
+	// midnight to another day. The rebuild rewrites only the facts that
+	// moved, then sums the rollups again; it takes as long as
+	// `cohort facts rebuild` (about a minute at scale M).
+	if _, _, err := facts.Rebuild(ctx, s.db, out, nil); err != nil {
+		return out, fmt.Errorf("time zone changed; re-dating the facts failed (run cohort facts rebuild): %w", err)
+	}
+	return out, nil
 }
 
 // refuseIfFiguresFrozen is the one place that refuses a change of the time

@@ -1031,25 +1031,42 @@ func (p *Projector) projectFacts(pj *cohort.Project, tm team) ([]Fact, error) {
 // open next action.
 
 // MadeCustomer projects a customer just made, with the team its writer gave it.
-func MadeCustomer(c *cohort.Customer) func(p *Projector) ([]Fact, error) {
+// team, when not nil, returns the customer's whole team history if still
+// known without a read (nil otherwise: it is read back).
+func MadeCustomer(c *cohort.Customer, team func() []cohort.TeamMember) func(p *Projector) ([]Fact, error) {
 	return func(p *Projector) ([]Fact, error) {
-		teams, err := store.TeamHistories(p.ctx, p.q, p.t.ID, cohort.ObjCustomer, []cohort.ID{c.ID})
+		history, err := madeTeam(p, cohort.ObjCustomer, c.ID, team)
 		if err != nil {
 			return nil, err
 		}
-		return p.NewCustomer(c, teams[c.ID])
+		return p.NewCustomer(c, history)
 	}
 }
 
+// madeTeam is the team history of a record just made: team's, or read.
+func madeTeam(p *Projector, obj cohort.ObjectType, id cohort.ID, team func() []cohort.TeamMember) ([]cohort.TeamMember, error) {
+	if team != nil {
+		if t := team(); t != nil {
+			return t, nil
+		}
+	}
+	teams, err := store.TeamHistories(p.ctx, p.q, p.t.ID, obj, []cohort.ID{id})
+	if err != nil {
+		return nil, err
+	}
+	return teams[id], nil
+}
+
 // MadeOpportunity projects an opportunity just opened in its first stage.
-func MadeOpportunity(o *cohort.Opportunity) func(p *Projector) ([]Fact, error) {
+// team is as for MadeCustomer.
+func MadeOpportunity(o *cohort.Opportunity, team func() []cohort.TeamMember) func(p *Projector) ([]Fact, error) {
 	return func(p *Projector) ([]Fact, error) {
-		teams, err := store.TeamHistories(p.ctx, p.q, p.t.ID, cohort.ObjOpportunity, []cohort.ID{o.ID})
+		history, err := madeTeam(p, cohort.ObjOpportunity, o.ID, team)
 		if err != nil {
 			return nil, err
 		}
 		stages := []cohort.StageEntry{{Stage: o.Stage, EnteredAt: o.CreatedAt}}
-		fs, err := p.opportunityFacts(o, teams[o.ID], stages)
+		fs, err := p.opportunityFacts(o, history, stages)
 		return p.sourced(fs, cohort.ObjOpportunity, o.ID), err
 	}
 }

@@ -130,13 +130,16 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 		return err
 	}
 	s.projectNew(ctx, tx, cohort.ObjCustomer, c.ID)
-	team, err = withDefaultTeam(ctx, tx, c.TenantID, c.OwnerID, team)
+	users := map[cohort.ID]*cohort.User{owner.ID: owner}
+	team, err = withDefaultTeamOf(ctx, tx, c.TenantID, c.OwnerID, team, users)
 	if err != nil {
 		return err
 	}
-	if err := s.replaceTeam(ctx, tx, cohort.ObjCustomer, c.ID, withOwner(c.OwnerID, team), c.CreatedAt, now); err != nil {
+	members, err := s.newTeam(ctx, tx, cohort.ObjCustomer, c.ID, withOwner(c.OwnerID, team), c.CreatedAt, now, users)
+	if err != nil {
 		return err
 	}
+	written := teamAsWritten(tx, members)
 	// A new customer has no contacts yet: its own document is all there is
 	// to index, from the record as written.
 	if err := search.UpsertPrepared(ctx, tx, doc.For(customerDoc(c))); err != nil {
@@ -148,7 +151,7 @@ func (s *Service) createCustomer(ctx context.Context, tx *store.Tx, c *cohort.Cu
 	if err := s.auditTimes(ctx, tx, cohort.ObjCustomer, c.ID, now, created); err != nil {
 		return err
 	}
-	s.projectMade(ctx, tx, cohort.ObjCustomer, c.ID, facts.MadeCustomer(c))
+	s.projectMade(ctx, tx, cohort.ObjCustomer, c.ID, facts.MadeCustomer(c, written))
 	return nil
 }
 
@@ -489,11 +492,31 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 // ones are closed at at and new ones opened from at, so that the history says
 // who held what when. A change cannot be dated before the team's last one.
 func (s *Service) replaceTeam(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID, members []cohort.TeamInput, at, now time.Time) error {
+	_, err := s.setTeam(ctx, tx, obj, id, members, at, now, nil)
+	return err
+}
+
+// newTeam is replaceTeam for a record created in tx, which has no team yet:
+// it reads neither the team nor when it last changed. users holds user rows
+// read in tx already (the owner's), checked again without a read. It returns
+// the team as written, as TeamHistory would read it back.
+func (s *Service) newTeam(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID, members []cohort.TeamInput, at, now time.Time,
+	users map[cohort.ID]*cohort.User) ([]cohort.TeamMember, error) {
+	if users == nil {
+		users = map[cohort.ID]*cohort.User{}
+	}
+	return s.setTeam(ctx, tx, obj, id, members, at, now, users)
+}
+
+// setTeam is replaceTeam; fresh, when not nil, says the record is new (see
+// newTeam) and holds user rows already read.
+func (s *Service) setTeam(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID, members []cohort.TeamInput, at, now time.Time,
+	fresh map[cohort.ID]*cohort.User) ([]cohort.TeamMember, error) {
 	p := cohort.PrincipalFrom(ctx)
 	tenantID := p.Tenant.ID
 	roles, err := store.ListBusinessRoles(ctx, tx, tenantID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	revenue := map[string]bool{}
 	for _, r := range roles {
@@ -559,11 +582,19 @@ func (s *Service) replaceTeam(ctx context.Context, tx *store.Tx, obj cohort.Obje
 		if m.Role == cohort.RoleOwner && m.ExpiresAt != nil {
 			v.Add(field+".expires_at", "the owner's membership does not expire")
 		}
-		u, err := store.FindUserRow(ctx, tx, tenantID, m.UserID)
-		if err != nil || u.Status != cohort.UserActive {
-			v.Add(field+".user_id", "no such active user")
+		u := fresh[m.UserID]
+		if u == nil {
+			if u, err = store.FindUserRow(ctx, tx, tenantID, m.UserID); err == nil && fresh != nil {
+				fresh[m.UserID] = u
+			}
 		}
-		want = append(want, cohort.TeamMember{RecordType: obj, RecordID: id, UserID: m.UserID, Role: m.Role, Access: m.Access,
+		name := ""
+		if u == nil || u.Status != cohort.UserActive {
+			v.Add(field+".user_id", "no such active user")
+		} else {
+			name = u.Name
+		}
+		want = append(want, cohort.TeamMember{RecordType: obj, RecordID: id, UserID: m.UserID, UserName: name, Role: m.Role, Access: m.Access,
 			ShareBP: share, ExpiresAt: m.ExpiresAt, AddedBy: actorID(p)})
 	}
 	if owners == 0 {
@@ -573,16 +604,19 @@ func (s *Service) replaceTeam(ctx context.Context, tx *store.Tx, obj cohort.Obje
 		v.Add("team", "the revenue roles' shares add up to %d.%02d %%, not 100 %%", revenueBP/100, revenueBP%100)
 	}
 	if err := v.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	if last, err := store.TeamChangedAt(ctx, tx, tenantID, obj, id); err != nil {
-		return err
-	} else if at.Before(last) {
-		return cohort.Errorf(cohort.EINVALID, "effective_at: the team last changed at %s; a change cannot be dated before it", last.UTC().Format(time.RFC3339))
-	}
-	current, err := store.CurrentTeam(ctx, tx, tenantID, obj, id)
-	if err != nil {
-		return err
+	var current []cohort.TeamMember
+	if fresh == nil {
+		// A new record's team never changed, and it has none yet.
+		if last, err := store.TeamChangedAt(ctx, tx, tenantID, obj, id); err != nil {
+			return nil, err
+		} else if at.Before(last) {
+			return nil, cohort.Errorf(cohort.EINVALID, "effective_at: the team last changed at %s; a change cannot be dated before it", last.UTC().Format(time.RFC3339))
+		}
+		if current, err = store.CurrentTeam(ctx, tx, tenantID, obj, id); err != nil {
+			return nil, err
+		}
 	}
 	// Every owner the team gains is someone the caller may make owner: in
 	// their scope for creating (a new record) or transferring.
@@ -595,7 +629,7 @@ func (s *Service) replaceTeam(ctx context.Context, tx *store.Tx, obj cohort.Obje
 			continue
 		}
 		if err := s.checkOwnerInScope(ctx, tx, obj, act, field, w.UserID); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	same := func(a, b cohort.TeamMember) bool {
@@ -616,7 +650,7 @@ func (s *Service) replaceTeam(ctx context.Context, tx *store.Tx, obj cohort.Obje
 			continue
 		}
 		if err := store.CloseMembership(ctx, tx, tenantID, c.ID, at); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for i := range want {
@@ -624,10 +658,17 @@ func (s *Service) replaceTeam(ctx context.Context, tx *store.Tx, obj cohort.Obje
 			continue
 		}
 		if err := store.OpenMembership(ctx, tx, tenantID, &want[i], at, now); err != nil {
-			return err
+			return nil, err
+		}
+		// As read back: whole milliseconds, UTC.
+		w := &want[i]
+		w.ValidFrom, w.RecordedAt = store.AsStored(w.ValidFrom), store.AsStored(w.RecordedAt)
+		if w.ExpiresAt != nil {
+			e := store.AsStored(*w.ExpiresAt)
+			w.ExpiresAt = &e
 		}
 	}
-	return nil
+	return want, nil
 }
 
 func actorID(p *cohort.Principal) cohort.ID {

@@ -80,6 +80,13 @@ func (s *Service) SetDefaultTeam(ctx context.Context, members []cohort.TeamInput
 // withDefaultTeam adds the owner's default team to the members of a new
 // record, skipping anyone already given in the same role.
 func withDefaultTeam(ctx context.Context, q store.Queryer, tenantID, owner cohort.ID, team []cohort.TeamInput) ([]cohort.TeamInput, error) {
+	return withDefaultTeamOf(ctx, q, tenantID, owner, team, nil)
+}
+
+// withDefaultTeamOf is withDefaultTeam keeping the user rows it reads in
+// users (when not nil), for newTeam.
+func withDefaultTeamOf(ctx context.Context, q store.Queryer, tenantID, owner cohort.ID, team []cohort.TeamInput,
+	users map[cohort.ID]*cohort.User) ([]cohort.TeamInput, error) {
 	defaults, err := store.DefaultTeam(ctx, q, tenantID, owner)
 	if err != nil {
 		return nil, err
@@ -90,7 +97,14 @@ func withDefaultTeam(ctx context.Context, q store.Queryer, tenantID, owner cohor
 		for _, m := range team {
 			dup = dup || (m.UserID == d.UserID && m.Role == d.Role)
 		}
-		if u, err := store.FindUserRow(ctx, q, tenantID, d.UserID); err != nil || u.Status != cohort.UserActive {
+		u := users[d.UserID]
+		if u == nil {
+			var err error
+			if u, err = store.FindUserRow(ctx, q, tenantID, d.UserID); err == nil && users != nil {
+				users[d.UserID] = u
+			}
+		}
+		if u == nil || u.Status != cohort.UserActive {
 			dup = true // a member who left no longer joins
 		}
 		if !dup {

@@ -256,13 +256,16 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 		return err
 	}
 	s.projectNew(ctx, tx, cohort.ObjOpportunity, o.ID)
-	team, err = withDefaultTeam(ctx, tx, o.TenantID, o.OwnerID, team)
+	users := map[cohort.ID]*cohort.User{}
+	team, err = withDefaultTeamOf(ctx, tx, o.TenantID, o.OwnerID, team, users)
 	if err != nil {
 		return err
 	}
-	if err := s.replaceTeam(ctx, tx, cohort.ObjOpportunity, o.ID, withOwner(o.OwnerID, team), o.CreatedAt, now); err != nil {
+	members, err := s.newTeam(ctx, tx, cohort.ObjOpportunity, o.ID, withOwner(o.OwnerID, team), o.CreatedAt, now, users)
+	if err != nil {
 		return err
 	}
+	written := teamAsWritten(tx, members)
 	// o is the row as written, with its customer's name read above: nothing
 	// to read again for its search document.
 	if err := search.Upsert(ctx, tx, opportunityDoc(o)); err != nil {
@@ -274,7 +277,7 @@ func (s *Service) createOpportunity(ctx context.Context, tx *store.Tx, o *cohort
 	if err := s.auditTimes(ctx, tx, cohort.ObjOpportunity, o.ID, now, created); err != nil {
 		return err
 	}
-	s.projectMade(ctx, tx, cohort.ObjOpportunity, o.ID, facts.MadeOpportunity(o))
+	s.projectMade(ctx, tx, cohort.ObjOpportunity, o.ID, facts.MadeOpportunity(o, written))
 	return nil
 }
 

@@ -234,6 +234,19 @@ func (s *Service) projectMade(ctx context.Context, tx *store.Tx, obj cohort.Obje
 	s.projectSource(ctx, tx, facts.Source{Type: obj, ID: id, New: true, Made: made})
 }
 
+// teamAsWritten returns, for a fact projection at the end of tx, members
+// (a record's whole team as newTeam wrote it) while no later statement of
+// tx wrote a team; nil then, and the projection reads the team back.
+func teamAsWritten(tx *store.Tx, members []cohort.TeamMember) func() []cohort.TeamMember {
+	mark := tx.TeamWrites()
+	return func() []cohort.TeamMember {
+		if tx.TeamWrites() != mark {
+			return nil
+		}
+		return members
+	}
+}
+
 func (s *Service) projectSource(ctx context.Context, tx *store.Tx, src facts.Source) {
 	obj, id := src.Type, src.ID
 	p := cohort.PrincipalFrom(ctx)

@@ -25,6 +25,9 @@ func BulkInsert(ctx context.Context, tx *Tx, table string, cols []string, rows [
 	if len(rows) == 0 {
 		return nil
 	}
+	if table == "record_team" {
+		tx.teamWrites++
+	}
 	if tx.db.Engine == Postgres && tx.conn != nil {
 		return copyIn(ctx, tx, table, cols, rows)
 	}

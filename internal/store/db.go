@@ -288,7 +288,24 @@ type Tx struct {
 	// batched says the transaction is one request of a group commit: its
 	// statements must not be interrupted by the request's context.
 	batched bool
+	// teamWrites counts the statements of the transaction that wrote
+	// record_team (see TeamWrites).
+	teamWrites int
 }
+
+// ExecContext runs a statement in the transaction, counting those that
+// write record_team.
+func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if strings.Contains(q, "record_team") {
+		tx.teamWrites++
+	}
+	return tx.Queryer.ExecContext(ctx, q, args...)
+}
+
+// TeamWrites says how many statements of the transaction so far wrote
+// record_team rows: a team held in memory since a count is still the team
+// as stored while the count is the same.
+func (tx *Tx) TeamWrites() int { return tx.teamWrites }
 
 // AfterCommit registers f to run after the transaction commits.
 func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f) }

@@ -462,6 +462,9 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMs(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
+// AsStored returns t as a time column gives it back: whole milliseconds, UTC.
+func AsStored(t time.Time) time.Time { return fromMs(ms(t)) }
+
 func nullMs(t *time.Time) any {
 	if t == nil {
 		return nil

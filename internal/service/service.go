@@ -322,22 +322,114 @@ func (s *Service) notify(ctx context.Context, tx *store.Tx, tenantID, userID coh
 	return s.notifier.Notify(ctx, tx, tenantID, userID, kind, params, link)
 }
 
+// jsonFields returns the top-level fields of v's JSON, each as its raw
+// text, as json.Unmarshal into a map of json.RawMessage gives them. It
+// splits the marshalled object itself (json.Unmarshal took most of an audit
+// diff's time), and falls back to json.Unmarshal for anything but a plain
+// object with unescaped keys.
+func jsonFields(v any) map[string]json.RawMessage {
+	m := map[string]json.RawMessage{}
+	if v == nil {
+		return m
+	}
+	b, _ := json.Marshal(v)
+	if !splitObject(b, m) {
+		clear(m)
+		_ = json.Unmarshal(b, &m)
+	}
+	return m
+}
+
+// splitObject puts the members of the compact JSON object b into m; false
+// when b is not one it can split (whitespace, escaped keys, not an object).
+func splitObject(b []byte, m map[string]json.RawMessage) bool {
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return false
+	}
+	i := 1
+	if b[i] == '}' {
+		return i == len(b)-1
+	}
+	for {
+		if b[i] != '"' {
+			return false
+		}
+		j := i + 1
+		for j < len(b) && b[j] != '"' {
+			if b[j] == '\\' {
+				return false
+			}
+			j++
+		}
+		if j+1 >= len(b) || b[j+1] != ':' {
+			return false
+		}
+		key := string(b[i+1 : j])
+		start := j + 2
+		end, ok := valueEnd(b, start)
+		if !ok || end >= len(b) {
+			return false
+		}
+		m[key] = json.RawMessage(b[start:end])
+		switch b[end] {
+		case ',':
+			i = end + 1
+		case '}':
+			return end == len(b)-1
+		default:
+			return false
+		}
+	}
+}
+
+// valueEnd returns where the compact JSON value at b[i:] ends.
+func valueEnd(b []byte, i int) (int, bool) {
+	depth, inString := 0, false
+	for j := i; j < len(b); j++ {
+		c := b[j]
+		if inString {
+			switch c {
+			case '\\':
+				j++
+			case '"':
+				inString = false
+				if depth == 0 {
+					return j + 1, true
+				}
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return j, j > i
+			}
+			depth--
+			if depth == 0 {
+				return j + 1, true
+			}
+		case ',':
+			if depth == 0 {
+				return j, j > i
+			}
+		case ' ', '\t', '\n', '\r':
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
 // unchangedFields are left out of audit diffs.
 var unchangedFields = map[string]bool{"version": true, "updated_at": true, "created_at": true, "last_login_at": true}
 
 // diff lists the JSON fields that differ between before and after (either
 // may be nil, for creates and deletes).
 func diff(before, after any) []cohort.FieldChange {
-	toMap := func(v any) map[string]json.RawMessage {
-		m := map[string]json.RawMessage{}
-		if v == nil {
-			return m
-		}
-		b, _ := json.Marshal(v)
-		_ = json.Unmarshal(b, &m)
-		return m
-	}
-	a, b := toMap(before), toMap(after)
+	a, b := jsonFields(before), jsonFields(after)
 	keys := map[string]bool{}
 	for k := range a {
 		keys[k] = true

@@ -234,5 +234,10 @@ func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progre
 	if err != nil {
 		return nil, err
 	}
+	diffs = append(diffs, more...)
+	more, err = VerifyRecords(ctx, q, t.ID, max)
+	if err != nil {
+		return nil, err
+	}
 	return append(diffs, more...), nil
 }

@@ -29,7 +29,7 @@ type rollKey struct {
 }
 
 // rollVal are a rollup row's measures.
-type rollVal struct{ cnt, share, amountBP, dur, durBP, n, nBP int64 }
+type rollVal struct{ cnt, share, amountBP, dur, durBP, n, nBP, rec, recUser int64 }
 
 func (v *rollVal) add(o rollVal, sign int64) {
 	v.cnt += sign * o.cnt
@@ -39,13 +39,15 @@ func (v *rollVal) add(o rollVal, sign int64) {
 	v.durBP += sign * o.durBP
 	v.n += sign * o.n
 	v.nBP += sign * o.nBP
+	v.rec += sign * o.rec
+	v.recUser += sign * o.recUser
 }
 
 func (v rollVal) zero() bool { return v == rollVal{} }
 
 // rollCols are the columns of a rollup table, the key first.
 var rollCols = []string{"tenant_id", "kind", "role", "day", "user_id", "department_id", "attr", "stage", "process_id", "product_id",
-	"cnt", "share_bp", "amount_bp", "duration_s", "duration_bp", "n", "n_bp"}
+	"cnt", "share_bp", "amount_bp", "duration_s", "duration_bp", "n", "n_bp", "rec", "rec_user"}
 
 const rollKeyCols = 10
 
@@ -60,7 +62,7 @@ func (f *Fact) rollup() (rollKey, rollVal) {
 	k := rollKey{kind: f.Kind, role: f.Role, day: int64(f.Day), user: int64(f.UserID), dept: int64(f.DepartmentID), proc: int64(f.ProcessID),
 		prod: int64(f.ProductID), attr: f.Attr, stage: f.Stage}
 	s := int64(f.ShareBP)
-	return k, rollVal{cnt: 1, share: s, amountBP: f.Amount * s, dur: f.DurationS, durBP: f.DurationS * s, n: int64(f.N), nBP: int64(f.N) * s}
+	return k, rollVal{cnt: 1, share: s, amountBP: f.Amount * s, dur: f.DurationS, durBP: f.DurationS * s, n: int64(f.N), nBP: int64(f.N) * s, rec: int64(f.Rec), recUser: int64(f.RecUser)}
 }
 
 // applyRollups applies to both rollup tables of tenantID the difference
@@ -135,7 +137,7 @@ func applyDelta(ctx context.Context, tx *store.Tx, tenantID cohort.ID, table str
 			v := delta[k]
 			rows[i] = row
 			args = append(args, int64(tenantID), k.kind, k.role, k.day, k.user, k.dept, k.attr, k.stage, k.proc, k.prod,
-				v.cnt, v.share, v.amountBP, v.dur, v.durBP, v.n, v.nBP)
+				v.cnt, v.share, v.amountBP, v.dur, v.durBP, v.n, v.nBP, v.rec, v.recUser)
 			if v.cnt < 0 {
 				emptied = append(emptied, k)
 			}
@@ -160,7 +162,7 @@ func applyDelta(ctx context.Context, tx *store.Tx, tenantID cohort.ID, table str
 }
 
 // rollupFactCols are the columns of facts a rollup reads.
-const rollupFactCols = "kind, role, day, user_id, department_id, attr, stage, process_id, product_id, share_bp, amount, duration_s, n"
+const rollupFactCols = "kind, role, day, user_id, department_id, attr, stage, process_id, product_id, share_bp, amount, duration_s, n, rec, rec_user"
 
 type rowsScanner interface {
 	Next() bool
@@ -176,7 +178,7 @@ func eachRollupFact(rows rowsScanner, f func(Fact)) error {
 	for rows.Next() {
 		var x Fact
 		var user, dept, proc, prod *int64
-		if err := rows.Scan(&x.Kind, &x.Role, &x.Day, &user, &dept, &x.Attr, &x.Stage, &proc, &prod, &x.ShareBP, &x.Amount, &x.DurationS, &x.N); err != nil {
+		if err := rows.Scan(&x.Kind, &x.Role, &x.Day, &user, &dept, &x.Attr, &x.Stage, &proc, &prod, &x.ShareBP, &x.Amount, &x.DurationS, &x.N, &x.Rec, &x.RecUser); err != nil {
 			return fmt.Errorf("facts: %w", err)
 		}
 		id := func(p *int64) cohort.ID {
@@ -254,7 +256,7 @@ func VerifyRollups(ctx context.Context, q store.Queryer, tenantID cohort.ID, max
 			var k rollKey
 			var v rollVal
 			if err := rows.Scan(&k.kind, &k.role, &k.day, &k.user, &k.dept, &k.attr, &k.stage, &k.proc, &k.prod,
-				&v.cnt, &v.share, &v.amountBP, &v.dur, &v.durBP, &v.n, &v.nBP); err != nil {
+				&v.cnt, &v.share, &v.amountBP, &v.dur, &v.durBP, &v.n, &v.nBP, &v.rec, &v.recUser); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("facts: %w", err)
 			}
@@ -284,8 +286,13 @@ func VerifyRollups(ctx context.Context, q store.Queryer, tenantID cohort.ID, max
 
 // RebuildRollups recomputes a tenant's rollups from its facts in SQL, in
 // tx: for facts loaded by other means than this package (a bulk load, a
-// benchmark's generator); a rebuild keeps them as it goes.
+// benchmark's generator, a test's hand-made facts), and at the end of a
+// rebuild. It first marks the facts that count their records (rec) as the
+// projection does, which changes nothing on facts the projection wrote.
 func RebuildRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
+	if err := markRecordsSQL(ctx, tx, tenantID); err != nil {
+		return err
+	}
 	if err := deleteRollups(ctx, tx, tenantID); err != nil {
 		return err
 	}
@@ -296,7 +303,7 @@ func RebuildRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error
 	cols := strings.Join(rollCols, ", ")
 	if _, err := tx.ExecContext(ctx, `INSERT INTO facts_daily (`+cols+`)
 		SELECT tenant_id, kind, role, day, COALESCE(user_id, 0), COALESCE(department_id, 0), attr, stage, COALESCE(process_id, 0), COALESCE(product_id, 0),
-		count(*), sum(share_bp), sum(amount * share_bp), sum(duration_s), sum(duration_s * share_bp), sum(n), sum(n * share_bp)
+		count(*), sum(share_bp), sum(amount * share_bp), sum(duration_s), sum(duration_s * share_bp), sum(n), sum(n * share_bp), sum(rec), sum(rec_user)
 		FROM facts WHERE tenant_id = ?
 		GROUP BY tenant_id, kind, role, day, COALESCE(user_id, 0), COALESCE(department_id, 0), attr, stage, COALESCE(process_id, 0), COALESCE(product_id, 0)`,
 		int64(tenantID)); err != nil {
@@ -304,7 +311,7 @@ func RebuildRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO facts_monthly (`+cols+`)
 		SELECT tenant_id, kind, role, `+month+`, user_id, department_id, attr, stage, process_id, product_id,
-		sum(cnt), sum(share_bp), sum(amount_bp), sum(duration_s), sum(duration_bp), sum(n), sum(n_bp)
+		sum(cnt), sum(share_bp), sum(amount_bp), sum(duration_s), sum(duration_bp), sum(n), sum(n_bp), sum(rec), sum(rec_user)
 		FROM facts_daily WHERE tenant_id = ?
 		GROUP BY tenant_id, kind, role, `+month+`, user_id, department_id, attr, stage, process_id, product_id`, int64(tenantID)); err != nil {
 		return fmt.Errorf("facts: %w", err)

@@ -116,7 +116,7 @@ func markRecordsSQL(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error
 		AND kind NOT IN (`+recordKindList()+`)`, int64(tenantID)); err != nil {
 		return fmt.Errorf("facts: rec: %w", err)
 	}
-	const order = `ORDER BY CASE WHEN role = '' THEN 1 ELSE 0 END, COALESCE(user_id, 0), share_bp, occurred_at, COALESCE(department_id, 0)`
+	const order = `ORDER BY CASE WHEN role = '' THEN 1 ELSE 0 END, COALESCE(user_id, 0), share_bp, occurred_at, COALESCE(department_id, 0), id`
 	for _, c := range []struct{ col, by string }{
 		{"rec", "CASE WHEN role = '' THEN 'owner' ELSE role END"},
 		{"rec_user", "role, COALESCE(user_id, 0)"},

@@ -14,11 +14,32 @@ import (
 
 // Rollups are the additive measures of the facts summed per day
 // (facts_daily) and per month (facts_monthly) by tenant, kind, role,
-// person, historic department, attr, stage, sales process and product
+// person, historic department, attr, stage, sales process and product, and
+// per month without the person (facts_monthly_dept, whose user_id is
+// always 0: company and department figures read a twelfth of the rows)
 // (docs/FACTS.md, "Rollups"). The metric engine reads them instead of the
 // facts when a query's aggregates are additive and its dimensions and
 // filters are all among those columns.
-var RollupTables = []string{"facts_daily", "facts_monthly"}
+var RollupTables = []string{"facts_daily", "facts_monthly", "facts_monthly_dept"}
+
+// byMonth sums daily rollup rows per month, and per month without the
+// person when noUser.
+func byMonth(daily map[rollKey]*rollVal, noUser bool) map[rollKey]*rollVal {
+	out := map[rollKey]*rollVal{}
+	for k, v := range daily {
+		k.day = MonthStart(k.day)
+		if noUser {
+			k.user = 0
+		}
+		m := out[k]
+		if m == nil {
+			m = &rollVal{}
+			out[k] = m
+		}
+		m.add(*v, 1)
+	}
+	return out
+}
 
 // rollKey is a rollup row's key; a missing id is 0.
 type rollKey struct {
@@ -88,20 +109,13 @@ func applyRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed
 	}
 	acc(removed, -1)
 	acc(added, 1)
-	monthly := map[rollKey]*rollVal{}
-	for k, v := range daily {
-		k.day = MonthStart(k.day)
-		m := monthly[k]
-		if m == nil {
-			m = &rollVal{}
-			monthly[k] = m
-		}
-		m.add(*v, 1)
-	}
 	if err := applyDelta(ctx, tx, tenantID, "facts_daily", daily); err != nil {
 		return err
 	}
-	return applyDelta(ctx, tx, tenantID, "facts_monthly", monthly)
+	if err := applyDelta(ctx, tx, tenantID, "facts_monthly", byMonth(daily, false)); err != nil {
+		return err
+	}
+	return applyDelta(ctx, tx, tenantID, "facts_monthly_dept", byMonth(daily, true))
 }
 
 // applyDelta adds delta to table's rows (an upsert per changed key, in
@@ -238,10 +252,13 @@ func VerifyRollups(ctx context.Context, q store.Queryer, tenantID cohort.ID, max
 	var diffs []string
 	for _, table := range RollupTables {
 		exp := want
-		if table == "facts_monthly" {
+		if table != "facts_daily" {
 			exp = map[rollKey]rollVal{}
 			for k, v := range want {
 				k.day = MonthStart(k.day)
+				if table == "facts_monthly_dept" {
+					k.user = 0
+				}
 				m := exp[k]
 				m.add(v, 1)
 				exp[k] = m
@@ -314,6 +331,13 @@ func RebuildRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error
 		sum(cnt), sum(share_bp), sum(amount_bp), sum(duration_s), sum(duration_bp), sum(n), sum(n_bp), sum(rec), sum(rec_user)
 		FROM facts_daily WHERE tenant_id = ?
 		GROUP BY tenant_id, kind, role, `+month+`, user_id, department_id, attr, stage, process_id, product_id`, int64(tenantID)); err != nil {
+		return fmt.Errorf("facts: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO facts_monthly_dept (`+cols+`)
+		SELECT tenant_id, kind, role, day, 0, department_id, attr, stage, process_id, product_id,
+		sum(cnt), sum(share_bp), sum(amount_bp), sum(duration_s), sum(duration_bp), sum(n), sum(n_bp), sum(rec), sum(rec_user)
+		FROM facts_monthly WHERE tenant_id = ?
+		GROUP BY tenant_id, kind, role, day, department_id, attr, stage, process_id, product_id`, int64(tenantID)); err != nil {
 		return fmt.Errorf("facts: %w", err)
 	}
 	return nil

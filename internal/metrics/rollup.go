@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -78,10 +79,25 @@ func (c *compiled) rollupTable(env *Env, from, to time.Time, grouped bool, leave
 		}
 	}
 	rollupReads.Add(1)
-	if monthly {
+	if !monthly {
+		return "facts_daily"
+	}
+	// Without a person in the statement (a dimension, a filter, a scope
+	// by person, today's department through the person, a count of a
+	// person's records), the monthly rollup without the person answers.
+	person := strings.Contains(env.Scope.SQL, "user_id")
+	for _, d := range dims {
+		person = person || d == "person" || d == "department_current"
+	}
+	for _, i := range leaves {
+		if a := c.plan.leaves[i]; a.Func == "records" && c.recordsCol(env, a, grouped) == "rec_user" {
+			person = true
+		}
+	}
+	if person {
 		return "facts_monthly"
 	}
-	return "facts_daily"
+	return "facts_monthly_dept"
 }
 
 // rollupFrom reads a rollup table as facts f: its missing ids (0) are

@@ -27,8 +27,10 @@ import (
 //     person's number of records (a team history may hold a person twice
 //     in one role at one time, which credits them twice).
 //
-// `cohort facts verify` checks that RecordKinds' records have one event,
-// and compares rec and rec_user with a fresh projection as every column.
+// `cohort facts verify` checks that RecordKinds' records have one event
+// and that one person's facts of it are in one department (theirs at its
+// time: a filter by department keeps all or none of them), and compares
+// rec and rec_user with a fresh projection as every column.
 
 // RecordKinds are the kinds whose records have one event each.
 var RecordKinds = []string{"lead.created", "lead.converted", "customer.created", "customer.first_signed", "customer.lost",
@@ -158,6 +160,12 @@ func VerifyRecords(ctx context.Context, q store.Queryer, tenantID cohort.ID, max
 		WHERE tenant_id = ? AND kind IN (`+recordKindList()+`) GROUP BY kind, record_type, record_id
 		HAVING count(DISTINCT day) > 1 OR count(DISTINCT attr) > 1 OR count(DISTINCT stage) > 1 OR count(DISTINCT COALESCE(process_id, 0)) > 1
 			OR count(DISTINCT COALESCE(product_id, 0)) > 1 OR count(DISTINCT source_type) > 1 OR count(DISTINCT source_id) > 1`, t); err != nil {
+		return nil, err
+	}
+	// One person's facts of one event have their department at its time.
+	if err := check("credits one person in two departments", `SELECT kind, record_type, record_id FROM facts
+		WHERE tenant_id = ? AND kind IN (`+recordKindList()+`) AND user_id IS NOT NULL GROUP BY kind, record_type, record_id, user_id
+		HAVING count(DISTINCT COALESCE(department_id, 0)) > 1`, t); err != nil {
 		return nil, err
 	}
 	for _, fam := range RecordFamilies {

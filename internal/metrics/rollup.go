@@ -85,7 +85,7 @@ func (c *compiled) rollupTable(env *Env, from, to time.Time, grouped bool, leave
 	// Without a person in the statement (a dimension, a filter, a scope
 	// by person, today's department through the person, a count of a
 	// person's records), the monthly rollup without the person answers.
-	person := strings.Contains(env.Scope.SQL, "user_id")
+	person := strings.Contains(env.Scope.SQL, "user_id") || c.q.DepartmentRoot != 0 && slices.Contains(c.dims, "department_current")
 	for _, d := range dims {
 		person = person || d == "person" || d == "department_current"
 	}
@@ -141,7 +141,9 @@ func (c *compiled) recordsCol(env *Env, a *Agg, grouped bool) string {
 	if grouped && slices.Contains(c.dims, "person") {
 		return "rec_user"
 	}
-	if env.Scope.SQL != "" {
+	// A department root restricts every statement of a query grouped by a
+	// department to the root's subtree, its total too.
+	if env.Scope.SQL != "" || c.q.DepartmentRoot != 0 && slices.ContainsFunc(c.dims, func(d string) bool { return dimensions[d].dept }) {
 		return ""
 	}
 	if grouped {

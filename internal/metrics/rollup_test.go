@@ -68,10 +68,15 @@ func TestRollupsAnswerAsTheFacts(t *testing.T) {
 					fs = append(fs, f)
 					continue
 				}
+				// A person's department is the one they belonged to then.
+				deptOf := map[cohort.ID]cohort.ID{}
 				for n := 1 + r.IntN(3); n > 0; n-- {
 					g := f
-					g.UserID, g.Role = cohort.ID(users[r.IntN(3)]), roles[r.IntN(4)]
-					g.ShareBP, g.DepartmentID = []int{10000, 6000, 4000, 5000}[r.IntN(4)], cohort.ID(depts[r.IntN(len(depts))])
+					g.UserID, g.Role, g.ShareBP = cohort.ID(users[r.IntN(3)]), roles[r.IntN(4)], []int{10000, 6000, 4000, 5000}[r.IntN(4)]
+					if _, ok := deptOf[g.UserID]; !ok {
+						deptOf[g.UserID] = cohort.ID(depts[r.IntN(len(depts))])
+					}
+					g.DepartmentID = deptOf[g.UserID]
 					fs = append(fs, g)
 				}
 			}
@@ -141,6 +146,9 @@ func TestRollupsAnswerAsTheFacts(t *testing.T) {
 			if r.IntN(3) == 0 {
 				q.Compare = []string{"previous", "year_ago"}[:1+r.IntN(2)]
 			}
+			if r.IntN(5) == 0 {
+				q.DepartmentRootID = id(sales)
+			}
 			if r.IntN(4) == 0 {
 				q.Role = "presales"
 			}
@@ -195,6 +203,8 @@ func TestRecordCountsFromRollups(t *testing.T) {
 			{metrics.Query{Dimensions: []string{"department"}}, false, false, true},
 			{metrics.Query{Dimensions: []string{"department_current", "month"}}, false, false, true},
 			{metrics.Query{Dimensions: []string{"person"}}, true, true, false},
+			{metrics.Query{Dimensions: []string{"department"}, DepartmentRootID: id(sales)}, false, false, false},
+			{metrics.Query{Dimensions: []string{"department_current", "person"}, DepartmentRootID: id(sales)}, false, true, false},
 		} {
 			q := c.q
 			q.Metrics, q.From, q.To = ms, "2025-10-01", "2026-07-01"

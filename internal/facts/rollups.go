@@ -303,13 +303,18 @@ func VerifyRollups(ctx context.Context, q store.Queryer, tenantID cohort.ID, max
 
 // RebuildRollups recomputes a tenant's rollups from its facts in SQL, in
 // tx: for facts loaded by other means than this package (a bulk load, a
-// benchmark's generator, a test's hand-made facts), and at the end of a
-// rebuild. It first marks the facts that count their records (rec) as the
-// projection does, which changes nothing on facts the projection wrote.
+// benchmark's generator, a test's hand-made facts). It first marks the
+// facts that count their records (rec, rec_user) as the projection does.
 func RebuildRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
 	if err := markRecordsSQL(ctx, tx, tenantID); err != nil {
 		return err
 	}
+	return sumRollups(ctx, tx, tenantID)
+}
+
+// sumRollups is RebuildRollups for facts the projection wrote (a
+// rebuild's end), whose rec and rec_user are in step already.
+func sumRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
 	if err := deleteRollups(ctx, tx, tenantID); err != nil {
 		return err
 	}

@@ -156,7 +156,12 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 				if err != nil {
 					return err
 				}
-				stored, err := storedOf(ctx, tx, t.ID, src, ids)
+				// The batch's ids are ascending: its stored facts are a
+				// range of facts_source (a short statement, read in
+				// order); facts of records no longer there in that range
+				// are removed here rather than with the orphans below.
+				stored, err := storedRows(ctx, tx, "tenant_id = ? AND source_type = ? AND source_id BETWEEN ? AND ?",
+					int64(t.ID), string(src), int64(ids[0]), int64(ids[len(ids)-1]))
 				if err != nil {
 					return err
 				}
@@ -193,8 +198,16 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 		if err := RestoreIndexes(ctx, db); err != nil {
 			return 0, 0, err
 		}
-		// The planner's statistics of facts were of an empty ledger.
+		// The planner's statistics of facts were of an empty ledger (and
+		// of no index just built). On SQLite an approximate analysis
+		// (analysis_limit) reads a sample of each index, not all of it.
 		if err := db.BulkTx(ctx, func(tx *store.Tx) error {
+			if db.Engine != store.Postgres {
+				if _, err := tx.ExecContext(ctx, "PRAGMA analysis_limit = 1000"); err != nil {
+					return err
+				}
+				defer tx.ExecContext(ctx, "PRAGMA analysis_limit = 0")
+			}
 			_, err := tx.ExecContext(ctx, "ANALYZE facts")
 			return err
 		}); err != nil {

@@ -113,8 +113,9 @@ const rebuildTxTime = 4 * time.Second
 // facts as usual; a batch compares and writes in one transaction, so the
 // result is the same.
 //
-// A tenant without facts whose records outnumber the facts of every tenant
-// (a first rebuild, the demo, a rebuild after the facts were deleted) is
+// A tenant of at least MinSourcesToDropIndexes records without facts whose
+// records outnumber the facts of every tenant (a first rebuild, the demo, a
+// rebuild after the facts were deleted) is
 // written with the secondary indexes of facts dropped but facts_source,
 // which the comparisons read, and the indexes are built again at the end
 // (dropIndexes): sorting each index once costs a fraction of inserting
@@ -224,12 +225,23 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 	return facts, changed, nil
 }
 
+// MinSourcesToDropIndexes is the fewest source records for which a rebuild
+// from empty drops the indexes of facts: at scale S (54 k sources) building
+// them again cost as much CPU as keeping them and more wall time (three more
+// commits), at scale M (864 k) a quarter less CPU (docs/BENCHMARKS.md, "A
+// rebuild from empty builds the indexes at its end"). Tests lower it to
+// take the path on small tenants.
+var MinSourcesToDropIndexes = 100_000
+
 // fromEmpty says whether a rebuild of a tenant with sources source records
-// should write with the indexes dropped: the tenant has no facts, and the
-// table holds fewer facts (of other tenants) than the rebuild will write —
-// at least one per source record — so that building the indexes again costs
-// less than inserting the rebuild's rows into them.
+// should write with the indexes dropped: the tenant is large enough, has no
+// facts, and the table holds fewer facts (of other tenants) than the
+// rebuild will write — at least one per source record — so that building
+// the indexes again costs less than inserting the rebuild's rows into them.
 func fromEmpty(ctx context.Context, q store.Queryer, tenantID cohort.ID, sources int) (bool, error) {
+	if sources < MinSourcesToDropIndexes {
+		return false, nil
+	}
 	var one int
 	err := q.QueryRowContext(ctx, "SELECT 1 FROM facts WHERE tenant_id = ? LIMIT 1", int64(tenantID)).Scan(&one)
 	if err == nil || !errors.Is(err, sql.ErrNoRows) {

@@ -42,6 +42,8 @@ func TestDroppedIndexesComeBack(t *testing.T) {
 		if err := db.WriteTx(ctx, func(tx *store.Tx) error { return Insert(ctx, tx, 2, two) }); err != nil {
 			t.Fatal(err)
 		}
+		defer func(n int) { MinSourcesToDropIndexes = n }(MinSourcesToDropIndexes)
+		MinSourcesToDropIndexes = 3
 		for _, c := range []struct {
 			tenant  cohort.ID
 			sources int

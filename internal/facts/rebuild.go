@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -157,12 +158,7 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 				if err != nil {
 					return err
 				}
-				// The batch's ids are ascending: its stored facts are a
-				// range of facts_source (a short statement, read in
-				// order); facts of records no longer there in that range
-				// are removed here rather than with the orphans below.
-				stored, err := storedRows(ctx, tx, "tenant_id = ? AND source_type = ? AND source_id BETWEEN ? AND ?",
-					int64(t.ID), string(src), int64(ids[0]), int64(ids[len(ids)-1]))
+				stored, err := storedRange(ctx, tx, t.ID, src, ids)
 				if err != nil {
 					return err
 				}
@@ -232,6 +228,28 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 // rebuild from empty builds the indexes at its end"). Tests lower it to
 // take the path on small tenants.
 var MinSourcesToDropIndexes = 100_000
+
+// storedRange returns the stored facts of a batch of source records of one
+// type, ids ascending: read as one range of facts_source (a short
+// statement, read in order, rather than a list of 500 ids) and kept to the
+// batch's own records — a record in the range but not in the batch (one
+// gone, left to the removal of orphans, or one a concurrent write made
+// after the batch's ids were read, on PostgreSQL) is not the batch's to
+// compare.
+func storedRange(ctx context.Context, q store.Queryer, tenantID cohort.ID, src cohort.ObjectType, ids []cohort.ID) ([]StoredFact, error) {
+	rows, err := storedRows(ctx, q, "tenant_id = ? AND source_type = ? AND source_id BETWEEN ? AND ?",
+		int64(tenantID), string(src), int64(ids[0]), int64(ids[len(ids)-1]))
+	if err != nil {
+		return nil, err
+	}
+	out := rows[:0]
+	for _, f := range rows {
+		if _, ok := slices.BinarySearch(ids, f.SourceID); ok {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
 
 // fromEmpty says whether a rebuild of a tenant with sources source records
 // should write with the indexes dropped: the tenant is large enough, has no

@@ -271,9 +271,17 @@ func TestFactsPropertyRandomHistories(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		// From empty, with the indexes of facts dropped and built again
+		// (a tenant this small would keep them).
+		defer func(n int) { facts.MinSourcesToDropIndexes = n }(facts.MinSourcesToDropIndexes)
+		facts.MinSourcesToDropIndexes = 1
 		n, changed, err = facts.Rebuild(context.Background(), db, o.tenant, nil)
 		if err != nil || n != kept || changed != kept {
 			t.Fatalf("rebuild from nothing: %d facts, %d rows written, %d were kept: %v", n, changed, kept, err)
+		}
+		var dropped int
+		if err := db.Read().QueryRowContext(context.Background(), "SELECT count(*) FROM facts_dropped_indexes").Scan(&dropped); err != nil || dropped != 0 {
+			t.Fatalf("%d indexes of facts not built again: %v", dropped, err)
 		}
 		rebuilt, err := facts.Stored(context.Background(), db.Read(), o.tenant.ID, "")
 		if err != nil {

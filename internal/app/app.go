@@ -15,6 +15,7 @@ import (
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/api"
 	"github.com/cohortcrm/cohort/internal/config"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/jobs"
 	"github.com/cohortcrm/cohort/internal/notify"
 	"github.com/cohortcrm/cohort/internal/obs"
@@ -60,6 +61,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	}
 	if n > 0 {
 		log.Info("database migrated", "applied", n)
+	}
+	// Indexes of facts a rebuild from empty dropped and did not build again
+	// (it was stopped half way).
+	if err := facts.RestoreIndexes(ctx, db); err != nil {
+		db.Close()
+		return nil, err
 	}
 	a := &App{Config: cfg, Log: log, DB: db, Metrics: obs.NewRegistry()}
 	a.Service = service.New(db, cohort.SystemClock{}, log, service.Options{

@@ -2,7 +2,10 @@ package facts
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,10 +113,31 @@ const rebuildTxTime = 4 * time.Second
 // (removed plus added). Writes running meanwhile keep their own records'
 // facts as usual; a batch compares and writes in one transaction, so the
 // result is the same.
+//
+// A tenant of at least MinSourcesToDropIndexes records without facts whose
+// records outnumber the facts of every tenant (a first rebuild, the demo, a
+// rebuild after the facts were deleted) is
+// written with the secondary indexes of facts dropped but facts_source,
+// which the comparisons read, and the indexes are built again at the end
+// (dropIndexes): sorting each index once costs a fraction of inserting
+// every row into it. Meanwhile the metric engine reads facts without them
+// (slower, the same answers) and writes keep their facts as usual.
 func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(done, total int)) (facts, changed int, err error) {
+	if err := RestoreIndexes(ctx, db); err != nil {
+		return 0, 0, err
+	}
 	total, err := count(ctx, db.Read(), t.ID)
 	if err != nil {
 		return 0, 0, err
+	}
+	fresh, err := fromEmpty(ctx, db.Read(), t.ID, total)
+	if err != nil {
+		return 0, 0, err
+	}
+	if fresh {
+		if err := dropIndexes(ctx, db, t.ID); err != nil {
+			return 0, 0, err
+		}
 	}
 	done := 0
 	p := NewProjector(ctx, db.Read(), t)
@@ -134,7 +158,7 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 				if err != nil {
 					return err
 				}
-				stored, err := storedOf(ctx, tx, t.ID, src, ids)
+				stored, err := storedRange(ctx, tx, t.ID, src, ids)
 				if err != nil {
 					return err
 				}
@@ -167,6 +191,26 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 			return 0, 0, fmt.Errorf("facts: orphans of %s: %w", src, err)
 		}
 	}
+	if fresh {
+		if err := RestoreIndexes(ctx, db); err != nil {
+			return 0, 0, err
+		}
+		// The planner's statistics of facts were of an empty ledger (and
+		// of no index just built). On SQLite an approximate analysis
+		// (analysis_limit) reads a sample of each index, not all of it.
+		if err := db.BulkTx(ctx, func(tx *store.Tx) error {
+			if db.Engine != store.Postgres {
+				if _, err := tx.ExecContext(ctx, "PRAGMA analysis_limit = 1000"); err != nil {
+					return err
+				}
+				defer tx.ExecContext(ctx, "PRAGMA analysis_limit = 0")
+			}
+			_, err := tx.ExecContext(ctx, "ANALYZE facts")
+			return err
+		}); err != nil {
+			return 0, 0, fmt.Errorf("facts: analyze: %w", err)
+		}
+	}
 	// The batches above left the rollups alone (adding each batch's rows
 	// to them cost a third of a first rebuild); they are summed again from
 	// the facts here, in one transaction. Until then a rollup may miss what
@@ -175,6 +219,137 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 		return 0, 0, fmt.Errorf("facts: rollups: %w", err)
 	}
 	return facts, changed, nil
+}
+
+// MinSourcesToDropIndexes is the fewest source records for which a rebuild
+// from empty drops the indexes of facts: at scale S (54 k sources) building
+// them again cost as much CPU as keeping them and more wall time (three more
+// commits), at scale M (864 k) a quarter less CPU (docs/BENCHMARKS.md, "A
+// rebuild from empty builds the indexes at its end"). Tests lower it to
+// take the path on small tenants.
+var MinSourcesToDropIndexes = 100_000
+
+// storedRange returns the stored facts of a batch of source records of one
+// type, ids ascending: read as one range of facts_source (a short
+// statement, read in order, rather than a list of 500 ids) and kept to the
+// batch's own records — a record in the range but not in the batch (one
+// gone, left to the removal of orphans, or one a concurrent write made
+// after the batch's ids were read, on PostgreSQL) is not the batch's to
+// compare.
+func storedRange(ctx context.Context, q store.Queryer, tenantID cohort.ID, src cohort.ObjectType, ids []cohort.ID) ([]StoredFact, error) {
+	rows, err := storedRows(ctx, q, "tenant_id = ? AND source_type = ? AND source_id BETWEEN ? AND ?",
+		int64(tenantID), string(src), int64(ids[0]), int64(ids[len(ids)-1]))
+	if err != nil {
+		return nil, err
+	}
+	out := rows[:0]
+	for _, f := range rows {
+		if _, ok := slices.BinarySearch(ids, f.SourceID); ok {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// fromEmpty says whether a rebuild of a tenant with sources source records
+// should write with the indexes dropped: the tenant is large enough, has no
+// facts, and the table holds fewer facts (of other tenants) than the
+// rebuild will write — at least one per source record — so that building
+// the indexes again costs less than inserting the rebuild's rows into them.
+func fromEmpty(ctx context.Context, q store.Queryer, tenantID cohort.ID, sources int) (bool, error) {
+	if sources < MinSourcesToDropIndexes {
+		return false, nil
+	}
+	var one int
+	err := q.QueryRowContext(ctx, "SELECT 1 FROM facts WHERE tenant_id = ? LIMIT 1", int64(tenantID)).Scan(&one)
+	if err == nil || !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	var others int
+	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM facts LIMIT ?) f", sources).Scan(&others); err != nil {
+		return false, fmt.Errorf("facts: %w", err)
+	}
+	return others < sources, nil
+}
+
+// droppable lists the name and definition of every index of facts a
+// rebuild from empty drops: all but the primary key, unique indexes and
+// facts_source (by which writes and the rebuild read a record's stored facts).
+func droppable(ctx context.Context, tx *store.Tx) (names, defs []string, err error) {
+	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'facts' AND sql LIKE 'CREATE INDEX %' AND name <> 'facts_source' ORDER BY name`
+	if tx.DB().Engine == store.Postgres {
+		q = `SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+			WHERE i.indrelid = 'facts'::regclass AND NOT i.indisprimary AND NOT i.indisunique AND c.relname <> 'facts_source' ORDER BY c.relname`
+	}
+	rows, err := tx.QueryContext(ctx, q)
+	if err != nil {
+		return nil, nil, fmt.Errorf("facts: indexes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			return nil, nil, err
+		}
+		names, defs = append(names, name), append(defs, def)
+	}
+	return names, defs, rows.Err()
+}
+
+// dropIndexes drops the droppable indexes of facts for a rebuild of a
+// tenant from empty, keeping their definitions in facts_dropped_indexes in
+// the same transaction: whatever stops the rebuild, the next rebuild or
+// start of the server builds them again (RestoreIndexes).
+func dropIndexes(ctx context.Context, db *store.DB, tenantID cohort.ID) error {
+	return db.BulkTx(ctx, func(tx *store.Tx) error {
+		names, defs, err := droppable(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for i, name := range names {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO facts_dropped_indexes (tenant_id, name, definition) VALUES (?, ?, ?)",
+				int64(tenantID), name, defs[i]); err != nil {
+				return fmt.Errorf("facts: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, "DROP INDEX "+name); err != nil {
+				return fmt.Errorf("facts: drop index %s: %w", name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// RestoreIndexes builds the indexes of facts that a rebuild from empty
+// dropped (see Rebuild), one transaction each: at the end of that rebuild,
+// or at the next rebuild or start when it stopped half way. While one is
+// built, writes of facts wait for it.
+func RestoreIndexes(ctx context.Context, db *store.DB) error {
+	for {
+		var name, def string
+		err := db.Read().QueryRowContext(ctx, "SELECT name, definition FROM facts_dropped_indexes ORDER BY name LIMIT 1").Scan(&name, &def)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("facts: dropped indexes: %w", err)
+		}
+		err = db.BulkTx(ctx, func(tx *store.Tx) error {
+			if tx.DB().Engine == store.Postgres {
+				// Sort in memory rather than in temporary files.
+				if _, err := tx.ExecContext(ctx, "SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, strings.Replace(def, "CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "DELETE FROM facts_dropped_indexes WHERE name = ?", name)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("facts: build index %s: %w", name, err)
+		}
+	}
 }
 
 // orphansOf is the condition on facts of source type src (tenant and type

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,6 +54,34 @@ func (t *deptTree) subtree(id cohort.ID) []cohort.ID {
 		out = append(out, t.children[out[i]]...)
 	}
 	return out
+}
+
+// ancestorsSQL lists every department with itself and each department
+// above it, as rows (department, ancestor): the columns column1 and
+// column2 of a VALUES list on both engines.
+func (t *deptTree) ancestorsSQL() string {
+	var b strings.Builder
+	b.WriteString("VALUES ")
+	ids := make([]cohort.ID, 0, len(t.byID))
+	for id := range t.byID {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	n := 0
+	for _, id := range ids {
+		// depth bounds a parent loop, which the tree never has
+		for a, depth := id, 0; a != 0 && t.byID[a] != nil && depth < 64; a, depth = t.byID[a].parent, depth+1 {
+			if n > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "(%d, %d)", id, a)
+			n++
+		}
+	}
+	if n == 0 {
+		b.WriteString("(CAST(NULL AS BIGINT), CAST(NULL AS BIGINT))")
+	}
+	return b.String()
 }
 
 // rollupSQL maps a department column to the child of root (or top-level

@@ -52,6 +52,15 @@ type Query struct {
 	// taken; default the last day of the period, or today when the period
 	// contains it. A comparison takes the same offset into its period.
 	AsOf string `json:"as_of" example:"2026-03-31"`
+	// Subtrees has the department dimension (department or
+	// department_current, the only one of the query; no DepartmentRoot)
+	// group by every department, each with its whole subtree: a fact
+	// counts under its department and under each department above it, in
+	// one statement (goals ask every department of the tree at once).
+	Subtrees bool `json:"-"`
+	// RowsOnly skips the total and the labels: the rows keyed by ids, for
+	// callers that know the names (the total is then an empty row).
+	RowsOnly bool `json:"-"`
 }
 
 // Filter keeps the facts whose dimension has one of values. A department
@@ -387,6 +396,17 @@ func compile(ctx context.Context, db store.Queryer, env *Env, q Query) (*compile
 		}
 	}
 	c.dims = q.Dimensions
+	if q.Subtrees {
+		n := 0
+		for _, d := range q.Dimensions {
+			if dimensions[d].dept {
+				n++
+			}
+		}
+		if n != 1 || q.DepartmentRootID != "" || q.DepartmentRoot != 0 {
+			v.Add("dimensions", "subtrees need one department dimension and no department root")
+		}
+	}
 	if len(q.Filters) > MaxFilters {
 		v.Add("filters", "at most %d filters", MaxFilters)
 	}
@@ -529,6 +549,12 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 	fw, fargs := c.filterSQL(env, joins)
 	where = append(where, fw...)
 	args = append(args, fargs...)
+	var subtrees string
+	if grouped && c.q.Subtrees {
+		var cond string
+		subtrees, cond = c.subtreeJoin()
+		where = append(where, cond)
+	}
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	b.WriteString(strings.Join(sel, ", "))
@@ -538,6 +564,7 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 		b.WriteString(" FROM facts f")
 	}
 	b.WriteString(joinSQL(joins))
+	b.WriteString(subtrees)
 	b.WriteString(" WHERE ")
 	b.WriteString(strings.Join(where, " AND "))
 	if ndims > 0 {
@@ -768,10 +795,26 @@ func (c *compiled) dimSQL(env *Env, d string, joins map[byte]bool, from, to time
 	if dim.join != 0 {
 		joins[dim.join] = true
 	}
+	if dim.dept && c.q.Subtrees {
+		return "t.column2"
+	}
 	if dim.dept {
 		return c.depts.rollupSQL(dim.col, c.q.DepartmentRoot)
 	}
 	return dim.col
+}
+
+// subtreeJoin joins each fact of a department (t.column1) to that
+// department and each one above it (t.column2, the department dimension's
+// key under Subtrees). The CROSS JOIN keeps the facts the outer loop on
+// SQLite.
+func (c *compiled) subtreeJoin() (join, cond string) {
+	for _, d := range c.dims {
+		if dim := dimensions[d]; dim.dept {
+			return " CROSS JOIN (" + c.depts.ancestorsSQL() + ") t", "t.column1 = " + dim.col
+		}
+	}
+	return "", ""
 }
 
 // filterSQL renders the filters (and a department root) as conditions.
@@ -866,7 +909,7 @@ func Run(ctx context.Context, db store.Queryer, env Env, q Query) (*Result, erro
 	for _, m := range c.plan.metrics {
 		res.Metrics = append(res.Metrics, Column{Name: m.Name, Label: m.label(env.Lang), Unit: m.Unit, Additive: m.Additive})
 	}
-	rows, total, err := c.run(ctx, db, &env, c.from, c.to)
+	rows, total, err := c.run(ctx, db, &env, c.from, c.to, !q.RowsOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -874,7 +917,7 @@ func Run(ctx context.Context, db store.Queryer, env Env, q Query) (*Result, erro
 	for _, k := range q.Compare {
 		pf, pt, fwd := comparePeriod(k, c.from, c.to)
 		res.Compare = append(res.Compare, ComparedTo{Name: k, From: fmtDate(pf), To: fmtDate(pt)})
-		prows, ptotal, err := c.run(ctx, db, &env, pf, pt)
+		prows, ptotal, err := c.run(ctx, db, &env, pf, pt, !q.RowsOnly)
 		if err != nil {
 			return nil, err
 		}
@@ -893,6 +936,10 @@ func Run(ctx context.Context, db store.Queryer, env Env, q Query) (*Result, erro
 			compare(&res.Rows[i], k, byKey[strings.Join(res.Rows[i].Keys, "\x00")].Values, c.plan.metrics)
 		}
 		compare(&res.Total, k, ptotal.Values, c.plan.metrics)
+	}
+	if q.RowsOnly {
+		res.Took = time.Since(start)
+		return res, nil
 	}
 	if err := c.label(ctx, db, &env, res.Rows); err != nil {
 		return nil, err
@@ -968,8 +1015,8 @@ func compare(r *Row, name string, prev map[string]*float64, ms []*Metric) {
 
 func round(x float64) float64 { return math.Round(x*1e6) / 1e6 }
 
-// run computes the grouped rows and the total over [from, to).
-func (c *compiled) run(ctx context.Context, db store.Queryer, env *Env, from, to time.Time) ([]Row, Row, error) {
+// run computes the grouped rows and (withTotal) the total over [from, to).
+func (c *compiled) run(ctx context.Context, db store.Queryer, env *Env, from, to time.Time, withTotal bool) ([]Row, Row, error) {
 	var rows []Row
 	if len(c.dims) > 0 {
 		var err error
@@ -981,12 +1028,15 @@ func (c *compiled) run(ctx context.Context, db store.Queryer, env *Env, from, to
 				Fields: []cohort.FieldError{{Field: "dimensions", Message: fmt.Sprintf("more than %d rows", MaxRows)}}}
 		}
 	}
+	if rows == nil {
+		rows = []Row{}
+	}
+	if !withTotal {
+		return rows, Row{Keys: []string{}, Labels: []string{}, Values: map[string]*float64{}}, nil
+	}
 	total, err := c.scan(ctx, db, env, from, to, false)
 	if err != nil {
 		return nil, Row{}, err
-	}
-	if rows == nil {
-		rows = []Row{}
 	}
 	return rows, total[0], nil
 }
@@ -1070,9 +1120,6 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 		}
 		err = rs.Err()
 		rs.Close()
-		if err != nil {
-			return nil, err
-		}
 	}
 	out := make([]Row, 0, len(order))
 	for _, ck := range order {

@@ -485,14 +485,50 @@ func compile(ctx context.Context, db store.Queryer, env *Env, q Query) (*compile
 }
 
 // sqlOf builds the SELECT of c over [from, to): grouped by the dimensions,
-// or one total row.
+// or one total row. Grouped by department subtrees, it is one SELECT per
+// level of the tree (UNION ALL): the level's departments, each with its
+// subtree, are disjoint, so each level reads the facts once and a fact
+// counts once under each department above it.
 func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped bool, leaves []int) (string, []any) {
+	if !grouped || len(c.dims) == 0 {
+		return c.sqlArm(e, env, from, to, grouped, leaves, nil)
+	}
+	limit := fmt.Sprintf(" LIMIT %d", MaxRows+1)
+	if !c.q.Subtrees {
+		s, args := c.sqlArm(e, env, from, to, grouped, leaves, nil)
+		return s + limit, args
+	}
+	var arms []string
+	var args []any
+	levels := c.depts.levels()
+	if len(levels) == 0 {
+		levels = []deptLevel{{}} // no department: no row
+	}
+	for _, l := range levels {
+		s, a := c.sqlArm(e, env, from, to, grouped, leaves, &l)
+		arms, args = append(arms, s), append(args, a...)
+	}
+	return strings.Join(arms, " UNION ALL ") + limit, args
+}
+
+// sqlArm is one SELECT of sqlOf, without its LIMIT; level is the level of
+// the department tree a Subtrees query groups by.
+func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped bool, leaves []int, level *deptLevel) (string, []any) {
 	var sel []string
 	var args []any
 	joins := map[byte]bool{}
 	ndims := 0
+	var levelWhere []string
 	if grouped {
 		for _, d := range c.dims {
+			if dim := dimensions[d]; dim.dept && level != nil {
+				if dim.join != 0 {
+					joins[dim.join] = true
+				}
+				sel = append(sel, level.keySQL(dim.col))
+				levelWhere = append(levelWhere, dim.col+" IN ("+idList(level.ids)+")")
+				continue
+			}
 			sel = append(sel, c.dimSQL(env, d, joins, from, to))
 		}
 		ndims = len(sel)
@@ -549,12 +585,7 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 	fw, fargs := c.filterSQL(env, joins)
 	where = append(where, fw...)
 	args = append(args, fargs...)
-	var subtrees string
-	if grouped && c.q.Subtrees {
-		var cond string
-		subtrees, cond = c.subtreeJoin()
-		where = append(where, cond)
-	}
+	where = append(where, levelWhere...)
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	b.WriteString(strings.Join(sel, ", "))
@@ -564,7 +595,6 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 		b.WriteString(" FROM facts f")
 	}
 	b.WriteString(joinSQL(joins))
-	b.WriteString(subtrees)
 	b.WriteString(" WHERE ")
 	b.WriteString(strings.Join(where, " AND "))
 	if ndims > 0 {
@@ -573,7 +603,6 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 			pos[i] = strconv.Itoa(i + 1)
 		}
 		b.WriteString(" GROUP BY " + strings.Join(pos, ", ")) // scan sorts the merged cells
-		fmt.Fprintf(&b, " LIMIT %d", MaxRows+1)
 	}
 	return b.String(), args
 }
@@ -795,26 +824,10 @@ func (c *compiled) dimSQL(env *Env, d string, joins map[byte]bool, from, to time
 	if dim.join != 0 {
 		joins[dim.join] = true
 	}
-	if dim.dept && c.q.Subtrees {
-		return "t.column2"
-	}
 	if dim.dept {
 		return c.depts.rollupSQL(dim.col, c.q.DepartmentRoot)
 	}
 	return dim.col
-}
-
-// subtreeJoin joins each fact of a department (t.column1) to that
-// department and each one above it (t.column2, the department dimension's
-// key under Subtrees). The CROSS JOIN keeps the facts the outer loop on
-// SQLite.
-func (c *compiled) subtreeJoin() (join, cond string) {
-	for _, d := range c.dims {
-		if dim := dimensions[d]; dim.dept {
-			return " CROSS JOIN (" + c.depts.ancestorsSQL() + ") t", "t.column1 = " + dim.col
-		}
-	}
-	return "", ""
 }
 
 // filterSQL renders the filters (and a department root) as conditions.

@@ -56,6 +56,16 @@ func (t *deptTree) subtree(id cohort.ID) []cohort.ID {
 	return out
 }
 
+// ancestors are id and every department above it, nearest first; none for
+// an unknown department (or none).
+func (t *deptTree) ancestors(id cohort.ID) []cohort.ID {
+	var out []cohort.ID
+	for a := id; a != 0 && t.byID[a] != nil && len(out) < 64; a = t.byID[a].parent {
+		out = append(out, a)
+	}
+	return out
+}
+
 // deptLevel is one level of the tree for a Subtrees query: the
 // departments at that depth or below (ids, sorted) and, for each, its
 // department at that depth (of).

@@ -488,13 +488,19 @@ func compile(ctx context.Context, db store.Queryer, env *Env, q Query) (*compile
 // or one total row. Grouped by department subtrees, it is one SELECT per
 // level of the tree (UNION ALL): the level's departments, each with its
 // subtree, are disjoint, so each level reads the facts once and a fact
-// counts once under each department above it.
+// counts once under each department above it; counts and sums instead
+// group by the fact's own department, and scan adds each row into the
+// department and every one above it.
 func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped bool, leaves []int) (string, []any) {
 	if !grouped || len(c.dims) == 0 {
 		return c.sqlArm(e, env, from, to, grouped, leaves, nil)
 	}
 	limit := fmt.Sprintf(" LIMIT %d", MaxRows+1)
 	if !c.q.Subtrees {
+		s, args := c.sqlArm(e, env, from, to, grouped, leaves, nil)
+		return s + limit, args
+	}
+	if c.sumsSubtrees(leaves) {
 		s, args := c.sqlArm(e, env, from, to, grouped, leaves, nil)
 		return s + limit, args
 	}
@@ -521,7 +527,13 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 	var levelWhere []string
 	if grouped {
 		for _, d := range c.dims {
-			if dim := dimensions[d]; dim.dept && level != nil {
+			if dim := dimensions[d]; dim.dept && c.q.Subtrees && level == nil {
+				if dim.join != 0 {
+					joins[dim.join] = true
+				}
+				sel = append(sel, dim.col)
+				continue
+			} else if dim.dept && level != nil {
 				if dim.join != 0 {
 					joins[dim.join] = true
 				}
@@ -605,6 +617,23 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 		b.WriteString(" GROUP BY " + strings.Join(pos, ", ")) // scan sorts the merged cells
 	}
 	return b.String(), args
+}
+
+// sumsSubtrees reports whether the Subtrees statement of leaves groups by
+// the fact's own department for scan to add up: every aggregate is a
+// count or a sum, which add up over disjoint sets of facts.
+func (c *compiled) sumsSubtrees(leaves []int) bool {
+	if !c.q.Subtrees {
+		return false
+	}
+	for _, i := range leaves {
+		switch c.plan.leaves[i].Func {
+		case "count", "sum", "credited", "weight":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func joinSQL(joins map[byte]bool) string {
@@ -1095,6 +1124,12 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 		if err != nil {
 			return nil, fmt.Errorf("metrics query: %w", err)
 		}
+		// Counts and sums by subtrees: each row (a department's own facts)
+		// goes into its department and every one above it.
+		deptPos := -1
+		if grouped && c.sumsSubtrees(g) {
+			deptPos = slices.IndexFunc(c.dims, func(d string) bool { return dimensions[d].dept })
+		}
 		keys := make([]sql.NullString, nd)
 		vals := make([]sql.NullFloat64, len(g))
 		dest := make([]any, 0, nd+len(vals))
@@ -1109,26 +1144,42 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 				rs.Close()
 				return nil, err
 			}
-			var kb strings.Builder
-			for _, k := range keys {
-				if k.Valid {
-					kb.WriteByte('v')
+			into := [][]sql.NullString{keys}
+			if deptPos >= 0 {
+				into = into[:0]
+				id, _ := strconv.ParseInt(keys[deptPos].String, 10, 64)
+				for _, a := range c.depts.ancestors(cohort.ID(id)) {
+					k := slices.Clone(keys)
+					k[deptPos] = sql.NullString{String: strconv.FormatInt(int64(a), 10), Valid: true}
+					into = append(into, k)
 				}
-				kb.WriteString(k.String)
-				kb.WriteByte(0)
 			}
-			ck := kb.String()
-			cl := cells[ck]
-			if cl == nil {
-				if len(cells) >= MaxRows+1 {
-					continue // too many: run() refuses the answer
+			for _, keys := range into {
+				var kb strings.Builder
+				for _, k := range keys {
+					if k.Valid {
+						kb.WriteByte('v')
+					}
+					kb.WriteString(k.String)
+					kb.WriteByte(0)
 				}
-				cl = &cell{keys: slices.Clone(keys), vals: make([]sql.NullFloat64, len(c.plan.leaves))}
-				cells[ck] = cl
-				order = append(order, ck)
-			}
-			for i, li := range g {
-				cl.vals[li] = vals[i]
+				ck := kb.String()
+				cl := cells[ck]
+				if cl == nil {
+					if len(cells) >= MaxRows+1 {
+						continue // too many: run() refuses the answer
+					}
+					cl = &cell{keys: slices.Clone(keys), vals: make([]sql.NullFloat64, len(c.plan.leaves))}
+					cells[ck] = cl
+					order = append(order, ck)
+				}
+				for i, li := range g {
+					if deptPos < 0 || !cl.vals[li].Valid {
+						cl.vals[li] = vals[i]
+					} else if vals[i].Valid {
+						cl.vals[li].Float64 += vals[i].Float64
+					}
+				}
 			}
 		}
 		err = rs.Err()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,6 +54,79 @@ func (t *deptTree) subtree(id cohort.ID) []cohort.ID {
 		out = append(out, t.children[out[i]]...)
 	}
 	return out
+}
+
+// ancestors are id and every department above it, nearest first; none for
+// an unknown department (or none).
+func (t *deptTree) ancestors(id cohort.ID) []cohort.ID {
+	var out []cohort.ID
+	for a := id; a != 0 && t.byID[a] != nil && len(out) < 64; a = t.byID[a].parent {
+		out = append(out, a)
+	}
+	return out
+}
+
+// deptLevel is one level of the tree for a Subtrees query: the
+// departments at that depth or below (ids, sorted) and, for each, its
+// department at that depth (of).
+type deptLevel struct {
+	ids, of []cohort.ID
+}
+
+// levels are the levels of the tree, top first.
+func (t *deptTree) levels() []deptLevel {
+	ids := make([]cohort.ID, 0, len(t.byID))
+	for id := range t.byID {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var out []deptLevel
+	for _, id := range ids {
+		// id's chain from the top (a parent loop, which the tree never
+		// has, stops at 64)
+		var chain []cohort.ID
+		for a := id; a != 0 && t.byID[a] != nil && len(chain) < 64; a = t.byID[a].parent {
+			chain = append(chain, a)
+		}
+		slices.Reverse(chain)
+		for k, a := range chain {
+			if k == len(out) {
+				out = append(out, deptLevel{})
+			}
+			out[k].ids = append(out[k].ids, id)
+			out[k].of = append(out[k].of, a)
+		}
+	}
+	return out
+}
+
+// keySQL maps col to its department at the level: a binary search over
+// the sorted ids (a few comparisons a fact, not one per department); NULL
+// for a department above the level or none.
+func (l *deptLevel) keySQL(col string) string {
+	if len(l.ids) == 0 {
+		return "CAST(NULL AS BIGINT)"
+	}
+	var b strings.Builder
+	var rec func(lo, hi int)
+	rec = func(lo, hi int) {
+		if hi-lo <= 4 {
+			fmt.Fprintf(&b, "CASE %s", col)
+			for i := lo; i < hi; i++ {
+				fmt.Fprintf(&b, " WHEN %d THEN %d", l.ids[i], l.of[i])
+			}
+			b.WriteString(" END")
+			return
+		}
+		mid := (lo + hi) / 2
+		fmt.Fprintf(&b, "CASE WHEN %s < %d THEN ", col, l.ids[mid])
+		rec(lo, mid)
+		b.WriteString(" ELSE ")
+		rec(mid, hi)
+		b.WriteString(" END")
+	}
+	rec(0, len(l.ids))
+	return b.String()
 }
 
 // rollupSQL maps a department column to the child of root (or top-level

@@ -52,6 +52,15 @@ type Query struct {
 	// taken; default the last day of the period, or today when the period
 	// contains it. A comparison takes the same offset into its period.
 	AsOf string `json:"as_of" example:"2026-03-31"`
+	// Subtrees has the department dimension (department or
+	// department_current, the only one of the query; no DepartmentRoot)
+	// group by every department, each with its whole subtree: a fact
+	// counts under its department and under each department above it, in
+	// one statement (goals ask every department of the tree at once).
+	Subtrees bool `json:"-"`
+	// RowsOnly skips the total and the labels: the rows keyed by ids, for
+	// callers that know the names (the total is then an empty row).
+	RowsOnly bool `json:"-"`
 }
 
 // Filter keeps the facts whose dimension has one of values. A department
@@ -387,6 +396,17 @@ func compile(ctx context.Context, db store.Queryer, env *Env, q Query) (*compile
 		}
 	}
 	c.dims = q.Dimensions
+	if q.Subtrees {
+		n := 0
+		for _, d := range q.Dimensions {
+			if dimensions[d].dept {
+				n++
+			}
+		}
+		if n != 1 || q.DepartmentRootID != "" || q.DepartmentRoot != 0 {
+			v.Add("dimensions", "subtrees need one department dimension and no department root")
+		}
+	}
 	if len(q.Filters) > MaxFilters {
 		v.Add("filters", "at most %d filters", MaxFilters)
 	}
@@ -465,14 +485,62 @@ func compile(ctx context.Context, db store.Queryer, env *Env, q Query) (*compile
 }
 
 // sqlOf builds the SELECT of c over [from, to): grouped by the dimensions,
-// or one total row.
+// or one total row. Grouped by department subtrees, it is one SELECT per
+// level of the tree (UNION ALL): the level's departments, each with its
+// subtree, are disjoint, so each level reads the facts once and a fact
+// counts once under each department above it; counts and sums instead
+// group by the fact's own department, and scan adds each row into the
+// department and every one above it.
 func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped bool, leaves []int) (string, []any) {
+	if !grouped || len(c.dims) == 0 {
+		return c.sqlArm(e, env, from, to, grouped, leaves, nil)
+	}
+	limit := fmt.Sprintf(" LIMIT %d", MaxRows+1)
+	if !c.q.Subtrees {
+		s, args := c.sqlArm(e, env, from, to, grouped, leaves, nil)
+		return s + limit, args
+	}
+	if c.sumsSubtrees(leaves) {
+		s, args := c.sqlArm(e, env, from, to, grouped, leaves, nil)
+		return s + limit, args
+	}
+	var arms []string
+	var args []any
+	levels := c.depts.levels()
+	if len(levels) == 0 {
+		levels = []deptLevel{{}} // no department: no row
+	}
+	for _, l := range levels {
+		s, a := c.sqlArm(e, env, from, to, grouped, leaves, &l)
+		arms, args = append(arms, s), append(args, a...)
+	}
+	return strings.Join(arms, " UNION ALL ") + limit, args
+}
+
+// sqlArm is one SELECT of sqlOf, without its LIMIT; level is the level of
+// the department tree a Subtrees query groups by.
+func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped bool, leaves []int, level *deptLevel) (string, []any) {
 	var sel []string
 	var args []any
 	joins := map[byte]bool{}
 	ndims := 0
+	var levelWhere []string
 	if grouped {
 		for _, d := range c.dims {
+			if dim := dimensions[d]; dim.dept && c.q.Subtrees && level == nil {
+				if dim.join != 0 {
+					joins[dim.join] = true
+				}
+				sel = append(sel, dim.col)
+				continue
+			} else if dim.dept && level != nil {
+				if dim.join != 0 {
+					joins[dim.join] = true
+				}
+				sel = append(sel, level.keySQL(dim.col))
+				levelWhere = append(levelWhere, dim.col+" IN ("+idList(level.ids)+")")
+				continue
+			}
 			sel = append(sel, c.dimSQL(env, d, joins, from, to))
 		}
 		ndims = len(sel)
@@ -529,6 +597,7 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 	fw, fargs := c.filterSQL(env, joins)
 	where = append(where, fw...)
 	args = append(args, fargs...)
+	where = append(where, levelWhere...)
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	b.WriteString(strings.Join(sel, ", "))
@@ -546,9 +615,25 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 			pos[i] = strconv.Itoa(i + 1)
 		}
 		b.WriteString(" GROUP BY " + strings.Join(pos, ", ")) // scan sorts the merged cells
-		fmt.Fprintf(&b, " LIMIT %d", MaxRows+1)
 	}
 	return b.String(), args
+}
+
+// sumsSubtrees reports whether the Subtrees statement of leaves groups by
+// the fact's own department for scan to add up: every aggregate is a
+// count or a sum, which add up over disjoint sets of facts.
+func (c *compiled) sumsSubtrees(leaves []int) bool {
+	if !c.q.Subtrees {
+		return false
+	}
+	for _, i := range leaves {
+		switch c.plan.leaves[i].Func {
+		case "count", "sum", "credited", "weight":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func joinSQL(joins map[byte]bool) string {
@@ -866,7 +951,7 @@ func Run(ctx context.Context, db store.Queryer, env Env, q Query) (*Result, erro
 	for _, m := range c.plan.metrics {
 		res.Metrics = append(res.Metrics, Column{Name: m.Name, Label: m.label(env.Lang), Unit: m.Unit, Additive: m.Additive})
 	}
-	rows, total, err := c.run(ctx, db, &env, c.from, c.to)
+	rows, total, err := c.run(ctx, db, &env, c.from, c.to, !q.RowsOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -874,7 +959,7 @@ func Run(ctx context.Context, db store.Queryer, env Env, q Query) (*Result, erro
 	for _, k := range q.Compare {
 		pf, pt, fwd := comparePeriod(k, c.from, c.to)
 		res.Compare = append(res.Compare, ComparedTo{Name: k, From: fmtDate(pf), To: fmtDate(pt)})
-		prows, ptotal, err := c.run(ctx, db, &env, pf, pt)
+		prows, ptotal, err := c.run(ctx, db, &env, pf, pt, !q.RowsOnly)
 		if err != nil {
 			return nil, err
 		}
@@ -893,6 +978,10 @@ func Run(ctx context.Context, db store.Queryer, env Env, q Query) (*Result, erro
 			compare(&res.Rows[i], k, byKey[strings.Join(res.Rows[i].Keys, "\x00")].Values, c.plan.metrics)
 		}
 		compare(&res.Total, k, ptotal.Values, c.plan.metrics)
+	}
+	if q.RowsOnly {
+		res.Took = time.Since(start)
+		return res, nil
 	}
 	if err := c.label(ctx, db, &env, res.Rows); err != nil {
 		return nil, err
@@ -968,8 +1057,8 @@ func compare(r *Row, name string, prev map[string]*float64, ms []*Metric) {
 
 func round(x float64) float64 { return math.Round(x*1e6) / 1e6 }
 
-// run computes the grouped rows and the total over [from, to).
-func (c *compiled) run(ctx context.Context, db store.Queryer, env *Env, from, to time.Time) ([]Row, Row, error) {
+// run computes the grouped rows and (withTotal) the total over [from, to).
+func (c *compiled) run(ctx context.Context, db store.Queryer, env *Env, from, to time.Time, withTotal bool) ([]Row, Row, error) {
 	var rows []Row
 	if len(c.dims) > 0 {
 		var err error
@@ -981,12 +1070,15 @@ func (c *compiled) run(ctx context.Context, db store.Queryer, env *Env, from, to
 				Fields: []cohort.FieldError{{Field: "dimensions", Message: fmt.Sprintf("more than %d rows", MaxRows)}}}
 		}
 	}
+	if rows == nil {
+		rows = []Row{}
+	}
+	if !withTotal {
+		return rows, Row{Keys: []string{}, Labels: []string{}, Values: map[string]*float64{}}, nil
+	}
 	total, err := c.scan(ctx, db, env, from, to, false)
 	if err != nil {
 		return nil, Row{}, err
-	}
-	if rows == nil {
-		rows = []Row{}
 	}
 	return rows, total[0], nil
 }
@@ -1032,6 +1124,12 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 		if err != nil {
 			return nil, fmt.Errorf("metrics query: %w", err)
 		}
+		// Counts and sums by subtrees: each row (a department's own facts)
+		// goes into its department and every one above it.
+		deptPos := -1
+		if grouped && c.sumsSubtrees(g) {
+			deptPos = slices.IndexFunc(c.dims, func(d string) bool { return dimensions[d].dept })
+		}
 		keys := make([]sql.NullString, nd)
 		vals := make([]sql.NullFloat64, len(g))
 		dest := make([]any, 0, nd+len(vals))
@@ -1046,33 +1144,46 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 				rs.Close()
 				return nil, err
 			}
-			var kb strings.Builder
-			for _, k := range keys {
-				if k.Valid {
-					kb.WriteByte('v')
+			into := [][]sql.NullString{keys}
+			if deptPos >= 0 {
+				into = into[:0]
+				id, _ := strconv.ParseInt(keys[deptPos].String, 10, 64)
+				for _, a := range c.depts.ancestors(cohort.ID(id)) {
+					k := slices.Clone(keys)
+					k[deptPos] = sql.NullString{String: strconv.FormatInt(int64(a), 10), Valid: true}
+					into = append(into, k)
 				}
-				kb.WriteString(k.String)
-				kb.WriteByte(0)
 			}
-			ck := kb.String()
-			cl := cells[ck]
-			if cl == nil {
-				if len(cells) >= MaxRows+1 {
-					continue // too many: run() refuses the answer
+			for _, keys := range into {
+				var kb strings.Builder
+				for _, k := range keys {
+					if k.Valid {
+						kb.WriteByte('v')
+					}
+					kb.WriteString(k.String)
+					kb.WriteByte(0)
 				}
-				cl = &cell{keys: slices.Clone(keys), vals: make([]sql.NullFloat64, len(c.plan.leaves))}
-				cells[ck] = cl
-				order = append(order, ck)
-			}
-			for i, li := range g {
-				cl.vals[li] = vals[i]
+				ck := kb.String()
+				cl := cells[ck]
+				if cl == nil {
+					if len(cells) >= MaxRows+1 {
+						continue // too many: run() refuses the answer
+					}
+					cl = &cell{keys: slices.Clone(keys), vals: make([]sql.NullFloat64, len(c.plan.leaves))}
+					cells[ck] = cl
+					order = append(order, ck)
+				}
+				for i, li := range g {
+					if deptPos < 0 || !cl.vals[li].Valid {
+						cl.vals[li] = vals[i]
+					} else if vals[i].Valid {
+						cl.vals[li].Float64 += vals[i].Float64
+					}
+				}
 			}
 		}
 		err = rs.Err()
 		rs.Close()
-		if err != nil {
-			return nil, err
-		}
 	}
 	out := make([]Row, 0, len(order))
 	for _, ck := range order {

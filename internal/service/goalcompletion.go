@@ -224,9 +224,25 @@ func (s *Service) GoalCompletion(ctx context.Context, ruleID cohort.ID, cq GoalC
 	per.Frozen = frozen != nil
 	out := &GoalCompletion{Rule: *gc.rule, Unit: gc.unit, Period: per, AsOf: ymd(asOf), TimeProgress: timeProgress(from, to, asOf), Rows: []GoalCompletionRow{}}
 
-	act, err := gc.actuals(ctx, q, subjects, per.From, per.To)
-	if err != nil {
-		return nil, err
+	past := gc.cal.previousPeriods(per.Key, cq.Trend)
+	var act map[string]*float64
+	var pastActs []map[string]*float64
+	if per.Kind == "month" && len(past) > 0 {
+		// A month with a trend: the month is the last of the trend's
+		// query (one statement split by month for the months before it
+		// and the month itself).
+		all, err := gc.pastActuals(ctx, q, subjects, append(slices.Clone(past), per.Key))
+		if err != nil {
+			return nil, err
+		}
+		act, pastActs = all[len(past)], all[:len(past)]
+	} else {
+		if act, err = gc.actuals(ctx, q, subjects, per.From, per.To); err != nil {
+			return nil, err
+		}
+		if pastActs, err = gc.pastActuals(ctx, q, subjects, past); err != nil {
+			return nil, err
+		}
 	}
 	tg := newTargets(gc.vals, gc.tree, gc.cal, gc.rule.Cycle)
 	// The weighted pipeline expected to close in the rest of the period:
@@ -243,11 +259,6 @@ func (s *Service) GoalCompletion(ctx context.Context, ruleID cohort.ID, cq GoalC
 				return nil, err
 			}
 		}
-	}
-	past := gc.cal.previousPeriods(per.Key, cq.Trend)
-	pastActs, err := gc.pastActuals(ctx, q, subjects, past)
-	if err != nil {
-		return nil, err
 	}
 	for _, key := range subjects {
 		sub := gc.tree.byKey[key]

@@ -49,8 +49,8 @@ var subjectDims = map[string]string{GoalPerson: "person", GoalProduct: "product"
 // subjectFigures asks the engine, in env's scope: the company as the
 // total; people, products, categories, regions and segments by their
 // dimension, many in one statement; departments by their historic
-// department, each with its sub-departments (the department dimension
-// under each parent: one statement per parent). Metrics go 30 to a
+// department, each with its sub-departments (the department dimension by
+// subtrees: one statement for every department). Metrics go 30 to a
 // statement and subjects as many as keep a statement under the engine's
 // row limit.
 func subjectFigures(ctx context.Context, q store.Queryer, env *metrics.Env, ask figureAsk, subjects []string) (figures, error) {
@@ -89,6 +89,9 @@ func subjectFigures(ctx context.Context, q store.Queryer, env *metrics.Env, ask 
 			}
 			for _, r := range res.Rows {
 				s, b := key(r)
+				if s == "" {
+					continue
+				}
 				for _, m := range ms {
 					out.set(s, b, m, r.Values[m])
 				}
@@ -129,6 +132,7 @@ func subjectFigures(ctx context.Context, q store.Queryer, env *metrics.Env, ask 
 				qq := base
 				qq.Dimensions = []string{dim}
 				qq.Filters = append(slices.Clone(base.Filters), metrics.Filter{Dimension: dim, Values: chunk})
+				qq.RowsOnly = true
 				res, err := run(qq, func(r metrics.Row) (string, string) { return kind + ":" + r.Keys[0], rowBucket(r) })
 				if err != nil {
 					return nil, err
@@ -138,9 +142,11 @@ func subjectFigures(ctx context.Context, q store.Queryer, env *metrics.Env, ask 
 				}
 			}
 		}
-		if ids := byKind[GoalDepartment]; len(ids) > 0 {
-			// One statement per parent: the department dimension under a
-			// root groups by its children, each with its subtree.
+		if ids := byKind[GoalDepartment]; len(ids) > 0 && len(depts)*buckets > metrics.MaxRows {
+			// A tree too large for one answer: one statement per parent
+			// (the department dimension under a root groups by its
+			// children, each with its subtree; the root's own facts, keyed
+			// by the root, are not its subtree and are skipped).
 			parents := map[cohort.ID]bool{}
 			for _, id := range ids {
 				if d := deptByIDString(depts, id); d != nil {
@@ -159,7 +165,13 @@ func subjectFigures(ctx context.Context, q store.Queryer, env *metrics.Env, ask 
 				if p != 0 {
 					qq.DepartmentRootID = p.String()
 				}
-				res, err := run(qq, func(r metrics.Row) (string, string) { return "department:" + r.Keys[0], rowBucket(r) })
+				qq.RowsOnly = true
+				res, err := run(qq, func(r metrics.Row) (string, string) {
+					if r.Keys[0] == p.String() {
+						return "", ""
+					}
+					return "department:" + r.Keys[0], rowBucket(r)
+				})
 				if err != nil {
 					return nil, err
 				}
@@ -167,6 +179,21 @@ func subjectFigures(ctx context.Context, q store.Queryer, env *metrics.Env, ask 
 					if d.ParentID == p {
 						zeros(res, "department:"+d.ID.String())
 					}
+				}
+			}
+		} else if len(ids) > 0 {
+			// One statement: the department dimension by subtrees groups
+			// by every department, each with its whole subtree.
+			qq := base
+			qq.Dimensions = []string{"department"}
+			qq.Subtrees, qq.RowsOnly = true, true
+			res, err := run(qq, func(r metrics.Row) (string, string) { return "department:" + r.Keys[0], rowBucket(r) })
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range ids {
+				if deptByIDString(depts, id) != nil {
+					zeros(res, "department:"+id)
 				}
 			}
 		}

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 )
@@ -238,6 +240,55 @@ func MoneyOf(ctx context.Context, q Queryer, tenantID cohort.ID, dealIDs []cohor
 	})
 	if err != nil {
 		return nil, fmt.Errorf("payments: %w", err)
+	}
+	return m, nil
+}
+
+// StageMove is what a stage move of an opportunity changed in its stage
+// history: the entries entered from From on (the entries the move closed,
+// which left at the new entry's time, and the new entry), in order, and
+// the stage of its first entry that is not an outcome.
+type StageMove struct {
+	From    time.Time
+	Entries []cohort.StageEntry
+	First   string
+}
+
+// StageMoveOf reads what a stage move entered at at (as stored: whole
+// milliseconds) changed in an opportunity's stage history: From is the
+// earliest entry time of the entries that left at at, or at when none is
+// earlier. Entries share no time with the entries before From.
+func StageMoveOf(ctx context.Context, q Queryer, tenantID, oppID cohort.ID, at time.Time) (*StageMove, error) {
+	m := &StageMove{From: at}
+	var from *int64
+	if err := q.QueryRowContext(ctx, "SELECT min(entered_at) FROM opportunity_stages WHERE tenant_id = ? AND opportunity_id = ? AND left_at = ?",
+		int64(tenantID), int64(oppID), ms(at)).Scan(&from); err != nil {
+		return nil, fmt.Errorf("stage move: %w", err)
+	}
+	if from != nil && *from < at.UnixMilli() {
+		m.From = time.UnixMilli(*from).UTC()
+	}
+	rows, err := q.QueryContext(ctx, `SELECT stage, entered_at, left_at, user_id, COALESCE(recorded_at, entered_at) FROM opportunity_stages
+		WHERE tenant_id = ? AND opportunity_id = ? AND entered_at >= ? ORDER BY entered_at, id`, int64(tenantID), int64(oppID), ms(m.From))
+	if err != nil {
+		return nil, fmt.Errorf("stage move: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e cohort.StageEntry
+		if err := rows.Scan(&e.Stage, msScanner{&e.EnteredAt}, nullMsScanner{&e.LeftAt}, idScanner{&e.UserID}, msScanner{&e.RecordedAt}); err != nil {
+			return nil, fmt.Errorf("stage move: %w", err)
+		}
+		m.Entries = append(m.Entries, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stage move: %w", err)
+	}
+	rows.Close()
+	err = q.QueryRowContext(ctx, `SELECT stage FROM opportunity_stages WHERE tenant_id = ? AND opportunity_id = ? AND stage NOT IN (?, ?, ?)
+		ORDER BY entered_at, id LIMIT 1`, int64(tenantID), int64(oppID), cohort.OppWon, cohort.OppLost, cohort.OppInvalid).Scan(&m.First)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("stage move: %w", err)
 	}
 	return m, nil
 }

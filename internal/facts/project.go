@@ -674,10 +674,12 @@ func (p *Projector) openFacts(o *cohort.Opportunity, tm team, out *[]Fact) error
 }
 
 // StageMove is an open opportunity's move to another stage, for Source:
-// the opportunity as written, and when the new stage was entered.
+// the opportunity as written, and the earliest entry time of the stage
+// entries the move changed (store.EnterStage: those it closed and the one
+// it opened).
 type StageMove struct {
 	Opportunity *cohort.Opportunity
-	At          time.Time
+	From        time.Time
 }
 
 // KindStageEntered is the fact kind of a stage entry.
@@ -687,11 +689,11 @@ const KindStageEntered = "opportunity.stage_entered"
 // and the same facts as stored. An open opportunity's facts are its stage
 // entries', its creation's (which names its first stage) and its current
 // state's (opportunity.open, which names its stage). A move closes the
-// open entry and adds one, so of the entries only those entered from the
-// closed one's time on (store.StageMoveOf) change; the facts of the others
-// are dated before that time, and stored facts are told apart by kind and
-// time alone. An opportunity that is not open, or that no longer exists,
-// is projected whole.
+// open entry and opens one, so only the entries entered from From on
+// change: their facts are the only ones dated from then on, and stored
+// facts are told apart by kind and time alone. The creation's facts are
+// among them only when no earlier entry names the first stage. An
+// opportunity that is not open is projected whole.
 func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact, error) {
 	o := m.Opportunity
 	if o == nil || o.ID != id || o.Status != cohort.OppOpen {
@@ -702,7 +704,7 @@ func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact
 		stored, err := storedOf(p.ctx, p.q, p.t.ID, cohort.ObjOpportunity, []cohort.ID{id})
 		return fresh, stored, err
 	}
-	move, err := store.StageMoveOf(p.ctx, p.q, p.t.ID, id, m.At)
+	move, err := store.StageMoveOf(p.ctx, p.q, p.t.ID, id, m.From)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -721,17 +723,21 @@ func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact
 			return nil, nil, err
 		}
 	}
-	created := p.base("opportunity.created", o.CreatedAt)
-	created.Stage = move.First
-	if err := emit(created); err != nil {
-		return nil, nil, err
+	where := `tenant_id = ? AND source_type = ? AND source_id = ? AND (kind = ? OR (kind = ? AND occurred_at >= ?))`
+	args := []any{int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen, KindStageEntered, m.From.UnixMilli()}
+	if move.HasFirst {
+		created := p.base("opportunity.created", o.CreatedAt)
+		created.Stage = move.First
+		if err := emit(created); err != nil {
+			return nil, nil, err
+		}
+		where = `tenant_id = ? AND source_type = ? AND source_id = ? AND (kind IN (?, ?) OR (kind = ? AND occurred_at >= ?))`
+		args = []any{int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen, "opportunity.created", KindStageEntered, m.From.UnixMilli()}
 	}
 	if err := p.openFacts(o, tm, &out); err != nil {
 		return nil, nil, err
 	}
-	stored, err := storedRows(p.ctx, p.q, `tenant_id = ? AND source_type = ? AND source_id = ?
-		AND (kind IN (?, ?) OR (kind = ? AND occurred_at >= ?))`, int64(p.t.ID), string(cohort.ObjOpportunity), int64(id),
-		"opportunity.created", KindOpportunityOpen, KindStageEntered, move.From.UnixMilli())
+	stored, err := storedRows(p.ctx, p.q, where, args...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -343,12 +343,13 @@ func (s *Service) editOpportunity(ctx context.Context, id cohort.ID, ifVersion i
 		if err := search.Upsert(ctx, tx, opportunityDoc(&o)); err != nil {
 			return err
 		}
+		var changedFrom time.Time // the earliest entry time of the stage entries changed
 		if o.Stage != prev.Stage || o.Status != prev.Status {
 			stage := o.Stage
 			if o.Status != cohort.OppOpen {
 				stage = o.Status
 			}
-			if err := store.EnterStage(ctx, tx, p.Tenant.ID, o.ID, stage, actorID(p), entered.At, now); err != nil {
+			if changedFrom, err = store.EnterStage(ctx, tx, p.Tenant.ID, o.ID, stage, actorID(p), entered.At, now); err != nil {
 				return err
 			}
 		}
@@ -360,7 +361,7 @@ func (s *Service) editOpportunity(ctx context.Context, id cohort.ID, ifVersion i
 			return err
 		}
 		if moved {
-			s.projectMoved(ctx, tx, &o, entered.At)
+			s.projectMoved(ctx, tx, &o, changedFrom)
 		}
 		return nil
 	})

@@ -242,13 +242,15 @@ func (s *Service) projected(ctx context.Context, tx *store.Tx, obj cohort.Object
 }
 
 // projectMoved narrows the rewrite of open opportunity o's facts to what
-// its move to another stage, entered at at, changed (facts.StageMove).
+// its move to another stage changed: the stage entries from from on (as
+// store.EnterStage returned it), its creation and its current state
+// (facts.StageMove).
 // Call it after the move's audits, and only when the opportunity was not
 // registered before them (projected): the move must be the only change of
 // the opportunity in tx. A later registration has the whole record
 // projected again.
-func (s *Service) projectMoved(ctx context.Context, tx *store.Tx, o *cohort.Opportunity, at time.Time) {
-	s.projectSource(ctx, tx, facts.Source{Type: cohort.ObjOpportunity, ID: o.ID, Moved: &facts.StageMove{Opportunity: o, At: at}})
+func (s *Service) projectMoved(ctx context.Context, tx *store.Tx, o *cohort.Opportunity, from time.Time) {
+	s.projectSource(ctx, tx, facts.Source{Type: cohort.ObjOpportunity, ID: o.ID, Moved: &facts.StageMove{Opportunity: o, From: from}})
 }
 
 // teamAsWritten returns, for a fact projection at the end of tx, members

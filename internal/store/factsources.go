@@ -244,32 +244,25 @@ func MoneyOf(ctx context.Context, q Queryer, tenantID cohort.ID, dealIDs []cohor
 	return m, nil
 }
 
-// StageMove is what a stage move of an opportunity changed in its stage
-// history: the entries entered from From on (the entries the move closed,
-// which left at the new entry's time, and the new entry), in order, and
-// the stage of its first entry that is not an outcome.
+// StageMove is the part of an opportunity's stage history a stage move
+// changed: the entries entered from the earliest time of the entries the
+// move changed on, in order. HasFirst says whether the history's first
+// entry that is not an outcome (which the opportunity's creation names)
+// is among them, as it is when no earlier entry is one; First is its
+// stage.
 type StageMove struct {
-	From    time.Time
-	Entries []cohort.StageEntry
-	First   string
+	Entries  []cohort.StageEntry
+	HasFirst bool
+	First    string
 }
 
-// StageMoveOf reads what a stage move entered at at (as stored: whole
-// milliseconds) changed in an opportunity's stage history: From is the
-// earliest entry time of the entries that left at at, or at when none is
-// earlier. Entries share no time with the entries before From.
-func StageMoveOf(ctx context.Context, q Queryer, tenantID, oppID cohort.ID, at time.Time) (*StageMove, error) {
-	m := &StageMove{From: at}
-	var from *int64
-	if err := q.QueryRowContext(ctx, "SELECT min(entered_at) FROM opportunity_stages WHERE tenant_id = ? AND opportunity_id = ? AND left_at = ?",
-		int64(tenantID), int64(oppID), ms(at)).Scan(&from); err != nil {
-		return nil, fmt.Errorf("stage move: %w", err)
-	}
-	if from != nil && *from < at.UnixMilli() {
-		m.From = time.UnixMilli(*from).UTC()
-	}
+// StageMoveOf reads the stage entries of an opportunity entered from from
+// on (the time EnterStage returned), in order, and whether the first
+// entry that is not an outcome is among them.
+func StageMoveOf(ctx context.Context, q Queryer, tenantID, oppID cohort.ID, from time.Time) (*StageMove, error) {
+	m := &StageMove{}
 	rows, err := q.QueryContext(ctx, `SELECT stage, entered_at, left_at, user_id, COALESCE(recorded_at, entered_at) FROM opportunity_stages
-		WHERE tenant_id = ? AND opportunity_id = ? AND entered_at >= ? ORDER BY entered_at, id`, int64(tenantID), int64(oppID), ms(m.From))
+		WHERE tenant_id = ? AND opportunity_id = ? AND entered_at >= ? ORDER BY entered_at, id`, int64(tenantID), int64(oppID), ms(from))
 	if err != nil {
 		return nil, fmt.Errorf("stage move: %w", err)
 	}
@@ -285,10 +278,21 @@ func StageMoveOf(ctx context.Context, q Queryer, tenantID, oppID cohort.ID, at t
 		return nil, fmt.Errorf("stage move: %w", err)
 	}
 	rows.Close()
-	err = q.QueryRowContext(ctx, `SELECT stage FROM opportunity_stages WHERE tenant_id = ? AND opportunity_id = ? AND stage NOT IN (?, ?, ?)
-		ORDER BY entered_at, id LIMIT 1`, int64(tenantID), int64(oppID), cohort.OppWon, cohort.OppLost, cohort.OppInvalid).Scan(&m.First)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	var one int
+	err = q.QueryRowContext(ctx, `SELECT 1 FROM opportunity_stages WHERE tenant_id = ? AND opportunity_id = ? AND entered_at < ? AND stage NOT IN (?, ?, ?) LIMIT 1`,
+		int64(tenantID), int64(oppID), ms(from), cohort.OppWon, cohort.OppLost, cohort.OppInvalid).Scan(&one)
+	if err == nil {
+		return m, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("stage move: %w", err)
+	}
+	m.HasFirst = true
+	for _, e := range m.Entries {
+		if e.Stage != cohort.OppWon && e.Stage != cohort.OppLost && e.Stage != cohort.OppInvalid {
+			m.First = e.Stage
+			break
+		}
 	}
 	return m, nil
 }

@@ -1,10 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -258,40 +259,57 @@ type StageMove struct {
 
 // StageMoveOf reads the stage entries of an opportunity entered from from
 // on (the time EnterStage returned), in order, and whether the first
-// entry that is not an outcome is among them.
+// entry that is not an outcome is among them: one statement, which also
+// reads at most one earlier entry that is not an outcome.
 func StageMoveOf(ctx context.Context, q Queryer, tenantID, oppID cohort.ID, from time.Time) (*StageMove, error) {
-	m := &StageMove{}
-	rows, err := q.QueryContext(ctx, `SELECT stage, entered_at, left_at, user_id, COALESCE(recorded_at, entered_at) FROM opportunity_stages
-		WHERE tenant_id = ? AND opportunity_id = ? AND entered_at >= ? ORDER BY entered_at, id`, int64(tenantID), int64(oppID), ms(from))
+	m := &StageMove{HasFirst: true}
+	rows, err := q.QueryContext(ctx, `SELECT stage, entered_at, left_at, user_id, COALESCE(recorded_at, entered_at), id FROM opportunity_stages
+		WHERE tenant_id = ? AND opportunity_id = ? AND entered_at >= ?
+		UNION ALL SELECT * FROM (SELECT stage, entered_at, left_at, user_id, COALESCE(recorded_at, entered_at), id FROM opportunity_stages
+		WHERE tenant_id = ? AND opportunity_id = ? AND entered_at < ? AND stage NOT IN (?, ?, ?) LIMIT 1) earlier`,
+		int64(tenantID), int64(oppID), ms(from), int64(tenantID), int64(oppID), ms(from), cohort.OppWon, cohort.OppLost, cohort.OppInvalid)
 	if err != nil {
 		return nil, fmt.Errorf("stage move: %w", err)
 	}
 	defer rows.Close()
+	var ids []int64
 	for rows.Next() {
 		var e cohort.StageEntry
-		if err := rows.Scan(&e.Stage, msScanner{&e.EnteredAt}, nullMsScanner{&e.LeftAt}, idScanner{&e.UserID}, msScanner{&e.RecordedAt}); err != nil {
+		var id int64
+		if err := rows.Scan(&e.Stage, msScanner{&e.EnteredAt}, nullMsScanner{&e.LeftAt}, idScanner{&e.UserID}, msScanner{&e.RecordedAt}, &id); err != nil {
 			return nil, fmt.Errorf("stage move: %w", err)
 		}
-		m.Entries = append(m.Entries, e)
+		if e.EnteredAt.Before(from) {
+			m.HasFirst = false
+			continue
+		}
+		m.Entries, ids = append(m.Entries, e), append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("stage move: %w", err)
 	}
-	rows.Close()
-	var one int
-	err = q.QueryRowContext(ctx, `SELECT 1 FROM opportunity_stages WHERE tenant_id = ? AND opportunity_id = ? AND entered_at < ? AND stage NOT IN (?, ?, ?) LIMIT 1`,
-		int64(tenantID), int64(oppID), ms(from), cohort.OppWon, cohort.OppLost, cohort.OppInvalid).Scan(&one)
-	if err == nil {
-		return m, nil
+	// In history order (entered_at, id), as StageHistories reads them.
+	order := make([]int, len(ids))
+	for i := range order {
+		order[i] = i
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("stage move: %w", err)
+	slices.SortFunc(order, func(a, b int) int {
+		if c := m.Entries[a].EnteredAt.Compare(m.Entries[b].EnteredAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(ids[a], ids[b])
+	})
+	sorted := make([]cohort.StageEntry, len(order))
+	for i, j := range order {
+		sorted[i] = m.Entries[j]
 	}
-	m.HasFirst = true
-	for _, e := range m.Entries {
-		if e.Stage != cohort.OppWon && e.Stage != cohort.OppLost && e.Stage != cohort.OppInvalid {
-			m.First = e.Stage
-			break
+	m.Entries = sorted
+	if m.HasFirst {
+		for _, e := range m.Entries {
+			if e.Stage != cohort.OppWon && e.Stage != cohort.OppLost && e.Stage != cohort.OppInvalid {
+				m.First = e.Stage
+				break
+			}
 		}
 	}
 	return m, nil

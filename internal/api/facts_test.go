@@ -385,6 +385,22 @@ func TestFactsStageMovesBackAndForth(t *testing.T) {
 		// Closing projects the whole record again.
 		o.admin.must(200, "POST", "/api/v1/opportunities/"+id(opps[0].ID)+"/close", map[string]any{"outcome": "lost", "loss_reason": "价格"}, nil)
 		verify(60)
+		// An opportunity with no stage history (as an old import may leave
+		// one): its first move names its first stage in its creation's fact.
+		bare := mk("无阶段记录", now.AddDate(0, 0, 5).Format(time.DateOnly))
+		if err := db.WriteTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, "DELETE FROM opportunity_stages WHERE tenant_id = ? AND opportunity_id = ?", int64(o.tenant.ID), int64(bare.ID))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := facts.Rebuild(ctx, db, o.tenant, nil); err != nil {
+			t.Fatal(err)
+		}
+		o.admin.must(200, "POST", "/api/v1/opportunities/"+id(bare.ID)+"/stage", map[string]any{"stage": "quote"}, nil)
+		verify(61)
+		o.admin.must(200, "POST", "/api/v1/opportunities/"+id(bare.ID)+"/stage", map[string]any{"stage": "qualify"}, nil)
+		verify(62)
 		n, changed, err := facts.Rebuild(ctx, db, o.tenant, nil)
 		if err != nil || n == 0 || changed != 0 {
 			t.Fatalf("rebuild after the moves: %d facts, %d rows changed: %v", n, changed, err)

@@ -39,6 +39,12 @@ type Fact struct {
 	Stage        string
 	Attr         string
 	RefAt        *time.Time
+	// Rec is 1 on the one fact of each record, kind and credit role
+	// (owner and uncredited together) that counts the record, RecUser on
+	// the one fact of each record, kind, role and person: their sums are
+	// numbers of records, in all and per person, where each record has one
+	// event of the kind (RecordKinds; docs/FACTS.md, "Counts of records").
+	Rec, RecUser int
 }
 
 // Key is the fact's identity for comparisons: every column but the id.
@@ -47,9 +53,9 @@ func (f Fact) Key() string {
 	if f.RefAt != nil {
 		ref = f.RefAt.UnixMilli()
 	}
-	return fmt.Sprintf("%s|%d|%d|%s|%d|%s|%d|%d|%d|%s|%d|%d|%d|%s|%d|%d|%d|%d|%s|%s|%d", f.Kind, f.OccurredAt.UnixMilli(), f.Day,
+	return fmt.Sprintf("%s|%d|%d|%s|%d|%s|%d|%d|%d|%s|%d|%d|%d|%s|%d|%d|%d|%d|%s|%s|%d|%d|%d", f.Kind, f.OccurredAt.UnixMilli(), f.Day,
 		f.SourceType, f.SourceID, f.RecordType, f.RecordID, f.CustomerID, f.UserID, f.Role, f.ShareBP, f.DepartmentID, f.Amount, f.Currency,
-		f.DurationS, f.N, f.ProductID, f.ProcessID, f.Stage, f.Attr, ref)
+		f.DurationS, f.N, f.ProductID, f.ProcessID, f.Stage, f.Attr, ref, f.Rec, f.RecUser)
 }
 
 // ident is the fact's identity as a comparable value, for Changes (Key
@@ -77,7 +83,7 @@ var Sources = []cohort.ObjectType{cohort.ObjLead, cohort.ObjCustomer, cohort.Obj
 func IsSource(obj cohort.ObjectType) bool { return slices.Contains(Sources, obj) }
 
 var columns = []string{"tenant_id", "id", "kind", "occurred_at", "day", "source_type", "source_id", "record_type", "record_id", "customer_id",
-	"user_id", "role", "share_bp", "department_id", "amount", "currency", "duration_s", "n", "product_id", "process_id", "stage", "attr", "ref_at"}
+	"user_id", "role", "share_bp", "department_id", "amount", "currency", "duration_s", "n", "product_id", "process_id", "stage", "attr", "ref_at", "rec", "rec_user"}
 
 func nullID(id cohort.ID) any {
 	if id == 0 {
@@ -93,7 +99,7 @@ func (f *Fact) row(tenantID cohort.ID, id int64) []any {
 	}
 	return []any{int64(tenantID), id, f.Kind, f.OccurredAt.UnixMilli(), f.Day, f.SourceType, int64(f.SourceID), f.RecordType, int64(f.RecordID),
 		nullID(f.CustomerID), nullID(f.UserID), f.Role, f.ShareBP, nullID(f.DepartmentID), f.Amount, f.Currency, f.DurationS, f.N,
-		nullID(f.ProductID), nullID(f.ProcessID), f.Stage, f.Attr, ref}
+		nullID(f.ProductID), nullID(f.ProcessID), f.Stage, f.Attr, ref, f.Rec, f.RecUser}
 }
 
 // Source names one source record.
@@ -260,8 +266,11 @@ func Update(ctx context.Context, tx *store.Tx, tenantID cohort.ID, where string,
 	return Write(ctx, tx, tenantID, removed, added)
 }
 
-// Insert writes facts of records that had none (an import's new records).
+// Insert writes facts of records that had none (an import's new records):
+// fs holds every fact of its source records, and Insert marks in it the
+// facts that count their records (Rec), as the projection does.
 func Insert(ctx context.Context, tx *store.Tx, tenantID cohort.ID, fs []Fact) error {
+	markRecords(fs)
 	return Write(ctx, tx, tenantID, nil, fs)
 }
 
@@ -319,7 +328,7 @@ func storedWhere(ctx context.Context, q store.Queryer, where string, args ...any
 // storedRows reads stored facts.
 func storedRows(ctx context.Context, q store.Queryer, where string, args ...any) ([]StoredFact, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, kind, occurred_at, day, source_type, source_id, record_type, record_id, customer_id, user_id, role,
-		share_bp, department_id, amount, currency, duration_s, n, product_id, process_id, stage, attr, ref_at FROM facts WHERE `+where, args...)
+		share_bp, department_id, amount, currency, duration_s, n, product_id, process_id, stage, attr, ref_at, rec, rec_user FROM facts WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("facts: %w", err)
 	}
@@ -330,7 +339,7 @@ func storedRows(ctx context.Context, q store.Queryer, where string, args ...any)
 		var at int64
 		var cust, user, dept, prod, proc, ref *int64
 		if err := rows.Scan(&f.ID, &f.Kind, &at, &f.Day, &f.SourceType, &f.SourceID, &f.RecordType, &f.RecordID, &cust, &user, &f.Role, &f.ShareBP,
-			&dept, &f.Amount, &f.Currency, &f.DurationS, &f.N, &prod, &proc, &f.Stage, &f.Attr, &ref); err != nil {
+			&dept, &f.Amount, &f.Currency, &f.DurationS, &f.N, &prod, &proc, &f.Stage, &f.Attr, &ref, &f.Rec, &f.RecUser); err != nil {
 			return nil, err
 		}
 		f.OccurredAt = time.UnixMilli(at).UTC()

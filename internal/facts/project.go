@@ -249,6 +249,7 @@ func (p *Projector) sourced(fs []Fact, source cohort.ObjectType, id cohort.ID) [
 			fs[i].RecordType, fs[i].RecordID = string(source), id
 		}
 	}
+	markRecords(fs)
 	return fs
 }
 

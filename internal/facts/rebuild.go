@@ -171,7 +171,7 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 	// to them cost a third of a first rebuild); they are summed again from
 	// the facts here, in one transaction. Until then a rollup may miss what
 	// the rebuild changed — only facts that were wrong before it.
-	if err := db.BulkTx(ctx, func(tx *store.Tx) error { return RebuildRollups(ctx, tx, t.ID) }); err != nil {
+	if err := db.BulkTx(ctx, func(tx *store.Tx) error { return sumRollups(ctx, tx, t.ID) }); err != nil {
 		return 0, 0, fmt.Errorf("facts: rollups: %w", err)
 	}
 	return facts, changed, nil
@@ -231,6 +231,11 @@ func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progre
 		}
 	}
 	more, err := VerifyRollups(ctx, q, t.ID, max)
+	if err != nil {
+		return nil, err
+	}
+	diffs = append(diffs, more...)
+	more, err = VerifyRecords(ctx, q, t.ID, max)
 	if err != nil {
 		return nil, err
 	}

@@ -14,11 +14,32 @@ import (
 
 // Rollups are the additive measures of the facts summed per day
 // (facts_daily) and per month (facts_monthly) by tenant, kind, role,
-// person, historic department, attr, stage, sales process and product
+// person, historic department, attr, stage, sales process and product, and
+// per month without the person (facts_monthly_dept, whose user_id is
+// always 0: company and department figures read a twelfth of the rows)
 // (docs/FACTS.md, "Rollups"). The metric engine reads them instead of the
 // facts when a query's aggregates are additive and its dimensions and
 // filters are all among those columns.
-var RollupTables = []string{"facts_daily", "facts_monthly"}
+var RollupTables = []string{"facts_daily", "facts_monthly", "facts_monthly_dept"}
+
+// byMonth sums daily rollup rows per month, and per month without the
+// person when noUser.
+func byMonth(daily map[rollKey]*rollVal, noUser bool) map[rollKey]*rollVal {
+	out := map[rollKey]*rollVal{}
+	for k, v := range daily {
+		k.day = MonthStart(k.day)
+		if noUser {
+			k.user = 0
+		}
+		m := out[k]
+		if m == nil {
+			m = &rollVal{}
+			out[k] = m
+		}
+		m.add(*v, 1)
+	}
+	return out
+}
 
 // rollKey is a rollup row's key; a missing id is 0.
 type rollKey struct {
@@ -29,7 +50,7 @@ type rollKey struct {
 }
 
 // rollVal are a rollup row's measures.
-type rollVal struct{ cnt, share, amountBP, dur, durBP, n, nBP int64 }
+type rollVal struct{ cnt, share, amountBP, dur, durBP, n, nBP, rec, recUser int64 }
 
 func (v *rollVal) add(o rollVal, sign int64) {
 	v.cnt += sign * o.cnt
@@ -39,13 +60,15 @@ func (v *rollVal) add(o rollVal, sign int64) {
 	v.durBP += sign * o.durBP
 	v.n += sign * o.n
 	v.nBP += sign * o.nBP
+	v.rec += sign * o.rec
+	v.recUser += sign * o.recUser
 }
 
 func (v rollVal) zero() bool { return v == rollVal{} }
 
 // rollCols are the columns of a rollup table, the key first.
 var rollCols = []string{"tenant_id", "kind", "role", "day", "user_id", "department_id", "attr", "stage", "process_id", "product_id",
-	"cnt", "share_bp", "amount_bp", "duration_s", "duration_bp", "n", "n_bp"}
+	"cnt", "share_bp", "amount_bp", "duration_s", "duration_bp", "n", "n_bp", "rec", "rec_user"}
 
 const rollKeyCols = 10
 
@@ -60,7 +83,7 @@ func (f *Fact) rollup() (rollKey, rollVal) {
 	k := rollKey{kind: f.Kind, role: f.Role, day: int64(f.Day), user: int64(f.UserID), dept: int64(f.DepartmentID), proc: int64(f.ProcessID),
 		prod: int64(f.ProductID), attr: f.Attr, stage: f.Stage}
 	s := int64(f.ShareBP)
-	return k, rollVal{cnt: 1, share: s, amountBP: f.Amount * s, dur: f.DurationS, durBP: f.DurationS * s, n: int64(f.N), nBP: int64(f.N) * s}
+	return k, rollVal{cnt: 1, share: s, amountBP: f.Amount * s, dur: f.DurationS, durBP: f.DurationS * s, n: int64(f.N), nBP: int64(f.N) * s, rec: int64(f.Rec), recUser: int64(f.RecUser)}
 }
 
 // applyRollups applies to both rollup tables of tenantID the difference
@@ -86,20 +109,13 @@ func applyRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed
 	}
 	acc(removed, -1)
 	acc(added, 1)
-	monthly := map[rollKey]*rollVal{}
-	for k, v := range daily {
-		k.day = MonthStart(k.day)
-		m := monthly[k]
-		if m == nil {
-			m = &rollVal{}
-			monthly[k] = m
-		}
-		m.add(*v, 1)
-	}
 	if err := applyDelta(ctx, tx, tenantID, "facts_daily", daily); err != nil {
 		return err
 	}
-	return applyDelta(ctx, tx, tenantID, "facts_monthly", monthly)
+	if err := applyDelta(ctx, tx, tenantID, "facts_monthly", byMonth(daily, false)); err != nil {
+		return err
+	}
+	return applyDelta(ctx, tx, tenantID, "facts_monthly_dept", byMonth(daily, true))
 }
 
 // applyDelta adds delta to table's rows (an upsert per changed key, in
@@ -135,7 +151,7 @@ func applyDelta(ctx context.Context, tx *store.Tx, tenantID cohort.ID, table str
 			v := delta[k]
 			rows[i] = row
 			args = append(args, int64(tenantID), k.kind, k.role, k.day, k.user, k.dept, k.attr, k.stage, k.proc, k.prod,
-				v.cnt, v.share, v.amountBP, v.dur, v.durBP, v.n, v.nBP)
+				v.cnt, v.share, v.amountBP, v.dur, v.durBP, v.n, v.nBP, v.rec, v.recUser)
 			if v.cnt < 0 {
 				emptied = append(emptied, k)
 			}
@@ -160,7 +176,7 @@ func applyDelta(ctx context.Context, tx *store.Tx, tenantID cohort.ID, table str
 }
 
 // rollupFactCols are the columns of facts a rollup reads.
-const rollupFactCols = "kind, role, day, user_id, department_id, attr, stage, process_id, product_id, share_bp, amount, duration_s, n"
+const rollupFactCols = "kind, role, day, user_id, department_id, attr, stage, process_id, product_id, share_bp, amount, duration_s, n, rec, rec_user"
 
 type rowsScanner interface {
 	Next() bool
@@ -176,7 +192,7 @@ func eachRollupFact(rows rowsScanner, f func(Fact)) error {
 	for rows.Next() {
 		var x Fact
 		var user, dept, proc, prod *int64
-		if err := rows.Scan(&x.Kind, &x.Role, &x.Day, &user, &dept, &x.Attr, &x.Stage, &proc, &prod, &x.ShareBP, &x.Amount, &x.DurationS, &x.N); err != nil {
+		if err := rows.Scan(&x.Kind, &x.Role, &x.Day, &user, &dept, &x.Attr, &x.Stage, &proc, &prod, &x.ShareBP, &x.Amount, &x.DurationS, &x.N, &x.Rec, &x.RecUser); err != nil {
 			return fmt.Errorf("facts: %w", err)
 		}
 		id := func(p *int64) cohort.ID {
@@ -236,10 +252,13 @@ func VerifyRollups(ctx context.Context, q store.Queryer, tenantID cohort.ID, max
 	var diffs []string
 	for _, table := range RollupTables {
 		exp := want
-		if table == "facts_monthly" {
+		if table != "facts_daily" {
 			exp = map[rollKey]rollVal{}
 			for k, v := range want {
 				k.day = MonthStart(k.day)
+				if table == "facts_monthly_dept" {
+					k.user = 0
+				}
 				m := exp[k]
 				m.add(v, 1)
 				exp[k] = m
@@ -254,7 +273,7 @@ func VerifyRollups(ctx context.Context, q store.Queryer, tenantID cohort.ID, max
 			var k rollKey
 			var v rollVal
 			if err := rows.Scan(&k.kind, &k.role, &k.day, &k.user, &k.dept, &k.attr, &k.stage, &k.proc, &k.prod,
-				&v.cnt, &v.share, &v.amountBP, &v.dur, &v.durBP, &v.n, &v.nBP); err != nil {
+				&v.cnt, &v.share, &v.amountBP, &v.dur, &v.durBP, &v.n, &v.nBP, &v.rec, &v.recUser); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("facts: %w", err)
 			}
@@ -284,8 +303,18 @@ func VerifyRollups(ctx context.Context, q store.Queryer, tenantID cohort.ID, max
 
 // RebuildRollups recomputes a tenant's rollups from its facts in SQL, in
 // tx: for facts loaded by other means than this package (a bulk load, a
-// benchmark's generator); a rebuild keeps them as it goes.
+// benchmark's generator, a test's hand-made facts). It first marks the
+// facts that count their records (rec, rec_user) as the projection does.
 func RebuildRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
+	if err := markRecordsSQL(ctx, tx, tenantID); err != nil {
+		return err
+	}
+	return sumRollups(ctx, tx, tenantID)
+}
+
+// sumRollups is RebuildRollups for facts the projection wrote (a
+// rebuild's end), whose rec and rec_user are in step already.
+func sumRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
 	if err := deleteRollups(ctx, tx, tenantID); err != nil {
 		return err
 	}
@@ -296,7 +325,7 @@ func RebuildRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error
 	cols := strings.Join(rollCols, ", ")
 	if _, err := tx.ExecContext(ctx, `INSERT INTO facts_daily (`+cols+`)
 		SELECT tenant_id, kind, role, day, COALESCE(user_id, 0), COALESCE(department_id, 0), attr, stage, COALESCE(process_id, 0), COALESCE(product_id, 0),
-		count(*), sum(share_bp), sum(amount * share_bp), sum(duration_s), sum(duration_s * share_bp), sum(n), sum(n * share_bp)
+		count(*), sum(share_bp), sum(amount * share_bp), sum(duration_s), sum(duration_s * share_bp), sum(n), sum(n * share_bp), sum(rec), sum(rec_user)
 		FROM facts WHERE tenant_id = ?
 		GROUP BY tenant_id, kind, role, day, COALESCE(user_id, 0), COALESCE(department_id, 0), attr, stage, COALESCE(process_id, 0), COALESCE(product_id, 0)`,
 		int64(tenantID)); err != nil {
@@ -304,9 +333,16 @@ func RebuildRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO facts_monthly (`+cols+`)
 		SELECT tenant_id, kind, role, `+month+`, user_id, department_id, attr, stage, process_id, product_id,
-		sum(cnt), sum(share_bp), sum(amount_bp), sum(duration_s), sum(duration_bp), sum(n), sum(n_bp)
+		sum(cnt), sum(share_bp), sum(amount_bp), sum(duration_s), sum(duration_bp), sum(n), sum(n_bp), sum(rec), sum(rec_user)
 		FROM facts_daily WHERE tenant_id = ?
 		GROUP BY tenant_id, kind, role, `+month+`, user_id, department_id, attr, stage, process_id, product_id`, int64(tenantID)); err != nil {
+		return fmt.Errorf("facts: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO facts_monthly_dept (`+cols+`)
+		SELECT tenant_id, kind, role, day, 0, department_id, attr, stage, process_id, product_id,
+		sum(cnt), sum(share_bp), sum(amount_bp), sum(duration_s), sum(duration_bp), sum(n), sum(n_bp), sum(rec), sum(rec_user)
+		FROM facts_monthly WHERE tenant_id = ?
+		GROUP BY tenant_id, kind, role, day, department_id, attr, stage, process_id, product_id`, int64(tenantID)); err != nil {
 		return fmt.Errorf("facts: %w", err)
 	}
 	return nil

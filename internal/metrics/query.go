@@ -496,7 +496,7 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 			}
 		}
 		if rollup != "" {
-			sel = append(sel, rollupAggSQL(e, a, cond))
+			sel = append(sel, c.rollupAggSQL(e, env, a, cond, grouped))
 		} else {
 			sel = append(sel, aggSQL(e, a, cond))
 		}

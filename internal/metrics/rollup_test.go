@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,6 +36,7 @@ func TestRollupsAnswerAsTheFacts(t *testing.T) {
 		stages := []string{"qualify", "proposal", "won", ""}
 		first := day("2025-01-01")
 		var made []factledger.Fact
+		rec := 100000
 		for batch := 0; batch < 6; batch++ {
 			var fs []factledger.Fact
 			for i := 0; i < 400; i++ {
@@ -51,7 +53,32 @@ func TestRollupsAnswerAsTheFacts(t *testing.T) {
 					ref := f.OccurredAt.Add(-time.Duration(r.IntN(90*24)) * time.Hour)
 					f.RefAt = &ref
 				}
-				fs = append(fs, f)
+				if !slices.Contains(factledger.RecordKinds, k) {
+					fs = append(fs, f)
+					continue
+				}
+				// A record of these kinds has one event: its facts differ
+				// in the credit only (people in roles, a person sometimes
+				// twice in one role as an overlapping team history credits
+				// them, or nobody).
+				rec++
+				f.RecordID = cohort.ID(rec)
+				if f.Role == "" {
+					f.UserID, f.DepartmentID = 0, 0
+					fs = append(fs, f)
+					continue
+				}
+				// A person's department is the one they belonged to then.
+				deptOf := map[cohort.ID]cohort.ID{}
+				for n := 1 + r.IntN(3); n > 0; n-- {
+					g := f
+					g.UserID, g.Role, g.ShareBP = cohort.ID(users[r.IntN(3)]), roles[r.IntN(4)], []int{10000, 6000, 4000, 5000}[r.IntN(4)]
+					if _, ok := deptOf[g.UserID]; !ok {
+						deptOf[g.UserID] = cohort.ID(depts[r.IntN(len(depts))])
+					}
+					g.DepartmentID = deptOf[g.UserID]
+					fs = append(fs, g)
+				}
 			}
 			if err := db.WriteTx(ctx, func(tx *store.Tx) error { return factledger.Insert(ctx, tx, tenant, fs) }); err != nil {
 				t.Fatal(err)
@@ -100,7 +127,7 @@ func TestRollupsAnswerAsTheFacts(t *testing.T) {
 				from, to = from.AddDate(0, 0, r.IntN(20)), to.AddDate(0, 0, r.IntN(20))
 			}
 			q.From, q.To = from.Format("2006-01-02"), to.Format("2006-01-02")
-			switch r.IntN(6) {
+			switch r.IntN(9) {
 			case 0:
 				q.Filters = []metrics.Filter{{Dimension: "followup_type", Values: []string{"call", ""}}}
 			case 1:
@@ -109,9 +136,18 @@ func TestRollupsAnswerAsTheFacts(t *testing.T) {
 				q.Filters = []metrics.Filter{{Dimension: "month", Values: []string{"2025-03", "2025-07"}}}
 			case 3:
 				q.Filters = []metrics.Filter{{Dimension: "product", Values: []string{"601", ""}}}
+			case 4:
+				q.Filters = []metrics.Filter{{Dimension: "person", Values: []string{id(ann)}}}
+			case 5:
+				q.Filters = []metrics.Filter{{Dimension: "person", Values: []string{id(ann), id(bob)}}}
+			case 6:
+				q.Filters = []metrics.Filter{{Dimension: "person", Values: []string{""}}, {Dimension: "stage", Values: []string{"qualify", ""}}}
 			}
 			if r.IntN(3) == 0 {
 				q.Compare = []string{"previous", "year_ago"}[:1+r.IntN(2)]
+			}
+			if r.IntN(5) == 0 {
+				q.DepartmentRootID = id(sales)
 			}
 			if r.IntN(4) == 0 {
 				q.Role = "presales"
@@ -137,6 +173,82 @@ func TestRollupsAnswerAsTheFacts(t *testing.T) {
 		}
 		if used := metrics.RollupReads.Load() - reads; asked < 100 || used < 100 {
 			t.Fatalf("%d queries answered, %d statements read rollups", asked, used)
+		}
+	})
+}
+
+// TestRecordCountsFromRollups: counts of records (a co-owned contract is
+// one in a total and one per owner in per-person rows) are read from the
+// rollups where that is exact — totals and time buckets (rec), per person
+// or for one person (cnt) — and from the facts where a department, a
+// scope or several people keep some of a record's facts and not others;
+// the answers are the facts' either way.
+func TestRecordCountsFromRollups(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		load(t, db)
+		ms := []string{"signed_count", "contracts_signed", "new_customers", "new_opportunities", "won_opportunities", "closed_opportunities"}
+		for _, c := range []struct {
+			q                metrics.Query
+			scope            bool
+			grouped, totaled bool // the statements read a rollup
+		}{
+			{metrics.Query{}, false, false, true},
+			{metrics.Query{Dimensions: []string{"month"}, Compare: []string{"previous"}}, false, true, true},
+			{metrics.Query{Dimensions: []string{"person"}}, false, true, true},
+			{metrics.Query{Dimensions: []string{"person", "department"}}, false, true, true},
+			{metrics.Query{Role: "presales", Dimensions: []string{"person"}}, false, true, true},
+			{metrics.Query{Filters: []metrics.Filter{{Dimension: "person", Values: []string{id(ann)}}}}, false, false, true},
+			{metrics.Query{Dimensions: []string{"process", "stage"}}, false, true, true},
+			{metrics.Query{Filters: []metrics.Filter{{Dimension: "person", Values: []string{id(ann), id(bob)}}}}, false, false, false},
+			{metrics.Query{Dimensions: []string{"department"}}, false, false, true},
+			{metrics.Query{Dimensions: []string{"department_current", "month"}}, false, false, true},
+			{metrics.Query{Dimensions: []string{"person"}}, true, true, false},
+			{metrics.Query{Dimensions: []string{"department"}, DepartmentRootID: id(sales)}, false, false, false},
+			{metrics.Query{Dimensions: []string{"department_current", "person"}, DepartmentRootID: id(sales)}, false, true, false},
+		} {
+			q := c.q
+			q.Metrics, q.From, q.To = ms, "2025-10-01", "2026-07-01"
+			e := env()
+			if c.scope {
+				e.Scope = metrics.Scope(cohort.Access{TenantID: tenant, Scope: cohort.ScopeOwnAndSubordinates, UserID: ann})
+			}
+			sqls, _, err := metrics.Statements(context.Background(), db.Read(), e, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range sqls {
+				grouped := strings.Contains(s, "GROUP BY")
+				want := c.totaled
+				if grouped {
+					want = c.grouped
+				}
+				if got := strings.Contains(s, "FROM (SELECT"); got != want {
+					t.Errorf("%+v (scope %v), grouped %v: reads a rollup %v, want %v: %s", c.q, c.scope, grouped, got, want, s)
+				}
+			}
+			res, err := metrics.Run(context.Background(), db.Read(), e, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.RawFacts = true
+			raw, err := metrics.Run(context.Background(), db.Read(), e, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameAnswer(t, fmt.Sprintf("%+v", q), res, raw)
+		}
+		// A co-owned order is one order in the total and one for each
+		// owner.
+		q := metrics.Query{Metrics: []string{"signed_count"}, From: "2026-01-01", To: "2026-04-01"}
+		total := run(t, db, env(), q).Total.Values["signed_count"]
+		q.Dimensions = []string{"person"}
+		res := run(t, db, env(), q)
+		sum := 0.0
+		for _, r := range res.Rows {
+			sum += *r.Values["signed_count"]
+		}
+		if total == nil || *total != 2 || sum != 3 {
+			t.Errorf("signed: total %v, per person summed %v; want 2 and 3 (the co-owned order once per owner)", total, sum)
 		}
 	})
 }

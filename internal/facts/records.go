@@ -1,0 +1,178 @@
+package facts
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+// Counts of records (docs/FACTS.md, "Counts of records"). A count of
+// records is a distinct count (a co-owned contract is one contract in a
+// total and one for each owner in per-person rows), which no sum of
+// rollup rows answers by itself. For the kinds below a record has one
+// event of the kind — all its facts of the kind share the day and every
+// dimension but the credit (person, department, role, share) — and the
+// projection marks one of its facts per credit role (Fact.Rec) and one per
+// role and person (Fact.RecUser), so that:
+//
+//   - the sum of rec over facts of one role (owner and uncredited together)
+//     is the number of records, at every grain of time, kind, attr, stage,
+//     process and product;
+//   - the sum of rec_user over one person's facts in one role is the
+//     person's number of records (a team history may hold a person twice
+//     in one role at one time, which credits them twice).
+//
+// `cohort facts verify` checks that RecordKinds' records have one event
+// and that one person's facts of it are in one department (theirs at its
+// time: a filter by department keeps all or none of them), and compares
+// rec and rec_user with a fresh projection as every column.
+
+// RecordKinds are the kinds whose records have one event each.
+var RecordKinds = []string{"lead.created", "lead.converted", "customer.created", "customer.first_signed", "customer.lost",
+	"opportunity.created", "opportunity.won", "opportunity.lost", "opportunity.invalid", "opportunity.open", "quote.sent", "quote.won",
+	"contract.signed", "order.signed", "contract.started", "contract.ended", "ticket.opened", "ticket.first_response", "ticket.resolved",
+	"expense.incurred"}
+
+// RecordFamilies are sets of RecordKinds of which one record has at most
+// one kind (a deal is a contract or an order; an opportunity closes once):
+// a count of records over several kinds sums rec when they are in one
+// family.
+var RecordFamilies = [][]string{{"contract.signed", "order.signed"}, {"opportunity.won", "opportunity.lost", "opportunity.invalid"}}
+
+func isRecordKind(kind string) bool { return slices.Contains(RecordKinds, kind) }
+
+// roleClass is the credit role whose facts share one rec: the revenue
+// credit (owner) and the uncredited fact of a record nobody holds count
+// together, as the metric engine reads them.
+func roleClass(role string) string {
+	if role == "" {
+		return cohort.RoleOwner
+	}
+	return role
+}
+
+type recGroup struct {
+	kind, sourceType, recordType, role string
+	source, record                     cohort.ID
+}
+
+type recUserGroup struct {
+	recGroup
+	user cohort.ID
+}
+
+// recOrder orders the facts of one record, kind and role class: the
+// first one carries rec. The SQL of markRecordsSQL orders the same way.
+func recOrder(a, b *Fact) int {
+	ea, eb := 0, 0
+	if a.Role == "" {
+		ea = 1
+	}
+	if b.Role == "" {
+		eb = 1
+	}
+	return cmp.Or(cmp.Compare(ea, eb), cmp.Compare(a.UserID, b.UserID), cmp.Compare(a.ShareBP, b.ShareBP),
+		cmp.Compare(a.OccurredAt.UnixMilli(), b.OccurredAt.UnixMilli()), cmp.Compare(a.DepartmentID, b.DepartmentID))
+}
+
+// markRecords sets Rec and RecUser on facts holding every fact of their
+// source records (a projection's, an import's).
+func markRecords(fs []Fact) {
+	first := map[recGroup]int{}
+	firstUser := map[recUserGroup]int{}
+	for i := range fs {
+		f := &fs[i]
+		f.Rec, f.RecUser = 0, 0
+		if !isRecordKind(f.Kind) {
+			continue
+		}
+		g := recGroup{f.Kind, f.SourceType, f.RecordType, roleClass(f.Role), f.SourceID, f.RecordID}
+		if j, ok := first[g]; !ok || recOrder(f, &fs[j]) < 0 {
+			first[g] = i
+		}
+		gu := recUserGroup{recGroup{f.Kind, f.SourceType, f.RecordType, f.Role, f.SourceID, f.RecordID}, f.UserID}
+		if j, ok := firstUser[gu]; !ok || recOrder(f, &fs[j]) < 0 {
+			firstUser[gu] = i
+		}
+	}
+	for _, i := range first {
+		fs[i].Rec = 1
+	}
+	for _, i := range firstUser {
+		fs[i].RecUser = 1
+	}
+}
+
+func recordKindList() string { return "'" + strings.Join(RecordKinds, "', '") + "'" }
+
+// markRecordsSQL sets rec on a tenant's facts in SQL as the projection
+// does (for facts loaded by other means, and migration 0037): it changes
+// only the rows whose rec differs.
+func markRecordsSQL(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE facts SET rec = 0, rec_user = 0 WHERE tenant_id = ? AND (rec <> 0 OR rec_user <> 0)
+		AND kind NOT IN (`+recordKindList()+`)`, int64(tenantID)); err != nil {
+		return fmt.Errorf("facts: rec: %w", err)
+	}
+	const order = `ORDER BY CASE WHEN role = '' THEN 1 ELSE 0 END, COALESCE(user_id, 0), share_bp, occurred_at, COALESCE(department_id, 0), id`
+	for _, c := range []struct{ col, by string }{
+		{"rec", "CASE WHEN role = '' THEN 'owner' ELSE role END"},
+		{"rec_user", "role, COALESCE(user_id, 0)"},
+	} {
+		if _, err := tx.ExecContext(ctx, `UPDATE facts SET `+c.col+` = 1 - `+c.col+` WHERE tenant_id = ? AND id IN (SELECT id FROM (
+			SELECT id, `+c.col+` AS v, row_number() OVER (PARTITION BY source_type, source_id, kind, record_type, record_id, `+c.by+` `+order+`) AS rn
+			FROM facts WHERE tenant_id = ? AND kind IN (`+recordKindList()+`)) r WHERE (rn = 1 AND v <> 1) OR (rn > 1 AND v <> 0))`,
+			int64(tenantID), int64(tenantID)); err != nil {
+			return fmt.Errorf("facts: %s: %w", c.col, err)
+		}
+	}
+	return nil
+}
+
+// VerifyRecords checks that the conditions the counts of records rely on
+// hold for a tenant's facts, and returns the breaches (at most max lines).
+func VerifyRecords(ctx context.Context, q store.Queryer, tenantID cohort.ID, max int) ([]string, error) {
+	var out []string
+	check := func(what, sql string, args ...any) error {
+		rows, err := q.QueryContext(ctx, sql, args...)
+		if err != nil {
+			return fmt.Errorf("facts: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var kind, rt string
+			var id int64
+			if err := rows.Scan(&kind, &rt, &id); err != nil {
+				return fmt.Errorf("facts: %w", err)
+			}
+			if len(out) < max {
+				out = append(out, fmt.Sprintf("%s %d: %s %s", rt, id, kind, what))
+			}
+		}
+		return rows.Err()
+	}
+	t := int64(tenantID)
+	if err := check("has more than one event (counts of records read it as one)", `SELECT kind, record_type, record_id FROM facts
+		WHERE tenant_id = ? AND kind IN (`+recordKindList()+`) GROUP BY kind, record_type, record_id
+		HAVING count(DISTINCT day) > 1 OR count(DISTINCT attr) > 1 OR count(DISTINCT stage) > 1 OR count(DISTINCT COALESCE(process_id, 0)) > 1
+			OR count(DISTINCT COALESCE(product_id, 0)) > 1 OR count(DISTINCT source_type) > 1 OR count(DISTINCT source_id) > 1`, t); err != nil {
+		return nil, err
+	}
+	// One person's facts of one event have their department at its time.
+	if err := check("credits one person in two departments", `SELECT kind, record_type, record_id FROM facts
+		WHERE tenant_id = ? AND kind IN (`+recordKindList()+`) AND user_id IS NOT NULL GROUP BY kind, record_type, record_id, user_id
+		HAVING count(DISTINCT COALESCE(department_id, 0)) > 1`, t); err != nil {
+		return nil, err
+	}
+	for _, fam := range RecordFamilies {
+		if err := check("has more than one kind of "+strings.Join(fam, ", "), `SELECT min(kind), min(record_type), record_id FROM facts
+			WHERE tenant_id = ? AND kind IN ('`+strings.Join(fam, "', '")+`') GROUP BY record_id HAVING count(DISTINCT kind) > 1`, t); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

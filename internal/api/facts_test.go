@@ -292,3 +292,126 @@ func TestFactsPropertyRandomHistories(t *testing.T) {
 		}
 	})
 }
+
+// TestFactsStageMovesBackAndForth moves opportunities back and forth many
+// times — now, backdated, at the very time of the previous move, across a
+// team change, an edit of the amount and expected close, a changed stage
+// probability — and requires the facts each move keeps (only those of the
+// entries it closes and opens, its creation and its current state) to equal
+// a rebuild after every move.
+func TestFactsStageMovesBackAndForth(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		ctx := context.Background()
+		now := time.Now().UTC().Truncate(time.Second)
+		stages := []string{"qualify", "quote", "negotiation"}
+		var c cohort.Customer
+		o.admin.must(201, "POST", "/api/v1/customers", map[string]any{"name": "来回推进有限公司", "owner_id": o.aliceU.ID}, &c)
+		mk := func(name string, close string) cohort.Opportunity {
+			var x cohort.Opportunity
+			body := map[string]any{"customer_id": c.ID, "name": name, "amount": 250000, "created_at": rfc(now.Add(-40 * 24 * time.Hour))}
+			if close != "" {
+				body["expected_close_date"], body["forecast_category"] = close, "commit"
+			}
+			o.admin.must(201, "POST", "/api/v1/opportunities", body, &x)
+			return x
+		}
+		opps := []cohort.Opportunity{mk("来回一", now.AddDate(0, 0, 10).Format(time.DateOnly)), mk("来回二", "")}
+		// Negotiation needs a quote sent (and an expected close, which the
+		// second opportunity, kept to the first two stages, has not).
+		o.admin.must(201, "POST", "/api/v1/followups", map[string]any{"customer_id": c.ID, "type": "quote_sent", "content": "报价",
+			"record_type": "opportunity", "record_id": opps[0].ID,
+			"next_action": map[string]any{"fuzzy": "next_week", "plan_type": "keep_in_touch"}}, nil)
+		verify := func(step int) {
+			t.Helper()
+			d, err := facts.Verify(ctx, db, o.tenant, 10, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d) > 0 {
+				t.Fatalf("step %d: kept facts differ from a rebuild:\n%s", step, strings.Join(d, "\n"))
+			}
+		}
+		// Backdated moves walk from 30 days ago towards now.
+		at := now.Add(-30 * 24 * time.Hour)
+		cur := []int{0, 0}
+		for step := range 60 {
+			k := step % 2
+			x := opps[k]
+			if k == 0 { // forward one or two stages, or back
+				cur[k] = (cur[k] + 1 + step/2%2) % len(stages)
+			} else {
+				cur[k] = 1 - cur[k]
+			}
+			body := map[string]any{"stage": stages[cur[k]]}
+			switch step % 5 {
+			case 1: // dated in the past
+				at = at.Add(time.Duration(3+step) * time.Hour)
+				body["entered_at"] = rfc(at)
+			case 3: // at the very time of the previous dated move
+				body["entered_at"] = rfc(at)
+			}
+			if res := o.admin.do("POST", "/api/v1/opportunities/"+id(x.ID)+"/stage", body, nil); res.status != 200 {
+				// A move dated before the opportunity's last entry (its
+				// last move was now) is refused and changes nothing.
+				if res.status != 422 {
+					t.Fatalf("step %d: move: %d %s", step, res.status, res.body)
+				}
+				body["entered_at"] = nil
+				o.admin.must(200, "POST", "/api/v1/opportunities/"+id(x.ID)+"/stage", body, nil)
+			}
+			switch step {
+			case 10: // the team changes: later entries are credited to the new one
+				o.admin.must(200, "PUT", "/api/v1/opportunities/"+id(x.ID)+"/team", map[string]any{"members": []map[string]any{
+					{"user_id": o.aliceU.ID, "role": "owner", "share_bp": 6000}, {"user_id": o.bobU.ID, "role": "owner", "share_bp": 4000}}}, nil)
+			case 20: // the amount and expected close change every fact
+				o.admin.must(200, "PATCH", "/api/v1/opportunities/"+id(x.ID), map[string]any{"amount": 330000,
+					"expected_close_date": now.AddDate(0, 0, -3).Format(time.DateOnly)}, nil)
+			case 30: // a stage's probability changes the current state
+				var procs cohort.Page[cohort.SalesProcess]
+				o.admin.must(200, "GET", "/api/v1/sales-processes", nil, &procs)
+				for _, sp := range procs.Items {
+					if sp.ID == x.ProcessID {
+						sp.Stages[1].Probability = 35
+						o.admin.must(200, "PATCH", "/api/v1/sales-processes/"+id(sp.ID), map[string]any{"name_zh": sp.NameZh, "name_en": sp.NameEn,
+							"stages": sp.Stages, "active": true}, nil)
+					}
+				}
+			}
+			verify(step)
+		}
+		var entries cohort.Page[cohort.StageEntry]
+		o.admin.must(200, "GET", "/api/v1/opportunities/"+id(opps[0].ID)+"/stages", nil, &entries)
+		if len(entries.Items) < 30 {
+			t.Fatalf("%d stage entries", len(entries.Items))
+		}
+		var entered int
+		if err := db.Read().QueryRowContext(ctx, "SELECT count(*) FROM facts WHERE tenant_id = ? AND kind = ? AND source_id = ?",
+			int64(o.tenant.ID), facts.KindStageEntered, int64(opps[0].ID)).Scan(&entered); err != nil || entered < len(entries.Items) {
+			t.Fatalf("%d stage_entered facts for %d entries: %v", entered, len(entries.Items), err)
+		}
+		// Closing projects the whole record again.
+		o.admin.must(200, "POST", "/api/v1/opportunities/"+id(opps[0].ID)+"/close", map[string]any{"outcome": "lost", "loss_reason": "价格"}, nil)
+		verify(60)
+		// An opportunity with no stage history (as an old import may leave
+		// one): its first move names its first stage in its creation's fact.
+		bare := mk("无阶段记录", now.AddDate(0, 0, 5).Format(time.DateOnly))
+		if err := db.WriteTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, "DELETE FROM opportunity_stages WHERE tenant_id = ? AND opportunity_id = ?", int64(o.tenant.ID), int64(bare.ID))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := facts.Rebuild(ctx, db, o.tenant, nil); err != nil {
+			t.Fatal(err)
+		}
+		o.admin.must(200, "POST", "/api/v1/opportunities/"+id(bare.ID)+"/stage", map[string]any{"stage": "quote"}, nil)
+		verify(61)
+		o.admin.must(200, "POST", "/api/v1/opportunities/"+id(bare.ID)+"/stage", map[string]any{"stage": "qualify"}, nil)
+		verify(62)
+		n, changed, err := facts.Rebuild(ctx, db, o.tenant, nil)
+		if err != nil || n == 0 || changed != 0 {
+			t.Fatalf("rebuild after the moves: %d facts, %d rows changed: %v", n, changed, err)
+		}
+	})
+}

@@ -113,6 +113,10 @@ type Source struct {
 	// memory instead of reading it back (a record just made, whose every
 	// part the writer knows).
 	Made func(p *Projector) ([]Fact, error)
+	// Moved, when set, is the only change the transaction made to an open
+	// opportunity: a move to another stage. Only the facts the move can
+	// change are read and projected (see MovedStage).
+	Moved *StageMove
 }
 
 // Rewrite replaces the facts of one source record with its projection, in
@@ -128,11 +132,20 @@ func Rewrite(ctx context.Context, tx *store.Tx, t *cohort.Tenant, source cohort.
 func RewriteMany(ctx context.Context, tx *store.Tx, t *cohort.Tenant, sources []Source, orgs *OrgCache) error {
 	p := NewProjector(ctx, tx, t).WithOrgCache(orgs)
 	var fresh []Fact
+	var stored []StoredFact
 	byType := map[cohort.ObjectType][]cohort.ID{}
 	var types []cohort.ObjectType
 	for _, s := range sources {
 		var more []Fact
 		var err error
+		if s.Moved != nil && !s.New && s.Made == nil && s.Type == cohort.ObjOpportunity {
+			var old []StoredFact
+			if more, old, err = p.movedStage(s.ID, s.Moved); err != nil {
+				return err
+			}
+			fresh, stored = append(fresh, more...), append(stored, old...)
+			continue
+		}
 		if s.Made != nil {
 			more, err = s.Made(p)
 		} else {
@@ -150,7 +163,6 @@ func RewriteMany(ctx context.Context, tx *store.Tx, t *cohort.Tenant, sources []
 		}
 		byType[s.Type] = append(byType[s.Type], s.ID)
 	}
-	var stored []StoredFact
 	for _, typ := range types {
 		more, err := storedOf(ctx, tx, t.ID, typ, byType[typ])
 		if err != nil {

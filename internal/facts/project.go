@@ -589,12 +589,7 @@ func (p *Projector) customerFacts(c *cohort.Customer, tm team, first *signing, e
 
 func (p *Projector) opportunityFacts(o *cohort.Opportunity, tm team, stages []cohort.StageEntry) ([]Fact, error) {
 	var out []Fact
-	emit := func(f Fact) error {
-		f.CustomerID, f.ProcessID, f.Amount, f.Currency = o.CustomerID, o.ProcessID, o.Amount, o.Currency
-		fs, err := p.credit(f, tm, f.OccurredAt)
-		out = append(out, fs...)
-		return err
-	}
+	emit := p.opportunityEmitter(o, tm, &out)
 	created := p.base("opportunity.created", o.CreatedAt)
 	lastStage := ""
 	for _, s := range stages {
@@ -604,12 +599,7 @@ func (p *Projector) opportunityFacts(o *cohort.Opportunity, tm team, stages []co
 		if created.Stage == "" {
 			created.Stage = s.Stage
 		}
-		f := p.base("opportunity.stage_entered", s.EnteredAt)
-		f.Stage = s.Stage
-		if s.LeftAt != nil {
-			f.DurationS, f.RefAt = int64(s.LeftAt.Sub(s.EnteredAt)/time.Second), s.LeftAt
-		}
-		if err := emit(f); err != nil {
+		if err := emit(p.stageEntered(s)); err != nil {
 			return nil, err
 		}
 		lastStage = s.Stage
@@ -618,29 +608,8 @@ func (p *Projector) opportunityFacts(o *cohort.Opportunity, tm team, stages []co
 		return nil, err
 	}
 	if o.Status == cohort.OppOpen {
-		f, creditAt, ok, err := p.openOpportunity(o)
-		if err != nil {
+		if err := p.openFacts(o, tm, &out); err != nil {
 			return nil, err
-		}
-		if ok {
-			f.CustomerID, f.ProcessID, f.Amount, f.Currency = o.CustomerID, o.ProcessID, o.Amount, o.Currency
-			// An opportunity still open after a team change dated later
-			// than its expected close (an overdue one handed over) is
-			// credited to the team after the change: the people who hold
-			// it now.
-			for _, m := range tm {
-				if m.ValidFrom.After(creditAt) {
-					creditAt = m.ValidFrom
-				}
-				if m.ValidTo != nil && m.ValidTo.After(creditAt) {
-					creditAt = *m.ValidTo
-				}
-			}
-			fs, err := p.credit(f, tm, creditAt)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, fs...)
 		}
 	}
 	if o.Status != cohort.OppOpen && o.ClosedAt != nil {
@@ -658,6 +627,122 @@ func (p *Projector) opportunityFacts(o *cohort.Opportunity, tm team, stages []co
 		out = append(out, q...)
 	}
 	return out, nil
+}
+
+// opportunityEmitter returns emit, which credits an opportunity's fact to
+// its team at the fact's time and appends the facts to out.
+func (p *Projector) opportunityEmitter(o *cohort.Opportunity, tm team, out *[]Fact) func(Fact) error {
+	return func(f Fact) error {
+		f.CustomerID, f.ProcessID, f.Amount, f.Currency = o.CustomerID, o.ProcessID, o.Amount, o.Currency
+		fs, err := p.credit(f, tm, f.OccurredAt)
+		*out = append(*out, fs...)
+		return err
+	}
+}
+
+// stageEntered is the fact of a stage entry (not an outcome), before credit.
+func (p *Projector) stageEntered(s cohort.StageEntry) Fact {
+	f := p.base(KindStageEntered, s.EnteredAt)
+	f.Stage = s.Stage
+	if s.LeftAt != nil {
+		f.DurationS, f.RefAt = int64(s.LeftAt.Sub(s.EnteredAt)/time.Second), s.LeftAt
+	}
+	return f
+}
+
+// openFacts appends the credited opportunity.open facts of an open
+// opportunity (none without an expected close date) to out.
+func (p *Projector) openFacts(o *cohort.Opportunity, tm team, out *[]Fact) error {
+	f, creditAt, ok, err := p.openOpportunity(o)
+	if err != nil || !ok {
+		return err
+	}
+	f.CustomerID, f.ProcessID, f.Amount, f.Currency = o.CustomerID, o.ProcessID, o.Amount, o.Currency
+	// An opportunity still open after a team change dated later than its
+	// expected close (an overdue one handed over) is credited to the team
+	// after the change: the people who hold it now.
+	for _, m := range tm {
+		if m.ValidFrom.After(creditAt) {
+			creditAt = m.ValidFrom
+		}
+		if m.ValidTo != nil && m.ValidTo.After(creditAt) {
+			creditAt = *m.ValidTo
+		}
+	}
+	fs, err := p.credit(f, tm, creditAt)
+	*out = append(*out, fs...)
+	return err
+}
+
+// StageMove is an open opportunity's move to another stage, for Source:
+// the opportunity as written, and the earliest entry time of the stage
+// entries the move changed (store.EnterStage: those it closed and the one
+// it opened).
+type StageMove struct {
+	Opportunity *cohort.Opportunity
+	From        time.Time
+}
+
+// KindStageEntered is the fact kind of a stage entry.
+const KindStageEntered = "opportunity.stage_entered"
+
+// movedStage returns the facts a stage move can have changed, projected,
+// and the same facts as stored. An open opportunity's facts are its stage
+// entries', its creation's (which names its first stage) and its current
+// state's (opportunity.open, which names its stage). A move closes the
+// open entry and opens one, so only the entries entered from From on
+// change: their facts are the only ones dated from then on, and stored
+// facts are told apart by kind and time alone. The creation's facts are
+// among them only when no earlier entry names the first stage. An
+// opportunity that is not open is projected whole.
+func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact, error) {
+	o := m.Opportunity
+	if o == nil || o.ID != id || o.Status != cohort.OppOpen {
+		fresh, err := p.Project(cohort.ObjOpportunity, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		stored, err := storedOf(p.ctx, p.q, p.t.ID, cohort.ObjOpportunity, []cohort.ID{id})
+		return fresh, stored, err
+	}
+	move, err := store.StageMoveOf(p.ctx, p.q, p.t.ID, id, m.From)
+	if err != nil {
+		return nil, nil, err
+	}
+	teams, err := store.TeamHistories(p.ctx, p.q, p.t.ID, cohort.ObjOpportunity, []cohort.ID{id})
+	if err != nil {
+		return nil, nil, err
+	}
+	tm := team(teams[id])
+	var out []Fact
+	emit := p.opportunityEmitter(o, tm, &out)
+	for _, s := range move.Entries {
+		if isOutcome(s.Stage) {
+			continue
+		}
+		if err := emit(p.stageEntered(s)); err != nil {
+			return nil, nil, err
+		}
+	}
+	where := `tenant_id = ? AND source_type = ? AND source_id = ? AND (kind = ? OR (kind = ? AND occurred_at >= ?))`
+	args := []any{int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen, KindStageEntered, m.From.UnixMilli()}
+	if move.HasFirst {
+		created := p.base("opportunity.created", o.CreatedAt)
+		created.Stage = move.First
+		if err := emit(created); err != nil {
+			return nil, nil, err
+		}
+		where = `tenant_id = ? AND source_type = ? AND source_id = ? AND (kind IN (?, ?) OR (kind = ? AND occurred_at >= ?))`
+		args = []any{int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen, "opportunity.created", KindStageEntered, m.From.UnixMilli()}
+	}
+	if err := p.openFacts(o, tm, &out); err != nil {
+		return nil, nil, err
+	}
+	stored, err := storedRows(p.ctx, p.q, where, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.sourced(out, cohort.ObjOpportunity, id), stored, nil
 }
 
 // quoteWon is the fact of a won opportunity's last sent quote, for quote

@@ -329,6 +329,12 @@ func (s *Service) editOpportunity(ctx context.Context, id cohort.ID, ifVersion i
 		if err := f(tx, &o, proc, entered.At); err != nil {
 			return err
 		}
+		// A stage move changes a few of the opportunity's facts (the entry
+		// it closes, the one it opens, its current state): unless
+		// something before it in tx changed the opportunity, only those
+		// are rewritten.
+		moved := action == "stage" && o.Stage != prev.Stage && o.Status == cohort.OppOpen &&
+			!s.projected(ctx, tx, cohort.ObjOpportunity, o.ID)
 		if err := store.UpdateOpportunity(ctx, tx, &o, prev.Version, now); err != nil {
 			return err
 		}
@@ -337,12 +343,13 @@ func (s *Service) editOpportunity(ctx context.Context, id cohort.ID, ifVersion i
 		if err := search.Upsert(ctx, tx, opportunityDoc(&o)); err != nil {
 			return err
 		}
+		var changedFrom time.Time // the earliest entry time of the stage entries changed
 		if o.Stage != prev.Stage || o.Status != prev.Status {
 			stage := o.Stage
 			if o.Status != cohort.OppOpen {
 				stage = o.Status
 			}
-			if err := store.EnterStage(ctx, tx, p.Tenant.ID, o.ID, stage, actorID(p), entered.At, now); err != nil {
+			if changedFrom, err = store.EnterStage(ctx, tx, p.Tenant.ID, o.ID, stage, actorID(p), entered.At, now); err != nil {
 				return err
 			}
 		}
@@ -350,7 +357,13 @@ func (s *Service) editOpportunity(ctx context.Context, id cohort.ID, ifVersion i
 		if err := s.audit(ctx, tx, action, cohort.ObjOpportunity, o.ID, diff(prev, o)); err != nil {
 			return err
 		}
-		return s.auditTimes(ctx, tx, cohort.ObjOpportunity, o.ID, now, entered)
+		if err := s.auditTimes(ctx, tx, cohort.ObjOpportunity, o.ID, now, entered); err != nil {
+			return err
+		}
+		if moved {
+			s.projectMoved(ctx, tx, &o, changedFrom)
+		}
+		return nil
 	})
 	return out, err
 }

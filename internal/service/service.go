@@ -234,6 +234,25 @@ func (s *Service) projectMade(ctx context.Context, tx *store.Tx, obj cohort.Obje
 	s.projectSource(ctx, tx, facts.Source{Type: obj, ID: id, New: true, Made: made})
 }
 
+// projected reports whether tx has registered the facts of record id of
+// type obj for a rewrite.
+func (s *Service) projected(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID) bool {
+	_, ok := s.factWork(ctx, tx).index[sourceKey{obj, id}]
+	return ok
+}
+
+// projectMoved narrows the rewrite of open opportunity o's facts to what
+// its move to another stage changed: the stage entries from from on (as
+// store.EnterStage returned it), its creation and its current state
+// (facts.StageMove).
+// Call it after the move's audits, and only when the opportunity was not
+// registered before them (projected): the move must be the only change of
+// the opportunity in tx. A later registration has the whole record
+// projected again.
+func (s *Service) projectMoved(ctx context.Context, tx *store.Tx, o *cohort.Opportunity, from time.Time) {
+	s.projectSource(ctx, tx, facts.Source{Type: cohort.ObjOpportunity, ID: o.ID, Moved: &facts.StageMove{Opportunity: o, From: from}})
+}
+
 // teamAsWritten returns, for a fact projection at the end of tx, members
 // (a record's whole team as newTeam wrote it) while no later statement of
 // tx wrote a team; nil then, and the projection reads the team back.
@@ -260,6 +279,7 @@ func (s *Service) projectSource(ctx context.Context, tx *store.Tx, src facts.Sou
 		// What was held in memory may be stale now: read the record back
 		// unless this registration brings the record itself.
 		w.sources[i].Made = src.Made
+		w.sources[i].Moved = src.Moved
 		return
 	}
 	w.index[key] = len(w.sources)

@@ -1,9 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 )
@@ -238,6 +241,76 @@ func MoneyOf(ctx context.Context, q Queryer, tenantID cohort.ID, dealIDs []cohor
 	})
 	if err != nil {
 		return nil, fmt.Errorf("payments: %w", err)
+	}
+	return m, nil
+}
+
+// StageMove is the part of an opportunity's stage history a stage move
+// changed: the entries entered from the earliest time of the entries the
+// move changed on, in order. HasFirst says whether the history's first
+// entry that is not an outcome (which the opportunity's creation names)
+// is among them, as it is when no earlier entry is one; First is its
+// stage.
+type StageMove struct {
+	Entries  []cohort.StageEntry
+	HasFirst bool
+	First    string
+}
+
+// StageMoveOf reads the stage entries of an opportunity entered from from
+// on (the time EnterStage returned), in order, and whether the first
+// entry that is not an outcome is among them: one statement, which also
+// reads at most one earlier entry that is not an outcome.
+func StageMoveOf(ctx context.Context, q Queryer, tenantID, oppID cohort.ID, from time.Time) (*StageMove, error) {
+	m := &StageMove{HasFirst: true}
+	rows, err := q.QueryContext(ctx, `SELECT stage, entered_at, left_at, user_id, COALESCE(recorded_at, entered_at), id FROM opportunity_stages
+		WHERE tenant_id = ? AND opportunity_id = ? AND entered_at >= ?
+		UNION ALL SELECT * FROM (SELECT stage, entered_at, left_at, user_id, COALESCE(recorded_at, entered_at), id FROM opportunity_stages
+		WHERE tenant_id = ? AND opportunity_id = ? AND entered_at < ? AND stage NOT IN (?, ?, ?) LIMIT 1) earlier`,
+		int64(tenantID), int64(oppID), ms(from), int64(tenantID), int64(oppID), ms(from), cohort.OppWon, cohort.OppLost, cohort.OppInvalid)
+	if err != nil {
+		return nil, fmt.Errorf("stage move: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var e cohort.StageEntry
+		var id int64
+		if err := rows.Scan(&e.Stage, msScanner{&e.EnteredAt}, nullMsScanner{&e.LeftAt}, idScanner{&e.UserID}, msScanner{&e.RecordedAt}, &id); err != nil {
+			return nil, fmt.Errorf("stage move: %w", err)
+		}
+		if e.EnteredAt.Before(from) {
+			m.HasFirst = false
+			continue
+		}
+		m.Entries, ids = append(m.Entries, e), append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stage move: %w", err)
+	}
+	// In history order (entered_at, id), as StageHistories reads them.
+	order := make([]int, len(ids))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if c := m.Entries[a].EnteredAt.Compare(m.Entries[b].EnteredAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(ids[a], ids[b])
+	})
+	sorted := make([]cohort.StageEntry, len(order))
+	for i, j := range order {
+		sorted[i] = m.Entries[j]
+	}
+	m.Entries = sorted
+	if m.HasFirst {
+		for _, e := range m.Entries {
+			if e.Stage != cohort.OppWon && e.Stage != cohort.OppLost && e.Stage != cohort.OppInvalid {
+				m.First = e.Stage
+				break
+			}
+		}
 	}
 	return m, nil
 }

@@ -201,7 +201,8 @@ func InsertOpportunity(ctx context.Context, tx *Tx, o *cohort.Opportunity, now t
 	if err := replaceLines(ctx, tx, o); err != nil {
 		return err
 	}
-	return EnterStage(ctx, tx, o.TenantID, o.ID, o.Stage, actorOf(o), o.CreatedAt, now)
+	_, err = EnterStage(ctx, tx, o.TenantID, o.ID, o.Stage, actorOf(o), o.CreatedAt, now)
+	return err
 }
 
 func actorOf(o *cohort.Opportunity) cohort.ID { return o.CreatedBy }
@@ -302,15 +303,33 @@ func ListOpportunitiesSpec(ctx context.Context, q Queryer, spec *ListSpec, tenan
 
 // EnterStage closes the open stage entry of an opportunity and opens one for
 // stage (an outcome such as "won" is entered like a stage) at business time
-// at, recorded at now.
-func EnterStage(ctx context.Context, tx *Tx, tenantID, oppID cohort.ID, stage string, userID cohort.ID, at, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, "UPDATE opportunity_stages SET left_at = ? WHERE tenant_id = ? AND opportunity_id = ? AND left_at IS NULL",
-		ms(at), int64(tenantID), int64(oppID)); err != nil {
-		return err
+// at, recorded at now. It returns the earliest entry time of the entries
+// it changed (those it closed and the new one): the history before that
+// time is as it was.
+func EnterStage(ctx context.Context, tx *Tx, tenantID, oppID cohort.ID, stage string, userID cohort.ID, at, now time.Time) (time.Time, error) {
+	from := at.UTC().Truncate(time.Millisecond)
+	rows, err := tx.QueryContext(ctx, "UPDATE opportunity_stages SET left_at = ? WHERE tenant_id = ? AND opportunity_id = ? AND left_at IS NULL RETURNING entered_at",
+		ms(at), int64(tenantID), int64(oppID))
+	if err != nil {
+		return from, err
 	}
-	_, err := tx.ExecContext(ctx, "INSERT INTO opportunity_stages (tenant_id, id, opportunity_id, stage, entered_at, user_id, recorded_at) VALUES (?,?,?,?,?,?,?)",
+	defer rows.Close()
+	for rows.Next() {
+		var entered time.Time
+		if err := rows.Scan(msScanner{&entered}); err != nil {
+			return from, err
+		}
+		if entered.Before(from) {
+			from = entered
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return from, err
+	}
+	rows.Close()
+	_, err = tx.ExecContext(ctx, "INSERT INTO opportunity_stages (tenant_id, id, opportunity_id, stage, entered_at, user_id, recorded_at) VALUES (?,?,?,?,?,?,?)",
 		int64(tenantID), tx.db.NewID(), int64(oppID), stage, ms(at), nullID(userID), ms(now))
-	return err
+	return from, err
 }
 
 // LastStageEntry returns when an opportunity entered its current stage.

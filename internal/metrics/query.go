@@ -175,6 +175,9 @@ var dimensions = map[string]dimension{
 	// competitor is the competitor recorded on an opportunity (its facts
 	// only; "" for none and for facts of other records).
 	"competitor": {col: "o.competitor", join: 'o'},
+	// opportunity is the opportunity a fact is about: its own facts and the
+	// expenses incurred for it (none for other records' facts).
+	"opportunity": {col: "(CASE WHEN f.record_type = 'opportunity' THEN f.record_id END)", id: true, label: "opportunities"},
 }
 
 // Dimensions lists every dimension name.

@@ -1234,7 +1234,7 @@ const en: MessageSchema = {
     dismissed: 'Dismissed',
   },
   duplicates: {
-    moved: { contacts: 'contacts', followups: 'follow-ups', next_actions: 'next actions', opportunities: 'opportunities', leads: 'leads', pool_events: 'pool events', deals: 'quotes/contracts/orders', projects: 'projects', tickets: 'tickets', team_history: 'team history' },
+    moved: { contacts: 'contacts', followups: 'follow-ups', next_actions: 'next actions', opportunities: 'opportunities', leads: 'leads', pool_events: 'pool events', deals: 'quotes/contracts/orders', projects: 'projects', tickets: 'tickets', expenses: 'sales expenses', team_history: 'team history' },
     button: 'Duplicates',
     title: 'Possible duplicates',
     intro: 'These customers share the name, credit code, or a contact phone or email with "{name}".',

@@ -1235,7 +1235,7 @@ const zhCN = {
     dismissed: '已忽略',
   },
   duplicates: {
-    moved: { contacts: '联系人', followups: '跟进', next_actions: '下一步计划', opportunities: '商机', leads: '线索', pool_events: '公海记录', deals: '报价/合同/订单', projects: '项目', tickets: '工单', team_history: '团队记录' },
+    moved: { contacts: '联系人', followups: '跟进', next_actions: '下一步计划', opportunities: '商机', leads: '线索', pool_events: '公海记录', deals: '报价/合同/订单', projects: '项目', tickets: '工单', expenses: '销售费用', team_history: '团队记录' },
     button: '查重',
     title: '疑似重复客户',
     intro: '以下客户与“{name}”的名称、信用代码或联系人电话、邮箱相同。',

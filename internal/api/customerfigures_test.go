@@ -147,9 +147,10 @@ func TestCustomerFigures(t *testing.T) {
 		for _, x := range f.Figures {
 			var d struct {
 				Items []struct {
-					Kind     string  `json:"kind"`
-					RecordID string  `json:"record_id"`
-					Credited float64 `json:"credited"`
+					Kind       string  `json:"kind"`
+					RecordID   string  `json:"record_id"`
+					RecordName string  `json:"record_name"`
+					Credited   float64 `json:"credited"`
 				} `json:"items"`
 			}
 			o.alice.must(200, "POST", "/api/v1/metrics/drill", map[string]any{"metric": x.Metric, "from": x.From, "to": x.To, "as_of": x.AsOf,
@@ -157,14 +158,16 @@ func TestCustomerFigures(t *testing.T) {
 			switch x.Metric {
 			case "signed_amount":
 				var sum float64
+				var names []string
 				for _, r := range d.Items {
 					sum += r.Credited
+					names = append(names, r.RecordName)
 				}
-				if len(d.Items) != 2 || sum != 650000 {
+				if len(d.Items) != 2 || sum != 650000 || strings.Join(names, ",") != "年度合同,备件订单" {
 					t.Errorf("signed_amount drills into %+v", d.Items)
 				}
 			case "open_opportunities":
-				if len(d.Items) != 1 || d.Items[0].RecordID != open.ID.String() {
+				if len(d.Items) != 1 || d.Items[0].RecordID != open.ID.String() || d.Items[0].RecordName != "二期扩容" {
 					t.Errorf("open_opportunities drills into %+v", d.Items)
 				}
 			case "followups":

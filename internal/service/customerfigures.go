@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -14,7 +13,7 @@ import (
 // built-in metric asked with a filter on the customer, inside the caller's
 // data scope (metrics.Scope) and with the revenue credit, over a period
 // that the answer names, so that a client drills into the same cell with
-// POST /api/v1/metrics/drill.
+// POST /api/v1/metrics/drill. metrics.CustomerQueries says which.
 
 // CustomerFigure is one figure of a customer: the metric, its value and
 // the period (and as-of date) it was asked over.
@@ -41,33 +40,14 @@ type CustomerFigures struct {
 	LastFollowUp string `json:"last_followup" example:"2026-11-30"`
 }
 
-// Periods of the figures, counted from the tenant's today T.
-const (
-	// RecentFollowUpDays is the window of the follow-up figure: the days
-	// T−89 .. T.
-	RecentFollowUpDays = 90
-	// pipelineYears is how far before and after T the open opportunities'
-	// expected close dates are read: the engine answers ten years at most.
-	pipelineYears = 5
-)
-
-// customerFigureSet is a group of the page's figures: its metrics, the
-// period and the object kinds whose view permission it needs (any one of
-// them; none: customer:view is enough).
-type customerFigureSet struct {
-	metrics  []string
-	from, to time.Time
-	needs    []cohort.ObjectType
-}
-
 // CustomerFigures answers the figures of a customer the caller may see (404
-// otherwise): open opportunities and their amount, won opportunities,
-// signed contracts and orders, payments collected, receivable and overdue
-// today, tickets and those still open, over the ten years up to today (the
-// open opportunities: expected to close within five years either side of
-// today); follow-ups in the last 90 days and the last follow-up. A set
-// whose records the caller may not view (opportunities, contracts and
-// orders, tickets) is left out.
+// otherwise), metrics.CustomerQueries: open opportunities and their amount,
+// won opportunities, signed contracts and orders, payments collected,
+// receivable and overdue today, tickets and those still open, over the ten
+// years up to today (the open opportunities: expected to close within five
+// years either side of today); follow-ups in the last 90 days and the last
+// follow-up. A group whose records the caller may not view (opportunities,
+// contracts and orders, tickets) is left out.
 func (s *Service) CustomerFigures(ctx context.Context, customerID cohort.ID) (*CustomerFigures, error) {
 	p, err := s.visibleRecord(ctx, cohort.ObjCustomer, customerID, cohort.ActView)
 	if err != nil {
@@ -77,45 +57,17 @@ func (s *Service) CustomerFigures(ctx context.Context, customerID cohort.ID) (*C
 	if err != nil {
 		return nil, err
 	}
-	today := env.Today
-	tomorrow := today.AddDate(0, 0, 1)
-	history := tomorrow.AddDate(-10, 0, 0)
-	sets := []customerFigureSet{
-		{metrics: []string{"open_opportunities", "open_pipeline_amount", "weighted_pipeline"}, from: today.AddDate(-pipelineYears, 0, 0),
-			to: today.AddDate(pipelineYears, 0, 0), needs: []cohort.ObjectType{cohort.ObjOpportunity}},
-		{metrics: []string{"won_opportunities", "won_amount"}, from: history, to: tomorrow, needs: []cohort.ObjectType{cohort.ObjOpportunity}},
-		{metrics: []string{"signed_count", "signed_amount", "payments_collected", "receivable", "overdue"}, from: history, to: tomorrow,
-			needs: []cohort.ObjectType{cohort.ObjContract, cohort.ObjOrder}},
-		{metrics: []string{"tickets_opened", "unresolved_tickets"}, from: history, to: tomorrow, needs: []cohort.ObjectType{cohort.ObjTicket}},
-		{metrics: []string{"followups"}, from: tomorrow.AddDate(0, 0, -RecentFollowUpDays), to: tomorrow},
-		{metrics: []string{"last_followup_day"}, from: history, to: tomorrow},
-	}
-	out := &CustomerFigures{CustomerID: customerID, Today: today.Format(time.DateOnly), Role: cohort.RoleOwner, Figures: []CustomerFigure{}}
-	filter := []metrics.Filter{{Dimension: "customer", Values: []string{customerID.String()}}}
-	// The sets of one period are asked together, in one query.
-	var queries []metrics.Query
-	for _, set := range sets {
-		if !canViewAny(p, set.needs) {
-			continue
-		}
-		from, to := set.from.Format(time.DateOnly), set.to.Format(time.DateOnly)
-		i := slices.IndexFunc(queries, func(q metrics.Query) bool { return q.From == from && q.To == to })
-		if i < 0 {
-			queries = append(queries, metrics.Query{Filters: filter, From: from, To: to, AsOf: out.Today})
-			i = len(queries) - 1
-		}
-		queries[i].Metrics = append(queries[i].Metrics, set.metrics...)
-	}
-	for _, q := range queries {
+	out := &CustomerFigures{CustomerID: customerID, Today: env.Today.Format(time.DateOnly), Role: cohort.RoleOwner, Figures: []CustomerFigure{}}
+	for _, q := range metrics.CustomerQueries(customerID, env.Today, func(kinds []cohort.ObjectType) bool { return canViewAny(p, kinds) }) {
 		res, err := metrics.Run(ctx, s.db.Read(), env, q)
 		if err != nil {
 			return nil, err
 		}
 		for _, col := range res.Metrics {
 			v := res.Total.Values[col.Name]
-			if col.Name == "last_followup_day" {
+			if col.Name == metrics.CustomerLastFollowUp {
 				if v != nil {
-					out.LastFollowUp = time.Unix(int64(*v)*86400, 0).UTC().Format(time.DateOnly)
+					out.LastFollowUp = metrics.DayDate(int64(*v))
 				}
 				continue
 			}

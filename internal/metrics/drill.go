@@ -100,8 +100,12 @@ func RunDrill(ctx context.Context, db store.Queryer, env Env, d DrillQuery) (*Dr
 	fw, fargs := c.filterSQL(&env, joins)
 	where = append(where, fw...)
 	args = append(args, fargs...)
+	indexed := ""
+	if db.Engine() == store.SQLite && c.byCustomers() {
+		indexed = " INDEXED BY facts_customer" // as in sqlOf
+	}
 	q := `SELECT f.kind, f.record_type, f.record_id, f.customer_id, f.user_id, f.role, f.share_bp, f.occurred_at, f.day, f.amount,
-		f.duration_s, f.n, f.stage, f.attr, f.product_id FROM facts f` + joinSQL(joins) + " WHERE " + strings.Join(where, " AND ") +
+		f.duration_s, f.n, f.stage, f.attr, f.product_id FROM facts f` + indexed + joinSQL(joins) + " WHERE " + strings.Join(where, " AND ") +
 		fmt.Sprintf(" ORDER BY f.occurred_at, f.id LIMIT %d", d.Limit+1)
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -247,6 +247,21 @@ func (s *Server) customerDuplicates(w http.ResponseWriter, r *http.Request) {
 	respond(w, http.StatusOK, cohort.Page[service.Duplicate]{Items: ds})
 }
 
+// customerFigures serves a customer's figures from the metric engine.
+func (s *Server) customerFigures(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f, err := s.svc.CustomerFigures(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, f)
+}
+
 type mergeRequest struct {
 	DuplicateID cohort.ID `json:"duplicate_id"`
 	// KeepOwnerAs keeps the duplicate's owner on the survivor's team in this

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/metrics"
+	"github.com/cohortcrm/cohort/internal/service"
 	"github.com/cohortcrm/cohort/internal/store"
 	"github.com/cohortcrm/cohort/internal/store/storetest"
 )
@@ -53,7 +54,7 @@ func TestExpenseListAndFigure(t *testing.T) {
 		for _, w := range []want{
 			{nil, []cohort.ID{e3.ID, e2.ID, e4.ID, e1.ID}, nil},
 			{[]string{"customer_id:eq:" + c1.ID.String()}, []cohort.ID{e2.ID, e1.ID}, []metrics.Filter{{Dimension: "customer", Values: []string{c1.ID.String()}}}},
-			{[]string{"opportunity_id:eq:" + opp.ID.String()}, []cohort.ID{e1.ID}, nil},
+			{[]string{"opportunity_id:eq:" + opp.ID.String()}, []cohort.ID{e1.ID}, []metrics.Filter{{Dimension: "opportunity", Values: []string{opp.ID.String()}}}},
 			{[]string{"user_id:eq:" + o.aliceU.ID.String(), "type:eq:travel"}, []cohort.ID{e3.ID, e1.ID},
 				[]metrics.Filter{{Dimension: "person", Values: []string{o.aliceU.ID.String()}}, {Dimension: "attr", Values: []string{"travel"}}}},
 			{period, []cohort.ID{e2.ID, e4.ID, e1.ID}, nil},
@@ -72,7 +73,7 @@ func TestExpenseListAndFigure(t *testing.T) {
 			}
 			// The page's figure: the same filters, through the engine.
 			if w.filters != nil && w.metric == nil && w.filters[0] != period[0] {
-				continue // no dimension of the engine is an expense's opportunity
+				t.Fatalf("%v: no filter of the engine", w.filters)
 			}
 			qf, qt := from, to
 			if len(w.filters) > 0 && w.filters[0] == period[0] {
@@ -83,6 +84,11 @@ func TestExpenseListAndFigure(t *testing.T) {
 				"filters": w.metric}, &res)
 			if v := res.Total.Values["expense_amount"]; v == nil || int64(*v) != sum {
 				t.Errorf("%v: expense_amount %s, the list sums %d", w.filters, show(v), sum)
+			}
+			o.mgr.must(200, "POST", "/api/v1/metrics/query", map[string]any{"metrics": []string{"expenses"}, "from": qf, "to": qt,
+				"filters": w.metric}, &res)
+			if v := res.Total.Values["expenses"]; v == nil || int(*v) != len(w.ids) {
+				t.Errorf("%v: expenses %s, the list has %d", w.filters, show(v), len(w.ids))
 			}
 		}
 
@@ -138,8 +144,18 @@ func TestExpenseUnlink(t *testing.T) {
 			}
 			return 0
 		}
-		if v := byCustomer(c1.ID); v != 12300 {
-			t.Fatalf("c1's expenses %v", v)
+		byOpportunity := func() float64 {
+			t.Helper()
+			var res metrics.Result
+			o.alice.must(200, "POST", "/api/v1/metrics/query", map[string]any{"metrics": []string{"expense_amount"}, "from": "2025-01-01", "to": "2025-04-01",
+				"filters": []metrics.Filter{{Dimension: "opportunity", Values: []string{opp.ID.String()}}}}, &res)
+			if v := res.Total.Values["expense_amount"]; v != nil {
+				return *v
+			}
+			return 0
+		}
+		if v, w := byCustomer(c1.ID), byOpportunity(); v != 12300 || w != 12300 {
+			t.Fatalf("c1's expenses %v, the opportunity's %v", v, w)
 		}
 		unchanged := func(what string) {
 			t.Helper()
@@ -184,6 +200,9 @@ func TestExpenseUnlink(t *testing.T) {
 		if res.status != 200 || u.OpportunityID != 0 || u.OpportunityName != "" || u.CustomerID != c1.ID || u.CustomerName != c1.Name || u.Note != "月饼" {
 			t.Fatalf("unlink the opportunity: %d %s", res.status, res.body)
 		}
+		if v, w := byCustomer(c1.ID), byOpportunity(); v != 12300 || w != 0 {
+			t.Errorf("after the unlink of the opportunity: c1 %v, the opportunity %v", v, w)
+		}
 		res = o.alice.do("PATCH", path, `{"note": "茶叶"}`, ifv(u.Version))
 		res.json(t, &u)
 		if res.status != 200 || u.CustomerID != c1.ID || u.Note != "茶叶" {
@@ -216,6 +235,45 @@ func TestExpenseUnlink(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("no audit entry of the unlink: %+v", audit.Items)
+		}
+	})
+}
+
+// TestMergeMovesExpenses: merging a customer with expenses into another
+// moves them (it was refused before), and their figure with them, by
+// customer and by opportunity.
+func TestMergeMovesExpenses(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		var keep, dup cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "常州合并费用有限公司"}, &keep)
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "常州合并费用重复有限公司"}, &dup)
+		var opp cohort.Opportunity
+		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": dup.ID, "name": "合并商机"}, &opp)
+		var e1, e2 cohort.Expense
+		o.alice.must(201, "POST", "/api/v1/expenses", map[string]any{"type": "meal", "amount": 8800, "incurred_on": "2025-06-01", "customer_id": dup.ID}, &e1)
+		o.alice.must(201, "POST", "/api/v1/expenses", map[string]any{"type": "gift", "amount": 1200, "incurred_on": "2025-06-02", "opportunity_id": opp.ID}, &e2)
+		var res service.MergeResult
+		o.alice.must(200, "POST", "/api/v1/customers/"+keep.ID.String()+"/merge", map[string]any{"duplicate_id": dup.ID}, &res)
+		if res.Moved.Expenses != 2 {
+			t.Errorf("moved %+v", res.Moved)
+		}
+		var got cohort.Expense
+		o.alice.must(200, "GET", "/api/v1/expenses/"+e2.ID.String(), nil, &got)
+		if got.CustomerID != keep.ID || got.OpportunityID != opp.ID {
+			t.Errorf("after the merge %+v", got)
+		}
+		for _, f := range []metrics.Filter{{Dimension: "customer", Values: []string{keep.ID.String()}}, {Dimension: "opportunity", Values: []string{opp.ID.String()}}} {
+			var r metrics.Result
+			o.alice.must(200, "POST", "/api/v1/metrics/query", map[string]any{"metrics": []string{"expense_amount"}, "from": "2025-01-01", "to": "2026-01-01",
+				"filters": []metrics.Filter{f}}, &r)
+			want := 10000.0
+			if f.Dimension == "opportunity" {
+				want = 1200
+			}
+			if v := r.Total.Values["expense_amount"]; v == nil || *v != want {
+				t.Errorf("by %s: %s, want %v", f.Dimension, show(v), want)
+			}
 		}
 	})
 }

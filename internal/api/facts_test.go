@@ -145,12 +145,13 @@ func TestFactsPropertyRandomHistories(t *testing.T) {
 		var pays []struct {
 			deal, pay cohort.ID
 		}
+		var expenses []cohort.Expense
 		stages := []string{"qualify", "quote", "negotiation"}
 		at := func(daysBack int) string {
 			return rfc(now.Add(-time.Duration(daysBack)*24*time.Hour - time.Duration(rng.IntN(3600))*time.Second))
 		}
 		for step := 0; step < 150; step++ {
-			switch op := rng.IntN(10); {
+			switch op := rng.IntN(12); {
 			case op == 0 || len(customers) < 2:
 				var c cohort.Customer
 				o.admin.must(201, "POST", "/api/v1/customers", map[string]any{"name": fmt.Sprintf("随机客户%d有限公司", step),
@@ -216,6 +217,37 @@ func TestFactsPropertyRandomHistories(t *testing.T) {
 				who := rng.IntN(2)
 				people[who].do("POST", "/api/v1/followups", map[string]any{"customer_id": c.ID, "type": "call", "duration_s": 60 * rng.IntN(10),
 					"occurred_at": at(rng.IntN(6)), "next_action": map[string]any{"fuzzy": "tomorrow", "plan_type": "keep_in_touch"}}, nil)
+			case op == 10:
+				// An expense of an opportunity (about it), of a customer or of nobody.
+				body := map[string]any{"type": "travel", "amount": 1000 * (1 + rng.IntN(50)), "incurred_on": now.AddDate(0, 0, -rng.IntN(30)).Format(time.DateOnly)}
+				switch r := rng.IntN(3); {
+				case r == 0 && len(opps) > 0:
+					body["opportunity_id"] = opps[rng.IntN(len(opps))].ID
+				case r == 1:
+					body["customer_id"] = customers[rng.IntN(len(customers))].ID
+				}
+				var e cohort.Expense
+				if res := o.admin.do("POST", "/api/v1/expenses", body, nil); res.status == 201 {
+					res.json(t, &e)
+					expenses = append(expenses, e)
+				}
+			case op == 11 && len(expenses) > 0:
+				// Link an expense to another opportunity, or unlink it.
+				i := rng.IntN(len(expenses))
+				var cur cohort.Expense
+				if res := o.admin.do("GET", "/api/v1/expenses/"+id(expenses[i].ID), nil, nil); res.status != 200 {
+					continue
+				} else {
+					res.json(t, &cur)
+				}
+				body := `{"opportunity_id": null}`
+				if len(opps) > 0 && rng.IntN(2) == 0 {
+					// The customer follows the opportunity's (a PATCH of both
+					// moves it to another customer's opportunity).
+					x := opps[rng.IntN(len(opps))]
+					body = fmt.Sprintf(`{"customer_id": "%s", "opportunity_id": "%s"}`, x.CustomerID, x.ID)
+				}
+				o.admin.do("PATCH", "/api/v1/expenses/"+id(cur.ID), body, map[string]string{"If-Match": fmt.Sprintf(`"v%d"`, cur.Version)})
 			case op == 9 && len(customers) > 3:
 				i, j := rng.IntN(len(customers)), rng.IntN(len(customers))
 				if i != j {

@@ -804,7 +804,7 @@ func deviationBP(final, quoted int64) int {
 }
 
 // expense makes an expense's fact: incurred on its date, credited to the
-// person who incurred it.
+// person who incurred it, about its opportunity when it has one.
 func (p *Projector) expense(id cohort.ID) ([]Fact, error) {
 	var user, amount int64
 	var cust, opp *int64
@@ -825,6 +825,11 @@ func (p *Projector) expense(id cohort.ID) ([]Fact, error) {
 	f.Amount, f.Currency, f.Attr = amount, currency, typ
 	if cust != nil {
 		f.CustomerID = cohort.ID(*cust)
+	}
+	// An expense incurred for an opportunity is about it, as a payment is
+	// about its contract: the opportunity dimension finds it.
+	if opp != nil {
+		f.RecordType, f.RecordID = string(cohort.ObjOpportunity), cohort.ID(*opp)
 	}
 	g, err := p.personal(f, cohort.ID(user), cohort.RoleOwner)
 	return []Fact{g}, err

@@ -337,3 +337,70 @@ func BenchmarkExplain(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCustomerFigures measures a customer page's figures
+// (metrics.CustomerQueries: every query of GET /customers/{id}/figures) for
+// customers drawn at random among the generated ones, on 2026-06-15, for
+// the whole company and for one salesperson's own scope; it logs the plans
+// of one page's statements.
+func BenchmarkCustomerFigures(b *testing.B) {
+	n, engines := benchSize()
+	ctx := context.Background()
+	today := time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC)
+	all := func([]cohort.ObjectType) bool { return true }
+	for _, e := range engines {
+		b.Run(string(e), func(b *testing.B) {
+			db := storetest.Open(b, e)
+			genFacts(b, db, n)
+			explain := "EXPLAIN QUERY PLAN "
+			if e == store.Postgres {
+				explain = "EXPLAIN "
+			}
+			env := metrics.Env{TenantID: tenant, FiscalYearStartMonth: 1, WeekStart: 1, Lang: "zh-CN", Today: today}
+			for _, q := range metrics.CustomerQueries(100042, today, all) {
+				sqls, args, err := metrics.Statements(ctx, db.Read(), env, q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i, s := range sqls {
+					rows, err := db.Read().QueryContext(ctx, explain+s, args[i]...)
+					if err != nil {
+						b.Fatal(err)
+					}
+					cols, _ := rows.Columns()
+					var plan []string
+					for rows.Next() {
+						vals := make([]any, len(cols))
+						ptrs := make([]any, len(cols))
+						for j := range vals {
+							ptrs[j] = &vals[j]
+						}
+						_ = rows.Scan(ptrs...)
+						plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+					}
+					rows.Close()
+					b.Logf("%s %v statement %d:\n%s", e, q.Metrics, i, strings.Join(plan, "\n"))
+				}
+			}
+			for _, sc := range []struct {
+				name  string
+				scope cohort.Access
+			}{{"company", cohort.Access{}}, {"own", cohort.Access{Scope: cohort.ScopeOwn, UserID: 7, TenantID: tenant}}} {
+				b.Run(sc.name, func(b *testing.B) {
+					env := env
+					if sc.scope.Scope != "" {
+						env.Scope = metrics.Scope(sc.scope)
+					}
+					r := rand.New(rand.NewPCG(3, 4))
+					timed(b, func() {
+						for _, q := range metrics.CustomerQueries(cohort.ID(100000+r.IntN(benchCustomers)), today, all) {
+							if _, err := metrics.Run(ctx, db.Read(), env, q); err != nil {
+								b.Fatal(err)
+							}
+						}
+					})
+				})
+			}
+		})
+	}
+}

@@ -279,6 +279,7 @@ var builtins = []Metric{
 		Definition: "sum of call durations in P ÷ 60"},
 	count("followed_customers", "跟进客户数", "Customers followed up", "distinct customers followed up in P", agg(ks(kFollowUpDone), "author", "count_distinct", "customer_id")),
 	formula("contact_frequency", "跟进频次", "Contact frequency", UnitNumber, "follow-ups in P ÷ distinct customers followed up in P", "followups / followed_customers"),
+	hidden("last_followup_day", agg(ks(kFollowUpDone), "author", "max", "day")),
 	count("next_actions_due", "到期待办", "Next actions due", "next actions due in P", agg(ks(kNextActionDue), "author", "count", "")),
 	{Name: "next_actions_on_time", LabelZh: "按时完成待办", LabelEn: "Next actions done on time", Unit: UnitCount, Additive: true,
 		Agg: agg(ks(kNextActionDue), "author", "sum", "n"), Definition: "next actions due in P that were done by the end of their due window"},
@@ -364,7 +365,9 @@ var builtins = []Metric{
 	moneyFormula("overdue", "逾期应收", "Overdue", "receivable on the installments due before the as-of date",
 		"overdue_planned - overdue_paid"),
 	money("expense_amount", "销售费用", "Sales expenses", "expenses incurred in P, credited to the person who incurred them", agg(ks(kExpense), "owner", "credited", "amount")),
-	count("expenses", "费用笔数", "Expenses", "expenses incurred in P", agg(ks(kExpense), "owner", "records", "")),
+	// One fact per expense: a count of facts (not of records: an expense
+	// of an opportunity is about the opportunity).
+	count("expenses", "费用笔数", "Expenses", "expenses incurred in P", agg(ks(kExpense), "owner", "count", "")),
 
 	// People and departments.
 	count("participants", "参与人数", "People participating", "people credited in the query's role on a contract or order signed in P",
@@ -380,6 +383,8 @@ var builtins = []Metric{
 	count("tickets_resolved", "已解决工单", "Tickets resolved", "tickets resolved in P", agg(ks(kTicketResolved), "", "records", "")),
 	count("tickets_opened_resolved", "期内解决工单", "Tickets opened and resolved in period", "tickets opened in P and resolved by the end of P",
 		withLater(agg(ks(kTicketOpened), "", "records", ""), Later{Kinds: ks(kTicketResolved), ByEnd: true})),
+	formula("unresolved_tickets", "未解决工单", "Unresolved tickets", UnitCount,
+		"tickets opened in P and not resolved by the end of P (over a period ending today: the tickets open now)", "tickets_opened - tickets_opened_resolved"),
 	formula("resolution_rate", "解决率", "Resolution rate", UnitRatio, "tickets opened in P and resolved by the end of P ÷ tickets opened in P", "tickets_opened_resolved / tickets_opened"),
 	hidden("first_response_s", agg(ks(kTicketResponse), "", "credited", "duration_s")),
 	hidden("first_response_weight", agg(ks(kTicketResponse), "", "weight", "")),

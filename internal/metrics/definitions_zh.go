@@ -68,6 +68,7 @@ var definitionsZh = map[string]string{
 	"complaints":                    "期间内新建的投诉工单",
 	"tickets_resolved":              "期间内解决的工单",
 	"tickets_opened_resolved":       "期间内新建且在期末前解决的工单",
+	"unresolved_tickets":            "期间内新建、到期末仍未解决的工单（期间截至今天时：当前未解决的工单）",
 	"resolution_rate":               "期间内新建且在期末前解决的工单 ÷ 期间内新建的工单",
 	"first_response_hours":          "期间内首次响应的工单，从新建到首次响应的平均小时数",
 	"resolution_hours":              "期间内解决的工单，从新建到解决的平均小时数",

@@ -30,9 +30,13 @@ type DrillQuery struct {
 
 // DrillRow is one fact behind a cell, with the record it is about.
 type DrillRow struct {
-	Kind         string    `json:"kind"`
-	RecordType   string    `json:"record_type"`
-	RecordID     cohort.ID `json:"record_id"`
+	Kind       string    `json:"kind"`
+	RecordType string    `json:"record_type"`
+	RecordID   cohort.ID `json:"record_id"`
+	// RecordName names the record: an opportunity's or project's name, a
+	// document's name (else its number), a ticket's subject, a customer's
+	// name; "" for others (follow-ups, expenses, leads, next actions).
+	RecordName   string    `json:"record_name"`
 	CustomerID   cohort.ID `json:"customer_id"`
 	CustomerName string    `json:"customer_name"`
 	UserID       cohort.ID `json:"user_id"`
@@ -96,8 +100,12 @@ func RunDrill(ctx context.Context, db store.Queryer, env Env, d DrillQuery) (*Dr
 	fw, fargs := c.filterSQL(&env, joins)
 	where = append(where, fw...)
 	args = append(args, fargs...)
+	indexed := ""
+	if db.Engine() == store.SQLite && c.byCustomers() {
+		indexed = " INDEXED BY facts_customer" // as in sqlOf
+	}
 	q := `SELECT f.kind, f.record_type, f.record_id, f.customer_id, f.user_id, f.role, f.share_bp, f.occurred_at, f.day, f.amount,
-		f.duration_s, f.n, f.stage, f.attr, f.product_id FROM facts f` + joinSQL(joins) + " WHERE " + strings.Join(where, " AND ") +
+		f.duration_s, f.n, f.stage, f.attr, f.product_id FROM facts f` + indexed + joinSQL(joins) + " WHERE " + strings.Join(where, " AND ") +
 		fmt.Sprintf(" ORDER BY f.occurred_at, f.id LIMIT %d", d.Limit+1)
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -141,12 +149,66 @@ func RunDrill(ctx context.Context, db store.Queryer, env Env, d DrillQuery) (*Dr
 	if err != nil {
 		return nil, err
 	}
+	recs := map[string][]string{}
+	for _, r := range out.Items {
+		if _, ok := recordNameSQL[r.RecordType]; ok {
+			recs[r.RecordType] = append(recs[r.RecordType], strconv.FormatInt(int64(r.RecordID), 10))
+		}
+	}
+	rn := map[string]map[string]string{}
+	for typ, ids := range recs {
+		m, err := recordNames(ctx, db, env.TenantID, typ, dedup(ids))
+		if err != nil {
+			return nil, err
+		}
+		rn[typ] = m
+	}
 	for i := range out.Items {
 		r := &out.Items[i]
 		r.CustomerName = cn[r.CustomerID.String()]
 		r.UserName = un[r.UserID.String()]
+		r.RecordName = rn[r.RecordType][r.RecordID.String()]
 	}
 	return out, nil
+}
+
+// recordNameSQL names the records of a type by id (%s: the ids).
+var recordNameSQL = map[string]string{
+	"customer":    "SELECT id, name FROM customers WHERE tenant_id = ? AND id IN (%s)",
+	"opportunity": "SELECT id, name FROM opportunities WHERE tenant_id = ? AND id IN (%s)",
+	"quote":       "SELECT id, CASE WHEN name = '' THEN number ELSE name END FROM deals WHERE tenant_id = ? AND id IN (%s)",
+	"contract":    "SELECT id, CASE WHEN name = '' THEN number ELSE name END FROM deals WHERE tenant_id = ? AND id IN (%s)",
+	"order":       "SELECT id, CASE WHEN name = '' THEN number ELSE name END FROM deals WHERE tenant_id = ? AND id IN (%s)",
+	"ticket":      "SELECT id, subject FROM tickets WHERE tenant_id = ? AND id IN (%s)",
+	"project":     "SELECT id, name FROM projects WHERE tenant_id = ? AND id IN (%s)",
+}
+
+// recordNames looks up the names of records of one type.
+func recordNames(ctx context.Context, db store.Queryer, tenantID cohort.ID, typ string, keys []string) (map[string]string, error) {
+	out := map[string]string{}
+	ids := make([]cohort.ID, 0, len(keys))
+	for _, k := range keys {
+		if n, err := strconv.ParseInt(k, 10, 64); err == nil {
+			ids = append(ids, cohort.ID(n))
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.QueryContext(ctx, fmt.Sprintf(recordNameSQL[typ], idList(ids)), int64(tenantID))
+	if err != nil {
+		return nil, fmt.Errorf("metrics drill: names of %s: %w", typ, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[strconv.FormatInt(id, 10)] = name
+	}
+	return out, rows.Err()
 }
 
 func dedup(s []string) []string {

@@ -184,6 +184,20 @@ var dimensions = map[string]dimension{
 	// competitor is the competitor recorded on an opportunity (its facts
 	// only; "" for none and for facts of other records).
 	"competitor": {col: "o.competitor", join: 'o'},
+	// opportunity is the opportunity a fact is about: its own facts and the
+	// expenses incurred for it (none for other records' facts).
+	"opportunity": {col: "(CASE WHEN f.record_type = 'opportunity' THEN f.record_id END)", id: true, label: "opportunities"},
+}
+
+// byCustomers reports whether a filter names customers (and not "none"):
+// the statements then read the facts of those customers only.
+func (c *compiled) byCustomers() bool {
+	for _, f := range c.filters {
+		if f.Dimension == "customer" && len(f.Values) > 0 && !slices.Contains(f.Values, "") {
+			return true
+		}
+	}
+	return false
 }
 
 // Dimensions lists every dimension name.
@@ -605,6 +619,12 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 		b.WriteString(" FROM " + rollupFrom(rollup))
 	} else {
 		b.WriteString(" FROM facts f")
+		if e == store.SQLite && c.byCustomers() {
+			// SQLite's planner reads a whole kind's days through
+			// facts_kind_day for an as-of or open-ended statement of one
+			// customer (BENCHMARKS.md "A customer's figures").
+			b.WriteString(" INDEXED BY facts_customer")
+		}
 	}
 	b.WriteString(joinSQL(joins))
 	b.WriteString(" WHERE ")

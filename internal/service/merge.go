@@ -102,7 +102,7 @@ type MergeResult struct {
 }
 
 // Merge folds customer dupID into survivor id: every contact, follow-up,
-// next action, opportunity, lead and pool movement moves to the survivor,
+// next action, opportunity, lead, pool movement and expense moves to the survivor,
 // along with the duplicate's team history; the duplicate's current overlay
 // members join the survivor's team (its owner too, in role keepOwnerAs when
 // given, read-only with no share); empty fields and custom values of the

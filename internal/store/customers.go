@@ -492,6 +492,7 @@ type MergeCounts struct {
 	Deals         int64 `json:"deals"`
 	Projects      int64 `json:"projects"`
 	Tickets       int64 `json:"tickets"`
+	Expenses      int64 `json:"expenses"`
 	TeamHistory   int64 `json:"team_history"`
 }
 
@@ -513,6 +514,7 @@ func MoveCustomerRecords(ctx context.Context, tx *Tx, tenantID, from, to cohort.
 		{&mc.Deals, "UPDATE deals SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
 		{&mc.Projects, "UPDATE projects SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
 		{&mc.Tickets, "UPDATE tickets SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
+		{&mc.Expenses, "UPDATE expenses SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?"},
 		{&mc.TeamHistory, "UPDATE record_team SET record_id = ? WHERE tenant_id = ? AND record_type = 'customer' AND record_id = ? AND valid_to IS NOT NULL"},
 	} {
 		res, err := tx.ExecContext(ctx, m.sql, int64(to), int64(tenantID), int64(from))

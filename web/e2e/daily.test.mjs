@@ -162,7 +162,7 @@ if (problem) {
     test('phone 4: read a customer page — its whole relationship, one column', async () => {
       const { page } = phone
       await page.locator('[data-testid="customer-records"]').waitFor()
-      await page.locator('[data-testid="records-opportunities-count"]').waitFor()
+      await page.locator('[data-testid="records-pipeline-count"]').waitFor()
       await assertFits(page, 'customer page')
       await screenshot(page, 'phone-customer')
       // The header's buttons wrap; they stay on screen.
@@ -228,7 +228,7 @@ if (problem) {
       page.off('response', onResponse)
     })
 
-    test('desktop: the customer page counts quotes, contracts and opportunities; shares say what adds up', async () => {
+    test('desktop: the customer page counts signed contracts from the engine; shares say what adds up', async () => {
       const { page } = admin
       // A presales on the customer's team at 100 % beside the owner at 100 %.
       const me = await apiCall(page, 'GET', '/api/v1/me')
@@ -240,11 +240,10 @@ if (problem) {
       })
       await page.goto(`/customers/${customer.id}`)
       await page.locator('[data-testid="customer-records"]').waitFor()
-      await page.locator('[data-testid="records-contracts-count"]', { hasText: '1' }).waitFor()
-      assert.equal(await page.locator('[data-testid="records-quotes-count"]').innerText(), '1')
-      assert.equal(await page.locator('[data-testid="records-contracts-amount"]').innerText(), '¥30,000')
-      await page.locator('[data-testid="records-contracts"]').click()
-      await page.locator('[data-testid="records-list-contracts"] .el-table__row', { hasText: `E2E门店合同${runId}` }).waitFor()
+      await page.locator('[data-testid="records-signed-count"]', { hasText: '1' }).waitFor()
+      assert.equal(await page.locator('[data-testid="records-signed-amount"]').innerText(), '¥30,000')
+      await page.locator('[data-testid="records-signed"]').click()
+      await page.locator('[data-testid="records-list-signed"] .el-table__row', { hasText: `E2E门店合同${runId}` }).waitFor()
       await assertFits(page, 'customer page (desktop)')
       await screenshot(page, 'desktop-customer-records')
 

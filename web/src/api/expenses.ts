@@ -84,15 +84,15 @@ export function expenseFilters(s: ExpenseSelection): string[] {
   return f
 }
 
-/** The engine can total a selection unless it names an opportunity (no dimension is one). */
-export const totalAnswerable = (s: ExpenseSelection) => !s.opportunity_id
-
-/** The figure of a selection (minor units), from the metric engine; null when it cannot be asked. */
-export async function expenseTotal(s: ExpenseSelection): Promise<number | null> {
-  if (!totalAnswerable(s)) return null
+/**
+ * The figure of a selection (minor units), from the metric engine; an
+ * expense of an opportunity is about it (the opportunity dimension).
+ */
+export async function expenseTotal(s: ExpenseSelection): Promise<number> {
   const filters: MetricFilter[] = []
   if (s.user_id) filters.push({ dimension: 'person', values: [s.user_id] })
   if (s.customer_id) filters.push({ dimension: 'customer', values: [s.customer_id] })
+  if (s.opportunity_id) filters.push({ dimension: 'opportunity', values: [s.opportunity_id] })
   if (s.type) filters.push({ dimension: 'attr', values: [s.type] })
   const r = await metricsApi.query({ metrics: [EXPENSE_METRIC], from: s.from, to: s.to, filters })
   return r.total.values[EXPENSE_METRIC] ?? 0

@@ -83,6 +83,8 @@ export interface DrillRow {
   kind: string
   record_type: string
   record_id: string
+  /** The record's name (opportunity, document, ticket, project, customer); "" for others. */
+  record_name: string
   customer_id: string
   customer_name: string
   user_id: string
@@ -106,8 +108,30 @@ export interface Drill {
   truncated: boolean
 }
 
+/** One figure of a customer's page: a metric and the period it was asked over. */
+export interface CustomerFigure {
+  metric: string
+  label: string
+  unit: string
+  value: number | null
+  from: string
+  to: string
+  as_of: string
+}
+
+/** GET /customers/{id}/figures: the engine's figures of one customer, inside the caller's scope. */
+export interface CustomerFigures {
+  customer_id: string
+  today: string
+  role: string
+  figures: CustomerFigure[]
+  /** YYYY-MM-DD of the latest follow-up, "" for none. */
+  last_followup: string
+}
+
 export const metricsApi = {
   catalog: () => api.get<{ items: CatalogEntry[] }>(`${V1}/metrics`),
   query: (q: MetricQuery) => api.post<MetricResult>(`${V1}/metrics/query`, q),
   drill: (q: DrillQuery) => api.post<Drill>(`${V1}/metrics/drill`, q),
+  customerFigures: (customerId: string) => api.get<CustomerFigures>(`${V1}/customers/${customerId}/figures`),
 }

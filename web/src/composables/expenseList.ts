@@ -2,27 +2,22 @@
 // (person, customer, opportunity, type, period), the rows from the expenses
 // list, the total from the metric engine; reload() refreshes both after a
 // write.
-import { computed, onMounted, ref, watch, type Ref } from 'vue'
-import { expenses as api, expenseFilters, expenseTotal, totalAnswerable, type ExpenseSelection } from '@/api/expenses'
+import { onMounted, ref, watch, type Ref } from 'vue'
+import { expenses as api, expenseFilters, expenseTotal, type ExpenseSelection } from '@/api/expenses'
 import { useKeysetList } from './keysetList'
 import { showError } from '@/utils/errors'
 
 export function useExpenseList(selection: () => ExpenseSelection, opts: { sort?: Ref<string>; limit?: number } = {}) {
   const sort = opts.sort ?? ref('')
   const list = useKeysetList(api.list, () => ({ filter: expenseFilters(selection()), sort: sort.value, limit: opts.limit ?? 50 }))
-  /** The figure (minor units); null while unknown or when the engine cannot total the selection. */
+  /** The figure (minor units); null while unknown. */
   const figure = ref<number | null>(null)
   const figureLoading = ref(false)
-  const answerable = computed(() => totalAnswerable(selection()))
   let seq = 0
 
   async function loadFigure() {
     const my = ++seq
     const s = selection()
-    if (!totalAnswerable(s)) {
-      figure.value = null
-      return
-    }
     figureLoading.value = true
     try {
       const v = await expenseTotal(s)
@@ -41,5 +36,5 @@ export function useExpenseList(selection: () => ExpenseSelection, opts: { sort?:
   watch(() => JSON.stringify(selection()), reload)
   watch(sort, list.load)
   onMounted(reload)
-  return { ...list, sort, figure, figureLoading, answerable, reload }
+  return { ...list, sort, figure, figureLoading, reload }
 }

@@ -123,6 +123,7 @@ const cockpits: typeof zhCN = {
     stage: 'Stage',
     process: 'Sales process',
     kind: 'Fact kind',
+    opportunity: 'Opportunity',
   },
   drill: {
     title: 'Behind: {metric}',

@@ -122,6 +122,7 @@ const cockpits = {
     stage: '阶段',
     process: '销售流程',
     kind: '事实类型',
+    opportunity: '商机',
   },
   drill: {
     title: '明细：{metric}',

@@ -14,7 +14,6 @@ const expenses: typeof expensesZh = {
   none: 'No expenses',
   total: 'Total expenses',
   totalOf: 'Expenses, {period}',
-  totalByOpportunity: 'No total with an opportunity filter: the metric engine does not sum expenses by opportunity',
   allTime: 'All (last 10 years)',
   period: 'Period',
   anyPerson: 'Everyone',

@@ -12,7 +12,6 @@ const expenses = {
   none: '暂无费用',
   total: '费用合计',
   totalOf: '{period}费用合计',
-  totalByOpportunity: '按商机筛选时不显示合计：指标引擎不按商机汇总费用',
   allTime: '全部（近 10 年）',
   period: '期间',
   anyPerson: '全部人员',

@@ -1,11 +1,14 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/metrics"
 	"github.com/cohortcrm/cohort/internal/service"
 	"github.com/cohortcrm/cohort/internal/store"
@@ -275,5 +278,65 @@ func TestMergeMovesExpenses(t *testing.T) {
 				t.Errorf("by %s: %s, want %v", f.Dimension, show(v), want)
 			}
 		}
+	})
+}
+
+// TestExpenseFactsOfAnOpportunity: an opportunity's several expenses are
+// its facts' several events — `cohort facts verify` finds nothing to say
+// (expense.incurred is no kind of one event per record) — and migration
+// 0039 brings the facts kept before expenses named their opportunity in
+// line: afterwards they agree with a fresh projection again.
+func TestExpenseFactsOfAnOpportunity(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newSalesOrg(t, db)
+		var c cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "温州费用测试有限公司"}, &c)
+		var opp cohort.Opportunity
+		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "name": "两笔费用"}, &opp)
+		for i, day := range []string{"2025-03-01", "2025-03-09"} {
+			o.alice.must(201, "POST", "/api/v1/expenses", map[string]any{"type": "travel", "amount": 10000 * (i + 1), "incurred_on": day,
+				"opportunity_id": opp.ID}, nil)
+		}
+		verify := func(when string) {
+			t.Helper()
+			d, err := facts.Verify(ctx, db, o.tenant, 10, nil)
+			if err != nil || len(d) > 0 {
+				t.Fatalf("%s: verify: %v\n%s", when, err, strings.Join(d, "\n"))
+			}
+		}
+		verify("two expenses of one opportunity")
+
+		// The facts as they were kept before: the expense as its own record.
+		if err := db.WriteTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE facts SET record_type = 'expense', record_id = source_id
+				WHERE tenant_id = ? AND kind = 'expense.incurred'`, int64(o.tenant.ID))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if d, err := facts.Verify(ctx, db, o.tenant, 10, nil); err != nil || len(d) == 0 {
+			t.Fatalf("verify did not see the old facts: %v", err)
+		}
+		ms, err := store.Migrations(db.Engine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ran := false
+		for _, m := range ms {
+			if m.Version == 39 {
+				ran = true
+				if err := db.WriteTx(ctx, func(tx *store.Tx) error {
+					_, err := tx.ExecContext(ctx, m.SQL)
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if !ran {
+			t.Fatal("no migration 0039")
+		}
+		verify("after migration 0039")
 	})
 }

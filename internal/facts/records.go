@@ -32,11 +32,12 @@ import (
 // time: a filter by department keeps all or none of them), and compares
 // rec and rec_user with a fresh projection as every column.
 
-// RecordKinds are the kinds whose records have one event each.
+// RecordKinds are the kinds whose records have one event each. Not
+// expense.incurred: the fact of an expense incurred for an opportunity
+// names the opportunity, which may have several.
 var RecordKinds = []string{"lead.created", "lead.converted", "customer.created", "customer.first_signed", "customer.lost",
 	"opportunity.created", "opportunity.won", "opportunity.lost", "opportunity.invalid", "opportunity.open", "quote.sent", "quote.won",
-	"contract.signed", "order.signed", "contract.started", "contract.ended", "ticket.opened", "ticket.first_response", "ticket.resolved",
-	"expense.incurred"}
+	"contract.signed", "order.signed", "contract.started", "contract.ended", "ticket.opened", "ticket.first_response", "ticket.resolved"}
 
 // RecordFamilies are sets of RecordKinds of which one record has at most
 // one kind (a deal is a contract or an order; an opportunity closes once):

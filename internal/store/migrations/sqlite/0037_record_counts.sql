@@ -13,19 +13,16 @@ UPDATE facts SET rec = CASE WHEN (tenant_id, id) IN (SELECT tenant_id, id FROM (
         ORDER BY CASE WHEN role = '' THEN 1 ELSE 0 END, COALESCE(user_id, 0), share_bp, occurred_at, COALESCE(department_id, 0), id) AS rn
     FROM facts WHERE kind IN ('lead.created', 'lead.converted', 'customer.created', 'customer.first_signed', 'customer.lost',
         'opportunity.created', 'opportunity.won', 'opportunity.lost', 'opportunity.invalid', 'opportunity.open', 'quote.sent', 'quote.won',
-        'contract.signed', 'order.signed', 'contract.started', 'contract.ended', 'ticket.opened', 'ticket.first_response', 'ticket.resolved',
-        'expense.incurred')) r WHERE rn = 1) THEN 1 ELSE 0 END,
+        'contract.signed', 'order.signed', 'contract.started', 'contract.ended', 'ticket.opened', 'ticket.first_response', 'ticket.resolved')) r WHERE rn = 1) THEN 1 ELSE 0 END,
     rec_user = CASE WHEN (tenant_id, id) IN (SELECT tenant_id, id FROM (
     SELECT tenant_id, id, row_number() OVER (PARTITION BY tenant_id, source_type, source_id, kind, record_type, record_id, role, COALESCE(user_id, 0)
         ORDER BY CASE WHEN role = '' THEN 1 ELSE 0 END, COALESCE(user_id, 0), share_bp, occurred_at, COALESCE(department_id, 0), id) AS rn
     FROM facts WHERE kind IN ('lead.created', 'lead.converted', 'customer.created', 'customer.first_signed', 'customer.lost',
         'opportunity.created', 'opportunity.won', 'opportunity.lost', 'opportunity.invalid', 'opportunity.open', 'quote.sent', 'quote.won',
-        'contract.signed', 'order.signed', 'contract.started', 'contract.ended', 'ticket.opened', 'ticket.first_response', 'ticket.resolved',
-        'expense.incurred')) r WHERE rn = 1) THEN 1 ELSE 0 END
+        'contract.signed', 'order.signed', 'contract.started', 'contract.ended', 'ticket.opened', 'ticket.first_response', 'ticket.resolved')) r WHERE rn = 1) THEN 1 ELSE 0 END
 WHERE kind IN ('lead.created', 'lead.converted', 'customer.created', 'customer.first_signed', 'customer.lost',
     'opportunity.created', 'opportunity.won', 'opportunity.lost', 'opportunity.invalid', 'opportunity.open', 'quote.sent', 'quote.won',
-    'contract.signed', 'order.signed', 'contract.started', 'contract.ended', 'ticket.opened', 'ticket.first_response', 'ticket.resolved',
-    'expense.incurred');
+    'contract.signed', 'order.signed', 'contract.started', 'contract.ended', 'ticket.opened', 'ticket.first_response', 'ticket.resolved');
 ALTER TABLE facts_daily ADD COLUMN rec INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE facts_monthly ADD COLUMN rec INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE facts_daily ADD COLUMN rec_user INTEGER NOT NULL DEFAULT 0;

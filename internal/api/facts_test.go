@@ -325,6 +325,54 @@ func TestFactsPropertyRandomHistories(t *testing.T) {
 	})
 }
 
+// TestFactsRebuildCancelledBuildsIndexesAgain: a rebuild from empty that
+// stops with an error (here its context is cancelled after the first
+// batch, as when the request that started it goes away) builds the
+// indexes it dropped again before it returns, and a second rebuild
+// finishes the ledger.
+func TestFactsRebuildCancelledBuildsIndexesAgain(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		for i := range 3 {
+			o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": fmt.Sprintf("重建中断%d有限公司", i)}, nil)
+		}
+		kept, err := facts.Stored(context.Background(), db.Read(), o.tenant.ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.WriteTx(context.Background(), func(tx *store.Tx) error {
+			_, err := tx.ExecContext(context.Background(), "DELETE FROM facts")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		defer func(n int) { facts.MinSourcesToDropIndexes = n }(facts.MinSourcesToDropIndexes)
+		facts.MinSourcesToDropIndexes = 1
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		_, _, err = facts.Rebuild(ctx, db, o.tenant, func(done, total int) { cancel() })
+		if err == nil {
+			t.Fatal("a cancelled rebuild reported no error")
+		}
+		var dropped int
+		if err := db.Read().QueryRowContext(context.Background(), "SELECT count(*) FROM facts_dropped_indexes").Scan(&dropped); err != nil || dropped != 0 {
+			t.Fatalf("%d indexes of facts not built again: %v", dropped, err)
+		}
+		var have int
+		q := "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('facts_kind_day', 'facts_user_day')"
+		if db.Engine == store.Postgres {
+			q = "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'facts' AND indexname IN ('facts_kind_day', 'facts_user_day')"
+		}
+		if err := db.Read().QueryRowContext(context.Background(), q).Scan(&have); err != nil || have != 2 {
+			t.Fatalf("%d of the two indexes there: %v", have, err)
+		}
+		n, _, err := facts.Rebuild(context.Background(), db, o.tenant, nil)
+		if err != nil || n != len(kept) {
+			t.Fatalf("second rebuild: %d facts of %d: %v", n, len(kept), err)
+		}
+	})
+}
+
 // TestFactsStageMovesBackAndForth moves opportunities back and forth many
 // times — now, backdated, at the very time of the previous move, across a
 // team change, an edit of the amount and expected close, a changed stage

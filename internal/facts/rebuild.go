@@ -138,6 +138,17 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 		if err := dropIndexes(ctx, db, t.ID); err != nil {
 			return 0, 0, err
 		}
+		// A rebuild that fails or is cancelled (one run by the server
+		// for a new time zone, say) builds them again before it returns,
+		// whatever its context says; a process that dies leaves them to
+		// the next start.
+		defer func() {
+			if err != nil {
+				if rerr := RestoreIndexes(context.WithoutCancel(ctx), db); rerr != nil {
+					err = errors.Join(err, rerr)
+				}
+			}
+		}()
 	}
 	done := 0
 	p := NewProjector(ctx, db.Read(), t)
@@ -273,13 +284,15 @@ func fromEmpty(ctx context.Context, q store.Queryer, tenantID cohort.ID, sources
 }
 
 // droppable lists the name and definition of every index of facts a
-// rebuild from empty drops: all but the primary key, unique indexes and
-// facts_source (by which writes and the rebuild read a record's stored facts).
+// rebuild from empty drops: all but the primary key, unique indexes,
+// facts_source (by which writes and the rebuild read a record's stored
+// facts) and facts_customer (which the metric engine's statements filtered
+// by customers name on SQLite, INDEXED BY: without it they would fail).
 func droppable(ctx context.Context, tx *store.Tx) (names, defs []string, err error) {
-	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'facts' AND sql LIKE 'CREATE INDEX %' AND name <> 'facts_source' ORDER BY name`
+	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'facts' AND sql LIKE 'CREATE INDEX %' AND name NOT IN ('facts_source', 'facts_customer') ORDER BY name`
 	if tx.DB().Engine == store.Postgres {
 		q = `SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-			WHERE i.indrelid = 'facts'::regclass AND NOT i.indisprimary AND NOT i.indisunique AND c.relname <> 'facts_source' ORDER BY c.relname`
+			WHERE i.indrelid = 'facts'::regclass AND NOT i.indisprimary AND NOT i.indisunique AND c.relname NOT IN ('facts_source', 'facts_customer') ORDER BY c.relname`
 	}
 	rows, err := tx.QueryContext(ctx, q)
 	if err != nil {
@@ -302,6 +315,9 @@ func droppable(ctx context.Context, tx *store.Tx) (names, defs []string, err err
 // start of the server builds them again (RestoreIndexes).
 func dropIndexes(ctx context.Context, db *store.DB, tenantID cohort.ID) error {
 	return db.BulkTx(ctx, func(tx *store.Tx) error {
+		if err := lockIndexes(ctx, tx); err != nil {
+			return err
+		}
 		names, defs, err := droppable(ctx, tx)
 		if err != nil {
 			return err
@@ -311,7 +327,7 @@ func dropIndexes(ctx context.Context, db *store.DB, tenantID cohort.ID) error {
 				int64(tenantID), name, defs[i]); err != nil {
 				return fmt.Errorf("facts: %w", err)
 			}
-			if _, err := tx.ExecContext(ctx, "DROP INDEX "+name); err != nil {
+			if _, err := tx.ExecContext(ctx, "DROP INDEX IF EXISTS "+name); err != nil {
 				return fmt.Errorf("facts: drop index %s: %w", name, err)
 			}
 		}
@@ -334,6 +350,14 @@ func RestoreIndexes(ctx context.Context, db *store.DB) error {
 			return fmt.Errorf("facts: dropped indexes: %w", err)
 		}
 		err = db.BulkTx(ctx, func(tx *store.Tx) error {
+			// Another process may have built it meanwhile.
+			if err := lockIndexes(ctx, tx); err != nil {
+				return err
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM facts_dropped_indexes WHERE name = ?", name).Scan(&n); err != nil || n == 0 {
+				return err
+			}
 			if tx.DB().Engine == store.Postgres {
 				// Sort in memory rather than in temporary files.
 				if _, err := tx.ExecContext(ctx, "SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
@@ -350,6 +374,21 @@ func RestoreIndexes(ctx context.Context, db *store.DB) error {
 			return fmt.Errorf("facts: build index %s: %w", name, err)
 		}
 	}
+}
+
+// lockIndexes serialises dropping and building the indexes of facts
+// between processes for the rest of tx: on PostgreSQL two servers or
+// commands may do either at once (two CREATE INDEX of one name collide),
+// on SQLite the single writer already does.
+func lockIndexes(ctx context.Context, tx *store.Tx) error {
+	if tx.DB().Engine != store.Postgres {
+		return nil
+	}
+	// The key is the ledger's own: 'facts' as a number.
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(8020501049)"); err != nil {
+		return fmt.Errorf("facts: lock indexes: %w", err)
+	}
+	return nil
 }
 
 // orphansOf is the condition on facts of source type src (tenant and type

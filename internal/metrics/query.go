@@ -1204,6 +1204,9 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 		}
 		err = rs.Err()
 		rs.Close()
+		if err != nil {
+			return nil, err
+		}
 	}
 	out := make([]Row, 0, len(order))
 	for _, ck := range order {

@@ -242,7 +242,18 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	if err != nil {
 		return res, err
 	}
-	return res, db.Analyze(ctx)
+	if err := db.Analyze(ctx); err != nil {
+		return res, err
+	}
+	if sc.Goals {
+		gbar := newBar(opt.Progress, "demo: goals", len(ppl.sales)*2+len(ppl.presales)+len(units))
+		err := goals(sctx, svc, ppl, now, gbar)
+		gbar.Done()
+		if err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
 
 // companyUnits is the base company, with more sales teams under the regions

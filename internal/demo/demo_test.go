@@ -2,9 +2,12 @@ package demo_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"testing"
+	"time"
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/demo"
@@ -185,4 +188,64 @@ func TestDemoIsDeterministic(t *testing.T) {
 			t.Fatalf("differ at %d: %s vs %s", i, a[i], b[i])
 		}
 	}
+}
+
+// TestDemoGoals: the demo's goal rules have this fiscal year's targets,
+// each subject's months adding up to its year, last year's actual grown,
+// and completion answers for them.
+func TestDemoGoals(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := service.New(db, cohort.SystemClock{}, slog.New(slog.NewTextHandler(io.Discard, nil)), service.Options{PasswordMemoryKiB: 64, PasswordTime: 1})
+		sc := demo.Scale{Name: "T", People: 70, Customers: 200, Contacts: 1, Opportunities: 1.5, FollowUps: 6, Goals: true}
+		res, err := demo.Create(ctx, svc, demo.Options{Seed: 11, Custom: &sc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sctx, err := svc.SystemContext(ctx, res.Tenant.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules, err := svc.GoalRules(sctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rules) != 4 {
+			t.Fatalf("%d goal rules", len(rules))
+		}
+		fy := fmt.Sprintf("FY%d", time.Now().Year())
+		for _, r := range rules {
+			g, err := svc.GoalGrid(sctx, r.ID, time.Now().Year())
+			if err != nil {
+				t.Fatalf("%s: %v", r.Name, err)
+			}
+			set := 0
+			for key, cells := range g.Cells {
+				year := cells[fy]
+				if year.Value == nil {
+					continue
+				}
+				set++
+				if year.PeriodsSum == nil || math.Abs(*year.PeriodsSum-*year.Value) > 1e-6 {
+					t.Errorf("%s, %s: the year is %v, its %ss add up to %v", r.Name, key, *year.Value, r.Cycle, year.PeriodsSum)
+				}
+			}
+			if set == 0 {
+				t.Errorf("%s: no subject has a target", r.Name)
+			}
+			c, err := svc.GoalCompletion(sctx, r.ID, service.GoalCompletionQuery{Period: fy})
+			if err != nil {
+				t.Fatalf("%s: %v", r.Name, err)
+			}
+			withTarget := 0
+			for _, row := range c.Rows {
+				if row.Kind == r.SubjectType && row.Target != nil { // departments above people show their roll-up
+					withTarget++
+				}
+			}
+			if withTarget != set {
+				t.Errorf("%s: %d subjects with a target in the grid, %d in completion", r.Name, set, withTarget)
+			}
+		}
+	})
 }

@@ -20,14 +20,16 @@ type Scale struct {
 	Customers int
 	// Per customer, on average.
 	Contacts, Opportunities, FollowUps float64
+	// Goals makes the demo's goal rules with this fiscal year's targets.
+	Goals bool
 }
 
 // Scales, "L" as in DESIGN.md section 8: 500 people, 200 k customers,
 // 400 k contacts, 300 k opportunities, 5 M follow-ups.
 var Scales = map[string]Scale{
-	"S": {Name: "S", People: 59, Customers: 2000, Contacts: 2, Opportunities: 1.5, FollowUps: 12},
-	"M": {Name: "M", People: 150, Customers: 20000, Contacts: 2, Opportunities: 1.5, FollowUps: 20},
-	"L": {Name: "L", People: 500, Customers: 200000, Contacts: 2, Opportunities: 1.5, FollowUps: 25},
+	"S": {Name: "S", People: 59, Customers: 2000, Contacts: 2, Opportunities: 1.5, FollowUps: 12, Goals: true},
+	"M": {Name: "M", People: 150, Customers: 20000, Contacts: 2, Opportunities: 1.5, FollowUps: 20, Goals: true},
+	"L": {Name: "L", People: 500, Customers: 200000, Contacts: 2, Opportunities: 1.5, FollowUps: 25, Goals: true},
 }
 
 // seasonality weighs each month of the year: Spring Festival in February and

@@ -33,6 +33,7 @@ Usage:
   cohort serve    [flags]            run the server (migrates first)
   cohort migrate  [flags]            apply database migrations and exit
   cohort demo     [flags] [--scale S|M|L] [--seed N]  create the demo tenant with history
+  cohort demo goals [flags]                          add this fiscal year's goals to a demo tenant made without them
   cohort user create --tenant SLUG --email E --name N [--password-file F]
   cohort user reset-password --tenant SLUG --email E [--password-file F]
   cohort user list --tenant SLUG
@@ -107,7 +108,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var extra *flag.FlagSet
 	var seed *uint64
 	var scale *string
+	goalsOnly := false
 	if cmd == "demo" {
+		if len(rest) > 0 && rest[0] == "goals" {
+			goalsOnly, rest = true, rest[1:]
+		}
 		extra = flag.NewFlagSet("demo", flag.ContinueOnError)
 		seed = extra.Uint64("seed", 1, "seed of the demo data")
 		scale = extra.String("scale", "S", "S, M or L")
@@ -145,6 +150,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer a.DB.Close()
+		if goalsOnly {
+			t, err := store.FindTenantBySlug(ctx, a.DB.Read(), "demo")
+			if err != nil {
+				return fmt.Errorf("demo goals: no demo tenant: %w", err)
+			}
+			if err := demo.Goals(ctx, a.Service, t.ID, stderr); err != nil {
+				return fmt.Errorf("demo goals: %w", err)
+			}
+			fmt.Fprintln(stdout, "demo goals: this fiscal year's goal rules and targets made")
+			return nil
+		}
 		res, err := demo.Create(ctx, a.Service, demo.Options{Seed: *seed, Scale: strings.ToUpper(*scale), AdminEmail: cfg.AdminEmail,
 			AdminPassword: cfg.AdminPassword, Progress: stderr})
 		if err != nil {

@@ -36,6 +36,9 @@ func TestCommands(t *testing.T) {
 	if err := run(ctx, []string{"demo", "--db", db, "--scale", "none"}, &out, &errs); err == nil {
 		t.Fatal("demo accepted an unknown scale")
 	}
+	if err := run(ctx, []string{"demo", "goals", "--db", db}, &out, &errs); err == nil || !strings.Contains(err.Error(), "no demo tenant") {
+		t.Fatalf("demo goals without a demo tenant: %v", err)
+	}
 	out.Reset()
 	t.Setenv("COHORT_USER_PASSWORD", "new-user-pass")
 	// A database with no tenant: user commands name the problem.

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"time"
 
 	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/service"
+	"github.com/cohortcrm/cohort/internal/store"
 )
 
 // The demo's goal rules, each set for the current fiscal year the way a
@@ -26,6 +28,27 @@ var demoRules = []struct {
 	{service.GoalRule{Name: "签约金额（销售）", Metric: "signed_amount", SubjectType: "person", Cycle: "month"}, 1.15, 30_000_000, 100_000, "sales"},
 	{service.GoalRule{Name: "支持签约（售前）", Metric: "signed_amount", Role: "presales", SubjectType: "person", Cycle: "quarter"}, 1.1, 20_000_000, 100_000, "presales"},
 	{service.GoalRule{Name: "拜访客户", Metric: "visits", SubjectType: "person", Cycle: "month"}, 1.1, 96, 1, "sales"},
+}
+
+// Goals makes the demo's goal rules on the demo tenant tenantID (a demo
+// created without them, e.g. by an earlier version), with a progress bar on
+// progress when set.
+func Goals(ctx context.Context, svc *service.Service, tenantID cohort.ID, progress io.Writer) error {
+	sctx, err := svc.SystemContext(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	ppl, err := demoPeople(ctx, svc.DB(), tenantID)
+	if err != nil {
+		return err
+	}
+	units, err := store.ListDepartments(ctx, svc.DB().Read(), tenantID)
+	if err != nil {
+		return err
+	}
+	b := newBar(progress, "demo: goals", len(ppl.sales)*2+len(ppl.presales)+len(units))
+	defer b.Done()
+	return goals(sctx, svc, ppl, svc.Clock().Now(), b)
 }
 
 // goals makes the demo's goal rules and sets their targets for the fiscal

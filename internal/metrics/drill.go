@@ -92,9 +92,11 @@ func RunDrill(ctx context.Context, db store.Queryer, env Env, d DrillQuery) (*Dr
 		args = append(append(args, lo, hi), cargs...)
 	}
 	where := []string{"f.tenant_id = ?", "(" + strings.Join(ors, " OR ") + ")"}
-	if env.Scope.SQL != "" {
-		where = append(where, "("+env.Scope.SQL+")")
-		args = append(args, env.Scope.Args...)
+	for _, w := range []store.Where{env.Scope, env.Records} {
+		if w.SQL != "" {
+			where = append(where, "("+w.SQL+")")
+			args = append(args, w.Args...)
+		}
 	}
 	joins := map[byte]bool{}
 	fw, fargs := c.filterSQL(&env, joins)

@@ -79,6 +79,12 @@ type Env struct {
 	WeekStart int
 	// Scope restricts the facts (alias f) to the asker's data scope.
 	Scope store.Where
+	// Records restricts the facts (alias f) to those about a set of
+	// records, a condition on f.record_id: the records a list shows in
+	// its own scope and view (the opportunity board's column totals,
+	// service.OpportunityStageTotals). The rollups keep no record, so its
+	// statements read the facts.
+	Records store.Where
 	// Custom are the tenant's own metrics.
 	Custom []Metric
 	// Lang is zh-CN or en, for labels.
@@ -604,9 +610,11 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 			args = append(args, r)
 		}
 	}
-	if env.Scope.SQL != "" {
-		where = append(where, "("+env.Scope.SQL+")")
-		args = append(args, env.Scope.Args...)
+	for _, w := range []store.Where{env.Scope, env.Records} {
+		if w.SQL != "" {
+			where = append(where, "("+w.SQL+")")
+			args = append(args, w.Args...)
+		}
 	}
 	fw, fargs := c.filterSQL(env, joins)
 	where = append(where, fw...)

@@ -199,6 +199,8 @@ func BenchmarkQuery(b *testing.B) {
 		{"signed_by_segment_quarter", metrics.Query{Metrics: []string{"signed_amount", "new_customers"}, Dimensions: []string{"segment"}, From: "2026-01-01", To: "2026-04-01"}, cohort.Access{}},
 		{"funnel_by_stage_quarter", metrics.Query{Metrics: []string{"stage_entries", "stage_conversion:won", "days_in_stage"}, Dimensions: []string{"stage"},
 			From: "2026-01-01", To: "2026-04-01"}, cohort.Access{}},
+		{"board_stage_totals_today", metrics.Query{Metrics: []string{"opportunities_in_stage", "amount_in_stage"}, Dimensions: []string{"stage"},
+			From: "2026-06-15", To: "2026-06-16", AsOf: "2026-06-15"}, cohort.Access{}},
 		{"salesperson_own_kpis_quarter", metrics.Query{Metrics: kpis, From: "2026-01-01", To: "2026-04-01"}, cohort.Access{Scope: cohort.ScopeOwn, UserID: 7}},
 		{"team_leader_dept_by_month", metrics.Query{Metrics: kpis, Dimensions: []string{"month"}, From: "2025-01-01", To: "2026-01-01"},
 			cohort.Access{Scope: cohort.ScopeDepartmentAndChildren, UserID: 7, DepartmentID: 1001, DepartmentPath: "/1000/1001/"}},

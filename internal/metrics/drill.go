@@ -103,7 +103,9 @@ func RunDrill(ctx context.Context, db store.Queryer, env Env, d DrillQuery) (*Dr
 	where = append(where, fw...)
 	args = append(args, fargs...)
 	indexed := ""
-	if db.Engine() == store.SQLite && c.byCustomers() {
+	if db.Engine() == store.SQLite && env.Records.SQL != "" {
+		indexed = " INDEXED BY facts_source" // as in sqlOf
+	} else if db.Engine() == store.SQLite && c.byCustomers() {
 		indexed = " INDEXED BY facts_customer" // as in sqlOf
 	}
 	q := `SELECT f.kind, f.record_type, f.record_id, f.customer_id, f.user_id, f.role, f.share_bp, f.occurred_at, f.day, f.amount,

@@ -61,11 +61,15 @@ func (s *Service) OpportunityStageTotals(ctx context.Context, f StageTotalsFilte
 	if f.OwnerID != 0 {
 		scope = store.And(scope, store.Where{SQL: "o.owner_id = ?", Args: []any{int64(f.OwnerID)}})
 	}
-	var records store.Where
-	if scope.SQL != "" {
-		records = store.Where{SQL: "f.record_id IN (SELECT o.id FROM opportunities o WHERE o.tenant_id = ? AND (" + scope.SQL + "))",
-			Args: append([]any{int64(p.Tenant.ID)}, scope.Args...)}
-	}
+	// The facts read are those of the open opportunities of the process
+	// in scope (through facts_source): the cost follows the board, not the
+	// history of every stage entry. Which are open and where they stand is
+	// the engine's answer; a record outside this set has no stage entry
+	// in force in the process.
+	scope = store.And(store.Where{SQL: "o.tenant_id = ? AND o.process_id = ? AND o.status = 'open'",
+		Args: []any{int64(p.Tenant.ID), int64(proc.ID)}}, scope)
+	records := store.Where{SQL: "f.source_type = 'opportunity' AND f.source_id IN (SELECT o.id FROM opportunities o WHERE " + scope.SQL + ")",
+		Args: scope.Args}
 	loc := p.Tenant.Location()
 	y, m, d := s.now().In(loc).Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)

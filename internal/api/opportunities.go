@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/service"
 	"github.com/cohortcrm/cohort/internal/store"
 )
 
@@ -130,6 +131,33 @@ func (s *Server) listOpportunities(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	respond(w, http.StatusOK, cohort.Page[*cohort.Opportunity]{Items: nonNil(items), NextCursor: next, Total: lq.Total})
+}
+
+// stageTotals answers the board's column totals (?process_id=&view=&owner_id=&customer_id=).
+func (s *Server) stageTotals(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := service.StageTotalsFilter{View: q.Get("view")}
+	for _, p := range []struct {
+		name string
+		to   *cohort.ID
+	}{{"process_id", &f.ProcessID}, {"owner_id", &f.OwnerID}, {"customer_id", &f.CustomerID}} {
+		v := q.Get(p.name)
+		if v == "" {
+			continue
+		}
+		id, err := cohort.ParseID(v)
+		if err != nil {
+			s.writeError(w, r, cohort.Errorf(cohort.EBADREQUEST, "%s: not an id: %q", p.name, v))
+			return
+		}
+		*p.to = id
+	}
+	out, err := s.svc.OpportunityStageTotals(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, out)
 }
 
 func (s *Server) createOpportunity(w http.ResponseWriter, r *http.Request) {

@@ -199,6 +199,8 @@ func BenchmarkQuery(b *testing.B) {
 		{"signed_by_segment_quarter", metrics.Query{Metrics: []string{"signed_amount", "new_customers"}, Dimensions: []string{"segment"}, From: "2026-01-01", To: "2026-04-01"}, cohort.Access{}},
 		{"funnel_by_stage_quarter", metrics.Query{Metrics: []string{"stage_entries", "stage_conversion:won", "days_in_stage"}, Dimensions: []string{"stage"},
 			From: "2026-01-01", To: "2026-04-01"}, cohort.Access{}},
+		{"board_stage_totals_today", metrics.Query{Metrics: []string{"opportunities_in_stage", "amount_in_stage"}, Dimensions: []string{"stage"},
+			From: "2026-06-15", To: "2026-06-16", AsOf: "2026-06-15"}, cohort.Access{}},
 		{"salesperson_own_kpis_quarter", metrics.Query{Metrics: kpis, From: "2026-01-01", To: "2026-04-01"}, cohort.Access{Scope: cohort.ScopeOwn, UserID: 7}},
 		{"team_leader_dept_by_month", metrics.Query{Metrics: kpis, Dimensions: []string{"month"}, From: "2025-01-01", To: "2026-01-01"},
 			cohort.Access{Scope: cohort.ScopeDepartmentAndChildren, UserID: 7, DepartmentID: 1001, DepartmentPath: "/1000/1001/"}},
@@ -397,6 +399,41 @@ func BenchmarkCustomerFigures(b *testing.B) {
 							if _, err := metrics.Run(ctx, db.Read(), env, q); err != nil {
 								b.Fatal(err)
 							}
+						}
+					})
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkBoardTotals measures the opportunity board's column totals
+// (opportunities_in_stage and amount_in_stage by stage, as of a day) over
+// the generated facts: through every stage entry of the tenant, and from a
+// set of records (Env.Records, through facts_source; the generator gives
+// each fact its own record, so a set of N ids stands for a board of
+// open opportunities with about N facts).
+func BenchmarkBoardTotals(b *testing.B) {
+	n, engines := benchSize()
+	q := metrics.Query{Metrics: []string{"opportunities_in_stage", "amount_in_stage"}, Dimensions: []string{"stage"},
+		From: "2026-06-15", To: "2026-06-16", AsOf: "2026-06-15", RowsOnly: true}
+	for _, e := range engines {
+		b.Run(string(e), func(b *testing.B) {
+			db := storetest.Open(b, e)
+			genFacts(b, db, n)
+			for _, c := range []struct {
+				name    string
+				records int
+			}{{"every_stage_entry", 0}, {"records_5000", 5000}, {"records_50000", 50000}} {
+				b.Run(c.name, func(b *testing.B) {
+					env := metrics.Env{TenantID: tenant, FiscalYearStartMonth: 1, Lang: "en"}
+					if c.records > 0 {
+						env.Records = store.Where{SQL: "f.source_type = 'opportunity' AND f.source_id IN (SELECT x.id FROM customers x WHERE x.tenant_id = ? AND x.id < ?)",
+							Args: []any{tenant, 100000 + c.records}}
+					}
+					timed(b, func() {
+						if _, err := metrics.Run(context.Background(), db.Read(), env, q); err != nil {
+							b.Fatal(err)
 						}
 					})
 				})

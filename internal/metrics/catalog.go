@@ -329,6 +329,16 @@ var builtins = []Metric{
 	forecast("best_case", "最佳情况", "Best case"),
 	forecast("pipeline", "管道", "Pipeline"),
 	forecast("omitted", "排除", "Omitted"),
+	// The board: every opportunity open at the as-of date (today by
+	// default), with or without an expected close date, in the stage it
+	// stood in then — its entry of that stage not left by the end of the
+	// day (opportunity.stage_entered, ref_at = left_at).
+	count("opportunities_in_stage", "阶段中商机", "Opportunities in stage",
+		"opportunities open at the as-of date, by the stage they stood in then (with or without an expected close date)",
+		asOf(agg(ks(kStageEntered), "", "records", ""), "as_of", "open")),
+	money("amount_in_stage", "阶段中商机金额", "Amount in stage",
+		"credited amount (today's) of the opportunities open at the as-of date, by the stage they stood in then",
+		asOf(agg(ks(kStageEntered), "", "credited", "amount"), "as_of", "open")),
 
 	// Money.
 	count("contracts_signed", "签约合同数", "Contracts signed", "contracts signed in P (voided ones count in no period)", agg(ks(kContractSigned), "", "records", "")),

@@ -82,6 +82,8 @@ var definitionsZh = map[string]string{
 	"forecast_best_case":            "预测类别为“最佳情况”的未结商机金额（预计成交日在期间内）",
 	"forecast_pipeline":             "预测类别为“管道”的未结商机金额（预计成交日在期间内）",
 	"forecast_omitted":              "预测类别为“排除”的未结商机金额（预计成交日在期间内）",
+	"opportunities_in_stage":        "截至日（as_of）未结的商机（无论有无预计成交日），按其当时所在阶段",
+	"amount_in_stage":               "截至日（as_of）未结的商机金额（按份额计入，当前金额），按其当时所在阶段",
 	"churned_customers":             "期间内有合同到期、且宽限天数（租户设置）内没有开始的续约合同的客户",
 	"signing_customers":             "期间内签约（合同或订单）的不同客户数",
 	"repeat_customers":              "期间内的签约不是其首次签约的不同客户数",

@@ -92,16 +92,20 @@ func RunDrill(ctx context.Context, db store.Queryer, env Env, d DrillQuery) (*Dr
 		args = append(append(args, lo, hi), cargs...)
 	}
 	where := []string{"f.tenant_id = ?", "(" + strings.Join(ors, " OR ") + ")"}
-	if env.Scope.SQL != "" {
-		where = append(where, "("+env.Scope.SQL+")")
-		args = append(args, env.Scope.Args...)
+	for _, w := range []store.Where{env.Scope, env.Records} {
+		if w.SQL != "" {
+			where = append(where, "("+w.SQL+")")
+			args = append(args, w.Args...)
+		}
 	}
 	joins := map[byte]bool{}
 	fw, fargs := c.filterSQL(&env, joins)
 	where = append(where, fw...)
 	args = append(args, fargs...)
 	indexed := ""
-	if db.Engine() == store.SQLite && c.byCustomers() {
+	if db.Engine() == store.SQLite && env.Records.SQL != "" {
+		indexed = " INDEXED BY facts_source" // as in sqlOf
+	} else if db.Engine() == store.SQLite && c.byCustomers() {
 		indexed = " INDEXED BY facts_customer" // as in sqlOf
 	}
 	q := `SELECT f.kind, f.record_type, f.record_id, f.customer_id, f.user_id, f.role, f.share_bp, f.occurred_at, f.day, f.amount,

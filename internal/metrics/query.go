@@ -79,6 +79,13 @@ type Env struct {
 	WeekStart int
 	// Scope restricts the facts (alias f) to the asker's data scope.
 	Scope store.Where
+	// Records restricts the facts (alias f) to those of a set of records,
+	// a condition on f.source_type and f.source_id: the records a list
+	// shows in its own scope and view (the opportunity board's column
+	// totals, service.OpportunityStageTotals). The rollups keep no record,
+	// so its statements read the facts, on SQLite through facts_source:
+	// from the records, not through every fact of a kind.
+	Records store.Where
 	// Custom are the tenant's own metrics.
 	Custom []Metric
 	// Lang is zh-CN or en, for labels.
@@ -604,9 +611,11 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 			args = append(args, r)
 		}
 	}
-	if env.Scope.SQL != "" {
-		where = append(where, "("+env.Scope.SQL+")")
-		args = append(args, env.Scope.Args...)
+	for _, w := range []store.Where{env.Scope, env.Records} {
+		if w.SQL != "" {
+			where = append(where, "("+w.SQL+")")
+			args = append(args, w.Args...)
+		}
 	}
 	fw, fargs := c.filterSQL(env, joins)
 	where = append(where, fw...)
@@ -619,7 +628,9 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 		b.WriteString(" FROM " + rollupFrom(rollup))
 	} else {
 		b.WriteString(" FROM facts f")
-		if e == store.SQLite && c.byCustomers() {
+		if e == store.SQLite && env.Records.SQL != "" {
+			b.WriteString(" INDEXED BY facts_source")
+		} else if e == store.SQLite && c.byCustomers() {
 			// SQLite's planner reads a whole kind's days through
 			// facts_kind_day for an as-of or open-ended statement of one
 			// customer (BENCHMARKS.md "A customer's figures").

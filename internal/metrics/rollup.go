@@ -53,7 +53,7 @@ func (c *compiled) rollupable(env *Env, a *Agg, grouped bool) bool {
 // rollupTable is the rollup the statement of leaves over [from, to) reads,
 // or "" for the facts.
 func (c *compiled) rollupTable(env *Env, from, to time.Time, grouped bool, leaves []int) string {
-	if env.RawFacts {
+	if env.RawFacts || env.Records.SQL != "" {
 		return ""
 	}
 	for _, i := range leaves {

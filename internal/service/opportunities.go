@@ -122,9 +122,23 @@ func (s *Service) CreateProduct(ctx context.Context, pr *cohort.Product) error {
 
 // ListOpportunities lists the opportunities in the caller's scope.
 func (s *Service) ListOpportunities(ctx context.Context, view string, q cohort.ListQuery) ([]*cohort.Opportunity, string, error) {
-	scope, p, err := s.recordScope(ctx, cohort.ObjOpportunity, cohort.ActView, "o")
+	scope, p, err := s.opportunityView(ctx, view)
 	if err != nil {
 		return nil, "", err
+	}
+	spec, err := s.customSpec(ctx, store.OpportunityList, cohort.ObjOpportunity, "o")
+	if err != nil {
+		return nil, "", err
+	}
+	return store.ListOpportunitiesSpec(ctx, s.db.Read(), spec, p.Tenant.ID, scope, q, p.Tenant.Location())
+}
+
+// opportunityView is the condition on opportunities o of the caller's data
+// scope narrowed by a list view (all, mine, team or followed).
+func (s *Service) opportunityView(ctx context.Context, view string) (store.Where, *cohort.Principal, error) {
+	scope, p, err := s.recordScope(ctx, cohort.ObjOpportunity, cohort.ActView, "o")
+	if err != nil {
+		return store.Where{}, nil, err
 	}
 	switch view {
 	case "", ViewAll:
@@ -136,13 +150,9 @@ func (s *Service) ListOpportunities(ctx context.Context, view string, q cohort.L
 	case ViewFollowed:
 		scope = store.And(scope, store.FollowedWhere(cohort.ObjOpportunity, "o", p.User.ID))
 	default:
-		return nil, "", cohort.Errorf(cohort.EBADREQUEST, "unknown view %q; use all, mine, team or followed", view)
+		return store.Where{}, nil, cohort.Errorf(cohort.EBADREQUEST, "unknown view %q; use all, mine, team or followed", view)
 	}
-	spec, err := s.customSpec(ctx, store.OpportunityList, cohort.ObjOpportunity, "o")
-	if err != nil {
-		return nil, "", err
-	}
-	return store.ListOpportunitiesSpec(ctx, s.db.Read(), spec, p.Tenant.ID, scope, q, p.Tenant.Location())
+	return scope, p, nil
 }
 
 // FindOpportunity returns an opportunity the caller may see.

@@ -336,6 +336,23 @@ export const opportunities = {
   create: (body: OpportunityInput) => api.post<Opportunity>(`${V1}/opportunities`, body),
   move: (id: string, stage: string, version: number) =>
     api.post<Opportunity>(`${V1}/opportunities/${id}/stage`, { stage }, { headers: { 'If-Match': `"v${version}"` } }),
+  /** The board's column totals, from the metric engine (never summed here). */
+  stageTotals: (q: { process_id: string; view?: string }, opts?: RequestOptions) =>
+    api.get<StageTotals>(`${V1}/opportunities/stage-totals`, q, opts),
+}
+
+/** One column of the opportunity board: open opportunities in a stage now. */
+export interface StageTotal {
+  stage: string
+  count: number
+  /** Minor units. */
+  amount: number
+}
+export interface StageTotals {
+  process_id: string
+  view: string
+  as_of: string
+  stages: StageTotal[]
 }
 
 /** A record's follow-ups and changes, newest first (path: customers, opportunities, leads, quotes, contracts, orders, projects, tickets). */

@@ -533,6 +533,8 @@ const en: MessageSchema = {
     closeDate: 'Expected close',
     probability: '{n}% win',
     count: '{n}',
+    totalsHint: 'Open opportunities in this stage today and their amount, from the metric engine: all of them in your scope and view, not only the cards loaded',
+    totalsUnavailable: 'The column totals could not be read',
     empty: 'Drop here',
     moved: 'Moved to {stage}',
     refused: 'Not moved: {reason}',

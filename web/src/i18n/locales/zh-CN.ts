@@ -534,6 +534,8 @@ const zhCN = {
     closeDate: '预计成交日期',
     probability: '赢率 {n}%',
     count: '{n} 个',
+    totalsHint: '本阶段当前未结商机的个数与金额，来自指标引擎：你的数据范围与视图内的全部商机，不只是已加载的卡片',
+    totalsUnavailable: '暂时读不到各列合计',
     empty: '拖到这里',
     moved: '已移到“{stage}”',
     refused: '未能移动：{reason}',

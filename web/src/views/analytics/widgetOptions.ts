@@ -279,7 +279,8 @@ function buildMap(res: MetricResult): Built {
           itemStyle: { borderColor: '#fff', borderWidth: 2 },
         },
       ],
-      graphic: other.length
+      // Only an additive metric's other regions add up (a rate does not).
+      graphic: other.length && m0.additive
         ? [{ type: 'text', left: 'center', bottom: 0, style: { text: `${t('cockpits.view.other')}: ${formatMetric(otherTotal, m0.unit)}`, fontSize: 11, fill: '#666' } }]
         : [],
     },

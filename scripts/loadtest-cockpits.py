@@ -104,6 +104,43 @@ for arg in emails:
     for key, reqs in plan:
         rows.append((key, email, len(reqs), pct(page[key], 50), pct(page[key], 95), pct(serial[key], 50), pct(serial[key], 95)))
 
+# Goals, as the administrator: completion of every rule for the whole
+# company over 12 months (each rule asked for this month or quarter with the
+# periods before it as the trend), and the grid of each rule's year.
+goal_rows = []
+if emails:
+    label, _, email = emails[0].rpartition("=")
+    c = Client(login(email))
+    today = time.gmtime()
+    y, m = today.tm_year, today.tm_mon
+    paths = []
+    for r in c.call("GET", "/api/v1/goal-rules")["items"]:
+        rid = r["id"]
+        if r["cycle"] == "quarter":
+            paths.append(f"/api/v1/goal-rules/{rid}/completion?period=FY{y}-Q{(m - 1) // 3 + 1}&trend=3")
+        elif r["cycle"] == "month":
+            paths.append(f"/api/v1/goal-rules/{rid}/completion?period={y}-{m:02d}&trend=11")
+        else:
+            paths.append(f"/api/v1/goal-rules/{rid}/completion?period=FY{y}")
+        grid = f"/api/v1/goal-rules/{rid}/grid?year={y}"
+        c.call("GET", grid)
+        took = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            c.call("GET", grid)
+            took.append((time.perf_counter() - t0) * 1000)
+        goal_rows.append((f"grid of {r['name']} ({r['subject_type']}, {r['cycle']})", took))
+    if paths:
+        for p in paths:
+            c.call("GET", p)
+        took = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            for p in paths:
+                c.call("GET", p)
+            took.append((time.perf_counter() - t0) * 1000)
+        goal_rows.insert(0, (f"completion of all {len(paths)} rules, 12 months, whole company", took))
+
 print("| preset | login | widgets | page (6 at a time) p50 / p95 ms | one after the other p50 / p95 ms |")
 print("| --- | --- | --- | --- | --- |")
 for key, email, n, a, b, c, d in rows:
@@ -112,3 +149,10 @@ print()
 print("Slowest widgets (median ms over every login and round):")
 for (key, wid), xs in sorted(slow.items(), key=lambda kv: -pct(kv[1], 50))[:8]:
     print(f"- {key}/{wid}: {pct(xs, 50):.1f}")
+
+if goal_rows:
+    print()
+    print("| goals, as the administrator | p50 / p95 ms |")
+    print("| --- | --- |")
+    for name, took in goal_rows:
+        print(f"| {name} | {pct(took, 50):.1f} / {pct(took, 95):.1f} |")

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -223,8 +224,37 @@ func Write(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed []Stor
 // write is Write; without rollups it leaves the rollup tables alone, for a
 // rebuild that sums them again from the facts at its end.
 func write(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed []StoredFact, added []Fact, rollups bool) error {
-	for start := 0; start < len(removed); start += batch {
-		chunk := removed[start:min(start+batch, len(removed))]
+	// An added fact in the place of a removed row (a closed stage entry
+	// gaining its duration, a next action done) is written over that row:
+	// an update of the row and of facts_kind_day instead of a delete and an
+	// insert in the table and its five indexes.
+	over := make([]int64, len(added))
+	deleted := removed
+	if len(removed) > 0 && len(added) > 0 {
+		free := make(map[place][]int64, len(removed))
+		for i := range removed {
+			k := removed[i].place()
+			free[k] = append(free[k], removed[i].ID)
+		}
+		reused := map[int64]bool{}
+		for i := range added {
+			k := added[i].place()
+			if l := free[k]; len(l) > 0 {
+				over[i], free[k] = l[0], l[1:]
+				reused[l[0]] = true
+			}
+		}
+		if len(reused) > 0 {
+			deleted = make([]StoredFact, 0, len(removed)-len(reused))
+			for i := range removed {
+				if !reused[removed[i].ID] {
+					deleted = append(deleted, removed[i])
+				}
+			}
+		}
+	}
+	for start := 0; start < len(deleted); start += batch {
+		chunk := deleted[start:min(start+batch, len(deleted))]
 		ids := make([]cohort.ID, len(chunk))
 		for i := range chunk {
 			ids[i] = cohort.ID(chunk[i].ID)
@@ -234,7 +264,7 @@ func write(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed []Stor
 			return fmt.Errorf("facts: %w", err)
 		}
 	}
-	if err := insert(ctx, tx, tenantID, added); err != nil {
+	if err := put(ctx, tx, tenantID, added, over); err != nil {
 		return err
 	}
 	if !rollups {
@@ -272,6 +302,97 @@ func Update(ctx context.Context, tx *store.Tx, tenantID cohort.ID, where string,
 func Insert(ctx context.Context, tx *store.Tx, tenantID cohort.ID, fs []Fact) error {
 	markRecords(fs)
 	return Write(ctx, tx, tenantID, nil, fs)
+}
+
+// place is what an added fact shares with the stored row it is written
+// over: every column of the primary key and of the indexes of facts but
+// facts_kind_day (facts_source, facts_user_day, facts_customer), so that
+// the update changes no entry of those.
+type place struct {
+	kind                   string
+	at                     int64
+	day                    int
+	sourceType             string
+	source, user, customer cohort.ID
+}
+
+func (f *Fact) place() place {
+	return place{f.Kind, f.OccurredAt.UnixMilli(), f.Day, f.SourceType, f.SourceID, f.UserID, f.CustomerID}
+}
+
+// overCols are the columns an added fact writes over a stored row: all but
+// those of place, the tenant and the id.
+var overCols = []string{"record_type", "record_id", "role", "share_bp", "department_id", "amount", "currency", "duration_s", "n",
+	"product_id", "process_id", "stage", "attr", "ref_at", "rec", "rec_user"}
+
+// putRows is how many rows one statement of put carries (BulkInsert's
+// number for SQLite).
+const putRows = 100
+
+// put writes the added facts fs: fs[i] over the stored row over[i] when
+// that is not 0 (an upsert on the row's id that sets overCols), as a new
+// row otherwise. Up to putRows rows go in one statement; more go through
+// BulkInsert (COPY in a PostgreSQL rebuild), the rows written over in
+// statements of their own.
+func put(ctx context.Context, tx *store.Tx, tenantID cohort.ID, fs []Fact, over []int64) error {
+	n := 0
+	for _, id := range over {
+		if id != 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return insert(ctx, tx, tenantID, fs)
+	}
+	var fresh []Fact
+	rows := make([][]any, 0, len(fs))
+	for i := range fs {
+		switch {
+		case over[i] != 0:
+			rows = append(rows, fs[i].row(tenantID, over[i]))
+		case len(fs) <= putRows:
+			rows = append(rows, fs[i].row(tenantID, tx.DB().NewID()))
+		default:
+			fresh = append(fresh, fs[i])
+		}
+	}
+	for start := 0; start < len(rows); start += putRows {
+		part := rows[start:min(len(rows), start+putRows)]
+		args := make([]any, 0, len(part)*len(columns))
+		for _, r := range part {
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, upsertFacts(len(part)), args...); err != nil {
+			return fmt.Errorf("facts: %w", err)
+		}
+	}
+	return insert(ctx, tx, tenantID, fresh)
+}
+
+var upserts struct {
+	sync.Mutex
+	text map[int]string
+}
+
+// upsertFacts is put's statement of n rows.
+func upsertFacts(n int) string {
+	upserts.Lock()
+	defer upserts.Unlock()
+	if q, ok := upserts.text[n]; ok {
+		return q
+	}
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(columns)), ",") + ")"
+	sets := make([]string, len(overCols))
+	for i, c := range overCols {
+		sets[i] = c + " = excluded." + c
+	}
+	q := "INSERT INTO facts (" + strings.Join(columns, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+",", n), ",") +
+		" ON CONFLICT (tenant_id, id) DO UPDATE SET " + strings.Join(sets, ", ")
+	if upserts.text == nil {
+		upserts.text = map[int]string{}
+	}
+	upserts.text[n] = q
+	return q
 }
 
 func insert(ctx context.Context, tx *store.Tx, tenantID cohort.ID, fs []Fact) error {
@@ -325,10 +446,19 @@ func storedWhere(ctx context.Context, q store.Queryer, where string, args ...any
 	return out, nil
 }
 
+// storedCols are the columns storedRows reads, in its order.
+const storedCols = `id, kind, occurred_at, day, source_type, source_id, record_type, record_id, customer_id, user_id, role,
+		share_bp, department_id, amount, currency, duration_s, n, product_id, process_id, stage, attr, ref_at, rec, rec_user`
+
 // storedRows reads stored facts.
 func storedRows(ctx context.Context, q store.Queryer, where string, args ...any) ([]StoredFact, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, kind, occurred_at, day, source_type, source_id, record_type, record_id, customer_id, user_id, role,
-		share_bp, department_id, amount, currency, duration_s, n, product_id, process_id, stage, attr, ref_at, rec, rec_user FROM facts WHERE `+where, args...)
+	return storedQuery(ctx, q, `SELECT `+storedCols+` FROM facts WHERE `+where, args...)
+}
+
+// storedQuery reads stored facts with a whole statement whose columns are
+// storedCols.
+func storedQuery(ctx context.Context, q store.Queryer, query string, args ...any) ([]StoredFact, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("facts: %w", err)
 	}

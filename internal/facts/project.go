@@ -724,21 +724,27 @@ func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact
 			return nil, nil, err
 		}
 	}
-	where := `tenant_id = ? AND source_type = ? AND source_id = ? AND (kind = ? OR (kind = ? AND occurred_at >= ?))`
-	args := []any{int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen, KindStageEntered, m.From.UnixMilli()}
+	// Two ranges of facts_source (tenant, source, kind, occurred_at): the
+	// facts of the kinds read whole, then the stage entries from From on.
+	// Without the union the engine reads every fact of the opportunity.
+	const byKind = `SELECT ` + storedCols + ` FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id = ? AND kind `
+	query := byKind + `= ? UNION ALL ` + byKind + `= ? AND occurred_at >= ?`
+	args := []any{int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen,
+		int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindStageEntered, m.From.UnixMilli()}
 	if move.HasFirst {
 		created := p.base("opportunity.created", o.CreatedAt)
 		created.Stage = move.First
 		if err := emit(created); err != nil {
 			return nil, nil, err
 		}
-		where = `tenant_id = ? AND source_type = ? AND source_id = ? AND (kind IN (?, ?) OR (kind = ? AND occurred_at >= ?))`
-		args = []any{int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen, "opportunity.created", KindStageEntered, m.From.UnixMilli()}
+		query = byKind + `IN (?, ?) UNION ALL ` + byKind + `= ? AND occurred_at >= ?`
+		args = []any{int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen, "opportunity.created",
+			int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindStageEntered, m.From.UnixMilli()}
 	}
 	if err := p.openFacts(o, tm, &out); err != nil {
 		return nil, nil, err
 	}
-	stored, err := storedRows(p.ctx, p.q, where, args...)
+	stored, err := storedQuery(p.ctx, p.q, query, args...)
 	if err != nil {
 		return nil, nil, err
 	}

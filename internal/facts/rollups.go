@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -136,27 +137,19 @@ func applyDelta(ctx context.Context, tx *store.Tx, tenantID cohort.ID, table str
 			cmp.Compare(a.dept, b.dept), strings.Compare(a.attr, b.attr), strings.Compare(a.stage, b.stage), cmp.Compare(a.proc, b.proc),
 			cmp.Compare(a.prod, b.prod))
 	})
-	var sets []string
-	for _, c := range rollCols[rollKeyCols:] {
-		sets = append(sets, c+" = "+table+"."+c+" + excluded."+c)
-	}
-	suffix := " ON CONFLICT (" + strings.Join(rollCols[:rollKeyCols], ", ") + ") DO UPDATE SET " + strings.Join(sets, ", ")
-	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(rollCols)), ",") + ")"
 	var emptied []rollKey
 	for start := 0; start < len(keys); start += 500 {
 		part := keys[start:min(len(keys), start+500)]
 		args := make([]any, 0, len(part)*len(rollCols))
-		rows := make([]string, len(part))
-		for i, k := range part {
+		for _, k := range part {
 			v := delta[k]
-			rows[i] = row
 			args = append(args, int64(tenantID), k.kind, k.role, k.day, k.user, k.dept, k.attr, k.stage, k.proc, k.prod,
 				v.cnt, v.share, v.amountBP, v.dur, v.durBP, v.n, v.nBP, v.rec, v.recUser)
 			if v.cnt < 0 {
 				emptied = append(emptied, k)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+" ("+strings.Join(rollCols, ", ")+") VALUES "+strings.Join(rows, ", ")+suffix, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, upsertRollup(table, len(part)), args...); err != nil {
 			return fmt.Errorf("facts: %s: %w", table, err)
 		}
 	}
@@ -173,6 +166,43 @@ func applyDelta(ctx context.Context, tx *store.Tx, tenantID cohort.ID, table str
 		}
 	}
 	return nil
+}
+
+var rollupUpserts struct {
+	sync.Mutex
+	text map[rollupUpsert]string
+}
+
+type rollupUpsert struct {
+	table string
+	rows  int
+}
+
+// upsertRollup is applyDelta's statement adding n rows to table, made once
+// (a write's statements are short; building their text each time showed
+// in its profile).
+func upsertRollup(table string, n int) string {
+	rollupUpserts.Lock()
+	defer rollupUpserts.Unlock()
+	key := rollupUpsert{table, n}
+	if q, ok := rollupUpserts.text[key]; ok {
+		return q
+	}
+	var sets []string
+	for _, c := range rollCols[rollKeyCols:] {
+		sets = append(sets, c+" = "+table+"."+c+" + excluded."+c)
+	}
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(rollCols)), ",") + ")"
+	q := "INSERT INTO " + table + " (" + strings.Join(rollCols, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") +
+		" ON CONFLICT (" + strings.Join(rollCols[:rollKeyCols], ", ") + ") DO UPDATE SET " + strings.Join(sets, ", ")
+	if n <= 8 {
+		// Larger statements (a rebuild's, an import's) are one-offs.
+		if rollupUpserts.text == nil {
+			rollupUpserts.text = map[rollupUpsert]string{}
+		}
+		rollupUpserts.text[key] = q
+	}
+	return q
 }
 
 // rollupFactCols are the columns of facts a rollup reads.

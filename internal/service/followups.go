@@ -230,8 +230,14 @@ func (s *Service) LogFollowUp(ctx context.Context, f *cohort.FollowUp, next *coh
 		if err := s.projectOpenActions(ctx, tx, c.ID); err != nil {
 			return err
 		}
-		if _, err := store.CloseNextActions(ctx, tx, p.Tenant.ID, c.ID, p.User.ID, f.ID, now); err != nil {
+		closed, err := store.CloseNextActions(ctx, tx, p.Tenant.ID, c.ID, p.User.ID, f.ID, now)
+		if err != nil {
 			return err
+		}
+		for _, a := range closed {
+			// Projected as written (nothing later in tx changes it), its
+			// stored facts read to compare.
+			s.projectHeld(ctx, tx, facts.SourceNextAction, a.ID, facts.MadeNextAction(a))
 		}
 		if next != nil {
 			from, to, err := cohort.ResolveFuzzy(next.Fuzzy, now, p.Tenant.Location())

@@ -234,6 +234,15 @@ func (s *Service) projectMade(ctx context.Context, tx *store.Tx, obj cohort.Obje
 	s.projectSource(ctx, tx, facts.Source{Type: obj, ID: id, New: true, Made: made})
 }
 
+// projectHeld has the transaction rewrite the facts of record id, which
+// it changed but did not make, from what made projects (the record as
+// written, held in memory) instead of reading the record back; its stored
+// facts are read to compare as for project. A later registration without
+// made reads it back.
+func (s *Service) projectHeld(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID, made func(*facts.Projector) ([]facts.Fact, error)) {
+	s.projectSource(ctx, tx, facts.Source{Type: obj, ID: id, Made: made})
+}
+
 // projected reports whether tx has registered the facts of record id of
 // type obj for a rewrite.
 func (s *Service) projected(ctx context.Context, tx *store.Tx, obj cohort.ObjectType, id cohort.ID) bool {

@@ -90,15 +90,27 @@ func InsertNextAction(ctx context.Context, tx *Tx, n *cohort.NextAction, now tim
 }
 
 // CloseNextActions marks the open next actions of owner on a customer done by
-// a follow-up; it returns how many it closed.
-func CloseNextActions(ctx context.Context, tx *Tx, tenantID, customerID, ownerID, followUpID cohort.ID, now time.Time) (int64, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE next_actions SET status = 'done', done_at = ?, done_followup = ?
-		WHERE tenant_id = ? AND customer_id = ? AND owner_id = ? AND status = 'open'`, ms(now), int64(followUpID), int64(tenantID),
+// a follow-up; it returns those it closed as written (id, customer, owner,
+// plan type, due, status and done time), for their facts.
+func CloseNextActions(ctx context.Context, tx *Tx, tenantID, customerID, ownerID, followUpID cohort.ID, now time.Time) ([]*cohort.NextAction, error) {
+	rows, err := tx.QueryContext(ctx, `UPDATE next_actions SET status = 'done', done_at = ?, done_followup = ?
+		WHERE tenant_id = ? AND customer_id = ? AND owner_id = ? AND status = 'open'
+		RETURNING id, customer_id, owner_id, plan_type, due_to, status, done_at`, ms(now), int64(followUpID), int64(tenantID),
 		int64(customerID), int64(ownerID))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return res.RowsAffected()
+	defer rows.Close()
+	var out []*cohort.NextAction
+	for rows.Next() {
+		n := &cohort.NextAction{TenantID: tenantID, DoneFollowUp: followUpID}
+		if err := rows.Scan(idScanner{&n.ID}, idScanner{&n.CustomerID}, idScanner{&n.OwnerID}, &n.PlanType, msScanner{&n.DueTo}, &n.Status,
+			nullMsScanner{&n.DoneAt}); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
 }
 
 // OpenNextActionIDs returns the ids of a customer's open next actions.

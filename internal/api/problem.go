@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/store"
 )
 
 // Problem is an RFC 9457 problem details body.
@@ -46,7 +48,11 @@ var codes = map[string]struct {
 	cohort.EUNSUPPORTEDTYPE: {http.StatusUnsupportedMediaType, "unsupported_media_type", "Unsupported media type"},
 	cohort.ERATELIMIT:       {http.StatusTooManyRequests, "rate_limited", "Too many requests"},
 	cohort.EINTERNAL:        {http.StatusInternalServerError, "internal", "Internal error"},
+	"busy":                  {http.StatusServiceUnavailable, "busy", "Database busy"},
 }
+
+// busyRetry is the Retry-After of an answer the database was too busy to give.
+const busyRetry = 2 * time.Second
 
 // writeError answers with the problem for err. Errors without a code are
 // logged with the request id and shown only as "Internal error".
@@ -59,6 +65,17 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	code := cohort.ErrorCode(err)
+	if code == cohort.EINTERNAL && store.IsBusy(err) {
+		// Another connection (a long job: a fact rebuild, an import) held
+		// the lock past the wait allowed: the request changed nothing and
+		// may be sent again.
+		msg := "The database is busy with a long job (a fact rebuild or an import); nothing was changed. Try again in a moment."
+		if strings.HasPrefix(r.Header.Get("Accept-Language"), "zh") {
+			msg = "数据库正忙于一项长任务（重算指标事实或导入），本次操作未做任何更改，请稍后重试。"
+		}
+		err = &cohort.Error{Code: "busy", RetryAfter: busyRetry, Message: msg}
+		code = "busy"
+	}
 	c, ok := codes[code]
 	if !ok {
 		c = codes[cohort.EINTERNAL]

@@ -24,6 +24,23 @@ func isUniqueViolation(err error) bool {
 	return strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
+// IsBusy reports whether err is the database refusing a statement because
+// another connection holds the lock it needs past the wait allowed (SQLite's
+// busy timeout; PostgreSQL's lock timeout): a long job such as a fact
+// rebuild, not a fault of the request. The API answers it with 503 and
+// Retry-After.
+func IsBusy(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "55P03" // lock_not_available
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "(SQLITE_BUSY)") || strings.Contains(msg, "(SQLITE_LOCKED)") || strings.Contains(msg, "database is locked")
+}
+
 // isForeignKeyViolation reports whether err is a foreign-key violation.
 func isForeignKeyViolation(err error) bool {
 	if err == nil {

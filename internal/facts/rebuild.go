@@ -103,6 +103,10 @@ func in(ids []cohort.ID) (string, []any) {
 // (SQLite's busy timeout is 10 s) do not time out.
 const rebuildTxTime = 4 * time.Second
 
+// rebuildPause is the gap a rebuild leaves between its transactions on
+// SQLite for other processes' writes.
+const rebuildPause = 120 * time.Millisecond
+
 // Rebuild recomputes every fact of tenant t from its records, batch by
 // batch, telling progress how many source records are done. Each batch's
 // projection is compared with its stored facts and only the difference is
@@ -186,6 +190,16 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 		})
 		if err != nil {
 			return 0, 0, err
+		}
+		if !finished && db.Engine != store.Postgres {
+			// Let the writes of other processes in: SQLite's lock is not
+			// fair, and a server's request waiting in its busy handler
+			// (which polls every 100 ms once it has waited a while) would
+			// otherwise find the next transaction already begun, and time
+			// out after 10 s behind a rebuild run by `cohort facts
+			// rebuild` or `cohort demo` (seen at scale L: a login answered
+			// 503). About 3 % of a rebuild's time.
+			time.Sleep(rebuildPause)
 		}
 	}
 	// Facts of records that no longer exist.

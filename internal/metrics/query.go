@@ -574,8 +574,14 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 	roles := map[string]bool{}
 	anyRole := false
 	rollup := c.rollupTable(env, from, to, grouped, leaves)
+	attrs := c.sharedAttr(leaves, grouped)
 	for _, i := range leaves {
 		a := c.plan.leaves[i]
+		if attrs != nil {
+			b := *a
+			b.Attr = nil // in the WHERE
+			a = &b
+		}
 		cond, cargs := c.condSQL(a, from, to, false)
 		for _, k := range a.Kinds {
 			kinds[k] = true
@@ -597,13 +603,30 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 	}
 	for _, i := range hidden {
 		a := c.plan.leaves[i]
+		if attrs != nil {
+			b := *a
+			b.Attr = nil
+			a = &b
+		}
 		cond, cargs := c.condSQL(a, from, to, false)
 		sel = append(sel, c.rollupAggSQL(e, env, a, cond, false))
 		args = append(args, cargs...)
 	}
 	lo, hi := c.dayBounds(c.plan.leaves[leaves[0]], from, to)
-	where := []string{"f.tenant_id = ?", "f.day >= ?", "f.day < ?"}
-	args = append(args, int64(env.TenantID), lo, hi)
+	// On SQLite the tenant, the days and the roles, which choose the index
+	// range, are written into the text: with a parameter there, binding a
+	// value makes SQLite (built with STAT4) plan a kept statement again at
+	// every run, and with them the text is kept prepared (QueryPrepared)
+	// per tenant and period. PostgreSQL keeps its parameters.
+	inline := e == store.SQLite
+	var where []string
+	if inline {
+		where = []string{"f.tenant_id = " + strconv.FormatInt(int64(env.TenantID), 10), "f.day >= " + strconv.FormatInt(lo, 10),
+			"f.day < " + strconv.FormatInt(hi, 10)}
+	} else {
+		where = []string{"f.tenant_id = ?", "f.day >= ?", "f.day < ?"}
+		args = append(args, int64(env.TenantID), lo, hi)
+	}
 	kl := make([]string, 0, len(kinds))
 	for k := range kinds {
 		kl = append(kl, k)
@@ -616,9 +639,22 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 			rl = append(rl, r)
 		}
 		slices.Sort(rl)
-		where = append(where, "f.role IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(rl)), ", ")+")")
-		for _, r := range rl {
-			args = append(args, r)
+		if inline {
+			for i, r := range rl {
+				rl[i] = sqlString(r)
+			}
+			where = append(where, "f.role IN ("+strings.Join(rl, ", ")+")")
+		} else {
+			where = append(where, "f.role IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(rl)), ", ")+")")
+			for _, r := range rl {
+				args = append(args, r)
+			}
+		}
+	}
+	if attrs != nil {
+		where = append(where, "f.attr IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(attrs)), ", ")+")")
+		for _, x := range attrs {
+			args = append(args, x)
 		}
 	}
 	if env.Scope.SQL != "" {
@@ -654,6 +690,24 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 		b.WriteString(" GROUP BY " + strings.Join(pos, ", ")) // scan sorts the merged cells
 	}
 	return b.String(), args
+}
+
+// sharedAttr is the attr condition every aggregate of leaves has (nil
+// for none), which the statement's WHERE then applies once: the follow-up
+// types of calls and call minutes read only the calls' rows, not every
+// follow-up's with a CASE around each sum. A total has one row either
+// way.
+func (c *compiled) sharedAttr(leaves []int, grouped bool) []string {
+	first := c.plan.leaves[leaves[0]].Attr
+	if len(first) == 0 {
+		return nil
+	}
+	for _, i := range leaves[1:] {
+		if !slices.Equal(c.plan.leaves[i].Attr, first) {
+			return nil
+		}
+	}
+	return first
 }
 
 // sumsSubtrees reports whether the Subtrees statement of leaves groups by
@@ -954,6 +1008,9 @@ func (c *compiled) filterSQL(env *Env, joins map[byte]bool) ([]string, []any) {
 	}
 	return where, args
 }
+
+// sqlString is s as a SQL string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // idList renders ids (never user text) as a SQL list.
 func idList(ids []cohort.ID) string {

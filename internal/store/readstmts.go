@@ -15,15 +15,15 @@ const readStmtsMax = 128
 
 // readStmts keeps the read pool's prepared statements by SQL text, the
 // least recently used dropped past readStmtsMax. SQLite's driver prepares
-// (parses and plans) every statement it runs and finalizes it after; a
-// metric statement of the cockpit spent a tenth of its time there
-// (docs/BENCHMARKS.md, "The sales cockpit within 3 × a Go loop"). A
-// *sql.Stmt is prepared lazily on each connection of the pool that runs it
-// and kept per connection. The text never holds a tenant's data unless
-// the tenant's query put it there (its ids): the tenant is an argument,
-// so one tenant's statement answers another only for the same text, which
-// means the same question. On PostgreSQL pgx already keeps the statements
-// of each connection prepared, so there is no cache there.
+// (parses and plans) every statement it runs and finalizes it after; the
+// person table of the sales cockpit spent a tenth of its time there
+// (docs/BENCHMARKS.md, "The sales cockpit: totals summed from rows, kept
+// statements"). A *sql.Stmt is prepared lazily on each connection of the
+// pool that runs it and kept per connection. A statement is its text:
+// whatever a text holds (a tenant's id written into it, or bound as an
+// argument), it answers only the question that text asks. On PostgreSQL
+// pgx already keeps the statements of each connection prepared, so there
+// is no cache there.
 type readStmts struct {
 	db *sql.DB
 

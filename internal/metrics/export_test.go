@@ -9,6 +9,9 @@ import (
 // RollupReads counts the statements that read a rollup, for the tests.
 var RollupReads = &rollupReads
 
+// SummedTotals counts the totals summed from grouped rows, for the tests.
+var SummedTotals = &summedTotals
+
 // Statements returns the SQL statements (and their arguments) that answer
 // q over its period, grouped and total, for EXPLAIN in the benchmarks.
 func Statements(ctx context.Context, db store.Queryer, env Env, q Query) ([]string, [][]any, error) {

@@ -190,7 +190,7 @@ func names(ctx context.Context, db store.Queryer, tenantID cohort.ID, table, lan
 		}
 		list = idList(ids)
 	}
-	rows, err := db.QueryContext(ctx, fmt.Sprintf(labelSQL(table, lang), list), args...)
+	rows, err := store.QueryPrepared(ctx, db, fmt.Sprintf(labelSQL(table, lang), list), args...)
 	if err != nil {
 		return nil, fmt.Errorf("metrics labels: %w", err)
 	}

@@ -577,3 +577,46 @@ func TestUncreditedAndNextActions(t *testing.T) {
 		check(t, "presales new customers", run(t, db, env(), q).Total.Values["new_customers"], 1)
 	})
 }
+
+// TestSharedAttrRows: calls and call minutes share their follow-up type,
+// which their statement's WHERE applies: by person, their rows are the
+// people with calls, with the figures and total of the same metrics asked
+// beside all follow-ups (whose statement keeps the type inside each sum,
+// and has a row for a person with other follow-ups only).
+func TestSharedAttrRows(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		load(t, db)
+		q := q1
+		q.Metrics = []string{"calls", "call_minutes"}
+		q.Dimensions = []string{"person"}
+		calls := run(t, db, env(), q)
+		q.Metrics = []string{"followups", "calls", "call_minutes"}
+		all := run(t, db, env(), q)
+		without := 0
+		for _, r := range all.Rows {
+			var got *metrics.Row
+			for i := range calls.Rows {
+				if calls.Rows[i].Keys[0] == r.Keys[0] {
+					got = &calls.Rows[i]
+				}
+			}
+			switch {
+			case *r.Values["calls"] == 0:
+				without++
+				if got != nil {
+					t.Errorf("person %s without calls has a row %v", r.Keys[0], got.Values)
+				}
+			case got == nil:
+				t.Errorf("person %s with %v calls has no row", r.Keys[0], *r.Values["calls"])
+			default:
+				check(t, r.Keys[0]+" calls", got.Values["calls"], *r.Values["calls"])
+				check(t, r.Keys[0]+" call_minutes", got.Values["call_minutes"], *r.Values["call_minutes"])
+			}
+		}
+		if without == 0 || len(calls.Rows) == 0 {
+			t.Fatalf("%d people without calls, %d with: the data tests nothing", without, len(calls.Rows))
+		}
+		check(t, "total calls", calls.Total.Values["calls"], *all.Total.Values["calls"])
+		check(t, "total call_minutes", calls.Total.Values["call_minutes"], *all.Total.Values["call_minutes"])
+	})
+}

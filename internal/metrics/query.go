@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cohortcrm/cohort"
@@ -101,6 +102,9 @@ type Env struct {
 	// RawFacts has every statement read the facts, never the rollups (the
 	// tests and benchmarks compare the two).
 	RawFacts bool
+	// OwnTotals has every total read by a statement of its own, never
+	// summed from the grouped rows (the tests compare the two).
+	OwnTotals bool
 }
 
 func (env *Env) loc() *time.Location {
@@ -513,16 +517,23 @@ func compile(ctx context.Context, db store.Queryer, env *Env, q Query) (*compile
 // group by the fact's own department, and scan adds each row into the
 // department and every one above it.
 func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped bool, leaves []int) (string, []any) {
+	return c.sqlWith(e, env, from, to, grouped, leaves, nil)
+}
+
+// sqlWith is sqlOf with, after the aggregates of leaves, the total's
+// column of each of hidden (leaves whose total adds up another rollup
+// column than their grouped value: addsUp).
+func (c *compiled) sqlWith(e store.Engine, env *Env, from, to time.Time, grouped bool, leaves, hidden []int) (string, []any) {
 	if !grouped || len(c.dims) == 0 {
-		return c.sqlArm(e, env, from, to, grouped, leaves, nil)
+		return c.sqlArm(e, env, from, to, grouped, leaves, hidden, nil)
 	}
 	limit := fmt.Sprintf(" LIMIT %d", MaxRows+1)
 	if !c.q.Subtrees {
-		s, args := c.sqlArm(e, env, from, to, grouped, leaves, nil)
+		s, args := c.sqlArm(e, env, from, to, grouped, leaves, hidden, nil)
 		return s + limit, args
 	}
 	if c.sumsSubtrees(leaves) {
-		s, args := c.sqlArm(e, env, from, to, grouped, leaves, nil)
+		s, args := c.sqlArm(e, env, from, to, grouped, leaves, hidden, nil)
 		return s + limit, args
 	}
 	var arms []string
@@ -532,7 +543,7 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 		levels = []deptLevel{{}} // no department: no row
 	}
 	for _, l := range levels {
-		s, a := c.sqlArm(e, env, from, to, grouped, leaves, &l)
+		s, a := c.sqlArm(e, env, from, to, grouped, leaves, hidden, &l)
 		arms, args = append(arms, s), append(args, a...)
 	}
 	return strings.Join(arms, " UNION ALL ") + limit, args
@@ -540,7 +551,7 @@ func (c *compiled) sqlOf(e store.Engine, env *Env, from, to time.Time, grouped b
 
 // sqlArm is one SELECT of sqlOf, without its LIMIT; level is the level of
 // the department tree a Subtrees query groups by.
-func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped bool, leaves []int, level *deptLevel) (string, []any) {
+func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped bool, leaves, hidden []int, level *deptLevel) (string, []any) {
 	var sel []string
 	var args []any
 	joins := map[byte]bool{}
@@ -570,8 +581,14 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 	roles := map[string]bool{}
 	anyRole := false
 	rollup := c.rollupTable(env, from, to, grouped, leaves)
+	attrs := c.sharedAttr(leaves)
 	for _, i := range leaves {
 		a := c.plan.leaves[i]
+		if attrs != nil {
+			b := *a
+			b.Attr = nil // in the WHERE
+			a = &b
+		}
 		cond, cargs := c.condSQL(a, from, to, false)
 		for _, k := range a.Kinds {
 			kinds[k] = true
@@ -591,9 +608,32 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 		}
 		args = append(args, cargs...)
 	}
+	for _, i := range hidden {
+		a := c.plan.leaves[i]
+		if attrs != nil {
+			b := *a
+			b.Attr = nil
+			a = &b
+		}
+		cond, cargs := c.condSQL(a, from, to, false)
+		sel = append(sel, c.rollupAggSQL(e, env, a, cond, false))
+		args = append(args, cargs...)
+	}
 	lo, hi := c.dayBounds(c.plan.leaves[leaves[0]], from, to)
-	where := []string{"f.tenant_id = ?", "f.day >= ?", "f.day < ?"}
-	args = append(args, int64(env.TenantID), lo, hi)
+	// On SQLite the tenant, the days and the roles, which choose the index
+	// range, are written into the text: with a parameter there, binding a
+	// value makes SQLite (built with STAT4) plan a kept statement again at
+	// every run, and with them the text is kept prepared (QueryPrepared)
+	// per tenant and period. PostgreSQL keeps its parameters.
+	inline := e == store.SQLite
+	var where []string
+	if inline {
+		where = []string{"f.tenant_id = " + strconv.FormatInt(int64(env.TenantID), 10), "f.day >= " + strconv.FormatInt(lo, 10),
+			"f.day < " + strconv.FormatInt(hi, 10)}
+	} else {
+		where = []string{"f.tenant_id = ?", "f.day >= ?", "f.day < ?"}
+		args = append(args, int64(env.TenantID), lo, hi)
+	}
 	kl := make([]string, 0, len(kinds))
 	for k := range kinds {
 		kl = append(kl, k)
@@ -606,9 +646,22 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 			rl = append(rl, r)
 		}
 		slices.Sort(rl)
-		where = append(where, "f.role IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(rl)), ", ")+")")
-		for _, r := range rl {
-			args = append(args, r)
+		if inline {
+			for i, r := range rl {
+				rl[i] = sqlString(r)
+			}
+			where = append(where, "f.role IN ("+strings.Join(rl, ", ")+")")
+		} else {
+			where = append(where, "f.role IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(rl)), ", ")+")")
+			for _, r := range rl {
+				args = append(args, r)
+			}
+		}
+	}
+	if attrs != nil {
+		where = append(where, "f.attr IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(attrs)), ", ")+")")
+		for _, x := range attrs {
+			args = append(args, x)
 		}
 	}
 	for _, w := range []store.Where{env.Scope, env.Records} {
@@ -648,6 +701,27 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 		b.WriteString(" GROUP BY " + strings.Join(pos, ", ")) // scan sorts the merged cells
 	}
 	return b.String(), args
+}
+
+// sharedAttr is the attr condition every aggregate of leaves has (nil
+// for none), which the statement's WHERE then applies once: calls and
+// call minutes by person read the calls' rollup rows (a fifth of the
+// follow-ups' in the cockpit benchmark) instead of summing a CASE over
+// every follow-up's, and sort only those for the GROUP BY. A grouped row
+// is then a cell with facts of that condition: a person with follow-ups
+// but no call has no row of zero calls from this statement (as a person
+// without follow-ups had none before).
+func (c *compiled) sharedAttr(leaves []int) []string {
+	first := c.plan.leaves[leaves[0]].Attr
+	if len(first) == 0 {
+		return nil
+	}
+	for _, i := range leaves[1:] {
+		if !slices.Equal(c.plan.leaves[i].Attr, first) {
+			return nil
+		}
+	}
+	return first
 }
 
 // sumsSubtrees reports whether the Subtrees statement of leaves groups by
@@ -949,6 +1023,9 @@ func (c *compiled) filterSQL(env *Env, joins map[byte]bool) ([]string, []any) {
 	return where, args
 }
 
+// sqlString is s as a SQL string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
 // idList renders ids (never user text) as a SQL list.
 func idList(ids []cohort.ID) string {
 	if len(ids) == 0 {
@@ -1089,11 +1166,17 @@ func compare(r *Row, name string, prev map[string]*float64, ms []*Metric) {
 func round(x float64) float64 { return math.Round(x*1e6) / 1e6 }
 
 // run computes the grouped rows and (withTotal) the total over [from, to).
+// The total of a statement whose aggregates add up is summed from its
+// grouped rows (addsUp) instead of being read again.
 func (c *compiled) run(ctx context.Context, db store.Queryer, env *Env, from, to time.Time, withTotal bool) ([]Row, Row, error) {
 	var rows []Row
+	var sums *rowSums
 	if len(c.dims) > 0 {
+		if withTotal && !env.OwnTotals {
+			sums = c.newRowSums(env, from, to)
+		}
 		var err error
-		if rows, err = c.scan(ctx, db, env, from, to, true); err != nil {
+		if rows, err = c.scan(ctx, db, env, from, to, true, sums); err != nil {
 			return nil, Row{}, err
 		}
 		if len(rows) > MaxRows {
@@ -1107,11 +1190,107 @@ func (c *compiled) run(ctx context.Context, db store.Queryer, env *Env, from, to
 	if !withTotal {
 		return rows, Row{Keys: []string{}, Labels: []string{}, Values: map[string]*float64{}}, nil
 	}
-	total, err := c.scan(ctx, db, env, from, to, false)
+	total, err := c.scan(ctx, db, env, from, to, false, sums)
 	if err != nil {
 		return nil, Row{}, err
 	}
 	return rows, total[0], nil
+}
+
+// summedTotals counts the totals summed from grouped rows (the tests
+// check that some are).
+var summedTotals atomic.Int64
+
+// rowSums are the totals of the statements (groups) whose grouped rows add
+// up to them, summed while the rows are scanned.
+type rowSums struct {
+	// src[g] are, for each aggregate of group g, the column of the grouped
+	// statement whose sum is its total (nil: the group reads its total).
+	src [][]int
+	// hidden[g] are the aggregates whose total is a column of its own
+	// after the group's aggregates.
+	hidden [][]int
+	sum    [][]int64
+	ok     []bool
+}
+
+// newRowSums finds the groups whose totals are sums of their grouped rows.
+func (c *compiled) newRowSums(env *Env, from, to time.Time) *rowSums {
+	gs := c.groups()
+	s := &rowSums{src: make([][]int, len(gs)), hidden: make([][]int, len(gs)), sum: make([][]int64, len(gs)), ok: make([]bool, len(gs))}
+	for gi, g := range gs {
+		src, hidden := c.addsUp(env, from, to, g)
+		if src == nil {
+			continue
+		}
+		s.src[gi], s.hidden[gi], s.sum[gi], s.ok[gi] = src, hidden, make([]int64, len(g)), true
+	}
+	return s
+}
+
+// addsUp reports how the total of group g is the sum of its grouped rows:
+// for each aggregate the column to add up, and the aggregates whose total
+// needs a column of its own (hidden); nil when it is not. Every row of the
+// grouped statement is a cell of the same facts as the total's (the same
+// WHERE; the joins are to one row at most), so a count or a sum of
+// integers adds up exactly. A count of records per person (rec_user)
+// does not add up to the company's (a co-owned contract is one), but the
+// rollup's rec, summed in the same statement, does (recordsCol). Means,
+// extremes, distinct counts and department subtrees (a fact in several
+// rows) do not.
+func (c *compiled) addsUp(env *Env, from, to time.Time, g []int) (src, hidden []int) {
+	if len(c.dims) == 0 || c.q.Subtrees {
+		return nil, nil
+	}
+	src = make([]int, len(g))
+	for i, li := range g {
+		a := c.plan.leaves[li]
+		src[i] = i
+		switch a.Func {
+		case "count", "weight":
+		case "sum", "credited":
+			switch a.Field {
+			case "", "amount", "duration_s", "n":
+			default:
+				return nil, nil // weighted_amount is not an integer
+			}
+		case "records":
+			if c.rollupTableOf(env, from, to, true, g) == "" || c.recordsCol(env, a, false) == "" {
+				return nil, nil
+			}
+			src[i] = len(g) + len(hidden)
+			hidden = append(hidden, li)
+		default:
+			return nil, nil
+		}
+	}
+	return src, hidden
+}
+
+// add adds a grouped row's columns (vals) of group gi to its sums. A value
+// that is not an integer of at most 2^53 (a double holds it exactly) or a
+// sum that overflows leaves the group to its own total statement.
+func (s *rowSums) add(gi int, vals []sql.NullFloat64) {
+	if s == nil || !s.ok[gi] {
+		return
+	}
+	for i, col := range s.src[gi] {
+		v := vals[col]
+		if !v.Valid {
+			continue
+		}
+		if v.Float64 != math.Trunc(v.Float64) || math.Abs(v.Float64) > 1<<53 {
+			s.ok[gi] = false
+			return
+		}
+		x := int64(v.Float64)
+		sum := s.sum[gi][i] + x
+		if (x > 0 && sum < s.sum[gi][i]) || (x < 0 && sum > s.sum[gi][i]) {
+			s.ok[gi] = false
+			return
+		}
+		s.sum[gi][i] = sum
+	}
 }
 
 // groups splits the aggregates by the facts they read (kinds and role):
@@ -1134,7 +1313,9 @@ func (c *compiled) groups() [][]int {
 	return out
 }
 
-func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, to time.Time, grouped bool) ([]Row, error) {
+// scan runs the statements of the groups, grouped by the dimensions (and
+// summing the rows into sums) or the total (taking the groups sums holds).
+func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, to time.Time, grouped bool, sums *rowSums) ([]Row, error) {
 	nd := 0
 	if grouped {
 		nd = len(c.dims)
@@ -1149,9 +1330,22 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 		cells[""] = &cell{vals: make([]sql.NullFloat64, len(c.plan.leaves))}
 		order = append(order, "")
 	}
-	for _, g := range c.groups() {
-		q, args := c.sqlOf(db.Engine(), env, from, to, grouped, g)
-		rs, err := db.QueryContext(ctx, q, args...)
+	for gi, g := range c.groups() {
+		if !grouped && sums != nil && sums.ok[gi] {
+			summedTotals.Add(1)
+			for i, li := range g {
+				// Exact: SQLite's TOTAL of integers and PostgreSQL's SUM cast
+				// to a double round the exact sum once, as this does.
+				cells[""].vals[li] = sql.NullFloat64{Float64: float64(sums.sum[gi][i]), Valid: true}
+			}
+			continue
+		}
+		var hidden []int
+		if grouped && sums != nil {
+			hidden = sums.hidden[gi]
+		}
+		q, args := c.sqlWith(db.Engine(), env, from, to, grouped, g, hidden)
+		rs, err := store.QueryPrepared(ctx, db, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("metrics query: %w", err)
 		}
@@ -1162,7 +1356,7 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 			deptPos = slices.IndexFunc(c.dims, func(d string) bool { return dimensions[d].dept })
 		}
 		keys := make([]sql.NullString, nd)
-		vals := make([]sql.NullFloat64, len(g))
+		vals := make([]sql.NullFloat64, len(g)+len(hidden))
 		dest := make([]any, 0, nd+len(vals))
 		for i := range keys {
 			dest = append(dest, &keys[i])
@@ -1174,6 +1368,9 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 			if err := rs.Scan(dest...); err != nil {
 				rs.Close()
 				return nil, err
+			}
+			if grouped {
+				sums.add(gi, vals)
 			}
 			into := [][]sql.NullString{keys}
 			if deptPos >= 0 {
@@ -1204,7 +1401,7 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 					cells[ck] = cl
 					order = append(order, ck)
 				}
-				for i, li := range g {
+				for i, li := range g { // hidden columns after g are sums' only
 					if deptPos < 0 || !cl.vals[li].Valid {
 						cl.vals[li] = vals[i]
 					} else if vals[i].Valid {

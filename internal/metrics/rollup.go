@@ -51,8 +51,16 @@ func (c *compiled) rollupable(env *Env, a *Agg, grouped bool) bool {
 }
 
 // rollupTable is the rollup the statement of leaves over [from, to) reads,
-// or "" for the facts.
+// or "" for the facts; it counts the statements that read one.
 func (c *compiled) rollupTable(env *Env, from, to time.Time, grouped bool, leaves []int) string {
+	t := c.rollupTableOf(env, from, to, grouped, leaves)
+	if t != "" {
+		rollupReads.Add(1)
+	}
+	return t
+}
+
+func (c *compiled) rollupTableOf(env *Env, from, to time.Time, grouped bool, leaves []int) string {
 	if env.RawFacts || env.Records.SQL != "" {
 		return ""
 	}
@@ -78,7 +86,6 @@ func (c *compiled) rollupTable(env *Env, from, to time.Time, grouped bool, leave
 			return ""
 		}
 	}
-	rollupReads.Add(1)
 	if !monthly {
 		return "facts_daily"
 	}

@@ -102,7 +102,7 @@ func TestRollupsAnswerAsTheFacts(t *testing.T) {
 		}
 		dims := []string{"month", "quarter", "year", "fiscal_year", "week", "day", "person", "department", "department_current", "role", "product",
 			"product_category", "followup_type", "stage", "process", "kind", "segment"}
-		reads := metrics.RollupReads.Load()
+		reads, summed := metrics.RollupReads.Load(), metrics.SummedTotals.Load()
 		asked := 0
 		for i := 0; i < 150; i++ {
 			q := metrics.Query{}
@@ -160,19 +160,27 @@ func TestRollupsAnswerAsTheFacts(t *testing.T) {
 				e.Scope = metrics.Scope(cohort.Access{TenantID: tenant, Scope: cohort.ScopeDepartmentAndChildren, UserID: ann, DepartmentID: sales, DepartmentPath: "/10/"})
 			}
 			res, err := metrics.Run(ctx, db.Read(), e, q)
+			// The totals summed from the grouped rows are the totals read.
+			e.OwnTotals = true
+			own, ownErr := metrics.Run(ctx, db.Read(), e, q)
+			e.OwnTotals = false
 			e.RawFacts = true
 			raw, rawErr := metrics.Run(ctx, db.Read(), e, q)
-			if fmt.Sprint(err) != fmt.Sprint(rawErr) {
-				t.Fatalf("%+v: %v with rollups, %v from the facts", q, err, rawErr)
+			if fmt.Sprint(err) != fmt.Sprint(rawErr) || fmt.Sprint(err) != fmt.Sprint(ownErr) {
+				t.Fatalf("%+v: %v with rollups, %v from the facts, %v with totals read", q, err, rawErr, ownErr)
 			}
 			if err != nil {
 				continue
 			}
 			asked++
 			sameAnswer(t, fmt.Sprintf("%+v", q), res, raw)
+			sameAnswer(t, fmt.Sprintf("%+v (totals read)", q), res, own)
 		}
 		if used := metrics.RollupReads.Load() - reads; asked < 100 || used < 100 {
 			t.Fatalf("%d queries answered, %d statements read rollups", asked, used)
+		}
+		if n := metrics.SummedTotals.Load() - summed; n < 50 {
+			t.Fatalf("%d totals summed from grouped rows", n)
 		}
 	})
 }

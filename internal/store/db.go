@@ -61,6 +61,8 @@ type DB struct {
 
 	rebindMu sync.RWMutex
 	rebinds  map[string]string
+	// stmts are the read pool's prepared statements (SQLite only).
+	stmts *readStmts
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database.
@@ -143,6 +145,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.read.SetMaxIdleConns(n)
 		db.read.SetConnMaxIdleTime(0)
 		db.read.SetConnMaxLifetime(0)
+		db.stmts = newReadStmts(db.read)
 	}
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
@@ -160,6 +163,9 @@ func (db *DB) Close() error {
 		db.batch.close()
 	}
 	var errs []error
+	if db.stmts != nil {
+		errs = append(errs, db.stmts.close())
+	}
 	if db.read != nil && db.read != db.write {
 		errs = append(errs, db.read.Close())
 	}
@@ -251,6 +257,9 @@ type rebinding struct {
 		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	}
+	// stmts keeps prepared statements for QueryPrepared (SQLite's read
+	// pool only).
+	stmts *readStmts
 }
 
 func (r rebinding) Engine() Engine { return r.db.Engine }
@@ -268,7 +277,7 @@ func (r rebinding) QueryRowContext(ctx context.Context, q string, args ...any) *
 }
 
 // Read returns a Queryer on the read pool.
-func (db *DB) Read() Queryer { return rebinding{db, db.read} }
+func (db *DB) Read() Queryer { return rebinding{db: db, q: db.read, stmts: db.stmts} }
 
 // Tx is a write transaction. Functions registered with AfterCommit run once it
 // has committed, never when it rolls back.
@@ -371,7 +380,7 @@ func (db *DB) directTx(ctx context.Context, f func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	return db.runTx(&Tx{Queryer: rebinding{db, sqltx}, tx: sqltx, db: db}, f)
+	return db.runTx(&Tx{Queryer: rebinding{db: db, q: sqltx}, tx: sqltx, db: db}, f)
 }
 
 // BulkTx is WriteTx for loading many rows with BulkInsert: on PostgreSQL
@@ -392,7 +401,7 @@ func (db *DB) BulkTx(ctx context.Context, f func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	return db.runTx(&Tx{Queryer: rebinding{db, sqltx}, tx: sqltx, db: db, conn: conn}, f)
+	return db.runTx(&Tx{Queryer: rebinding{db: db, q: sqltx}, tx: sqltx, db: db, conn: conn}, f)
 }
 
 // runTx runs f in tx and commits it when f returns nil.

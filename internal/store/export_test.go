@@ -7,3 +7,14 @@ func SetMaxExactTotal(n int) (restore func()) {
 	maxExactTotal = n
 	return func() { maxExactTotal = old }
 }
+
+// ReadStmts is the number of statements the read pool keeps prepared, and
+// ReadStmtsMax their bound.
+func ReadStmts(db *DB) int {
+	if db.stmts == nil {
+		return 0
+	}
+	return db.stmts.len()
+}
+
+const ReadStmtsMax = readStmtsMax

@@ -260,7 +260,7 @@ func (b *batcher) runOne(sqltx *sql.Tx, r *writeReq) (broken error) {
 		return err
 	}
 	var lent []lentStmt
-	r.tx = &Tx{Queryer: detached{rebinding{b.db, sqltx}, sqltx, b.stmts, &lent}, tx: sqltx, db: b.db, batched: true}
+	r.tx = &Tx{Queryer: detached{rebinding{db: b.db, q: sqltx}, sqltx, b.stmts, &lent}, tx: sqltx, db: b.db, batched: true}
 	r.err, r.panic = call(r.f, r.tx)
 	b.stmts.giveBack(lent)
 	if r.err != nil || r.panic != nil {

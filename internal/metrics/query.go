@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -948,6 +949,14 @@ func idList(ids []cohort.ID) string {
 		s[i] = strconv.FormatInt(int64(id), 10)
 	}
 	return strings.Join(s, ", ")
+}
+
+// TooManyRows reports whether err is Run refusing an answer of more than
+// MaxRows rows.
+func TooManyRows(err error) bool {
+	var e *cohort.Error
+	return errors.As(err, &e) && e.Code == cohort.EINVALID && len(e.Fields) == 1 && e.Fields[0].Field == "dimensions" &&
+		e.Fields[0].Message == fmt.Sprintf("more than %d rows", MaxRows)
 }
 
 // Check validates q as Run would, without reading a fact: every problem is

@@ -29,6 +29,28 @@ func TestGoalCompletionEachSubjectAlone(t *testing.T) {
 		c := e.login(res.AdminEmail, adminPassword)
 		y := strconv.Itoa(time.Now().Year() - 1)
 		month, trend := y+"-06", []string{y + "-03", y + "-04", y + "-05"}
+		// A person with follow-ups in the month leaves: no longer a
+		// subject, their facts stay (the statement by every person drops
+		// them, the rows of the others are unchanged).
+		var byPerson struct {
+			Rows []struct {
+				Keys   []string            `json:"keys"`
+				Values map[string]*float64 `json:"values"`
+			} `json:"rows"`
+		}
+		c.must(200, "POST", "/api/v1/metrics/query", map[string]any{"metrics": []string{"followups"}, "dimensions": []string{"person"},
+			"from": month + "-01", "to": y + "-07-01"}, &byPerson)
+		gone := ""
+		for _, r := range byPerson.Rows {
+			if v := r.Values["followups"]; r.Keys[0] != "" && v != nil && *v > 0 {
+				gone = r.Keys[0]
+				break
+			}
+		}
+		if gone == "" {
+			t.Fatal("nobody has follow-ups in " + month)
+		}
+		c.must(200, "PATCH", "/api/v1/users/"+gone, map[string]any{"status": "disabled"}, nil)
 		for _, in := range []map[string]any{
 			{"name": "签约（部门）", "metric": "signed_amount", "subject_type": "department", "cycle": "month"},
 			{"name": "签约（售前）", "metric": "signed_amount", "role": "presales", "subject_type": "person", "cycle": "month"},
@@ -55,6 +77,9 @@ func TestGoalCompletionEachSubjectAlone(t *testing.T) {
 			}
 			depts, nonzero := 0, 0
 			for _, row := range withTrend.Rows {
+				if row.Subject == "person:"+gone {
+					t.Fatalf("%s: the person who left is a row", in["metric"])
+				}
 				same(row.Subject+" "+month+" with its trend", row.Actual, alone[month].row(t, row.Subject).Actual)
 				if len(row.Trend) != 4 {
 					t.Fatalf("%s trend %+v", row.Subject, row.Trend)

@@ -210,7 +210,7 @@ func (s *Server) goalCompletion(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, res)
+	respondGoalCompletion(w, res)
 }
 
 func (s *Server) exportGoalSheet(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -1038,6 +1039,14 @@ func idList(ids []cohort.ID) string {
 	return strings.Join(s, ", ")
 }
 
+// TooManyRows reports whether err is Run refusing an answer of more than
+// MaxRows rows.
+func TooManyRows(err error) bool {
+	var e *cohort.Error
+	return errors.As(err, &e) && e.Code == cohort.EINVALID && len(e.Fields) == 1 && e.Fields[0].Field == "dimensions" &&
+		e.Fields[0].Message == fmt.Sprintf("more than %d rows", MaxRows)
+}
+
 // Check validates q as Run would, without reading a fact: every problem is
 // a field error (cockpits check their widgets' queries on save).
 func Check(ctx context.Context, db store.Queryer, env Env, q Query) error {
@@ -1442,15 +1451,28 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 		}
 		out = append(out, r)
 	}
-	slices.SortFunc(out, func(a, b Row) int {
-		for i := range a.Keys {
-			x, errx := strconv.ParseInt(a.Keys[i], 10, 64)
-			y, erry := strconv.ParseInt(b.Keys[i], 10, 64)
+	// Sorted by the keys, numbers as numbers: each key parsed once.
+	type sortKey struct {
+		n   int64
+		num bool
+	}
+	sk := make([]sortKey, len(out)*nd)
+	idx := make([]int, len(out))
+	for i, r := range out {
+		idx[i] = i
+		for j, k := range r.Keys {
+			n, err := strconv.ParseInt(k, 10, 64)
+			sk[i*nd+j] = sortKey{n, err == nil}
+		}
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		for j := 0; j < nd; j++ {
+			x, y := sk[a*nd+j], sk[b*nd+j]
 			var c int
-			if errx == nil && erry == nil {
-				c = cmp.Compare(x, y)
+			if x.num && y.num {
+				c = cmp.Compare(x.n, y.n)
 			} else {
-				c = strings.Compare(a.Keys[i], b.Keys[i])
+				c = strings.Compare(out[a].Keys[j], out[b].Keys[j])
 			}
 			if c != 0 {
 				return c
@@ -1458,7 +1480,11 @@ func (c *compiled) scan(ctx context.Context, db store.Queryer, env *Env, from, t
 		}
 		return 0
 	})
-	return out, nil
+	sorted := make([]Row, len(out))
+	for i, k := range idx {
+		sorted[i] = out[k]
+	}
+	return sorted, nil
 }
 
 func isEnglish(lang string) bool { return strings.HasPrefix(strings.ToLower(lang), "en") }

@@ -273,7 +273,7 @@ type targets struct {
 }
 
 func newTargets(vals goalValues, tree *goalTree, cal goalCal, cycle string) *targets {
-	return &targets{vals: vals, tree: tree, cal: cal, cycle: cycle, memo: map[[2]string]*float64{}, kids: map[string][]string{}}
+	return &targets{vals: vals, tree: tree, cal: cal, cycle: cycle, memo: make(map[[2]string]*float64, 16*len(tree.list)), kids: map[string][]string{}}
 }
 
 func sumOf(xs []*float64) *float64 {
@@ -297,19 +297,40 @@ func (t *targets) timeSum(s, p string) *float64 {
 		kids = t.cal.timeChildren(t.cycle, p)
 		t.kids[p] = kids
 	}
-	var xs []*float64
+	var sum adder
 	for _, c := range kids {
-		xs = append(xs, t.of(s, c))
+		sum.add(t.of(s, c))
 	}
-	return sumOf(xs)
+	return sum.value()
 }
 
 func (t *targets) subjectSum(s, p string) *float64 {
-	var xs []*float64
+	var sum adder
 	for _, c := range t.tree.children[s] {
-		xs = append(xs, t.of(c, p))
+		sum.add(t.of(c, p))
 	}
-	return sumOf(xs)
+	return sum.value()
+}
+
+// adder is sumOf without the slice: nil when nothing non-nil was added.
+type adder struct {
+	sum float64
+	any bool
+}
+
+func (a *adder) add(x *float64) {
+	if x != nil {
+		a.sum += *x
+		a.any = true
+	}
+}
+
+func (a *adder) value() *float64 {
+	if !a.any {
+		return nil
+	}
+	v := a.sum
+	return &v
 }
 
 func (t *targets) of(s, p string) *float64 {

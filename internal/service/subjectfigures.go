@@ -43,6 +43,11 @@ func (f figures) set(subject, bucket, metric string, v *float64) {
 
 func (f figures) get(subject, bucket, metric string) *float64 { return f[subject][bucket][metric] }
 
+// personsUnlisted is the number of people asked from which subjectFigures
+// asks the engine for every person in one statement and keeps those asked,
+// instead of listing them in the statement.
+const personsUnlisted = 32
+
 // subjectDims are the query dimensions of the subject kinds that are one.
 var subjectDims = map[string]string{GoalPerson: "person", GoalProduct: "product", GoalProductCategory: "product_category", GoalRegion: "region", GoalSegment: "segment"}
 
@@ -128,6 +133,34 @@ func subjectFigures(ctx context.Context, q store.Queryer, env *metrics.Env, ask 
 			}
 		}
 		for kind, dim := range subjectDims {
+			if kind == GoalPerson && len(byKind[kind]) >= personsUnlisted {
+				// Many people: one statement by person without the list of
+				// them (a long IN list SQLite parses and probes for every
+				// row), the people not asked dropped here. Too many people
+				// with facts for one answer: the lists below.
+				asked := make(map[string]bool, len(byKind[kind]))
+				for _, id := range byKind[kind] {
+					asked[id] = true
+				}
+				qq := base
+				qq.Dimensions = []string{dim}
+				qq.RowsOnly = true
+				res, err := run(qq, func(r metrics.Row) (string, string) {
+					if !asked[r.Keys[0]] {
+						return "", ""
+					}
+					return kind + ":" + r.Keys[0], rowBucket(r)
+				})
+				if err == nil {
+					for _, id := range byKind[kind] {
+						zeros(res, kind+":"+id)
+					}
+					continue
+				}
+				if !metrics.TooManyRows(err) {
+					return nil, err
+				}
+			}
 			for chunk := range slices.Chunk(byKind[kind], per) {
 				qq := base
 				qq.Dimensions = []string{dim}

@@ -67,7 +67,7 @@ if (problem) {
       await admin?.close()
     })
 
-    test('desktop: signed and collected come from the engine and move; a tile opens its contracts', async () => {
+    test('desktop: signed and collected come from the engine and move; a tile opens its contracts, the pipeline its open opportunities dated or not', async () => {
       const { page } = admin
       const customer = await apiCall(page, 'POST', '/api/v1/customers', { name: `E2E往来客户${runId}有限公司` })
       await apiCall(page, 'POST', '/api/v1/opportunities', { customer_id: customer.id, name: `E2E往来商机${runId}`, amount: 800000, expected_close_date: await today(page, customer) })

@@ -50,6 +50,16 @@ func TestCustomerFigures(t *testing.T) {
 		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "name": "培训服务", "amount": 200000,
 			"expected_close_date": "2026-05-30"}, &won)
 		o.alice.must(200, "POST", "/api/v1/opportunities/"+id(won.ID)+"/close", map[string]any{"outcome": "won"}, nil)
+		// A third one, open with no expected close date (3000.00), shared
+		// half and half with Pre: open all the same (it has no
+		// opportunity.open fact; the board's stage entry counts it).
+		var undated cohort.Opportunity
+		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "name": "三期规划", "amount": 300000}, &undated)
+		if undated.ExpectedCloseDate != "" {
+			t.Fatalf("undated opportunity has expected close date %v", undated.ExpectedCloseDate)
+		}
+		o.admin.must(200, "PUT", "/api/v1/opportunities/"+id(undated.ID)+"/team", map[string]any{"members": []map[string]any{
+			{"user_id": o.aliceU.ID, "role": "owner", "share_bp": 5000}, {"user_id": o.preU.ID, "role": "owner", "share_bp": 5000}}}, nil)
 		// A contract of 6000.00 and an order of 1000.00, both signed; the order
 		// is shared half and half with Pre, who is in nobody's scope here.
 		var prod cohort.Product
@@ -80,7 +90,8 @@ func TestCustomerFigures(t *testing.T) {
 		o.alice.must(200, "POST", "/api/v1/tickets/"+id(t2.ID)+"/resolve", map[string]any{"resolution": "已更正"}, nil)
 
 		want := map[string]string{
-			"open_opportunities": "1", "open_pipeline_amount": "500000", "weighted_pipeline": "null",
+			// Both open ones; Alice's credit of the undated one is half.
+			"opportunities_in_stage": "2", "amount_in_stage": "650000", "weighted_pipeline": "null",
 			"won_opportunities": "1", "won_amount": "200000",
 			"signed_count": "2", "signed_amount": "650000", "payments_collected": "100000", "receivable": "200000", "overdue": "200000",
 			"tickets_opened": "2", "unresolved_tickets": "1",
@@ -113,6 +124,7 @@ func TestCustomerFigures(t *testing.T) {
 			all[k] = v
 		}
 		all["signed_amount"] = "700000"
+		all["amount_in_stage"] = "800000"
 		check("admin", figureValues(t, o.admin, c.ID), all)
 
 		// Nothing yet: zeros, no last follow-up.
@@ -166,9 +178,16 @@ func TestCustomerFigures(t *testing.T) {
 				if len(d.Items) != 2 || sum != 650000 || strings.Join(names, ",") != "年度合同,备件订单" {
 					t.Errorf("signed_amount drills into %+v", d.Items)
 				}
-			case "open_opportunities":
-				if len(d.Items) != 1 || d.Items[0].RecordID != open.ID.String() || d.Items[0].RecordName != "二期扩容" {
-					t.Errorf("open_opportunities drills into %+v", d.Items)
+			case "opportunities_in_stage", "amount_in_stage":
+				var sum float64
+				var names []string
+				for _, r := range d.Items {
+					sum += r.Credited
+					names = append(names, r.RecordName)
+				}
+				if len(d.Items) != 2 || d.Items[0].RecordID != open.ID.String() || d.Items[1].RecordID != undated.ID.String() ||
+					strings.Join(names, ",") != "二期扩容,三期规划" || (x.Metric == "amount_in_stage" && sum != 650000) {
+					t.Errorf("%s drills into %+v", x.Metric, d.Items)
 				}
 			case "followups":
 				if len(d.Items) != 1 || d.Items[0].Kind != "followup.done" {

@@ -14,9 +14,9 @@ const (
 	// CustomerFollowUpDays is the window of the page's follow-up figure:
 	// the days T−89 .. T.
 	CustomerFollowUpDays = 90
-	// customerPipelineYears is how far before and after T the open
-	// opportunities' expected close dates are read (ten years in all, the
-	// longest period the engine answers).
+	// customerPipelineYears is how far before and after T the weighted
+	// pipeline reads the open opportunities' expected close dates (ten
+	// years in all, the longest period the engine answers).
 	customerPipelineYears = 5
 )
 
@@ -37,7 +37,15 @@ func customerSets(today time.Time) []customerSet {
 	tomorrow := today.AddDate(0, 0, 1)
 	history := tomorrow.AddDate(-10, 0, 0)
 	return []customerSet{
-		{[]string{"open_opportunities", "open_pipeline_amount", "weighted_pipeline"}, today.AddDate(-customerPipelineYears, 0, 0),
+		// The open opportunities and their amount are the board's: the
+		// stage entries in force at T, so an opportunity without an
+		// expected close date counts too (open_opportunities reads
+		// opportunity.open, which it lacks). An as-of figure reads every
+		// day up to T whatever the period; it goes with the history.
+		{[]string{"opportunities_in_stage", "amount_in_stage"}, history, tomorrow, []cohort.ObjectType{cohort.ObjOpportunity}},
+		// The weighted pipeline needs a stage probability per expected
+		// close date: only the open opportunities that have one.
+		{[]string{"weighted_pipeline"}, today.AddDate(-customerPipelineYears, 0, 0),
 			today.AddDate(customerPipelineYears, 0, 0), []cohort.ObjectType{cohort.ObjOpportunity}},
 		{[]string{"won_opportunities", "won_amount"}, history, tomorrow, []cohort.ObjectType{cohort.ObjOpportunity}},
 		{[]string{"signed_count", "signed_amount", "payments_collected", "receivable", "overdue"}, history, tomorrow,

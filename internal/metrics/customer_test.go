@@ -27,6 +27,19 @@ func TestCustomerQueriesReadTheCustomerIndex(t *testing.T) {
 		if len(all) != 3 || len(none) != 2 || strings.Join(none[0].Metrics, ",") != "followups" || strings.Join(none[1].Metrics, ",") != metrics.CustomerLastFollowUp {
 			t.Fatalf("queries %+v; without permissions %+v", all, none)
 		}
+		// The open opportunities are the stage entries in force today (an
+		// undated one has no opportunity.open fact), asked as of today.
+		var asked []string
+		for _, q := range all {
+			if q.AsOf != "2026-03-15" {
+				t.Errorf("%v as of %q", q.Metrics, q.AsOf)
+			}
+			asked = append(asked, q.Metrics...)
+		}
+		if got := strings.Join(asked, ","); !strings.Contains(got, "opportunities_in_stage,amount_in_stage") || strings.Contains(got, "open_opportunities") ||
+			strings.Contains(got, "open_pipeline_amount") {
+			t.Errorf("metrics asked: %s", got)
+		}
 		n := 0
 		for _, q := range all {
 			sqls, args, err := metrics.Statements(ctx, db.Read(), env(), q)

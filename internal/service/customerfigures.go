@@ -41,12 +41,13 @@ type CustomerFigures struct {
 }
 
 // CustomerFigures answers the figures of a customer the caller may see (404
-// otherwise), metrics.CustomerQueries: open opportunities and their amount,
-// won opportunities, signed contracts and orders, payments collected,
-// receivable and overdue today, tickets and those still open, over the ten
-// years up to today (the open opportunities: expected to close within five
-// years either side of today); follow-ups in the last 90 days and the last
-// follow-up. A group whose records the caller may not view (opportunities,
+// otherwise), metrics.CustomerQueries: the opportunities open today and
+// their amount (the board's stage entries in force, with or without an
+// expected close date) and the weighted pipeline (those expected to close
+// within five years either side of today), won opportunities, signed
+// contracts and orders, payments collected, receivable and overdue today,
+// tickets and those still open, over the ten years up to today; follow-ups
+// in the last 90 days and the last follow-up. A group whose records the caller may not view (opportunities,
 // contracts and orders, tickets) is left out.
 func (s *Service) CustomerFigures(ctx context.Context, customerID cohort.ID) (*CustomerFigures, error) {
 	p, err := s.visibleRecord(ctx, cohort.ObjCustomer, customerID, cohort.ActView)

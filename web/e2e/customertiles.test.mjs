@@ -67,18 +67,20 @@ if (problem) {
       await admin?.close()
     })
 
-    test('desktop: signed and collected come from the engine and move; a tile opens its contracts', async () => {
+    test('desktop: signed and collected come from the engine and move; a tile opens its contracts, the pipeline its open opportunities dated or not', async () => {
       const { page } = admin
       const customer = await apiCall(page, 'POST', '/api/v1/customers', { name: `E2E往来客户${runId}有限公司` })
       await apiCall(page, 'POST', '/api/v1/opportunities', { customer_id: customer.id, name: `E2E往来商机${runId}`, amount: 800000, expected_close_date: await today(page, customer) })
+      // Open without an expected close date: on the tile all the same.
+      await apiCall(page, 'POST', '/api/v1/opportunities', { customer_id: customer.id, name: `E2E往来无日商机${runId}`, amount: 200000 })
       const k1 = await signedContract(page, customer, product, `E2E往来合同一${runId}`, 2)
 
       await page.goto(`/customers/${customer.id}`)
       await page.locator('[data-testid="customer-records"]').waitFor()
       await tileIs(page, 'records-signed-count', 1)
       await tileIs(page, 'records-signed-amount', 2000000)
-      await tileIs(page, 'records-pipeline-count', 1)
-      await tileIs(page, 'records-pipeline-amount', 800000)
+      await tileIs(page, 'records-pipeline-count', 2)
+      await tileIs(page, 'records-pipeline-amount', 1000000)
       await tileIs(page, 'records-collected-amount', 0)
       assert.equal(await page.locator('[data-testid="records-signed-amount"]').innerText(), '¥20,000')
       await assertFits(page, 'customer tiles (desktop)')
@@ -100,6 +102,14 @@ if (problem) {
       await screenshot(page, 'desktop-customer-tiles-drill')
       await list.locator('[data-testid="records-drill-link"]', { hasText: `E2E往来合同一${runId}` }).click()
       await page.waitForURL(new RegExp(`/contracts/${k1.id}$`))
+
+      // The pipeline tile opens both open opportunities, the undated one too.
+      await page.goBack()
+      await page.locator('[data-testid="records-pipeline"]').click()
+      const open = page.locator('[data-testid="records-list-pipeline"]')
+      await open.locator('.el-table__row', { hasText: `E2E往来无日商机${runId}` }).waitFor()
+      assert.equal(await open.locator('.el-table__row').count(), 2)
+      await open.locator('.el-table__row', { hasText: '未结商机' }).first().waitFor()
     })
 
     test('phone: a salesperson reads the tiles in two columns; a payment against an installment moves collected and receivable', async () => {

@@ -340,7 +340,7 @@ const en: MessageSchema = {
     neverFollowed: 'none in ten years',
     scope: 'Figures from the metric engine: the records of the last ten years in your data scope, by revenue credit (open opportunities: expected to close within five years either side of today). Open a tile for its records.',
     kinds: {
-      opportunity_open: 'Open opportunity',
+      opportunity_stage_entered: 'Open opportunity',
       opportunity_won: 'Won',
       contract_signed: 'Contract signed',
       order_signed: 'Order signed',

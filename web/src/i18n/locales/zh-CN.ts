@@ -341,7 +341,7 @@ const zhCN = {
     neverFollowed: '十年内未跟进',
     scope: '数字来自指标引擎：您数据范围内、按业绩归属计入的十年内记录（未结商机按预计成交日期前后五年）；点开卡片查看明细。',
     kinds: {
-      opportunity_open: '未结商机',
+      opportunity_stage_entered: '未结商机',
       opportunity_won: '赢单',
       contract_signed: '合同签约',
       order_signed: '订单签约',

@@ -338,9 +338,10 @@ const en: MessageSchema = {
     ticketNote: '{n} unresolved',
     lastFollowUp: 'last on {date}',
     neverFollowed: 'none in ten years',
-    scope: 'Figures from the metric engine: the records of the last ten years in your data scope, by revenue credit (open opportunities: expected to close within five years either side of today). Open a tile for its records.',
+    scope: 'Figures from the metric engine: the records of the last ten years in your data scope, by revenue credit (open opportunities: every one open today; the weighted amount only those expected to close within five years either side of today). Open a tile for its records.',
     kinds: {
       opportunity_stage_entered: 'Open opportunity',
+      opportunity_open: 'Open opportunity (weighted)',
       opportunity_won: 'Won',
       contract_signed: 'Contract signed',
       order_signed: 'Order signed',

@@ -339,9 +339,10 @@ const zhCN = {
     ticketNote: '未解决 {n}',
     lastFollowUp: '最近跟进 {date}',
     neverFollowed: '十年内未跟进',
-    scope: '数字来自指标引擎：您数据范围内、按业绩归属计入的十年内记录（未结商机按预计成交日期前后五年）；点开卡片查看明细。',
+    scope: '数字来自指标引擎：您数据范围内、按业绩归属计入的十年内记录（未结商机为今天所有未结的商机，加权金额只含预计成交日期在前后五年内的）；点开卡片查看明细。',
     kinds: {
       opportunity_stage_entered: '未结商机',
+      opportunity_open: '未结商机（加权）',
       opportunity_won: '赢单',
       contract_signed: '合同签约',
       order_signed: '订单签约',

@@ -1,0 +1,1 @@
+import{f as s}from"./index-CVL0KN1K.js";const t="/api/v1",i={catalog:()=>s.get(`${t}/metrics`),query:r=>s.post(`${t}/metrics/query`,r),drill:r=>s.post(`${t}/metrics/drill`,r),customerFigures:r=>s.get(`${t}/customers/${r}/figures`)};export{i as m};

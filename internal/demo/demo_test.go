@@ -213,6 +213,13 @@ func TestDemoGoals(t *testing.T) {
 		if len(rules) != 4 {
 			t.Fatalf("%d goal rules", len(rules))
 		}
+		// Adding them again (cohort demo goals) refuses and changes nothing.
+		if err := demo.Goals(ctx, svc, res.Tenant.ID, nil); cohort.ErrorCode(err) != cohort.ECONFLICT {
+			t.Fatalf("demo goals on a demo with goals: %v", err)
+		}
+		if again, _ := svc.GoalRules(sctx); len(again) != 4 {
+			t.Fatalf("%d goal rules after a second demo goals", len(again))
+		}
 		fy := fmt.Sprintf("FY%d", time.Now().Year())
 		for _, r := range rules {
 			g, err := svc.GoalGrid(sctx, r.ID, time.Now().Year())

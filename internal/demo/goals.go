@@ -38,6 +38,11 @@ func Goals(ctx context.Context, svc *service.Service, tenantID cohort.ID, progre
 	if err != nil {
 		return err
 	}
+	if rules, err := svc.GoalRules(sctx); err != nil {
+		return err
+	} else if len(rules) > 0 {
+		return cohort.Errorf(cohort.ECONFLICT, "the demo tenant has %d goal rules already; nothing was changed", len(rules))
+	}
 	ppl, err := demoPeople(ctx, svc.DB(), tenantID)
 	if err != nil {
 		return err

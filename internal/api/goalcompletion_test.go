@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cohortcrm/cohort/internal/demo"
+	"github.com/cohortcrm/cohort/internal/metrics"
 	"github.com/cohortcrm/cohort/internal/store"
 	"github.com/cohortcrm/cohort/internal/store/storetest"
 )
@@ -142,6 +143,26 @@ func TestGoalCompletionEachSubjectAlone(t *testing.T) {
 			if depts < 10 || nonzero == 0 {
 				t.Fatalf("%s: %d departments, %d nonzero actuals: the comparison checks little", in["metric"], depts, nonzero)
 			}
+			// An engine that answers at most 20 rows: the statement by
+			// every person is refused, so people go by lists of five, and
+			// the department tree by one statement per parent. The same
+			// completion.
+			func() {
+				defer func(n int) { metrics.MaxRows = n }(metrics.MaxRows)
+				metrics.MaxRows = 20
+				var small goalCompletion
+				c.must(200, "GET", base+"/completion?period="+month+"&trend=3", nil, &small)
+				if len(small.Rows) != len(withTrend.Rows) {
+					t.Fatalf("%s with at most 20 rows an answer: %d rows, want %d", in["metric"], len(small.Rows), len(withTrend.Rows))
+				}
+				for _, row := range withTrend.Rows {
+					got := small.row(t, row.Subject)
+					same(row.Subject+" with at most 20 rows an answer", got.Actual, row.Actual)
+					for i := range row.Trend {
+						same(row.Subject+" trend with at most 20 rows an answer", got.Trend[i].Actual, row.Trend[i].Actual)
+					}
+				}
+			}()
 		}
 	})
 }

@@ -24,9 +24,12 @@ const (
 	MaxDimensions = 4
 	MaxFilters    = 20
 	MaxValues     = 1000
-	MaxRows       = 10000
 	MaxDrill      = 1000
 )
+
+// MaxRows is the most rows an answer holds; a variable only so that tests
+// can make the callers' fallbacks for a larger answer run.
+var MaxRows = 10000
 
 // Query asks for metrics by dimensions over a period [From, To) of local
 // dates, optionally with comparisons.

@@ -49,7 +49,7 @@ type App struct {
 // Open connects to the database, migrates it and builds the services. It
 // starts nothing; Start does.
 func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
-	db, err := store.Open(ctx, cfg.DB, store.Options{Synchronous: cfg.SQLiteSync, ReadConns: cfg.DBReadConns,
+	db, err := store.Open(ctx, cfg.DB, store.Options{Synchronous: cfg.SQLiteSync, ReadConns: cfg.DBReadConns, ReadCacheMB: cfg.SQLiteReadCacheMB,
 		GroupCommit: store.GroupCommit{MaxBatch: cfg.SQLiteBatch, MaxWait: gcWait(cfg.SQLiteBatchWait)}})
 	if err != nil {
 		return nil, err

@@ -47,6 +47,9 @@ type Config struct {
 	SQLiteSync string
 	// DBReadConns caps the read pool; 0 lets the store choose per engine.
 	DBReadConns int
+	// SQLiteReadCacheMB is the SQLite page cache of the whole read pool, in
+	// MiB, shared out among its connections.
+	SQLiteReadCacheMB int
 	// SQLiteBatch is the most write requests one SQLite commit holds (group
 	// commit); 1 turns batching off.
 	SQLiteBatch int
@@ -125,6 +128,7 @@ func Default() *Config {
 		LogFormat:               "text",
 		SQLiteSync:              "FULL",
 		SQLiteBatch:             64,
+		SQLiteReadCacheMB:       96,
 		SQLiteBatchWait:         200 * time.Microsecond,
 		SessionTTL:              12 * time.Hour,
 		SessionIdleTTL:          2 * time.Hour,
@@ -183,6 +187,8 @@ var settings = []setting{
 		value: func(c *Config) value { return (*durationValue)(&c.SQLiteBatchWait) }},
 	{env: "DB_READ_CONNS", flag: "db-read-conns", def: "`0`: 4 per CPU for SQLite, 20 for PostgreSQL", desc: "Size of the read connection pool.",
 		value: func(c *Config) value { return (*intValue)(&c.DBReadConns) }},
+	{env: "SQLITE_READ_CACHE_MB", flag: "sqlite-read-cache-mb", desc: "SQLite page cache of the whole read pool in MiB, shared out among its connections (at least 4 MiB each). Each connection keeps its own cache, so this bounds most of the server's memory; the operating system's file cache serves the rest.",
+		value: func(c *Config) value { return (*intValue)(&c.SQLiteReadCacheMB) }},
 	{env: "ADMIN_EMAIL", flag: "admin-email", desc: "Email of the first administrator, created when the database has no user yet.",
 		value: func(c *Config) value { return (*stringValue)(&c.AdminEmail) }},
 	{env: "ADMIN_PASSWORD", flag: "admin-password", secret: true, desc: "Password of the first administrator (at least 8 characters, not one of the most common passwords).",
@@ -455,6 +461,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SQLiteBatchWait < 0 || c.SQLiteBatchWait > 100*time.Millisecond {
 		bad("SQLITE_BATCH_WAIT", "must be from 0s to 100ms, not %s", c.SQLiteBatchWait)
+	}
+	if c.SQLiteReadCacheMB < 1 || c.SQLiteReadCacheMB > 1<<20 {
+		bad("SQLITE_READ_CACHE_MB", "must be from 1 to 1048576 MiB, not %d", c.SQLiteReadCacheMB)
 	}
 	if c.DBReadConns < 0 || c.DBReadConns > 1000 {
 		bad("DB_READ_CONNS", "must be from 0 (engine default) to 1000, not %d", c.DBReadConns)

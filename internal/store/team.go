@@ -88,7 +88,8 @@ func TeamChangedAt(ctx context.Context, q Queryer, tenantID cohort.ID, recordTyp
 }
 
 // MoveRecordStart moves a record's business start back from old to start:
-// its created_at, its "created" event and the valid_from of its first team, so that an event
+// its created_at, its "created" event and the valid_from of its first team
+// (the memberships in force at old), so that an event
 // entered for a time before the record was created credits the team the
 // record began with.
 func MoveRecordStart(ctx context.Context, tx *Tx, obj cohort.ObjectType, tenantID, id cohort.ID, old, start time.Time) error {
@@ -107,8 +108,12 @@ func MoveRecordStart(ctx context.Context, tx *Tx, obj cohort.ObjectType, tenantI
 		ms(start), int64(tenantID), string(obj), int64(id)); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, "UPDATE record_team SET valid_from = ? WHERE tenant_id = ? AND record_type = ? AND record_id = ? AND valid_from = ?",
-		ms(start), int64(tenantID), string(obj), int64(id), ms(old))
+	// The first team is the one in force at old: a membership a change
+	// dated at old itself ended (valid_to = old) held no instant and stays
+	// where it is, or it and its successor would overlap from start on.
+	_, err := tx.ExecContext(ctx, `UPDATE record_team SET valid_from = ? WHERE tenant_id = ? AND record_type = ? AND record_id = ? AND valid_from = ?
+		AND (valid_to IS NULL OR valid_to > ?)`,
+		ms(start), int64(tenantID), string(obj), int64(id), ms(old), ms(old))
 	return err
 }
 

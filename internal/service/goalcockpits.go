@@ -108,7 +108,7 @@ func (s *Service) GoalWidget(ctx context.Context, in GoalWidgetInput) (*GoalWidg
 		case cockpits.GoalTrend:
 			rows, trend = []string{out.Subject}, g.Trend
 		}
-		comp, err := s.GoalCompletion(ctx, pk.gc.rule.ID, GoalCompletionQuery{Period: pk.period, Subjects: rows, Trend: trend})
+		comp, err := s.goalCompletion(ctx, s.db.Read(), pk.gc, GoalCompletionQuery{Period: pk.period, Subjects: rows, Trend: trend})
 		if err != nil {
 			return nil, err
 		}

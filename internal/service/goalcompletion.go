@@ -184,6 +184,12 @@ func (s *Service) GoalCompletion(ctx context.Context, ruleID cohort.ID, cq GoalC
 	if err != nil {
 		return nil, err
 	}
+	return s.goalCompletion(ctx, q, gc, cq)
+}
+
+// goalCompletion is GoalCompletion of the rule of gc, loaded already (a
+// goal widget loads it to pick its rule).
+func (s *Service) goalCompletion(ctx context.Context, q store.Queryer, gc *goalContext, cq GoalCompletionQuery) (*GoalCompletion, error) {
 	var v cohort.Validation
 	per, _, ok := gc.cal.parse(cq.Period)
 	if !ok || !slices.Contains(periodKinds(gc.rule.Cycle), per.Kind) {

@@ -184,7 +184,7 @@ func (s *Service) goalWidgetRules(ctx context.Context, typ string, g cockpits.Go
 	var out []pickedRule
 	var fallback *pickedRule
 	for _, id := range ids {
-		gc, err := s.goalContext(ctx, q, id, nil)
+		gc, err := s.goalContextOf(ctx, q, id, nil)
 		if cohort.ErrorCode(err) == cohort.ENOTFOUND && g.Rule != 0 {
 			return nil, invalid("goal.rule", "no such goal rule")
 		}
@@ -196,6 +196,15 @@ func (s *Service) goalWidgetRules(ctx context.Context, typ string, g cockpits.Go
 		}
 		period, err := gc.widgetPeriod(g.Period)
 		if err != nil {
+			return nil, err
+		}
+		// The values the widget reads: its period, and for a trend the
+		// periods before it.
+		need := []string{period}
+		if typ == cockpits.GoalTrend {
+			need = append(gc.cal.previousPeriods(period, g.Trend), period)
+		}
+		if err := gc.needValues(ctx, q, need...); err != nil {
 			return nil, err
 		}
 		pk := pickedRule{gc, period}

@@ -180,7 +180,7 @@ func (s *Service) GoalCompletion(ctx context.Context, ruleID cohort.ID, cq GoalC
 		return nil, err
 	}
 	q := s.db.Read()
-	gc, err := s.goalContext(ctx, q, ruleID, nil)
+	gc, err := s.goalContextOf(ctx, q, ruleID, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +249,9 @@ func (s *Service) goalCompletion(ctx context.Context, q store.Queryer, gc *goalC
 		if pastActs, err = gc.pastActuals(ctx, q, subjects, past); err != nil {
 			return nil, err
 		}
+	}
+	if err := gc.needValues(ctx, q, append(slices.Clone(past), per.Key)...); err != nil {
+		return nil, err
 	}
 	tg := newTargets(gc.vals, gc.tree, gc.cal, gc.rule.Cycle)
 	// The weighted pipeline expected to close in the rest of the period:

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -695,6 +696,14 @@ const KindStageEntered = "opportunity.stage_entered"
 // facts are told apart by kind and time alone. The creation's facts are
 // among them only when no earlier entry names the first stage. An
 // opportunity that is not open is projected whole.
+// movedEntryCols read a stage entry of opportunity_stages as a row of
+// storedCols with an empty kind, for movedStage: id, stage, user_id as
+// such, entered_at as occurred_at, left_at as ref_at, and when it was
+// recorded as amount. Its NULLs are typed: PostgreSQL reads an untyped
+// NULL of the subquery as text.
+const movedEntryCols = `id, '', entered_at, 0, '', 0, '', 0, CAST(NULL AS BIGINT), user_id, '', 0, CAST(NULL AS BIGINT),
+	COALESCE(recorded_at, entered_at), '', 0, 0, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), stage, '', left_at, 0, 0`
+
 func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact, error) {
 	o := m.Opportunity
 	if o == nil || o.ID != id || o.Status != cohort.OppOpen {
@@ -705,9 +714,40 @@ func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact
 		stored, err := storedOf(p.ctx, p.q, p.t.ID, cohort.ObjOpportunity, []cohort.ID{id})
 		return fresh, stored, err
 	}
-	move, err := store.StageMoveOf(p.ctx, p.q, p.t.ID, id, m.From)
+	// One statement reads the stored facts the move can change and the
+	// stage entries it changed (store.StageMoveOf's rows): two ranges of
+	// facts_source (tenant, source, kind, occurred_at), the kinds read
+	// whole and the stage entries' facts from From on (without the union
+	// the engine reads every fact of the opportunity), then the entries.
+	// An entry comes as a row of storedCols whose kind is empty (see
+	// movedEntryCols).
+	const byKind = `SELECT ` + storedCols + ` FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id = ? AND kind `
+	const entries = `SELECT ` + movedEntryCols + ` FROM opportunity_stages WHERE tenant_id = ? AND opportunity_id = ? AND entered_at `
+	const query = byKind + `IN (?, ?) UNION ALL ` + byKind + `= ? AND occurred_at >= ? UNION ALL ` + entries + `>= ? UNION ALL SELECT * FROM (` +
+		entries + `< ? AND stage NOT IN (?, ?, ?) LIMIT 1) earlier`
+	from := m.From.UnixMilli()
+	rows, err := storedQuery(p.ctx, p.q, query, int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen, "opportunity.created",
+		int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindStageEntered, from,
+		int64(p.t.ID), int64(id), from, int64(p.t.ID), int64(id), from, cohort.OppWon, cohort.OppLost, cohort.OppInvalid)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("stage move: %w", err)
+	}
+	var stored []StoredFact
+	var entered []cohort.StageEntry
+	var ids []int64
+	for _, r := range rows {
+		if r.Kind != "" {
+			stored = append(stored, r)
+			continue
+		}
+		entered = append(entered, cohort.StageEntry{Stage: r.Stage, EnteredAt: r.OccurredAt, LeftAt: r.RefAt, UserID: r.UserID,
+			RecordedAt: time.UnixMilli(r.Amount).UTC()})
+		ids = append(ids, r.ID)
+	}
+	move := store.NewStageMove(entered, ids, m.From)
+	if !move.HasFirst {
+		// The creation names an earlier entry the move did not change.
+		stored = slices.DeleteFunc(stored, func(f StoredFact) bool { return f.Kind == "opportunity.created" })
 	}
 	teams, err := store.TeamHistories(p.ctx, p.q, p.t.ID, cohort.ObjOpportunity, []cohort.ID{id})
 	if err != nil {
@@ -724,28 +764,14 @@ func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact
 			return nil, nil, err
 		}
 	}
-	// Two ranges of facts_source (tenant, source, kind, occurred_at): the
-	// facts of the kinds read whole, then the stage entries from From on.
-	// Without the union the engine reads every fact of the opportunity.
-	const byKind = `SELECT ` + storedCols + ` FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id = ? AND kind `
-	query := byKind + `= ? UNION ALL ` + byKind + `= ? AND occurred_at >= ?`
-	args := []any{int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen,
-		int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindStageEntered, m.From.UnixMilli()}
 	if move.HasFirst {
 		created := p.base("opportunity.created", o.CreatedAt)
 		created.Stage = move.First
 		if err := emit(created); err != nil {
 			return nil, nil, err
 		}
-		query = byKind + `IN (?, ?) UNION ALL ` + byKind + `= ? AND occurred_at >= ?`
-		args = []any{int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen, "opportunity.created",
-			int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindStageEntered, m.From.UnixMilli()}
 	}
 	if err := p.openFacts(o, tm, &out); err != nil {
-		return nil, nil, err
-	}
-	stored, err := storedQuery(p.ctx, p.q, query, args...)
-	if err != nil {
 		return nil, nil, err
 	}
 	return p.sourced(out, cohort.ObjOpportunity, id), stored, nil

@@ -92,8 +92,8 @@ func (f *Fact) rollup() (rollKey, rollVal) {
 // It is the one place rollups change: every statement that deletes or
 // inserts facts hands it the rows (only the rollup's columns are read). A
 // fact removed and added again cancels out and writes nothing. A write's
-// change is one statement (see applyDeltas), several only when it changes
-// more than rollupRows keys of a table.
+// change is one statement (applyDeltas, applyDeltasPG); a larger change
+// (an import's) goes table by table (applyDelta).
 func applyRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed, added []Fact) error {
 	if len(removed) == 0 && len(added) == 0 {
 		return nil
@@ -116,12 +116,12 @@ func applyRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed
 	if len(dailyKeys) == 0 {
 		return nil
 	}
-	if tx.Engine() == store.SQLite {
+	if tx.Engine() == store.SQLite && len(dailyKeys) <= deltaRows {
 		return applyDeltas(ctx, tx, tenantID, daily, dailyKeys)
 	}
 	monthly, dept := byMonth(daily, false), byMonth(daily, true)
 	monthlyKeys, deptKeys := changedKeys(monthly), changedKeys(dept)
-	if max(len(dailyKeys), len(monthlyKeys), len(deptKeys)) <= rollupRows {
+	if tx.Engine() == store.Postgres && max(len(dailyKeys), len(monthlyKeys), len(deptKeys)) <= rollupRows {
 		return applyDeltasPG(ctx, tx, tenantID, []map[rollKey]*rollVal{daily, monthly, dept}, [][]rollKey{dailyKeys, monthlyKeys, deptKeys})
 	}
 	if err := applyDelta(ctx, tx, tenantID, "facts_daily", daily, dailyKeys); err != nil {
@@ -136,6 +136,12 @@ func applyRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed
 // rollupRows is how many rows of a rollup table one statement changes at
 // most.
 const rollupRows = 500
+
+// deltaRows is how many daily keys SQLite's one statement (applyDeltas)
+// takes: a write's change. More (an import's) go table by table, where
+// the month's rows are summed first: the trigger upserts the month's row
+// once per daily key.
+const deltaRows = 16
 
 // changedKeys returns the keys of delta whose change is not zero, in a
 // stable order: concurrent transactions take their row locks in one order.
@@ -154,8 +160,8 @@ func changedKeys(delta map[rollKey]*rollVal) []rollKey {
 	return keys
 }
 
-// applyDeltas (SQLite) adds the daily delta to the three rollup tables in
-// one statement per rollupRows keys: an insert into the view
+// applyDeltas (SQLite) adds the daily delta (at most deltaRows keys) to
+// the three rollup tables in one statement: an insert into the view
 // facts_rollup_delta, whose trigger (migration 0043) adds each row to the
 // day's, the month's and the month's row without the person, and deletes
 // each row it emptied.

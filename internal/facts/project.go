@@ -1,10 +1,12 @@
 package facts
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -695,6 +697,33 @@ const KindStageEntered = "opportunity.stage_entered"
 // facts are told apart by kind and time alone. The creation's facts are
 // among them only when no earlier entry names the first stage. An
 // opportunity that is not open is projected whole.
+// movedEntryCols read a stage entry of opportunity_stages as a row of
+// storedCols with an empty kind, for movedStage: id, stage, user_id as
+// such, entered_at as occurred_at, left_at as ref_at, and when it was
+// recorded as amount. Its NULLs are typed: PostgreSQL reads an untyped
+// NULL of the subquery as text.
+const movedEntryCols = `id, '', entered_at, 0, '', 0, '', 0, CAST(NULL AS BIGINT), user_id, '', 0, CAST(NULL AS BIGINT),
+	COALESCE(recorded_at, entered_at), '', 0, 0, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), stage, '', left_at, 0, 0`
+
+// movedTeamCols read a member of record_team as a row of storedCols
+// with an empty kind and the source type "team", for movedStage: id,
+// record type and id, user_id, share_bp as such, the role as role, the
+// person's name as currency, access as stage, valid_from as occurred_at,
+// valid_to as customer_id, expires_at as ref_at, added_by as
+// department_id and when it was recorded as amount.
+const movedTeamCols = `t.id, '', t.valid_from, 0, 'team', 0, t.record_type, t.record_id, t.valid_to, t.user_id, t.role_key, t.share_bp,
+	t.added_by, COALESCE(t.recorded_at, t.valid_from), COALESCE(u.name, ''), 0, 0, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), t.access, '',
+	t.expires_at, 0, 0`
+
+// msTime is a time read as an id-like column (Unix ms; 0 for none).
+func msTime(ms cohort.ID) *time.Time {
+	if ms == 0 {
+		return nil
+	}
+	t := time.UnixMilli(int64(ms)).UTC()
+	return &t
+}
+
 func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact, error) {
 	o := m.Opportunity
 	if o == nil || o.ID != id || o.Status != cohort.OppOpen {
@@ -705,15 +734,54 @@ func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact
 		stored, err := storedOf(p.ctx, p.q, p.t.ID, cohort.ObjOpportunity, []cohort.ID{id})
 		return fresh, stored, err
 	}
-	move, err := store.StageMoveOf(p.ctx, p.q, p.t.ID, id, m.From)
+	// One statement reads the stored facts the move can change, the stage
+	// entries it changed (store.StageMoveOf's rows) and the opportunity's
+	// team (store.TeamHistories'): two ranges of facts_source (tenant,
+	// source, kind, occurred_at), the kinds read whole and the stage
+	// entries' facts from From on (without the union the engine reads
+	// every fact of the opportunity), then the entries and the team. An
+	// entry or a member comes as a row of storedCols whose kind is empty
+	// (see movedEntryCols and movedTeamCols).
+	const byKind = `SELECT ` + storedCols + ` FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id = ? AND kind `
+	const entries = `SELECT ` + movedEntryCols + ` FROM opportunity_stages WHERE tenant_id = ? AND opportunity_id = ? AND entered_at `
+	const query = byKind + `IN (?, ?) UNION ALL ` + byKind + `= ? AND occurred_at >= ? UNION ALL ` + entries + `>= ? UNION ALL SELECT * FROM (` +
+		entries + `< ? AND stage NOT IN (?, ?, ?) LIMIT 1) earlier UNION ALL SELECT ` + movedTeamCols + ` FROM record_team t
+		LEFT JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.user_id WHERE t.tenant_id = ? AND t.record_id = ? AND t.record_type = ?`
+	from := m.From.UnixMilli()
+	rows, err := storedQuery(p.ctx, p.q, query, int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen, "opportunity.created",
+		int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindStageEntered, from,
+		int64(p.t.ID), int64(id), from, int64(p.t.ID), int64(id), from, cohort.OppWon, cohort.OppLost, cohort.OppInvalid,
+		int64(p.t.ID), int64(id), string(cohort.ObjOpportunity))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("stage move: %w", err)
 	}
-	teams, err := store.TeamHistories(p.ctx, p.q, p.t.ID, cohort.ObjOpportunity, []cohort.ID{id})
-	if err != nil {
-		return nil, nil, err
+	var stored []StoredFact
+	var entered []cohort.StageEntry
+	var ids []int64
+	var tm team
+	for _, r := range rows {
+		switch {
+		case r.Kind != "":
+			stored = append(stored, r)
+		case r.SourceType == "team":
+			tm = append(tm, cohort.TeamMember{ID: cohort.ID(r.ID), RecordType: cohort.ObjectType(r.RecordType), RecordID: r.RecordID,
+				UserID: r.UserID, UserName: r.Currency, Role: r.Role, Access: r.Stage, ShareBP: r.ShareBP, ExpiresAt: r.RefAt,
+				ValidFrom: r.OccurredAt, ValidTo: msTime(r.CustomerID), AddedBy: r.DepartmentID, RecordedAt: time.UnixMilli(r.Amount).UTC()})
+		default:
+			entered = append(entered, cohort.StageEntry{Stage: r.Stage, EnteredAt: r.OccurredAt, LeftAt: r.RefAt, UserID: r.UserID,
+				RecordedAt: time.UnixMilli(r.Amount).UTC()})
+			ids = append(ids, r.ID)
+		}
 	}
-	tm := team(teams[id])
+	// Oldest first, as TeamHistories reads them.
+	slices.SortFunc(tm, func(a, b cohort.TeamMember) int {
+		return cmp.Or(a.ValidFrom.Compare(b.ValidFrom), cmp.Compare(a.ID, b.ID))
+	})
+	move := store.NewStageMove(entered, ids, m.From)
+	if !move.HasFirst {
+		// The creation names an earlier entry the move did not change.
+		stored = slices.DeleteFunc(stored, func(f StoredFact) bool { return f.Kind == "opportunity.created" })
+	}
 	var out []Fact
 	emit := p.opportunityEmitter(o, tm, &out)
 	for _, s := range move.Entries {
@@ -724,28 +792,14 @@ func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact
 			return nil, nil, err
 		}
 	}
-	// Two ranges of facts_source (tenant, source, kind, occurred_at): the
-	// facts of the kinds read whole, then the stage entries from From on.
-	// Without the union the engine reads every fact of the opportunity.
-	const byKind = `SELECT ` + storedCols + ` FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id = ? AND kind `
-	query := byKind + `= ? UNION ALL ` + byKind + `= ? AND occurred_at >= ?`
-	args := []any{int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen,
-		int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindStageEntered, m.From.UnixMilli()}
 	if move.HasFirst {
 		created := p.base("opportunity.created", o.CreatedAt)
 		created.Stage = move.First
 		if err := emit(created); err != nil {
 			return nil, nil, err
 		}
-		query = byKind + `IN (?, ?) UNION ALL ` + byKind + `= ? AND occurred_at >= ?`
-		args = []any{int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen, "opportunity.created",
-			int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindStageEntered, m.From.UnixMilli()}
 	}
 	if err := p.openFacts(o, tm, &out); err != nil {
-		return nil, nil, err
-	}
-	stored, err := storedQuery(p.ctx, p.q, query, args...)
-	if err != nil {
 		return nil, nil, err
 	}
 	return p.sourced(out, cohort.ObjOpportunity, id), stored, nil

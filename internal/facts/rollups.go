@@ -87,11 +87,13 @@ func (f *Fact) rollup() (rollKey, rollVal) {
 	return k, rollVal{cnt: 1, share: s, amountBP: f.Amount * s, dur: f.DurationS, durBP: f.DurationS * s, n: int64(f.N), nBP: int64(f.N) * s, rec: int64(f.Rec), recUser: int64(f.RecUser)}
 }
 
-// applyRollups applies to both rollup tables of tenantID the difference
+// applyRollups applies to the rollup tables of tenantID the difference
 // made by deleting the facts removed and inserting the facts added, in tx.
 // It is the one place rollups change: every statement that deletes or
 // inserts facts hands it the rows (only the rollup's columns are read). A
-// fact removed and added again cancels out and writes nothing.
+// fact removed and added again cancels out and writes nothing. A write's
+// change is one statement (applyDeltas, applyDeltasPG); a larger change
+// (an import's) goes table by table (applyDelta).
 func applyRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed, added []Fact) error {
 	if len(removed) == 0 && len(added) == 0 {
 		return nil
@@ -110,36 +112,146 @@ func applyRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed
 	}
 	acc(removed, -1)
 	acc(added, 1)
-	if err := applyDelta(ctx, tx, tenantID, "facts_daily", daily); err != nil {
+	dailyKeys := changedKeys(daily)
+	if len(dailyKeys) == 0 {
+		return nil
+	}
+	if tx.Engine() == store.SQLite && len(dailyKeys) <= deltaRows {
+		return applyDeltas(ctx, tx, tenantID, daily, dailyKeys)
+	}
+	monthly, dept := byMonth(daily, false), byMonth(daily, true)
+	monthlyKeys, deptKeys := changedKeys(monthly), changedKeys(dept)
+	if tx.Engine() == store.Postgres && max(len(dailyKeys), len(monthlyKeys), len(deptKeys)) <= rollupRows {
+		return applyDeltasPG(ctx, tx, tenantID, []map[rollKey]*rollVal{daily, monthly, dept}, [][]rollKey{dailyKeys, monthlyKeys, deptKeys})
+	}
+	if err := applyDelta(ctx, tx, tenantID, "facts_daily", daily, dailyKeys); err != nil {
 		return err
 	}
-	if err := applyDelta(ctx, tx, tenantID, "facts_monthly", byMonth(daily, false)); err != nil {
+	if err := applyDelta(ctx, tx, tenantID, "facts_monthly", monthly, monthlyKeys); err != nil {
 		return err
 	}
-	return applyDelta(ctx, tx, tenantID, "facts_monthly_dept", byMonth(daily, true))
+	return applyDelta(ctx, tx, tenantID, "facts_monthly_dept", dept, deptKeys)
 }
 
-// applyDelta adds delta to table's rows (an upsert per changed key, in
-// statements of up to 500 rows) and deletes the rows it emptied.
-func applyDelta(ctx context.Context, tx *store.Tx, tenantID cohort.ID, table string, delta map[rollKey]*rollVal) error {
+// rollupRows is how many rows of a rollup table one statement changes at
+// most.
+const rollupRows = 500
+
+// deltaRows is how many daily keys SQLite's one statement (applyDeltas)
+// takes: a write's change. More (an import's) go table by table, where
+// the month's rows are summed first: the trigger upserts the month's row
+// once per daily key.
+const deltaRows = 16
+
+// changedKeys returns the keys of delta whose change is not zero, in a
+// stable order: concurrent transactions take their row locks in one order.
+func changedKeys(delta map[rollKey]*rollVal) []rollKey {
 	keys := make([]rollKey, 0, len(delta))
 	for k, v := range delta {
 		if !v.zero() {
 			keys = append(keys, k)
 		}
 	}
-	if len(keys) == 0 {
-		return nil
-	}
-	// A stable order keeps concurrent transactions' row locks in one order.
 	slices.SortFunc(keys, func(a, b rollKey) int {
 		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.role, b.role), cmp.Compare(a.day, b.day), cmp.Compare(a.user, b.user),
 			cmp.Compare(a.dept, b.dept), strings.Compare(a.attr, b.attr), strings.Compare(a.stage, b.stage), cmp.Compare(a.proc, b.proc),
 			cmp.Compare(a.prod, b.prod))
 	})
+	return keys
+}
+
+// applyDeltas (SQLite) adds the daily delta (at most deltaRows keys) to
+// the three rollup tables in one statement: an insert into the view
+// facts_rollup_delta, whose trigger (migration 0043) adds each row to the
+// day's, the month's and the month's row without the person, and deletes
+// each row it emptied.
+func applyDeltas(ctx context.Context, tx *store.Tx, tenantID cohort.ID, daily map[rollKey]*rollVal, keys []rollKey) error {
+	for start := 0; start < len(keys); start += rollupRows {
+		part := keys[start:min(len(keys), start+rollupRows)]
+		args := make([]any, 0, len(part)*len(deltaCols))
+		for _, k := range part {
+			v := daily[k]
+			args = append(args, int64(tenantID), k.kind, k.role, k.day, MonthStart(k.day), k.user, k.dept, k.attr, k.stage, k.proc, k.prod,
+				v.cnt, v.share, v.amountBP, v.dur, v.durBP, v.n, v.nBP, v.rec, v.recUser)
+		}
+		if _, err := tx.ExecContext(ctx, insertDeltas(len(part)), args...); err != nil {
+			return fmt.Errorf("facts: rollups: %w", err)
+		}
+	}
+	return nil
+}
+
+// deltaCols are the columns of the view facts_rollup_delta (SQLite).
+var deltaCols = []string{"tenant_id", "kind", "role", "day", "month", "user_id", "department_id", "attr", "stage", "process_id", "product_id",
+	"cnt", "share_bp", "amount_bp", "duration_s", "duration_bp", "n", "n_bp", "rec", "rec_user"}
+
+// applyDeltasPG (PostgreSQL) adds the deltas to the three rollup tables
+// (facts_daily, facts_monthly, facts_monthly_dept, each at most rollupRows
+// keys) in one statement, two upserts of WITH queries and a third, and
+// deletes the rows they emptied in a second statement when a count fell.
+// The WITH queries of one statement all see the rows as they were before
+// it, hence the second.
+func applyDeltasPG(ctx context.Context, tx *store.Tx, tenantID cohort.ID, deltas []map[rollKey]*rollVal, keys [][]rollKey) error {
+	var parts, dels []string
+	var args, delArgs []any
+	for i, table := range RollupTables {
+		if len(keys[i]) == 0 {
+			continue
+		}
+		parts = append(parts, upsertRollup(table, len(keys[i])))
+		var ors []string
+		var more []any
+		for _, k := range keys[i] {
+			v := deltas[i][k]
+			args = append(args, int64(tenantID), k.kind, k.role, k.day, k.user, k.dept, k.attr, k.stage, k.proc, k.prod,
+				v.cnt, v.share, v.amountBP, v.dur, v.durBP, v.n, v.nBP, v.rec, v.recUser)
+			if v.cnt < 0 {
+				ors = append(ors, "(kind = ? AND role = ? AND day = ? AND user_id = ? AND department_id = ? AND attr = ? AND stage = ? AND process_id = ? AND product_id = ?)")
+				more = append(more, k.kind, k.role, k.day, k.user, k.dept, k.attr, k.stage, k.proc, k.prod)
+			}
+		}
+		if len(ors) > 0 {
+			dels = append(dels, "DELETE FROM "+table+" WHERE tenant_id = ? AND cnt = 0 AND ("+strings.Join(ors, " OR ")+")")
+			delArgs = append(append(delArgs, int64(tenantID)), more...)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, withAll(parts), args...); err != nil {
+		return fmt.Errorf("facts: rollups: %w", err)
+	}
+	if len(dels) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, withAll(dels), delArgs...); err != nil {
+		return fmt.Errorf("facts: rollups: %w", err)
+	}
+	return nil
+}
+
+// withAll joins data-modifying statements into one: all but the last as
+// WITH queries (PostgreSQL).
+func withAll(qs []string) string {
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	var b strings.Builder
+	b.WriteString("WITH ")
+	for i, q := range qs[:len(qs)-1] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "w%d AS (%s)", i, q)
+	}
+	b.WriteString(" ")
+	b.WriteString(qs[len(qs)-1])
+	return b.String()
+}
+
+// applyDelta adds delta to table's rows (an upsert of the changed keys,
+// in statements of up to rollupRows rows) and deletes the rows it emptied.
+func applyDelta(ctx context.Context, tx *store.Tx, tenantID cohort.ID, table string, delta map[rollKey]*rollVal, keys []rollKey) error {
 	var emptied []rollKey
-	for start := 0; start < len(keys); start += 500 {
-		part := keys[start:min(len(keys), start+500)]
+	for start := 0; start < len(keys); start += rollupRows {
+		part := keys[start:min(len(keys), start+rollupRows)]
 		args := make([]any, 0, len(part)*len(rollCols))
 		for _, k := range part {
 			v := delta[k]
@@ -166,6 +278,30 @@ func applyDelta(ctx context.Context, tx *store.Tx, tenantID cohort.ID, table str
 		}
 	}
 	return nil
+}
+
+var deltaInserts struct {
+	sync.Mutex
+	text map[int]string
+}
+
+// insertDeltas is applyDeltas' statement of n rows, made once for short
+// ones.
+func insertDeltas(n int) string {
+	deltaInserts.Lock()
+	defer deltaInserts.Unlock()
+	if q, ok := deltaInserts.text[n]; ok {
+		return q
+	}
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", len(deltaCols)), ",") + ")"
+	q := "INSERT INTO facts_rollup_delta (" + strings.Join(deltaCols, ", ") + ") VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+	if n <= 16 {
+		if deltaInserts.text == nil {
+			deltaInserts.text = map[int]string{}
+		}
+		deltaInserts.text[n] = q
+	}
+	return q
 }
 
 var rollupUpserts struct {

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -66,6 +67,26 @@ type DB struct {
 	rebinds  map[string]string
 	// stmts are the read pool's prepared statements (SQLite only).
 	stmts *readStmts
+	// onStatement, when set (tests: SetStatementHook), sees the text of
+	// every statement a write transaction runs.
+	onStatement atomic.Pointer[func(q string)]
+}
+
+// SetStatementHook makes f see the text of every statement a write
+// transaction's function runs through its Tx (nil stops it), so that tests
+// and benchmarks can count the statements of a write.
+func (db *DB) SetStatementHook(f func(q string)) {
+	if f == nil {
+		db.onStatement.Store(nil)
+		return
+	}
+	db.onStatement.Store(&f)
+}
+
+func (db *DB) statement(q string) {
+	if f := db.onStatement.Load(); f != nil {
+		(*f)(q)
+	}
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database.
@@ -323,7 +344,20 @@ func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Resul
 	if strings.Contains(q, "record_team") {
 		tx.teamWrites++
 	}
+	tx.db.statement(q)
 	return tx.Queryer.ExecContext(ctx, q, args...)
+}
+
+// QueryContext runs a query in the transaction.
+func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	tx.db.statement(q)
+	return tx.Queryer.QueryContext(ctx, q, args...)
+}
+
+// QueryRowContext runs a query of one row in the transaction.
+func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	tx.db.statement(q)
+	return tx.Queryer.QueryRowContext(ctx, q, args...)
 }
 
 // TeamWrites says how many statements of the transaction so far wrote

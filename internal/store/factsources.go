@@ -262,7 +262,6 @@ type StageMove struct {
 // entry that is not an outcome is among them: one statement, which also
 // reads at most one earlier entry that is not an outcome.
 func StageMoveOf(ctx context.Context, q Queryer, tenantID, oppID cohort.ID, from time.Time) (*StageMove, error) {
-	m := &StageMove{HasFirst: true}
 	rows, err := q.QueryContext(ctx, `SELECT stage, entered_at, left_at, user_id, COALESCE(recorded_at, entered_at), id FROM opportunity_stages
 		WHERE tenant_id = ? AND opportunity_id = ? AND entered_at >= ?
 		UNION ALL SELECT * FROM (SELECT stage, entered_at, left_at, user_id, COALESCE(recorded_at, entered_at), id FROM opportunity_stages
@@ -272,6 +271,7 @@ func StageMoveOf(ctx context.Context, q Queryer, tenantID, oppID cohort.ID, from
 		return nil, fmt.Errorf("stage move: %w", err)
 	}
 	defer rows.Close()
+	var entries []cohort.StageEntry
 	var ids []int64
 	for rows.Next() {
 		var e cohort.StageEntry
@@ -279,15 +279,29 @@ func StageMoveOf(ctx context.Context, q Queryer, tenantID, oppID cohort.ID, from
 		if err := rows.Scan(&e.Stage, msScanner{&e.EnteredAt}, nullMsScanner{&e.LeftAt}, idScanner{&e.UserID}, msScanner{&e.RecordedAt}, &id); err != nil {
 			return nil, fmt.Errorf("stage move: %w", err)
 		}
-		if e.EnteredAt.Before(from) {
-			m.HasFirst = false
-			continue
-		}
-		m.Entries, ids = append(m.Entries, e), append(ids, id)
+		entries, ids = append(entries, e), append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("stage move: %w", err)
 	}
+	return NewStageMove(entries, ids, from), nil
+}
+
+// NewStageMove makes the StageMove of the entries (with their row ids)
+// read as StageMoveOf reads them, from its own statement or from another
+// that reads the same rows: those entered from from on, and at most one
+// earlier entry that is not an outcome.
+func NewStageMove(entries []cohort.StageEntry, ids []int64, from time.Time) *StageMove {
+	m := &StageMove{HasFirst: true}
+	var kept []int64
+	for i, e := range entries {
+		if e.EnteredAt.Before(from) {
+			m.HasFirst = false
+			continue
+		}
+		m.Entries, kept = append(m.Entries, e), append(kept, ids[i])
+	}
+	ids = kept
 	// In history order (entered_at, id), as StageHistories reads them.
 	order := make([]int, len(ids))
 	for i := range order {
@@ -312,5 +326,5 @@ func StageMoveOf(ctx context.Context, q Queryer, tenantID, oppID cohort.ID, from
 			}
 		}
 	}
-	return m, nil
+	return m
 }

@@ -643,9 +643,11 @@ func (p *Projector) opportunityEmitter(o *cohort.Opportunity, tm team, out *[]Fa
 // stageEntered is the fact of a stage entry (not an outcome), before credit.
 func (p *Projector) stageEntered(s cohort.StageEntry) Fact {
 	f := p.base(KindStageEntered, s.EnteredAt)
-	f.Stage = s.Stage
+	f.Stage, f.N = s.Stage, 0
 	if s.LeftAt != nil {
-		f.DurationS, f.RefAt = int64(s.LeftAt.Sub(s.EnteredAt)/time.Second), s.LeftAt
+		// n is 1 once the stay has ended: the rollups' n_bp is then the
+		// weight of the ended stays (days_in_stage).
+		f.DurationS, f.RefAt, f.N = int64(s.LeftAt.Sub(s.EnteredAt)/time.Second), s.LeftAt, 1
 	}
 	return f
 }
@@ -748,7 +750,16 @@ func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact
 	if err != nil {
 		return nil, nil, err
 	}
-	return p.sourced(out, cohort.ObjOpportunity, id), stored, nil
+	// The marks of the entries projected (Fact.SinceStage, SinceAny) name
+	// the latest earlier entries: those before From are read as stored.
+	earlier, err := storedRows(p.ctx, p.q, `tenant_id = ? AND source_type = ? AND source_id = ? AND kind = ? AND occurred_at < ?`,
+		int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindStageEntered, m.From.UnixMilli())
+	if err != nil {
+		return nil, nil, err
+	}
+	out = p.sourced(out, cohort.ObjOpportunity, id)
+	markSince(out, earlier)
+	return out, stored, nil
 }
 
 // quoteWon is the fact of a won opportunity's last sent quote, for quote

@@ -237,8 +237,8 @@ func markStagesSQL(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error 
 }
 
 // StageMarkSQL are markStagesSQL's statements for engine e, each with two
-// parameters, the tenant twice (the tests check migration 0041 against
-// them).
+// parameters, the tenant twice; migration 0041 marks the facts kept before
+// it the same way for every tenant.
 func StageMarkSQL(e store.Engine) []string {
 	class := func(t string) string { return "CASE WHEN " + t + ".role = '' THEN 'owner' ELSE " + t + ".role END" }
 	collate := ""

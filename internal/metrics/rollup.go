@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/store"
 )
@@ -73,7 +74,7 @@ func (c *compiled) rollupTable(env *Env, from, to time.Time, grouped bool, leave
 }
 
 func (c *compiled) rollupTableOf(env *Env, from, to time.Time, grouped bool, leaves []int) string {
-	if env.RawFacts || env.Records.SQL != "" {
+	if env.RawFacts || env.Records.SQL != "" || onePerson(env) {
 		return ""
 	}
 	for _, i := range leaves {
@@ -350,3 +351,13 @@ func (c *compiled) stageSQL(e store.Engine, env *Env, from, to time.Time, groupe
 	}
 	return s, args
 }
+
+// onePerson reports whether the data scope is one person's facts (the own
+// scope): facts_user_day (tenant, person, kind, day) reads only theirs,
+// fewer rows than any rollup, which holds every person's rows of the
+// period (BENCHMARKS.md, "The funnel from rollups").
+func onePerson(env *Env) bool {
+	return env.Scope.SQL == ownScopeSQL
+}
+
+var ownScopeSQL = Scope(cohort.Access{Scope: cohort.ScopeOwn}).SQL

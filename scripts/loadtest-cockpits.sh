@@ -6,6 +6,7 @@
 # into the database first; the demo users' password is cohort-demo. After the
 # rounds it prints the server's peak resident memory (VmHWM).
 # BIN=path runs that binary instead of this checkout's.
+# PORT=n serves on that port (default 18769), for runs beside another.
 # Usage: [BIN=bin] scripts/loadtest-cockpits.sh DB [rounds, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ rounds=${2:-10}
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 if [ -n "${BIN:-}" ]; then cp "$BIN" "$tmp/cohort"; else go build -o "$tmp/cohort" ./cmd/cohort; fi
-port=18769
+port=${PORT:-18769}
 COHORT_RATE_LIMIT=0 "$tmp/cohort" serve --db "$db" --addr 127.0.0.1:$port --log-level error >"$tmp/server.log" 2>&1 &
 pid=$!
 until curl -fsS http://127.0.0.1:$port/readyz >/dev/null 2>&1; do sleep 0.2; done

@@ -75,7 +75,9 @@ func TestFactWriteStatements(t *testing.T) {
 			name     string
 			run      func()
 			maxFacts int
-		}{{"stage", func() { move(6) }, 3}, {"followup", followUp, 3}} {
+		}{{"stage", func() { move(6) }, 4}, {"followup", followUp, 3}} {
+			// A stage move's fourth: the stage entries' own rollup
+			// (facts_stage_monthly, for distinct counts of opportunities).
 			qs := factWriteStatements(db, step.run)
 			// The fact work runs at the end of the write (BeforeCommit), and
 			// its first statement reads stored facts: from there on every

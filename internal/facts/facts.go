@@ -46,6 +46,15 @@ type Fact struct {
 	// numbers of records, in all and per person, where each record has one
 	// event of the kind (RecordKinds; docs/FACTS.md, "Counts of records").
 	Rec, RecUser int
+	// SinceStage and SinceAny are, on a stage entry's facts, the day of
+	// the latest earlier entry of the same opportunity into the same stage
+	// (SinceStage) or into any stage (SinceAny) that has a fact in the same
+	// credit role (owner and uncredited together), 0 when there is none;
+	// 0 on every other fact. An entry is the first of its opportunity in a
+	// period starting on day d when its Since is before d, so the monthly
+	// rollup of stage entries (facts_stage_monthly) counts distinct
+	// opportunities (docs/FACTS.md, "Stage entries").
+	SinceStage, SinceAny int
 }
 
 // Key is the fact's identity for comparisons: every column but the id.
@@ -54,9 +63,9 @@ func (f Fact) Key() string {
 	if f.RefAt != nil {
 		ref = f.RefAt.UnixMilli()
 	}
-	return fmt.Sprintf("%s|%d|%d|%s|%d|%s|%d|%d|%d|%s|%d|%d|%d|%s|%d|%d|%d|%d|%s|%s|%d|%d|%d", f.Kind, f.OccurredAt.UnixMilli(), f.Day,
+	return fmt.Sprintf("%s|%d|%d|%s|%d|%s|%d|%d|%d|%s|%d|%d|%d|%s|%d|%d|%d|%d|%s|%s|%d|%d|%d|%d|%d", f.Kind, f.OccurredAt.UnixMilli(), f.Day,
 		f.SourceType, f.SourceID, f.RecordType, f.RecordID, f.CustomerID, f.UserID, f.Role, f.ShareBP, f.DepartmentID, f.Amount, f.Currency,
-		f.DurationS, f.N, f.ProductID, f.ProcessID, f.Stage, f.Attr, ref, f.Rec, f.RecUser)
+		f.DurationS, f.N, f.ProductID, f.ProcessID, f.Stage, f.Attr, ref, f.Rec, f.RecUser, f.SinceStage, f.SinceAny)
 }
 
 // ident is the fact's identity as a comparable value, for Changes (Key
@@ -84,7 +93,8 @@ var Sources = []cohort.ObjectType{cohort.ObjLead, cohort.ObjCustomer, cohort.Obj
 func IsSource(obj cohort.ObjectType) bool { return slices.Contains(Sources, obj) }
 
 var columns = []string{"tenant_id", "id", "kind", "occurred_at", "day", "source_type", "source_id", "record_type", "record_id", "customer_id",
-	"user_id", "role", "share_bp", "department_id", "amount", "currency", "duration_s", "n", "product_id", "process_id", "stage", "attr", "ref_at", "rec", "rec_user"}
+	"user_id", "role", "share_bp", "department_id", "amount", "currency", "duration_s", "n", "product_id", "process_id", "stage", "attr", "ref_at", "rec", "rec_user",
+	"since_stage", "since_any"}
 
 func nullID(id cohort.ID) any {
 	if id == 0 {
@@ -100,7 +110,7 @@ func (f *Fact) row(tenantID cohort.ID, id int64) []any {
 	}
 	return []any{int64(tenantID), id, f.Kind, f.OccurredAt.UnixMilli(), f.Day, f.SourceType, int64(f.SourceID), f.RecordType, int64(f.RecordID),
 		nullID(f.CustomerID), nullID(f.UserID), f.Role, f.ShareBP, nullID(f.DepartmentID), f.Amount, f.Currency, f.DurationS, f.N,
-		nullID(f.ProductID), nullID(f.ProcessID), f.Stage, f.Attr, ref, f.Rec, f.RecUser}
+		nullID(f.ProductID), nullID(f.ProcessID), f.Stage, f.Attr, ref, f.Rec, f.RecUser, f.SinceStage, f.SinceAny}
 }
 
 // Source names one source record.
@@ -323,7 +333,7 @@ func (f *Fact) place() place {
 // overCols are the columns an added fact writes over a stored row: all but
 // those of place, the tenant and the id.
 var overCols = []string{"record_type", "record_id", "role", "share_bp", "department_id", "amount", "currency", "duration_s", "n",
-	"product_id", "process_id", "stage", "attr", "ref_at", "rec", "rec_user"}
+	"product_id", "process_id", "stage", "attr", "ref_at", "rec", "rec_user", "since_stage", "since_any"}
 
 // putRows is how many rows one statement of put carries (BulkInsert's
 // number for SQLite).
@@ -448,7 +458,7 @@ func storedWhere(ctx context.Context, q store.Queryer, where string, args ...any
 
 // storedCols are the columns storedRows reads, in its order.
 const storedCols = `id, kind, occurred_at, day, source_type, source_id, record_type, record_id, customer_id, user_id, role,
-		share_bp, department_id, amount, currency, duration_s, n, product_id, process_id, stage, attr, ref_at, rec, rec_user`
+		share_bp, department_id, amount, currency, duration_s, n, product_id, process_id, stage, attr, ref_at, rec, rec_user, since_stage, since_any`
 
 // storedRows reads stored facts.
 func storedRows(ctx context.Context, q store.Queryer, where string, args ...any) ([]StoredFact, error) {
@@ -469,7 +479,8 @@ func storedQuery(ctx context.Context, q store.Queryer, query string, args ...any
 		var at int64
 		var cust, user, dept, prod, proc, ref *int64
 		if err := rows.Scan(&f.ID, &f.Kind, &at, &f.Day, &f.SourceType, &f.SourceID, &f.RecordType, &f.RecordID, &cust, &user, &f.Role, &f.ShareBP,
-			&dept, &f.Amount, &f.Currency, &f.DurationS, &f.N, &prod, &proc, &f.Stage, &f.Attr, &ref, &f.Rec, &f.RecUser); err != nil {
+			&dept, &f.Amount, &f.Currency, &f.DurationS, &f.N, &prod, &proc, &f.Stage, &f.Attr, &ref, &f.Rec, &f.RecUser,
+			&f.SinceStage, &f.SinceAny); err != nil {
 			return nil, err
 		}
 		f.OccurredAt = time.UnixMilli(at).UTC()

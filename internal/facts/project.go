@@ -645,9 +645,11 @@ func (p *Projector) opportunityEmitter(o *cohort.Opportunity, tm team, out *[]Fa
 // stageEntered is the fact of a stage entry (not an outcome), before credit.
 func (p *Projector) stageEntered(s cohort.StageEntry) Fact {
 	f := p.base(KindStageEntered, s.EnteredAt)
-	f.Stage = s.Stage
+	f.Stage, f.N = s.Stage, 0
 	if s.LeftAt != nil {
-		f.DurationS, f.RefAt = int64(s.LeftAt.Sub(s.EnteredAt)/time.Second), s.LeftAt
+		// n is 1 once the stay has ended: the rollups' n_bp is then the
+		// weight of the ended stays (days_in_stage).
+		f.DurationS, f.RefAt, f.N = int64(s.LeftAt.Sub(s.EnteredAt)/time.Second), s.LeftAt, 1
 	}
 	return f
 }
@@ -703,7 +705,7 @@ const KindStageEntered = "opportunity.stage_entered"
 // recorded as amount. Its NULLs are typed: PostgreSQL reads an untyped
 // NULL of the subquery as text.
 const movedEntryCols = `id, '', entered_at, 0, '', 0, '', 0, CAST(NULL AS BIGINT), user_id, '', 0, CAST(NULL AS BIGINT),
-	COALESCE(recorded_at, entered_at), '', 0, 0, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), stage, '', left_at, 0, 0`
+	COALESCE(recorded_at, entered_at), '', 0, 0, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), stage, '', left_at, 0, 0, 0, 0`
 
 // movedTeamCols read a member of record_team as a row of storedCols
 // with an empty kind and the source type "team", for movedStage: id,
@@ -713,7 +715,7 @@ const movedEntryCols = `id, '', entered_at, 0, '', 0, '', 0, CAST(NULL AS BIGINT
 // department_id and when it was recorded as amount.
 const movedTeamCols = `t.id, '', t.valid_from, 0, 'team', 0, t.record_type, t.record_id, t.valid_to, t.user_id, t.role_key, t.share_bp,
 	t.added_by, COALESCE(t.recorded_at, t.valid_from), COALESCE(u.name, ''), 0, 0, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), t.access, '',
-	t.expires_at, 0, 0`
+	t.expires_at, 0, 0, 0, 0`
 
 // msTime is a time read as an id-like column (Unix ms; 0 for none).
 func msTime(ms cohort.ID) *time.Time {
@@ -737,30 +739,35 @@ func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact
 	// One statement reads the stored facts the move can change, the stage
 	// entries it changed (store.StageMoveOf's rows) and the opportunity's
 	// team (store.TeamHistories'): two ranges of facts_source (tenant,
-	// source, kind, occurred_at), the kinds read whole and the stage
-	// entries' facts from From on (without the union the engine reads
-	// every fact of the opportunity), then the entries and the team. An
+	// source, kind, occurred_at), the kinds the move can change and the
+	// stage entries' facts (without the union the engine reads every fact
+	// of the opportunity; those before From only give the marks of the
+	// entries projected), then the entries and the team. An
 	// entry or a member comes as a row of storedCols whose kind is empty
 	// (see movedEntryCols and movedTeamCols).
 	const byKind = `SELECT ` + storedCols + ` FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id = ? AND kind `
 	const entries = `SELECT ` + movedEntryCols + ` FROM opportunity_stages WHERE tenant_id = ? AND opportunity_id = ? AND entered_at `
-	const query = byKind + `IN (?, ?) UNION ALL ` + byKind + `= ? AND occurred_at >= ? UNION ALL ` + entries + `>= ? UNION ALL SELECT * FROM (` +
+	const query = byKind + `IN (?, ?) UNION ALL ` + byKind + `= ? UNION ALL ` + entries + `>= ? UNION ALL SELECT * FROM (` +
 		entries + `< ? AND stage NOT IN (?, ?, ?) LIMIT 1) earlier UNION ALL SELECT ` + movedTeamCols + ` FROM record_team t
 		LEFT JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.user_id WHERE t.tenant_id = ? AND t.record_id = ? AND t.record_type = ?`
 	from := m.From.UnixMilli()
 	rows, err := storedQuery(p.ctx, p.q, query, int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen, "opportunity.created",
-		int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindStageEntered, from,
+		int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindStageEntered,
 		int64(p.t.ID), int64(id), from, int64(p.t.ID), int64(id), from, cohort.OppWon, cohort.OppLost, cohort.OppInvalid,
 		int64(p.t.ID), int64(id), string(cohort.ObjOpportunity))
 	if err != nil {
 		return nil, nil, fmt.Errorf("stage move: %w", err)
 	}
-	var stored []StoredFact
+	var stored, earlier []StoredFact
 	var entered []cohort.StageEntry
 	var ids []int64
 	var tm team
 	for _, r := range rows {
 		switch {
+		case r.Kind == KindStageEntered && r.OccurredAt.UnixMilli() < from:
+			// An entry the move did not change: its fact is read for the
+			// marks of those projected (Fact.SinceStage, SinceAny).
+			earlier = append(earlier, r)
 		case r.Kind != "":
 			stored = append(stored, r)
 		case r.SourceType == "team":
@@ -802,7 +809,11 @@ func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact
 	if err := p.openFacts(o, tm, &out); err != nil {
 		return nil, nil, err
 	}
-	return p.sourced(out, cohort.ObjOpportunity, id), stored, nil
+	// The marks of the entries projected (Fact.SinceStage, SinceAny) name
+	// the latest earlier entries: those before From, read as stored.
+	out = p.sourced(out, cohort.ObjOpportunity, id)
+	markSince(out, earlier)
+	return out, stored, nil
 }
 
 // quoteWon is the fact of a won opportunity's last sent quote, for quote

@@ -86,9 +86,17 @@ func recOrder(a, b *Fact) int {
 func markRecords(fs []Fact) {
 	first := map[recGroup]int{}
 	firstUser := map[recUserGroup]int{}
+	entries := map[entryGroup]int{}
 	for i := range fs {
 		f := &fs[i]
 		f.Rec, f.RecUser = 0, 0
+		if f.Kind == KindStageEntered {
+			g := entryGroup{recGroup{f.Kind, f.SourceType, f.RecordType, roleClass(f.Role), f.SourceID, f.RecordID}, f.OccurredAt.UnixMilli(), f.Stage}
+			if j, ok := entries[g]; !ok || recOrder(f, &fs[j]) < 0 {
+				entries[g] = i
+			}
+			continue
+		}
 		if !isRecordKind(f.Kind) {
 			continue
 		}
@@ -107,6 +115,82 @@ func markRecords(fs []Fact) {
 	for _, i := range firstUser {
 		fs[i].RecUser = 1
 	}
+	for _, i := range entries {
+		fs[i].Rec = 1
+	}
+	markSince(fs, nil)
+}
+
+// Stage entries (docs/FACTS.md, "Stage entries"): an opportunity enters
+// stages many times, so no one fact counts it. Each entry — the facts of
+// one opportunity at one time into one stage — has rec = 1 on one fact
+// per credit role (the first by recOrder), and every fact of it carries
+// the day of the latest earlier entry with a fact in the same credit role,
+// into the same stage (SinceStage) and into any (SinceAny). Of an
+// opportunity's entries in a period starting on day d, exactly the first
+// has Since < d: the sum of rec over the entries of a period whose Since
+// is before its start is the number of distinct opportunities that
+// entered (a stage, or each stage), in every cell of stage, process and
+// month.
+
+type entryGroup struct {
+	recGroup
+	at    int64
+	stage string
+}
+
+// stageEntry is what the marks of later entries need of an entry: its
+// time, stage and day.
+type stageEntry struct {
+	at    int64
+	stage string
+	day   int
+}
+
+// entryBefore orders entries of one opportunity: by time, then stage.
+func entryBefore(a, b *stageEntry) bool {
+	return a.at < b.at || a.at == b.at && a.stage < b.stage
+}
+
+// markSince sets SinceStage and SinceAny on the stage entries' facts of
+// fs, which hold every entry of their opportunities from some time on;
+// earlier are the stored facts of their entries before that time (nil
+// when fs holds them all).
+func markSince(fs []Fact, earlier []StoredFact) {
+	type key struct {
+		source, record cohort.ID
+		class          string
+	}
+	by := map[key][]stageEntry{}
+	add := func(f *Fact) {
+		if f.Kind == KindStageEntered {
+			k := key{f.SourceID, f.RecordID, roleClass(f.Role)}
+			by[k] = append(by[k], stageEntry{f.OccurredAt.UnixMilli(), f.Stage, f.Day})
+		}
+	}
+	for i := range earlier {
+		add(&earlier[i].Fact)
+	}
+	for i := range fs {
+		add(&fs[i])
+	}
+	for i := range fs {
+		f := &fs[i]
+		f.SinceStage, f.SinceAny = 0, 0
+		if f.Kind != KindStageEntered {
+			continue
+		}
+		me := stageEntry{at: f.OccurredAt.UnixMilli(), stage: f.Stage}
+		for _, e := range by[key{f.SourceID, f.RecordID, roleClass(f.Role)}] {
+			if !entryBefore(&e, &me) {
+				continue
+			}
+			f.SinceAny = max(f.SinceAny, e.day)
+			if e.stage == f.Stage && e.at < me.at {
+				f.SinceStage = max(f.SinceStage, e.day)
+			}
+		}
+	}
 }
 
 func recordKindList() string { return "'" + strings.Join(RecordKinds, "', '") + "'" }
@@ -116,8 +200,11 @@ func recordKindList() string { return "'" + strings.Join(RecordKinds, "', '") + 
 // only the rows whose rec differs.
 func markRecordsSQL(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE facts SET rec = 0, rec_user = 0 WHERE tenant_id = ? AND (rec <> 0 OR rec_user <> 0)
-		AND kind NOT IN (`+recordKindList()+`)`, int64(tenantID)); err != nil {
+		AND kind NOT IN (`+recordKindList()+`, '`+KindStageEntered+`')`, int64(tenantID)); err != nil {
 		return fmt.Errorf("facts: rec: %w", err)
+	}
+	if err := markStagesSQL(ctx, tx, tenantID); err != nil {
+		return err
 	}
 	const order = `ORDER BY CASE WHEN role = '' THEN 1 ELSE 0 END, COALESCE(user_id, 0), share_bp, occurred_at, COALESCE(department_id, 0), id`
 	for _, c := range []struct{ col, by string }{
@@ -132,6 +219,48 @@ func markRecordsSQL(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error
 		}
 	}
 	return nil
+}
+
+// markStagesSQL marks a tenant's stage entries in SQL as the projection
+// does (markRecords, markSince, stageEntered): n is 1 on an ended stay,
+// rec 1 on one fact per entry and credit role, and SinceStage, SinceAny
+// the day of the latest earlier entry with a fact in the credit role.
+// Migration 0041 runs the same statements.
+func markStagesSQL(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
+	t := int64(tenantID)
+	for _, st := range StageMarkSQL(tx.DB().Engine) {
+		if _, err := tx.ExecContext(ctx, st, t, t); err != nil {
+			return fmt.Errorf("facts: stage entries: %w", err)
+		}
+	}
+	return nil
+}
+
+// StageMarkSQL are markStagesSQL's statements for engine e, each with two
+// parameters, the tenant twice; migration 0041 marks the facts kept before
+// it the same way for every tenant.
+func StageMarkSQL(e store.Engine) []string {
+	class := func(t string) string { return "CASE WHEN " + t + ".role = '' THEN 'owner' ELSE " + t + ".role END" }
+	collate := ""
+	if e == store.Postgres {
+		collate = ` COLLATE "C"` // Go's order of strings
+	}
+	earlier := `SELECT max(g.day) FROM facts g WHERE g.tenant_id = facts.tenant_id AND g.source_type = facts.source_type
+		AND g.source_id = facts.source_id AND g.kind = facts.kind AND g.record_type = facts.record_type AND g.record_id = facts.record_id
+		AND ` + class("g") + ` = ` + class("facts")
+	since := `COALESCE((` + earlier + ` AND g.stage = facts.stage AND g.occurred_at < facts.occurred_at), 0)`
+	sinceAny := `COALESCE((` + earlier + ` AND (g.occurred_at < facts.occurred_at OR g.occurred_at = facts.occurred_at AND g.stage` + collate +
+		` < facts.stage` + collate + `)), 0)`
+	return []string{
+		`UPDATE facts SET n = CASE WHEN ref_at IS NULL THEN 0 ELSE 1 END, rec_user = 0 WHERE tenant_id = ? AND kind = '` + KindStageEntered + `'
+			AND (n <> CASE WHEN ref_at IS NULL THEN 0 ELSE 1 END OR rec_user <> 0) AND tenant_id = ?`,
+		`UPDATE facts SET rec = 1 - rec WHERE tenant_id = ? AND id IN (SELECT id FROM (
+			SELECT id, rec AS v, row_number() OVER (PARTITION BY source_type, source_id, kind, record_type, record_id, ` + class("facts") + `, occurred_at, stage
+				ORDER BY CASE WHEN role = '' THEN 1 ELSE 0 END, COALESCE(user_id, 0), share_bp, occurred_at, COALESCE(department_id, 0), id) AS rn
+			FROM facts WHERE tenant_id = ? AND kind = '` + KindStageEntered + `') r WHERE (rn = 1 AND v <> 1) OR (rn > 1 AND v <> 0))`,
+		`UPDATE facts SET since_stage = ` + since + `, since_any = ` + sinceAny + ` WHERE tenant_id = ? AND kind = '` + KindStageEntered + `'
+			AND (since_stage <> ` + since + ` OR since_any <> ` + sinceAny + `) AND tenant_id = ?`,
+	}
 }
 
 // VerifyRecords checks that the conditions the counts of records rely on

@@ -20,7 +20,9 @@ import (
 // always 0: company and department figures read a twelfth of the rows)
 // (docs/FACTS.md, "Rollups"). The metric engine reads them instead of the
 // facts when a query's aggregates are additive and its dimensions and
-// filters are all among those columns.
+// filters are all among those columns. facts_stage_monthly (StageRollup)
+// counts stage entries for distinct counts of opportunities, kept by the
+// same function.
 var RollupTables = []string{"facts_daily", "facts_monthly", "facts_monthly_dept"}
 
 // byMonth sums daily rollup rows per month, and per month without the
@@ -112,6 +114,11 @@ func applyRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed
 	}
 	acc(removed, -1)
 	acc(added, 1)
+	// The stage entries' rollup first: a change of a stage entry's marks
+	// alone changes no key of the others.
+	if err := applyStageRollup(ctx, tx, tenantID, removed, added); err != nil {
+		return err
+	}
 	dailyKeys := changedKeys(daily)
 	if len(dailyKeys) == 0 {
 		return nil
@@ -388,7 +395,7 @@ func DeleteSources(ctx context.Context, tx *store.Tx, tenantID cohort.ID, typ co
 
 // deleteRollups empties a tenant's rollups (a rebuild's start).
 func deleteRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
-	for _, t := range RollupTables {
+	for _, t := range append(RollupTables, StageRollup) {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE tenant_id = ?", int64(tenantID)); err != nil {
 			return fmt.Errorf("facts: %w", err)
 		}
@@ -460,6 +467,11 @@ func VerifyRollups(ctx context.Context, q store.Queryer, tenantID cohort.ID, max
 			}
 		}
 	}
+	stage, err := verifyStageRollup(ctx, q, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	diffs = append(diffs, stage...)
 	slices.Sort(diffs)
 	if len(diffs) > max {
 		diffs = append(diffs[:max], fmt.Sprintf("... and %d more", len(diffs)-max))
@@ -511,5 +523,5 @@ func sumRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
 		GROUP BY tenant_id, kind, role, day, department_id, attr, stage, process_id, product_id`, int64(tenantID)); err != nil {
 		return fmt.Errorf("facts: %w", err)
 	}
-	return nil
+	return sumStageRollup(ctx, tx, tenantID)
 }

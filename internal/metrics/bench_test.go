@@ -441,3 +441,149 @@ func BenchmarkBoardTotals(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFunnelPreset computes every widget of the funnel preset
+// cockpit, one after the other as BenchmarkPresetCockpits does, as the
+// administrator (all), a sales manager (their department and the ones
+// below it) and a salesperson (own), through the rollups and from the
+// facts alone (Env.RawFacts), on 2026-06-15 over the generated facts, or
+// on today over a demo database (COHORT_FUNNEL_DB, opened read-only in
+// effect: nothing is written; its first sales manager and salesperson, as
+// scripts/loadtest-cockpits.sh picks them). It reports the median and p95
+// of each, logs the median of each widget, and checks that both ways give
+// the same figures.
+func BenchmarkFunnelPreset(b *testing.B) {
+	ctx := context.Background()
+	p, _ := cockpits.FindPreset("funnel")
+	type login struct {
+		name  string
+		scope cohort.Access
+	}
+	var db *store.DB
+	var env metrics.Env
+	var logins []login
+	cal := cockpits.Calendar{Today: time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC), FiscalYearStartMonth: 1, WeekStart: 1}
+	if path := os.Getenv("COHORT_FUNNEL_DB"); path != "" {
+		var err error
+		if db, err = store.Open(ctx, path, store.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		var tid int64
+		var tz string
+		if err := db.Read().QueryRowContext(ctx, "SELECT id, time_zone FROM tenants ORDER BY id LIMIT 1").Scan(&tid, &tz); err != nil {
+			b.Fatal(err)
+		}
+		loc, _ := time.LoadLocation(tz)
+		y, m, d := time.Now().In(loc).Date()
+		cal.Today = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		env = metrics.Env{TenantID: cohort.ID(tid), FiscalYearStartMonth: 1, WeekStart: 1, Lang: "zh-CN", Location: loc, Today: cal.Today}
+		logins = append(logins, login{"all", cohort.Access{}})
+		for _, r := range []struct {
+			role  string
+			scope cohort.Scope
+		}{{"Sales manager", cohort.ScopeDepartmentAndChildren}, {"Salesperson", cohort.ScopeOwn}} {
+			var uid, did int64
+			var path string
+			err := db.Read().QueryRowContext(ctx, `SELECT u.id, u.department_id, d.path FROM users u
+				JOIN user_perm_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id
+				JOIN perm_roles pr ON pr.tenant_id = ur.tenant_id AND pr.id = ur.role_id
+				JOIN departments d ON d.tenant_id = u.tenant_id AND d.id = u.department_id
+				WHERE u.tenant_id = ? AND pr.name LIKE ? AND u.status = 'active' ORDER BY u.email LIMIT 1`, tid, "%"+r.role+"%").Scan(&uid, &did, &path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			logins = append(logins, login{string(r.scope), cohort.Access{TenantID: cohort.ID(tid), Scope: r.scope, UserID: cohort.ID(uid),
+				DepartmentID: cohort.ID(did), DepartmentPath: path}})
+		}
+	} else {
+		n, _ := benchSize()
+		db = storetest.Open(b, store.SQLite)
+		genFacts(b, db, n)
+		env = metrics.Env{TenantID: tenant, FiscalYearStartMonth: 1, WeekStart: 1, Lang: "zh-CN"}
+		logins = []login{{"all", cohort.Access{}},
+			{string(cohort.ScopeDepartmentAndChildren), cohort.Access{TenantID: tenant, Scope: cohort.ScopeDepartmentAndChildren, UserID: 7, DepartmentID: 1001, DepartmentPath: "/1000/1001/"}},
+			{string(cohort.ScopeOwn), cohort.Access{TenantID: tenant, Scope: cohort.ScopeOwn, UserID: 7}}}
+	}
+	var qs []metrics.Query
+	var ids []string
+	for _, w := range p.Layout {
+		q := w.Query
+		q.Resolve(cal)
+		qs, ids = append(qs, q.Metric()), append(ids, w.ID)
+	}
+	for _, l := range logins {
+		for _, raw := range []bool{false, true} {
+			name := l.name
+			if raw {
+				name += "/facts_only"
+			}
+			b.Run(name, func(b *testing.B) {
+				en := env
+				en.RawFacts = raw
+				if l.scope.Scope != "" {
+					en.Scope = metrics.Scope(l.scope)
+				}
+				widget := make([][]time.Duration, len(qs))
+				timed(b, func() {
+					for i, q := range qs {
+						t := time.Now()
+						if _, err := metrics.Run(ctx, db.Read(), en, q); err != nil {
+							b.Fatalf("%s: %v", ids[i], err)
+						}
+						widget[i] = append(widget[i], time.Since(t))
+					}
+				})
+				var line []string
+				for i, ws := range widget {
+					slices.Sort(ws)
+					line = append(line, fmt.Sprintf("%s %.1f", ids[i], float64(ws[len(ws)/2].Microseconds())/1000))
+				}
+				b.Logf("widget medians (ms): %s", strings.Join(line, ", "))
+				if raw {
+					return
+				}
+				// The same figures from the facts alone.
+				for i, q := range qs {
+					got, err := metrics.Run(ctx, db.Read(), en, q)
+					if err != nil {
+						b.Fatal(err)
+					}
+					rawEnv := en
+					rawEnv.RawFacts = true
+					want, err := metrics.Run(ctx, db.Read(), rawEnv, q)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if g, w := figures(got), figures(want); g != w {
+						b.Errorf("%s %s: rollups %s, facts %s", l.name, ids[i], g, w)
+					}
+				}
+			})
+		}
+	}
+}
+
+// figures renders a result's rows and total, values and compared values.
+func figures(r *metrics.Result) string {
+	var sb strings.Builder
+	for _, row := range append(slices.Clone(r.Rows), r.Total) {
+		fmt.Fprintf(&sb, "%v:", row.Keys)
+		for _, m := range r.Metrics {
+			val := func(v *float64) string {
+				if v == nil {
+					return "null"
+				}
+				return strconv.FormatFloat(*v, 'g', -1, 64)
+			}
+			fmt.Fprintf(&sb, " %s=%s", m.Name, val(row.Values[m.Name]))
+			for _, k := range []string{"previous", "year_ago"} {
+				if c, ok := row.Compare[k]; ok {
+					fmt.Fprintf(&sb, " %s/%s=%s", m.Name, k, val(c[m.Name]))
+				}
+			}
+		}
+		sb.WriteString("\n")
+	}
+	return sb.String()
+}

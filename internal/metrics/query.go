@@ -556,6 +556,12 @@ func (c *compiled) sqlWith(e store.Engine, env *Env, from, to time.Time, grouped
 // sqlArm is one SELECT of sqlOf, without its LIMIT; level is the level of
 // the department tree a Subtrees query groups by.
 func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped bool, leaves, hidden []int, level *deptLevel) (string, []any) {
+	if len(leaves) == 1 && len(hidden) == 0 && level == nil {
+		a := c.plan.leaves[leaves[0]]
+		if since := c.stageSince(env, from, to, a, grouped); since != "" {
+			return c.stageSQL(e, env, from, to, grouped, a, since)
+		}
+	}
 	var sel []string
 	var args []any
 	joins := map[byte]bool{}
@@ -593,7 +599,7 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 			b.Attr = nil // in the WHERE
 			a = &b
 		}
-		cond, cargs := c.condSQL(a, from, to, false)
+		cond, cargs := c.condSQL(unended(a, rollup), from, to, false)
 		for _, k := range a.Kinds {
 			kinds[k] = true
 		}
@@ -619,7 +625,7 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 			b.Attr = nil
 			a = &b
 		}
-		cond, cargs := c.condSQL(a, from, to, false)
+		cond, cargs := c.condSQL(unended(a, rollup), from, to, false)
 		sel = append(sel, c.rollupAggSQL(e, env, a, cond, false))
 		args = append(args, cargs...)
 	}
@@ -705,6 +711,17 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 		b.WriteString(" GROUP BY " + strings.Join(pos, ", ")) // scan sorts the merged cells
 	}
 	return b.String(), args
+}
+
+// unended is a without its Ended condition when a rollup answers it: the
+// rollup column it reads counts the ended stays (rollupable).
+func unended(a *Agg, rollup string) *Agg {
+	if rollup == "" || !a.Ended {
+		return a
+	}
+	b := *a
+	b.Ended = false
+	return &b
 }
 
 // sharedAttr is the attr condition every aggregate of leaves has (nil
@@ -1313,6 +1330,9 @@ func (c *compiled) groups() [][]int {
 	by := map[string][]int{}
 	for i, a := range c.plan.leaves {
 		k := strings.Join(a.Kinds, ",") + "/" + c.aggRole(a) + "/" + a.AsOf
+		if stageEntries(a) {
+			k += "/entries" // a statement of its own (stageSince)
+		}
 		if _, ok := by[k]; !ok {
 			keys = append(keys, k)
 		}

@@ -2,10 +2,12 @@ package metrics
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/cohortcrm/cohort"
 	"github.com/cohortcrm/cohort/internal/facts"
 	"github.com/cohortcrm/cohort/internal/store"
 )
@@ -31,6 +33,17 @@ var rollupDims = map[string]bool{"person": true, "department": true, "department
 // rollupable reports whether a rollup answers aggregate a in a statement
 // (grouped by the dimensions or not).
 func (c *compiled) rollupable(env *Env, a *Agg, grouped bool) bool {
+	// A stage entry's n is 1 once its stay has ended, and its duration 0
+	// until then: the ended stays' weight, count and durations are sums.
+	if a.Ended && slices.Equal(a.Kinds, []string{kStageEntered}) && a.Later == nil && a.AsOf == "" && a.Ref == "" && a.Quiet == 0 {
+		switch {
+		case a.Func == "weight", a.Func == "count":
+			return true
+		case a.Func == "sum" || a.Func == "credited":
+			return a.Field == "duration_s"
+		}
+		return false
+	}
 	// Conditions on ref_at, the customer, other facts or an as-of day
 	// read columns a rollup does not keep.
 	if a.Ended || a.Later != nil || a.AsOf != "" || a.Ref != "" || a.Quiet != 0 || a.Repeat || a.Unrenewed || a.Accurate {
@@ -61,7 +74,7 @@ func (c *compiled) rollupTable(env *Env, from, to time.Time, grouped bool, leave
 }
 
 func (c *compiled) rollupTableOf(env *Env, from, to time.Time, grouped bool, leaves []int) string {
-	if env.RawFacts || env.Records.SQL != "" {
+	if env.RawFacts || env.Records.SQL != "" || onePerson(env) {
 		return ""
 	}
 	for _, i := range leaves {
@@ -179,11 +192,17 @@ func (c *compiled) recordsCol(env *Env, a *Agg, grouped bool) string {
 // rollup column holding it.
 func (c *compiled) rollupAggSQL(e store.Engine, env *Env, a *Agg, cond string, grouped bool) string {
 	col := "f.cnt"
+	if a.Ended && a.Func == "count" {
+		col = "f.n"
+	}
 	switch a.Func {
 	case "records":
 		col = "f." + c.recordsCol(env, a, grouped)
 	case "weight":
 		col = "f.share_bp"
+		if a.Ended {
+			col = "f.n_bp" // the ended stays (rollupable)
+		}
 	case "sum":
 		switch a.Field {
 		case "amount":
@@ -213,3 +232,132 @@ func (c *compiled) rollupAggSQL(e store.Engine, env *Env, a *Agg, cond string, g
 	}
 	return "TOTAL(" + col + ")"
 }
+
+// stageEntries reports whether a is a count of the opportunities that
+// entered a stage (records of opportunity.stage_entered, no condition on
+// other facts): such an aggregate is a statement of its own (groups), so
+// that the days in stage beside it read the rollups and it reads
+// facts_stage_monthly where that is exact.
+func stageEntries(a *Agg) bool {
+	return a.Func == "records" && len(a.Kinds) == 1 && a.Kinds[0] == kStageEntered && a.Later == nil && a.AsOf == "" && a.Ref == "" && !a.Ended &&
+		len(a.Attr) == 0 && a.Quiet == 0 && !a.Repeat && !a.Unrenewed && !a.Accurate
+}
+
+// stageSince is the column of facts_stage_monthly (docs/FACTS.md, "Stage
+// entries") whose entries before the period answer the stage entries a in
+// a statement over [from, to), or "" when only the facts answer: the
+// period is whole months, the credit is one role, no scope, person or
+// department keeps some of an entry's facts and not others, and every
+// dimension and filter is the stage, the process or the month. Each row
+// counting one stage (a stage dimension, a one-stage filter or the
+// aggregate's own stage) reads since_stage, else since_any.
+func (c *compiled) stageSince(env *Env, from, to time.Time, a *Agg, grouped bool) string {
+	if env.RawFacts || env.Records.SQL != "" || env.Scope.SQL != "" || c.q.Subtrees || !stageEntries(a) || c.aggRoles(a) == nil ||
+		from.Day() != 1 || to.Day() != 1 {
+		return ""
+	}
+	if c.q.DepartmentRoot != 0 && slices.ContainsFunc(c.dims, func(d string) bool { return dimensions[d].dept }) {
+		return "" // the root restricts every statement to its subtree
+	}
+	stage := a.Stage != ""
+	if grouped {
+		for _, d := range c.dims {
+			switch d {
+			case "stage":
+				stage = true
+			case "process", "month":
+			default:
+				return ""
+			}
+		}
+	}
+	some := false // a filter keeps some stages, not one
+	for _, f := range c.filters {
+		switch f.Dimension {
+		case "stage":
+			stage = stage || len(f.Values) == 1
+			some = some || len(f.Values) > 1
+		case "process":
+		default:
+			return ""
+		}
+	}
+	switch {
+	case stage:
+		return "since_stage"
+	case some:
+		// An opportunity's first entry of the period may be into a stage
+		// the filter leaves out.
+		return ""
+	}
+	return "since_any"
+}
+
+// stageSQL is the statement of the stage entries a over [from, to) from
+// facts_stage_monthly: the entries of the period (of the row's month, by
+// month) whose since column is before its start, one per opportunity.
+func (c *compiled) stageSQL(e store.Engine, env *Env, from, to time.Time, grouped bool, a *Agg, since string) (string, []any) {
+	rollupReads.Add(1)
+	var sel []string
+	var args []any
+	joins := map[byte]bool{}
+	start := strconv.FormatInt(dayNum(from), 10)
+	if grouped {
+		for _, d := range c.dims {
+			if d == "month" {
+				start = "f.day"
+			}
+			sel = append(sel, c.dimSQL(env, d, joins, from, to))
+		}
+	}
+	nd := len(sel)
+	if e == store.Postgres {
+		sel = append(sel, "CAST(SUM(f.rec) AS DOUBLE PRECISION)")
+	} else {
+		sel = append(sel, "TOTAL(f.rec)")
+	}
+	var where []string
+	rs := c.aggRoles(a)
+	if e == store.SQLite {
+		where = []string{"f.tenant_id = " + strconv.FormatInt(int64(env.TenantID), 10), "f.day >= " + strconv.FormatInt(dayNum(from), 10),
+			"f.day < " + strconv.FormatInt(dayNum(to), 10)}
+		quoted := make([]string, len(rs))
+		for i, r := range rs {
+			quoted[i] = sqlString(r)
+		}
+		slices.Sort(quoted)
+		where = append(where, "f.role IN ("+strings.Join(quoted, ", ")+")")
+	} else {
+		where = []string{"f.tenant_id = ?", "f.day >= ?", "f.day < ?", "f.role IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(rs)), ", ") + ")"}
+		args = append(args, int64(env.TenantID), dayNum(from), dayNum(to))
+		for _, r := range rs {
+			args = append(args, r)
+		}
+	}
+	where = append(where, "f."+since+" < "+start)
+	if a.Stage != "" {
+		where, args = append(where, "f.stage = ?"), append(args, a.Stage)
+	}
+	fw, fargs := c.filterSQL(env, joins)
+	where, args = append(where, fw...), append(args, fargs...)
+	s := "SELECT " + strings.Join(sel, ", ") + " FROM (SELECT tenant_id, role, day, stage, NULLIF(process_id, 0) AS process_id, since_stage, since_any, rec FROM " +
+		facts.StageRollup + ") f WHERE " + strings.Join(where, " AND ")
+	if nd > 0 {
+		pos := make([]string, nd)
+		for i := range pos {
+			pos[i] = strconv.Itoa(i + 1)
+		}
+		s += " GROUP BY " + strings.Join(pos, ", ")
+	}
+	return s, args
+}
+
+// onePerson reports whether the data scope is one person's facts (the own
+// scope): facts_user_day (tenant, person, kind, day) reads only theirs,
+// fewer rows than any rollup, which holds every person's rows of the
+// period (BENCHMARKS.md, "The funnel from rollups").
+func onePerson(env *Env) bool {
+	return env.Scope.SQL == ownScopeSQL
+}
+
+var ownScopeSQL = Scope(cohort.Access{Scope: cohort.ScopeOwn}).SQL

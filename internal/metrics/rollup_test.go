@@ -53,6 +53,36 @@ func TestRollupsAnswerAsTheFacts(t *testing.T) {
 					ref := f.OccurredAt.Add(-time.Duration(r.IntN(90*24)) * time.Hour)
 					f.RefAt = &ref
 				}
+				if k == "opportunity.stage_entered" {
+					// An entry of one of 40 opportunities (so that they
+					// enter stages again, in one month and across months),
+					// credited to its team as the projection does: n is 1
+					// once the stay has ended, its duration 0 until then.
+					opp := cohort.ID(900 + r.IntN(40))
+					f.SourceType, f.SourceID, f.RecordType, f.RecordID = "opportunity", opp, "opportunity", opp
+					f.Attr, f.ProductID, f.ProcessID = "", 0, cohort.ID([]int64{0, 77}[opp%2])
+					f.N, f.DurationS = 0, 0
+					if f.RefAt != nil {
+						ref := f.OccurredAt.Add(time.Duration(r.IntN(60*24)) * time.Hour)
+						f.RefAt, f.N, f.DurationS = &ref, 1, int64(ref.Sub(f.OccurredAt)/time.Second)
+					}
+					if f.Role == "" {
+						f.UserID, f.DepartmentID = 0, 0
+						fs = append(fs, f)
+						continue
+					}
+					deptOf := map[cohort.ID]cohort.ID{}
+					for n := 1 + r.IntN(3); n > 0; n-- {
+						g := f
+						g.UserID, g.Role, g.ShareBP = cohort.ID(users[r.IntN(3)]), roles[r.IntN(4)], []int{10000, 6000, 4000, 5000}[r.IntN(4)]
+						if _, ok := deptOf[g.UserID]; !ok {
+							deptOf[g.UserID] = cohort.ID(depts[r.IntN(len(depts))])
+						}
+						g.DepartmentID = deptOf[g.UserID]
+						fs = append(fs, g)
+					}
+					continue
+				}
 				if !slices.Contains(factledger.RecordKinds, k) {
 					fs = append(fs, f)
 					continue

@@ -1,0 +1,169 @@
+package facts
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cohortcrm/cohort"
+	"github.com/cohortcrm/cohort/internal/store"
+)
+
+// StageRollup is the monthly rollup of stage entries (migration 0041;
+// docs/FACTS.md, "Stage entries"): per tenant, credit role, month, stage,
+// sales process and the months of the entries' SinceStage and SinceAny
+// (0 for none), the number of entries (the sum of rec). The entries of a
+// period of whole months [from, to) whose since month is before from
+// are the first of their opportunity in it, so its sums are distinct
+// counts of opportunities: by stage with since_stage, in all with
+// since_any. It names no person or department: the engine reads it for
+// the whole company.
+const StageRollup = "facts_stage_monthly"
+
+type stageKey struct {
+	role                  string
+	day                   int64
+	stage                 string
+	proc, since, sinceAny int64
+}
+
+func stageRollupKey(f *Fact) (stageKey, bool) {
+	if f.Kind != KindStageEntered || f.Rec != 1 {
+		return stageKey{}, false
+	}
+	return stageKey{f.Role, MonthStart(int64(f.Day)), f.Stage, int64(f.ProcessID), MonthStart(int64(f.SinceStage)), MonthStart(int64(f.SinceAny))}, true
+}
+
+// applyStageRollup applies to facts_stage_monthly the difference made by
+// removing and adding facts, in tx (applyRollups).
+func applyStageRollup(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed, added []Fact) error {
+	delta := map[stageKey]int64{}
+	for sign, fs := range map[int64][]Fact{-1: removed, 1: added} {
+		for i := range fs {
+			if k, ok := stageRollupKey(&fs[i]); ok {
+				delta[k] += sign
+			}
+		}
+	}
+	var keys []stageKey
+	for k, v := range delta {
+		if v != 0 {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.SortFunc(keys, func(a, b stageKey) int {
+		return cmp.Or(strings.Compare(a.role, b.role), cmp.Compare(a.day, b.day), strings.Compare(a.stage, b.stage), cmp.Compare(a.proc, b.proc),
+			cmp.Compare(a.since, b.since), cmp.Compare(a.sinceAny, b.sinceAny))
+	})
+	var emptied []stageKey
+	for start := 0; start < len(keys); start += 500 {
+		part := keys[start:min(len(keys), start+500)]
+		args := make([]any, 0, len(part)*8)
+		for _, k := range part {
+			args = append(args, int64(tenantID), k.role, k.day, k.stage, k.proc, k.since, k.sinceAny, delta[k])
+			if delta[k] < 0 {
+				emptied = append(emptied, k)
+			}
+		}
+		q := "INSERT INTO " + StageRollup + " (tenant_id, role, day, stage, process_id, since_stage, since_any, rec) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", len(part)), ", ") +
+			" ON CONFLICT (tenant_id, role, day, stage, process_id, since_stage, since_any) DO UPDATE SET rec = " + StageRollup + ".rec + excluded.rec"
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("facts: %s: %w", StageRollup, err)
+		}
+	}
+	for start := 0; start < len(emptied); start += 100 {
+		part := emptied[start:min(len(emptied), start+100)]
+		var ors []string
+		args := []any{int64(tenantID)}
+		for _, k := range part {
+			ors = append(ors, "(role = ? AND day = ? AND stage = ? AND process_id = ? AND since_stage = ? AND since_any = ?)")
+			args = append(args, k.role, k.day, k.stage, k.proc, k.since, k.sinceAny)
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+StageRollup+" WHERE tenant_id = ? AND rec = 0 AND ("+strings.Join(ors, " OR ")+")", args...); err != nil {
+			return fmt.Errorf("facts: %s: %w", StageRollup, err)
+		}
+	}
+	return nil
+}
+
+// sumStageRollup fills facts_stage_monthly from the facts of a tenant
+// whose rollups were emptied (sumRollups).
+func sumStageRollup(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
+	month := func(col string) string {
+		if tx.DB().Engine == store.Postgres {
+			return "(CAST(date_trunc('month', DATE '1970-01-01' + " + col + ") AS DATE) - DATE '1970-01-01')"
+		}
+		return "CAST(julianday(date(" + col + " * 86400, 'unixepoch', 'start of month')) - 2440587.5 AS INTEGER)"
+	}
+	keys := "role, " + month("day") + ", stage, COALESCE(process_id, 0), " + month("since_stage") + ", " + month("since_any")
+	if _, err := tx.ExecContext(ctx, `INSERT INTO `+StageRollup+` (tenant_id, role, day, stage, process_id, since_stage, since_any, rec)
+		SELECT tenant_id, `+keys+`, count(*) FROM facts WHERE tenant_id = ? AND kind = '`+KindStageEntered+`' AND rec = 1
+		GROUP BY tenant_id, `+keys, int64(tenantID)); err != nil {
+		return fmt.Errorf("facts: %s: %w", StageRollup, err)
+	}
+	return nil
+}
+
+// verifyStageRollup compares facts_stage_monthly with the facts' sums.
+func verifyStageRollup(ctx context.Context, q store.Queryer, tenantID cohort.ID) ([]string, error) {
+	want := map[stageKey]int64{}
+	rows, err := q.QueryContext(ctx, `SELECT role, day, stage, process_id, since_stage, since_any FROM facts
+		WHERE tenant_id = ? AND kind = '`+KindStageEntered+`' AND rec = 1`, int64(tenantID))
+	if err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
+	}
+	for rows.Next() {
+		var f Fact
+		var proc *int64
+		f.Kind, f.Rec = KindStageEntered, 1
+		if err := rows.Scan(&f.Role, &f.Day, &f.Stage, &proc, &f.SinceStage, &f.SinceAny); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("facts: %w", err)
+		}
+		if proc != nil {
+			f.ProcessID = cohort.ID(*proc)
+		}
+		k, _ := stageRollupKey(&f)
+		want[k]++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
+	}
+	got := map[stageKey]int64{}
+	rows, err = q.QueryContext(ctx, `SELECT role, day, stage, process_id, since_stage, since_any, rec FROM `+StageRollup+` WHERE tenant_id = ?`, int64(tenantID))
+	if err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
+	}
+	for rows.Next() {
+		var k stageKey
+		var n int64
+		if err := rows.Scan(&k.role, &k.day, &k.stage, &k.proc, &k.since, &k.sinceAny, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("facts: %w", err)
+		}
+		got[k] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
+	}
+	var diffs []string
+	for k, v := range want {
+		if got[k] != v {
+			diffs = append(diffs, fmt.Sprintf("%s: %+v is %d, the facts count %d", StageRollup, k, got[k], v))
+		}
+	}
+	for k, v := range got {
+		if _, ok := want[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s: %+v is %d, no facts", StageRollup, k, v))
+		}
+	}
+	return diffs, nil
+}

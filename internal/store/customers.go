@@ -151,13 +151,13 @@ const walkShare = 10
 // tenant's records and sorts them. The share is estimated by the tenant's
 // people (users) in the scope's departments, one small read: from one in
 // walkShare on the walk reads at most about walkShare rows a row of the
-// page, where the join reads a tenth of the tenant or more. At scale M a
-// group of 16 of 151 people (2,505 customers) took 5–11 ms a page by the
-// join and 1–3 ms by the walk; a department of 6 (886 customers) 2 ms
-// either way. A scope whose records are not spread over the sort's order
-// as its people are over the tenant (all of a department's customers lost,
-// sorted by status) reads more than the estimate; the walk then reads the
-// records of the tenant out of scope before the first in scope.
+// page, where the join reads a tenth of the tenant or more. At scale M (in
+// the sqlite3 shell) a group of 16 of 151 people, 2,505 customers, took
+// 5–11 ms a page by the join and 1–3 ms by the walk; a department of 6,
+// 886 customers, 2 ms either way. The estimate misleads when a scope's
+// records cluster in the sort's order (a department whose customers are
+// all lost, sorted by status): the walk then reads the tenant's records out
+// of scope until it reaches those in scope.
 //
 // On SQLite the "+" keeps the department column from driving the plan,
 // as RecordIDIn's does for the follow-ups of a wide scope.

@@ -27,7 +27,11 @@ func (s *Service) ListProjects(ctx context.Context, view string, q cohort.ListQu
 	if scope, err = viewScope(scope, p, cohort.ObjProject, "j", view); err != nil {
 		return nil, "", err
 	}
-	return store.ListProjects(ctx, s.db.Read(), p.Tenant.ID, scope, q, p.Tenant.Location())
+	walk, err := s.walkScope(ctx, cohort.ObjProject, "j", view, q)
+	if err != nil {
+		return nil, "", err
+	}
+	return store.ListProjects(ctx, s.db.Read(), p.Tenant.ID, scope, q, p.Tenant.Location(), walk)
 }
 
 // FindProject returns a project the caller may see, with its milestones.
@@ -257,7 +261,11 @@ func (s *Service) ListTickets(ctx context.Context, view string, q cohort.ListQue
 	if scope, err = viewScope(scope, p, cohort.ObjTicket, "k", view); err != nil {
 		return nil, "", err
 	}
-	return store.ListTickets(ctx, s.db.Read(), p.Tenant.ID, scope, q, p.Tenant.Location())
+	walk, err := s.walkScope(ctx, cohort.ObjTicket, "k", view, q)
+	if err != nil {
+		return nil, "", err
+	}
+	return store.ListTickets(ctx, s.db.Read(), p.Tenant.ID, scope, q, p.Tenant.Location(), walk)
 }
 
 // FindTicket returns a ticket the caller may see.

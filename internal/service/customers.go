@@ -33,6 +33,23 @@ func (s *Service) recordScope(ctx context.Context, obj cohort.ObjectType, act co
 	return w, p, nil
 }
 
+// walkScope is the data scope of a list of obj under alias written for
+// walking the list's sort index (store.RecordWalkScope), or an empty Where
+// for a list that sorts its scope's rows: the walk is for the whole scope
+// (view all) of a wide department scope, with no filter or search and a
+// sort on the list's own fields (store.Walkable).
+func (s *Service) walkScope(ctx context.Context, obj cohort.ObjectType, alias, view string, q cohort.ListQuery) (store.Where, error) {
+	if view != "" && view != ViewAll || !store.Walkable(q) {
+		return store.Where{}, nil
+	}
+	a, err := s.Access(ctx, obj, cohort.ActView)
+	if err != nil {
+		return store.Where{}, err
+	}
+	w, _, err := store.RecordWalkScope(ctx, s.db.Read(), s.db.Engine, a, obj, alias, s.now())
+	return w, err
+}
+
 // Views of a record list, beside the user's own filters.
 const (
 	ViewAll          = "all"
@@ -67,7 +84,11 @@ func (s *Service) ListCustomers(ctx context.Context, view string, q cohort.ListQ
 	if err != nil {
 		return nil, "", err
 	}
-	return store.ListCustomersSpec(ctx, s.db.Read(), spec, p.Tenant.ID, scope, q, p.Tenant.Location())
+	walk, err := s.walkScope(ctx, cohort.ObjCustomer, "c", view, q)
+	if err != nil {
+		return nil, "", err
+	}
+	return store.ListCustomersSpec(ctx, s.db.Read(), spec, p.Tenant.ID, scope, q, p.Tenant.Location(), walk)
 }
 
 // FindCustomer returns a customer the caller may see.

@@ -61,7 +61,11 @@ func (s *Service) ListDeals(ctx context.Context, kind cohort.ObjectType, view st
 	if scope, err = viewScope(scope, p, kind, "d", view); err != nil {
 		return nil, "", err
 	}
-	return store.ListDeals(ctx, s.db.Read(), p.Tenant.ID, kind, scope, q, p.Tenant.Location())
+	walk, err := s.walkScope(ctx, kind, "d", view, q)
+	if err != nil {
+		return nil, "", err
+	}
+	return store.ListDeals(ctx, s.db.Read(), p.Tenant.ID, kind, scope, q, p.Tenant.Location(), walk)
 }
 
 // FindDeal returns a document the caller may see; a contract or order comes

@@ -130,7 +130,11 @@ func (s *Service) ListOpportunities(ctx context.Context, view string, q cohort.L
 	if err != nil {
 		return nil, "", err
 	}
-	return store.ListOpportunitiesSpec(ctx, s.db.Read(), spec, p.Tenant.ID, scope, q, p.Tenant.Location())
+	walk, err := s.walkScope(ctx, cohort.ObjOpportunity, "o", view, q)
+	if err != nil {
+		return nil, "", err
+	}
+	return store.ListOpportunitiesSpec(ctx, s.db.Read(), spec, p.Tenant.ID, scope, q, p.Tenant.Location(), walk)
 }
 
 // opportunityView is the condition on opportunities o of the caller's data

@@ -88,13 +88,15 @@ func FindProject(ctx context.Context, q Queryer, tenantID, id cohort.ID, scope W
 	return p, err
 }
 
-// ListProjects lists projects inside scope (without milestones).
-func ListProjects(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Project, string, error) {
-	base := And(Where{"j.tenant_id = ?", []any{int64(tenantID)}}, scope)
-	return List(ctx, q, ProjectList, lq, loc, "SELECT "+projectCols+projectFrom, base, func() (*cohort.Project, []any) {
+// ListProjects lists projects inside scope (without milestones); walk, when
+// given, is the same scope written for walking the sort's index
+// (RecordWalkScope).
+func ListProjects(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location, walk ...Where) ([]*cohort.Project, string, error) {
+	tenant := Where{"j.tenant_id = ?", []any{int64(tenantID)}}
+	return List(ctx, q, ProjectList, lq, loc, "SELECT "+projectCols+projectFrom, And(tenant, scope), func() (*cohort.Project, []any) {
 		p := &cohort.Project{Milestones: []cohort.ProjectMilestone{}}
 		return p, projectDest(p)
-	})
+	}, walkBase(tenant, walk)...)
 }
 
 const milestoneCols = "id, project_id, name, due_date, done_at, done_by, created_at"
@@ -237,11 +239,12 @@ func FindTicket(ctx context.Context, q Queryer, tenantID, id cohort.ID, scope Wh
 	return t, nil
 }
 
-// ListTickets lists tickets inside scope.
-func ListTickets(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Ticket, string, error) {
-	base := And(Where{"k.tenant_id = ?", []any{int64(tenantID)}}, scope)
-	return List(ctx, q, TicketList, lq, loc, "SELECT "+ticketCols+ticketFrom, base, func() (*cohort.Ticket, []any) {
+// ListTickets lists tickets inside scope; walk, when given, is the same scope
+// written for walking the sort's index (RecordWalkScope).
+func ListTickets(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location, walk ...Where) ([]*cohort.Ticket, string, error) {
+	tenant := Where{"k.tenant_id = ?", []any{int64(tenantID)}}
+	return List(ctx, q, TicketList, lq, loc, "SELECT "+ticketCols+ticketFrom, And(tenant, scope), func() (*cohort.Ticket, []any) {
 		t := &cohort.Ticket{}
 		return t, ticketDest(t)
-	})
+	}, walkBase(tenant, walk)...)
 }

@@ -131,6 +131,91 @@ func RecordScope(ctx context.Context, q Queryer, engine Engine, a cohort.Access,
 	return w, nil
 }
 
+// walkShare: a list walks its sort's index for a department scope whose
+// departments hold at least one in walkShare of the tenant's people
+// (RecordWalkScope).
+const walkShare = 10
+
+// RecordWalkScope is the data scope a over a list of recordType under alias
+// written for walking the list's sort index, and true, when a is a
+// department or department-and-children scope wide enough for it; an empty
+// Where and false otherwise (a list then takes RecordScope alone).
+//
+// RecordScope gathers every record in scope from the department index and
+// sorts them: a sales manager's region at scale L is 40,000 customers,
+// 31–87 ms a page. The walk instead reads the tenant's records in the
+// sort's order and keeps each whose department is one of the scope's
+// (AccessDepartments) or whose team holds the asker now, stopping at the
+// page's end: about n/share rows for a page of n where the share of the
+// tenant's records in scope is share. The join reads share times the
+// tenant's records and sorts them. The share is estimated by the tenant's
+// people (users) in the scope's departments, one small read: from one in
+// walkShare on the walk reads at most about walkShare rows a row of the
+// page, where the join reads a tenth of the tenant or more. At scale M (in
+// the sqlite3 shell) a group of 16 of 151 people, 2,505 customers, took
+// 5–11 ms a page by the join and 1–3 ms by the walk; a department of 6,
+// 886 customers, 2 ms either way. The estimate misleads when a scope's
+// records cluster in the sort's order (a department whose customers are
+// all lost, sorted by status): the walk then reads the tenant's records out
+// of scope until it reaches those in scope.
+//
+// On SQLite the "+" keeps the department column from driving the plan,
+// as RecordIDIn's does for the follow-ups of a wide scope.
+func RecordWalkScope(ctx context.Context, q Queryer, engine Engine, a cohort.Access, recordType cohort.ObjectType, alias string, now time.Time) (Where, bool, error) {
+	depts, ok := AccessDepartments(a)
+	if _, team := recordTables[recordType]; !ok || !team {
+		return Where{}, false, nil
+	}
+	var people, in int
+	err := q.QueryRowContext(ctx, `SELECT count(*), count(CASE WHEN u.department_id IN (`+depts.SQL+`) THEN 1 END)
+		FROM users u WHERE u.tenant_id = ?`, append(append([]any{}, depts.Args...), int64(a.TenantID))...).Scan(&people, &in)
+	if err != nil {
+		return Where{}, false, fmt.Errorf("people of the scope: %w", err)
+	}
+	if in == 0 || in*walkShare < people {
+		return Where{}, false, nil
+	}
+	return walkScope(engine, a, recordType, alias, depts, now), true, nil
+}
+
+// walkScope is RecordWalkScope's Where over the departments depts.
+func walkScope(engine Engine, a cohort.Access, recordType cohort.ObjectType, alias string, depts Where, now time.Time) Where {
+	plus := ""
+	if engine == SQLite {
+		plus = "+"
+	}
+	args := append(append([]any{}, depts.Args...), string(recordType), int64(a.UserID), ms(now))
+	return Where{`(` + plus + alias + `.department_id IN (` + depts.SQL + `) OR EXISTS (SELECT 1 FROM record_team t
+		WHERE t.tenant_id = ` + alias + `.tenant_id AND t.record_type = ? AND t.record_id = ` + alias + `.id AND t.user_id = ?
+		AND t.valid_to IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)))`, args}
+}
+
+// Walkable reports whether a page of lq may walk its sort's index with a
+// data scope tested row by row (RecordWalkScope): no filter or search,
+// which another index may serve better, and a sort on the list's own
+// fields, each of which has an index (TestEverySortIsIndexed), not on a
+// custom field, which has none.
+func Walkable(lq cohort.ListQuery) bool {
+	if len(lq.Filters) > 0 || strings.TrimSpace(lq.Q) != "" {
+		return false
+	}
+	for _, k := range lq.Sort {
+		if strings.HasPrefix(k.Field, "custom.") {
+			return false
+		}
+	}
+	return true
+}
+
+// walkBase is the condition on a list's tenant (and kind) with the walk
+// form of its scope, for List, or nothing when there is none.
+func walkBase(tenant Where, walk []Where) []Where {
+	if len(walk) == 0 || walk[0].SQL == "" {
+		return nil
+	}
+	return []Where{And(tenant, walk[0])}
+}
+
 // memberOf is the SQL over record_team t of the asker's current, unexpired
 // memberships of records of one type, with memberArgs; every record scope
 // shares it (recordScope in the service narrows it to write access by its
@@ -318,18 +403,19 @@ func FindCustomer(ctx context.Context, q Queryer, tenantID, id cohort.ID, scope 
 	return c, nil
 }
 
-// ListCustomers lists customers inside scope.
-func ListCustomers(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Customer, string, error) {
-	return ListCustomersSpec(ctx, q, CustomerList, tenantID, scope, lq, loc)
+// ListCustomers lists customers inside scope; walk, when given, is the same
+// scope written for walking the sort's index (RecordWalkScope).
+func ListCustomers(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location, walk ...Where) ([]*cohort.Customer, string, error) {
+	return ListCustomersSpec(ctx, q, CustomerList, tenantID, scope, lq, loc, walk...)
 }
 
 // ListCustomersSpec lists customers with a list spec extended by custom fields.
-func ListCustomersSpec(ctx context.Context, q Queryer, spec *ListSpec, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Customer, string, error) {
-	base := And(Where{"c.tenant_id = ?", []any{int64(tenantID)}}, scope)
-	return List(ctx, q, spec, lq, loc, "SELECT "+customerCols+" FROM customers c", base, func() (*cohort.Customer, []any) {
+func ListCustomersSpec(ctx context.Context, q Queryer, spec *ListSpec, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location, walk ...Where) ([]*cohort.Customer, string, error) {
+	tenant := Where{"c.tenant_id = ?", []any{int64(tenantID)}}
+	return List(ctx, q, spec, lq, loc, "SELECT "+customerCols+" FROM customers c", And(tenant, scope), func() (*cohort.Customer, []any) {
 		c := &cohort.Customer{}
 		return c, customerDest(c)
-	})
+	}, walkBase(tenant, walk)...)
 }
 
 // DuplicateCustomers finds customers of a tenant whose normalised name or

@@ -327,13 +327,15 @@ func loadDealLines(ctx context.Context, q Queryer, tenantID cohort.ID, deals []*
 	return rows.Err()
 }
 
-// ListDeals lists documents of kind inside scope, with their lines.
-func ListDeals(ctx context.Context, q Queryer, tenantID cohort.ID, kind cohort.ObjectType, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Deal, string, error) {
-	base := And(Where{"d.tenant_id = ? AND d.kind = ?", []any{int64(tenantID), string(kind)}}, scope)
-	ds, next, err := List(ctx, q, DealList, lq, loc, "SELECT "+dealCols+dealFrom, base, func() (*cohort.Deal, []any) {
+// ListDeals lists documents of kind inside scope, with their lines; walk,
+// when given, is the same scope written for walking the sort's index
+// (RecordWalkScope).
+func ListDeals(ctx context.Context, q Queryer, tenantID cohort.ID, kind cohort.ObjectType, scope Where, lq cohort.ListQuery, loc *time.Location, walk ...Where) ([]*cohort.Deal, string, error) {
+	tenant := Where{"d.tenant_id = ? AND d.kind = ?", []any{int64(tenantID), string(kind)}}
+	ds, next, err := List(ctx, q, DealList, lq, loc, "SELECT "+dealCols+dealFrom, And(tenant, scope), func() (*cohort.Deal, []any) {
 		d := &cohort.Deal{}
 		return d, dealDest(d)
-	})
+	}, walkBase(tenant, walk)...)
 	if err != nil {
 		return nil, "", err
 	}

@@ -319,11 +319,23 @@ func decodeCursor(c string, keys []sortCol) ([]any, error) {
 // (with any joins); newRow returns a fresh item and the scan destinations of
 // its columns in select order. It returns the page and the cursor of the next
 // one ("" on the last page).
+//
+// walk, when given and not empty, is base with its data scope written to be
+// tested row by row (RecordWalkScope): the same rows, which the page then
+// reads by walking its sort's index and stopping at the limit. The count
+// still reads base, whose scope the engine gathers from the scope's own
+// indexes.
 func List[T any](ctx context.Context, q Queryer, spec *ListSpec, lq cohort.ListQuery, loc *time.Location,
-	selectSQL string, base Where, newRow func() (T, []any)) ([]T, string, error) {
+	selectSQL string, base Where, newRow func() (T, []any), walk ...Where) ([]T, string, error) {
 	p, err := spec.plan(lq, base, loc)
 	if err != nil {
 		return nil, "", err
+	}
+	match := p.match
+	if len(walk) > 0 && walk[0].SQL != "" {
+		if p, err = spec.plan(lq, walk[0], loc); err != nil {
+			return nil, "", err
+		}
 	}
 	var keyCols []string
 	for _, k := range p.keys {
@@ -335,7 +347,7 @@ func List[T any](ctx context.Context, q Queryer, spec *ListSpec, lq cohort.ListQ
 	}
 	query += " ORDER BY " + p.orderBy + " LIMIT " + strconv.Itoa(p.limit+1)
 	if lq.Total != nil {
-		if err := count(ctx, q, selectSQL, p.match, lq.Total); err != nil {
+		if err := count(ctx, q, selectSQL, match, lq.Total); err != nil {
 			return nil, "", err
 		}
 	}

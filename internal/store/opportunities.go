@@ -283,18 +283,20 @@ func loadLines(ctx context.Context, q Queryer, tenantID cohort.ID, opps []*cohor
 	return rows.Err()
 }
 
-// ListOpportunities lists opportunities inside scope, with their lines.
-func ListOpportunities(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Opportunity, string, error) {
-	return ListOpportunitiesSpec(ctx, q, OpportunityList, tenantID, scope, lq, loc)
+// ListOpportunities lists opportunities inside scope, with their lines; walk,
+// when given, is the same scope written for walking the sort's index
+// (RecordWalkScope).
+func ListOpportunities(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location, walk ...Where) ([]*cohort.Opportunity, string, error) {
+	return ListOpportunitiesSpec(ctx, q, OpportunityList, tenantID, scope, lq, loc, walk...)
 }
 
 // ListOpportunitiesSpec lists opportunities with a spec extended by custom fields.
-func ListOpportunitiesSpec(ctx context.Context, q Queryer, spec *ListSpec, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location) ([]*cohort.Opportunity, string, error) {
-	base := And(Where{"o.tenant_id = ?", []any{int64(tenantID)}}, scope)
-	opps, next, err := List(ctx, q, spec, lq, loc, "SELECT "+oppCols+" FROM opportunities o", base, func() (*cohort.Opportunity, []any) {
+func ListOpportunitiesSpec(ctx context.Context, q Queryer, spec *ListSpec, tenantID cohort.ID, scope Where, lq cohort.ListQuery, loc *time.Location, walk ...Where) ([]*cohort.Opportunity, string, error) {
+	tenant := Where{"o.tenant_id = ?", []any{int64(tenantID)}}
+	opps, next, err := List(ctx, q, spec, lq, loc, "SELECT "+oppCols+" FROM opportunities o", And(tenant, scope), func() (*cohort.Opportunity, []any) {
 		o := &cohort.Opportunity{}
 		return o, oppDest(o)
-	})
+	}, walkBase(tenant, walk)...)
 	if err != nil {
 		return nil, "", err
 	}

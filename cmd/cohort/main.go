@@ -489,11 +489,17 @@ func meter(stderr io.Writer, what string) func(done, total int) {
 
 // steps prints the progress of a rebuild step by step, a line each:
 // "label: tenant T, step 42% done/total", the line of a finished step
-// ending with the time it took.
-func steps(stderr io.Writer, label string, t *cohort.Tenant) facts.Progress {
+// ending with the time it took; end ends the last one.
+func steps(stderr io.Writer, label string, t *cohort.Tenant) (p facts.Progress, end func()) {
 	var step facts.Step
 	var began time.Time
 	var bar func(done, total int)
+	end = func() {
+		if bar != nil {
+			fmt.Fprintf(stderr, " (%s)", time.Since(began).Round(100*time.Millisecond))
+		}
+		fmt.Fprintln(stderr)
+	}
 	return func(s facts.Step, done, total int) {
 		if s != step || bar == nil {
 			if bar != nil {
@@ -503,7 +509,7 @@ func steps(stderr io.Writer, label string, t *cohort.Tenant) facts.Progress {
 			bar = meter(stderr, label+": tenant "+t.Slug+", "+string(s))
 		}
 		bar(done, total)
-	}
+	}, end
 }
 
 // searchCmd rebuilds the search index of one tenant or all of them.
@@ -543,8 +549,9 @@ func factsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, t := range tenants {
 		if args[0] == "rebuild" {
 			start := time.Now()
-			n, changed, err := facts.Rebuild(ctx, a.DB, t, steps(stderr, "facts rebuild", t))
-			fmt.Fprintln(stderr)
+			p, end := steps(stderr, "facts rebuild", t)
+			n, changed, err := facts.Rebuild(ctx, a.DB, t, p)
+			end()
 			if err != nil {
 				return err
 			}

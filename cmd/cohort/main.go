@@ -488,7 +488,7 @@ func meter(stderr io.Writer, what string) func(done, total int) {
 	}
 }
 
-// steps prints the progress of a rebuild step by step, a line each:
+// steps prints the progress of a rebuild or a verify step by step, a line each:
 // "label: tenant T, step 42% done/total", the line of a finished step
 // ending with the time it took; end ends the last one.
 func steps(stderr io.Writer, label string, t *cohort.Tenant) (p facts.Progress, end func()) {
@@ -559,8 +559,9 @@ func factsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stdout, "tenant %s: %d facts (%d rows changed) in %s\n", t.Slug, n, changed, time.Since(start).Round(time.Millisecond))
 			continue
 		}
-		diffs, err := facts.Verify(ctx, a.DB, t, 50, progress(stderr, "facts verify", t))
-		fmt.Fprintln(stderr)
+		p, end := steps(stderr, "facts verify", t)
+		diffs, err := facts.Verify(ctx, a.DB, t, 50, p)
+		end()
 		if err != nil {
 			return err
 		}

@@ -436,6 +436,30 @@ func TestFactsRebuildReportsItsSteps(t *testing.T) {
 		if got := project(steps()); strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Fatalf("in step, the end phase told\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
+		// A verify tells its steps too: the comparison as the projection,
+		// then the orphans, the rollups and the record counts.
+		var got []string
+		var last facts.Step
+		diffs, err := facts.Verify(context.Background(), db, o.tenant, 10, func(s facts.Step, done, total int) {
+			if s != last {
+				got, last = append(got, fmt.Sprintf("%s of %d:", s, total)), s
+			}
+			got[len(got)-1] += fmt.Sprintf(" %d", done)
+		})
+		if err != nil || len(diffs) > 0 {
+			t.Fatalf("verify after the rebuild: %v %v", diffs, err)
+		}
+		if len(got) == 0 || !strings.HasPrefix(got[0], string(facts.StepCompare)+" of ") || !strings.Contains(got[0], ": 0 ") {
+			t.Fatalf("verify's first step %q", got)
+		}
+		found := fmt.Sprintf("%s of %d:", facts.StepFindOrphans, len(facts.Sources))
+		for i := range len(facts.Sources) + 1 {
+			found += fmt.Sprintf(" %d", i)
+		}
+		want = []string{found, string(facts.StepCheckRollups) + " of 1: 0 1", string(facts.StepCheckCounting) + " of 1: 0 1"}
+		if strings.Join(got[1:], "\n") != strings.Join(want, "\n") {
+			t.Fatalf("verify told\n%s\nwant\n%s", strings.Join(got[1:], "\n"), strings.Join(want, "\n"))
+		}
 	})
 }
 

@@ -121,6 +121,14 @@ const (
 	StepRollups Step = "summing rollups"        // rollup tables, facts_stage_monthly the last
 )
 
+// The steps of a verify, in order.
+const (
+	StepCompare       Step = "comparing with the records" // done of total source records
+	StepFindOrphans   Step = "looking for orphans"        // source types
+	StepCheckRollups  Step = "checking rollups"           // one statement
+	StepCheckCounting Step = "checking record counts"     // one statement
+)
+
 // Progress is told which step a rebuild is at and how much of it is done:
 // with done 0 as the step begins (so that a step of one long statement
 // shows while it runs), then after each part.
@@ -469,8 +477,11 @@ func orphansOf(src cohort.ObjectType) string {
 // Verify compares a tenant's stored facts with a fresh projection of its
 // records, and its rollups with the sums of its facts, and returns the
 // differences (at most max lines; none when they
-// agree), telling progress how many source records are done.
-func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progress func(done, total int)) ([]string, error) {
+// agree), telling progress each step (StepCompare … StepCheckCounting).
+func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progress Progress) ([]string, error) {
+	if progress == nil {
+		progress = func(Step, int, int) {}
+	}
 	q := db.Read()
 	total, err := count(ctx, q, t.ID)
 	if err != nil {
@@ -478,6 +489,7 @@ func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progre
 	}
 	var diffs []string
 	done := 0
+	progress(StepCompare, 0, total)
 	p := NewProjector(ctx, q, t)
 	err = eachBatch(ctx, q, t.ID, func(src cohort.ObjectType, ids []cohort.ID) error {
 		fresh, err := p.ProjectBatch(src, ids)
@@ -493,16 +505,15 @@ func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progre
 			diffs = append(diffs, Diff(stored, keys(fresh), max-len(diffs))...)
 		}
 		done += len(ids)
-		if progress != nil {
-			progress(done, total)
-		}
+		progress(StepCompare, done, total)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	// Facts of records that no longer exist.
-	for _, src := range Sources {
+	progress(StepFindOrphans, 0, len(Sources))
+	for i, src := range Sources {
 		var orphans int
 		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM facts WHERE `+orphansOf(src), int64(t.ID), string(src)).Scan(&orphans); err != nil {
 			return nil, fmt.Errorf("facts: orphans of %s: %w", src, err)
@@ -510,15 +521,20 @@ func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progre
 		if orphans > 0 {
 			diffs = append(diffs, fmt.Sprintf("extra %d facts of %s records that no longer exist", orphans, src))
 		}
+		progress(StepFindOrphans, i+1, len(Sources))
 	}
+	progress(StepCheckRollups, 0, 1)
 	more, err := VerifyRollups(ctx, q, t.ID, max)
 	if err != nil {
 		return nil, err
 	}
+	progress(StepCheckRollups, 1, 1)
 	diffs = append(diffs, more...)
+	progress(StepCheckCounting, 0, 1)
 	more, err = VerifyRecords(ctx, q, t.ID, max)
 	if err != nil {
 		return nil, err
 	}
+	progress(StepCheckCounting, 1, 1)
 	return append(diffs, more...), nil
 }

@@ -717,6 +717,18 @@ const movedTeamCols = `t.id, '', t.valid_from, 0, 'team', 0, t.record_type, t.re
 	t.added_by, COALESCE(t.recorded_at, t.valid_from), COALESCE(u.name, ''), 0, 0, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), t.access, '',
 	t.expires_at, 0, 0, 0, 0`
 
+// earlierEntries reads, for movedStage, the stage entries' facts before a
+// move's From as one row of storedCols per record, credit class and stage:
+// the latest day (and time) of an entry, all markSince needs of them (each
+// is before every entry projected), where the whole history took a row a
+// fact (an opportunity moved back and forth 40 times: twice the fact work
+// of its move). Its parameters: tenant, source type, source id, kind, From.
+const earlierEntries = `SELECT 0, kind, max(occurred_at), max(day), source_type, source_id, record_type, record_id, CAST(NULL AS BIGINT),
+	CAST(NULL AS BIGINT), CASE WHEN role = '' THEN 'owner' ELSE role END, 0, CAST(NULL AS BIGINT), 0, '', 0, 0, CAST(NULL AS BIGINT),
+	CAST(NULL AS BIGINT), stage, '', CAST(NULL AS BIGINT), 0, 0, 0, 0
+	FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id = ? AND kind = ? AND occurred_at < ?
+	GROUP BY kind, source_type, source_id, record_type, record_id, CASE WHEN role = '' THEN 'owner' ELSE role END, stage`
+
 // msTime is a time read as an id-like column (Unix ms; 0 for none).
 func msTime(ms cohort.ID) *time.Time {
 	if ms == 0 {
@@ -740,19 +752,21 @@ func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact
 	// entries it changed (store.StageMoveOf's rows) and the opportunity's
 	// team (store.TeamHistories'): two ranges of facts_source (tenant,
 	// source, kind, occurred_at), the kinds the move can change and the
-	// stage entries' facts (without the union the engine reads every fact
-	// of the opportunity; those before From only give the marks of the
-	// entries projected), then the entries and the team. An
+	// stage entries' facts from From on (without the union the engine
+	// reads every fact of the opportunity), those before it summed for the
+	// marks of the entries projected (earlierEntries), then the entries and
+	// the team. An
 	// entry or a member comes as a row of storedCols whose kind is empty
 	// (see movedEntryCols and movedTeamCols).
 	const byKind = `SELECT ` + storedCols + ` FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id = ? AND kind `
 	const entries = `SELECT ` + movedEntryCols + ` FROM opportunity_stages WHERE tenant_id = ? AND opportunity_id = ? AND entered_at `
-	const query = byKind + `IN (?, ?) UNION ALL ` + byKind + `= ? UNION ALL ` + entries + `>= ? UNION ALL SELECT * FROM (` +
+	const query = byKind + `IN (?, ?) UNION ALL ` + byKind + `= ? AND occurred_at >= ? UNION ALL ` + earlierEntries + ` UNION ALL ` + entries + `>= ? UNION ALL SELECT * FROM (` +
 		entries + `< ? AND stage NOT IN (?, ?, ?) LIMIT 1) earlier UNION ALL SELECT ` + movedTeamCols + ` FROM record_team t
 		LEFT JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.user_id WHERE t.tenant_id = ? AND t.record_id = ? AND t.record_type = ?`
 	from := m.From.UnixMilli()
 	rows, err := storedQuery(p.ctx, p.q, query, int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindOpportunityOpen, "opportunity.created",
-		int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindStageEntered,
+		int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindStageEntered, from,
+		int64(p.t.ID), string(cohort.ObjOpportunity), int64(id), KindStageEntered, from,
 		int64(p.t.ID), int64(id), from, int64(p.t.ID), int64(id), from, cohort.OppWon, cohort.OppLost, cohort.OppInvalid,
 		int64(p.t.ID), int64(id), string(cohort.ObjOpportunity))
 	if err != nil {
@@ -765,8 +779,8 @@ func (p *Projector) movedStage(id cohort.ID, m *StageMove) ([]Fact, []StoredFact
 	for _, r := range rows {
 		switch {
 		case r.Kind == KindStageEntered && r.OccurredAt.UnixMilli() < from:
-			// An entry the move did not change: its fact is read for the
-			// marks of those projected (Fact.SinceStage, SinceAny).
+			// Entries the move did not change, summed (earlierEntries):
+			// the marks of those projected (Fact.SinceStage, SinceAny).
 			earlier = append(earlier, r)
 		case r.Kind != "":
 			stored = append(stored, r)

@@ -288,6 +288,7 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	a.DB.KeepCacheSize = true // a rebuild in the server stays within its memory
 	if err := a.FirstRun(ctx); err != nil {
 		a.DB.Close()
 		return err
@@ -473,13 +474,43 @@ func openTenants(ctx context.Context, name string, args []string, stderr io.Writ
 
 // progress prints "label: tenant T 42% done/total" in place, once per percent.
 func progress(stderr io.Writer, label string, t *cohort.Tenant) func(done, total int) {
+	return meter(stderr, label+": tenant "+t.Slug)
+}
+
+// meter prints "what 42% done/total" in place, once per percent.
+func meter(stderr io.Writer, what string) func(done, total int) {
 	shown := -1
 	return func(done, total int) {
 		if pct := done * 100 / max(total, 1); pct != shown {
 			shown = pct
-			fmt.Fprintf(stderr, "\r%s: tenant %s %3d%% %d/%d", label, t.Slug, pct, done, total)
+			fmt.Fprintf(stderr, "\r%s %3d%% %d/%d", what, pct, done, total)
 		}
 	}
+}
+
+// steps prints the progress of a rebuild or a verify step by step, a line each:
+// "label: tenant T, step 42% done/total", the line of a finished step
+// ending with the time it took; end ends the last one.
+func steps(stderr io.Writer, label string, t *cohort.Tenant) (p facts.Progress, end func()) {
+	var step facts.Step
+	var began time.Time
+	var bar func(done, total int)
+	end = func() {
+		if bar != nil {
+			fmt.Fprintf(stderr, " (%s)", time.Since(began).Round(100*time.Millisecond))
+		}
+		fmt.Fprintln(stderr)
+	}
+	return func(s facts.Step, done, total int) {
+		if s != step || bar == nil {
+			if bar != nil {
+				fmt.Fprintf(stderr, " (%s)\n", time.Since(began).Round(100*time.Millisecond))
+			}
+			step, began = s, time.Now()
+			bar = meter(stderr, label+": tenant "+t.Slug+", "+string(s))
+		}
+		bar(done, total)
+	}, end
 }
 
 // searchCmd rebuilds the search index of one tenant or all of them.
@@ -519,16 +550,18 @@ func factsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, t := range tenants {
 		if args[0] == "rebuild" {
 			start := time.Now()
-			n, changed, err := facts.Rebuild(ctx, a.DB, t, progress(stderr, "facts rebuild", t))
-			fmt.Fprintln(stderr)
+			p, end := steps(stderr, "facts rebuild", t)
+			n, changed, err := facts.Rebuild(ctx, a.DB, t, p)
+			end()
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "tenant %s: %d facts (%d rows changed) in %s\n", t.Slug, n, changed, time.Since(start).Round(time.Millisecond))
 			continue
 		}
-		diffs, err := facts.Verify(ctx, a.DB, t, 50, progress(stderr, "facts verify", t))
-		fmt.Fprintln(stderr)
+		p, end := steps(stderr, "facts verify", t)
+		diffs, err := facts.Verify(ctx, a.DB, t, 50, p)
+		end()
 		if err != nil {
 			return err
 		}

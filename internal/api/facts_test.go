@@ -350,7 +350,7 @@ func TestFactsRebuildCancelledBuildsIndexesAgain(t *testing.T) {
 		facts.MinSourcesToDropIndexes = 1
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		_, _, err = facts.Rebuild(ctx, db, o.tenant, func(done, total int) { cancel() })
+		_, _, err = facts.Rebuild(ctx, db, o.tenant, func(facts.Step, int, int) { cancel() })
 		if err == nil {
 			t.Fatal("a cancelled rebuild reported no error")
 		}
@@ -369,6 +369,96 @@ func TestFactsRebuildCancelledBuildsIndexesAgain(t *testing.T) {
 		n, _, err := facts.Rebuild(context.Background(), db, o.tenant, nil)
 		if err != nil || n != len(kept) {
 			t.Fatalf("second rebuild: %d facts of %d: %v", n, len(kept), err)
+		}
+	})
+}
+
+// TestFactsRebuildReportsItsSteps: a rebuild tells its progress every
+// step, the end phase included, as it begins (0 done) and as each part
+// ends — each index built, the analysis, each rollup table summed — in
+// order, up to its total; a rebuild in step has no indexes to build.
+func TestFactsRebuildReportsItsSteps(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		for i := range 3 {
+			o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": fmt.Sprintf("重建进度%d有限公司", i)}, nil)
+		}
+		if err := db.WriteTx(context.Background(), func(tx *store.Tx) error {
+			_, err := tx.ExecContext(context.Background(), "DELETE FROM facts")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		defer func(n int) { facts.MinSourcesToDropIndexes = n }(facts.MinSourcesToDropIndexes)
+		facts.MinSourcesToDropIndexes = 1
+		// steps runs a rebuild and returns what it told: for each step in
+		// turn, its done counts.
+		steps := func() []string {
+			t.Helper()
+			var got []string
+			var last facts.Step
+			_, _, err := facts.Rebuild(context.Background(), db, o.tenant, func(s facts.Step, done, total int) {
+				if s != last {
+					got, last = append(got, fmt.Sprintf("%s of %d:", s, total)), s
+				}
+				got[len(got)-1] += fmt.Sprintf(" %d", done)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		// The record count depends on what newSalesOrg writes: the first
+		// step is checked for its ends only.
+		project := func(got []string) []string {
+			t.Helper()
+			if len(got) == 0 || !strings.HasPrefix(got[0], string(facts.StepProject)+" of ") {
+				t.Fatalf("first step %q", got)
+			}
+			var total int
+			fmt.Sscanf(strings.TrimPrefix(got[0], string(facts.StepProject)+" of "), "%d", &total)
+			if total < 3 || !strings.HasPrefix(got[0], fmt.Sprintf("%s of %d: 0 ", facts.StepProject, total)) ||
+				!strings.HasSuffix(got[0], fmt.Sprintf(" %d", total)) {
+				t.Fatalf("projection's progress %q", got[0])
+			}
+			return got[1:]
+		}
+		orphans := fmt.Sprintf("%s of %d:", facts.StepOrphans, len(facts.Sources))
+		for i := range len(facts.Sources) + 1 {
+			orphans += fmt.Sprintf(" %d", i)
+		}
+		rollups := fmt.Sprintf("%s of 4: 0 1 2 3 4", facts.StepRollups)
+		want := []string{orphans, string(facts.StepIndexes) + " of 2: 0 1 2", string(facts.StepAnalyze) + " of 1: 0 1", rollups}
+		if got := project(steps()); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("from empty, the end phase told\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		want = []string{orphans, rollups}
+		if got := project(steps()); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("in step, the end phase told\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		// A verify tells its steps too: the comparison as the projection,
+		// then the orphans, the rollups and the record counts.
+		var got []string
+		var last facts.Step
+		diffs, err := facts.Verify(context.Background(), db, o.tenant, 10, func(s facts.Step, done, total int) {
+			if s != last {
+				got, last = append(got, fmt.Sprintf("%s of %d:", s, total)), s
+			}
+			got[len(got)-1] += fmt.Sprintf(" %d", done)
+		})
+		if err != nil || len(diffs) > 0 {
+			t.Fatalf("verify after the rebuild: %v %v", diffs, err)
+		}
+		if len(got) == 0 || !strings.HasPrefix(got[0], string(facts.StepCompare)+" of ") || !strings.Contains(got[0], ": 0 ") {
+			t.Fatalf("verify's first step %q", got)
+		}
+		found := fmt.Sprintf("%s of %d:", facts.StepFindOrphans, len(facts.Sources))
+		for i := range len(facts.Sources) + 1 {
+			found += fmt.Sprintf(" %d", i)
+		}
+		want = []string{found, string(facts.StepCheckRollups) + " of 1: 0 1", string(facts.StepCheckCounting) + " of 1: 0 1"}
+		if strings.Join(got[1:], "\n") != strings.Join(want, "\n") {
+			t.Fatalf("verify told\n%s\nwant\n%s", strings.Join(got[1:], "\n"), strings.Join(want, "\n"))
 		}
 	})
 }

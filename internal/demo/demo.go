@@ -235,14 +235,30 @@ func Create(ctx context.Context, svc *service.Service, opt Options) (*Result, er
 	if t, err = store.FindTenant(ctx, db.Read(), t.ID); err != nil {
 		return res, err
 	}
-	fbar := newBar(opt.Progress, "demo: facts", 0)
-	n, _, err = facts.Rebuild(ctx, db, t, func(done, total int) { fbar.total = total; fbar.Add(done - fbar.n) })
-	fbar.Done()
+	// A bar for each step of the rebuild.
+	fbar, step := newBar(nil, "", 0), facts.Step("")
+	n, _, err = facts.Rebuild(ctx, db, t, func(s facts.Step, done, total int) {
+		if s != step {
+			if step != "" {
+				fbar.Done()
+			}
+			step, fbar = s, newBar(opt.Progress, "demo: facts, "+string(s), total)
+		}
+		fbar.Add(done - fbar.n)
+	})
+	if step != "" {
+		fbar.Done()
+	}
 	res.Rows += n
 	if err != nil {
 		return res, err
 	}
-	if err := db.Analyze(ctx); err != nil {
+	abar := newBar(opt.Progress, "demo: analyze", 1)
+	abar.Add(0)
+	err = db.Analyze(ctx)
+	abar.Add(1)
+	abar.Done()
+	if err != nil {
 		return res, err
 	}
 	if sc.Goals {

@@ -107,6 +107,33 @@ const rebuildTxTime = 4 * time.Second
 // SQLite for other processes' writes.
 const rebuildPause = 120 * time.Millisecond
 
+// Step is a step of a rebuild, as its progress names it: what the
+// progress bars of `cohort facts rebuild` and `cohort demo` print.
+type Step string
+
+// The steps of a rebuild, in order. StepIndexes and StepAnalyze come only
+// in a rebuild from empty (see Rebuild).
+const (
+	StepProject Step = "projecting the records" // done of total source records
+	StepOrphans Step = "removing orphans"       // source types
+	StepIndexes Step = "building indexes"       // indexes of facts dropped at the start
+	StepAnalyze Step = "analyzing"              // ANALYZE facts, one statement
+	StepRollups Step = "summing rollups"        // rollup tables, facts_stage_monthly the last
+)
+
+// The steps of a verify, in order.
+const (
+	StepCompare       Step = "comparing with the records" // done of total source records
+	StepFindOrphans   Step = "looking for orphans"        // source types
+	StepCheckRollups  Step = "checking rollups"           // one statement
+	StepCheckCounting Step = "checking record counts"     // one statement
+)
+
+// Progress is told which step a rebuild is at and how much of it is done:
+// with done 0 as the step begins (so that a step of one long statement
+// shows while it runs), then after each part.
+type Progress func(step Step, done, total int)
+
 // Rebuild recomputes every fact of tenant t from its records, batch by
 // batch, telling progress how many source records are done. Each batch's
 // projection is compared with its stored facts and only the difference is
@@ -126,10 +153,21 @@ const rebuildPause = 120 * time.Millisecond
 // (dropIndexes): sorting each index once costs a fraction of inserting
 // every row into it. Meanwhile the metric engine reads facts without them
 // (slower, the same answers) and writes keep their facts as usual.
-func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(done, total int)) (facts, changed int, err error) {
+//
+// progress, when not nil, is told each step as it begins (done 0) and
+// after each part of it (Step).
+func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress Progress) (facts, changed int, err error) {
+	if progress == nil {
+		progress = func(Step, int, int) {}
+	}
 	if err := RestoreIndexes(ctx, db); err != nil {
 		return 0, 0, err
 	}
+	restore, err := db.LargeCache(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer restore()
 	total, err := count(ctx, db.Read(), t.ID)
 	if err != nil {
 		return 0, 0, err
@@ -155,6 +193,7 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 		}()
 	}
 	done := 0
+	progress(StepProject, 0, total)
 	p := NewProjector(ctx, db.Read(), t)
 	b := &batches{tenantID: t.ID}
 	for finished := false; !finished; {
@@ -182,9 +221,7 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 					return err
 				}
 				facts, changed, done = facts+len(fresh), changed+len(removed)+len(added), done+len(ids)
-				if progress != nil {
-					progress(done, total)
-				}
+				progress(StepProject, done, total)
 			}
 			return nil
 		})
@@ -203,7 +240,8 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 		}
 	}
 	// Facts of records that no longer exist.
-	for _, src := range Sources {
+	progress(StepOrphans, 0, len(Sources))
+	for i, src := range Sources {
 		err := db.BulkTx(ctx, func(tx *store.Tx) error {
 			orphans, err := storedRows(ctx, tx, orphansOf(src), int64(t.ID), string(src))
 			if err != nil {
@@ -215,14 +253,16 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 		if err != nil {
 			return 0, 0, fmt.Errorf("facts: orphans of %s: %w", src, err)
 		}
+		progress(StepOrphans, i+1, len(Sources))
 	}
 	if fresh {
-		if err := RestoreIndexes(ctx, db); err != nil {
+		if err := restoreIndexes(ctx, db, func(done, total int) { progress(StepIndexes, done, total) }); err != nil {
 			return 0, 0, err
 		}
 		// The planner's statistics of facts were of an empty ledger (and
 		// of no index just built). On SQLite an approximate analysis
 		// (analysis_limit) reads a sample of each index, not all of it.
+		progress(StepAnalyze, 0, 1)
 		if err := db.BulkTx(ctx, func(tx *store.Tx) error {
 			if db.Engine != store.Postgres {
 				if _, err := tx.ExecContext(ctx, "PRAGMA analysis_limit = 1000"); err != nil {
@@ -235,12 +275,16 @@ func Rebuild(ctx context.Context, db *store.DB, t *cohort.Tenant, progress func(
 		}); err != nil {
 			return 0, 0, fmt.Errorf("facts: analyze: %w", err)
 		}
+		progress(StepAnalyze, 1, 1)
 	}
 	// The batches above left the rollups alone (adding each batch's rows
 	// to them cost a third of a first rebuild); they are summed again from
 	// the facts here, in one transaction. Until then a rollup may miss what
 	// the rebuild changed — only facts that were wrong before it.
-	if err := db.BulkTx(ctx, func(tx *store.Tx) error { return sumRollups(ctx, tx, t.ID) }); err != nil {
+	progress(StepRollups, 0, len(RollupTables)+1)
+	if err := db.BulkTx(ctx, func(tx *store.Tx) error {
+		return sumRollups(ctx, tx, t.ID, func(done int) { progress(StepRollups, done, len(RollupTables)+1) })
+	}); err != nil {
 		return 0, 0, fmt.Errorf("facts: rollups: %w", err)
 	}
 	return facts, changed, nil
@@ -354,7 +398,20 @@ func dropIndexes(ctx context.Context, db *store.DB, tenantID cohort.ID) error {
 // or at the next rebuild or start when it stopped half way. While one is
 // built, writes of facts wait for it.
 func RestoreIndexes(ctx context.Context, db *store.DB) error {
-	for {
+	return restoreIndexes(ctx, db, nil)
+}
+
+// restoreIndexes is RestoreIndexes telling progress, when not nil, how many
+// of the indexes it found dropped are built (0 of them first).
+func restoreIndexes(ctx context.Context, db *store.DB, progress func(done, total int)) error {
+	total := 0
+	if progress != nil {
+		if err := db.Read().QueryRowContext(ctx, "SELECT count(*) FROM facts_dropped_indexes").Scan(&total); err != nil {
+			return fmt.Errorf("facts: dropped indexes: %w", err)
+		}
+		progress(0, total)
+	}
+	for done := 1; ; done++ {
 		var name, def string
 		err := db.Read().QueryRowContext(ctx, "SELECT name, definition FROM facts_dropped_indexes ORDER BY name LIMIT 1").Scan(&name, &def)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -387,6 +444,10 @@ func RestoreIndexes(ctx context.Context, db *store.DB) error {
 		if err != nil {
 			return fmt.Errorf("facts: build index %s: %w", name, err)
 		}
+		if progress != nil {
+			// Another process may have built some meanwhile.
+			progress(min(done, total), total)
+		}
 	}
 }
 
@@ -416,8 +477,11 @@ func orphansOf(src cohort.ObjectType) string {
 // Verify compares a tenant's stored facts with a fresh projection of its
 // records, and its rollups with the sums of its facts, and returns the
 // differences (at most max lines; none when they
-// agree), telling progress how many source records are done.
-func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progress func(done, total int)) ([]string, error) {
+// agree), telling progress each step (StepCompare … StepCheckCounting).
+func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progress Progress) ([]string, error) {
+	if progress == nil {
+		progress = func(Step, int, int) {}
+	}
 	q := db.Read()
 	total, err := count(ctx, q, t.ID)
 	if err != nil {
@@ -425,6 +489,7 @@ func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progre
 	}
 	var diffs []string
 	done := 0
+	progress(StepCompare, 0, total)
 	p := NewProjector(ctx, q, t)
 	err = eachBatch(ctx, q, t.ID, func(src cohort.ObjectType, ids []cohort.ID) error {
 		fresh, err := p.ProjectBatch(src, ids)
@@ -440,16 +505,15 @@ func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progre
 			diffs = append(diffs, Diff(stored, keys(fresh), max-len(diffs))...)
 		}
 		done += len(ids)
-		if progress != nil {
-			progress(done, total)
-		}
+		progress(StepCompare, done, total)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	// Facts of records that no longer exist.
-	for _, src := range Sources {
+	progress(StepFindOrphans, 0, len(Sources))
+	for i, src := range Sources {
 		var orphans int
 		if err := q.QueryRowContext(ctx, `SELECT count(*) FROM facts WHERE `+orphansOf(src), int64(t.ID), string(src)).Scan(&orphans); err != nil {
 			return nil, fmt.Errorf("facts: orphans of %s: %w", src, err)
@@ -457,15 +521,20 @@ func Verify(ctx context.Context, db *store.DB, t *cohort.Tenant, max int, progre
 		if orphans > 0 {
 			diffs = append(diffs, fmt.Sprintf("extra %d facts of %s records that no longer exist", orphans, src))
 		}
+		progress(StepFindOrphans, i+1, len(Sources))
 	}
+	progress(StepCheckRollups, 0, 1)
 	more, err := VerifyRollups(ctx, q, t.ID, max)
 	if err != nil {
 		return nil, err
 	}
+	progress(StepCheckRollups, 1, 1)
 	diffs = append(diffs, more...)
+	progress(StepCheckCounting, 0, 1)
 	more, err = VerifyRecords(ctx, q, t.ID, max)
 	if err != nil {
 		return nil, err
 	}
+	progress(StepCheckCounting, 1, 1)
 	return append(diffs, more...), nil
 }

@@ -495,12 +495,17 @@ func RebuildRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error
 	if err := markRecordsSQL(ctx, tx, tenantID); err != nil {
 		return err
 	}
-	return sumRollups(ctx, tx, tenantID)
+	return sumRollups(ctx, tx, tenantID, nil)
 }
 
 // sumRollups is RebuildRollups for facts the projection wrote (a
-// rebuild's end), whose rec and rec_user are in step already.
-func sumRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
+// rebuild's end), whose rec and rec_user are in step already; it tells
+// summed, when not nil, how many of the RollupTables and then
+// facts_stage_monthly are summed.
+func sumRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, summed func(done int)) error {
+	if summed == nil {
+		summed = func(int) {}
+	}
 	if err := deleteRollups(ctx, tx, tenantID); err != nil {
 		return err
 	}
@@ -517,6 +522,7 @@ func sumRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
 		int64(tenantID)); err != nil {
 		return fmt.Errorf("facts: %w", err)
 	}
+	summed(1)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO facts_monthly (`+cols+`)
 		SELECT tenant_id, kind, role, `+month+`, user_id, department_id, attr, stage, process_id, product_id,
 		sum(cnt), sum(share_bp), sum(amount_bp), sum(duration_s), sum(duration_bp), sum(n), sum(n_bp), sum(rec), sum(rec_user)
@@ -524,6 +530,7 @@ func sumRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
 		GROUP BY tenant_id, kind, role, `+month+`, user_id, department_id, attr, stage, process_id, product_id`, int64(tenantID)); err != nil {
 		return fmt.Errorf("facts: %w", err)
 	}
+	summed(2)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO facts_monthly_dept (`+cols+`)
 		SELECT tenant_id, kind, role, day, 0, department_id, attr, stage, process_id, product_id,
 		sum(cnt), sum(share_bp), sum(amount_bp), sum(duration_s), sum(duration_bp), sum(n), sum(n_bp), sum(rec), sum(rec_user)
@@ -531,8 +538,13 @@ func sumRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
 		GROUP BY tenant_id, kind, role, day, department_id, attr, stage, process_id, product_id`, int64(tenantID)); err != nil {
 		return fmt.Errorf("facts: %w", err)
 	}
+	summed(3)
 	if err := sumStageRollup(ctx, tx, tenantID); err != nil {
 		return err
 	}
-	return sumLaterRollup(ctx, tx, tenantID)
+	if err := sumLaterRollup(ctx, tx, tenantID); err != nil {
+		return err
+	}
+	summed(4)
+	return nil
 }

@@ -70,6 +70,10 @@ type DB struct {
 	// onStatement, when set (tests: SetStatementHook), sees the text of
 	// every statement a write transaction runs.
 	onStatement atomic.Pointer[func(q string)]
+	// KeepCacheSize makes LargeCache a no-op: `cohort serve` keeps its
+	// memory bound while a rebuild (a tenant's time-zone change) runs in
+	// it.
+	KeepCacheSize bool
 }
 
 // SetStatementHook makes f see the text of every statement a write
@@ -246,6 +250,45 @@ func (db *DB) Analyze(ctx context.Context) error {
 		return fmt.Errorf("analyze: %w", err)
 	}
 	return nil
+}
+
+// LargeCache gives SQLite's write connection, through which a long job
+// such as a rebuild of the facts reads and writes, a page cache sized for
+// the database — a quarter of the file, between the usual 32 MB and
+// 512 MiB — until restore is called (docs/BENCHMARKS.md, "A larger page
+// cache for a rebuild"). The writes of a server sharing the connection
+// meanwhile use it too. A no-op on PostgreSQL and with KeepCacheSize.
+func (db *DB) LargeCache(ctx context.Context) (restore func(), err error) {
+	if db.Engine != SQLite || db.KeepCacheSize {
+		return func() {}, nil
+	}
+	var was, pages, pageSize int64
+	if err := db.write.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&was); err != nil {
+		return nil, fmt.Errorf("cache size: %w", err)
+	}
+	if err := db.write.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		return nil, fmt.Errorf("cache size: %w", err)
+	}
+	if err := db.write.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize); err != nil {
+		return nil, fmt.Errorf("cache size: %w", err)
+	}
+	kib := largeCacheKiB(pages * pageSize)
+	if was < 0 && -was >= kib {
+		return func() {}, nil
+	}
+	if _, err := db.write.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = %d", -kib)); err != nil {
+		return nil, fmt.Errorf("cache size: %w", err)
+	}
+	return func() {
+		// The pages above the usual size are freed now, not when the
+		// process ends.
+		_, _ = db.write.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", was))
+	}, nil
+}
+
+// largeCacheKiB is LargeCache's size, in KiB, for a database of size bytes.
+func largeCacheKiB(size int64) int64 {
+	return min(max(size/4/1024, 32_000), 512*1024)
 }
 
 // Backup writes an online, consistent copy of a SQLite database to path.

@@ -501,7 +501,7 @@ func RebuildRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error
 // sumRollups is RebuildRollups for facts the projection wrote (a
 // rebuild's end), whose rec and rec_user are in step already; it tells
 // summed, when not nil, how many of the RollupTables and then
-// facts_stage_monthly are summed.
+// facts_stage_monthly (with facts_later_monthly) are summed.
 func sumRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, summed func(done int)) error {
 	if summed == nil {
 		summed = func(int) {}

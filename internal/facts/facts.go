@@ -55,6 +55,14 @@ type Fact struct {
 	// rollup of stage entries (facts_stage_monthly) counts distinct
 	// opportunities (docs/FACTS.md, "Stage entries").
 	SinceStage, SinceAny int
+	// LaterDay is, on the facts of a kind in LaterKinds (a ticket's
+	// opening), the day of the earliest fact of the later kind (its
+	// resolution) of the same source at or after the fact's time, 0 when
+	// there is none; 0 on every other fact. facts_later_monthly sums rec
+	// by its month, so the engine counts the tickets opened in a period
+	// and resolved by its end from a rollup (docs/FACTS.md, "Later
+	// facts").
+	LaterDay int
 }
 
 // Key is the fact's identity for comparisons: every column but the id.
@@ -63,9 +71,9 @@ func (f Fact) Key() string {
 	if f.RefAt != nil {
 		ref = f.RefAt.UnixMilli()
 	}
-	return fmt.Sprintf("%s|%d|%d|%s|%d|%s|%d|%d|%d|%s|%d|%d|%d|%s|%d|%d|%d|%d|%s|%s|%d|%d|%d|%d|%d", f.Kind, f.OccurredAt.UnixMilli(), f.Day,
+	return fmt.Sprintf("%s|%d|%d|%s|%d|%s|%d|%d|%d|%s|%d|%d|%d|%s|%d|%d|%d|%d|%s|%s|%d|%d|%d|%d|%d|%d", f.Kind, f.OccurredAt.UnixMilli(), f.Day,
 		f.SourceType, f.SourceID, f.RecordType, f.RecordID, f.CustomerID, f.UserID, f.Role, f.ShareBP, f.DepartmentID, f.Amount, f.Currency,
-		f.DurationS, f.N, f.ProductID, f.ProcessID, f.Stage, f.Attr, ref, f.Rec, f.RecUser, f.SinceStage, f.SinceAny)
+		f.DurationS, f.N, f.ProductID, f.ProcessID, f.Stage, f.Attr, ref, f.Rec, f.RecUser, f.SinceStage, f.SinceAny, f.LaterDay)
 }
 
 // ident is the fact's identity as a comparable value, for Changes (Key
@@ -94,7 +102,7 @@ func IsSource(obj cohort.ObjectType) bool { return slices.Contains(Sources, obj)
 
 var columns = []string{"tenant_id", "id", "kind", "occurred_at", "day", "source_type", "source_id", "record_type", "record_id", "customer_id",
 	"user_id", "role", "share_bp", "department_id", "amount", "currency", "duration_s", "n", "product_id", "process_id", "stage", "attr", "ref_at", "rec", "rec_user",
-	"since_stage", "since_any"}
+	"since_stage", "since_any", "later_day"}
 
 func nullID(id cohort.ID) any {
 	if id == 0 {
@@ -110,7 +118,7 @@ func (f *Fact) row(tenantID cohort.ID, id int64) []any {
 	}
 	return []any{int64(tenantID), id, f.Kind, f.OccurredAt.UnixMilli(), f.Day, f.SourceType, int64(f.SourceID), f.RecordType, int64(f.RecordID),
 		nullID(f.CustomerID), nullID(f.UserID), f.Role, f.ShareBP, nullID(f.DepartmentID), f.Amount, f.Currency, f.DurationS, f.N,
-		nullID(f.ProductID), nullID(f.ProcessID), f.Stage, f.Attr, ref, f.Rec, f.RecUser, f.SinceStage, f.SinceAny}
+		nullID(f.ProductID), nullID(f.ProcessID), f.Stage, f.Attr, ref, f.Rec, f.RecUser, f.SinceStage, f.SinceAny, f.LaterDay}
 }
 
 // Source names one source record.
@@ -333,7 +341,7 @@ func (f *Fact) place() place {
 // overCols are the columns an added fact writes over a stored row: all but
 // those of place, the tenant and the id.
 var overCols = []string{"record_type", "record_id", "role", "share_bp", "department_id", "amount", "currency", "duration_s", "n",
-	"product_id", "process_id", "stage", "attr", "ref_at", "rec", "rec_user", "since_stage", "since_any"}
+	"product_id", "process_id", "stage", "attr", "ref_at", "rec", "rec_user", "since_stage", "since_any", "later_day"}
 
 // putRows is how many rows one statement of put carries (BulkInsert's
 // number for SQLite).
@@ -458,7 +466,7 @@ func storedWhere(ctx context.Context, q store.Queryer, where string, args ...any
 
 // storedCols are the columns storedRows reads, in its order.
 const storedCols = `id, kind, occurred_at, day, source_type, source_id, record_type, record_id, customer_id, user_id, role,
-		share_bp, department_id, amount, currency, duration_s, n, product_id, process_id, stage, attr, ref_at, rec, rec_user, since_stage, since_any`
+		share_bp, department_id, amount, currency, duration_s, n, product_id, process_id, stage, attr, ref_at, rec, rec_user, since_stage, since_any, later_day`
 
 // storedRows reads stored facts.
 func storedRows(ctx context.Context, q store.Queryer, where string, args ...any) ([]StoredFact, error) {
@@ -480,7 +488,7 @@ func storedQuery(ctx context.Context, q store.Queryer, query string, args ...any
 		var cust, user, dept, prod, proc, ref *int64
 		if err := rows.Scan(&f.ID, &f.Kind, &at, &f.Day, &f.SourceType, &f.SourceID, &f.RecordType, &f.RecordID, &cust, &user, &f.Role, &f.ShareBP,
 			&dept, &f.Amount, &f.Currency, &f.DurationS, &f.N, &prod, &proc, &f.Stage, &f.Attr, &ref, &f.Rec, &f.RecUser,
-			&f.SinceStage, &f.SinceAny); err != nil {
+			&f.SinceStage, &f.SinceAny, &f.LaterDay); err != nil {
 			return nil, err
 		}
 		f.OccurredAt = time.UnixMilli(at).UTC()

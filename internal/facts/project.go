@@ -705,7 +705,7 @@ const KindStageEntered = "opportunity.stage_entered"
 // recorded as amount. Its NULLs are typed: PostgreSQL reads an untyped
 // NULL of the subquery as text.
 const movedEntryCols = `id, '', entered_at, 0, '', 0, '', 0, CAST(NULL AS BIGINT), user_id, '', 0, CAST(NULL AS BIGINT),
-	COALESCE(recorded_at, entered_at), '', 0, 0, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), stage, '', left_at, 0, 0, 0, 0`
+	COALESCE(recorded_at, entered_at), '', 0, 0, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), stage, '', left_at, 0, 0, 0, 0, 0`
 
 // movedTeamCols read a member of record_team as a row of storedCols
 // with an empty kind and the source type "team", for movedStage: id,
@@ -715,7 +715,7 @@ const movedEntryCols = `id, '', entered_at, 0, '', 0, '', 0, CAST(NULL AS BIGINT
 // department_id and when it was recorded as amount.
 const movedTeamCols = `t.id, '', t.valid_from, 0, 'team', 0, t.record_type, t.record_id, t.valid_to, t.user_id, t.role_key, t.share_bp,
 	t.added_by, COALESCE(t.recorded_at, t.valid_from), COALESCE(u.name, ''), 0, 0, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), t.access, '',
-	t.expires_at, 0, 0, 0, 0`
+	t.expires_at, 0, 0, 0, 0, 0`
 
 // earlierEntries reads, for movedStage, the stage entries' facts before a
 // move's From as one row of storedCols per record, credit class and stage:

@@ -118,7 +118,7 @@ const (
 	StepOrphans Step = "removing orphans"       // source types
 	StepIndexes Step = "building indexes"       // indexes of facts dropped at the start
 	StepAnalyze Step = "analyzing"              // ANALYZE facts, one statement
-	StepRollups Step = "summing rollups"        // rollup tables, facts_stage_monthly the last
+	StepRollups Step = "summing rollups"        // rollup tables, facts_stage_monthly and facts_later_monthly the last
 )
 
 // The steps of a verify, in order.

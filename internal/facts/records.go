@@ -119,6 +119,7 @@ func markRecords(fs []Fact) {
 		fs[i].Rec = 1
 	}
 	markSince(fs, nil)
+	markLater(fs)
 }
 
 // Stage entries (docs/FACTS.md, "Stage entries"): an opportunity enters
@@ -205,6 +206,9 @@ func markRecordsSQL(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error
 	}
 	if err := markStagesSQL(ctx, tx, tenantID); err != nil {
 		return err
+	}
+	if _, err := tx.ExecContext(ctx, LaterMarkSQL(), int64(tenantID)); err != nil {
+		return fmt.Errorf("facts: later_day: %w", err)
 	}
 	const order = `ORDER BY CASE WHEN role = '' THEN 1 ELSE 0 END, COALESCE(user_id, 0), share_bp, occurred_at, COALESCE(department_id, 0), id`
 	for _, c := range []struct{ col, by string }{

@@ -119,6 +119,9 @@ func applyRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed
 	if err := applyStageRollup(ctx, tx, tenantID, removed, added); err != nil {
 		return err
 	}
+	if err := applyLaterRollup(ctx, tx, tenantID, removed, added); err != nil {
+		return err
+	}
 	dailyKeys := changedKeys(daily)
 	if len(dailyKeys) == 0 {
 		return nil
@@ -395,7 +398,7 @@ func DeleteSources(ctx context.Context, tx *store.Tx, tenantID cohort.ID, typ co
 
 // deleteRollups empties a tenant's rollups (a rebuild's start).
 func deleteRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error {
-	for _, t := range append(RollupTables, StageRollup) {
+	for _, t := range append(RollupTables, StageRollup, LaterRollup) {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE tenant_id = ?", int64(tenantID)); err != nil {
 			return fmt.Errorf("facts: %w", err)
 		}
@@ -472,6 +475,11 @@ func VerifyRollups(ctx context.Context, q store.Queryer, tenantID cohort.ID, max
 		return nil, err
 	}
 	diffs = append(diffs, stage...)
+	later, err := verifyLaterRollup(ctx, q, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	diffs = append(diffs, later...)
 	slices.Sort(diffs)
 	if len(diffs) > max {
 		diffs = append(diffs[:max], fmt.Sprintf("... and %d more", len(diffs)-max))
@@ -493,7 +501,7 @@ func RebuildRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID) error
 // sumRollups is RebuildRollups for facts the projection wrote (a
 // rebuild's end), whose rec and rec_user are in step already; it tells
 // summed, when not nil, how many of the RollupTables and then
-// facts_stage_monthly are summed.
+// facts_stage_monthly (with facts_later_monthly) are summed.
 func sumRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, summed func(done int)) error {
 	if summed == nil {
 		summed = func(int) {}
@@ -532,6 +540,9 @@ func sumRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, summed fu
 	}
 	summed(3)
 	if err := sumStageRollup(ctx, tx, tenantID); err != nil {
+		return err
+	}
+	if err := sumLaterRollup(ctx, tx, tenantID); err != nil {
 		return err
 	}
 	summed(4)

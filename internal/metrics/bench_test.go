@@ -453,8 +453,22 @@ func BenchmarkBoardTotals(b *testing.B) {
 // of each, logs the median of each widget, and checks that both ways give
 // the same figures.
 func BenchmarkFunnelPreset(b *testing.B) {
+	benchPreset(b, "funnel", os.Getenv("COHORT_FUNNEL_DB"), nil)
+}
+
+// BenchmarkServicePreset is BenchmarkFunnelPreset for the service preset
+// (COHORT_SERVICE_DB for a demo database): the generated facts get
+// tickets (genTickets) and lost customers besides.
+func BenchmarkServicePreset(b *testing.B) {
+	benchPreset(b, "service", os.Getenv("COHORT_SERVICE_DB"), genTickets)
+}
+
+// benchPreset times the preset key's widgets (BenchmarkFunnelPreset) over
+// the demo database at path, or over the generated facts and what more
+// adds to them.
+func benchPreset(b *testing.B, key, path string, more func(testing.TB, *store.DB)) {
 	ctx := context.Background()
-	p, _ := cockpits.FindPreset("funnel")
+	p, _ := cockpits.FindPreset(key)
 	type login struct {
 		name  string
 		scope cohort.Access
@@ -463,7 +477,7 @@ func BenchmarkFunnelPreset(b *testing.B) {
 	var env metrics.Env
 	var logins []login
 	cal := cockpits.Calendar{Today: time.Date(2026, 6, 15, 0, 0, 0, 0, time.UTC), FiscalYearStartMonth: 1, WeekStart: 1}
-	if path := os.Getenv("COHORT_FUNNEL_DB"); path != "" {
+	if path != "" {
 		var err error
 		if db, err = store.Open(ctx, path, store.Options{}); err != nil {
 			b.Fatal(err)
@@ -500,6 +514,9 @@ func BenchmarkFunnelPreset(b *testing.B) {
 		n, _ := benchSize()
 		db = storetest.Open(b, store.SQLite)
 		genFacts(b, db, n)
+		if more != nil {
+			more(b, db)
+		}
 		env = metrics.Env{TenantID: tenant, FiscalYearStartMonth: 1, WeekStart: 1, Lang: "zh-CN"}
 		logins = []login{{"all", cohort.Access{}},
 			{string(cohort.ScopeDepartmentAndChildren), cohort.Access{TenantID: tenant, Scope: cohort.ScopeDepartmentAndChildren, UserID: 7, DepartmentID: 1001, DepartmentPath: "/1000/1001/"}},
@@ -586,4 +603,98 @@ func figures(r *metrics.Result) string {
 		sb.WriteString("\n")
 	}
 	return sb.String()
+}
+
+// genTickets adds to the generated facts 60,000 tickets over 2024–2026 (a
+// request, complaint or fault each, opened; most answered and resolved
+// within days, at a cost; a tenth with a presales credit besides the
+// owner's) and 5,000 lost customers, then sums the rollups again.
+func genTickets(b testing.TB, db *store.DB) {
+	b.Helper()
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(3, 4))
+	first, days := day("2024-01-01"), int(day("2027-01-01")-day("2024-01-01"))
+	kinds := []string{"request", "request", "complaint", "fault"}
+	const cols = 20
+	err := db.WriteTx(ctx, func(tx *store.Tx) error {
+		var sb strings.Builder
+		var args []any
+		flush := func() error {
+			if len(args) == 0 {
+				return nil
+			}
+			q := "INSERT INTO facts (tenant_id, id, kind, occurred_at, day, source_type, source_id, record_type, record_id, customer_id, user_id, role, share_bp, department_id, amount, duration_s, n, stage, attr, ref_at) VALUES " +
+				strings.TrimSuffix(sb.String(), ",")
+			_, err := tx.ExecContext(ctx, q, args...)
+			sb.Reset()
+			args = args[:0]
+			return err
+		}
+		id := int64(20000000)
+		add := func(kind, src string, rec, cust int64, at int64, u int, role string, amount, dur int64, attr string, ref any) error {
+			id++
+			sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?),")
+			args = append(args, tenant, id, kind, at, at/86400000, src, rec, src, rec, cust, int64(1+u), role, 10000, benchDept(u), amount, dur, 1, "", attr, ref)
+			if len(args) >= 500*cols {
+				return flush()
+			}
+			return nil
+		}
+		for t := 0; t < 60000; t++ {
+			rec := int64(10000000 + t)
+			cust := int64(100000 + r.IntN(benchCustomers))
+			opened := (first+int64(r.IntN(days)))*86400000 + int64(r.IntN(86400000))
+			attr := kinds[r.IntN(len(kinds))]
+			roles := []struct {
+				u    int
+				role string
+			}{{r.IntN(benchUsers), "owner"}}
+			if r.IntN(10) == 0 {
+				roles = append(roles, struct {
+					u    int
+					role string
+				}{r.IntN(benchUsers), "presales"})
+			}
+			for _, cr := range roles {
+				if err := add("ticket.opened", "ticket", rec, cust, opened, cr.u, cr.role, 0, 0, attr, nil); err != nil {
+					return err
+				}
+			}
+			if r.IntN(10) < 9 {
+				resp := opened + int64(r.IntN(48*3600000))
+				for _, cr := range roles {
+					if err := add("ticket.first_response", "ticket", rec, cust, resp, cr.u, cr.role, 0, (resp-opened)/1000, attr, opened); err != nil {
+						return err
+					}
+				}
+				if r.IntN(10) < 8 {
+					res := resp + int64(r.IntN(20*86400000))
+					cost := int64(r.IntN(50)) * 10000
+					for _, cr := range roles {
+						if err := add("ticket.resolved", "ticket", rec, cust, res, cr.u, cr.role, cost, (res-opened)/1000, attr, opened); err != nil {
+							return err
+						}
+					}
+				}
+			}
+		}
+		reasons := []string{"price", "service", "competitor"}
+		for c := 0; c < 5000; c++ {
+			cust := int64(100000 + c*10)
+			at := (first+int64(r.IntN(days)))*86400000 + 3600000
+			if err := add("customer.lost", "customer", cust, cust, at, r.IntN(benchUsers), "owner", 0, 0, reasons[r.IntN(3)], nil); err != nil {
+				return err
+			}
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		return factledger.RebuildRollups(ctx, tx, tenant)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Analyze(ctx); err != nil {
+		b.Fatal(err)
+	}
 }

@@ -561,6 +561,9 @@ func (c *compiled) sqlArm(e store.Engine, env *Env, from, to time.Time, grouped 
 		if since := c.stageSince(env, from, to, a, grouped); since != "" {
 			return c.stageSQL(e, env, from, to, grouped, a, since)
 		}
+		if c.laterRollup(env, from, to, a, grouped) {
+			return c.laterSQL(e, env, from, to, grouped, a)
+		}
 	}
 	var sel []string
 	var args []any
@@ -1332,6 +1335,9 @@ func (c *compiled) groups() [][]int {
 		k := strings.Join(a.Kinds, ",") + "/" + c.aggRole(a) + "/" + a.AsOf
 		if stageEntries(a) {
 			k += "/entries" // a statement of its own (stageSince)
+		}
+		if laterRecords(a) {
+			k += "/later" // a statement of its own (laterRollup)
 		}
 		if _, ok := by[k]; !ok {
 			keys = append(keys, k)

@@ -361,3 +361,79 @@ func onePerson(env *Env) bool {
 }
 
 var ownScopeSQL = Scope(cohort.Access{Scope: cohort.ScopeOwn}).SQL
+
+// laterRecords reports whether a is a count of the records of a kind of
+// facts.LaterKinds with a later fact of its later kind (a ticket opened
+// and resolved: Later of that one kind, no stage, by the period's end or
+// not) and no other condition: such an aggregate is a statement of its
+// own (groups), which reads facts_later_monthly where that is exact.
+func laterRecords(a *Agg) bool {
+	if a.Func != "records" || len(a.Kinds) != 1 || a.Later == nil || len(a.Later.Kinds) != 1 || a.Later.Stage != "" {
+		return false
+	}
+	return facts.LaterKinds[a.Kinds[0]] == a.Later.Kinds[0] && a.AsOf == "" && a.Ref == "" && !a.Ended && len(a.Attr) == 0 && a.Stage == "" &&
+		a.Quiet == 0 && !a.Repeat && !a.Unrenewed && !a.Accurate
+}
+
+// laterRollup reports whether facts_later_monthly (docs/FACTS.md, "Later
+// facts") answers the records a in a statement over [from, to): the
+// period is whole months, the credit is one role, no scope, person or
+// department keeps some of a record's facts and not others, and every
+// dimension is a time bucket of whole months; no filter. A record's rec is
+// on one fact per credit role, which carries the day of its later fact.
+func (c *compiled) laterRollup(env *Env, from, to time.Time, a *Agg, grouped bool) bool {
+	if env.RawFacts || env.Records.SQL != "" || env.Scope.SQL != "" || c.q.Subtrees || !laterRecords(a) || c.aggRoles(a) == nil ||
+		from.Day() != 1 || to.Day() != 1 || len(c.filters) > 0 {
+		return false
+	}
+	if grouped {
+		for _, d := range c.dims {
+			if !slices.Contains(timeDims, d) || d == "day" || d == "week" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// laterSQL is the statement of the records a over [from, to) from
+// facts_later_monthly: the rows of the period's months whose later month
+// is set (and before to, by the period's end).
+func (c *compiled) laterSQL(e store.Engine, env *Env, from, to time.Time, grouped bool, a *Agg) (string, []any) {
+	rollupReads.Add(1)
+	var sel []string
+	joins := map[byte]bool{}
+	if grouped {
+		for _, d := range c.dims {
+			sel = append(sel, c.dimSQL(env, d, joins, from, to))
+		}
+	}
+	nd := len(sel)
+	// A row of records none of which has its later fact is 0, as from
+	// the facts: the condition is in the sum.
+	var args []any
+	cond := "f.later > 0"
+	if a.Later.ByEnd {
+		cond, args = cond+" AND f.later < ?", append(args, dayNum(to))
+	}
+	if e == store.Postgres {
+		sel = append(sel, "CAST(SUM(CASE WHEN "+cond+" THEN f.rec ELSE 0 END) AS DOUBLE PRECISION)")
+	} else {
+		sel = append(sel, "TOTAL(CASE WHEN "+cond+" THEN f.rec ELSE 0 END)")
+	}
+	rs := c.aggRoles(a)
+	where := []string{"f.tenant_id = ?", "f.kind = ?", "f.day >= ?", "f.day < ?", "f.role IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(rs)), ", ") + ")"}
+	args = append(args, int64(env.TenantID), a.Kinds[0], dayNum(from), dayNum(to))
+	for _, r := range rs {
+		args = append(args, r)
+	}
+	s := "SELECT " + strings.Join(sel, ", ") + " FROM " + facts.LaterRollup + " f WHERE " + strings.Join(where, " AND ")
+	if nd > 0 {
+		pos := make([]string, nd)
+		for i := range pos {
+			pos[i] = strconv.Itoa(i + 1)
+		}
+		s += " GROUP BY " + strings.Join(pos, ", ")
+	}
+	return s, args
+}

@@ -725,7 +725,7 @@ const movedTeamCols = `t.id, '', t.valid_from, 0, 'team', 0, t.record_type, t.re
 // of its move). Its parameters: tenant, source type, source id, kind, From.
 const earlierEntries = `SELECT 0, kind, max(occurred_at), max(day), source_type, source_id, record_type, record_id, CAST(NULL AS BIGINT),
 	CAST(NULL AS BIGINT), CASE WHEN role = '' THEN 'owner' ELSE role END, 0, CAST(NULL AS BIGINT), 0, '', 0, 0, CAST(NULL AS BIGINT),
-	CAST(NULL AS BIGINT), stage, '', CAST(NULL AS BIGINT), 0, 0, 0, 0
+	CAST(NULL AS BIGINT), stage, '', CAST(NULL AS BIGINT), 0, 0, 0, 0, 0
 	FROM facts WHERE tenant_id = ? AND source_type = ? AND source_id = ? AND kind = ? AND occurred_at < ?
 	GROUP BY kind, source_type, source_id, record_type, record_id, CASE WHEN role = '' THEN 'owner' ELSE role END, stage`
 

@@ -96,59 +96,15 @@ func laterRollupKey(f *Fact) (laterKey, bool) {
 	return laterKey{f.Kind, f.Role, MonthStart(int64(f.Day)), MonthStart(int64(f.LaterDay))}, true
 }
 
-// applyLaterRollup applies to facts_later_monthly the difference made by
-// removing and adding facts, in tx (applyRollups).
-func applyLaterRollup(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed, added []Fact) error {
-	delta := map[laterKey]int64{}
-	for sign, fs := range map[int64][]Fact{-1: removed, 1: added} {
-		for i := range fs {
-			if k, ok := laterRollupKey(&fs[i]); ok {
-				delta[k] += sign
-			}
-		}
-	}
-	var keys []laterKey
-	for k, v := range delta {
-		if v != 0 {
-			keys = append(keys, k)
-		}
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	slices.SortFunc(keys, func(a, b laterKey) int {
+// laterRollup keeps facts_later_monthly.
+var laterRollup = countRollup[laterKey]{
+	table: LaterRollup,
+	cols:  []string{"kind", "role", "day", "later"},
+	key:   laterRollupKey,
+	vals:  func(k laterKey) []any { return []any{k.kind, k.role, k.day, k.later} },
+	cmp: func(a, b laterKey) int {
 		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.role, b.role), cmp.Compare(a.day, b.day), cmp.Compare(a.later, b.later))
-	})
-	var emptied []laterKey
-	for start := 0; start < len(keys); start += 500 {
-		part := keys[start:min(len(keys), start+500)]
-		args := make([]any, 0, len(part)*6)
-		for _, k := range part {
-			args = append(args, int64(tenantID), k.kind, k.role, k.day, k.later, delta[k])
-			if delta[k] < 0 {
-				emptied = append(emptied, k)
-			}
-		}
-		q := "INSERT INTO " + LaterRollup + " (tenant_id, kind, role, day, later, rec) VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(part)), ", ") +
-			" ON CONFLICT (tenant_id, kind, role, day, later) DO UPDATE SET rec = " + LaterRollup + ".rec + excluded.rec"
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("facts: %s: %w", LaterRollup, err)
-		}
-	}
-	for start := 0; start < len(emptied); start += 100 {
-		part := emptied[start:min(len(emptied), start+100)]
-		var ors []string
-		args := []any{int64(tenantID)}
-		for _, k := range part {
-			ors = append(ors, "(kind = ? AND role = ? AND day = ? AND later = ?)")
-			args = append(args, k.kind, k.role, k.day, k.later)
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+LaterRollup+" WHERE tenant_id = ? AND rec = 0 AND ("+strings.Join(ors, " OR ")+")", args...); err != nil {
-			return fmt.Errorf("facts: %s: %w", LaterRollup, err)
-		}
-	}
-	return nil
+	},
 }
 
 // laterKindList is LaterKinds' kinds as an SQL list.

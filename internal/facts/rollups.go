@@ -114,12 +114,12 @@ func applyRollups(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed
 	}
 	acc(removed, -1)
 	acc(added, 1)
-	// The stage entries' rollup first: a change of a stage entry's marks
-	// alone changes no key of the others.
-	if err := applyStageRollup(ctx, tx, tenantID, removed, added); err != nil {
+	// The count rollups first: a change of a fact's marks alone (since,
+	// later) changes no key of the others.
+	if err := stageRollup.apply(ctx, tx, tenantID, removed, added); err != nil {
 		return err
 	}
-	if err := applyLaterRollup(ctx, tx, tenantID, removed, added); err != nil {
+	if err := laterRollup.apply(ctx, tx, tenantID, removed, added); err != nil {
 		return err
 	}
 	dailyKeys := changedKeys(daily)

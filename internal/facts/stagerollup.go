@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/cohortcrm/cohort"
@@ -36,60 +35,16 @@ func stageRollupKey(f *Fact) (stageKey, bool) {
 	return stageKey{f.Role, MonthStart(int64(f.Day)), f.Stage, int64(f.ProcessID), MonthStart(int64(f.SinceStage)), MonthStart(int64(f.SinceAny))}, true
 }
 
-// applyStageRollup applies to facts_stage_monthly the difference made by
-// removing and adding facts, in tx (applyRollups).
-func applyStageRollup(ctx context.Context, tx *store.Tx, tenantID cohort.ID, removed, added []Fact) error {
-	delta := map[stageKey]int64{}
-	for sign, fs := range map[int64][]Fact{-1: removed, 1: added} {
-		for i := range fs {
-			if k, ok := stageRollupKey(&fs[i]); ok {
-				delta[k] += sign
-			}
-		}
-	}
-	var keys []stageKey
-	for k, v := range delta {
-		if v != 0 {
-			keys = append(keys, k)
-		}
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	slices.SortFunc(keys, func(a, b stageKey) int {
+// stageRollup keeps facts_stage_monthly.
+var stageRollup = countRollup[stageKey]{
+	table: StageRollup,
+	cols:  []string{"role", "day", "stage", "process_id", "since_stage", "since_any"},
+	key:   stageRollupKey,
+	vals:  func(k stageKey) []any { return []any{k.role, k.day, k.stage, k.proc, k.since, k.sinceAny} },
+	cmp: func(a, b stageKey) int {
 		return cmp.Or(strings.Compare(a.role, b.role), cmp.Compare(a.day, b.day), strings.Compare(a.stage, b.stage), cmp.Compare(a.proc, b.proc),
 			cmp.Compare(a.since, b.since), cmp.Compare(a.sinceAny, b.sinceAny))
-	})
-	var emptied []stageKey
-	for start := 0; start < len(keys); start += 500 {
-		part := keys[start:min(len(keys), start+500)]
-		args := make([]any, 0, len(part)*8)
-		for _, k := range part {
-			args = append(args, int64(tenantID), k.role, k.day, k.stage, k.proc, k.since, k.sinceAny, delta[k])
-			if delta[k] < 0 {
-				emptied = append(emptied, k)
-			}
-		}
-		q := "INSERT INTO " + StageRollup + " (tenant_id, role, day, stage, process_id, since_stage, since_any, rec) VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", len(part)), ", ") +
-			" ON CONFLICT (tenant_id, role, day, stage, process_id, since_stage, since_any) DO UPDATE SET rec = " + StageRollup + ".rec + excluded.rec"
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("facts: %s: %w", StageRollup, err)
-		}
-	}
-	for start := 0; start < len(emptied); start += 100 {
-		part := emptied[start:min(len(emptied), start+100)]
-		var ors []string
-		args := []any{int64(tenantID)}
-		for _, k := range part {
-			ors = append(ors, "(role = ? AND day = ? AND stage = ? AND process_id = ? AND since_stage = ? AND since_any = ?)")
-			args = append(args, k.role, k.day, k.stage, k.proc, k.since, k.sinceAny)
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+StageRollup+" WHERE tenant_id = ? AND rec = 0 AND ("+strings.Join(ors, " OR ")+")", args...); err != nil {
-			return fmt.Errorf("facts: %s: %w", StageRollup, err)
-		}
-	}
-	return nil
+	},
 }
 
 // sumStageRollup fills facts_stage_monthly from the facts of a tenant

@@ -94,12 +94,22 @@ func ListLeads(ctx context.Context, q Queryer, tenantID cohort.ID, scope Where, 
 
 // Setting reads a tenant setting into v; found is false when it is unset.
 func Setting(ctx context.Context, q Queryer, tenantID cohort.ID, key string, v any) (found bool, err error) {
-	var raw string
-	err = q.QueryRowContext(ctx, "SELECT value FROM tenant_settings WHERE tenant_id = ? AND key = ?", int64(tenantID), key).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
+	// A kept statement on the read pool (readstmts.go): every follow-up
+	// reads its tenant's follow-up types, and preparing the text was half
+	// the read.
+	rows, err := QueryPrepared(ctx, q, "SELECT value FROM tenant_settings WHERE tenant_id = ? AND key = ?", int64(tenantID), key)
 	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return false, rows.Err()
+	}
+	var raw string
+	if err := rows.Scan(&raw); err != nil {
+		return false, err
+	}
+	if err := rows.Close(); err != nil {
 		return false, err
 	}
 	return true, json.Unmarshal([]byte(raw), v)

@@ -585,3 +585,47 @@ func TestFactsStageMovesBackAndForth(t *testing.T) {
 		}
 	})
 }
+
+// TestVerifyCountRollups: `cohort facts verify` reports a count rollup
+// (facts_stage_monthly, facts_later_monthly) out of step with the facts:
+// a count that differs and a row with no facts behind it.
+func TestVerifyCountRollups(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		o := newSalesOrg(t, db)
+		ctx := context.Background()
+		var c cohort.Customer
+		o.alice.must(201, "POST", "/api/v1/customers", map[string]any{"name": "核对汇总有限公司"}, &c)
+		o.alice.must(201, "POST", "/api/v1/opportunities", map[string]any{"customer_id": c.ID, "name": "核对机会", "amount": 100000}, nil)
+		if d, err := facts.Verify(ctx, db, o.tenant, 10, nil); err != nil || len(d) > 0 {
+			t.Fatalf("verify before: %v %v", d, err)
+		}
+		if err := db.WriteTx(ctx, func(tx *store.Tx) error {
+			if res, err := tx.ExecContext(ctx, "UPDATE facts_stage_monthly SET rec = rec + 1 WHERE tenant_id = ?", int64(o.tenant.ID)); err != nil {
+				return err
+			} else if n, _ := res.RowsAffected(); n == 0 {
+				t.Fatal("the opportunity's stage entry has no rollup row")
+			}
+			_, err := tx.ExecContext(ctx, "INSERT INTO facts_later_monthly (tenant_id, kind, role, day, later, rec) VALUES (?, 'ticket.opened', 'owner', 0, 0, 1)",
+				int64(o.tenant.ID))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		d, err := facts.Verify(ctx, db, o.tenant, 10, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := strings.Join(d, "\n")
+		if !strings.Contains(all, "facts_stage_monthly") || !strings.Contains(all, "the facts count") ||
+			!strings.Contains(all, "facts_later_monthly") || !strings.Contains(all, "no facts") {
+			t.Fatalf("verify of tampered count rollups reported:\n%s", all)
+		}
+		// A rebuild sums them again.
+		if _, _, err := facts.Rebuild(ctx, db, o.tenant, nil); err != nil {
+			t.Fatal(err)
+		}
+		if d, err := facts.Verify(ctx, db, o.tenant, 10, nil); err != nil || len(d) > 0 {
+			t.Fatalf("verify after a rebuild: %v %v", d, err)
+		}
+	})
+}

@@ -18,6 +18,7 @@ type countRollup[K comparable] struct {
 	cols  []string              // the key's columns, after tenant_id
 	key   func(*Fact) (K, bool) // a fact's key; false for a fact not counted
 	vals  func(K) []any         // the key's values, in cols' order
+	dest  func(*K) []any        // scan destinations of the key, in cols' order
 	cmp   func(a, b K) int      // a stable order of keys, for row locks
 }
 
@@ -74,4 +75,38 @@ func (r countRollup[K]) apply(ctx context.Context, tx *store.Tx, tenantID cohort
 		}
 	}
 	return nil
+}
+
+// verify compares the rollup's rows of a tenant with want, the counts of
+// its facts by key (VerifyRollups), and returns the differences.
+func (r countRollup[K]) verify(ctx context.Context, q store.Queryer, tenantID cohort.ID, want map[K]int64) ([]string, error) {
+	got := map[K]int64{}
+	rows, err := q.QueryContext(ctx, `SELECT `+strings.Join(r.cols, ", ")+`, rec FROM `+r.table+` WHERE tenant_id = ?`, int64(tenantID))
+	if err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k K
+		var n int64
+		if err := rows.Scan(append(r.dest(&k), &n)...); err != nil {
+			return nil, fmt.Errorf("facts: %w", err)
+		}
+		got[k] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
+	}
+	var diffs []string
+	for k, v := range want {
+		if got[k] != v {
+			diffs = append(diffs, fmt.Sprintf("%s: %+v is %d, the facts count %d", r.table, k, got[k], v))
+		}
+	}
+	for k, v := range got {
+		if _, ok := want[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s: %+v is %d, no facts", r.table, k, v))
+		}
+	}
+	return diffs, nil
 }

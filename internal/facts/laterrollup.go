@@ -101,6 +101,7 @@ var laterRollup = countRollup[laterKey]{
 	table: LaterRollup,
 	cols:  []string{"kind", "role", "day", "later"},
 	key:   laterRollupKey,
+	dest:  func(k *laterKey) []any { return []any{&k.kind, &k.role, &k.day, &k.later} },
 	vals:  func(k laterKey) []any { return []any{k.kind, k.role, k.day, k.later} },
 	cmp: func(a, b laterKey) int {
 		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.role, b.role), cmp.Compare(a.day, b.day), cmp.Compare(a.later, b.later))
@@ -156,34 +157,5 @@ func verifyLaterRollup(ctx context.Context, q store.Queryer, tenantID cohort.ID)
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("facts: %w", err)
 	}
-	got := map[laterKey]int64{}
-	rows, err = q.QueryContext(ctx, `SELECT kind, role, day, later, rec FROM `+LaterRollup+` WHERE tenant_id = ?`, int64(tenantID))
-	if err != nil {
-		return nil, fmt.Errorf("facts: %w", err)
-	}
-	for rows.Next() {
-		var k laterKey
-		var n int64
-		if err := rows.Scan(&k.kind, &k.role, &k.day, &k.later, &n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("facts: %w", err)
-		}
-		got[k] = n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("facts: %w", err)
-	}
-	var diffs []string
-	for k, v := range want {
-		if got[k] != v {
-			diffs = append(diffs, fmt.Sprintf("%s: %+v is %d, the facts count %d", LaterRollup, k, got[k], v))
-		}
-	}
-	for k, v := range got {
-		if _, ok := want[k]; !ok {
-			diffs = append(diffs, fmt.Sprintf("%s: %+v is %d, no facts", LaterRollup, k, v))
-		}
-	}
-	return diffs, nil
+	return laterRollup.verify(ctx, q, tenantID, want)
 }

@@ -40,6 +40,7 @@ var stageRollup = countRollup[stageKey]{
 	table: StageRollup,
 	cols:  []string{"role", "day", "stage", "process_id", "since_stage", "since_any"},
 	key:   stageRollupKey,
+	dest:  func(k *stageKey) []any { return []any{&k.role, &k.day, &k.stage, &k.proc, &k.since, &k.sinceAny} },
 	vals:  func(k stageKey) []any { return []any{k.role, k.day, k.stage, k.proc, k.since, k.sinceAny} },
 	cmp: func(a, b stageKey) int {
 		return cmp.Or(strings.Compare(a.role, b.role), cmp.Compare(a.day, b.day), strings.Compare(a.stage, b.stage), cmp.Compare(a.proc, b.proc),
@@ -91,34 +92,5 @@ func verifyStageRollup(ctx context.Context, q store.Queryer, tenantID cohort.ID)
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("facts: %w", err)
 	}
-	got := map[stageKey]int64{}
-	rows, err = q.QueryContext(ctx, `SELECT role, day, stage, process_id, since_stage, since_any, rec FROM `+StageRollup+` WHERE tenant_id = ?`, int64(tenantID))
-	if err != nil {
-		return nil, fmt.Errorf("facts: %w", err)
-	}
-	for rows.Next() {
-		var k stageKey
-		var n int64
-		if err := rows.Scan(&k.role, &k.day, &k.stage, &k.proc, &k.since, &k.sinceAny, &n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("facts: %w", err)
-		}
-		got[k] = n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("facts: %w", err)
-	}
-	var diffs []string
-	for k, v := range want {
-		if got[k] != v {
-			diffs = append(diffs, fmt.Sprintf("%s: %+v is %d, the facts count %d", StageRollup, k, got[k], v))
-		}
-	}
-	for k, v := range got {
-		if _, ok := want[k]; !ok {
-			diffs = append(diffs, fmt.Sprintf("%s: %+v is %d, no facts", StageRollup, k, v))
-		}
-	}
-	return diffs, nil
+	return stageRollup.verify(ctx, q, tenantID, want)
 }
